@@ -1,0 +1,24 @@
+"""Shared pytest configuration: markers for the database-backed end-to-end tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+_E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "e2e: runs the real `manage.py migrate` in subprocesses against SQLite/PostgreSQL/MariaDB "
+        "(deselect with -m 'not e2e'; MIGRATION_FIXER_REQUIRE_DBS=1 turns unreachable servers "
+        "into failures instead of skips)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
