@@ -1,0 +1,145 @@
+"""Entry points usable from Python, without click.
+
+>>> from migration_fixer.api import fix_source
+>>> print(fix_source("from django.db import migrations\\nops = [migrations.RunSQL('x')]\\n"))
+from django.db import migrations
+ops = [migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop)]
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migration_fixer import git
+from migration_fixer.changeset import ChangeSet, FileChange
+from migration_fixer.config import Config, Mode
+from migration_fixer.discovery import discover
+from migration_fixer.rule import Finding, NewFile
+from migration_fixer.rules import RULES_BY_CODE
+from migration_fixer.runner import FileResult, Options, Problem, process_source, run_files, scan
+from migration_fixer.runner import selected_rules as _selected
+from migration_fixer.source import SourceFile, encode, write_atomic
+
+
+@dataclass
+class RunResult:
+    config: Config
+    files: list[FileResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    changeset: ChangeSet = field(default_factory=ChangeSet)
+    written: set[Path] = field(default_factory=set)
+    files_checked: int = 0
+    notices: list[str] = field(default_factory=list)
+    repo_root: Path | None = None
+
+    @property
+    def findings(self) -> list[tuple[Path, Finding]]:
+        return [(r.path, f) for r in self.files for f in r.findings]
+
+    def is_fixed(self, path: Path, finding: Finding) -> bool:
+        return finding.fixable and path in self.written
+
+
+def _codes(select: frozenset[str] | None) -> frozenset[str]:
+    return frozenset(RULES_BY_CODE) if select is None else select
+
+
+def check_source(
+    text: str, path: str = "<string>", select: frozenset[str] | None = None
+) -> list[Finding]:
+    """The findings for one module's source (noqa comments honoured)."""
+    rules = _selected(_codes(select))
+    return scan(Path(path), text, ast.parse(text), rules)
+
+
+def fix_source(text: str, path: str = "<string>", select: frozenset[str] | None = None) -> str:
+    """The source with every fixable finding fixed (verified like a run's fixes)."""
+    result = FileResult(Path(path))
+    source = SourceFile(Path(path), text, "utf-8", False)
+    options = Options(select=_codes(select), rewrite=True)
+    process_source(source, _selected(options.select), options, result)
+    if result.problems:
+        raise ValueError(result.problems[0].message)
+    return result.change.new_text if result.change else text
+
+
+def run(config: Config, progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Discover, scan, fix/diff/check according to ``config``. Writes only in fix mode."""
+    result = RunResult(config)
+    repo = git.open_repository(config.paths[0])
+    result.repo_root = repo.root if repo else None
+    files, missing = discover(
+        config.paths,
+        repo=repo,
+        root=config.root,
+        extend_include=config.extend_include,
+        exclude=config.exclude,
+    )
+    for path in missing:
+        result.problems.append(Problem(path, 0, 0, "no such file or directory"))
+    result.files_checked = len(files)
+    options = Options(
+        select=config.select,
+        rewrite=config.mode is not Mode.CHECK,
+        ignores=config.per_file_ignores,
+    )
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, len(files))
+
+    for file_result in run_files(files, options, config.jobs, tick):
+        result.problems.extend(file_result.problems)
+        if file_result.findings or file_result.change:
+            result.files.append(file_result)
+    changes = tuple(r.change for r in result.files if r.change is not None)
+    new_files: tuple[NewFile, ...] = tuple(
+        nf for r in result.files for f in r.findings if f.fix for nf in f.fix.new_files
+    )
+    result.changeset = ChangeSet(changes, new_files)
+    if config.mode is Mode.FIX and result.changeset:
+        _write(result, repo)
+    return result
+
+
+def _write(result: RunResult, repo: git.Repository | None) -> None:
+    changes = list(result.changeset.changes)
+    if repo is not None and not result.config.allow_dirty:
+        dirty = repo.dirty_files()
+        refused = [c for c in changes if c.path.resolve() in dirty]
+        for change in refused:
+            result.problems.append(
+                Problem(
+                    change.path,
+                    0,
+                    0,
+                    "has uncommitted changes: not written (commit or stash them, "
+                    "or pass --allow-dirty)",
+                )
+            )
+        changes = [c for c in changes if c not in refused]
+    for change in changes:
+        try:
+            write_atomic(change.path, _encode(change))
+        except OSError as exc:
+            result.problems.append(Problem(change.path, 0, 0, f"cannot write: {exc}"))
+            continue
+        result.written.add(change.path)
+    for new_file in result.changeset.new_files:
+        try:
+            write_atomic(new_file.path, new_file.text.encode("utf-8"), create=True)
+        except OSError as exc:
+            result.problems.append(Problem(new_file.path, 0, 0, f"cannot create: {exc}"))
+
+
+def _encode(change: FileChange) -> bytes:
+    return encode(
+        SourceFile(change.path, change.old_text, change.encoding, change.bom), change.new_text
+    )

@@ -1,0 +1,143 @@
+"""The ChangeSet (what a run would change) and the safety check every change passes.
+
+Verification, black's safety check adapted: the new source must parse and compile, the
+findings that were fixed must be gone when the rules run on it again, and its ``ast``
+must equal the original's with the same edits applied independently on the ``ast``
+(so the libcst rewrite and this check are two implementations that have to agree).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_fixer.migration_ast import char_column, split_lines
+from migration_fixer.rule import (
+    AddArgument,
+    AddImport,
+    Edit,
+    Finding,
+    NewFile,
+    ReplaceArgument,
+    ReplaceElement,
+)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: Path
+    old_text: str
+    new_text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """A pure value: modified files and new files. Writers, diffs and reports consume it."""
+
+    changes: tuple[FileChange, ...] = ()
+    new_files: tuple[NewFile, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.new_files)
+
+
+class VerificationError(Exception):
+    pass
+
+
+def verify(
+    old_tree: ast.Module,
+    old_text: str,
+    new_text: str,
+    edits: Sequence[Edit],
+    rescan: Callable[[str, ast.Module], list[Finding]],
+    fixed: Sequence[Finding],
+) -> None:
+    """Raise :class:`VerificationError` unless ``new_text`` is exactly the intended fix."""
+    try:
+        new_tree = ast.parse(new_text)
+        compile(new_tree, "<fixed>", "exec")
+    except (SyntaxError, ValueError) as exc:
+        raise VerificationError(f"the fixed source does not compile: {exc}") from exc
+    remaining = {(f.code, f.message) for f in rescan(new_text, new_tree) if f.fixable}
+    still = [f for f in fixed if (f.code, f.message) in remaining]
+    if still:
+        raise VerificationError(f"the fix did not remove {still[0].code}: {still[0].message}")
+    expected, added_imports = apply_to_ast(old_tree, old_text, edits)
+    if _import_pairs(new_tree) != _import_pairs(expected) | added_imports or _dump(
+        expected
+    ) != _dump(new_tree):
+        raise VerificationError("the fixed source differs from the intended edit")
+
+
+_ImportPair = tuple[str, "str | None", "str | None"]
+
+
+def _import_pairs(tree: ast.Module) -> set[_ImportPair]:
+    """The top-level imports as (module, name, alias) triples, whatever their grouping."""
+    pairs: set[_ImportPair] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            pairs.update((a.name, None, a.asname) for a in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            module = "." * stmt.level + (stmt.module or "")
+            pairs.update((module, a.name, a.asname) for a in stmt.names)
+    return pairs
+
+
+def _dump(tree: ast.Module) -> str:
+    """Dump everything but the top-level imports (compared as a set)."""
+    return "\n".join(
+        ast.dump(s) for s in tree.body if not isinstance(s, (ast.Import, ast.ImportFrom))
+    )
+
+
+def apply_to_ast(
+    tree: ast.Module, text: str, edits: Sequence[Edit]
+) -> tuple[ast.Module, set[_ImportPair]]:
+    """The same edits as :mod:`migration_fixer.rewrite`, applied to a copy of the ``ast``.
+
+    Returns the edited tree and the imports the edits add.
+    """
+    added: set[_ImportPair] = set()
+    tree = copy.deepcopy(tree)
+    lines = split_lines(text)
+    calls: dict[tuple[int, int], ast.Call] = {}
+    containers: dict[tuple[int, int], tuple[ast.List | ast.Tuple, int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls[(node.lineno, char_column(lines, node.lineno, node.col_offset))] = node
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for index, element in enumerate(node.elts):
+                key = (element.lineno, char_column(lines, element.lineno, element.col_offset))
+                containers[key] = (node, index)
+    replacements: list[tuple[ast.List | ast.Tuple, int, list[ast.expr]]] = []
+    for edit in edits:
+        if isinstance(edit, AddArgument):
+            call = calls[(edit.line, edit.column)]
+            position = max(0, edit.after + 1 - len(call.args))
+            call.keywords.insert(position, ast.keyword(arg=edit.keyword, value=_expr(edit.value)))
+        elif isinstance(edit, ReplaceArgument):
+            call = calls[(edit.line, edit.column)]
+            if edit.index < len(call.args):
+                call.args[edit.index] = _expr(edit.value)
+            else:
+                call.keywords[edit.index - len(call.args)].value = _expr(edit.value)
+        elif isinstance(edit, ReplaceElement):
+            container, index = containers[(edit.line, edit.column)]
+            replacements.append((container, index, [_expr(s) for s in edit.elements]))
+        elif isinstance(edit, AddImport):
+            added.add((edit.module, edit.name, None))
+    # Replace from the last element backwards so earlier indices stay valid.
+    for container, index, elements in sorted(replacements, key=lambda r: -r[1]):
+        container.elts[index : index + 1] = elements
+    return tree, added
+
+
+def _expr(source: str) -> ast.expr:
+    return ast.parse(source.strip(), mode="eval").body

@@ -1,0 +1,207 @@
+"""The command line: options -> Config -> api.run() -> report -> exit code.
+
+This is the only module that imports click.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from migration_fixer import __version__, report
+from migration_fixer.api import RunResult, run
+from migration_fixer.config import ConfigError, Mode, build_config
+from migration_fixer.output.diff import colorize, render_diff
+from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
+
+FORMATS = ("text", "json", "github", "sarif")
+_PROGRESS_THRESHOLD = 500  # files; a shorter run finishes before a bar helps
+
+
+class _Main(click.Group):
+    """``migration-fixer [PATHS]...`` runs the fixer; ``migration-fixer rule CODE``
+    explains a rule. Anything that is not a subcommand name goes to the fixer."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["fix", *args]
+        return super().parse_args(ctx, args)
+
+
+class _FixCommand(click.Command):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage("migration-fixer", "[OPTIONS] [PATHS]...")
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Make Django migrations safe to roll back."""
+
+
+@cli.command(
+    "fix",
+    cls=_FixCommand,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Explain a rule: migration-fixer rule MF001",
+)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", "check", is_flag=True, help="Report only; exit 1 if anything is found.")
+@click.option(
+    "--diff", "diff", is_flag=True, help="Print a unified diff of the fixes; write nothing."
+)
+@click.option(
+    "--since", metavar="REF", help="Only migrations changed since the merge-base with REF."
+)
+@click.option("--select", metavar="CODES", help="Comma-separated rule codes to run (default: all).")
+@click.option("--ignore", metavar="CODES", help="Comma-separated rule codes to skip.")
+@click.option(
+    "--output-format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="How findings are printed.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: cores).")
+@click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors (and the diff).")
+@click.option("--verbose", "-v", is_flag=True, help="Also print hints and clean runs' details.")
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the output.",
+)
+@click.option("--allow-dirty", is_flag=True, help="Write into files with uncommitted changes.")
+@click.option(
+    "--strategy",
+    type=click.Choice(["nullable", "db-default"]),
+    help="MF003: make the field nullable (default), or keep NOT NULL with a db_default.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read [tool.migration-fixer] from this file instead of the nearest pyproject.toml.",
+)
+@click.version_option(__version__, "--version", prog_name="migration-fixer")
+def fix_command(
+    paths: tuple[Path, ...],
+    check: bool,
+    diff: bool,
+    since: str | None,
+    select: str | None,
+    ignore: str | None,
+    output_format: str,
+    jobs: int | None,
+    no_progress: bool,
+    quiet: bool,
+    verbose: bool,
+    color: str,
+    allow_dirty: bool,
+    strategy: str | None,
+    config_file: Path | None,
+) -> None:
+    """Fix Django migrations in place so that they can be rolled back.
+
+    PATHS are files or folders (default: the current folder); every
+    `migrations/*.py` below them is checked.
+    """
+    if check and diff:
+        raise click.UsageError("--check and --diff cannot be used together")
+    mode = Mode.CHECK if check else Mode.DIFF if diff else Mode.FIX
+    try:
+        config = build_config(
+            paths=list(paths),
+            mode=mode,
+            select=select,
+            ignore=ignore,
+            since=since,
+            allow_dirty=allow_dirty,
+            jobs=jobs,
+            output_format=output_format,
+            strategy=strategy,
+            config_file=config_file,
+        )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
+    use_color = {"always": True, "never": False}.get(color)
+    show_progress = not (no_progress or quiet) and sys.stderr.isatty()
+    result = _run_with_progress(config, show_progress)
+    _render(result, quiet=quiet, verbose=verbose, color=use_color)
+    sys.exit(report.exit_code(result))
+
+
+def _run_with_progress(config: Any, show: bool) -> RunResult:
+    if not show:
+        return run(config)
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= _PROGRESS_THRESHOLD:
+            bar = click.progressbar(length=total, label="Checking", file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        return run(config, progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None) -> None:
+    fmt = result.config.output_format
+    for line in report.problem_lines(result):
+        click.secho(f"error: {line}", err=True, fg="red", color=color)
+    mode = result.config.mode
+    if mode is Mode.DIFF:
+        root = result.repo_root or Path.cwd()
+        patch = render_diff(result.changeset, root)
+        if patch:
+            want_color = color if color is not None else sys.stdout.isatty()
+            click.echo(colorize(patch) if want_color else patch, nl=False, color=want_color)
+    if fmt != "text":
+        from migration_fixer.output import machine
+
+        click.echo(machine.render(fmt, result), nl=False)
+        return
+    if quiet:
+        return
+    to_stderr = mode is Mode.DIFF  # keep stdout a clean patch
+    for path, finding in result.findings:
+        click.echo(report.finding_line(result, path, finding), err=to_stderr, color=color)
+        if finding.hint and (verbose or not finding.fixable):
+            click.echo(f"  hint: {finding.hint}", err=to_stderr, color=color)
+    for notice in result.notices:
+        click.echo(notice, err=to_stderr, color=color)
+    click.echo(report.summary(result), err=to_stderr, color=color)
+
+
+@cli.command("rule", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Explain every rule.")
+def rule_command(code: str | None, show_all: bool) -> None:
+    """Explain a rule (e.g. `migration-fixer rule MF001`), or list them."""
+    from migration_fixer.docs import explain, rule_table
+
+    if show_all:
+        click.echo("\n\n".join(explain(rule) for rule in ALL_RULES))
+        return
+    if code is None:
+        click.echo(rule_table())
+        return
+    rule = RULES_BY_CODE.get(code.strip().upper())
+    if rule is None:
+        known = ", ".join(RULES_BY_CODE)
+        raise click.UsageError(f"unknown rule code {code!r} (known: {known})")
+    click.echo(explain(rule))
+
+
+def main() -> None:
+    cli(prog_name="migration-fixer")

@@ -1,0 +1,426 @@
+"""Recognise Django migration operations in a module's ``ast``.
+
+One walk over the module resolves every call whose callee is one of Django's migration
+operations, by what the callee's name is *bound to* (the module's imports, its own
+definitions, simple aliases, scopes), never by its text: a local function called
+``RunPython`` is not Django's, and ``m.RunSQL`` is Django's when ``m`` is
+``django.db.migrations``.
+
+This is deliberately a small scope analysis on the stdlib ``ast`` (one pass to collect
+bindings, one to resolve) rather than libcst's ``QualifiedNameProvider``, which gets the
+same answers on migrations but costs ~55 ms a file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+#: Module paths under which Django exposes its migration operations.
+_DJANGO_OP_MODULES = (
+    "django.db.migrations",
+    "django.db.migrations.operations",
+    "django.db.migrations.operations.special",
+    "django.db.migrations.operations.fields",
+    "django.db.migrations.operations.models",
+)
+
+#: Operation classes this tool understands.
+OPERATIONS = frozenset(
+    {
+        "RunPython",
+        "RunSQL",
+        "SeparateDatabaseAndState",
+        "CreateModel",
+        "DeleteModel",
+        "RenameModel",
+        "AddField",
+        "AlterField",
+        "RemoveField",
+        "RenameField",
+    }
+)
+
+_DJANGO_NAMES = {f"{module}.{op}": op for module in _DJANGO_OP_MODULES for op in OPERATIONS}
+
+_SCOPE_NODES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+_FUNCTION_LIKE = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
+
+#: Marker for a name bound to something this module defines or computes itself.
+LOCAL = "<local>"
+
+
+@dataclass
+class _Binding:
+    """One way a name is bound in a scope."""
+
+    kind: str  # "import", "def", "class", "alias", "other"
+    target: str = ""  # dotted path for imports
+    node: ast.AST | None = None  # value for aliases, ClassDef for classes
+
+
+@dataclass
+class _Scope:
+    node: ast.AST
+    parent: _Scope | None
+    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+
+    def bind(self, name: str, binding: _Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a callee expression refers to."""
+
+    operation: str | None  # Django operation name (e.g. "RunPython"), or None
+    subclass: str | None = None  # name of a local subclass of that operation, if any
+    overrides_init: bool = False  # the local subclass defines its own __init__
+
+
+@dataclass(frozen=True)
+class OperationCall:
+    """A call that constructs a Django migration operation."""
+
+    node: ast.Call
+    operation: str
+    subclass: str | None
+    overrides_init: bool
+    scope: ast.AST
+
+
+class _BindingCollector(ast.NodeVisitor):
+    """First pass: record every scope and the names bound in it."""
+
+    def __init__(self, module: ast.Module) -> None:
+        self.scopes: dict[ast.AST, _Scope] = {}
+        self.current = self._new_scope(module, None)
+
+    def _new_scope(self, node: ast.AST, parent: _Scope | None) -> _Scope:
+        scope = _Scope(node, parent)
+        self.scopes[node] = scope
+        return scope
+
+    # -- bindings -------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.current.bind(alias.asname, _Binding("import", alias.name))
+            else:
+                top = alias.name.split(".")[0]
+                self.current.bind(top, _Binding("import", top))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                self.current.star_imports.append(module)
+                continue
+            target = f"{module}.{alias.name}" if node.level == 0 else LOCAL
+            self.current.bind(alias.asname or alias.name, _Binding("import", target))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.current.bind(target.id, _Binding("alias", node=node.value))
+            else:
+                self.visit(target)
+        self.visit(node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.value is not None:
+            self.current.bind(node.target.id, _Binding("alias", node=node.value))
+        else:
+            self.visit(node.target)
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.current.bind(node.id, _Binding("other"))
+
+    def _bind_target(self, target: ast.AST) -> None:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                self.current.bind(sub.id, _Binding("other"))
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        # The walrus binds in the enclosing function scope, not the comprehension.
+        scope = self.current
+        while scope.parent is not None and isinstance(
+            scope.node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        ):
+            scope = scope.parent
+        scope.bind(node.target.id, _Binding("other"))
+        self.visit(node.value)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.current.bind(node.name, _Binding("other"))
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self.current.bind(node.name, _Binding("other"))
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.current.bind(node.name, _Binding("other"))
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self.current.bind(node.rest, _Binding("other"))
+        self.generic_visit(node)
+
+    # -- scopes ---------------------------------------------------------------------
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.current.bind(node.name, _Binding("def"))
+        for expr in [*node.decorator_list, *_defaults(node.args)]:
+            self.visit(expr)
+        if node.returns is not None:
+            self.visit(node.returns)
+        outer = self.current
+        self.current = self._new_scope(node, outer)
+        self._bind_arguments(node.args)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.current = outer
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for expr in _defaults(node.args):
+            self.visit(expr)
+        outer = self.current
+        self.current = self._new_scope(node, outer)
+        self._bind_arguments(node.args)
+        self.visit(node.body)
+        self.current = outer
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.current.bind(node.name, _Binding("class", node=node))
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        outer = self.current
+        self.current = self._new_scope(node, outer)
+        for stmt in node.body:
+            self.visit(stmt)
+        self.current = outer
+
+    def _visit_comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+    ) -> None:
+        # The first iterable is evaluated in the enclosing scope.
+        self.visit(node.generators[0].iter)
+        outer = self.current
+        self.current = self._new_scope(node, outer)
+        for index, generator in enumerate(node.generators):
+            self._bind_target(generator.target)
+            if index:
+                self.visit(generator.iter)
+            for condition in generator.ifs:
+                self.visit(condition)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.current = outer
+
+    visit_ListComp = _visit_comprehension
+    visit_SetComp = _visit_comprehension
+    visit_DictComp = _visit_comprehension
+    visit_GeneratorExp = _visit_comprehension
+
+    def _bind_arguments(self, args: ast.arguments) -> None:
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        if args.vararg:
+            every.append(args.vararg)
+        if args.kwarg:
+            every.append(args.kwarg)
+        for arg in every:
+            self.current.bind(arg.arg, _Binding("other"))
+
+
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+
+
+class ModuleIndex:
+    """Name resolution for one module."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        collector = _BindingCollector(tree)
+        collector.visit(tree)
+        self.scopes = collector.scopes
+
+    # -- qualified names ------------------------------------------------------------
+    def qualified_name(self, expr: ast.expr, scope_node: ast.AST) -> str | None:
+        """Dotted name an expression refers to (``django.db.migrations.RunPython``).
+
+        Returns ``LOCAL`` (possibly dotted) for the module's own definitions, and ``None``
+        when it cannot be known.
+        """
+        return self._qualified_name(expr, self.scopes[scope_node], frozenset())
+
+    def _qualified_name(self, expr: ast.expr, scope: _Scope, seen: frozenset[int]) -> str | None:
+        if isinstance(expr, ast.Attribute):
+            base = self._qualified_name(expr.value, scope, seen)
+            return None if base is None else f"{base}.{expr.attr}"
+        if isinstance(expr, ast.Name):
+            return self._resolve_name(expr.id, scope, seen)
+        return None
+
+    def _lookup(self, name: str, scope: _Scope) -> tuple[_Scope, list[_Binding]] | None:
+        """Python's lookup rule: own scope, enclosing functions (not classes), module."""
+        first = True
+        current: _Scope | None = scope
+        while current is not None:
+            usable = first or not isinstance(current.node, ast.ClassDef)
+            if usable and name in current.bindings:
+                return current, current.bindings[name]
+            first = False
+            current = current.parent
+        return None
+
+    def _resolve_name(self, name: str, scope: _Scope, seen: frozenset[int]) -> str | None:
+        found = self._lookup(name, scope)
+        if found is None:
+            module_scope = self.scopes[self.tree]
+            for module in module_scope.star_imports:
+                if module in _DJANGO_OP_MODULES and name in OPERATIONS:
+                    return f"{module}.{name}"
+            return None  # a builtin, or something we cannot see
+        owner, bindings = found
+        answers = {self._binding_target(name, b, owner, seen) for b in bindings}
+        if len(answers) == 1:
+            return answers.pop()
+        return None  # bound in several incompatible ways
+
+    def _binding_target(
+        self, name: str, binding: _Binding, owner: _Scope, seen: frozenset[int]
+    ) -> str | None:
+        if binding.kind == "import":
+            return binding.target
+        if binding.kind in ("def", "class"):
+            return f"{LOCAL}.{name}"
+        if binding.kind == "alias" and binding.node is not None:
+            key = id(binding.node)
+            if key in seen or not isinstance(binding.node, (ast.Name, ast.Attribute)):
+                return LOCAL
+            return self._qualified_name(binding.node, owner, seen | {key}) or LOCAL
+        return LOCAL
+
+    # -- operations -----------------------------------------------------------------
+    def resolve_callee(self, func: ast.expr, scope_node: ast.AST) -> Resolved:
+        scope = self.scopes[scope_node]
+        qualified = self._qualified_name(func, scope, frozenset())
+        if qualified is None:
+            return Resolved(None)
+        operation = _DJANGO_NAMES.get(qualified)
+        if operation is not None:
+            return Resolved(operation)
+        if qualified.startswith(LOCAL + ".") and isinstance(func, ast.Name):
+            return self._local_subclass(func.id, scope)
+        return Resolved(None)
+
+    def _local_subclass(self, name: str, scope: _Scope) -> Resolved:
+        found = self._lookup(name, scope)
+        if found is None:
+            return Resolved(None)
+        owner, bindings = found
+        classes = [b.node for b in bindings if b.kind == "class"]
+        if len(bindings) != 1 or len(classes) != 1 or not isinstance(classes[0], ast.ClassDef):
+            return Resolved(None)
+        cls = classes[0]
+        for base in cls.bases:
+            parent = self.resolve_callee(base, owner.node)
+            if parent.operation is not None:
+                overrides = parent.overrides_init or any(
+                    isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and stmt.name == "__init__"
+                    for stmt in cls.body
+                )
+                return Resolved(parent.operation, subclass=name, overrides_init=overrides)
+        return Resolved(None)
+
+    def operation_calls(self) -> Iterator[OperationCall]:
+        """Every call in the module that constructs a Django operation, in source order."""
+        yield from self._calls_in(self.tree, self.tree)
+
+    def _calls_in(self, node: ast.AST, scope_node: ast.AST) -> Iterator[OperationCall]:
+        for child in ast.iter_child_nodes(node):
+            child_scope = child if isinstance(child, _SCOPE_NODES) else scope_node
+            if isinstance(child, ast.Call):
+                resolved = self.resolve_callee(child.func, scope_node)
+                if resolved.operation is not None:
+                    yield OperationCall(
+                        child,
+                        resolved.operation,
+                        resolved.subclass,
+                        resolved.overrides_init,
+                        scope_node,
+                    )
+            yield from self._calls_in(child, child_scope)
+
+
+def find_argument(call: ast.Call, position: int, keyword: str) -> tuple[int, ast.expr] | None:
+    """An argument given positionally (at ``position``) or by ``keyword``.
+
+    Returns its source-order index among the call's arguments, and its value.
+    """
+    if len(call.args) > position and not any(
+        isinstance(a, ast.Starred) for a in call.args[: position + 1]
+    ):
+        return position, call.args[position]
+    for offset, kw in enumerate(call.keywords):
+        if kw.arg == keyword:
+            return len(call.args) + offset, kw.value
+    return None
+
+
+def has_star_args(call: ast.Call) -> bool:
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    )
+
+
+def char_column(lines: list[str], line: int, byte_offset: int) -> int:
+    """Convert an ``ast`` column (an offset in UTF-8 bytes) to a character column."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if text.isascii():
+        return byte_offset
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines as the tokenizer counts them (not ``str.splitlines``, which also
+    breaks on form feeds and other Unicode separators)."""
+    return _NEWLINE.split(text)

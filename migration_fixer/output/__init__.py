@@ -1,0 +1,1 @@
+"""Renderers: each turns a :class:`~migration_fixer.api.RunResult` into text."""

@@ -1,0 +1,158 @@
+"""Machine-readable output: JSON (stable schema), GitHub workflow commands, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from migration_fixer import __version__
+from migration_fixer.api import RunResult
+from migration_fixer.docs import rule_doc
+from migration_fixer.report import exit_code, status
+from migration_fixer.rules import ALL_RULES
+
+JSON_SCHEMA_VERSION = 1
+
+
+def render(fmt: str, result: RunResult) -> str:
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "github":
+        return to_github(result)
+    if fmt == "sarif":
+        return to_sarif(result)
+    raise ValueError(f"unknown output format {fmt!r}")  # pragma: no cover - click guards it
+
+
+def _path(path: Path) -> str:
+    return path.as_posix()
+
+
+def to_json(result: RunResult) -> str:
+    findings = [
+        {
+            "path": _path(path),
+            "line": f.line,
+            "column": f.column + 1,
+            "code": f.code,
+            "message": f.message,
+            "fixable": f.fixable,
+            "fixed": result.is_fixed(path, f),
+            "hint": f.hint,
+        }
+        for path, f in result.findings
+    ]
+    errors = [
+        {
+            "path": _path(p.path),
+            "line": p.line or None,
+            "column": (p.column + 1) if p.line else None,
+            "message": p.message,
+        }
+        for p in result.problems
+    ]
+    payload: dict[str, Any] = {
+        "version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "migration-fixer", "version": __version__},
+        "mode": result.config.mode.value,
+        "files_checked": result.files_checked,
+        "findings": findings,
+        "errors": errors,
+        "changed_files": [_path(c.path) for c in result.changeset.changes],
+        "new_files": [_path(n.path) for n in result.changeset.new_files],
+        "exit_code": exit_code(result),
+    }
+    return json.dumps(payload, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_github(result: RunResult) -> str:
+    lines = []
+    for path, f in result.findings:
+        state = status(result, path, f)
+        level = "notice" if state == "fixed" else "error"
+        title = _escape_property(f"{f.code} {state}".strip())
+        message = f.message + (f" ({f.hint})" if f.hint else "")
+        lines.append(
+            f"::{level} file={_escape_property(_path(path))},line={f.line},col={f.column + 1},"
+            f"title={title}::{_escape_data(f'{f.code} {message}')}"
+        )
+    for p in result.problems:
+        where = f"file={_escape_property(_path(p.path))}"
+        if p.line:
+            where += f",line={p.line},col={p.column + 1}"
+        lines.append(f"::error {where}::{_escape_data(p.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def to_sarif(result: RunResult) -> str:
+    rules = [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule_doc(rule)},
+            "help": {"text": rule_doc(rule), "markdown": rule_doc(rule)},
+            "defaultConfiguration": {"level": "error"},
+        }
+        for rule in ALL_RULES
+    ]
+    index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
+    results = []
+    for path, f in result.findings:
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": index[f.code],
+                "level": "note" if result.is_fixed(path, f) else "error",
+                "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "")},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _path(path)},
+                            "region": {"startLine": f.line, "startColumn": f.column + 1},
+                        }
+                    }
+                ],
+            }
+        )
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": p.message},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _path(p.path)}}}],
+        }
+        for p in result.problems
+    ]
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "migration-fixer",
+                        "version": __version__,
+                        "informationUri": "https://github.com/migration-fixer/migration-fixer",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": not result.problems,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(sarif, indent=2) + "\n"

@@ -1,0 +1,84 @@
+"""What the user sees at the end of a run, and the exit code (this module owns both).
+
+Exit codes: 0 nothing to report (or everything fixed); 1 findings remain, or (``--check``,
+``--diff``) something would change; 2 a usage error, or a file could not be processed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migration_fixer.api import RunResult
+from migration_fixer.config import Mode
+from migration_fixer.rule import Finding
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+def display_path(path: Path) -> str:
+    return path.as_posix()
+
+
+def status(result: RunResult, path: Path, finding: Finding) -> str:
+    mode = result.config.mode
+    if mode is Mode.FIX:
+        return "fixed" if result.is_fixed(path, finding) else ""
+    return "fixable" if finding.fixable else ""
+
+
+def finding_line(result: RunResult, path: Path, finding: Finding) -> str:
+    state = status(result, path, finding)
+    suffix = f" [{state}]" if state else ""
+    return (
+        f"{display_path(path)}:{finding.line}:{finding.column + 1}: "
+        f"{finding.code} {finding.message}{suffix}"
+    )
+
+
+def problem_lines(result: RunResult) -> list[str]:
+    lines = []
+    for p in result.problems:
+        where = (
+            f"{display_path(p.path)}:{p.line}:{p.column + 1}" if p.line else display_path(p.path)
+        )
+        lines.append(f"{where}: {p.message}")
+    return lines
+
+
+def remaining(result: RunResult) -> list[tuple[Path, Finding]]:
+    return [(p, f) for p, f in result.findings if not result.is_fixed(p, f)]
+
+
+def summary(result: RunResult) -> str:
+    findings = result.findings
+    total = len(findings)
+    files = result.files_checked
+    checked = f"{files} migration file{'s' if files != 1 else ''}"
+    if not total:
+        return f"No findings in {checked}."
+    noun = "finding" if total == 1 else "findings"
+    mode = result.config.mode
+    if mode is Mode.FIX:
+        fixed = sum(1 for p, f in findings if result.is_fixed(p, f))
+        return f"Found {total} {noun} in {checked} ({fixed} fixed, {total - fixed} remaining)."
+    fixable = sum(1 for _, f in findings if f.fixable)
+    changed = len(result.changeset.changes) + len(result.changeset.new_files)
+    tail = f"{fixable} fixable"
+    if mode is Mode.DIFF:
+        tail += f"; {changed} file{'s' if changed != 1 else ''} would change"
+    else:
+        tail += " with `migration-fixer`"
+    return f"Found {total} {noun} in {checked} ({tail})."
+
+
+def exit_code(result: RunResult) -> int:
+    if result.problems:
+        return EXIT_ERROR
+    mode = result.config.mode
+    if mode is Mode.CHECK:
+        return EXIT_FINDINGS if result.findings else EXIT_OK
+    if mode is Mode.DIFF:
+        return EXIT_FINDINGS if result.findings or result.changeset else EXIT_OK
+    return EXIT_FINDINGS if remaining(result) else EXIT_OK

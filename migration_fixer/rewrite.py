@@ -1,0 +1,238 @@
+"""Apply a fix's edits with libcst: a lossless rewrite that keeps every byte outside them.
+
+libcst is imported here only, and only files that have something to fix are parsed with
+it. Calls are found by their start position, which the rules took from the ``ast``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from migration_fixer.rule import AddArgument, AddImport, Edit, ReplaceArgument, ReplaceElement
+
+_Whitespace = cst.BaseParenthesizableWhitespace
+
+
+class RewriteError(Exception):
+    """An edit could not be applied (the source did not have the expected shape)."""
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Return ``text`` with ``edits`` applied."""
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:  # pragma: no cover - ast accepted it already
+        raise RewriteError(f"libcst cannot parse the file: {exc.message}") from exc
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    rewriter = _Rewriter(edits)
+    new_module = wrapper.visit(rewriter)
+    missing = rewriter.pending()
+    if missing:
+        line, column = missing[0]
+        raise RewriteError(f"no call found at {line}:{column + 1}")
+    imports = [e for e in edits if isinstance(e, AddImport)]
+    if imports:
+        new_module = _add_imports(new_module, imports)
+    return new_module.code
+
+
+class _Rewriter(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, edits: Sequence[Edit]) -> None:
+        super().__init__()
+        self.call_edits: dict[tuple[int, int], list[AddArgument | ReplaceArgument]] = defaultdict(
+            list
+        )
+        self.element_edits: dict[tuple[int, int], ReplaceElement] = {}
+        for edit in edits:
+            if isinstance(edit, (AddArgument, ReplaceArgument)):
+                self.call_edits[(edit.line, edit.column)].append(edit)
+            elif isinstance(edit, ReplaceElement):
+                self.element_edits[(edit.line, edit.column)] = edit
+        self.done: set[tuple[int, int]] = set()
+
+    def pending(self) -> list[tuple[int, int]]:
+        wanted = set(self.call_edits) | set(self.element_edits)
+        return sorted(wanted - self.done)
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        key = self._start(original_node)
+        edits = self.call_edits.get(key)
+        if not edits:
+            return updated_node
+        self.done.add(key)
+        for edit in edits:
+            if isinstance(edit, ReplaceArgument):
+                updated_node = _replace_argument(updated_node, edit)
+            else:
+                updated_node = _add_argument(updated_node, edit)
+        return updated_node
+
+    def leave_List(self, original_node: cst.List, updated_node: cst.List) -> cst.List:
+        return updated_node.with_changes(
+            elements=self._replace_elements(original_node.elements, updated_node.elements)
+        )
+
+    def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.Tuple:
+        return updated_node.with_changes(
+            elements=self._replace_elements(original_node.elements, updated_node.elements)
+        )
+
+    def _replace_elements(
+        self,
+        original: Sequence[cst.BaseElement],
+        updated: Sequence[cst.BaseElement],
+    ) -> Sequence[cst.BaseElement]:
+        if not self.element_edits:
+            return updated
+        result: list[cst.BaseElement] = []
+        for index, (orig, new) in enumerate(zip(original, updated, strict=True)):
+            key = self._start(orig.value)
+            edit = self.element_edits.get(key)
+            if edit is None or not isinstance(new, cst.Element):
+                result.append(new)
+                continue
+            self.done.add(key)
+            before = _leading_whitespace(result, updated, index)
+            result.extend(_expand_element(new, edit.elements, before))
+        return result
+
+
+def _parse_value(source: str) -> cst.BaseExpression:
+    return cst.parse_expression(source)
+
+
+def _replace_argument(call: cst.Call, edit: ReplaceArgument) -> cst.Call:
+    args = list(call.args)
+    args[edit.index] = args[edit.index].with_changes(value=_parse_value(edit.value))
+    return call.with_changes(args=args)
+
+
+def _add_argument(call: cst.Call, edit: AddArgument) -> cst.Call:
+    args = list(call.args)
+    index = edit.after
+    prev = args[index]
+    equal = next(
+        (a.equal for a in args if a.keyword is not None),
+        cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.SimpleWhitespace(""),
+        ),
+    )
+    new = cst.Arg(
+        value=_parse_value(edit.value),
+        keyword=cst.Name(edit.keyword),
+        equal=equal,
+    )
+    is_last = index == len(args) - 1
+    # The whitespace that separates ``prev`` from what precedes it: the new argument is
+    # laid out the same way (same line, or its own line at the same indentation).
+    if index == 0:
+        separator: _Whitespace = call.whitespace_before_args
+    else:
+        previous_comma = args[index - 1].comma
+        assert isinstance(previous_comma, cst.Comma)
+        separator = previous_comma.whitespace_after
+    if not is_last:
+        comma = prev.comma
+        assert isinstance(comma, cst.Comma)
+        after = comma.whitespace_after
+        prev = prev.with_changes(comma=comma.with_changes(whitespace_after=_keep_first_line(after)))
+        new = new.with_changes(comma=comma.with_changes(whitespace_after=_drop_first_line(after)))
+    elif isinstance(prev.comma, cst.Comma):  # a trailing comma: keep one after the new arg
+        comma = prev.comma
+        after = comma.whitespace_after
+        prev = prev.with_changes(comma=comma.with_changes(whitespace_after=_join(after, separator)))
+        new = new.with_changes(comma=comma.with_changes(whitespace_after=_drop_first_line(after)))
+    else:  # no trailing comma: none after the new argument either
+        new = new.with_changes(whitespace_after_arg=prev.whitespace_after_arg)
+        prev = prev.with_changes(
+            comma=cst.Comma(whitespace_after=_clean(separator)),
+            whitespace_after_arg=cst.SimpleWhitespace(""),
+        )
+    args[index] = prev
+    args.insert(index + 1, new)
+    return call.with_changes(args=args)
+
+
+def _clean(ws: _Whitespace) -> _Whitespace:
+    """A separator like ``ws``, without its comment and blank lines (a single space if it
+    does not break the line)."""
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return ws.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+    return cst.SimpleWhitespace(" ")
+
+
+def _keep_first_line(ws: _Whitespace) -> _Whitespace:
+    """The part of ``ws`` that stays with the previous argument: its comment, then a line
+    break to the same indentation (the blank and comment lines move down)."""
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return ws.with_changes(empty_lines=())
+    return ws
+
+
+def _drop_first_line(ws: _Whitespace) -> _Whitespace:
+    if isinstance(ws, cst.ParenthesizedWhitespace):
+        return ws.with_changes(first_line=cst.TrailingWhitespace())
+    return ws
+
+
+def _join(after: _Whitespace, separator: _Whitespace) -> _Whitespace:
+    """Whitespace after ``prev``'s comma when the new argument follows it: ``prev``'s own
+    trailing comment (if any), then the separator's line break and indentation."""
+    sep = _clean(separator)
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        if isinstance(sep, cst.ParenthesizedWhitespace):
+            return sep.with_changes(first_line=after.first_line)
+        if after.first_line.comment is not None:
+            return after.with_changes(empty_lines=())
+    return sep
+
+
+def _leading_whitespace(
+    done: Sequence[cst.BaseElement], updated: Sequence[cst.BaseElement], index: int
+) -> _Whitespace:
+    if index == 0:
+        return cst.SimpleWhitespace(" ")
+    prev = updated[index - 1]
+    comma = prev.comma
+    if isinstance(comma, cst.Comma):
+        return comma.whitespace_after
+    return cst.SimpleWhitespace(" ")  # pragma: no cover - elements are comma separated
+
+
+def _expand_element(
+    element: cst.Element, sources: Sequence[str], before: _Whitespace
+) -> list[cst.Element]:
+    sep = _clean(before)
+    out: list[cst.Element] = []
+    for position, source in enumerate(sources):
+        last = position == len(sources) - 1
+        value = _parse_value(source)
+        if last:
+            out.append(element.with_changes(value=value))
+        else:
+            out.append(cst.Element(value=value, comma=cst.Comma(whitespace_after=sep)))
+    return out
+
+
+def _add_imports(module: cst.Module, imports: Sequence[AddImport]) -> cst.Module:
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor
+
+    context = CodemodContext()
+    for item in imports:
+        if item.name is None:
+            AddImportsVisitor.add_needed_import(context, item.module)
+        else:
+            AddImportsVisitor.add_needed_import(context, item.module, item.name)
+    return AddImportsVisitor(context).transform_module(module)

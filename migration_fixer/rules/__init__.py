@@ -1,0 +1,9 @@
+"""The rules, in the order they run and are documented."""
+
+from __future__ import annotations
+
+from migration_fixer.rule import Rule
+from migration_fixer.rules import mf001_runpython_reverse, mf002_runsql_reverse
+
+ALL_RULES: tuple[Rule, ...] = (mf001_runpython_reverse, mf002_runsql_reverse)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

@@ -1,0 +1,66 @@
+"""Shared logic of MF001 and MF002: an operation whose reverse is missing or ``None``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from migration_fixer.migration_ast import find_argument, has_star_args
+from migration_fixer.rule import AddArgument, FileContext, Finding, Fix, ReplaceArgument
+
+
+def missing_reverse(
+    ctx: FileContext,
+    *,
+    code: str,
+    operation: str,
+    forward: str,
+    reverse: str,
+) -> Iterator[Finding]:
+    """Report each ``operation(...)`` call that has no reverse (or ``reverse=None``).
+
+    The fix adds ``reverse=<callee>.noop``, spelled with the callee exactly as the call
+    spells it, so it is valid wherever the call is (same imports, same scope).
+    """
+    for op in ctx.operation_calls:
+        if op.operation != operation:
+            continue
+        call = op.node
+        line, column = ctx.position(call)
+        shown = op.subclass or operation
+        existing = find_argument(call, 1, reverse)
+        if existing is not None:
+            index, value = existing
+            if not (isinstance(value, ast.Constant) and value.value is None):
+                continue
+            message = f"`{shown}` with `{reverse}=None` cannot be reversed"
+            fix = Fix((ReplaceArgument(line, column, index, _noop(call)),))
+        elif has_star_args(call):
+            yield Finding(
+                code,
+                f"`{shown}` called with `*args`/`**kwargs`: cannot tell whether it has `{reverse}`",
+                line,
+                column,
+                hint=f"pass `{reverse}=` explicitly (e.g. `{_noop(call)}`)",
+            )
+            continue
+        else:
+            forward_arg = find_argument(call, 0, forward)
+            if forward_arg is None:
+                continue  # not a valid call; Django itself would reject it
+            message = f"`{shown}` without `{reverse}` cannot be reversed"
+            fix = Fix((AddArgument(line, column, forward_arg[0], reverse, _noop(call)),))
+        if op.overrides_init:
+            yield Finding(
+                code,
+                f"{message}; `{shown}` defines its own `__init__`, so it is not rewritten",
+                line,
+                column,
+                hint=f"add a reverse by hand (`{reverse}=...`)",
+            )
+            continue
+        yield Finding(code, message, line, column, fix=fix)
+
+
+def _noop(call: ast.Call) -> str:
+    return f"{ast.unparse(call.func)}.noop"

@@ -1,0 +1,104 @@
+"""Reading and writing source files, losslessly.
+
+The text handed to the rules is the file decoded with its own encoding (PEP 263 cookie or
+BOM), with its newlines untouched (CRLF stays CRLF). Writing encodes it back the same
+way, through a temporary file in the same folder and an atomic replace that keeps the
+original's mode bits. This is the only module that writes files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import os
+import stat
+import tempfile
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A file that cannot be read or decoded: carries the position for the report."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    text: str
+    encoding: str  # codec name, "utf-8" by default
+    bom: bool
+
+
+def decode(path: Path, data: bytes) -> SourceFile:
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise SourceError("source contains NUL bytes", line)
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(str(exc).split(" (")[0], getattr(exc, "lineno", None) or 1) from exc
+    if encoding == "utf-8-sig":
+        encoding = "utf-8"
+    body = data[len(codecs.BOM_UTF8) :] if bom else data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body.count(b"\n", 0, exc.start) + 1
+        raise SourceError(f"invalid {encoding} bytes: {exc.reason}", line) from exc
+    return SourceFile(path, text, encoding, bom)
+
+
+def read_source(path: Path) -> SourceFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
+    return decode(path, data)
+
+
+def encode(source: SourceFile, text: str) -> bytes:
+    data = text.encode(source.encoding)
+    return codecs.BOM_UTF8 + data if source.bom else data
+
+
+def write_atomic(path: Path, data: bytes, *, create: bool = False) -> None:
+    """Replace ``path``'s content with ``data`` atomically, keeping its mode bits.
+
+    With ``create=True`` the file must not exist yet; it gets the default mode for new
+    files (0o666 minus the umask), like any editor would give it.
+    """
+    if create:
+        mode = 0o666 & ~_umask()
+        if path.exists():
+            raise FileExistsError(f"{path} already exists")
+    else:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+            raise PermissionError(f"{path} is read-only")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
