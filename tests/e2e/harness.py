@@ -108,7 +108,7 @@ def _connect_postgres(server: Server, dbname: str) -> _Connection:
 
 def _connect_mariadb(server: Server, dbname: str | None) -> _Connection:
     try:
-        import MySQLdb
+        import MySQLdb  # type: ignore[import-untyped, unused-ignore]
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise BackendUnavailable(f"{server.where}: mysqlclient is not installed ({exc})") from exc
     kwargs: dict[str, Any] = {
