@@ -16,7 +16,7 @@ from pathlib import Path
 
 from migration_fixer import git
 from migration_fixer.changeset import ChangeSet, FileChange
-from migration_fixer.config import Config, Mode
+from migration_fixer.config import Config, ConfigError, Mode
 from migration_fixer.discovery import discover
 from migration_fixer.rule import Finding, NewFile
 from migration_fixer.rules import RULES_BY_CODE
@@ -35,6 +35,20 @@ class RunResult:
     files_checked: int = 0
     notices: list[str] = field(default_factory=list)
     repo_root: Path | None = None
+    #: The commit migrations are "new" against: the merge-base of ``--since REF`` and
+    #: HEAD, else of the default branch (origin/HEAD, origin/main, origin/master, main,
+    #: master: the first that exists and is not the checked-out branch) and HEAD; None
+    #: outside a repository or without such a branch.
+    base_commit: str | None = None
+    #: Absolute paths of the files that do not exist in ``base_commit`` (added since,
+    #: committed or not, and untracked files); None when ``base_commit`` is None.
+    new_since_base: frozenset[Path] | None = None
+
+    def is_new(self, path: Path) -> bool | None:
+        """Whether ``path`` is new relative to :attr:`base_commit` (None: unknown)."""
+        if self.new_since_base is None:
+            return None
+        return path.resolve() in self.new_since_base
 
     @property
     def findings(self) -> list[tuple[Path, Finding]]:
@@ -72,12 +86,14 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     result = RunResult(config)
     repo = git.open_repository(config.paths[0])
     result.repo_root = repo.root if repo else None
+    changed = _resolve_base(result, repo)
     files, missing = discover(
         config.paths,
         repo=repo,
         root=config.root,
         extend_include=config.extend_include,
         exclude=config.exclude,
+        changed=changed,
     )
     for path in missing:
         result.problems.append(Problem(path, 0, 0, "no such file or directory"))
@@ -109,10 +125,35 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     return result
 
 
+def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] | None:
+    """Set ``result.base_commit``/``new_since_base``; with ``--since``, return the
+    changed files (absolute) that discovery must limit itself to."""
+    since = result.config.since
+    if since is not None and repo is None:
+        raise ConfigError(
+            f"--since needs a git repository, and {result.config.paths[0]} is not in one"
+        )
+    if repo is None:
+        return None
+    pathspecs = [p for p in result.config.paths if p.exists() and repo.contains(p)]
+    try:
+        base = repo.merge_base(since) if since is not None else repo.default_base()
+        if base is None:
+            return None
+        result.base_commit = base
+        result.new_since_base = frozenset(repo.added_since(base, pathspecs))
+        return repo.changed_since(base, pathspecs) if since is not None else None
+    except git.GitError as exc:
+        raise ConfigError(f"--since {since}: {exc}") from exc
+
+
 def _write(result: RunResult, repo: git.Repository | None) -> None:
     changes = list(result.changeset.changes)
     if repo is not None and not result.config.allow_dirty:
-        dirty = repo.dirty_files()
+        # Unstaged changes only: staged files and untracked ones are written (see
+        # git.Repository.dirty_files and docs/configuration.md for why).
+        targets = [c.path for c in changes if repo.contains(c.path)]
+        dirty = repo.dirty_files(targets if len(targets) <= 1000 else ())
         refused = [c for c in changes if c.path.resolve() in dirty]
         for change in refused:
             result.problems.append(
@@ -120,7 +161,7 @@ def _write(result: RunResult, repo: git.Repository | None) -> None:
                     change.path,
                     0,
                     0,
-                    "has uncommitted changes: not written (commit or stash them, "
+                    "has unstaged changes: not written (commit, stage or stash them, "
                     "or pass --allow-dirty)",
                 )
             )

@@ -5,9 +5,10 @@ This is the only module that imports click.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -19,6 +20,7 @@ from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 
 FORMATS = ("text", "json", "github", "sarif")
 _PROGRESS_THRESHOLD = 500  # files; a shorter run finishes before a bar helps
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class _Main(click.Group):
@@ -126,13 +128,38 @@ def fix_command(
             strategy=strategy,
             config_file=config_file,
         )
+        use_color = {"always": True, "never": False}.get(color)
+        show_progress = want_progress(no_progress=no_progress, quiet=quiet, stream=sys.stderr)
+        result = _run_with_progress(config, show_progress)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
-    use_color = {"always": True, "never": False}.get(color)
-    show_progress = not (no_progress or quiet) and sys.stderr.isatty()
-    result = _run_with_progress(config, show_progress)
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _interrupted()
     _render(result, quiet=quiet, verbose=verbose, color=use_color)
     sys.exit(report.exit_code(result))
+
+
+def _fail(message: str) -> NoReturn:
+    """A usage or configuration error: one line on stderr, exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(report.EXIT_ERROR)
+
+
+def _interrupted() -> NoReturn:
+    click.echo(
+        "Interrupted: stopped before the end; every file is either fully written or untouched.",
+        err=True,
+    )
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def want_progress(*, no_progress: bool, quiet: bool, stream: IO[str]) -> bool:
+    """A progress bar only for a person watching: stderr is a terminal, not in CI, and
+    neither --quiet nor --no-progress (the run must also be long: see _run_with_progress)."""
+    if no_progress or quiet or os.environ.get("CI"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _run_with_progress(config: Any, show: bool) -> RunResult:
@@ -160,7 +187,10 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     for line in report.problem_lines(result):
         click.secho(f"error: {line}", err=True, fg="red", color=color)
     mode = result.config.mode
-    if mode is Mode.DIFF:
+    # --diff: the patch goes to stdout, except with json (which carries it in "diff")
+    # and sarif (a JSON document of its own); github annotations then go to stderr,
+    # where the runner reads workflow commands too.
+    if mode is Mode.DIFF and fmt in ("text", "github"):
         root = result.repo_root or Path.cwd()
         patch = render_diff(result.changeset, root)
         if patch:
@@ -169,7 +199,8 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     if fmt != "text":
         from migration_fixer.output import machine
 
-        click.echo(machine.render(fmt, result), nl=False)
+        to_stderr = mode is Mode.DIFF and fmt == "github"
+        click.echo(machine.render(fmt, result), nl=False, err=to_stderr)
         return
     if quiet:
         return

@@ -35,31 +35,69 @@ SKIP_DIRS = frozenset(
 )
 
 
-def is_migration(path: Path, extend_include: Sequence[str] = ()) -> bool:
+#: Folders never entered when walking outside a repository, and never taken from git's
+#: list of untracked files (a virtualenv that .gitignore forgot).
+VENV_PARTS = frozenset({".venv", "venv", "site-packages", "node_modules", ".tox", ".nox", ".eggs"})
+
+
+def _rel_posix(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
+
+
+def glob_match(rel: str, pattern: str) -> bool:
+    """ruff-like glob matching of a root-relative posix path: ``*`` may cross folders
+    (as in fnmatch), ``**/`` may match nothing, and a pattern without a slash also
+    matches any single path component (``exclude = ["legacy"]``)."""
+    pattern = pattern.strip().removeprefix("./")
+    if pattern.endswith("/"):
+        pattern += "**"
+    candidates = {pattern}
+    if "**/" in pattern:
+        candidates.add(pattern.replace("**/", ""))
+    if any(fnmatch.fnmatchcase(rel, p) for p in candidates):
+        return True
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in rel.split("/"))
+    # A folder pattern excludes/includes everything below it.
+    return any(fnmatch.fnmatchcase(rel, p.rstrip("/") + "/*") for p in candidates)
+
+
+def is_migration(path: Path, extend_include: Sequence[str] = (), root: Path | None = None) -> bool:
+    """``*/migrations/*.py`` except ``__init__.py``, or a match of an ``extend-include``
+    glob (relative to ``root``, the folder of the pyproject.toml)."""
     if path.suffix != ".py" or path.name == "__init__.py":
         return False
     if path.parent.name == "migrations":
         return True
-    posix = path.as_posix()
-    return any(fnmatch.fnmatch(posix, pattern) for pattern in extend_include)
+    if not extend_include:
+        return False
+    rel = _rel_posix(path, root or Path.cwd())
+    return any(glob_match(rel, pattern) for pattern in extend_include)
 
 
 def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
     if not exclude:
         return False
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    parts = rel.split("/")
-    return any(
-        fnmatch.fnmatch(rel, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts)
-        for pattern in exclude
-    )
+    rel = _rel_posix(path, root)
+    return any(glob_match(rel, pattern) for pattern in exclude)
 
 
 def _walk(root: Path) -> Iterable[Path]:
-    for folder, dirs, files in os.walk(root):
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        try:
+            info = os.stat(folder)
+        except OSError:  # pragma: no cover - vanished while walking
+            dirs[:] = []
+            continue
+        key = (info.st_dev, info.st_ino)
+        if key in seen:  # a symlink loop, or a folder reached twice
+            dirs[:] = []
+            continue
+        seen.add(key)
         dirs[:] = sorted(
             d
             for d in dirs
@@ -70,6 +108,10 @@ def _walk(root: Path) -> Iterable[Path]:
                 yield Path(folder, name)
 
 
+def _in_venv(path: Path, root: Path) -> bool:
+    return any(part in VENV_PARTS for part in _rel_posix(path, root).split("/")[:-1])
+
+
 def discover(
     paths: Sequence[Path],
     *,
@@ -77,8 +119,17 @@ def discover(
     root: Path,
     extend_include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    changed: set[Path] | None = None,
 ) -> tuple[list[Path], list[Path]]:
-    """Return (migration files, paths that do not exist)."""
+    """Return (migration files, paths that do not exist).
+
+    In a git repository the candidates are git's own list (tracked, plus untracked files
+    that ``.gitignore`` does not ignore); elsewhere the folders are walked. With
+    ``changed`` (absolute paths, from :meth:`Repository.changed_since`), the candidates
+    are those files only: nothing else is listed or read, whatever the size of the tree.
+    A file named explicitly on the command line is always taken (unless ``changed``
+    leaves it out), like ruff and black do.
+    """
     found: set[Path] = set()
     missing: list[Path] = []
     folders: list[Path] = []
@@ -86,20 +137,27 @@ def discover(
         if not path.exists():
             missing.append(path)
         elif path.is_file():
-            if path.suffix == ".py":  # named explicitly: always taken
-                found.add(path)
+            if path.suffix == ".py" and (changed is None or path.resolve() in changed):
+                found.add(_display(path))
         else:
             folders.append(path)
     if folders:
-        inside = [p for p in folders if _within(p, repo.root)] if repo is not None else []
-        outside = [p for p in folders if p not in inside]
-        candidates: list[Path] = repo.ls_files(inside) if repo and inside else []
-        for folder in outside:
-            candidates.extend(_walk(folder))
+        if changed is not None:
+            bases = [f.resolve() for f in folders]
+            candidates: list[Path] = [c for c in changed if any(_below(c, b) for b in bases)]
+        else:
+            inside = [p for p in folders if repo is not None and _below(p.resolve(), repo.root)]
+            outside = [p for p in folders if p not in inside]
+            candidates = []
+            if repo is not None and inside:
+                candidates.extend(repo.tracked(inside))
+                candidates.extend(c for c in repo.untracked(inside) if not _in_venv(c, repo.root))
+            for folder in outside:
+                candidates.extend(_walk(folder))
         for candidate in candidates:
             shown = _display(candidate)
             if (
-                is_migration(shown, extend_include)
+                is_migration(shown, extend_include, root)
                 and not is_excluded(candidate, root, exclude)
                 and candidate.is_file()
             ):
@@ -107,12 +165,8 @@ def discover(
     return sorted(found), missing
 
 
-def _within(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except ValueError:
-        return False
-    return True
+def _below(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def _display(path: Path) -> Path:

@@ -1,11 +1,13 @@
-"""Git, through GitPython: the repository root, tracked files, the base of a PR, dirty files.
+"""Git, through GitPython: the repository root, listed files, the base of a PR, dirty files.
 
 Everything here degrades to ``None`` outside a repository (or without a git binary), so
-callers can say clearly which git-only feature is unavailable.
+callers can say clearly which git-only feature is unavailable. Every query is one ``git``
+command whose cost depends on what changed, never a walk over the whole tree in Python.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +16,18 @@ try:  # GitPython raises ImportError when no git binary can be found
 except ImportError:  # pragma: no cover - depends on the machine
     _git = None  # type: ignore[assignment]
 
+#: Where a branch usually merges into, in the order they are tried for the default base.
+DEFAULT_BASE_REFS = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
+
 
 class GitError(Exception):
-    pass
+    """A git query that cannot be answered (unknown ref, no common ancestor...)."""
+
+
+def _stderr(exc: Exception) -> str:
+    text = getattr(exc, "stderr", "") or ""
+    lines = [line.strip() for line in str(text).strip().strip("'").splitlines() if line.strip()]
+    return lines[-1].removeprefix("stderr: ").strip("' ") if lines else str(exc)
 
 
 @dataclass
@@ -24,33 +35,122 @@ class Repository:
     root: Path
     _repo: _git.Repo
 
-    def ls_files(self, paths: list[Path]) -> list[Path]:
+    def contains(self, path: Path) -> bool:
+        """Whether ``path`` is inside this repository's working tree."""
+        try:
+            path.resolve().relative_to(self.root)
+        except ValueError:
+            return False
+        return True
+
+    # -- listing ---------------------------------------------------------------------
+    def _rel(self, paths: Sequence[Path]) -> list[str]:
+        return [p.resolve().relative_to(self.root).as_posix() or "." for p in paths]
+
+    def _names(self, *args: str) -> list[str]:
+        out: str = self._repo.git.execute(["git", *args], strip_newline_in_stdout=False)
+        return [name for name in out.split("\0") if name]
+
+    def ls_files(self, paths: Sequence[Path]) -> list[Path]:
         """Tracked and untracked-but-not-ignored files under ``paths`` (``.gitignore``
         honoured, as git itself lists them)."""
-        rel = [str(p.resolve().relative_to(self.root)) or "." for p in paths]
-        out = self._repo.git.ls_files(
-            "-z", "--cached", "--others", "--exclude-standard", "--", *rel
+        names = self._names(
+            "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *self._rel(paths)
         )
-        return sorted({self.root / name for name in out.split("\0") if name})
+        return sorted({self.root / name for name in names})
+
+    def tracked(self, paths: Sequence[Path] = ()) -> list[Path]:
+        rel = self._rel(paths) if paths else []
+        return [self.root / n for n in self._names("ls-files", "-z", "--cached", "--", *rel)]
+
+    def untracked(self, paths: Sequence[Path] = ()) -> set[Path]:
+        rel = self._rel(paths) if paths else []
+        names = self._names("ls-files", "-z", "--others", "--exclude-standard", "--", *rel)
+        return {self.root / n for n in names}
+
+    # -- refs --------------------------------------------------------------------------
+    def resolve(self, ref: str) -> str | None:
+        """The commit ``ref`` names, or None when it names none."""
+        try:
+            out: str = self._repo.git.rev_parse(
+                "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"
+            )
+        except _git.GitCommandError:
+            return None
+        return out.strip() or None
+
+    def head(self) -> str | None:
+        return self.resolve("HEAD")
+
+    def current_branch(self) -> str | None:
+        try:
+            out: str = self._repo.git.symbolic_ref("--quiet", "--short", "HEAD")
+        except _git.GitCommandError:
+            return None  # detached
+        return out.strip() or None
 
     def merge_base(self, ref: str) -> str:
+        """The merge-base of ``ref`` and HEAD (raises :class:`GitError` with the reason)."""
+        if self.resolve(ref) is None:
+            raise GitError(f"unknown revision {ref!r} (no branch, tag or commit has that name)")
+        if self.head() is None:
+            raise GitError("the repository has no commit yet (HEAD does not exist)")
         try:
-            bases = self._repo.merge_base(ref, "HEAD")
+            out: str = self._repo.git.merge_base(ref, "HEAD")
         except _git.GitCommandError as exc:
+            if exc.status == 1 and not str(exc.stderr or "").strip(" \n'"):
+                raise GitError(f"{ref!r} and HEAD have no common ancestor") from exc
             raise GitError(
-                f"cannot find the merge-base of {ref!r} and HEAD: {exc.stderr.strip() or exc}"
+                f"cannot find the merge-base of {ref!r} and HEAD: {_stderr(exc)}"
             ) from exc
-        if not bases:
-            raise GitError(f"{ref!r} and HEAD have no common ancestor")
-        return str(bases[0].hexsha)
+        return out.strip()
 
-    def changed_since(self, base: str) -> set[Path]:
-        """Files added or modified since ``base`` (committed, staged, unstaged, untracked)."""
-        names = self._repo.git.diff(
-            "--name-only", "-z", "--diff-filter=AMR", "--no-renames", base
-        ).split("\0")
-        untracked = self._repo.git.ls_files("-z", "--others", "--exclude-standard").split("\0")
-        return {self.root / n for n in [*names, *untracked] if n}
+    def default_base(self) -> str | None:
+        """The merge-base of HEAD with the branch it will merge into: the first of
+        :data:`DEFAULT_BASE_REFS` that exists and is not the checked-out branch itself;
+        None when there is none (or no commit yet)."""
+        if self.head() is None:
+            return None
+        current = self.current_branch()
+        for ref in DEFAULT_BASE_REFS:
+            if ref == current or self.resolve(ref) is None:
+                continue
+            if ref == "origin/HEAD" and current is not None:
+                target = self._symbolic("refs/remotes/origin/HEAD")
+                if target == f"refs/heads/{current}":  # pragma: no cover - unusual setup
+                    continue
+            try:
+                return self.merge_base(ref)
+            except GitError:
+                continue
+        return None
+
+    def _symbolic(self, name: str) -> str | None:
+        try:
+            out: str = self._repo.git.symbolic_ref("--quiet", name)
+        except _git.GitCommandError:
+            return None
+        return out.strip() or None
+
+    # -- what changed ------------------------------------------------------------------
+    def changed_since(self, base: str, paths: Sequence[Path] = ()) -> set[Path]:
+        """Files added or modified since ``base`` (committed, staged, unstaged and
+        untracked-but-not-ignored), under ``paths`` when given. Deleted files are not
+        listed; a renamed file counts as added under its new name."""
+        rel = self._rel(paths) if paths else []
+        names = self._names(
+            "diff", "--name-only", "-z", "--no-renames", "--diff-filter=AMT", base, "--", *rel
+        )
+        return {self.root / n for n in names} | self.untracked(paths)
+
+    def added_since(self, base: str, paths: Sequence[Path] = ()) -> set[Path]:
+        """Files that do not exist in ``base``: added since (committed, staged or not)
+        and untracked-but-not-ignored files."""
+        rel = self._rel(paths) if paths else []
+        names = self._names(
+            "diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", base, "--", *rel
+        )
+        return {self.root / n for n in names} | self.untracked(paths)
 
     def file_exists_at(self, base: str, path: Path) -> bool:
         rel = path.resolve().relative_to(self.root).as_posix()
@@ -60,27 +160,21 @@ class Repository:
             return False
         return True
 
-    def dirty_files(self) -> set[Path]:
-        """Files with uncommitted changes (staged or not)."""
-        names = (
-            self._repo.git.diff("--name-only", "-z", "HEAD").split("\0") if self._has_head() else []
-        )
-        staged = self._repo.git.diff("--name-only", "-z", "--cached").split("\0")
-        return {self.root / n for n in [*names, *staged] if n}
-
-    def _has_head(self) -> bool:
-        try:
-            self._repo.head.commit  # noqa: B018 - raises ValueError without commits
-        except ValueError:
-            return False
-        return True
+    def dirty_files(self, paths: Sequence[Path] = ()) -> set[Path]:
+        """Files whose working-tree content differs from the index (unstaged changes,
+        and unmerged files). Staged changes are not "dirty" here: git keeps a copy of
+        them, so ``git diff`` shows exactly what the fixer changed and ``git restore``
+        undoes it. Untracked files are not listed either (see ``docs/configuration.md``)."""
+        rel = self._rel(paths) if paths else []
+        return {self.root / n for n in self._names("diff", "--name-only", "-z", "--", *rel)}
 
 
 def open_repository(path: Path) -> Repository | None:
     if _git is None:  # pragma: no cover
         return None
+    start = path if path.is_dir() else path.parent
     try:
-        repo = _git.Repo(path if path.is_dir() else path.parent, search_parent_directories=True)
+        repo = _git.Repo(start if start.exists() else Path.cwd(), search_parent_directories=True)
     except (_git.InvalidGitRepositoryError, _git.NoSuchPathError):
         return None
     if repo.working_tree_dir is None:

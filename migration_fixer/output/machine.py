@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from migration_fixer import __version__
 from migration_fixer.api import RunResult
+from migration_fixer.config import Mode
 from migration_fixer.docs import rule_doc
 from migration_fixer.report import exit_code, status
 from migration_fixer.rules import ALL_RULES
@@ -26,6 +28,17 @@ def render(fmt: str, result: RunResult) -> str:
 
 
 def _path(path: Path) -> str:
+    return path.as_posix()
+
+
+def _repo_path(result: RunResult, path: Path) -> str:
+    """Relative to the repository root when there is one (GitHub and code scanning
+    resolve paths from the checkout's root), else as displayed."""
+    if result.repo_root is not None:
+        try:
+            return path.resolve().relative_to(result.repo_root).as_posix()
+        except ValueError:
+            pass
     return path.as_posix()
 
 
@@ -63,6 +76,10 @@ def to_json(result: RunResult) -> str:
         "new_files": [_path(n.path) for n in result.changeset.new_files],
         "exit_code": exit_code(result),
     }
+    if result.config.mode is Mode.DIFF:
+        from migration_fixer.output.diff import render_diff
+
+        payload["diff"] = render_diff(result.changeset, result.repo_root or Path.cwd())
     return json.dumps(payload, indent=2) + "\n"
 
 
@@ -82,15 +99,20 @@ def to_github(result: RunResult) -> str:
         title = _escape_property(f"{f.code} {state}".strip())
         message = f.message + (f" ({f.hint})" if f.hint else "")
         lines.append(
-            f"::{level} file={_escape_property(_path(path))},line={f.line},col={f.column + 1},"
+            f"::{level} file={_escape_property(_repo_path(result, path))},"
+            f"line={f.line},col={f.column + 1},"
             f"title={title}::{_escape_data(f'{f.code} {message}')}"
         )
     for p in result.problems:
-        where = f"file={_escape_property(_path(p.path))}"
+        where = f"file={_escape_property(_repo_path(result, p.path))}"
         if p.line:
             where += f",line={p.line},col={p.column + 1}"
         lines.append(f"::error {where}::{_escape_data(p.message)}")
     return "".join(line + "\n" for line in lines)
+
+
+def _uri(result: RunResult, path: Path) -> str:
+    return quote(_repo_path(result, path))
 
 
 def to_sarif(result: RunResult) -> str:
@@ -117,7 +139,7 @@ def to_sarif(result: RunResult) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _path(path)},
+                            "artifactLocation": {"uri": _uri(result, path)},
                             "region": {"startLine": f.line, "startColumn": f.column + 1},
                         }
                     }
@@ -128,7 +150,9 @@ def to_sarif(result: RunResult) -> str:
         {
             "level": "error",
             "message": {"text": p.message},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _path(p.path)}}}],
+            "locations": [
+                {"physicalLocation": {"artifactLocation": {"uri": _uri(result, p.path)}}}
+            ],
         }
         for p in result.problems
     ]

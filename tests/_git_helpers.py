@@ -1,0 +1,75 @@
+"""Helpers for tests that need real git repositories and migration files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+BAD = (
+    "from django.db import migrations\n"
+    "\n"
+    "\n"
+    "def forwards(apps, schema_editor):\n"
+    "    pass\n"
+    "\n"
+    "\n"
+    "class Migration(migrations.Migration):\n"
+    "    dependencies = []\n"
+    "    operations = [migrations.RunPython(forwards)]\n"
+)
+FIXED = BAD.replace(
+    "migrations.RunPython(forwards)",
+    "migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop)",
+)
+CLEAN = (
+    "from django.db import migrations\n"
+    "\n"
+    "\n"
+    "class Migration(migrations.Migration):\n"
+    "    dependencies = []\n"
+    "    operations = []\n"
+)
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(repo: Path, *args: str, input: str | None = None) -> str:
+    env = {**os.environ, **GIT_ENV}
+    done = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def init_repo(path: Path, branch: str = "main") -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    git(path, "config", "core.autocrlf", "false")
+    return path
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def commit_all(repo: Path, message: str = "commit") -> str:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
