@@ -12,7 +12,15 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migration_fixer.rule import AddArgument, AddImport, Edit, ReplaceArgument, ReplaceElement
+from migration_fixer.rule import (
+    AddArgument,
+    AddImport,
+    AppendElement,
+    Edit,
+    InsertStatements,
+    ReplaceArgument,
+    ReplaceElement,
+)
 
 _Whitespace = cst.BaseParenthesizableWhitespace
 
@@ -27,6 +35,9 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - ast accepted it already
         raise RewriteError(f"libcst cannot parse the file: {exc.message}") from exc
+    if module.code != text:
+        # libcst drops a form feed that starts a top-level statement's line, for one.
+        raise RewriteError("libcst cannot reproduce the file byte for byte")
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     rewriter = _Rewriter(edits)
     new_module = wrapper.visit(rewriter)
@@ -34,6 +45,8 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     if missing:
         line, column = missing[0]
         raise RewriteError(f"no call found at {line}:{column + 1}")
+    if rewriter.missing_class:
+        raise RewriteError("no `class Migration` to insert the new functions before")
     imports = [e for e in edits if isinstance(e, AddImport)]
     if imports:
         new_module = _add_imports(new_module, imports)
@@ -49,15 +62,20 @@ class _Rewriter(cst.CSTTransformer):
             list
         )
         self.element_edits: dict[tuple[int, int], ReplaceElement] = {}
+        self.append_edits: dict[tuple[int, int], list[AppendElement]] = defaultdict(list)
+        self.statements = [e.source for e in edits if isinstance(e, InsertStatements)]
+        self.missing_class = False
         for edit in edits:
             if isinstance(edit, (AddArgument, ReplaceArgument)):
                 self.call_edits[(edit.line, edit.column)].append(edit)
             elif isinstance(edit, ReplaceElement):
                 self.element_edits[(edit.line, edit.column)] = edit
+            elif isinstance(edit, AppendElement):
+                self.append_edits[(edit.line, edit.column)].append(edit)
         self.done: set[tuple[int, int]] = set()
 
     def pending(self) -> list[tuple[int, int]]:
-        wanted = set(self.call_edits) | set(self.element_edits)
+        wanted = set(self.call_edits) | set(self.element_edits) | set(self.append_edits)
         return sorted(wanted - self.done)
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -67,7 +85,9 @@ class _Rewriter(cst.CSTTransformer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         key = self._start(original_node)
         edits = self.call_edits.get(key)
-        if not edits:
+        if not edits or key in self.done:
+            # In ``f(x)(y)`` both calls start at the same place: the edit is for the
+            # inner one, which is left first (the ``ast`` side picks the same one).
             return updated_node
         self.done.add(key)
         for edit in edits:
@@ -78,19 +98,48 @@ class _Rewriter(cst.CSTTransformer):
         return updated_node
 
     def leave_List(self, original_node: cst.List, updated_node: cst.List) -> cst.List:
-        return updated_node.with_changes(
-            elements=self._replace_elements(original_node.elements, updated_node.elements)
-        )
+        opening = updated_node.lbracket.whitespace_after
+        elements = self._replace_elements(original_node.elements, updated_node.elements, opening)
+        key = self._start(original_node)
+        append = self.append_edits.get(key)
+        if append:
+            self.done.add(key)
+            for edit in append:
+                elements = _append_element(elements, edit.element, opening)
+        return updated_node.with_changes(elements=elements)
 
     def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.Tuple:
-        return updated_node.with_changes(
-            elements=self._replace_elements(original_node.elements, updated_node.elements)
+        opening: _Whitespace = (
+            updated_node.lpar[0].whitespace_after
+            if updated_node.lpar
+            else cst.SimpleWhitespace(" ")
         )
+        return updated_node.with_changes(
+            elements=self._replace_elements(original_node.elements, updated_node.elements, opening)
+        )
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        if not self.statements:
+            return updated_node
+        body = list(updated_node.body)
+        for index, stmt in enumerate(body):
+            if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration":
+                break
+        else:
+            self.missing_class = True
+            return updated_node
+        new: list[cst.BaseStatement] = []
+        for source in self.statements:
+            for parsed in cst.parse_module(source).body:
+                new.append(parsed.with_changes(leading_lines=stmt.leading_lines))
+        body[index:index] = new
+        return updated_node.with_changes(body=body)
 
     def _replace_elements(
         self,
         original: Sequence[cst.BaseElement],
         updated: Sequence[cst.BaseElement],
+        opening: _Whitespace,
     ) -> Sequence[cst.BaseElement]:
         if not self.element_edits:
             return updated
@@ -102,7 +151,7 @@ class _Rewriter(cst.CSTTransformer):
                 result.append(new)
                 continue
             self.done.add(key)
-            before = _leading_whitespace(result, updated, index)
+            before = _leading_whitespace(updated, index, opening)
             result.extend(_expand_element(new, edit.elements, before))
         return result
 
@@ -154,9 +203,19 @@ def _add_argument(call: cst.Call, edit: AddArgument) -> cst.Call:
         prev = prev.with_changes(comma=comma.with_changes(whitespace_after=_join(after, separator)))
         new = new.with_changes(comma=comma.with_changes(whitespace_after=_drop_first_line(after)))
     else:  # no trailing comma: none after the new argument either
-        new = new.with_changes(whitespace_after_arg=prev.whitespace_after_arg)
+        sep = _clean(separator)
+        after = prev.whitespace_after_arg
+        if (
+            isinstance(sep, cst.ParenthesizedWhitespace)
+            and isinstance(after, cst.ParenthesizedWhitespace)
+            and after.first_line.comment is not None
+        ):
+            # ``f  # comment`` on its own line: the comment stays with ``f``.
+            sep = sep.with_changes(first_line=after.first_line)
+            after = _drop_first_line(after)
+        new = new.with_changes(whitespace_after_arg=after)
         prev = prev.with_changes(
-            comma=cst.Comma(whitespace_after=_clean(separator)),
+            comma=cst.Comma(whitespace_after=sep),
             whitespace_after_arg=cst.SimpleWhitespace(""),
         )
     args[index] = prev
@@ -168,7 +227,7 @@ def _clean(ws: _Whitespace) -> _Whitespace:
     """A separator like ``ws``, without its comment and blank lines (a single space if it
     does not break the line)."""
     if isinstance(ws, cst.ParenthesizedWhitespace):
-        return ws.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=())
+        return ws.with_changes(first_line=_bare(ws.first_line), empty_lines=())
     return cst.SimpleWhitespace(" ")
 
 
@@ -182,8 +241,13 @@ def _keep_first_line(ws: _Whitespace) -> _Whitespace:
 
 def _drop_first_line(ws: _Whitespace) -> _Whitespace:
     if isinstance(ws, cst.ParenthesizedWhitespace):
-        return ws.with_changes(first_line=cst.TrailingWhitespace())
+        return ws.with_changes(first_line=_bare(ws.first_line))
     return ws
+
+
+def _bare(line: cst.TrailingWhitespace) -> cst.TrailingWhitespace:
+    """A line end without the comment, with the same newline (a file may mix them)."""
+    return cst.TrailingWhitespace(newline=line.newline)
 
 
 def _join(after: _Whitespace, separator: _Whitespace) -> _Whitespace:
@@ -199,10 +263,10 @@ def _join(after: _Whitespace, separator: _Whitespace) -> _Whitespace:
 
 
 def _leading_whitespace(
-    done: Sequence[cst.BaseElement], updated: Sequence[cst.BaseElement], index: int
+    updated: Sequence[cst.BaseElement], index: int, opening: _Whitespace
 ) -> _Whitespace:
     if index == 0:
-        return cst.SimpleWhitespace(" ")
+        return opening
     prev = updated[index - 1]
     comma = prev.comma
     if isinstance(comma, cst.Comma):
@@ -231,8 +295,38 @@ def _add_imports(module: cst.Module, imports: Sequence[AddImport]) -> cst.Module
 
     context = CodemodContext()
     for item in imports:
-        if item.name is None:
-            AddImportsVisitor.add_needed_import(context, item.module)
-        else:
-            AddImportsVisitor.add_needed_import(context, item.module, item.name)
+        AddImportsVisitor.add_needed_import(context, item.module, item.name, item.alias)
     return AddImportsVisitor(context).transform_module(module)
+
+
+def _append_element(
+    elements: Sequence[cst.BaseElement], source: str, opening: _Whitespace
+) -> list[cst.BaseElement]:
+    """Append an element laid out like the existing ones (own line, trailing comma...)."""
+    value = _parse_value(source)
+    if not elements:
+        return [cst.Element(value=value)]
+    out = list(elements)
+    last = out[-1]
+    separator = opening if len(out) == 1 else _comma_whitespace(out[-2])
+    if isinstance(last.comma, cst.Comma):  # trailing comma: keep one after the new element
+        comma = last.comma
+        out[-1] = last.with_changes(
+            comma=comma.with_changes(whitespace_after=_join(comma.whitespace_after, separator))
+        )
+        out.append(
+            cst.Element(
+                value=value,
+                comma=comma.with_changes(whitespace_after=_drop_first_line(comma.whitespace_after)),
+            )
+        )
+    else:
+        out[-1] = last.with_changes(comma=cst.Comma(whitespace_after=_clean(separator)))
+        out.append(cst.Element(value=value))
+    return out
+
+
+def _comma_whitespace(element: cst.BaseElement) -> _Whitespace:
+    comma = element.comma
+    assert isinstance(comma, cst.Comma)
+    return comma.whitespace_after

@@ -21,7 +21,7 @@ from migration_fixer.migration_ast import split_lines
 from migration_fixer.rule import FileContext, Finding, Rule
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 from migration_fixer.source import SourceError, SourceFile, decode
-from migration_fixer.suppression import is_suppressed, parse_noqa, unknown_codes
+from migration_fixer.suppression import NoqaComments, is_suppressed, unknown_codes
 
 
 @dataclass(frozen=True)
@@ -115,13 +115,12 @@ def scan(
 ) -> list[Finding]:
     """Run the rules on one parsed file; drop what ``# noqa`` suppresses."""
     ctx = FileContext(path, text, tree)
-    lines = ctx.lines
+    comments = NoqaComments(text, ctx.lines)
     findings: list[Finding] = []
     reported_noqa: set[int] = set()
     for rule in rules:
         for finding in rule.check(ctx):
-            line_text = lines[finding.line - 1] if finding.line <= len(lines) else ""
-            noqa = parse_noqa(line_text)
+            noqa = comments.on_line(finding.line)
             if noqa is not None and result is not None and finding.line not in reported_noqa:
                 reported_noqa.add(finding.line)
                 for bad in unknown_codes(noqa, _KNOWN):

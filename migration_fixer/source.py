@@ -39,8 +39,7 @@ class SourceFile:
 
 def decode(path: Path, data: bytes) -> SourceFile:
     if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise SourceError("source contains NUL bytes", line)
+        raise SourceError("source contains NUL bytes", *_position(data, data.index(b"\x00")))
     bom = data.startswith(codecs.BOM_UTF8)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -52,17 +51,16 @@ def decode(path: Path, data: bytes) -> SourceFile:
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        raise SourceError(f"invalid {encoding} bytes: {exc.reason}", line) from exc
+        raise SourceError(
+            f"invalid {encoding} bytes: {exc.reason}", *_position(body, exc.start)
+        ) from exc
     return SourceFile(path, text, encoding, bom)
 
 
-def read_source(path: Path) -> SourceFile:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read: {exc.strerror or exc}") from exc
-    return decode(path, data)
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """(line, column) of a byte offset; the column counts bytes (the text around it does
+    not decode)."""
+    return data.count(b"\n", 0, offset) + 1, offset - data.rfind(b"\n", 0, offset) - 1
 
 
 def encode(source: SourceFile, text: str) -> bytes:
@@ -83,7 +81,7 @@ def write_atomic(path: Path, data: bytes, *, create: bool = False) -> None:
     else:
         mode = stat.S_IMODE(path.stat().st_mode)
         if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
-            raise PermissionError(f"{path} is read-only")
+            raise PermissionError(f"the file is read-only (mode {mode:o})")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

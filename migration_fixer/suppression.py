@@ -9,7 +9,10 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import tokenize
 from dataclasses import dataclass
 
 _NOQA = re.compile(
@@ -21,7 +24,7 @@ _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Noqa:
-    codes: frozenset[str] | None  # None: a bare ``# noqa`` (every code)
+    codes: frozenset[str] | None  # None: a bare noqa comment (every code)
     column: int
 
 
@@ -33,6 +36,39 @@ def parse_noqa(line: str) -> Noqa | None:
     if not codes:
         return Noqa(None, match.start())
     return Noqa(frozenset(c.upper() for c in _CODE.findall(codes)), match.start())
+
+
+class NoqaComments:
+    """The ``# noqa`` comments of one module, by line.
+
+    Only real comments count (``RunSQL("-- # noqa")`` is a string). The tokenizer runs
+    lazily, once a file, and only when a line with a finding mentions ``noqa`` at all.
+    """
+
+    def __init__(self, text: str, lines: list[str]) -> None:
+        self._text = text
+        self._lines = lines
+        self._comments: dict[int, tuple[int, str]] | None = None
+
+    def on_line(self, line: int) -> Noqa | None:
+        text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+        if "noqa" not in text.lower():
+            return None
+        if self._comments is None:
+            self._comments = _comments(self._text)
+        column, comment = self._comments.get(line, (0, ""))
+        noqa = parse_noqa(comment)
+        return None if noqa is None else Noqa(noqa.codes, column + noqa.column)
+
+
+def _comments(text: str) -> dict[int, tuple[int, str]]:
+    found: dict[int, tuple[int, str]] = {}
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    with contextlib.suppress(tokenize.TokenError, SyntaxError):  # the ast parsed it
+        for token in tokens:
+            if token.type == tokenize.COMMENT:
+                found[token.start[0]] = (token.start[1], token.string)
+    return found
 
 
 def is_suppressed(noqa: Noqa | None, code: str) -> bool:

@@ -1,0 +1,57 @@
+"""Tests generated from the examples every rule module carries (``RuleExamples``), so a
+rule cannot drift from its documented behaviour, and a new rule is tested by adding it to
+``migration_fixer.rules.ALL_RULES``."""
+
+from __future__ import annotations
+
+import pytest
+
+from migration_fixer.api import check_source, fix_source
+from migration_fixer.rule import Example, Rule
+from migration_fixer.rules import ALL_RULES
+
+# Rules whose examples need a migration history (the other files of the app, and git) to
+# mean anything: tests/rules/test_mf003*.py covers them with that context.
+_STANDALONE = [rule for rule in ALL_RULES if not getattr(rule, "needs_history", False)]
+
+
+def _flagged() -> list[tuple[Rule, int, Example]]:
+    return [(r, i, ex) for r in _STANDALONE for i, ex in enumerate(r.examples.flagged)]
+
+
+def _clean() -> list[tuple[Rule, int, str]]:
+    return [(r, i, src) for r in _STANDALONE for i, src in enumerate(r.examples.clean)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "example"),
+    [pytest.param(r, ex, id=f"{r.code}-flagged-{i}") for r, i, ex in _flagged()],
+)
+def test_flagged_example_is_found_and_fixed(rule: Rule, example: Example) -> None:
+    codes = [f.code for f in check_source(example.before)]
+    assert rule.code in codes
+    fixable = [f.fixable for f in check_source(example.before) if f.code == rule.code]
+    expected = example.before if example.after is None else example.after
+    assert fix_source(example.before, select=frozenset({rule.code})) == expected
+    # A report-only example has no fixable finding; a fixed one has.
+    assert any(fixable) is (example.after is not None)
+    # The fixed source is clean for this rule (the second run changes nothing).
+    if example.after is not None:
+        assert rule.code not in [f.code for f in check_source(example.after)]
+        assert fix_source(example.after) == example.after
+
+
+@pytest.mark.parametrize(
+    ("rule", "source"),
+    [pytest.param(r, src, id=f"{r.code}-clean-{i}") for r, i, src in _clean()],
+)
+def test_clean_example_has_no_finding(rule: Rule, source: str) -> None:
+    assert [f for f in check_source(source) if f.code == rule.code] == []
+    assert fix_source(source, select=frozenset({rule.code})) == source
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_carries_examples_of_both_kinds(rule: Rule) -> None:
+    assert rule.examples.flagged
+    assert rule.examples.clean
+    assert any(ex.after is not None for ex in rule.examples.flagged)
