@@ -1,0 +1,416 @@
+"""The command line through click's runner: exact output, exit codes, what is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from migration_fixer import __version__
+from migration_fixer.cli import cli
+from migration_fixer.rule import Rule
+from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
+
+MF001_MSG = "`RunPython` without `reverse_code` cannot be reversed"
+MF002_MSG = "`RunSQL` without `reverse_sql` cannot be reversed"
+STAR_MSG = "`RunPython` called with `*args`/`**kwargs`: cannot tell whether it has `reverse_code`"
+STAR_HINT = "  hint: pass `reverse_code=` explicitly (e.g. `migrations.RunPython.noop`)"
+
+BEFORE = """\
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(forwards),
+        migrations.RunSQL(
+            "UPDATE shop_product SET stock = 0",
+        ),
+    ]
+"""
+
+AFTER = """\
+from django.db import migrations
+
+
+def forwards(apps, schema_editor):
+    pass
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop),
+        migrations.RunSQL(
+            "UPDATE shop_product SET stock = 0",
+            reverse_sql=migrations.RunSQL.noop,
+        ),
+    ]
+"""
+
+CLEAN = """\
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    initial = True
+    operations = [migrations.RunSQL("SELECT 1", migrations.RunSQL.noop)]
+"""
+
+UNFIXABLE = """\
+from django.db import migrations
+
+args = (print,)
+operations = [migrations.RunPython(*args), migrations.RunSQL("SELECT 1")]
+"""
+
+DATA = "app/migrations/0002_data.py"
+INITIAL = "app/migrations/0001_initial.py"
+
+DIFF = f"""\
+diff --git a/{DATA} b/{DATA}
+--- a/{DATA}
++++ b/{DATA}
+@@ -9,8 +9,9 @@
+     dependencies = [("shop", "0001_initial")]
+{" "}
+     operations = [
+-        migrations.RunPython(forwards),
++        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop),
+         migrations.RunSQL(
+             "UPDATE shop_product SET stock = 0",
++            reverse_sql=migrations.RunSQL.noop,
+         ),
+     ]
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project (not a git repository) with an app whose 0002 migration has both problems."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    folder = tmp_path / "app" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    (folder / "0001_initial.py").write_text(CLEAN)
+    (folder / "0002_data.py").write_text(BEFORE)
+    return tmp_path
+
+
+def invoke(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args))
+    # Only a clean exit: never a traceback.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- fix mode (the default) -------------------------------------------------------------------
+
+
+def test_fix_rewrites_and_reports_each_finding(project: Path) -> None:
+    result = invoke("app")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixed]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixed]\n"
+        "Found 2 findings in 2 migration files (2 fixed, 0 remaining).\n"
+    )
+    assert result.stderr == ""
+    assert (project / DATA).read_text() == AFTER
+    assert (project / INITIAL).read_text() == CLEAN
+
+
+def test_default_path_is_the_current_folder(project: Path) -> None:
+    result = invoke()
+    assert result.exit_code == 0
+    assert result.stdout.endswith("Found 2 findings in 2 migration files (2 fixed, 0 remaining).\n")
+    assert (project / DATA).read_text() == AFTER
+
+
+def test_a_file_given_explicitly(project: Path) -> None:
+    result = invoke(DATA)
+    assert result.exit_code == 0
+    assert result.stdout.endswith("Found 2 findings in 1 migration file (2 fixed, 0 remaining).\n")
+    assert (project / DATA).read_text() == AFTER
+
+
+def test_fix_with_nothing_to_do(project: Path) -> None:
+    (project / DATA).write_text(AFTER)
+    result = invoke("app")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 2 migration files.\n",
+        "",
+    )
+
+
+def test_fix_exits_1_when_an_unfixable_finding_remains(project: Path) -> None:
+    (project / DATA).write_text(UNFIXABLE)
+    result = invoke("app")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{DATA}:4:15: MF001 {STAR_MSG}\n"
+        f"{STAR_HINT}\n"
+        f"{DATA}:4:44: MF002 {MF002_MSG} [fixed]\n"
+        "Found 2 findings in 2 migration files (1 fixed, 1 remaining).\n"
+    )
+    assert (project / DATA).read_text() == UNFIXABLE.replace(
+        '"SELECT 1")', '"SELECT 1", reverse_sql=migrations.RunSQL.noop)'
+    )
+
+
+def test_fix_exits_2_on_a_file_that_cannot_be_parsed_and_fixes_the_others(project: Path) -> None:
+    broken = project / "app" / "migrations" / "0003_broken.py"
+    broken.write_text("from django.db import migrations\nops = [migrations.RunSQL('x'\n")
+    result = invoke("app")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: app/migrations/0003_broken.py:2:25: cannot parse: '(' was never closed\n"
+    )
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixed]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixed]\n"
+        "Found 2 findings in 3 migration files (2 fixed, 0 remaining).\n"
+    )
+    assert (project / DATA).read_text() == AFTER
+
+
+def test_verbose_shows_hints_of_fixable_findings_too(project: Path) -> None:
+    result = invoke("--verbose", "--check", "app")
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixable]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixable]\n"
+        "Found 2 findings in 2 migration files (2 fixable with `migration-fixer`).\n"
+    )
+    (project / DATA).write_text(UNFIXABLE)
+    verbose = invoke("-v", "--check", "app")
+    assert f"{STAR_HINT}\n" in verbose.stdout
+
+
+def test_quiet_prints_only_errors(project: Path) -> None:
+    (project / "app" / "migrations" / "0003_broken.py").write_text("ops = [RunSQL(\n")
+    result = invoke("--quiet", "app")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: app/migrations/0003_broken.py:1:14: cannot parse: '(' was never closed\n"
+    )
+    assert (project / DATA).read_text() == AFTER
+
+
+def test_missing_path_is_an_error(project: Path) -> None:
+    result = invoke("app", "nope")
+    assert result.exit_code == 2
+    assert result.stderr == "error: nope: no such file or directory\n"
+    assert (project / DATA).read_text() == AFTER
+
+
+# -- --check ----------------------------------------------------------------------------------
+
+
+def test_check_reports_and_writes_nothing(project: Path) -> None:
+    before = snapshot(project)
+    result = invoke("--check", "app")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixable]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixable]\n"
+        "Found 2 findings in 2 migration files (2 fixable with `migration-fixer`).\n"
+    )
+    assert result.stderr == ""
+    assert snapshot(project) == before
+
+
+def test_check_unfixable_finding_has_no_fixable_tag(project: Path) -> None:
+    (project / DATA).write_text(UNFIXABLE)
+    result = invoke("--check", "app")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{DATA}:4:15: MF001 {STAR_MSG}\n"
+        f"{STAR_HINT}\n"
+        f"{DATA}:4:44: MF002 {MF002_MSG} [fixable]\n"
+        "Found 2 findings in 2 migration files (1 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_check_clean_exits_0(project: Path) -> None:
+    (project / DATA).write_text(AFTER)
+    result = invoke("--check", "app")
+    assert (result.exit_code, result.stdout) == (0, "No findings in 2 migration files.\n")
+
+
+def test_check_after_fix_exits_0(project: Path) -> None:
+    assert invoke("app").exit_code == 0
+    result = invoke("--check", "app")
+    assert (result.exit_code, result.stdout) == (0, "No findings in 2 migration files.\n")
+
+
+# -- --diff -----------------------------------------------------------------------------------
+
+
+def test_diff_prints_the_patch_and_writes_nothing(project: Path) -> None:
+    before = snapshot(project)
+    result = invoke("--diff", "app")
+    assert result.exit_code == 1
+    assert result.stdout == DIFF
+    assert result.stderr == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixable]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixable]\n"
+        "Found 2 findings in 2 migration files (2 fixable; 1 file would change).\n"
+    )
+    assert snapshot(project) == before
+
+
+def test_diff_applies_to_give_what_fix_writes(project: Path) -> None:
+    import subprocess
+
+    patch = invoke("--diff", "app").stdout
+    subprocess.run(
+        ["git", "apply", "--unsafe-paths", "-"], input=patch.encode(), check=True, cwd=project
+    )
+    assert (project / DATA).read_text() == AFTER
+
+
+def test_diff_clean_exits_0_with_empty_stdout(project: Path) -> None:
+    (project / DATA).write_text(AFTER)
+    result = invoke("--diff", "app")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "",
+        "No findings in 2 migration files.\n",
+    )
+
+
+def test_diff_with_only_unfixable_findings_exits_1_without_patch(project: Path) -> None:
+    (project / DATA).write_text('from django.db import migrations\nops = [migrations.RunSQL(*a)]\n')
+    result = invoke("--diff", "app")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.endswith(
+        "Found 1 finding in 2 migration files (0 fixable; 0 files would change).\n"
+    )
+
+
+def test_check_and_diff_together_is_a_usage_error(project: Path) -> None:
+    before = snapshot(project)
+    result = invoke("--check", "--diff", "app")
+    assert result.exit_code == 2
+    assert "--check and --diff cannot be used together" in result.stderr
+    assert result.stdout == ""
+    assert snapshot(project) == before
+
+
+# -- rule selection ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--select", "MF001"), ("--ignore", "MF002"), ("--select", "mf001"), ("--select", " MF001,")],
+)
+def test_only_mf001(project: Path, args: tuple[str, ...]) -> None:
+    result = invoke(*args, "--check", "app")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixable]\n"
+        "Found 1 finding in 2 migration files (1 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_select_several_and_ignore(project: Path) -> None:
+    result = invoke("--select", "MF001,MF002", "--ignore", "MF001", "app")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixed]\n"
+        "Found 1 finding in 2 migration files (1 fixed, 0 remaining).\n"
+    )
+    assert "reverse_code" not in (project / DATA).read_text()
+    assert "reverse_sql=migrations.RunSQL.noop" in (project / DATA).read_text()
+
+
+def test_ignore_everything_finds_nothing(project: Path) -> None:
+    result = invoke("--ignore", ",".join(RULES_BY_CODE), "app")
+    assert (result.exit_code, result.stdout) == (0, "No findings in 2 migration files.\n")
+    assert (project / DATA).read_text() == BEFORE
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+def test_unknown_code_is_a_usage_error(project: Path, option: str) -> None:
+    before = snapshot(project)
+    result = invoke(option, "MF001,MF999", "app")
+    assert result.exit_code == 2
+    known = ", ".join(sorted(RULES_BY_CODE))
+    assert result.stderr == f"error: {option}: unknown rule code 'MF999' (known: {known})\n"
+    assert result.stdout == ""
+    assert snapshot(project) == before
+
+
+# -- rule docs, --version ---------------------------------------------------------------------
+
+SECTIONS = (
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Use instead",
+    "## Fix safety",
+)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_rule_prints_the_doc(rule: Rule) -> None:
+    code = rule.code
+    result = invoke("rule", code)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith(f"# {rule.name} ({code})\n\n{rule.summary}\n\n")
+    positions = [out.index(f"\n{section}\n") for section in SECTIONS]
+    assert positions == sorted(positions)  # each present, in ruff's order
+    assert "```python\n" in out
+    assert invoke("rule", code.lower()).stdout == out
+
+
+def test_rule_without_code_lists_the_rules() -> None:
+    result = invoke("rule")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [r.code for r in ALL_RULES]
+    assert lines[0].split(None, 2)[1:] == [
+        "runpython-without-reverse",
+        "`RunPython` without `reverse_code` cannot be rolled back",
+    ]
+
+
+def test_rule_all_explains_every_rule() -> None:
+    out = invoke("rule", "--all").stdout
+    for rule in ALL_RULES:
+        assert f"# {rule.name} ({rule.code})\n" in out
+    assert out.count("## Fix safety") == len(ALL_RULES)
+
+
+def test_rule_unknown_code() -> None:
+    result = invoke("rule", "MF999")
+    assert result.exit_code == 2
+    known = ", ".join(RULES_BY_CODE)
+    assert f"unknown rule code 'MF999' (known: {known})" in result.stderr
+    assert result.stdout == ""
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"migration-fixer, version {__version__}\n")
