@@ -10,13 +10,14 @@ ops = [migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop)]
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migration_fixer import git
 from migration_fixer.changeset import ChangeSet, FileChange
-from migration_fixer.config import Config, ConfigError, Mode
+from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
 from migration_fixer.discovery import discover
 from migration_fixer.rule import Finding, NewFile
 from migration_fixer.rules import RULES_BY_CODE
@@ -101,7 +102,20 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     options = Options(
         select=config.select,
         rewrite=config.mode is not Mode.CHECK,
-        ignores=config.per_file_ignores,
+        ignores=anchor_per_file_ignores(config.per_file_ignores, config.root),
+        new_migrations=(
+            None
+            if result.new_since_base is None
+            else frozenset(str(p) for p in result.new_since_base)
+        ),
+        no_base_reason=(
+            "not in a git repository"
+            if repo is None
+            else "no git base to compare with (no --since REF, and no default branch found)"
+        ),
+        base=result.base_commit or "",
+        strategy=config.strategy,
+        vocabulary=deploy_vocabulary(repo.root if repo else config.root),
     )
     done = 0
 
@@ -137,7 +151,9 @@ def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] |
         return None
     pathspecs = [p for p in result.config.paths if p.exists() and repo.contains(p)]
     try:
-        base = repo.merge_base(since) if since is not None else repo.default_base()
+        # Without --since: the merge-base with the default branch, else (on the default
+        # branch itself, or with no remote) HEAD, so that uncommitted migrations are new.
+        base = repo.merge_base(since) if since is not None else repo.default_base() or repo.head()
         if base is None:
             return None
         result.base_commit = base
@@ -166,18 +182,53 @@ def _write(result: RunResult, repo: git.Repository | None) -> None:
                 )
             )
         changes = [c for c in changes if c not in refused]
+    # A fix that creates files (MF003's later drop migration) is all or nothing: the new
+    # files first, then the modified migration; if that fails, the new files go again.
+    created: dict[Path, list[Path]] = {}
+    refused_origins = {c.path for c in result.changeset.changes if c not in changes}
+    for new_file in result.changeset.new_files:
+        if new_file.origin in refused_origins:
+            continue
+        try:
+            write_atomic(new_file.path, new_file.text.encode("utf-8"), create=True)
+        except OSError as exc:
+            result.problems.append(Problem(new_file.path, 0, 0, f"cannot create: {exc}"))
+            changes = [c for c in changes if c.path != new_file.origin]
+            continue
+        created.setdefault(new_file.origin or new_file.path, []).append(new_file.path)
+        result.written.add(new_file.path)
     for change in changes:
         try:
             write_atomic(change.path, _encode(change))
         except OSError as exc:
             result.problems.append(Problem(change.path, 0, 0, f"cannot write: {exc}"))
+            for path in created.get(change.path, []):
+                path.unlink(missing_ok=True)
+                result.written.discard(path)
             continue
         result.written.add(change.path)
-    for new_file in result.changeset.new_files:
-        try:
-            write_atomic(new_file.path, new_file.text.encode("utf-8"), create=True)
-        except OSError as exc:
-            result.problems.append(Problem(new_file.path, 0, 0, f"cannot create: {exc}"))
+
+
+_VOCABULARY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "poetry.lock")
+
+
+def deploy_vocabulary(root: Path) -> str:
+    """How the project marks a migration to run after the deploy: django-safemigrate,
+    django-syzygy, or (neither found in its dependency files) our own attribute."""
+    texts = []
+    for name in _VOCABULARY_FILES:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            texts.append((root / name).read_text(encoding="utf-8").lower())
+    for pattern in ("requirements*.txt", "requirements/*.txt", "requirements*.in"):
+        for path in sorted(root.glob(pattern))[:20]:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                texts.append(path.read_text(encoding="utf-8").lower())
+    text = "\n".join(texts)
+    if "django-safemigrate" in text or "django_safemigrate" in text:
+        return "safemigrate"
+    if "django-syzygy" in text or "django_syzygy" in text:
+        return "syzygy"
+    return "ours"
 
 
 def _encode(change: FileChange) -> bytes:

@@ -18,8 +18,10 @@ from migration_fixer.migration_ast import char_column, split_lines
 from migration_fixer.rule import (
     AddArgument,
     AddImport,
+    AppendElement,
     Edit,
     Finding,
+    InsertStatements,
     NewFile,
     ReplaceArgument,
     ReplaceElement,
@@ -131,12 +133,35 @@ def apply_to_ast(
         elif isinstance(edit, ReplaceElement):
             container, index = containers[(edit.line, edit.column)]
             replacements.append((container, index, [_expr(s) for s in edit.elements]))
+        elif isinstance(edit, AppendElement):
+            container, _ = _container_at(tree, lines, edit.line, edit.column)
+            container.elts.append(_expr(edit.element))
+        elif isinstance(edit, InsertStatements):
+            index = next(
+                i
+                for i, stmt in enumerate(tree.body)
+                if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration"
+            )
+            tree.body[index:index] = ast.parse(edit.source).body
         elif isinstance(edit, AddImport):
-            added.add((edit.module, edit.name, None))
+            added.add((edit.module, edit.name, edit.alias))
     # Replace from the last element backwards so earlier indices stay valid.
     for container, index, elements in sorted(replacements, key=lambda r: -r[1]):
         container.elts[index : index + 1] = elements
     return tree, added
+
+
+def _container_at(
+    tree: ast.Module, lines: list[str], line: int, column: int
+) -> tuple[ast.List | ast.Tuple, int]:
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, (ast.List, ast.Tuple))
+            and node.lineno == line
+            and char_column(lines, node.lineno, node.col_offset) == column
+        ):
+            return node, 0
+    raise VerificationError(f"no list at {line}:{column + 1}")
 
 
 def _expr(source: str) -> ast.expr:

@@ -335,6 +335,23 @@ class ModuleIndex:
             return self._qualified_name(binding.node, owner, seen | {key}) or LOCAL
         return LOCAL
 
+    def import_statement(self, name: str) -> tuple[str, str | None, str | None] | None:
+        """How the module imports ``name`` at top level: ``(module, None, None)`` for
+        ``import module``, ``(module, imported, alias)`` for ``from module import
+        imported [as alias]``, ``(module, None, alias)`` for ``import module as alias``."""
+        for stmt in self.tree.body:
+            if isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname == name:
+                        return alias.name, None, name
+                    if alias.asname is None and alias.name.split(".")[0] == name:
+                        return alias.name, None, None
+            elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module:
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == name:
+                        return stmt.module, alias.name, alias.asname
+        return None
+
     # -- operations -----------------------------------------------------------------
     def resolve_callee(self, func: ast.expr, scope_node: ast.AST) -> Resolved:
         scope = self.scopes[scope_node]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -122,13 +123,19 @@ class _Rewriter(cst.CSTTransformer):
         if not self.statements:
             return updated_node
         body = list(updated_node.body)
-        for index, stmt in enumerate(body):
-            if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration":
-                break
-        else:
+        index = next(
+            (
+                i
+                for i, stmt in enumerate(body)
+                if isinstance(stmt, cst.ClassDef) and stmt.name.value == "Migration"
+            ),
+            None,
+        )
+        if index is None:
             self.missing_class = True
             return updated_node
-        new: list[cst.BaseStatement] = []
+        stmt = body[index]
+        new: list[cst.SimpleStatementLine | cst.BaseCompoundStatement] = []
         for source in self.statements:
             for parsed in cst.parse_module(source).body:
                 new.append(parsed.with_changes(leading_lines=stmt.leading_lines))
@@ -157,7 +164,19 @@ class _Rewriter(cst.CSTTransformer):
 
 
 def _parse_value(source: str) -> cst.BaseExpression:
-    return cst.parse_expression(source)
+    """An expression from source whose line breaks carry absolute indentation (the
+    rules lay out multi-line values for their final position)."""
+    expression = cst.parse_expression(source)
+    if "\n" not in source and "\r" not in source:
+        return expression
+    return cast(cst.BaseExpression, expression.visit(_AbsoluteIndent()))
+
+
+class _AbsoluteIndent(cst.CSTTransformer):
+    def leave_ParenthesizedWhitespace(
+        self, original_node: cst.ParenthesizedWhitespace, updated_node: cst.ParenthesizedWhitespace
+    ) -> cst.ParenthesizedWhitespace:
+        return updated_node.with_changes(indent=False)
 
 
 def _replace_argument(call: cst.Call, edit: ReplaceArgument) -> cst.Call:

@@ -53,15 +53,32 @@ class ReplaceElement:
 
 
 @dataclass(frozen=True)
+class AppendElement:
+    """Append an element (source form) to the list or tuple starting at (line, column)."""
+
+    line: int
+    column: int
+    element: str
+
+
+@dataclass(frozen=True)
+class InsertStatements:
+    """Insert module-level statements (source form) just before ``class Migration``."""
+
+    source: str
+
+
+@dataclass(frozen=True)
 class AddImport:
     """Make sure the module has ``import <module>`` (``name`` is None) or
-    ``from <module> import <name>``."""
+    ``from <module> import <name> [as <alias>]``."""
 
     module: str
     name: str | None = None
+    alias: str | None = None
 
 
-Edit = AddArgument | ReplaceArgument | ReplaceElement | AddImport
+Edit = AddArgument | ReplaceArgument | ReplaceElement | AppendElement | InsertStatements | AddImport
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class NewFile:
 
     path: Path
     text: str
+    #: The migration whose fix creates this file (it is written only with that fix).
+    origin: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -102,9 +121,13 @@ class FileContext:
     text: str
     tree: ast.Module
     history: Any = None  # migration_fixer.history.History, for MF003
-    #: Whether MF003 may split this migration (new relative to the git base).
+    #: Whether MF003 may split this migration (new relative to the git base), and why not.
     splittable: bool = False
     split_reason: str = ""
+    #: MF003's strategy ("nullable" or "db-default") and the project's deploy vocabulary
+    #: for "run after deploy" ("safemigrate", "syzygy" or "ours").
+    strategy: str = "nullable"
+    vocabulary: str = "ours"
 
     @cached_property
     def index(self) -> ModuleIndex:

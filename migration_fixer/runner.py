@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migration_fixer.changeset import FileChange, VerificationError, verify
+from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
 from migration_fixer.rule import FileContext, Finding, Rule
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
@@ -49,6 +50,13 @@ class Options:
     select: frozenset[str]
     rewrite: bool  # compute the fixed text (fix and diff modes)
     ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # per-file-ignores
+    #: MF003: migrations (resolved paths) new relative to the git base, or None when
+    #: there is no base; ``split_reason`` says why a migration is not split.
+    new_migrations: frozenset[str] | None = None
+    no_base_reason: str = "not in a git repository"
+    base: str = ""
+    strategy: str = "nullable"
+    vocabulary: str = "ours"
 
 
 _KNOWN = frozenset(RULES_BY_CODE)
@@ -58,7 +66,9 @@ def selected_rules(select: frozenset[str]) -> list[Rule]:
     return [rule for rule in ALL_RULES if rule.code in select]
 
 
-def process_file(path: Path, options: Options) -> FileResult:
+def process_file(
+    path: Path, options: Options, histories: dict[Path, History | None] | None = None
+) -> FileResult:
     result = FileResult(path)
     select = options.select
     for pattern, codes in options.ignores:
@@ -78,15 +88,61 @@ def process_file(path: Path, options: Options) -> FileResult:
     except SourceError as exc:
         result.problems.append(Problem(path, exc.line, exc.column, f"cannot parse: {exc}"))
         return result
-    return process_source(source, rules, options, result)
+    history = None
+    if any(rule.code == "MF003" for rule in rules) and b"RemoveField" in data:
+        history = _history(path.parent, histories if histories is not None else {}, result)
+    return process_source(source, rules, options, result, history)
+
+
+def _history(
+    folder: Path, histories: dict[Path, History | None], result: FileResult
+) -> History | None:
+    """The folder's history, loaded once per batch; its problems are reported once."""
+    if folder not in histories:
+        history = History.load(folder)
+        histories[folder] = history
+        for problem in history.problems:
+            result.problems.append(Problem(problem.path, problem.line, 0, problem.message))
+    return histories[folder]
+
+
+def _context(
+    source: SourceFile, tree: ast.Module, options: Options, history: History | None
+) -> FileContext:
+    ctx = FileContext(source.path, source.text, tree, history=history)
+    ctx.strategy = options.strategy
+    ctx.vocabulary = options.vocabulary
+    if options.new_migrations is None:
+        ctx.split_reason = (
+            f"{options.no_base_reason}: MF003 only splits migrations that are new relative "
+            "to the git base (pass --since REF); write the nullable step and a later drop "
+            "migration by hand"
+        )
+    elif str(source.path.resolve()) in options.new_migrations:
+        ctx.splittable = True
+    else:
+        ctx.split_reason = (
+            f"{source.path.name} is already on the base branch ({options.base[:12]}), so it "
+            "has probably been applied: splitting it would make Django run the drop again. "
+            "Roll back with care, or restore the column in a new migration"
+        )
+    return ctx
 
 
 def process_source(
-    source: SourceFile, rules: Sequence[Rule], options: Options, result: FileResult
+    source: SourceFile,
+    rules: Sequence[Rule],
+    options: Options,
+    result: FileResult,
+    history: History | None = None,
 ) -> FileResult:
     path = source.path
+    known = history.files.get(path.stem) if history is not None else None
     try:
-        tree = ast.parse(source.text, filename=str(path))
+        if known is not None and known.text == source.text:
+            tree = known.tree  # parsed once, shared with the history replay
+        else:
+            tree = ast.parse(source.text, filename=str(path))
     except SyntaxError as exc:
         message = (exc.msg or "invalid syntax").strip()
         result.problems.append(
@@ -98,7 +154,8 @@ def process_source(
     except (ValueError, RecursionError, MemoryError) as exc:
         result.problems.append(Problem(path, 1, 0, f"cannot parse: {exc}"))
         return result
-    findings = scan(path, source.text, tree, rules, result)
+    ctx = _context(source, tree, options, history)
+    findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
     fixes = [f for f in findings if f.fix is not None]
     if options.rewrite and fixes:
@@ -112,9 +169,10 @@ def scan(
     tree: ast.Module,
     rules: Sequence[Rule],
     result: FileResult | None = None,
+    ctx: FileContext | None = None,
 ) -> list[Finding]:
     """Run the rules on one parsed file; drop what ``# noqa`` suppresses."""
-    ctx = FileContext(path, text, tree)
+    ctx = ctx or FileContext(path, text, tree)
     comments = NoqaComments(text, ctx.lines)
     findings: list[Finding] = []
     reported_noqa: set[int] = set()
@@ -185,20 +243,48 @@ def run_files(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[FileResult]:
-    """Process ``paths``; yield results in the order of ``paths``."""
-    workers = min(jobs or default_jobs(), max(1, len(paths) // 64))
+    """Process ``paths``; yield results in the order of ``paths``.
+
+    The unit of work is a batch of files of one migrations folder, so that a folder's
+    history is read once and MF003's new migrations are numbered in one place; big
+    folders are cut into several batches when MF003 is not selected.
+    """
+    batches = _batches(paths, "MF003" in options.select)
+    workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
     if workers <= 1:
-        for path in paths:
-            yield process_file(path, options)
-            if progress:
-                progress(1)
+        for batch in batches:
+            for result in process_batch(batch, options):
+                yield result
+                if progress:
+                    progress(1)
         return
-    chunk = max(1, min(256, len(paths) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(process_file, paths, [options] * len(paths), chunksize=chunk):
-            yield result
-            if progress:
-                progress(1)
+        for results in pool.map(process_batch, batches, [options] * len(batches)):
+            for result in results:
+                yield result
+                if progress:
+                    progress(1)
+
+
+_BATCH = 64
+
+
+def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
+    folders: dict[Path, list[Path]] = {}
+    for path in paths:
+        folders.setdefault(path.parent, []).append(path)
+    batches: list[list[Path]] = []
+    for files in folders.values():
+        if by_folder:
+            batches.append(files)
+        else:
+            batches.extend(files[i : i + _BATCH] for i in range(0, len(files), _BATCH))
+    return batches
+
+
+def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
+    histories: dict[Path, History | None] = {}
+    return [process_file(path, options, histories) for path in paths]
 
 
 __all__ = ["FileResult", "Options", "Problem", "process_file", "run_files", "split_lines"]

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from migration_fixer.rule import Rule
-from migration_fixer.rules import mf001_runpython_reverse, mf002_runsql_reverse
+from migration_fixer.rules import (
+    mf001_runpython_reverse,
+    mf002_runsql_reverse,
+    mf003_nonnull_remove_field,
+)
 
-ALL_RULES: tuple[Rule, ...] = (mf001_runpython_reverse, mf002_runsql_reverse)
+ALL_RULES: tuple[Rule, ...] = (
+    mf001_runpython_reverse,
+    mf002_runsql_reverse,
+    mf003_nonnull_remove_field,
+)
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

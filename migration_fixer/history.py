@@ -1,0 +1,525 @@
+"""Static replay of one migrations folder's history (for MF003).
+
+The unit is the *folder*, not the app label: a monorepo can hold several projects with an
+app ``core`` each. Every migration file of the folder is read once and parsed with ``ast``;
+the graph comes from ``dependencies``/``replaces``/``run_before``; the state (models and
+the expression that last defined each field) is replayed from ``CreateModel``,
+``AddField``, ``AlterField``, ``RemoveField``, ``RenameField``, ``RenameModel``,
+``DeleteModel`` and the ``state_operations`` of ``SeparateDatabaseAndState``/``RunSQL``.
+
+Nothing is imported or executed. Where the answer cannot be known statically (operations
+built dynamically, a custom operation that may change fields, a name that is not a
+literal), the state says so, with the reason, instead of guessing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migration_fixer.migration_ast import ModuleIndex
+from migration_fixer.source import SourceError, decode
+
+_NUMBER = re.compile(r"^(\d+)_")
+
+_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "CreateModel": ("name", "fields", "options", "bases", "managers"),
+    "DeleteModel": ("name",),
+    "RenameModel": ("old_name", "new_name"),
+    "AddField": ("model_name", "name", "field", "preserve_default"),
+    "AlterField": ("model_name", "name", "field", "preserve_default"),
+    "RemoveField": ("model_name", "name"),
+    "RenameField": ("model_name", "old_name", "new_name"),
+    "SeparateDatabaseAndState": ("database_operations", "state_operations"),
+    "RunSQL": ("sql", "reverse_sql", "state_operations", "hints", "elidable"),
+    "RunPython": ("code", "reverse_code", "atomic", "hints", "elidable"),
+}
+
+
+def bind_arguments(call: ast.Call, operation: str) -> dict[str, ast.expr] | None:
+    """Map a call's arguments to the operation's parameter names (None with ``*``/``**``)."""
+    params = _SIGNATURES[operation]
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return None
+    bound = dict(zip(params, call.args, strict=False))
+    for kw in call.keywords:
+        assert kw.arg is not None
+        bound[kw.arg] = kw.value
+    return bound
+
+
+def literal_str(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+@dataclass
+class MigrationFile:
+    path: Path
+    name: str
+    text: str
+    tree: ast.Module
+    index: ModuleIndex
+    dependencies: list[tuple[str, str]] = field(default_factory=list)
+    replaces: list[tuple[str, str]] = field(default_factory=list)
+    run_before: list[tuple[str, str]] = field(default_factory=list)
+    #: The top-level operations list, or None when it is built dynamically.
+    operations: list[ast.expr] | None = None
+    operations_node: ast.List | ast.Tuple | None = None
+    dependencies_node: ast.List | ast.Tuple | None = None
+    migration_class: ast.ClassDef | None = None
+    dynamic_reason: str = ""
+
+
+@dataclass
+class FieldState:
+    model: str  # the model's name as written in CreateModel (e.g. "Product")
+    name: str
+    expr: ast.expr
+    source: MigrationFile
+    preserve_default: bool = True
+
+
+@dataclass
+class ModelState:
+    name: str
+    fields: dict[str, FieldState] = field(default_factory=dict)
+    #: Set when something we could not read may have changed this model's fields.
+    unknown: str = ""
+
+
+@dataclass
+class State:
+    models: dict[str, ModelState] = field(default_factory=dict)
+    #: Set when something we could not read may have changed any model.
+    unknown: str = ""
+
+    def lookup(self, model: str, name: str) -> FieldState | str:
+        """The field's state, or a reason why it cannot be determined."""
+        if self.unknown:
+            return self.unknown
+        state = self.models.get(model.lower())
+        if state is None:
+            return f"model `{model}` is not created in this folder's migrations"
+        if state.unknown:
+            return state.unknown
+        found = state.fields.get(name.lower())
+        if found is None:
+            return f"field `{model}.{name}` is not defined in this folder's migrations"
+        return found
+
+
+@dataclass
+class HistoryProblem:
+    path: Path
+    line: int
+    message: str
+
+
+class History:
+    """The migrations of one folder, with their graph."""
+
+    def __init__(
+        self, folder: Path, files: Sequence[MigrationFile], problems: list[HistoryProblem]
+    ):
+        self.folder = folder
+        self.files = {f.name: f for f in files}
+        self.problems = problems
+        self.label = self._infer_label()
+        self._parents = self._build_parents()
+        self._drops: list[str] = []  # drop migrations MF003 creates in this run
+
+    def allocate_drop(self) -> tuple[str | None, int]:
+        """(what a new drop migration depends on, if not the leaf; its number)."""
+        last = self._drops[-1] if self._drops else None
+        return last, self.next_number() + len(self._drops)
+
+    def record_drop(self, name: str) -> None:
+        self._drops.append(name)
+
+    # -- loading --------------------------------------------------------------------
+    @classmethod
+    def load(
+        cls, folder: Path, preloaded: dict[Path, tuple[str, ast.Module]] | None = None
+    ) -> History:
+        files: list[MigrationFile] = []
+        problems: list[HistoryProblem] = []
+        preloaded = preloaded or {}
+        for path in sorted(folder.glob("*.py")):
+            if path.name == "__init__.py":
+                continue
+            if path in preloaded:
+                text, tree = preloaded[path]
+            else:
+                try:
+                    text = decode(path, path.read_bytes()).text
+                    tree = ast.parse(text, filename=str(path))
+                except (OSError, SourceError, SyntaxError, ValueError) as exc:
+                    line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
+                    problems.append(
+                        HistoryProblem(
+                            path, int(line), f"migration history: cannot parse {path.name}"
+                        )
+                    )
+                    continue
+            files.append(_read_migration(path, text, tree))
+        return cls(folder, files, problems)
+
+    def _infer_label(self) -> str:
+        votes: dict[str, int] = {}
+        for migration in self.files.values():
+            for label, name in migration.dependencies:
+                if name in self.files:
+                    votes[label] = votes.get(label, 0) + 1
+        if votes:
+            return max(sorted(votes), key=lambda k: votes[k])
+        return self.folder.parent.name
+
+    def _build_parents(self) -> dict[str, set[str]]:
+        parents: dict[str, set[str]] = {name: set() for name in self.files}
+        for migration in self.files.values():
+            for label, name in migration.dependencies:
+                if label == self.label:
+                    if name in self.files:
+                        parents[migration.name].add(name)
+                    elif name != "__first__" and not any(
+                        (self.label, name) in m.replaces for m in self.files.values()
+                    ):
+                        self.problems.append(
+                            HistoryProblem(
+                                migration.path,
+                                1,
+                                f"migration history: {migration.name} depends on "
+                                f"({label!r}, {name!r}), which is not in {self.folder}",
+                            )
+                        )
+            for label, name in migration.run_before:
+                if label == self.label and name in self.files:
+                    parents[name].add(migration.name)
+        # Dependencies on a replaced migration that is gone point to its squash.
+        for squash in self.files.values():
+            for label, name in squash.replaces:
+                if label == self.label and name not in self.files:
+                    for migration in self.files.values():
+                        if (label, name) in migration.dependencies:
+                            parents[migration.name].add(squash.name)
+        return parents
+
+    # -- graph ----------------------------------------------------------------------
+    def ancestors(self, name: str) -> list[str] | str:
+        """``name``'s ancestors in application order (itself last), or why not."""
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = in progress, 2 = done
+
+        def visit(node: str, trail: tuple[str, ...]) -> str | None:
+            if state.get(node) == 2:
+                return None
+            if state.get(node) == 1:
+                cycle = " -> ".join([*trail[trail.index(node) :], node])
+                return f"dependency cycle: {cycle}"
+            state[node] = 1
+            for parent in sorted(self._parents[node]):
+                error = visit(parent, (*trail, node))
+                if error:
+                    return error
+            state[node] = 2
+            order.append(node)
+            return None
+
+        error = visit(name, ())
+        if error:
+            return error
+        return self._drop_duplicated_squashes(order)
+
+    def _drop_duplicated_squashes(self, order: list[str]) -> list[str]:
+        present = set(order)
+        drop: set[str] = set()
+        for name in order:
+            replaced = {n for label, n in self.files[name].replaces if label == self.label}
+            if replaced & present:
+                drop.add(name)  # the originals are here: replay them, not the squash
+        return [n for n in order if n not in drop]
+
+    def leaves(self) -> list[str]:
+        replaced = {
+            n for m in self.files.values() for label, n in m.replaces if label == self.label
+        }
+        has_child = {p for parents in self._parents.values() for p in parents}
+        squashes_with_originals = {
+            m.name
+            for m in self.files.values()
+            if any(n in self.files for label, n in m.replaces if label == self.label)
+        }
+        return sorted(
+            n
+            for n in self.files
+            if n not in has_child and n not in replaced and n not in squashes_with_originals
+        )
+
+    def next_number(self) -> int:
+        numbers = [int(m.group(1)) for n in self.files if (m := _NUMBER.match(n))]
+        return max(numbers, default=0) + 1
+
+    def duplicate_numbers(self) -> list[tuple[str, list[str]]]:
+        by_number: dict[int, list[str]] = {}
+        for name in self.files:
+            match = _NUMBER.match(name)
+            if match:
+                by_number.setdefault(int(match.group(1)), []).append(name)
+        return [
+            (f"{number:04d}", sorted(names))
+            for number, names in sorted(by_number.items())
+            if len(names) > 1 and not self._merge_related(names)
+        ]
+
+    def _merge_related(self, names: list[str]) -> bool:
+        # Two migrations with one number are normal on parallel branches when a merge
+        # migration depends on both; only unmerged duplicates are a problem.
+        return any(all(n in self._parents[m] for n in names) for m in self.files)
+
+    # -- state ----------------------------------------------------------------------
+    def state_before(self, name: str, operation: ast.expr) -> State | str:
+        """The state just before ``operation`` (an element of ``name``'s operations)."""
+        order = self.ancestors(name)
+        if isinstance(order, str):
+            return order
+        state = State()
+        for migration_name in order:
+            migration = self.files[migration_name]
+            if migration.operations is None:
+                state.unknown = (
+                    f"the operations of {migration.name} are built dynamically "
+                    f"({migration.dynamic_reason})"
+                )
+                if migration_name == name:
+                    return state
+                continue
+            for op in migration.operations:
+                if migration_name == name and op is operation:
+                    return state
+                _apply(state, migration, op)
+        return state
+
+
+def _tuple_pairs(node: ast.expr | None) -> list[tuple[str, str]] | None:
+    if node is None:
+        return []
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for element in node.elts:
+        if isinstance(element, (ast.Tuple, ast.List)) and len(element.elts) == 2:
+            label = literal_str(element.elts[0])
+            name = literal_str(element.elts[1])
+            if label is not None and name is not None:
+                pairs.append((label, name))
+    return pairs
+
+
+def _class_assignments(cls: ast.ClassDef) -> Iterator[tuple[str, ast.expr, bool]]:
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, stmt.value, False
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+            yield stmt.target.id, stmt.value, False
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            yield stmt.target.id, stmt.value, True
+
+
+def _flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        if any(isinstance(e, ast.Starred) for e in expr.elts):
+            return None
+        return list(expr.elts)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = _flatten(expr.left, module)
+        right = _flatten(expr.right, module)
+        return None if left is None or right is None else left + right
+    if isinstance(expr, ast.Name):
+        values = [
+            stmt.value
+            for stmt in module.body
+            if isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == expr.id for t in stmt.targets)
+        ]
+        if len(values) == 1:
+            return _flatten(values[0], module)
+    return None
+
+
+def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
+    migration = MigrationFile(path, path.stem, text, tree, ModuleIndex(tree))
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
+    if not classes:
+        migration.dynamic_reason = "no `class Migration` at module level"
+        return migration
+    cls = classes[-1]
+    migration.migration_class = cls
+    operations: list[ast.expr] | None = []
+    reasons = []
+    for name, value, augmented in _class_assignments(cls):
+        if name == "dependencies":
+            migration.dependencies = _tuple_pairs(value) or []
+            if isinstance(value, (ast.List, ast.Tuple)) and not augmented:
+                migration.dependencies_node = value
+        elif name == "replaces":
+            migration.replaces = _tuple_pairs(value) or []
+        elif name == "run_before":
+            migration.run_before = _tuple_pairs(value) or []
+        elif name == "operations":
+            flat = _flatten(value, tree)
+            if flat is None:
+                reasons.append(f"`operations` is `{ast.unparse(value)[:60]}`")
+                operations = None
+            elif operations is not None:
+                if not augmented:
+                    operations = []
+                    if isinstance(value, (ast.List, ast.Tuple)):
+                        migration.operations_node = value
+                operations.extend(flat)
+    # Operations added outside the class (``Migration.operations.append(...)``).
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "operations"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "Migration"
+        ):
+            reasons.append("`Migration.operations` is changed outside the class")
+            operations = None
+    migration.operations = operations
+    migration.dynamic_reason = "; ".join(reasons)
+    return migration
+
+
+def _operation_of(migration: MigrationFile, op: ast.expr) -> tuple[str, ast.Call] | None:
+    if not isinstance(op, ast.Call):
+        return None
+    resolved = migration.index.resolve_callee(op.func, migration.index.tree)
+    if resolved.operation is None or resolved.overrides_init:
+        return None
+    return resolved.operation, op
+
+
+def _custom_may_change_fields(op: ast.expr) -> str | None:
+    if not isinstance(op, ast.Call):
+        return f"`{ast.unparse(op)[:60]}` is not an operation call"
+    name = ast.unparse(op.func)
+    last = name.rsplit(".", 1)[-1]
+    if last.endswith(("Field", "Model")) or "Field" in last:
+        return f"custom operation `{name}` may change fields"
+    return None
+
+
+def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
+    found = _operation_of(migration, op)
+    if found is None:
+        reason = _custom_may_change_fields(op)
+        if reason:
+            state.unknown = f"{migration.name}: {reason}"
+        return
+    operation, call = found
+    args = bind_arguments(call, operation)
+    if args is None:
+        if operation in ("RunPython", "RunSQL"):
+            return
+        state.unknown = f"{migration.name}: `{operation}` called with *args/**kwargs"
+        return
+    if operation == "CreateModel":
+        _create_model(state, migration, args)
+    elif operation == "DeleteModel":
+        name = literal_str(args.get("name"))
+        if name is None:
+            state.unknown = f"{migration.name}: `DeleteModel` with a non-literal name"
+        else:
+            state.models.pop(name.lower(), None)
+    elif operation == "RenameModel":
+        old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
+        if old is None or new is None:
+            state.unknown = f"{migration.name}: `RenameModel` with non-literal names"
+        elif old.lower() in state.models:
+            model = state.models.pop(old.lower())
+            model.name = new
+            for field_state in model.fields.values():
+                field_state.model = new
+            state.models[new.lower()] = model
+    elif operation in ("AddField", "AlterField"):
+        _add_or_alter(state, migration, args, operation)
+    elif operation == "RemoveField":
+        model_name, name = literal_str(args.get("model_name")), literal_str(args.get("name"))
+        if model_name is None or name is None:
+            state.unknown = f"{migration.name}: `RemoveField` with non-literal names"
+        elif model_name.lower() in state.models:
+            state.models[model_name.lower()].fields.pop(name.lower(), None)
+    elif operation == "RenameField":
+        model_name = literal_str(args.get("model_name"))
+        old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
+        if model_name is None or old is None or new is None:
+            state.unknown = f"{migration.name}: `RenameField` with non-literal names"
+        elif model_name.lower() in state.models:
+            model = state.models[model_name.lower()]
+            moved = model.fields.pop(old.lower(), None)
+            if moved is not None:
+                moved.name = new
+                model.fields[new.lower()] = moved
+    elif operation in ("SeparateDatabaseAndState", "RunSQL"):
+        nested = args.get("state_operations")
+        if nested is None:
+            return
+        elements = _flatten(nested, migration.tree)
+        if elements is None:
+            state.unknown = f"{migration.name}: `state_operations` built dynamically"
+            return
+        for element in elements:
+            _apply(state, migration, element)
+
+
+def _create_model(state: State, migration: MigrationFile, args: dict[str, ast.expr]) -> None:
+    name = literal_str(args.get("name"))
+    if name is None:
+        state.unknown = f"{migration.name}: `CreateModel` with a non-literal name"
+        return
+    model = ModelState(name)
+    fields = args.get("fields")
+    elements = _flatten(fields, migration.tree) if fields is not None else []
+    if elements is None:
+        model.unknown = f"{migration.name}: the fields of `{name}` are built dynamically"
+    else:
+        for element in elements:
+            if (
+                isinstance(element, ast.Tuple)
+                and len(element.elts) == 2
+                and literal_str(element.elts[0]) is not None
+            ):
+                field_name = literal_str(element.elts[0])
+                assert field_name is not None
+                model.fields[field_name.lower()] = FieldState(
+                    name, field_name, element.elts[1], migration
+                )
+            else:
+                model.unknown = f"{migration.name}: a field of `{name}` is not a literal pair"
+    state.models[name.lower()] = model
+
+
+def _add_or_alter(
+    state: State, migration: MigrationFile, args: dict[str, ast.expr], operation: str
+) -> None:
+    model_name, name = literal_str(args.get("model_name")), literal_str(args.get("name"))
+    expr = args.get("field")
+    if model_name is None or name is None or expr is None:
+        state.unknown = f"{migration.name}: `{operation}` with non-literal names"
+        return
+    model = state.models.get(model_name.lower())
+    if model is None:
+        return
+    preserve = args.get("preserve_default")
+    keep = not (isinstance(preserve, ast.Constant) and preserve.value is False)
+    model.fields[name.lower()] = FieldState(model.name, name, expr, migration, keep)

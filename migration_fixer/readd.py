@@ -1,0 +1,189 @@
+"""Can Django re-add this removed field to a table that has rows?
+
+Django's rule (``BaseDatabaseSchemaEditor._effective_default``): re-adding a column works
+when the field is ``null=True``, has a ``db_default``, a kept ``default`` (not with
+``unique=True``: one value for every row), ``blank=True`` on a field whose
+``empty_strings_allowed`` is true, or ``auto_now``/``auto_now_add``. Everything else
+fails on SQLite and PostgreSQL, and "succeeds" on MySQL/MariaDB by inventing ``''``/``0``/
+``0000-00-00``. Measured on all three: tests/e2e/READD_MATRIX.md.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from migration_fixer.history import FieldState
+
+#: Django field classes whose ``empty_strings_allowed`` is true, and the placeholder a
+#: backfill writes into rows left NULL (source, imports it needs).
+_STRING_FIELDS = {
+    "CharField",
+    "TextField",
+    "SlugField",
+    "EmailField",
+    "URLField",
+    "FilePathField",
+    "FileField",
+    "ImageField",
+    "CommaSeparatedIntegerField",
+}
+_PLACEHOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    **{name: ('""', ()) for name in _STRING_FIELDS},
+    "BinaryField": ('b""', ()),
+    "IntegerField": ("0", ()),
+    "BigIntegerField": ("0", ()),
+    "SmallIntegerField": ("0", ()),
+    "PositiveIntegerField": ("0", ()),
+    "PositiveSmallIntegerField": ("0", ()),
+    "PositiveBigIntegerField": ("0", ()),
+    "FloatField": ("0.0", ()),
+    "DecimalField": ("0", ()),
+    "BooleanField": ("False", ()),
+    "DateField": ("datetime.date(1970, 1, 1)", ("datetime",)),
+    "DateTimeField": ("datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)", ("datetime",)),
+    "TimeField": ("datetime.time(0, 0)", ("datetime",)),
+    "DurationField": ("datetime.timedelta(0)", ("datetime",)),
+    "UUIDField": ("uuid.UUID(int=0)", ("uuid",)),
+    "JSONField": ("{}", ()),
+    "GenericIPAddressField": ('"0.0.0.0"', ()),
+    "IPAddressField": ('"0.0.0.0"', ()),
+}
+_RELATIONS = {"ForeignKey", "OneToOneField"}
+_NO_COLUMN = {"ManyToManyField", "GeneratedField"}
+_EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
+_MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``safe``: Django can re-add it; ``unsafe``: it cannot (with why); ``unknown``."""
+
+    kind: str
+    reason: str
+    field_class: str = ""
+    relation: bool = False
+    unique: bool = False
+    default_source: str | None = None  # a literal default worth reusing as placeholder
+
+    @property
+    def placeholder(self) -> tuple[str, tuple[str, ...]] | None:
+        if self.relation:
+            return None
+        if self.default_source is not None:
+            return self.default_source, ()
+        return _PLACEHOLDERS.get(self.field_class)
+
+
+def _field_class(state: FieldState) -> str | None:
+    expr = state.expr
+    if not isinstance(expr, ast.Call):
+        return None
+    qualified = state.source.index.qualified_name(expr.func, state.source.index.tree)
+    if qualified is None:
+        return None
+    module, _, name = qualified.rpartition(".")
+    if any(module == m or module.startswith(m + ".") for m in _MODULES):
+        return name
+    return None
+
+
+def _kw(call: ast.Call, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def _is_true(node: ast.expr | None) -> bool | None:
+    """True/False for a literal, None when absent or not a literal."""
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def classify(state: FieldState) -> Verdict:
+    expr = state.expr
+    where = f"defined in {state.source.name}"
+    if not isinstance(expr, ast.Call):
+        return Verdict("unknown", f"the field is `{ast.unparse(expr)[:60]}` ({where})")
+    if any(isinstance(a, ast.Starred) for a in expr.args) or any(
+        k.arg is None for k in expr.keywords
+    ):
+        return Verdict("unknown", f"the field is built with *args/**kwargs ({where})")
+    null = _is_true(_kw(expr, "null"))
+    if null is None:
+        return Verdict("unknown", f"`null=` is not a literal ({where})")
+    if null:
+        return Verdict("safe", "null=True")
+    cls = _field_class(state)
+    if cls is None:
+        shown = ast.unparse(expr.func)
+        return Verdict(
+            "unknown",
+            f"`{shown}` is not a Django field class this tool knows ({where}): "
+            "cannot tell whether it can be re-added",
+        )
+    if cls in _NO_COLUMN:
+        return Verdict("safe", f"{cls} has no column to re-add", cls)
+    if _kw(expr, "db_default") is not None:
+        return Verdict("safe", "db_default", cls)
+    unique = _is_true(_kw(expr, "unique")) or _is_true(_kw(expr, "primary_key"))
+    if unique is None:
+        return Verdict("unknown", f"`unique=` is not a literal ({where})", cls)
+    default = _kw(expr, "default")
+    relation = cls in _RELATIONS
+    if default is not None and state.preserve_default:
+        is_none = isinstance(default, ast.Constant) and default.value is None
+        if unique:
+            return Verdict(
+                "unsafe",
+                f"`{cls}(unique=True)` with a default: every existing row would get the same "
+                "value, and the unique constraint refuses it",
+                cls,
+                relation,
+                True,
+            )
+        if not is_none:
+            return Verdict("safe", "default", cls)
+    if _is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add")):
+        return Verdict("safe", "auto_now", cls)
+    blank = _is_true(_kw(expr, "blank"))
+    if blank and cls in _EMPTY_STRINGS:
+        return Verdict("safe", "blank string field", cls)
+    default_source = None
+    if default is not None and _literal(default):
+        default_source = ast.unparse(default)
+    if relation:
+        reason = (
+            f"non-null `{cls}` has no value for existing rows: re-adding it fails on every "
+            "database (a foreign key cannot be filled with a placeholder)"
+        )
+    else:
+        dropped = " (its default has preserve_default=False)" if default is not None else ""
+        reason = (
+            f"non-null `{cls}` with no default{dropped}: re-adding it fails on SQLite and "
+            "PostgreSQL, and MySQL/MariaDB silently fill every row with "
+            f"{_mysql_fill(cls)}"
+        )
+    return Verdict("unsafe", reason, cls, relation, bool(unique), default_source)
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return value is not None
+
+
+def _mysql_fill(cls: str) -> str:
+    if cls in _EMPTY_STRINGS or cls == "JSONField":
+        return "''"
+    if cls in ("DateField", "DateTimeField"):
+        return "0000-00-00"
+    if cls in ("TimeField",):
+        return "00:00:00"
+    return "0"
