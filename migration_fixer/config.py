@@ -3,6 +3,7 @@ the command line (which wins)."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,12 @@ _KEYS = {"select", "ignore", "exclude", "extend-include", "per-file-ignores", "s
 def parse_codes(value: str | Sequence[str], where: str) -> frozenset[str]:
     """``"MF001,MF002"`` or a list of codes -> a set of known codes (prefixes allowed:
     ``MF`` selects every rule, ``MF00`` the first nine)."""
-    items = value.split(",") if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ConfigError(f"{where}: expected a list of rule codes, got {value!r}")
     codes: set[str] = set()
     for raw in items:
         if not isinstance(raw, str):
@@ -78,27 +84,38 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+def _show(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def load_file_settings(pyproject: Path) -> dict[str, Any]:
+    shown = _show(pyproject)
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {exc}") from exc
-    section = data.get("tool", {}).get("migration-fixer", {})
+        raise ConfigError(f"{shown}: cannot read: {exc}") from exc
+    tool = data.get("tool", {})
+    section = tool.get("migration-fixer", {}) if isinstance(tool, dict) else {}
     if not isinstance(section, dict):
-        raise ConfigError(f"{pyproject}: [tool.migration-fixer] must be a table")
+        raise ConfigError(f"{shown}: [tool.migration-fixer] must be a table")
     unknown = sorted(set(section) - _KEYS)
     if unknown:
+        close = difflib.get_close_matches(unknown[0].replace("_", "-"), sorted(_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{pyproject}: unknown key {unknown[0]!r} in [tool.migration-fixer] "
-            f"(known: {', '.join(sorted(_KEYS))})"
+            f"{shown}: [tool.migration-fixer] unknown key {unknown[0]!r} "
+            f"({hint}known: {', '.join(sorted(_KEYS))})"
         )
     return section
 
 
-def _str_list(settings: Mapping[str, Any], key: str, where: Path) -> tuple[str, ...]:
+def _str_list(settings: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = settings.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: [tool.migration-fixer] {key} must be a list of strings")
+        raise ConfigError(f"{where} {key}: expected a list of strings, got {value!r}")
     return tuple(value)
 
 
@@ -115,37 +132,46 @@ def build_config(
     strategy: str | None = None,
     config_file: Path | None = None,
 ) -> Config:
-    """Merge pyproject settings (if any) with command-line options."""
+    """Merge pyproject settings (if any) with command-line options.
+
+    Rule selection: ``--select`` on the command line replaces the file's ``select`` and
+    ``ignore`` (asking for a rule by name runs it); ``--ignore`` removes rules from
+    whatever is selected. ``per-file-ignores`` always applies.
+    """
     roots = list(paths) or [Path(".")]
     pyproject = config_file or find_pyproject(roots[0])
     settings: dict[str, Any] = load_file_settings(pyproject) if pyproject else {}
-    where = pyproject or Path("pyproject.toml")
-    chosen = (
-        parse_codes(select, "--select")
-        if select is not None
-        else parse_codes(settings["select"], f"{where}: select")
-        if "select" in settings
-        else frozenset(RULES_BY_CODE)
-    )
-    ignored: frozenset[str] = frozenset()
-    if "ignore" in settings:
-        ignored |= parse_codes(settings["ignore"], f"{where}: ignore")
+    where = f"{_show(pyproject) if pyproject else 'pyproject.toml'}: [tool.migration-fixer]"
+    if select is not None:
+        chosen = parse_codes(select, "--select")
+    else:
+        chosen = (
+            parse_codes(settings["select"], f"{where} select")
+            if "select" in settings
+            else frozenset(RULES_BY_CODE)
+        )
+        if "ignore" in settings:
+            chosen -= parse_codes(settings["ignore"], f"{where} ignore")
     if ignore is not None:
-        ignored |= parse_codes(ignore, "--ignore")
+        chosen -= parse_codes(ignore, "--ignore")
     per_file = settings.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
-        raise ConfigError(f"{where}: [tool.migration-fixer] per-file-ignores must be a table")
+        raise ConfigError(
+            f"{where} per-file-ignores: expected a table of glob = [codes], got {per_file!r}"
+        )
     per_file_ignores = tuple(
-        (pattern, parse_codes(codes, f"{where}: per-file-ignores[{pattern!r}]"))
+        (pattern, parse_codes(codes, f"{where} per-file-ignores {pattern!r}"))
         for pattern, codes in per_file.items()
     )
     chosen_strategy = strategy or settings.get("strategy", "nullable")
     if chosen_strategy not in ("nullable", "db-default"):
-        raise ConfigError(f"{where}: strategy must be 'nullable' or 'db-default'")
+        raise ConfigError(
+            f"{where} strategy: expected 'nullable' or 'db-default', got {chosen_strategy!r}"
+        )
     return Config(
         paths=tuple(roots),
         mode=mode,
-        select=chosen - ignored,
+        select=chosen,
         exclude=_str_list(settings, "exclude", where),
         extend_include=_str_list(settings, "extend-include", where),
         per_file_ignores=per_file_ignores,
@@ -156,3 +182,45 @@ def build_config(
         strategy=chosen_strategy,
         root=pyproject.parent if pyproject else Path.cwd(),
     )
+
+
+def anchor_per_file_ignores(
+    ignores: Sequence[tuple[str, frozenset[str]]], root: Path
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """``per-file-ignores`` globs are relative to the pyproject.toml's folder; the
+    runner matches them (fnmatch, where ``*`` crosses folders) against paths as
+    displayed: relative to the working directory below it, absolute elsewhere. Rewrite
+    each glob for that (a glob without a slash, like ``"0001_*.py"`` or ``"legacy"``,
+    also matches a file name or folder anywhere; a glob naming a folder matches what
+    is below it)."""
+    root = root.resolve()
+    cwd = Path.cwd().resolve()
+    anchored: list[tuple[str, frozenset[str]]] = []
+    for pattern, codes in ignores:
+        pattern = pattern.strip().removeprefix("./").rstrip("/")
+        name = pattern.removeprefix("**/")
+        if "/" in name:
+            globs = [pattern, name] if pattern != name else [pattern]
+        else:
+            globs = [name, f"*/{name}"]
+        globs += [g + "/*" for g in globs]
+        for glob in globs:
+            for variant in _from_cwd(glob, root, cwd):
+                anchored.append((variant, codes))
+    return tuple(dict.fromkeys(anchored))
+
+
+def _from_cwd(glob: str, root: Path, cwd: Path) -> list[str]:
+    """A root-relative glob as the working directory sees it (see above)."""
+    variants = [f"{root.as_posix().rstrip('/')}/{glob}"]  # files displayed absolute
+    if root == cwd:
+        variants.insert(0, glob)
+    elif cwd in root.parents:
+        variants.insert(0, f"{root.relative_to(cwd).as_posix()}/{glob}")
+    elif root in cwd.parents:
+        below = cwd.relative_to(root).as_posix() + "/"
+        if glob.startswith(below):
+            variants.insert(0, glob[len(below) :])
+        elif glob.startswith("*"):
+            variants.insert(0, glob)
+    return variants

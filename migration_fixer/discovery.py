@@ -35,8 +35,8 @@ SKIP_DIRS = frozenset(
 )
 
 
-#: Folders never entered when walking outside a repository, and never taken from git's
-#: list of untracked files (a virtualenv that .gitignore forgot).
+#: Third-party code: never taken from git's listing (a virtualenv that .gitignore forgot,
+#: or one committed by mistake), as ruff's default excludes do.
 VENV_PARTS = frozenset({".venv", "venv", "site-packages", "node_modules", ".tox", ".nox", ".eggs"})
 
 
@@ -127,8 +127,9 @@ def discover(
     that ``.gitignore`` does not ignore); elsewhere the folders are walked. With
     ``changed`` (absolute paths, from :meth:`Repository.changed_since`), the candidates
     are those files only: nothing else is listed or read, whatever the size of the tree.
-    A file named explicitly on the command line is always taken (unless ``changed``
-    leaves it out), like ruff and black do.
+    A ``.py`` file named explicitly on the command line is taken even outside a
+    ``migrations`` folder, unless ``exclude`` matches it (so a pre-commit hook, which
+    names files, honours ``exclude`` too) or ``changed`` leaves it out.
     """
     found: set[Path] = set()
     missing: list[Path] = []
@@ -137,32 +138,58 @@ def discover(
         if not path.exists():
             missing.append(path)
         elif path.is_file():
-            if path.suffix == ".py" and (changed is None or path.resolve() in changed):
+            if (
+                path.suffix == ".py"
+                and (changed is None or path.resolve() in changed)
+                and not is_excluded(path, root, exclude)
+            ):
                 found.add(_display(path))
         else:
             folders.append(path)
     if folders:
         if changed is not None:
             bases = [f.resolve() for f in folders]
-            candidates: list[Path] = [c for c in changed if any(_below(c, b) for b in bases)]
+            listed = [c for c in changed if any(_below(c, b) for b in bases)]
+            walked: list[Path] = []
         else:
             inside = [p for p in folders if repo is not None and _below(p.resolve(), repo.root)]
             outside = [p for p in folders if p not in inside]
-            candidates = []
+            listed = []
             if repo is not None and inside:
-                candidates.extend(repo.tracked(inside))
-                candidates.extend(c for c in repo.untracked(inside) if not _in_venv(c, repo.root))
-            for folder in outside:
-                candidates.extend(_walk(folder))
-        for candidate in candidates:
+                listed = [*repo.tracked(inside, ".py"), *repo.untracked(inside, ".py")]
+            walked = [path for folder in outside for path in _walk(folder)]
+        venvs = _VenvCheck()
+        if repo is not None:  # git lists what a walk would not enter: drop third-party code
+            listed = [c for c in listed if not _in_venv(c, repo.root)]
+        for candidate, from_git in [*((c, True) for c in listed), *((c, False) for c in walked)]:
             shown = _display(candidate)
             if (
                 is_migration(shown, extend_include, root)
                 and not is_excluded(candidate, root, exclude)
+                and not (from_git and venvs.inside(candidate))
                 and candidate.is_file()
             ):
                 found.add(shown)
     return sorted(found), missing
+
+
+class _VenvCheck:
+    """Whether a file is inside a virtualenv (a folder holding ``pyvenv.cfg``), with a
+    cache per folder so that a few thousand files cost a few hundred stats."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, bool] = {}
+
+    def inside(self, path: Path) -> bool:
+        return self._folder(path.parent)
+
+    def _folder(self, folder: Path) -> bool:
+        known = self._cache.get(folder)
+        if known is None:
+            parent = folder.parent
+            known = (folder / "pyvenv.cfg").is_file() or (parent != folder and self._folder(parent))
+            self._cache[folder] = known
+        return known
 
 
 def _below(path: Path, folder: Path) -> bool:

@@ -59,14 +59,17 @@ class Repository:
         )
         return sorted({self.root / name for name in names})
 
-    def tracked(self, paths: Sequence[Path] = ()) -> list[Path]:
+    def tracked(self, paths: Sequence[Path] = (), suffix: str = "") -> list[Path]:
+        """Tracked files under ``paths`` (ending with ``suffix``)."""
         rel = self._rel(paths) if paths else []
-        return [self.root / n for n in self._names("ls-files", "-z", "--cached", "--", *rel)]
+        names = self._names("ls-files", "-z", "--cached", "--", *rel)
+        return [self.root / n for n in names if n.endswith(suffix)]
 
-    def untracked(self, paths: Sequence[Path] = ()) -> set[Path]:
+    def untracked(self, paths: Sequence[Path] = (), suffix: str = "") -> set[Path]:
+        """Untracked files that ``.gitignore`` does not ignore (ending with ``suffix``)."""
         rel = self._rel(paths) if paths else []
         names = self._names("ls-files", "-z", "--others", "--exclude-standard", "--", *rel)
-        return {self.root / n for n in names}
+        return {self.root / n for n in names if n.endswith(suffix)}
 
     # -- refs --------------------------------------------------------------------------
     def resolve(self, ref: str) -> str | None:

@@ -202,10 +202,25 @@ def test_base_commit_prefers_origin(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.is_new(Path("a/migrations/0001_initial.py")) is False
 
 
-def test_no_base_commit_on_the_only_branch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_on_the_only_branch_the_base_is_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No other branch to merge into: what is committed is merged, only uncommitted
+    migrations are new."""
     repo = init_repo(tmp_path / "r")
     write(repo, "a/migrations/0001_initial.py", CLEAN)
-    commit_all(repo)
+    head = commit_all(repo)
+    write(repo, "a/migrations/0002_new.py", CLEAN)
+    monkeypatch.chdir(repo)
+    result = _run()
+    assert result.base_commit == head
+    assert result.is_new(Path("a/migrations/0001_initial.py")) is False
+    assert result.is_new(Path("a/migrations/0002_new.py")) is True
+
+
+def test_no_base_commit_without_any_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = init_repo(tmp_path / "r")
+    write(repo, "a/migrations/0001_initial.py", CLEAN)
     monkeypatch.chdir(repo)
     result = _run()
     assert result.base_commit is None

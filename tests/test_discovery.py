@@ -1,0 +1,205 @@
+"""Which files are migrations: git's listing in a repository, a careful walk outside."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from _git_helpers import BAD, CLEAN, commit_all, init_repo, write
+
+from migration_fixer import discovery
+from migration_fixer.discovery import discover, glob_match, is_migration
+from migration_fixer.git import open_repository
+
+
+def found(root: Path, *paths: str, **kwargs: object) -> list[str]:
+    repo = open_repository(root)
+    files, missing = discover(
+        [root / p for p in paths or ["."]],
+        repo=repo,
+        root=root,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert missing == []
+    return [f.resolve().relative_to(root.resolve()).as_posix() for f in files]
+
+
+def make_tree(root: Path) -> None:
+    for rel in [
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+        "shop/migrations/__init__.py",
+        "shop/models.py",
+        "shop/migrations/README.txt",
+        ".venv/lib/python3.11/site-packages/django/contrib/auth/migrations/0001_initial.py",
+        "env/pyvenv.cfg",
+        "env/lib/site/app/migrations/0001_initial.py",
+        "node_modules/pkg/migrations/0001_initial.py",
+        ".git_like/.tox/py/migrations/0001_initial.py",
+        "build/lib/shop/migrations/0001_initial.py",
+    ]:
+        write(root, rel, CLEAN)
+
+
+def test_walk_outside_a_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert found(tmp_path) == [
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+    ]
+
+
+def test_git_listing_honours_gitignore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = init_repo(tmp_path / "r")
+    make_tree(repo)
+    write(repo, ".gitignore", "shop/migrations/0002_more.py\n")
+    write(repo, "generated/migrations/0001_initial.py", CLEAN)
+    write(repo, ".git/info/exclude", "generated/\n")
+    write(repo, "tracked_build/migrations/0001_initial.py", CLEAN)
+    commit_all(repo)
+    write(repo, "shop/migrations/0003_untracked.py", CLEAN)
+    monkeypatch.chdir(repo)
+    assert found(repo) == [
+        # build/ is tracked here, so it is a real app folder (only walks skip build/).
+        "build/lib/shop/migrations/0001_initial.py",
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0003_untracked.py",
+        "tracked_build/migrations/0001_initial.py",
+    ]
+    # .venv, node_modules and .tox are dropped from git's listing (third-party code);
+    # env/ (a folder with pyvenv.cfg) is only recognised when walking.
+
+
+def test_virtualenvs_are_skipped_even_without_gitignore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = init_repo(tmp_path / "r")
+    write(repo, "shop/migrations/0001_initial.py", CLEAN)
+    commit_all(repo)
+    write(repo, ".venv/lib/site-packages/x/migrations/0001_initial.py", CLEAN)
+    write(repo, "venv/lib/site-packages/x/migrations/0001_initial.py", CLEAN)
+    write(repo, "node_modules/x/migrations/0001_initial.py", CLEAN)
+    monkeypatch.chdir(repo)
+    assert found(repo) == ["shop/migrations/0001_initial.py"]
+
+
+def test_order_is_sorted_and_paths_relative_to_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for app in ["zeta", "alpha", "mid"]:
+        write(tmp_path, f"{app}/migrations/0002_b.py", CLEAN)
+        write(tmp_path, f"{app}/migrations/0001_a.py", CLEAN)
+    monkeypatch.chdir(tmp_path)
+    files, _ = discover([Path(".")], repo=None, root=tmp_path)
+    assert [f.as_posix() for f in files] == [
+        "alpha/migrations/0001_a.py",
+        "alpha/migrations/0002_b.py",
+        "mid/migrations/0001_a.py",
+        "mid/migrations/0002_b.py",
+        "zeta/migrations/0001_a.py",
+        "zeta/migrations/0002_b.py",
+    ]
+
+
+def test_two_django_projects_with_the_same_app_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = init_repo(tmp_path / "mono")
+    for project in ["services/billing", "services/shop"]:
+        write(repo, f"{project}/manage.py", "")
+        write(repo, f"{project}/core/migrations/0001_initial.py", BAD)
+        write(repo, f"{project}/core/migrations/__init__.py", "")
+    commit_all(repo)
+    monkeypatch.chdir(repo)
+    assert found(repo) == [
+        "services/billing/core/migrations/0001_initial.py",
+        "services/shop/core/migrations/0001_initial.py",
+    ]
+    assert found(repo, "services/shop") == ["services/shop/core/migrations/0001_initial.py"]
+
+
+def test_extend_include_and_exclude(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "project/db_migrations/shop/0001_initial.py", CLEAN)
+    write(tmp_path, "project/db_migrations/shop/__init__.py", CLEAN)
+    write(tmp_path, "project/other/0001_initial.py", CLEAN)
+    write(tmp_path, "shop/migrations/0001_initial.py", CLEAN)
+    write(tmp_path, "legacy/migrations/0001_initial.py", CLEAN)
+    write(tmp_path, "shop/migrations/0002_squashed_old.py", CLEAN)
+    monkeypatch.chdir(tmp_path)
+    assert found(
+        tmp_path,
+        extend_include=["project/db_migrations/**/*.py"],
+        exclude=["legacy", "shop/migrations/*_squashed_*.py"],
+    ) == [
+        "project/db_migrations/shop/0001_initial.py",
+        "shop/migrations/0001_initial.py",
+    ]
+
+
+def test_exclude_applies_to_files_named_explicitly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "legacy/migrations/0001_initial.py", CLEAN)
+    write(tmp_path, "tools/fix_data.py", CLEAN)
+    monkeypatch.chdir(tmp_path)
+    assert found(tmp_path, "legacy/migrations/0001_initial.py", exclude=["legacy/"]) == []
+    # A .py file named explicitly is taken even outside migrations/ (like ruff/black).
+    assert found(tmp_path, "tools/fix_data.py") == ["tools/fix_data.py"]
+
+
+def test_globs_are_relative_to_the_config_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "sub/legacy/migrations/0001_initial.py", CLEAN)
+    write(tmp_path, "sub/app/migrations/0001_initial.py", CLEAN)
+    monkeypatch.chdir(tmp_path)
+    files, _ = discover(
+        [Path("sub")], repo=None, root=tmp_path / "sub", exclude=["legacy/migrations/*"]
+    )
+    assert [f.as_posix() for f in files] == ["sub/app/migrations/0001_initial.py"]
+
+
+def test_missing_paths_are_reported(tmp_path: Path) -> None:
+    files, missing = discover([tmp_path / "nope"], repo=None, root=tmp_path)
+    assert (files, missing) == ([], [tmp_path / "nope"])
+
+
+def test_symlink_loops_are_not_followed_forever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "shop/migrations/0001_initial.py", CLEAN)
+    os.symlink(tmp_path, tmp_path / "shop" / "loop")
+    monkeypatch.chdir(tmp_path)
+    assert found(tmp_path) == ["shop/migrations/0001_initial.py"]
+
+
+@pytest.mark.parametrize(
+    ("rel", "pattern", "expected"),
+    [
+        ("a/migrations/0001.py", "a/migrations/*.py", True),
+        ("x/a/migrations/0001.py", "**/migrations/*.py", True),
+        ("a/migrations/0001.py", "**/a/migrations/*.py", True),
+        ("a/legacy/m/0001.py", "legacy", True),
+        ("a/legacy/m/0001.py", "a/legacy/", True),
+        ("a/legacy/m/0001.py", "a/legacy", True),
+        ("a/legacyx/m/0001.py", "legacy", False),
+        ("b/a/legacy/0001.py", "a/legacy", False),
+        ("a/m/0001_squashed.py", "*_squashed.py", True),
+    ],
+)
+def test_glob_match(rel: str, pattern: str, expected: bool) -> None:
+    assert glob_match(rel, pattern) is expected
+
+
+def test_is_migration() -> None:
+    assert is_migration(Path("a/migrations/0001_initial.py"))
+    assert not is_migration(Path("a/migrations/__init__.py"))
+    assert not is_migration(Path("a/migrations/notes.txt"))
+    assert not is_migration(Path("a/models.py"))
+    assert is_migration(Path("x/dbm/0001.py"), ["x/dbm/*.py"], Path.cwd())
+
+
+def test_skip_dirs_cover_the_usual_suspects() -> None:
+    assert {".git", ".venv", "venv", "node_modules", ".tox", "__pycache__"} <= discovery.SKIP_DIRS
