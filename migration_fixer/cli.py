@@ -207,7 +207,7 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     to_stderr = mode is Mode.DIFF  # keep stdout a clean patch
     for path, finding in result.findings:
         click.echo(report.finding_line(result, path, finding), err=to_stderr, color=color)
-        if finding.hint and (verbose or not finding.fixable):
+        if finding.hint:
             click.echo(f"  hint: {finding.hint}", err=to_stderr, color=color)
     for notice in result.notices:
         click.echo(notice, err=to_stderr, color=color)

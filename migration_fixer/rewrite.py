@@ -314,6 +314,11 @@ def _add_imports(module: cst.Module, imports: Sequence[AddImport]) -> cst.Module
 
     context = CodemodContext()
     for item in imports:
+        if item.name is not None and item.alias is None:
+            merged = _merge_from_import(module, item.module, item.name)
+            if merged is not None:
+                module = merged
+                continue
         AddImportsVisitor.add_needed_import(context, item.module, item.name, item.alias)
     return AddImportsVisitor(context).transform_module(module)
 
@@ -349,3 +354,51 @@ def _comma_whitespace(element: cst.BaseElement) -> _Whitespace:
     comma = element.comma
     assert isinstance(comma, cst.Comma)
     return comma.whitespace_after
+
+
+def _merge_from_import(module: cst.Module, dotted: str, name: str) -> cst.Module | None:
+    """Add ``name`` to an existing top-level ``from <dotted> import ...`` (in sorted
+    position when the names are sorted, as Django's writer keeps them)."""
+    for index, statement in enumerate(module.body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for part, small in enumerate(statement.body):
+            if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
+                continue
+            if isinstance(small.names, cst.ImportStar) or _dotted(small.module) != dotted:
+                continue
+            names = list(small.names)
+            existing = [_dotted(a.name) for a in names]
+            if any(_dotted(a.name) == name and a.asname is None for a in names):
+                return module
+            if small.lpar is not None or any(
+                isinstance(a.comma, cst.Comma)
+                and isinstance(a.comma.whitespace_after, cst.ParenthesizedWhitespace)
+                for a in names
+            ):
+                return None  # a parenthesized, multi-line import: let libcst lay it out
+            position = len(names)
+            if existing == sorted(existing):
+                position = sum(1 for e in existing if e < name)
+            alias = cst.ImportAlias(name=cst.Name(name))
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            if position == len(names):
+                names[-1] = names[-1].with_changes(comma=comma)
+                names.append(alias)
+            else:
+                names.insert(position, alias.with_changes(comma=comma))
+            body = list(statement.body)
+            body[part] = small.with_changes(names=names)
+            new_statement = statement.with_changes(body=body)
+            return module.with_changes(
+                body=[*module.body[:index], new_statement, *module.body[index + 1 :]]
+            )
+    return None
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""  # pragma: no cover - import names are names or attributes

@@ -152,12 +152,18 @@ class Example:
 
     before: str
     after: str | None = None
+    #: Files the fix creates, as (file name, text), for rules that create them (MF003).
+    new_files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class RuleExamples:
     flagged: tuple[Example, ...]
     clean: tuple[str, ...] = field(default_factory=tuple)
+    #: For rules that read a migration history (MF003): the earlier migrations of the
+    #: folder, as (file name, text), already committed on the git base; each example is
+    #: the next migration, new on the branch.
+    history: tuple[tuple[str, str], ...] = ()
 
 
 class Rule(Protocol):
