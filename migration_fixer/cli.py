@@ -15,7 +15,7 @@ import click
 from migration_fixer import __version__, report
 from migration_fixer.api import RunResult, run
 from migration_fixer.config import ConfigError, Mode, build_config
-from migration_fixer.output.diff import colorize, render_diff
+from migration_fixer.output.diff import colorize_bytes, render_diff_bytes
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -192,10 +192,10 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     # where the runner reads workflow commands too.
     if mode is Mode.DIFF and fmt in ("text", "github"):
         root = result.repo_root or Path.cwd()
-        patch = render_diff(result.changeset, root)
+        patch = render_diff_bytes(result.changeset, root)
         if patch:
             want_color = color if color is not None else sys.stdout.isatty()
-            click.echo(colorize(patch) if want_color else patch, nl=False, color=want_color)
+            click.echo(colorize_bytes(patch) if want_color else patch, nl=False)
     if fmt != "text":
         from migration_fixer.output import machine
 

@@ -1,5 +1,12 @@
 """Unified diffs that ``git apply`` accepts: ``a/``/``b/`` paths relative to the repository
-root (or the working directory outside one), new files from ``/dev/null``."""
+root (or the working directory outside one), new files from ``/dev/null`` with
+``new file mode 100644``, files in path order.
+
+A patch is bytes, like the files it changes: each file's part is the diff of its bytes as
+they are (or will be) on disk, in the file's own encoding, with its BOM and its line
+endings (CRLF lines stay CRLF; only ``\\n`` ends a line, as in git), and git's
+``\\ No newline at end of file`` marker where a file does not end with a newline.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from migration_fixer.changeset import ChangeSet
+from migration_fixer.source import SourceFile, encode
 
-_NO_EOL = "\\ No newline at end of file\n"
+_NO_EOL = b"\\ No newline at end of file\n"
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -19,47 +27,65 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True) if text else []
-
-
-def _mark_eol(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        if line.endswith(("\n", "\r")):
-            yield line
-        else:
-            yield line + "\n"
-            yield _NO_EOL
-
-
-def _split(text: str) -> list[str]:
-    # Split on "\n" only (keeping "\r\n" intact), as git does.
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
+def _split(data: bytes) -> list[bytes]:
+    """Lines ending with ``\\n`` (a ``\\r`` before it stays part of the line)."""
+    parts = data.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]]
     if parts[-1]:
         lines.append(parts[-1])
     return lines
 
 
-def render_diff(changeset: ChangeSet, root: Path) -> str:
-    chunks: list[str] = []
+def _mark_eol(lines: Iterable[bytes]) -> Iterator[bytes]:
+    for line in lines:
+        if line.endswith(b"\n"):
+            yield line
+        else:
+            yield line + b"\n"
+            yield _NO_EOL
+
+
+def _file_diff(name: str, old: bytes, new: bytes) -> bytes:
+    hunks = list(difflib.diff_bytes(difflib.unified_diff, _split(old), _split(new), n=3))
+    if not hunks:
+        return b""
+    quoted = name.encode("utf-8", "surrogateescape")
+    header = b"diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n" % ((quoted,) * 4)
+    # diff_bytes' own ---/+++ lines are dropped; its hunk headers end with "\n".
+    return header + b"".join(_mark_eol(hunks[2:]))
+
+
+def _new_file_diff(name: str, data: bytes) -> bytes:
+    quoted = name.encode("utf-8", "surrogateescape")
+    header = b"diff --git a/%s b/%s\nnew file mode 100644\n" % (quoted, quoted)
+    lines = _split(data)
+    if not lines:  # an empty file: git writes no ---/+++ and no hunk
+        return header
+    body = b"".join(_mark_eol(b"+" + line for line in lines))
+    return header + b"--- /dev/null\n+++ b/%s\n@@ -0,0 +1,%d @@\n" % (quoted, len(lines)) + body
+
+
+def render_diff_bytes(changeset: ChangeSet, root: Path) -> bytes:
+    """The whole ChangeSet as one patch, in bytes (apply it with ``git apply``)."""
+    parts: list[tuple[str, bytes]] = []
     for change in changeset.changes:
+        source = SourceFile(change.path, change.old_text, change.encoding, change.bom)
         name = _rel(change.path, root)
-        hunks = list(difflib.unified_diff(_split(change.old_text), _split(change.new_text), n=3))
-        if not hunks:
-            continue
-        chunks.append(f"diff --git a/{name} b/{name}\n--- a/{name}\n+++ b/{name}\n")
-        body = hunks[2:]  # drop difflib's own ---/+++ header
-        chunks.extend(_mark_eol(body))
+        parts.append(
+            (
+                name,
+                _file_diff(name, encode(source, change.old_text), encode(source, change.new_text)),
+            )
+        )
     for new_file in changeset.new_files:
         name = _rel(new_file.path, root)
-        lines = _split(new_file.text)
-        chunks.append(
-            f"diff --git a/{name} b/{name}\nnew file mode 100644\n--- /dev/null\n+++ b/{name}\n"
-            f"@@ -0,0 +1,{len(lines)} @@\n"
-        )
-        chunks.extend(_mark_eol("+" + line for line in lines))
-    return "".join(chunks)
+        parts.append((name, _new_file_diff(name, new_file.text.encode("utf-8"))))
+    return b"".join(chunk for _, chunk in sorted(parts, key=lambda p: p[0]))
+
+
+def render_diff(changeset: ChangeSet, root: Path) -> str:
+    """The patch as text (bytes that are not UTF-8 kept as surrogate escapes)."""
+    return render_diff_bytes(changeset, root).decode("utf-8", "surrogateescape")
 
 
 def colorize(diff: str) -> str:
@@ -79,3 +105,7 @@ def colorize(diff: str) -> str:
         else:
             out.append(line)
     return "".join(out)
+
+
+def colorize_bytes(diff: bytes) -> bytes:
+    return colorize(diff.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
