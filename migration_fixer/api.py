@@ -109,9 +109,9 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
             else frozenset(str(p) for p in result.new_since_base)
         ),
         no_base_reason=(
-            "not in a git repository"
+            "not in a git repository, so nothing tells a new migration from an applied one"
             if repo is None
-            else "no git base to compare with (no --since REF, and no default branch found)"
+            else "no git base to tell new migrations from applied ones (pass --since REF)"
         ),
         base=result.base_commit or "",
         strategy=config.strategy,

@@ -114,9 +114,9 @@ def _context(
     ctx.vocabulary = options.vocabulary
     if options.new_migrations is None:
         ctx.split_reason = (
-            f"{options.no_base_reason}: MF003 only splits migrations that are new relative "
-            "to the git base (pass --since REF); write the nullable step and a later drop "
-            "migration by hand"
+            f"{options.no_base_reason}; MF003 splits only migrations that are new relative "
+            "to the git base: split this one by hand (nullable step now, drop later) if it "
+            "has not been applied anywhere"
         )
     elif str(source.path.resolve()) in options.new_migrations:
         ctx.splittable = True
@@ -214,7 +214,8 @@ def _rewrite(
             lambda text, new_tree: scan(source.path, text, new_tree, rules),
             fixes,
         )
-    except (RewriteError, VerificationError) as exc:
+    except (RewriteError, VerificationError, RecursionError) as exc:
+        # RecursionError: libcst and the verification recurse deeper than the ast scan.
         result.problems.append(
             Problem(
                 source.path,
@@ -284,7 +285,21 @@ def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
 
 def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
     histories: dict[Path, History | None] = {}
-    return [process_file(path, options, histories) for path in paths]
+    return [_process_safely(path, options, histories) for path in paths]
+
+
+def _process_safely(
+    path: Path, options: Options, histories: dict[Path, History | None]
+) -> FileResult:
+    """:func:`process_file`, with anything unexpected reported against the file: one odd
+    file must not stop (or crash with a traceback) a run over thousands."""
+    try:
+        return process_file(path, options, histories)
+    except RecursionError:
+        message = "cannot analyse: the code is nested too deeply"
+    except Exception as exc:
+        message = f"internal error, file left untouched: {type(exc).__name__}: {exc}"
+    return FileResult(path, problems=[Problem(path, 1, 0, message)])
 
 
 __all__ = ["FileResult", "Options", "Problem", "process_file", "run_files", "split_lines"]
