@@ -65,6 +65,11 @@ def to_json(result: RunResult) -> str:
         }
         for p in result.problems
     ]
+    changed = [c.path for c in result.changeset.changes]
+    created = [n.path for n in result.changeset.new_files]
+    if result.config.mode is Mode.FIX:  # what was written, not what was refused
+        changed = [p for p in changed if p in result.written]
+        created = [p for p in created if p in result.written]
     payload: dict[str, Any] = {
         "version": JSON_SCHEMA_VERSION,
         "tool": {"name": "migration-fixer", "version": __version__},
@@ -72,8 +77,9 @@ def to_json(result: RunResult) -> str:
         "files_checked": result.files_checked,
         "findings": findings,
         "errors": errors,
-        "changed_files": [_path(c.path) for c in result.changeset.changes],
-        "new_files": [_path(n.path) for n in result.changeset.new_files],
+        "changed_files": [_path(p) for p in changed],
+        "new_files": [_path(p) for p in created],
+        "base_commit": result.base_commit,
         "exit_code": exit_code(result),
     }
     if result.config.mode is Mode.DIFF:
@@ -111,8 +117,14 @@ def to_github(result: RunResult) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _uri(result: RunResult, path: Path) -> str:
-    return quote(_repo_path(result, path))
+def _location(result: RunResult, path: Path) -> dict[str, Any]:
+    """A SARIF artifactLocation: relative to %SRCROOT% (the repository root) when the
+    file is in the repository, else its path as shown."""
+    rel = _repo_path(result, path)
+    location: dict[str, Any] = {"uri": quote(rel)}
+    if result.repo_root is not None and not Path(rel).is_absolute():
+        location["uriBaseId"] = "%SRCROOT%"
+    return location
 
 
 def to_sarif(result: RunResult) -> str:
@@ -139,23 +151,28 @@ def to_sarif(result: RunResult) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(result, path)},
+                            "artifactLocation": _location(result, path),
                             "region": {"startLine": f.line, "startColumn": f.column + 1},
                         }
                     }
                 ],
             }
         )
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": p.message},
-            "locations": [
-                {"physicalLocation": {"artifactLocation": {"uri": _uri(result, p.path)}}}
-            ],
-        }
-        for p in result.problems
-    ]
+    notifications = []
+    for p in result.problems:
+        physical: dict[str, Any] = {"artifactLocation": _location(result, p.path)}
+        if p.line:
+            physical["region"] = {"startLine": p.line, "startColumn": p.column + 1}
+        notifications.append(
+            {
+                "level": "error",
+                "message": {"text": p.message},
+                "locations": [{"physicalLocation": physical}],
+            }
+        )
+    run: dict[str, Any] = {}
+    if result.repo_root is not None:
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": result.repo_root.as_uri() + "/"}}
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -169,6 +186,8 @@ def to_sarif(result: RunResult) -> str:
                         "rules": rules,
                     }
                 },
+                **run,
+                "columnKind": "unicodeCodePoints",
                 "results": results,
                 "invocations": [
                     {
