@@ -16,6 +16,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "(deselect with -m 'not e2e'; MIGRATION_FIXER_REQUIRE_DBS=1 turns unreachable servers "
         "into failures instead of skips)",
     )
+    config.addinivalue_line(
+        "markers",
+        "slow: takes tens of seconds (e.g. pre-commit installing the hook from PyPI); runs in "
+        "CI like every test, deselect locally with -m 'not slow'",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
