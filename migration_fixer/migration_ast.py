@@ -319,6 +319,10 @@ class ModuleIndex:
         answers = {self._binding_target(name, b, owner, seen) for b in bindings}
         if len(answers) == 1:
             return answers.pop()
+        # The same operation imported from two places (``if django.VERSION ...``).
+        operations = {_DJANGO_NAMES.get(a or "") for a in answers}
+        if len(operations) == 1 and None not in operations:
+            return min(a for a in answers if a)
         return None  # bound in several incompatible ways
 
     def _binding_target(
@@ -353,7 +357,9 @@ class ModuleIndex:
         return None
 
     # -- operations -----------------------------------------------------------------
-    def resolve_callee(self, func: ast.expr, scope_node: ast.AST) -> Resolved:
+    def resolve_callee(
+        self, func: ast.expr, scope_node: ast.AST, seen: frozenset[int] = frozenset()
+    ) -> Resolved:
         scope = self.scopes[scope_node]
         qualified = self._qualified_name(func, scope, frozenset())
         if qualified is None:
@@ -362,20 +368,21 @@ class ModuleIndex:
         if operation is not None:
             return Resolved(operation)
         if qualified.startswith(LOCAL + ".") and isinstance(func, ast.Name):
-            return self._local_subclass(func.id, scope)
+            return self._local_subclass(func.id, scope, seen)
         return Resolved(None)
 
-    def _local_subclass(self, name: str, scope: _Scope) -> Resolved:
+    def _local_subclass(self, name: str, scope: _Scope, seen: frozenset[int]) -> Resolved:
         found = self._lookup(name, scope)
-        if found is None:
-            return Resolved(None)
+        assert found is not None  # resolve_callee resolved the name through it
         owner, bindings = found
         classes = [b.node for b in bindings if b.kind == "class"]
         if len(bindings) != 1 or len(classes) != 1 or not isinstance(classes[0], ast.ClassDef):
             return Resolved(None)
         cls = classes[0]
+        if id(cls) in seen:
+            return Resolved(None)  # ``class A(B)`` and ``class B(A)``: never Django's
         for base in cls.bases:
-            parent = self.resolve_callee(base, owner.node)
+            parent = self.resolve_callee(base, owner.node, seen | {id(cls)})
             if parent.operation is not None:
                 overrides = parent.overrides_init or any(
                     isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -386,8 +393,10 @@ class ModuleIndex:
         return Resolved(None)
 
     def operation_calls(self) -> Iterator[OperationCall]:
-        """Every call in the module that constructs a Django operation, in source order."""
-        yield from self._calls_in(self.tree, self.tree)
+        """Every call in the module that constructs a Django operation, in source order
+        (the tree's own order puts a function's body before its decorators and defaults)."""
+        calls = list(self._calls_in(self.tree, self.tree))
+        yield from sorted(calls, key=lambda op: (op.node.lineno, op.node.col_offset))
 
     def _calls_in(self, node: ast.AST, scope_node: ast.AST) -> Iterator[OperationCall]:
         for child in ast.iter_child_nodes(node):

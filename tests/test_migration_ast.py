@@ -1,0 +1,229 @@
+"""Name resolution on the ``ast``: what a callee is bound to, scope by scope."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from migration_fixer.migration_ast import (
+    LOCAL,
+    ModuleIndex,
+    char_column,
+    find_argument,
+    has_star_args,
+    split_lines,
+)
+
+
+def operations(source: str) -> list[tuple[int, int, str, str | None, bool]]:
+    index = ModuleIndex(ast.parse(source))
+    return [
+        (op.node.lineno, op.node.col_offset, op.operation, op.subclass, op.overrides_init)
+        for op in index.operation_calls()
+    ]
+
+
+def qualified(source: str, expression: str) -> str | None:
+    tree = ast.parse(source)
+    index = ModuleIndex(tree)
+    expr = ast.parse(expression, mode="eval").body
+    return index.qualified_name(expr, tree)
+
+
+@pytest.mark.parametrize(
+    ("source", "expression", "expected"),
+    [
+        ("import django.db.migrations", "django.db.migrations.X", "django.db.migrations.X"),
+        ("import django.db.migrations as m", "m.RunSQL", "django.db.migrations.RunSQL"),
+        ("from django.db import models", "models.CharField", "django.db.models.CharField"),
+        ("from . import helpers", "helpers.f", f"{LOCAL}.f"),
+        ("def f(): pass", "f", f"{LOCAL}.f"),
+        ("class C: pass", "C.x", f"{LOCAL}.C.x"),
+        ("x = 1", "x", LOCAL),
+        ("x = [1]", "x[0]", None),
+        ("", "len", None),
+        ("from os import path as p\nq = p\n", "q.join", "os.path.join"),
+        ("a = b\nb = a\n", "a", LOCAL),
+        ("from os import *", "path", None),
+        ("from django.db.migrations import *", "RunSQL", "django.db.migrations.RunSQL"),
+        ("from django.db.migrations import *", "Migration", None),
+        ("import os\nos = 1\n", "os.path", None),
+    ],
+)
+def test_qualified_name(source: str, expression: str, expected: str | None) -> None:
+    assert qualified(source, expression) == expected
+
+
+def test_same_operation_imported_from_two_places_is_still_that_operation() -> None:
+    source = (
+        "import django\n"
+        "if django.VERSION >= (4, 0):\n"
+        "    from django.db.migrations import RunPython\n"
+        "else:\n"
+        "    from django.db.migrations.operations.special import RunPython\n"
+        "ops = [RunPython(f)]\n"
+    )
+    assert operations(source) == [(6, 7, "RunPython", None, False)]
+    both = "from django.db.migrations import RunSQL, RunPython as R\nR = RunSQL\nops = [R('x')]\n"
+    assert operations(both) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("django", ("django.db.migrations", None, None)),
+        ("migrations", None),
+        ("m", ("django.db", "migrations", "m")),
+        ("os", ("os.path", None, None)),
+        ("np", ("numpy", None, "np")),
+        ("RunSQL", ("django.db.migrations", "RunSQL", None)),
+        ("helpers", None),
+        ("missing", None),
+    ],
+)
+def test_import_statement(name: str, expected: tuple[str, str | None, str | None] | None) -> None:
+    source = (
+        "import django.db.migrations\n"
+        "from django.db import migrations as m\n"
+        "import os.path, numpy as np\n"
+        "from django.db.migrations import RunSQL\n"
+        "from . import helpers\n"
+        "x = 1\n"
+    )
+    assert ModuleIndex(ast.parse(source)).import_statement(name) == expected
+
+
+SCOPES = """\
+from django.db import migrations
+
+
+@decorator(migrations.RunSQL("a"))
+def f(x=migrations.RunSQL("b"), *, y=migrations.RunSQL("c")) -> migrations.RunSQL("d"):
+    return migrations.RunSQL("e")
+
+
+g = lambda z=migrations.RunSQL("f"): migrations.RunSQL("g")
+h = [migrations.RunSQL(s) for rows in table for s in rows if migrations.RunSQL("h")]
+i = {k: migrations.RunSQL(v) for k, v in items}
+j = {migrations.RunSQL(s) for s in sqls}
+k = list(migrations.RunSQL(s) for s in sqls)
+l: list = [migrations.RunSQL("l")]
+m: int
+n.attr: int = 1
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunSQL(s) for s in sqls]
+
+
+try:
+    pass
+except Exception:
+    pass
+
+match x:
+    case [*_] | {"k": _} | _:
+        ops = [migrations.RunSQL("m")]
+"""
+
+
+def test_every_scope_kind_is_walked() -> None:
+    found = operations(SCOPES)
+    assert [(line, column) for line, column, *_ in found] == [
+        (4, 11),
+        (5, 8),
+        (5, 37),
+        (5, 64),
+        (6, 11),
+        (9, 13),
+        (9, 37),
+        (10, 5),
+        (10, 61),
+        (11, 8),
+        (12, 5),
+        (13, 9),
+        (14, 11),
+        (20, 18),
+        (30, 15),
+    ]
+    assert {operation for _, _, operation, _, _ in found} == {"RunSQL"}
+
+
+def test_walrus_in_a_comprehension_binds_in_the_enclosing_function() -> None:
+    source = (
+        "from django.db import migrations\n"
+        "def f():\n"
+        "    ops = [(migrations := x) for x in fakes]\n"
+        "    return migrations.RunSQL('x')\n"
+        "g = migrations.RunSQL('y')\n"
+    )
+    assert operations(source) == [(5, 4, "RunSQL", None, False)]
+
+
+def test_comprehension_in_a_class_body_does_not_see_class_names() -> None:
+    source = (
+        "from django.db.migrations import RunSQL\n"
+        "class Migration:\n"
+        "    RunSQL = None\n"
+        "    operations = [RunSQL(s) for s in sqls]\n"
+        "    direct = RunSQL('x')\n"
+    )
+    assert operations(source) == [(4, 18, "RunSQL", None, False)]
+
+
+def test_subclasses() -> None:
+    source = (
+        "from django.db import migrations\n"
+        "class A(migrations.RunPython):\n"
+        "    pass\n"
+        "class B(A):\n"
+        "    async def __init__(self): ...\n"
+        "class C(B):\n"
+        "    pass\n"
+        "class D(E):\n"
+        "    pass\n"
+        "class E(D):\n"
+        "    pass\n"
+        "class F(F):\n"
+        "    pass\n"
+        "ops = [A(f), B(f), C(f), D(f), F(f), migrations.RunPython.noop(f)]\n"
+    )
+    assert operations(source) == [
+        (14, 7, "RunPython", "A", False),
+        (14, 13, "RunPython", "B", True),
+        (14, 19, "RunPython", "C", True),
+    ]
+
+
+def test_find_argument() -> None:
+    call = ast.parse("f(a, b, c=1, d=2)", mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert find_argument(call, 0, "x") == (0, call.args[0])
+    assert find_argument(call, 1, "x") == (1, call.args[1])
+    assert find_argument(call, 5, "d") == (3, call.keywords[1].value)
+    assert find_argument(call, 5, "e") is None
+    starred = ast.parse("f(*a, b)", mode="eval").body
+    assert isinstance(starred, ast.Call)
+    assert find_argument(starred, 1, "x") is None
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [("f(a)", False), ("f(*a)", True), ("f(a, **k)", True), ("f(a, k=1)", False)],
+)
+def test_has_star_args(call: str, expected: bool) -> None:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call)
+    assert has_star_args(node) is expected
+
+
+def test_char_column() -> None:
+    lines = ["x = 'é😀'; y", "abc"]
+    assert char_column(lines, 1, len("x = 'é😀'; ".encode())) == len("x = 'é😀'; ")
+    assert char_column(lines, 2, 2) == 2
+    assert char_column(lines, 3, 4) == 4  # beyond the text: as given
+
+
+def test_split_lines_counts_lines_like_the_tokenizer() -> None:
+    assert split_lines("a\r\nb\rc\nd\x0ce\u2028f") == ["a", "b", "c", "d\x0ce\u2028f"]
