@@ -130,29 +130,38 @@ def classify(state: FieldState) -> Verdict:
         return Verdict("safe", f"{cls} has no column to re-add", cls)
     if _kw(expr, "db_default") is not None:
         return Verdict("safe", "db_default", cls)
-    unique = _is_true(_kw(expr, "unique")) or _is_true(_kw(expr, "primary_key"))
-    if unique is None:
+    unique_kw, primary_kw = _is_true(_kw(expr, "unique")), _is_true(_kw(expr, "primary_key"))
+    if unique_kw is None or primary_kw is None:
         return Verdict("unknown", f"`unique=` is not a literal ({where})", cls)
+    # A one-to-one field is unique without saying so.
+    unique = unique_kw or primary_kw or cls == "OneToOneField"
     default = _kw(expr, "default")
     relation = cls in _RELATIONS
-    if default is not None and state.preserve_default:
-        is_none = isinstance(default, ast.Constant) and default.value is None
-        if unique:
-            return Verdict(
-                "unsafe",
-                f"`{cls}(unique=True)` with a default: every existing row would get the same "
-                "value, and the unique constraint refuses it",
-                cls,
-                relation,
-                True,
-            )
-        if not is_none:
-            return Verdict("safe", "default", cls)
-    if _is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add")):
-        return Verdict("safe", "auto_now", cls)
-    blank = _is_true(_kw(expr, "blank"))
-    if blank and cls in _EMPTY_STRINGS:
-        return Verdict("safe", "blank string field", cls)
+    kept = default is not None and state.preserve_default
+    # ``default=None`` still counts as "has a default" for Django: nothing else applies.
+    none_default = kept and isinstance(default, ast.Constant) and default.value is None
+    filled_by = None
+    if kept and not none_default:
+        filled_by = "a default"
+    elif not kept and (_is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add"))):
+        filled_by = "auto_now"
+    elif not kept and cls in _EMPTY_STRINGS:
+        blank = _is_true(_kw(expr, "blank"))
+        if blank is None:
+            return Verdict("unknown", f"`blank=` is not a literal ({where})", cls)
+        filled_by = "blank=True" if blank else None
+    if filled_by is not None:
+        if not unique:
+            return Verdict("safe", filled_by, cls)
+        shown = cls + ("(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else "")
+        return Verdict(
+            "unsafe",
+            f"`{shown}` with {filled_by}: every existing row would get the same "
+            "value, and the unique constraint refuses it",
+            cls,
+            relation,
+            True,
+        )
     default_source = None
     if default is not None and _literal(default):
         default_source = ast.unparse(default)
@@ -162,7 +171,11 @@ def classify(state: FieldState) -> Verdict:
             "database (a foreign key cannot be filled with a placeholder)"
         )
     else:
-        dropped = " (its default has preserve_default=False)" if default is not None else ""
+        dropped = ""
+        if none_default:
+            dropped = " (its default is None)"
+        elif default is not None:
+            dropped = " (its default has preserve_default=False)"
         reason = (
             f"non-null `{cls}` with no default{dropped}: re-adding it fails on SQLite and "
             "PostgreSQL, and MySQL/MariaDB silently fill every row with "

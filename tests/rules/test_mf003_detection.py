@@ -1,0 +1,188 @@
+"""MF003 detection, shape by shape, against the re-add matrix measured on SQLite,
+PostgreSQL and MariaDB (tests/e2e/READD_MATRIX.md, DESIGN.md §6): every shape that fails
+(or silently invents values) there is flagged with the reason; every shape that works is
+not. Each case is a real git repository: 0001 committed, the removal new."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _mf003 import (
+    CHAR_MSG,
+    FK_MSG,
+    UNIQUE_MSG,
+    initial,
+    make_repo,
+    migration,
+    plan_hint,
+    remove,
+    run,
+    status,
+)
+
+TARGET = (
+    "        migrations.CreateModel(\n"
+    '            name="Target",\n'
+    '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
+    "        ),\n"
+)
+LOCATION = "shop/migrations/0002_remove.py:8:9"
+
+
+def _base(field: str) -> dict[str, str]:
+    imports = "import django.db.models.deletion\nimport uuid\n"
+    return {"0001_initial.py": initial(f'("value", {field})', imports=imports, extra=TARGET)}
+
+
+def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: dict[str, str], new: str):  # type: ignore[no-untyped-def]
+    repo = make_repo(tmp_path / "repo", base, {"0002_remove.py": new})
+    return run(monkeypatch, repo, "--check", "."), repo
+
+
+def _chars(cls: str, fill: str = "''", dropped: str = "") -> str:
+    return CHAR_MSG.format(cls=cls, fill=fill, dropped=dropped)
+
+
+UNSAFE = [
+    ("models.CharField(max_length=20)", _chars("CharField")),
+    ("models.TextField()", _chars("TextField")),
+    ("models.SlugField()", _chars("SlugField")),
+    ("models.IntegerField()", _chars("IntegerField", "0")),
+    ("models.FloatField()", _chars("FloatField", "0")),
+    ("models.BooleanField()", _chars("BooleanField", "0")),
+    ("models.DateTimeField()", _chars("DateTimeField", "0000-00-00")),
+    ("models.DateField()", _chars("DateField", "0000-00-00")),
+    ("models.JSONField()", _chars("JSONField")),
+    ("models.BinaryField()", _chars("BinaryField")),
+    ("models.IntegerField(blank=True)", _chars("IntegerField", "0")),
+    (
+        "models.DecimalField(blank=True, decimal_places=2, max_digits=5)",
+        _chars("DecimalField", "0"),
+    ),
+    (
+        "models.CharField(blank=True, default=None, max_length=20)",
+        _chars("CharField", dropped=" (its default is None)"),
+    ),
+    (
+        "models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='shop.target')",
+        FK_MSG.format(cls="ForeignKey"),
+    ),
+    (
+        "models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to='shop.target')",
+        FK_MSG.format(cls="OneToOneField"),
+    ),
+    (
+        "models.CharField(default='x', max_length=20, unique=True)",
+        UNIQUE_MSG.format(cls="CharField"),
+    ),
+    ("models.UUIDField(default=uuid.uuid4, unique=True)", UNIQUE_MSG.format(cls="UUIDField")),
+]
+
+SAFE = [
+    "models.CharField(max_length=20, null=True)",
+    "models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='shop.target')",
+    "models.CharField(default='x', max_length=20)",
+    "models.IntegerField(default=7)",
+    "models.IntegerField(db_default=7)",
+    "models.CharField(blank=True, max_length=20)",
+    "models.TextField(blank=True)",
+    "models.EmailField(blank=True, max_length=254)",
+    "models.BinaryField(blank=True)",
+    "models.DateTimeField(auto_now=True)",
+    "models.DateTimeField(auto_now_add=True)",
+    "models.JSONField(default=dict)",
+    "models.UUIDField(default=uuid.uuid4)",
+    "models.ManyToManyField(to='shop.target')",
+    "models.GeneratedField(db_persist=True, expression=models.Value(1), "
+    "output_field=models.IntegerField())",
+]
+
+
+@pytest.mark.parametrize(("field", "reason"), UNSAFE, ids=[f for f, _ in UNSAFE])
+def test_unsafe_shape_is_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, reason: str
+) -> None:
+    result, repo = _check(tmp_path, monkeypatch, _base(field), migration(remove("value")))
+    hint = plan_hint("0002_remove", "0003_remove_product_value")
+    if field.startswith(("models.ForeignKey", "models.OneToOneField")):
+        hint = (
+            "a foreign key has no placeholder: before rolling 0002_remove back, give rows "
+            f"with NULL `value` a value by hand (see backfill function). {hint}"
+        )
+    assert result.stdout == (
+        f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason} [fixable]\n"
+        f"  hint: {hint}\n"
+        "Found 1 finding in 2 migration files (1 fixable with `migration-fixer`).\n"
+    )
+    assert result.stderr == ""
+    assert result.exit_code == 1
+    assert status(repo) == "?? shop/migrations/0002_remove.py\n"
+
+
+@pytest.mark.parametrize("field", SAFE)
+def test_safe_shape_is_not_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    result, _ = _check(tmp_path, monkeypatch, _base(field), migration(remove("value")))
+    assert result.stdout == "No findings in 2 migration files.\n"
+    assert result.exit_code == 0
+
+
+ADD_WITHOUT_KEEPING_DEFAULT = migration(
+    'migrations.AddField(model_name="product", name="value", '
+    'field=models.CharField(default="x", max_length=20), preserve_default=False)',
+    imports="from django.db import migrations, models\n",
+)
+
+
+def test_default_not_preserved_by_add_field_does_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial(), "0002_add.py": ADD_WITHOUT_KEEPING_DEFAULT}
+    new = migration(remove("value"), deps='("shop", "0002_add")')
+    repo = make_repo(tmp_path / "repo", base, {"0003_remove.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    reason = _chars("CharField", dropped=" (its default has preserve_default=False)")
+    assert result.stdout == (
+        "shop/migrations/0003_remove.py:8:9: MF003 removing `product.value` cannot be rolled "
+        f"back: {reason} [fixable]\n"
+        f"  hint: {plan_hint('0003_remove', '0004_remove_product_value')}\n"
+        "Found 1 finding in 3 migration files (1 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_default_kept_by_a_later_alter_field_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alter = migration(
+        'migrations.AlterField(model_name="product", name="value", '
+        'field=models.CharField(default="y", max_length=20))',
+        deps='("shop", "0002_add")',
+        imports="from django.db import migrations, models\n",
+    )
+    base = {
+        "0001_initial.py": initial(),
+        "0002_add.py": ADD_WITHOUT_KEEPING_DEFAULT,
+        "0003_alter.py": alter,
+    }
+    new = migration(remove("value"), deps='("shop", "0003_alter")')
+    repo = make_repo(tmp_path / "repo", base, {"0004_remove.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout == "No findings in 4 migration files.\n"
+
+
+def test_removal_together_with_its_model_is_not_flagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(remove("value"), 'migrations.DeleteModel(name="Product")')
+    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
+    assert result.stdout == "No findings in 2 migration files.\n"
+
+
+def test_only_mf003_selected_and_noqa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new = migration(remove("value") + ",  # noqa: MF003 the table is always empty")
+    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
+    assert result.stdout == "No findings in 2 migration files.\n"
+    result = run(monkeypatch, tmp_path / "repo", "--check", "--ignore", "MF003", ".")
+    assert result.stdout == "No findings in 2 migration files.\n"
