@@ -4,6 +4,7 @@ examples), so the docs cannot drift from the code or the tests built on the same
 from __future__ import annotations
 
 import inspect
+import re
 
 from migration_fixer.rule import Rule
 from migration_fixer.rules import ALL_RULES
@@ -30,9 +31,7 @@ def rules_markdown() -> str:
     parts.extend(f"| {r.code} | {r.name} | {r.summary} |" for r in ALL_RULES)
     parts.append("")
     for rule in ALL_RULES:
-        body = rule_doc(rule).replace("\n## ", "\n### ")
-        if body.startswith("## "):
-            body = "#" + body
+        body = re.sub(r"^## ", "### ", rule_doc(rule), flags=re.MULTILINE)
         parts.append(f"## {rule.code}: {rule.name}\n\n{rule.summary}\n\n{body}\n")
     return "\n".join(parts)
 

@@ -228,7 +228,7 @@ def _rewrite(
             Finding(f.code, f.message, f.line, f.column, None, f.hint) for f in result.findings
         ]
         return
-    if new_text != source.text:
+    if new_text != source.text:  # pragma: no branch - verify rejects a fix that changes nothing
         result.change = FileChange(source.path, source.text, new_text, source.encoding, source.bom)
 
 
