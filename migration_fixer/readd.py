@@ -77,8 +77,7 @@ class Verdict:
 
 def _field_class(state: FieldState) -> str | None:
     expr = state.expr
-    if not isinstance(expr, ast.Call):
-        return None
+    assert isinstance(expr, ast.Call)  # classify() checked
     qualified = state.source.index.qualified_name(expr.func, state.source.index.tree)
     if qualified is None:
         return None
