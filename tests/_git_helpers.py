@@ -73,3 +73,19 @@ def commit_all(repo: Path, message: str = "commit") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def copy_package(root: Path, dest: Path) -> Path:
+    """A copy of this working tree's installable package (what pip needs to build it)."""
+    import shutil
+
+    dest.mkdir(parents=True)
+    for name in ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "action.yml", "LICENSE"]:
+        if (root / name).exists():
+            shutil.copy2(root / name, dest / name)
+    shutil.copytree(
+        root / "migration_fixer",
+        dest / "migration_fixer",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    return dest

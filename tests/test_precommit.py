@@ -9,14 +9,13 @@ temporary PRE_COMMIT_HOME.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from _git_helpers import BAD, FIXED, GIT_ENV, commit_all, git, init_repo, write
+from _git_helpers import BAD, FIXED, GIT_ENV, commit_all, copy_package, git, init_repo, write
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -36,17 +35,7 @@ def test_hook_definitions() -> None:
 
 def _hook_source(tmp_path: Path) -> tuple[Path, str]:
     """A git repository holding this working tree's package and hook definitions."""
-    source = tmp_path / "hook-source"
-    source.mkdir()
-    for name in ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"]:
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "migration_fixer",
-        source / "migration_fixer",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
-    init_repo(source)
+    source = init_repo(copy_package(ROOT, tmp_path / "hook-source"))
     return source, commit_all(source, "hook source")
 
 
