@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,18 +253,35 @@ def run_files(
     batches = _batches(paths, "MF003" in options.select)
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
     if workers <= 1:
-        for batch in batches:
-            for result in process_batch(batch, options):
-                yield result
-                if progress:
-                    progress(1)
+        done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
+        yield from _in_path_order(paths, done, progress)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for results in pool.map(process_batch, batches, [options] * len(batches)):
-            for result in results:
-                yield result
-                if progress:
-                    progress(1)
+        done = pool.map(process_batch, batches, [options] * len(batches))
+        yield from _in_path_order(paths, done, progress)
+
+
+def _in_path_order(
+    paths: Sequence[Path],
+    done: Iterable[list[FileResult]],
+    progress: Callable[[int], None] | None,
+) -> Iterator[FileResult]:
+    """The batches' results in the order of ``paths`` (a folder's files need not be
+    contiguous in it: ``migrations/0001.py``, ``migrations/old/migrations/x.py``,
+    ``migrations/0002.py``), each yielded as soon as the ones before it are."""
+    slots: dict[Path, list[int]] = {}
+    for index, path in enumerate(paths):
+        slots.setdefault(path, []).append(index)
+    ready: dict[int, FileResult] = {}
+    next_index = 0
+    for results in done:
+        for result in results:
+            ready[slots[result.path].pop(0)] = result
+            if progress:
+                progress(1)
+        while next_index in ready:
+            yield ready.pop(next_index)
+            next_index += 1
 
 
 _BATCH = 64

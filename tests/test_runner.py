@@ -1,0 +1,60 @@
+"""run_files: results in path order whatever the number of workers (with or without a
+progress callback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migration_fixer.runner import Options, run_files
+
+SOURCES = [
+    "from django.db import migrations\nops = [migrations.RunSQL('x')]\n",
+    "from django.db import migrations\n",
+    "from django.db import migrations\nops = [migrations.RunPython(f)]\n",
+    "ops = [RunSQL(\n",
+]
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> list[Path]:
+    out = []
+    for i in range(130):
+        path = tmp_path / f"app{i % 3}" / "migrations" / f"{i:04d}_m.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SOURCES[i % len(SOURCES)])
+        out.append(path)
+    return out
+
+
+Summary = list[tuple[str, list[str], bool]]
+
+
+def summary(paths: list[Path], jobs: int, progress: bool) -> Summary:
+    ticks: list[int] = []
+    options = Options(select=frozenset({"MF001", "MF002"}), rewrite=True)
+    results = list(run_files(paths, options, jobs, ticks.append if progress else None))
+    assert sum(ticks) == (len(paths) if progress else 0)
+    return [
+        (
+            r.path.name,
+            [f.code for f in r.findings] + [p.message for p in r.problems],
+            bool(r.change),
+        )
+        for r in results
+    ]
+
+
+def test_same_results_in_path_order_for_any_jobs(paths: list[Path]) -> None:
+    one = summary(paths, 1, progress=False)
+    assert [name for name, _, _ in one] == [p.name for p in paths]
+    assert one[:4] == [
+        ("0000_m.py", ["MF002"], True),
+        ("0001_m.py", [], False),
+        ("0002_m.py", ["MF001"], True),
+        ("0003_m.py", ["cannot parse: '(' was never closed"], False),
+    ]
+    assert summary(paths, 2, progress=False) == one
+    assert summary(paths, 2, progress=True) == one
+    assert summary(paths, 1, progress=True) == one
