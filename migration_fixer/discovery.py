@@ -41,6 +41,13 @@ VENV_PARTS = frozenset({".venv", "venv", "site-packages", "node_modules", ".tox"
 
 
 def _rel_posix(path: Path, root: Path) -> str:
+    # Cheap first (no system call): most paths are already absolute below the root, or
+    # relative to a working directory that is the root.
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return absolute.relative_to(root if root.is_absolute() else Path.cwd() / root).as_posix()
+    except ValueError:
+        pass
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -109,7 +116,8 @@ def _walk(root: Path) -> Iterable[Path]:
 
 
 def _in_venv(path: Path, root: Path) -> bool:
-    return any(part in VENV_PARTS for part in _rel_posix(path, root).split("/")[:-1])
+    """``path``: a file git listed (``root / name``)."""
+    return not VENV_PARTS.isdisjoint(path.parts[len(root.parts) : -1])
 
 
 def discover(
@@ -161,8 +169,9 @@ def discover(
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]
+        cwd = os.getcwd()
         for candidate, from_git in [*((c, True) for c in listed), *((c, False) for c in walked)]:
-            shown = _display(candidate)
+            shown = _display(candidate, cwd)
             if (
                 is_migration(shown, extend_include, root)
                 and not is_excluded(candidate, root, exclude)
@@ -196,11 +205,10 @@ def _below(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _display(path: Path) -> Path:
+def _display(path: Path, cwd: str | None = None) -> Path:
     """Paths relative to the working directory when they are below it."""
     if not path.is_absolute():
         return path
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
+    prefix = (cwd or os.getcwd()).rstrip("/") + "/"
+    text = str(path)
+    return Path(text[len(prefix) :]) if text.startswith(prefix) else path
