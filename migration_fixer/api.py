@@ -160,6 +160,9 @@ def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] |
         result.new_since_base = frozenset(repo.added_since(base, pathspecs))
         return repo.changed_since(base, pathspecs) if since is not None else None
     except git.GitError as exc:
+        if since is None:  # no --since: a base we cannot find is just no base
+            result.base_commit = result.new_since_base = None
+            return None
         raise ConfigError(f"--since {since}: {exc}") from exc
 
 
