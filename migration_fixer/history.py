@@ -75,6 +75,8 @@ class MigrationFile:
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
     dynamic_reason: str = ""
+    #: Set for a file that does not parse (kept in the graph, with nothing known about it).
+    parse_error: str = ""
 
 
 @dataclass
@@ -84,6 +86,9 @@ class FieldState:
     expr: ast.expr
     source: MigrationFile
     preserve_default: bool = True
+    #: Models renamed since the definition (lower-case old name -> new name): a relation's
+    #: ``to="app.old"`` now means the new model.
+    renamed_models: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +137,8 @@ class History:
         self.files = {f.name: f for f in files}
         self.problems = problems
         self.label = self._infer_label()
+        #: Migrations that depend on one that is not in the folder, and on which.
+        self._missing: dict[str, tuple[str, str]] = {}
         self._parents = self._build_parents()
         self._drops: list[str] = []  # drop migrations MF003 creates in this run
 
@@ -162,9 +169,25 @@ class History:
                     tree = ast.parse(text, filename=str(path))
                 except (OSError, SourceError, SyntaxError, ValueError) as exc:
                     line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
+                    reason = getattr(exc, "msg", None) or str(exc)
                     problems.append(
                         HistoryProblem(
-                            path, int(line), f"migration history: cannot parse {path.name}"
+                            path,
+                            int(line),
+                            f"migration history: cannot parse {path.name}: {reason}",
+                        )
+                    )
+                    # Still a node of the graph: what depends on it cannot be replayed.
+                    empty = ast.Module(body=[], type_ignores=[])
+                    files.append(
+                        MigrationFile(
+                            path,
+                            path.stem,
+                            "",
+                            empty,
+                            ModuleIndex(empty),
+                            operations=None,
+                            parse_error=f"{path.name} does not parse",
                         )
                     )
                     continue
@@ -191,6 +214,7 @@ class History:
                     elif name != "__first__" and not any(
                         (self.label, name) in m.replaces for m in self.files.values()
                     ):
+                        self._missing.setdefault(migration.name, (label, name))
                         self.problems.append(
                             HistoryProblem(
                                 migration.path,
@@ -223,6 +247,8 @@ class History:
             if state.get(node) == 1:
                 cycle = " -> ".join([*trail[trail.index(node) :], node])
                 return f"dependency cycle: {cycle}"
+            if node in self._missing:
+                return f"{node} depends on {self._missing[node]!r}, which is not in this folder"
             state[node] = 1
             for parent in sorted(self._parents[node]):
                 error = visit(parent, (*trail, node))
@@ -293,7 +319,7 @@ class History:
         for migration_name in order:
             migration = self.files[migration_name]
             if migration.operations is None:
-                state.unknown = (
+                state.unknown = migration.parse_error or (
                     f"the operations of {migration.name} are built dynamically "
                     f"({migration.dynamic_reason})"
                 )
@@ -445,7 +471,15 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
         if old is None or new is None:
             state.unknown = f"{migration.name}: `RenameModel` with non-literal names"
-        elif old.lower() in state.models:
+            return
+        for other in state.models.values():
+            for field_state in other.fields.values():
+                renamed = field_state.renamed_models
+                for key, value in renamed.items():
+                    if value.lower() == old.lower():
+                        renamed[key] = new
+                renamed[old.lower()] = new
+        if old.lower() in state.models:
             model = state.models.pop(old.lower())
             model.name = new
             for field_state in model.fields.values():

@@ -128,7 +128,11 @@ examples = RuleExamples(
             "    # this migration back can restore NOT NULL. Review the value.\n"
             '    Product = apps.get_model("shop", "Product")\n'
             "    Product.objects.using(schema_editor.connection.alias).filter(sku__isnull=True)"
-            '.update(sku="")\n\n\n'
+            '.update(sku="")\n'
+            "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
+            '    if schema_editor.connection.vendor == "postgresql":\n'
+            '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
+            '        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")\n\n\n'
             "class Migration(migrations.Migration):\n"
             '    dependencies = [("shop", "0001_initial")]\n\n'
             "    operations = [\n"
@@ -243,18 +247,16 @@ def _examine(
     if container == "state":
         return None, None  # state only: no column is dropped
     if not top_level and container is None:
-        return (
-            Finding(
-                code,
-                f"cannot determine whether removing {shown} can be rolled back: "
-                "`RemoveField` outside the migration's `operations` list",
-                line,
-                column,
-            ),
-            None,
-        )
+        where = "`RemoveField` outside the migration's `operations` list"
+        if migration.operations is None:
+            where = (
+                f"the operations of {migration.name} are built dynamically "
+                f"({migration.dynamic_reason})"
+            )
+        return _cannot(shown, where, line, column), None
     anchor = op.node if top_level else _separate_call(migration, op.node)
-    state = history.state_before(migration.name, anchor) if anchor is not None else "unknown"
+    assert anchor is not None  # top level, or inside a SeparateDatabaseAndState/RunSQL
+    state = history.state_before(migration.name, anchor)
     if isinstance(state, str):
         return _cannot(shown, state, line, column), None
     if _deleted_later(migration, op.node, model):
@@ -289,7 +291,9 @@ def _enclosing_separate(migration: MigrationFile, node: ast.Call) -> str | None:
     call = _separate_call(migration, node)
     if call is None:
         return None
-    args = bind_arguments(call, "SeparateDatabaseAndState") or {}
+    operation = migration.index.resolve_callee(call.func, migration.tree).operation
+    assert operation is not None
+    args = bind_arguments(call, operation) or {}
     for kind in ("state", "database"):
         value = args.get(f"{kind}_operations")
         if value is not None and any(n is node for n in ast.walk(value)):
@@ -305,7 +309,8 @@ def _separate_call(migration: MigrationFile, node: ast.Call) -> ast.Call | None:
             and any(n is node for n in ast.walk(element))
         ):
             resolved = migration.index.resolve_callee(element.func, migration.tree)
-            if resolved.operation == "SeparateDatabaseAndState":
+            # RunSQL(state_operations=...) changes the state only, like the other.
+            if resolved.operation in ("SeparateDatabaseAndState", "RunSQL"):
                 return element
     return None
 
@@ -336,11 +341,14 @@ def _fix_all(
     removals: list[tuple[_Removal, Finding]],
 ) -> Iterator[Finding]:
     leaves = history.leaves()
-    if len(leaves) != 1:
+    unreadable = [m.path.name for m in history.files.values() if m.parse_error]
+    if unreadable or len(leaves) != 1:
         reason = (
             f"the app has {len(leaves)} leaf migrations ({', '.join(leaves)}): "
             "run `manage.py makemigrations --merge` first"
         )
+        if unreadable:
+            reason = f"{', '.join(unreadable)} does not parse: fix it, then run again"
         for _, finding in removals:
             yield _with_hint(finding, reason)
         return
@@ -420,18 +428,24 @@ def _split(
     indent = _indent_of(ctx.lines[line - 1])
     inner = indent + "    "
     expression = _copy_field(ctx, removal.state, inner, edits)
+    quote = _quote_style(migration.text)
     if strategy == "db-default":
         assert placeholder is not None
-        expression = _set_keyword(expression, removal.state.expr, "db_default", placeholder[0])
+        value = placeholder[0]
+        if value in ('""', 'b""') and quote == "'":
+            value = value.replace('"', "'")
+        expression = _set_keyword(expression, removal.state.expr, "db_default", value)
         edits.extend(AddImport(module) for module in placeholder[1])
     else:
         expression = _set_keyword(expression, removal.state.expr, "null", "True")
     alter = _spell(ctx, removal.op, "AlterField", edits)
-    quote = _quote_style(migration.text)
     model_src, field_src = _quoted(removal.model, quote), _quoted(removal.field, quote)
+    # A one-off default (AddField/AlterField(preserve_default=False)) is not in the state:
+    # keep it out of the state here too, as Django writes it.
+    one_off = "" if removal.state.preserve_default else f"{inner}preserve_default=False,\n"
     alter_src = (
         f"{alter}(\n{inner}model_name={model_src},\n{inner}name={field_src},\n"
-        f"{inner}field={expression},\n{indent})"
+        f"{inner}field={expression},\n{one_off}{indent})"
     )
     elements = [alter_src]
     if strategy != "db-default":
@@ -479,6 +493,7 @@ def _copy_field(ctx: FileContext, state: FieldState, indent: str, edits: list[Ed
     if segment is None:  # pragma: no cover - the node comes from this text
         raise _CannotFix("cannot read the field's definition")
     _require_names(ctx, source, state.expr, edits)
+    segment = _retarget(segment, state, ctx.history.label)
     if "\n" not in segment and "\r" not in segment:
         return segment
     try:
@@ -496,6 +511,36 @@ def _copy_field(ctx: FileContext, state: FieldState, indent: str, edits: list[Ed
         out.append(text)
     newline = "\r\n" if "\r\n" in ctx.text else "\n"
     return newline.join(out)
+
+
+def _retarget(segment: str, state: FieldState, label: str) -> str:
+    """A relation's ``to="shop.old"`` written before ``RenameModel(old, new)``, pointed at
+    the new name (as Django's state does), in ``segment``, the source of ``state.expr``."""
+    call = state.expr
+    if not state.renamed_models or not isinstance(call, ast.Call):
+        return segment
+    target = next((k.value for k in call.keywords if k.arg == "to"), None)
+    if target is None and call.args:
+        target = call.args[0]
+    if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
+        return segment
+    app, dot, model = target.value.rpartition(".")
+    new = state.renamed_models.get(model.lower())
+    if new is None or (dot and app != label):
+        return segment
+    # The text from the field's start to the literal: its offset in ``segment``.
+    span = ast.Constant(
+        None,
+        lineno=call.lineno,
+        col_offset=call.col_offset,
+        end_lineno=target.lineno,
+        end_col_offset=target.col_offset,
+    )
+    start = len(ast.get_source_segment(state.source.text, span) or "")
+    literal = ast.get_source_segment(state.source.text, target) or ""
+    quote = literal[-1:]
+    value = f"{app}.{new.lower()}" if dot else new
+    return segment[:start] + f"{quote}{value}{quote}" + segment[start + len(literal) :]
 
 
 def _require_names(
@@ -591,6 +636,14 @@ def _backfill(
     manager = f"{model}.objects.using(schema_editor.connection.alias)"
     verdict = removal.verdict
     placeholder = verdict.placeholder
+    # PostgreSQL queues the foreign key checks of an UPDATE until COMMIT, and ALTER TABLE
+    # refuses a table with queued checks: run them before the AlterField is reversed.
+    flush = (
+        "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
+        f"    if schema_editor.connection.vendor == {_quoted('postgresql', quote)}:\n"
+        f"        schema_editor.execute({_quoted('SET CONSTRAINTS ALL IMMEDIATE', quote)})\n"
+        f"        schema_editor.execute({_quoted('SET CONSTRAINTS ALL DEFERRED', quote)})\n"
+    )
     if placeholder is None:
         return (
             header
@@ -598,7 +651,7 @@ def _backfill(
             f"    # while it was nullable. Before rolling this migration back, point them at a\n"
             f"    # row, e.g.:\n"
             f"    # {model}.objects.filter({field}__isnull=True).update({field}=<an instance>)\n"
-            "    pass\n"
+            + flush
         )
     value, modules = placeholder
     if value in ('""', 'b""') and quote == "'":
@@ -626,12 +679,14 @@ def _backfill(
             + f"    for row in {manager}.filter({field}__isnull=True):\n"
             f"        row.{field} = {per_row}\n"
             f"        row.save(update_fields=[{_quoted(field, quote)}])\n"
+            + flush
         )
     return (
         header
         + comment
         + get_model
         + f"    {manager}.filter({field}__isnull=True).update({field}={value})\n"
+        + flush
     )
 
 

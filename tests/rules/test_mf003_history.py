@@ -1,0 +1,624 @@
+"""MF003 reads the field's definition from a static replay of the migrations folder's
+history: each case is a real git repository with the history committed and the removal
+new, checked through the CLI (exact output, exit code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _mf003 import (
+    CANNOT_HINT,
+    CHAR_MSG,
+    initial,
+    make_repo,
+    migration,
+    plan_hint,
+    read,
+    remove,
+    run,
+    status,
+)
+from click.testing import Result
+
+SKU = '("sku", models.CharField(max_length=32))'
+INITIAL = initial(SKU)
+MODELS = "from django.db import migrations, models\n"
+CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
+INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
+
+
+def check(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    base: dict[str, str],
+    new: dict[str, str],
+    *args: str,
+    folder: str = "shop/migrations",
+) -> Result:
+    repo = make_repo(tmp_path / "repo", base, new, folder=folder)
+    return run(monkeypatch, repo, *(args or ("--check", ".")))
+
+
+def flagged(name: str, field: str, reason: str, hint: str, fixable: bool = True) -> str:
+    tail = " [fixable]" if fixable else ""
+    return (
+        f"shop/migrations/{name}.py:8:9: MF003 removing `{field}` cannot be rolled back: "
+        f"{reason}{tail}\n  hint: {hint}\n"
+    )
+
+
+def cannot(name: str, field: str, reason: str, line: int = 8, column: int = 9) -> str:
+    return (
+        f"shop/migrations/{name}.py:{line}:{column}: MF003 cannot determine whether removing "
+        f"`{field}` can be rolled back: {reason}\n  hint: {CANNOT_HINT}\n"
+    )
+
+
+def summary(findings: int, files: int, fixable: int) -> str:
+    noun = "finding" if findings == 1 else "findings"
+    return (
+        f"Found {findings} {noun} in {files} migration files "
+        f"({fixable} fixable with `migration-fixer`).\n"
+    )
+
+
+# -- the definition that counts is the last one ----------------------------------------
+
+
+def test_add_field_then_alter_field_copies_the_last_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(),
+        "0002_add.py": migration(
+            'migrations.AddField(model_name="product", name="value", '
+            "field=models.CharField(max_length=10, null=True))",
+            imports=MODELS,
+        ),
+        "0003_alter.py": migration(
+            'migrations.AlterField(model_name="product", name="value", '
+            "field=models.IntegerField(help_text='count'))",
+            deps='("shop", "0002_add")',
+            imports=MODELS,
+        ),
+    }
+    new = {"0004_remove.py": migration(remove("value"), deps='("shop", "0003_alter")')}
+    result = check(tmp_path, monkeypatch, base, new, ".")
+    assert result.stdout.startswith(
+        "shop/migrations/0004_remove.py:8:9: MF003 removing `product.value` cannot be rolled "
+        f"back: {INTEGER} [fixed]\n"
+    )
+    assert result.exit_code == 0
+    fixed = read(tmp_path / "repo", "0004_remove.py")
+    assert "            field=models.IntegerField(help_text='count', null=True),\n" in fixed
+    assert "from django.db import migrations, models\n" in fixed
+
+
+def test_rename_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {
+        "0001_initial.py": INITIAL,
+        "0002_rename.py": migration(
+            'migrations.RenameField(model_name="product", old_name="sku", new_name="code")'
+        ),
+    }
+    new = {"0003_remove.py": migration(remove("code"), deps='("shop", "0002_rename")')}
+    result = check(tmp_path, monkeypatch, base, new)
+    assert result.stdout == (
+        flagged(
+            "0003_remove",
+            "product.code",
+            CHAR,
+            plan_hint("0003_remove", "0004_remove_product_code"),
+        )
+        + summary(1, 3, 1)
+    )
+    # The old name is gone.
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_rename")')}
+    result = check(tmp_path / "old", monkeypatch, base, new)
+    assert result.stdout == (
+        cannot(
+            "0003_remove",
+            "product.sku",
+            "field `product.sku` is not defined in this folder's migrations",
+        )
+        + summary(1, 3, 0)
+    )
+
+
+def test_rename_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {
+        "0001_initial.py": INITIAL,
+        "0002_rename.py": migration('migrations.RenameModel(old_name="Product", new_name="Item")'),
+    }
+    new = {"0003_remove.py": migration(remove("sku", "item"), deps='("shop", "0002_rename")')}
+    result = check(tmp_path, monkeypatch, base, new, ".")
+    assert result.exit_code == 0
+    fixed = read(tmp_path / "repo", "0003_remove.py")
+    assert '    Item = apps.get_model("shop", "Item")\n' in fixed
+    assert '            model_name="item",\n' in fixed
+    assert read(tmp_path / "repo", "0004_remove_item_sku.py").count('model_name="item"') == 1
+
+
+def test_delete_model_and_recreate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    recreate = migration(
+        'migrations.DeleteModel(name="Product")',
+        "migrations.CreateModel(name='Product', fields=[('sku', models.CharField(null=True))])",
+        imports=MODELS,
+    )
+    base = {"0001_initial.py": INITIAL, "0002_recreate.py": recreate}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_recreate")')}
+    assert check(tmp_path, monkeypatch, base, new).stdout == "No findings in 3 migration files.\n"
+    # Deleted and not recreated: nothing to look up.
+    delete = migration('migrations.DeleteModel(name="Product")')
+    base = {"0001_initial.py": INITIAL, "0002_delete.py": delete}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_delete")')}
+    result = check(tmp_path / "deleted", monkeypatch, base, new)
+    assert result.stdout == (
+        cannot(
+            "0003_remove",
+            "product.sku",
+            "model `product` is not created in this folder's migrations",
+        )
+        + summary(1, 3, 0)
+    )
+
+
+def test_rename_model_retargets_a_copied_relation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    category = '        migrations.CreateModel(name="Category", fields=[]),\n'
+    fk = '("category", models.ForeignKey(on_delete=models.CASCADE, to="shop.category"))'
+    base = {
+        "0001_initial.py": initial(fk, extra=category),
+        "0002_rename.py": migration('migrations.RenameModel("Category", "Kind")'),
+        "0003_rename.py": migration(
+            'migrations.RenameModel(old_name="Kind", new_name="Sort")',
+            deps='("shop", "0002_rename")',
+        ),
+    }
+    new = {"0004_remove.py": migration(remove("category"), deps='("shop", "0003_rename")')}
+    assert check(tmp_path, monkeypatch, base, new, ".").exit_code == 0
+    fixed = read(tmp_path / "repo", "0004_remove.py")
+    assert 'field=models.ForeignKey(on_delete=models.CASCADE, to="shop.sort", null=True)' in fixed
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("'Category'", "'Sort'"),  # positional, without the app label
+        ("to='other.category'", "to='other.category'"),  # another app's model
+        ("to=settings.CATEGORY_MODEL", "to=settings.CATEGORY_MODEL"),
+    ],
+)
+def test_rename_model_retargets_only_this_apps_literal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, expected: str
+) -> None:
+    category = '        migrations.CreateModel(name="Category", fields=[]),\n'
+    fk = f'("category", models.ForeignKey({target}, on_delete=models.CASCADE))'
+    base = {
+        "0001_initial.py": initial(
+            fk, extra=category, imports="from django.conf import settings\n"
+        ),
+        "0002_rename.py": migration('migrations.RenameModel("Category", "Sort")'),
+    }
+    new = {"0003_remove.py": migration(remove("category"), deps='("shop", "0002_rename")')}
+    assert check(tmp_path, monkeypatch, base, new, ".").exit_code == 0
+    assert (
+        f"            field=models.ForeignKey({expected}, on_delete=models.CASCADE, null=True),\n"
+        in read(tmp_path / "repo", "0003_remove.py")
+    )
+
+
+# -- state-only operations ---------------------------------------------------------------
+
+SEPARATE = (
+    "migrations.SeparateDatabaseAndState(database_operations=[{db}], state_operations=[{state}])"
+)
+
+
+def test_separate_database_and_state_removal_in_state_only_is_not_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = SEPARATE.format(db="", state=remove("sku"))
+    result = check(
+        tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, {"0002_x.py": migration(op)}
+    )
+    assert result.stdout == "No findings in 2 migration files.\n"
+    assert result.exit_code == 0
+
+
+def test_separate_database_and_state_removal_in_database_is_reported_not_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = SEPARATE.format(db=remove("sku"), state=remove("sku"))
+    result = check(
+        tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, {"0002_x.py": migration(op)}
+    )
+    hint = "inside `SeparateDatabaseAndState`: split it by hand (nullable first, drop later)"
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:66: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR}\n  hint: {hint}\n" + summary(1, 2, 0)
+    )
+    assert result.exit_code == 1
+    fixed = run(monkeypatch, tmp_path / "repo", ".")
+    assert fixed.exit_code == 1
+    assert status(tmp_path / "repo") == "?? shop/migrations/0002_x.py\n"
+
+
+def test_state_operations_are_replayed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    nullable = (
+        'migrations.AlterField(model_name="product", name="sku", '
+        "field=models.CharField(max_length=32, null=True))"
+    )
+    for index, op in enumerate(
+        [
+            SEPARATE.format(db="", state=nullable),
+            f'migrations.RunSQL("SELECT 1", "SELECT 1", state_operations=[{nullable}])',
+        ]
+    ):
+        base = {"0001_initial.py": INITIAL, "0002_state.py": migration(op, imports=MODELS)}
+        new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
+        result = check(tmp_path / str(index), monkeypatch, base, new)
+        assert result.stdout == "No findings in 3 migration files.\n"
+
+
+def test_run_sql_state_operations_removal_is_not_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sql = '"ALTER TABLE t DROP COLUMN sku", ""'
+    op = f"migrations.RunSQL({sql}, state_operations=[{remove('sku')}])"
+    result = check(
+        tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, {"0002_x.py": migration(op)}
+    )
+    assert result.stdout == "No findings in 2 migration files.\n"
+
+
+def test_state_operations_built_dynamically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    op = "migrations.SeparateDatabaseAndState(state_operations=make_state())"
+    base = {"0001_initial.py": INITIAL, "0002_state.py": migration(op)}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
+    result = check(tmp_path, monkeypatch, base, new)
+    assert result.stdout == (
+        cannot("0003_remove", "product.sku", "0002_state: `state_operations` built dynamically")
+        + summary(1, 3, 0)
+    )
+
+
+# -- the graph ---------------------------------------------------------------------------
+
+SQUASH = (
+    "from django.db import migrations, models\n\n\n"
+    "class Migration(migrations.Migration):\n"
+    '    replaces = [("shop", "0001_initial"), ("shop", "0002_alter")]\n\n'
+    "    operations = [\n"
+    "        migrations.CreateModel(\n"
+    '            name="Product",\n'
+    '            fields=[("sku", models.TextField())],\n'
+    "        ),\n"
+    "    ]\n"
+)
+ALTER_TO_TEXT = migration(
+    'migrations.AlterField(model_name="product", name="sku", field=models.TextField())',
+    imports=MODELS,
+)
+TEXT = CHAR_MSG.format(cls="TextField", fill="''", dropped="")
+
+
+@pytest.mark.parametrize("originals", [True, False], ids=["with-originals", "squash-only"])
+@pytest.mark.parametrize("parent", ["0002_alter", "0001_squashed_0002_alter"])
+def test_squashed_migrations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, originals: bool, parent: str
+) -> None:
+    base = {"0001_squashed_0002_alter.py": SQUASH}
+    if originals:
+        base |= {"0001_initial.py": INITIAL, "0002_alter.py": ALTER_TO_TEXT}
+    new = {"0003_remove.py": migration(remove("sku"), deps=f'("shop", "{parent}")')}
+    result = check(tmp_path, monkeypatch, base, new)
+    files = len(base) + 1
+    assert result.stdout == (
+        flagged(
+            "0003_remove", "product.sku", TEXT, plan_hint("0003_remove", "0004_remove_product_sku")
+        )
+        + summary(1, files, 1)
+    )
+    assert result.stderr == ""
+
+
+def test_run_before_puts_a_migration_before_the_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nullable = migration(
+        'migrations.AlterField(model_name="product", name="sku", '
+        "field=models.CharField(max_length=32, null=True))",
+        imports=MODELS,
+        head="",
+    ).replace(
+        "    dependencies =", '    run_before = [("shop", "0002_remove")]\n    dependencies ='
+    )
+    base = {"0001_initial.py": INITIAL, "0003_nullable.py": nullable}
+    new = {"0002_remove.py": migration(remove("sku"))}
+    result = check(tmp_path, monkeypatch, base, new)
+    assert result.stdout == "No findings in 3 migration files.\n"
+
+
+def test_dependencies_on_other_apps_are_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deps = '("shop", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")'
+    new = {"0002_remove.py": migration(remove("sku"), deps=deps)}
+    result = check(tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, new)
+    assert result.stdout == (
+        flagged(
+            "0002_remove", "product.sku", CHAR, plan_hint("0002_remove", "0003_remove_product_sku")
+        )
+        + summary(1, 2, 1)
+    )
+    assert result.stderr == ""
+
+
+def test_model_created_in_another_folder_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = {"0002_remove.py": migration(remove("sku", "order"))}
+    result = check(tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, new)
+    assert result.stdout == (
+        cannot(
+            "0002_remove", "order.sku", "model `order` is not created in this folder's migrations"
+        )
+        + summary(1, 2, 0)
+    )
+    assert result.exit_code == 1
+
+
+def test_custom_field_class_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("sku", shop.fields.SkuField(max_length=32))', imports="import shop.fields\n"
+        )
+    }
+    result = check(tmp_path, monkeypatch, base, {"0002_remove.py": migration(remove("sku"))})
+    assert result.stdout == (
+        cannot(
+            "0002_remove",
+            "product.sku",
+            "`shop.fields.SkuField` is not a Django field class this tool knows (defined in "
+            "0001_initial): cannot tell whether it can be re-added",
+        )
+        + summary(1, 2, 0)
+    )
+
+
+@pytest.mark.parametrize(
+    ("operations", "reason"),
+    [
+        ("operations = make_operations()", "`operations` is `make_operations()`"),
+        (
+            "operations = []\n\n\nMigration.operations.append(None)",
+            "`Migration.operations` is changed outside the class",
+        ),
+    ],
+)
+def test_operations_built_dynamically_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, operations: str, reason: str
+) -> None:
+    dynamic = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n'
+        f"    {operations}\n"
+    )
+    base = {"0001_initial.py": INITIAL, "0002_dynamic.py": dynamic}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_dynamic")')}
+    result = check(tmp_path, monkeypatch, base, new)
+    assert result.stdout == (
+        cannot(
+            "0003_remove",
+            "product.sku",
+            f"the operations of 0002_dynamic are built dynamically ({reason})",
+        )
+        + summary(1, 3, 0)
+    )
+
+
+def test_removal_in_dynamically_built_operations_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamic = (
+        "from django.db import migrations\n\n\n"
+        "def removals():\n"
+        f"    return [{remove('sku')}]\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n'
+        "    operations = removals()\n"
+    )
+    result = check(tmp_path, monkeypatch, {"0001_initial.py": INITIAL}, {"0002_x.py": dynamic})
+    assert result.stdout == (
+        cannot(
+            "0002_x",
+            "product.sku",
+            "the operations of 0002_x are built dynamically (`operations` is `removals()`)",
+            line=5,
+            column=13,
+        )
+        + summary(1, 2, 0)
+    )
+
+
+def test_cycle_cannot_be_determined_and_names_the_cycle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": INITIAL,
+        "0002_a.py": migration(
+            "migrations.RunSQL('SELECT 1', 'SELECT 1')", deps='("shop", "0003_b")'
+        ),
+        "0003_b.py": migration(
+            "migrations.RunSQL('SELECT 1', 'SELECT 1')", deps='("shop", "0002_a")'
+        ),
+    }
+    new = {"0004_remove.py": migration(remove("sku"), deps='("shop", "0003_b")')}
+    result = check(tmp_path, monkeypatch, base, new)
+    assert result.stdout == (
+        cannot("0004_remove", "product.sku", "dependency cycle: 0003_b -> 0002_a -> 0003_b")
+        + summary(1, 4, 0)
+    )
+    assert result.exit_code == 1
+
+
+def test_missing_dependency_is_an_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deps = '("shop", "0001_initial"), ("shop", "0009_gone")'
+    result = check(
+        tmp_path,
+        monkeypatch,
+        {"0001_initial.py": INITIAL},
+        {"0002_remove.py": migration(remove("sku"), deps=deps)},
+    )
+    assert result.stderr == (
+        "error: shop/migrations/0002_remove.py:1:1: migration history: 0002_remove depends on "
+        "('shop', '0009_gone'), which is not in shop/migrations\n"
+    )
+    # Never a guess from an incomplete graph.
+    assert result.stdout == (
+        cannot(
+            "0002_remove",
+            "product.sku",
+            "0002_remove depends on ('shop', '0009_gone'), which is not in this folder",
+        )
+        + summary(1, 2, 0)
+    )
+    assert result.exit_code == 2
+
+
+def test_unparsable_sibling_is_an_error_and_other_folders_are_processed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = {
+        "blog/migrations/__init__.py": "",
+        "blog/migrations/0001_initial.py": INITIAL.replace("Product", "Post"),
+    }
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": INITIAL, "0002_broken.py": "def broken(:\n"},
+        {
+            "0003_remove.py": migration(remove("sku"), deps='("shop", "0002_broken")'),
+            "blog/migrations/0002_remove.py": migration(
+                remove("sku", "post"), deps='("blog", "0001_initial")'
+            ),
+        },
+        files=other,
+    )
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stderr == (
+        "error: shop/migrations/0002_broken.py:1:1: migration history: cannot parse "
+        "0002_broken.py: invalid syntax\n"
+    )
+    assert result.stdout == (
+        "blog/migrations/0002_remove.py:8:9: MF003 removing `post.sku` cannot be rolled back: "
+        f"{CHAR} [fixable]\n"
+        "  hint: deploy 0002_remove.py (the field stays, nullable) in this release; "
+        "0003_remove_post_sku.py drops it and is marked to run after the deploy: ship it in a "
+        "later release, once no running code reads the column\n"
+        + cannot("0003_remove", "product.sku", "0002_broken.py does not parse")
+        + summary(2, 5, 1)
+    )
+    assert result.exit_code == 2
+
+
+def test_unparsable_later_sibling_blocks_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": INITIAL, "0003_broken.py": "x = (\n"}
+    result = check(tmp_path, monkeypatch, base, {"0002_remove.py": migration(remove("sku"))}, ".")
+    assert result.stdout == (
+        flagged(
+            "0002_remove",
+            "product.sku",
+            CHAR,
+            "0003_broken.py does not parse: fix it, then run again",
+            fixable=False,
+        )
+        + "Found 1 finding in 3 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 2
+    assert status(tmp_path / "repo") == "?? shop/migrations/0002_remove.py\n"
+
+
+def test_two_leaves_are_reported_with_the_merge_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    noop = "migrations.RunSQL('SELECT 1', 'SELECT 1')"
+    base = {"0001_initial.py": INITIAL, "0002_other.py": migration(noop)}
+    # Duplicate numbers, both on 0001, and no merge migration.
+    result = check(tmp_path, monkeypatch, base, {"0002_remove.py": migration(remove("sku"))}, ".")
+    hint = (
+        "the app has 2 leaf migrations (0002_other, 0002_remove): run `manage.py "
+        "makemigrations --merge` first"
+    )
+    assert result.stdout == (
+        flagged("0002_remove", "product.sku", CHAR, hint, fixable=False)
+        + "Found 1 finding in 3 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert status(tmp_path / "repo") == "?? shop/migrations/0002_remove.py\n"
+
+
+def test_duplicate_numbers_with_a_merge_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    noop = "migrations.RunSQL('SELECT 1', 'SELECT 1')"
+    base = {
+        "0001_initial.py": INITIAL,
+        "0002_a.py": migration(noop),
+        "0002_b.py": migration(noop),
+        "0003_merge.py": migration(deps='("shop", "0002_a"), ("shop", "0002_b")'),
+    }
+    new = {"0004_remove.py": migration(remove("sku"), deps='("shop", "0003_merge")')}
+    result = check(tmp_path, monkeypatch, base, new, ".")
+    assert result.exit_code == 0
+    assert (tmp_path / "repo/shop/migrations/0005_remove_product_sku.py").is_file()
+
+
+def test_two_projects_with_the_same_app_label_are_independent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nullable = initial('("sku", models.CharField(max_length=32, null=True))')
+    two = migration("migrations.RunSQL('SELECT 1', 'SELECT 1')", deps='("core", "0001_initial")')
+    files = {
+        "one/core/migrations/__init__.py": "",
+        "one/core/migrations/0001_initial.py": INITIAL,
+        "two/core/migrations/__init__.py": "",
+        "two/core/migrations/0001_initial.py": nullable,
+        "two/core/migrations/0002_noop.py": two,
+    }
+    removal = migration(remove("sku"), deps='("core", "0001_initial")')
+    new = {
+        "one/core/migrations/0002_remove.py": removal,
+        "two/core/migrations/0003_remove.py": removal.replace("0001_initial", "0002_noop"),
+    }
+    repo = make_repo(tmp_path / "repo", {}, new, folder="", files=files)
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        f"one/core/migrations/0002_remove.py:8:9: MF003 removing `product.sku` cannot be rolled "
+        f"back: {CHAR} [fixed]\n"
+        f"  hint: {plan_hint('0002_remove', '0003_remove_product_sku')}\n"
+        "Found 1 finding in 5 migration files (1 fixed, 0 remaining).\n"
+    )
+    assert sorted(p.name for p in (repo / "one/core/migrations").glob("0*.py")) == [
+        "0001_initial.py",
+        "0002_remove.py",
+        "0003_remove_product_sku.py",
+    ]
+    assert sorted(p.name for p in (repo / "two/core/migrations").glob("0*.py")) == [
+        "0001_initial.py",
+        "0002_noop.py",
+        "0003_remove.py",
+    ]
+    drop = (repo / "one/core/migrations/0003_remove_product_sku.py").read_text()
+    assert '        ("core", "0002_remove"),\n' in drop
