@@ -251,3 +251,26 @@ def test_review_shapes() -> None:
     multi = next(c for c in payload["comments"] if "start_line" in c)
     assert (multi["start_line"], multi["line"], multi["start_side"]) == (3, 4, "RIGHT")
     assert [f.path for f in parse_patch(patch)] == ["m.py", "n.py"]
+
+
+def test_suggestions_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer.output.suggestions import main
+
+    patch = tmp_path / "fixes.patch"
+    patch.write_text(
+        "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,3 @@\n+# top\n a = 1\n"
+        " b = 2\n"
+    )
+    pr_diff = tmp_path / "pr.diff"
+    pr_diff.write_text(
+        "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1 +1,2 @@\n a = 1\n+b = 2\n"
+    )
+    assert main([str(patch), "--pr-diff", str(pr_diff), "--commit", "abc"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["commit_id"] == "abc"
+    # An insertion at the top rewrites the line after it.
+    assert payload["comments"] == [
+        {"path": "m.py", "line": 1, "side": "RIGHT", "body": "```suggestion\n# top\na = 1\n```\n"}
+    ]

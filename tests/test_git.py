@@ -324,3 +324,26 @@ def test_dirty_files_lists_unstaged_and_unmerged_only(clean_repo: Path) -> None:
     assert opened is not None
     assert opened.dirty_files() == {clean_repo.resolve() / "a/migrations/0001_initial.py"}
     assert opened.dirty_files([clean_repo / "b"]) == set()
+
+
+def test_repository_listing_and_queries(clean_repo: Path) -> None:
+    write(clean_repo, ".gitignore", "ignored/\n")
+    write(clean_repo, "ignored/migrations/0001_initial.py", BAD)
+    write(clean_repo, "new/migrations/0001_initial.py", BAD)
+    opened = mf_git.open_repository(clean_repo / "a")
+    assert opened is not None
+    root = clean_repo.resolve()
+    assert opened.root == root
+    assert opened.ls_files([clean_repo / "a", clean_repo / "new"]) == [
+        root / "a/migrations/0001_initial.py",
+        root / "new/migrations/0001_initial.py",
+    ]
+    head = opened.head()
+    assert head is not None
+    assert opened.file_exists_at(head, clean_repo / "a/migrations/0001_initial.py")
+    assert not opened.file_exists_at(head, clean_repo / "new/migrations/0001_initial.py")
+    assert opened.contains(clean_repo / "a")
+    assert not opened.contains(clean_repo.parent)
+    assert mf_git.open_repository(clean_repo.parent) is None
+    with pytest.raises(mf_git.GitError, match="unknown revision 'nope'"):
+        opened.merge_base("nope")
