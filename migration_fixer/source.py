@@ -72,14 +72,19 @@ def write_atomic(path: Path, data: bytes, *, create: bool = False) -> None:
     """Replace ``path``'s content with ``data`` atomically, keeping its mode bits.
 
     With ``create=True`` the file must not exist yet; it gets the default mode for new
-    files (0o666 minus the umask), like any editor would give it.
+    files (0o666 minus the umask), like any editor would give it. A symlink is written
+    through (the link stays a link); the owner and group are kept where allowed.
     """
+    owner: tuple[int, int] | None = None
     if create:
         mode = 0o666 & ~_umask()
         if path.exists():
             raise FileExistsError(f"{path} already exists")
     else:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        path = Path(os.path.realpath(path))
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        owner = info.st_uid, info.st_gid
         if not mode & stat.S_IWUSR or not os.access(path, os.W_OK):
             raise PermissionError(f"the file is read-only (mode {mode:o})")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -88,6 +93,9 @@ def write_atomic(path: Path, data: bytes, *, create: bool = False) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if owner is not None and hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file away
+                os.chown(tmp, *owner)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -84,3 +84,26 @@ def test_write_atomic_create_never_overwrites(tmp_path: Path) -> None:
         write_atomic(path, b"new", create=True)
     assert path.read_bytes() == b"mine"
     assert os.listdir(tmp_path) == ["0003_drop.py"]
+
+
+def test_write_atomic_writes_through_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "shared" / "0001_data.py"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    link = tmp_path / "0001_data.py"
+    link.symlink_to(target)
+    write_atomic(link, b"new")
+    assert link.is_symlink()
+    assert target.read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["0001_data.py", "shared"]
+    assert os.listdir(target.parent) == ["0001_data.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_write_atomic_keeps_the_owner(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_bytes(b"old")
+    os.chown(path, 1234, 5678)
+    write_atomic(path, b"new")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid, path.read_bytes()) == (1234, 5678, b"new")
