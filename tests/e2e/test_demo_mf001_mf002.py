@@ -56,11 +56,23 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
     data, sql = "0002_load_catalogue.py", "0003_product_active_stock_index.py"
     before = {p.name: p.read_text() for p in sorted(migrations_dir.glob("*.py"))}
     fixed = run_fixer(migrations_dir, cwd=project)
-    assert fixed.returncode == 0, fixed.describe()
+    # MF003 also flags 0004 (it drops the non-null `sku`), but the copy is outside any git
+    # repository, so the removal cannot be known to be new: reported, not split (exit 1).
+    # tests/e2e/test_mf003_e2e.py covers the split.
+    assert fixed.returncode == 1, fixed.describe()
+    report = fixed.stdout.splitlines()
+    assert report[2].startswith(
+        "shop/migrations/0004_remove_product_sku.py:13:9: MF003 removing `product.sku` cannot "
+        "be rolled back: "
+    ), fixed.describe()
+    assert report[3].startswith("  hint: not in a git repository"), fixed.describe()
+    assert report[-1] == "Found 3 findings in 4 migration files (2 fixed, 1 remaining)."
     after = {p.name: p.read_text() for p in sorted(migrations_dir.glob("*.py"))}
     assert "reverse_code=migrations.RunPython.noop" in after[data], after[data]
     assert "reverse_sql=" in after[sql], after[sql]
     assert after["0001_initial.py"] == before["0001_initial.py"]
+    assert after["0004_remove_product_sku.py"] == before["0004_remove_product_sku.py"]
+    assert set(after) == set(before)  # no drop migration was written
 
     # -- after the fix: back to zero, forward again, back to zero ---------------------------------
     result = manage("migrate", "shop", "zero")
