@@ -895,6 +895,21 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="hugging-single-argument",
         ),
         pytest.param(
+            "        migrations.RunPython(forwards,\n"
+            "        ),",
+            "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop,\n"
+            "        ),",
+            id="hugging-trailing-comma-closing-paren-on-its-own-line",
+        ),
+        pytest.param(
+            "        migrations.RunPython(forwards,  # why\n"
+            "        ),",
+            "        migrations.RunPython(forwards,  # why\n"
+            "        reverse_code=migrations.RunPython.noop,\n"
+            "        ),",
+            id="hugging-trailing-comma-and-comment",
+        ),
+        pytest.param(
             "        migrations.RunPython(forwards,),",
             "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop,),",
             id="one-line-trailing-comma",
