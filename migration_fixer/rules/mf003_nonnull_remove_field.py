@@ -368,15 +368,17 @@ def _fix_all(
         return
     new_file = _drop_migration(ctx, history, migration, [r for r, _, _ in fixed], leaves[0])
     plan = (
-        f"deploy {migration.path.name} (the field stays, nullable) in this release; "
+        f"deploy {migration.path.name} (the field stays, "
+        f"{'with a db_default' if strategy == 'db-default' else 'nullable'}) in this release; "
         f"{new_file.path.name} drops it and is marked to run after the deploy: ship it in "
         "a later release, once no running code reads the column"
     )
     for position, (removal, finding, edits) in enumerate(fixed):
         hint = plan
-        if removal.verdict.relation:
+        if removal.verdict.placeholder is None:
+            kind = "foreign key" if removal.verdict.relation else removal.verdict.field_class
             hint = (
-                f"a foreign key has no placeholder: before rolling {migration.name} back, "
+                f"{_a(kind)} has no placeholder: before rolling {migration.name} back, "
                 f"give rows with NULL `{removal.field}` a value by hand (see "
                 f"backfill function). {plan}"
             )
@@ -389,6 +391,10 @@ def _fix_all(
             Fix(tuple(edits), new_files),
             hint,
         )
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
 
 
 def _spell(ctx: FileContext, op: OperationCall, operation: str, edits: list[Edit]) -> str:
@@ -645,12 +651,15 @@ def _backfill(
         f"        schema_editor.execute({_quoted('SET CONSTRAINTS ALL DEFERRED', quote)})\n"
     )
     if placeholder is None:
+        kind, target, value = ("a foreign key", "point them at a", "<an instance>")
+        if not verdict.relation:
+            kind, target, value = (_a(verdict.field_class), "give them a", "<a value>")
         return (
             header
-            + f"    # MF003: `{field}` is a foreign key: there is no placeholder for rows written\n"
-            f"    # while it was nullable. Before rolling this migration back, point them at a\n"
-            f"    # row, e.g.:\n"
-            f"    # {model}.objects.filter({field}__isnull=True).update({field}=<an instance>)\n"
+            + f"    # MF003: `{field}` is {kind}: there is no placeholder for rows written\n"
+            f"    # while it was nullable. Before rolling this migration back, {target}\n"
+            f"    # {'row' if verdict.relation else 'value'}, e.g.:\n"
+            f"    # {model}.objects.filter({field}__isnull=True).update({field}={value})\n"
             + flush
         )
     value, modules = placeholder
@@ -668,6 +677,9 @@ def _backfill(
             per_row = "uuid.uuid4()"
         elif verdict.field_class in ("CharField", "SlugField", "TextField", "EmailField"):
             per_row = 'f"placeholder-{row.pk}"'
+            limit = _max_length(removal.state.expr)
+            if limit is not None and limit < 24:  # keep it within the column
+                per_row = "str(row.pk)"
         elif "Integer" in verdict.field_class:
             per_row = "-row.pk"
         else:
@@ -688,6 +700,15 @@ def _backfill(
         + f"    {manager}.filter({field}__isnull=True).update({field}={value})\n"
         + flush
     )
+
+
+def _max_length(expr: ast.expr) -> int | None:
+    assert isinstance(expr, ast.Call)
+    for kw in expr.keywords:
+        if kw.arg == "max_length" and isinstance(kw.value, ast.Constant):
+            value = kw.value.value
+            return value if isinstance(value, int) else None
+    return None
 
 
 def _swappable(

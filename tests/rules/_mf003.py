@@ -87,11 +87,13 @@ def make_repo(
     files: Mapping[str, str] = {},
 ) -> Path:
     """A git repository: ``base`` (file names in ``folder``, or repo-relative paths with
-    a slash) and ``files`` committed, ``new`` written but not committed."""
+    a slash) and ``files`` (repo-relative) committed, ``new`` written but not committed."""
     repo = init_repo(root)
     if folder:
         write(repo, f"{folder}/__init__.py", "")
-    for rel, text in {**files, **base}.items():
+    for rel, text in files.items():
+        write(repo, rel, text)
+    for rel, text in base.items():
         write(repo, rel if "/" in rel else f"{folder}/{rel}", text)
     commit_all(repo, "base")
     for rel, text in new.items():

@@ -1,0 +1,927 @@
+"""MF003's fix, end to end through the CLI in real git repositories: the nullable step with
+its backfill in the migration that removed the field, the deferred drop migration, the
+imports and dependencies the copied field needs, the strategies and deploy vocabularies,
+and when the fix must not be made. After every fix the CLI runs again and finds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _git_helpers import commit_all, git, init_repo, write
+from _mf003 import (
+    CANNOT_HINT,
+    CHAR_MSG,
+    FK_MSG,
+    assert_compiles,
+    drop_file,
+    initial,
+    listing,
+    make_repo,
+    migration,
+    plan_hint,
+    read,
+    remove,
+    run,
+    status,
+)
+
+FLUSH = (
+    "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
+    '    if schema_editor.connection.vendor == "postgresql":\n'
+    '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
+    '        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")\n'
+)
+CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
+INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
+FK = FK_MSG.format(cls="ForeignKey")
+CATEGORY = (
+    "        migrations.CreateModel(\n"
+    '            name="Category",\n'
+    '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
+    "        ),\n"
+)
+
+
+def fixed_again(monkeypatch: pytest.MonkeyPatch, repo: Path) -> None:
+    """The fixed tree: compiles, and a second run finds nothing and changes nothing."""
+    assert_compiles(repo)
+    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
+    again = run(monkeypatch, repo, ".")
+    assert " MF003 " not in again.stdout
+    assert again.exit_code == 0
+    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
+    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
+
+
+def _backfill(field: str, value: str, model: str = "Product") -> str:
+    return (
+        f"def backfill_{model.lower()}_{field}(apps, schema_editor):\n"
+        f"    # MF003: rows written while `{field}` was nullable get a placeholder, so that "
+        "rolling\n"
+        "    # this migration back can restore NOT NULL. Review the value.\n"
+        f'    {model} = apps.get_model("shop", "{model}")\n'
+        f"    {model}.objects.using(schema_editor.connection.alias).filter({field}__isnull=True)"
+        f".update({field}={value})\n" + FLUSH
+    )
+
+
+def _alter(field: str, expression: str, spell: str = "migrations.") -> str:
+    return (
+        f"        {spell}AlterField(\n"
+        '            model_name="product",\n'
+        f'            name="{field}",\n'
+        f"            field={expression},\n"
+        "        ),\n"
+        f"        {spell}RunPython(\n"
+        f"            {spell}RunPython.noop,\n"
+        f"            reverse_code=backfill_product_{field},\n"
+        "        ),\n"
+    )
+
+
+# -- foreign keys ------------------------------------------------------------------------
+
+
+def test_foreign_key_is_split_and_the_backfill_is_left_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("category", models.ForeignKey(on_delete=models.deletion.CASCADE, '
+            'to="shop.category"))',
+            extra=CATEGORY,
+        )
+    }
+    repo = make_repo(tmp_path / "repo", base, {"0002_remove.py": migration(remove("category"))})
+    result = run(monkeypatch, repo, ".")
+    hint = (
+        "a foreign key has no placeholder: before rolling 0002_remove back, give rows with "
+        "NULL `category` a value by hand (see backfill function). "
+        + plan_hint("0002_remove", "0003_remove_product_category")
+    )
+    assert result.stdout == (
+        "shop/migrations/0002_remove.py:8:9: MF003 removing `product.category` cannot be "
+        f"rolled back: {FK} [fixed]\n"
+        f"  hint: {hint}\n"
+        "Found 1 finding in 2 migration files (1 fixed, 0 remaining).\n"
+    )
+    assert result.exit_code == 0
+    assert read(repo, "0002_remove.py") == (
+        "from django.db import migrations, models\n\n\n"
+        "def backfill_product_category(apps, schema_editor):\n"
+        "    # MF003: `category` is a foreign key: there is no placeholder for rows written\n"
+        "    # while it was nullable. Before rolling this migration back, point them at a\n"
+        "    # row, e.g.:\n"
+        "    # Product.objects.filter(category__isnull=True).update(category=<an instance>)\n"
+        + FLUSH
+        + "\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = [\n"
+        + _alter(
+            "category",
+            'models.ForeignKey(on_delete=models.deletion.CASCADE, to="shop.category", null=True)',
+        )
+        + "    ]\n"
+    )
+    assert read(repo, "0003_remove_product_category.py") == drop_file(
+        "0002_remove", [("product", "category")]
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initial_source = initial(
+        '("owner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
+        "to=settings.AUTH_USER_MODEL))",
+        imports="from django.conf import settings\nimport django.db.models.deletion\n",
+    ).replace(
+        "    dependencies = []",
+        "    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]",
+    )
+    new = migration(remove("owner"), deps='\n        ("shop", "0001_initial"),\n    ')
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial_source}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert fixed.startswith(
+        "from django.db import migrations, models\n"
+        "import django.db.models.deletion\n"
+        "from django.conf import settings\n\n\n"
+        "def backfill_product_owner(apps, schema_editor):\n"
+    )
+    assert (
+        "    dependencies = [\n"
+        '        ("shop", "0001_initial"),\n'
+        "        migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n"
+        "    ]\n"
+    ) in fixed
+    assert (
+        "            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, "
+        "to=settings.AUTH_USER_MODEL, null=True),\n"
+    ) in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_existing_swappable_dependency_is_not_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
+            imports="from django.conf import settings\n",
+        )
+    }
+    deps = '("shop", "0001_initial"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)'
+    new = migration(
+        remove("owner"),
+        deps=deps,
+        imports="from django.conf import settings\nfrom django.db import migrations\n",
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert fixed.count("swappable_dependency") == 1
+    assert fixed.startswith("from django.conf import settings\n")
+    fixed_again(monkeypatch, repo)
+
+
+# -- imports the copied field needs ------------------------------------------------------
+
+
+def test_on_delete_spelled_with_the_module_path_imports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("category", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, '
+            'to="shop.category"))',
+            imports="import django.db.models.deletion\n",
+            extra=CATEGORY,
+        )
+    }
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("category"))})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0002_x.py").startswith(
+        "from django.db import migrations, models\nimport django.db.models.deletion\n\n\n"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_date_time_field_placeholder_imports_datetime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial('("seen", models.DateTimeField())')}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("seen"))})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0002_x.py") == (
+        "from django.db import migrations, models\nimport datetime\n\n\n"
+        + _backfill("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
+        + "\n\nclass Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = [\n" + _alter("seen", "models.DateTimeField(null=True)") + "    ]\n"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_name_defined_in_the_defining_migration_is_not_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("code", models.CharField(max_length=8, validators=[check_code]))',
+            imports="\n\ndef check_code(value):\n    pass\n",
+        )
+    }
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.code` cannot be rolled back: "
+        f"{CHAR}\n"
+        "  hint: the field's definition uses `check_code`, defined in 0001_initial itself: "
+        "copy it by hand\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert status(repo) == "?? shop/migrations/0002_x.py\n"
+
+
+def test_unresolvable_or_conflicting_names_are_not_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("code", models.CharField(max_length=LENGTH))',
+        ),
+        "0002_other.py": migration(
+            'migrations.AddField(model_name="product", name="kind", '
+            "field=models.CharField(choices=KINDS, max_length=9))",
+            imports="from django.db import migrations, models\nfrom shop.kinds import KINDS\n",
+        ),
+    }
+    new = {
+        "0003_x.py": migration(
+            remove("code"),
+            remove("kind"),
+            deps='("shop", "0002_other")',
+            imports="from django.db import migrations\nKINDS = ()\n",
+        )
+    }
+    repo = make_repo(tmp_path / "repo", base, new)
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout == (
+        "shop/migrations/0003_x.py:9:9: MF003 removing `product.code` cannot be rolled back: "
+        f"{CHAR}\n"
+        "  hint: the field's definition uses `LENGTH`, which cannot be resolved\n"
+        "shop/migrations/0003_x.py:10:9: MF003 removing `product.kind` cannot be rolled back: "
+        f"{CHAR}\n"
+        "  hint: `KINDS` means something else here than in 0002_other\n"
+        "Found 2 findings in 3 migration files (0 fixable with `migration-fixer`).\n"
+    )
+
+
+# -- placeholders ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "per_row"),
+    [
+        ('models.CharField(default="x", max_length=40, unique=True)', 'f"placeholder-{row.pk}"'),
+        ('models.CharField(default="x", max_length=8, unique=True)', "str(row.pk)"),
+        ("models.SlugField(unique=True)", 'f"placeholder-{row.pk}"'),
+        ("models.IntegerField(unique=True)", "-row.pk"),
+        ("models.UUIDField(default=uuid.uuid4, unique=True)", "uuid.uuid4()"),
+    ],
+)
+def test_unique_field_gets_a_distinct_placeholder_per_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, per_row: str
+) -> None:
+    base = {"0001_initial.py": initial(f'("code", {field})', imports="import uuid\n")}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert (
+        "def backfill_product_code(apps, schema_editor):\n"
+        "    # MF003: rows written while `code` was nullable get a distinct placeholder, so "
+        "that rolling\n"
+        "    # this migration back can restore NOT NULL. Review the value.\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        "    for row in Product.objects.using(schema_editor.connection.alias)"
+        ".filter(code__isnull=True):\n"
+        f"        row.code = {per_row}\n"
+        '        row.save(update_fields=["code"])\n' + FLUSH
+    ) in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_unique_field_without_a_per_row_value_is_not_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial('("day", models.DateField(unique=True))')}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("day"))})
+    result = run(monkeypatch, repo, ".")
+    reason = CHAR_MSG.format(cls="DateField", fill="0000-00-00", dropped="")
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.day` cannot be rolled back: "
+        f"{reason}\n"
+        "  hint: a unique DateField needs a distinct value per row\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+
+
+def test_dropped_literal_default_is_the_placeholder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add = migration(
+        'migrations.AddField(model_name="product", name="size", '
+        "field=models.IntegerField(default=3), preserve_default=False)",
+        imports="from django.db import migrations, models\n",
+    )
+    base = {"0001_initial.py": initial(), "0002_add.py": add}
+    new = {"0003_x.py": migration(remove("size"), deps='("shop", "0002_add")')}
+    repo = make_repo(tmp_path / "repo", base, new)
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0003_x.py")
+    assert "    # MF003: rows written while `size` was nullable get its old default, so" in fixed
+    assert ".filter(size__isnull=True).update(size=3)\n" in fixed
+    assert "            field=models.IntegerField(default=3, null=True),\n" in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_field_type_without_placeholder_is_left_to_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("tags", ArrayField(models.CharField(max_length=9)))',
+            imports="from django.contrib.postgres.fields import ArrayField\n",
+        )
+    }
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("tags"))})
+    result = run(monkeypatch, repo, ".")
+    assert (
+        "  hint: an ArrayField has no placeholder: before rolling 0002_x back, give rows with "
+        "NULL `tags` a value by hand (see backfill function). "
+    ) in result.stdout
+    fixed = read(repo, "0002_x.py")
+    assert (
+        "    # MF003: `tags` is an ArrayField: there is no placeholder for rows written\n"
+        "    # while it was nullable. Before rolling this migration back, give them a\n"
+        "    # value, e.g.:\n"
+        "    # Product.objects.filter(tags__isnull=True).update(tags=<a value>)\n"
+    ) in fixed
+    assert fixed.startswith(
+        "from django.db import migrations, models\n"
+        "from django.contrib.postgres.fields import ArrayField\n"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_multi_line_field_definition_is_reindented(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = (
+        '(\n                    "sku",\n                    models.CharField(\n'
+        '                        help_text="""two\nlines""",\n'
+        "                        max_length=32,\n                    ),\n                )"
+    )
+    other = '("note", models.CharField(\n                    max_length=32,\n                ))'
+    base = {"0001_initial.py": initial(field, other)}
+    new = migration(remove("sku"), remove("note"), imports="from django.db import migrations\n")
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    # A multi-line string keeps every line as it is; otherwise lines move to the new indent.
+    assert (
+        "            field=models.CharField(\n"
+        '                        help_text="""two\nlines""",\n'
+        "                        max_length=32, null=True,\n"
+        "                    ),\n"
+    ) in fixed
+    assert (
+        "            field=models.CharField(\n"
+        "                max_length=32, null=True,\n"
+        "            ),\n"
+    ) in fixed
+    fixed_again(monkeypatch, repo)
+
+
+# -- the drop migration ------------------------------------------------------------------
+
+FIELDS = (
+    '("sku", models.CharField(max_length=32))',
+    '("stock", models.IntegerField())',
+    '("a_rather_long_field_name", models.IntegerField())',
+)
+
+
+TWO = "0003_remove_product_sku_remove_product_stock"
+LONG = "0003_remove_product_a_rather_long_field_name"
+
+
+@pytest.mark.parametrize(
+    ("removed", "name"),
+    [
+        (["sku"], "0003_remove_product_sku"),
+        (["sku", "stock"], "0003_remove_product_sku_remove_product_stock"),
+        # Django's Migration.suggest_name(): fragments joined while the name stays within
+        # 52 characters, then "_and_more".
+        (["sku", "stock", "a_rather_long_field_name"], f"{TWO}_and_more"),
+        (["a_rather_long_field_name", "sku"], f"{LONG}_and_more"),
+    ],
+)
+def test_several_removals_go_into_one_drop_migration_named_like_django(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, removed: list[str], name: str
+) -> None:
+    new = migration(*(remove(f) for f in removed))
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout.count(f"{name}.py drops it") == len(removed)
+    assert listing(repo) == ["0001_initial.py", "0002_x.py", f"{name}.py", "__init__.py"]
+    assert read(repo, f"{name}.py") == drop_file("0002_x", [("product", f) for f in removed])
+    fixed_again(monkeypatch, repo)
+
+
+def test_two_new_migrations_get_two_drop_migrations_in_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = {
+        "0002_a.py": migration(remove("sku")),
+        "0003_b.py": migration(remove("stock"), deps='("shop", "0002_a")'),
+    }
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, new)
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_a.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR} [fixed]\n"
+        f"  hint: {plan_hint('0002_a', '0004_remove_product_sku')}\n"
+        f"shop/migrations/0003_b.py:8:9: MF003 removing `product.stock` cannot be rolled back: "
+        f"{INTEGER} [fixed]\n"
+        f"  hint: {plan_hint('0003_b', '0005_remove_product_stock')}\n"
+        "Found 2 findings in 3 migration files (2 fixed, 0 remaining).\n"
+    )
+    # Each drop depends on the app's leaf at the time: the second on the first.
+    assert read(repo, "0004_remove_product_sku.py") == drop_file(
+        "0002_a", [("product", "sku")], depends_on="0003_b"
+    )
+    assert read(repo, "0005_remove_product_stock.py") == drop_file(
+        "0003_b", [("product", "stock")], depends_on="0004_remove_product_sku"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_a_later_new_migration_is_the_leaf_the_drop_depends_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = {
+        "0002_a.py": migration(remove("sku")),
+        "0003_b.py": migration(
+            "migrations.RunSQL('SELECT 1', 'SELECT 1')", deps='("shop", "0002_a")'
+        ),
+    }
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, new)
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0004_remove_product_sku.py") == drop_file(
+        "0002_a", [("product", "sku")], depends_on="0003_b"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+@pytest.mark.parametrize(
+    ("dependency_file", "content", "marker", "imports"),
+    [
+        (
+            "pyproject.toml",
+            '[project]\ndependencies = ["Django>=5", "django-safemigrate>=5.0"]\n',
+            "    safe = Safe.after_deploy()\n",
+            "from django.db import migrations\nfrom django_safemigrate import Safe\n",
+        ),
+        (
+            "requirements.txt",
+            "Django==5.2\ndjango-syzygy==1.2\n",
+            "    stage = Stage.POST_DEPLOY\n",
+            "from django.db import migrations\nfrom syzygy import Stage\n",
+        ),
+        ("requirements.txt", "Django==5.2\n", "    post_deploy = True\n", None),
+    ],
+    ids=["safemigrate", "syzygy", "ours"],
+)
+def test_drop_migration_uses_the_projects_deploy_vocabulary(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    dependency_file: str,
+    content: str,
+    marker: str,
+    imports: str | None,
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {"0002_x.py": migration(remove("sku"))},
+        files={dependency_file: content},
+    )
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    expected = drop_file(
+        "0002_x",
+        [("product", "sku")],
+        marker=marker,
+        **({"imports": imports} if imports else {}),
+    )
+    drop = read(repo, "0003_remove_product_sku.py")
+    assert drop == expected
+    compile(drop, "drop", "exec")
+
+
+# -- strategies --------------------------------------------------------------------------
+
+
+def test_db_default_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fields = (
+        *FIELDS[:2],
+        '("seen", models.DateTimeField())',
+        '("owner", models.ForeignKey(on_delete=models.CASCADE, to="shop.product"))',
+        '("code", models.SlugField(default="x", unique=True))',
+    )
+    new = migration(*(remove(f) for f in ("sku", "stock", "seen", "owner", "code")))
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*fields)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--strategy", "db-default", ".")
+    name = "0003_remove_product_sku_remove_product_stock_and_more"
+    plan = (
+        "deploy 0002_x.py (the field stays, with a db_default) in this release; "
+        f"{name}.py drops it and is marked to run after the deploy: ship it in a later "
+        "release, once no running code reads the column"
+    )
+    date = CHAR_MSG.format(cls="DateTimeField", fill="0000-00-00", dropped="")
+    unique = (
+        "`SlugField(unique=True)` with a default: every existing row would get the same value, "
+        "and the unique constraint refuses it"
+    )
+    no_single = (
+        "--strategy db-default needs a single placeholder value, which a {} does not have: "
+        "use the default strategy (nullable) or split by hand"
+    )
+    where = "shop/migrations/0002_x.py"
+    assert result.stdout == (
+        f"{where}:8:9: MF003 removing `product.sku` cannot be rolled back: {CHAR} [fixed]\n"
+        f"  hint: {plan}\n"
+        f"{where}:9:9: MF003 removing `product.stock` cannot be rolled back: {INTEGER} [fixed]\n"
+        f"  hint: {plan}\n"
+        f"{where}:10:9: MF003 removing `product.seen` cannot be rolled back: {date} [fixed]\n"
+        f"  hint: {plan}\n"
+        f"{where}:11:9: MF003 removing `product.owner` cannot be rolled back: {FK}\n"
+        f"  hint: {no_single.format('ForeignKey')}\n"
+        f"{where}:12:9: MF003 removing `product.code` cannot be rolled back: {unique}\n"
+        f"  hint: {no_single.format('unique SlugField')}\n"
+        "Found 5 findings in 2 migration files (3 fixed, 2 remaining).\n"
+    )
+    assert result.exit_code == 1
+
+    def alter(field: str, expression: str) -> str:
+        return (
+            "        migrations.AlterField(\n"
+            '            model_name="product",\n'
+            f'            name="{field}",\n'
+            f"            field={expression},\n"
+            "        ),\n"
+        )
+
+    assert read(repo, "0002_x.py") == (
+        "from django.db import migrations, models\nimport datetime\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = [\n"
+        + alter("sku", 'models.CharField(max_length=32, db_default="")')
+        + alter("stock", "models.IntegerField(db_default=0)")
+        + alter(
+            "seen",
+            "models.DateTimeField(db_default=datetime.datetime(1970, 1, 1, "
+            "tzinfo=datetime.timezone.utc))",
+        )
+        + f"        {remove('owner')},\n"
+        f"        {remove('code')},\n"
+        "    ]\n"
+    )
+    assert read(repo, f"{name}.py") == drop_file(
+        "0002_x", [("product", "sku"), ("product", "stock"), ("product", "seen")]
+    )
+    assert_compiles(repo)
+
+
+def test_db_default_strategy_refuses_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {"0001_initial.py": initial('("data", models.JSONField())')}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("data"))})
+    result = run(monkeypatch, repo, "--check", "--strategy", "db-default", ".")
+    assert (
+        "  hint: --strategy db-default needs a single placeholder value, which a JSONField "
+        "does not have: use the default strategy (nullable) or split by hand\n"
+    ) in result.stdout
+
+
+def test_strategy_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {"0002_x.py": migration(remove("stock"))},
+        files={"pyproject.toml": '[tool.migration-fixer]\nstrategy = "db-default"\n'},
+    )
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert "field=models.IntegerField(db_default=0)," in read(repo, "0002_x.py")
+
+
+# -- how the file spells things ----------------------------------------------------------
+
+
+def test_operations_imported_by_name_are_spelled_the_same_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = (
+        "from django.db import migrations\n"
+        "from django.db.migrations import RemoveField\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n\n"
+        "    operations = [\n"
+        "        RemoveField('product', 'sku'),\n"
+        "    ]\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0002_x.py") == (
+        "from django.db import migrations, models\n"
+        "from django.db.migrations import AlterField, RemoveField, RunPython\n\n\n"
+        "def backfill_product_sku(apps, schema_editor):\n"
+        "    # MF003: rows written while `sku` was nullable get a placeholder, so that rolling\n"
+        "    # this migration back can restore NOT NULL. Review the value.\n"
+        "    Product = apps.get_model('shop', 'Product')\n"
+        "    Product.objects.using(schema_editor.connection.alias).filter(sku__isnull=True)"
+        ".update(sku='')\n" + FLUSH.replace('"', "'") + "\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n\n"
+        "    operations = [\n"
+        "        AlterField(\n"
+        "            model_name='product',\n"
+        "            name='sku',\n"
+        "            field=models.CharField(max_length=32, null=True),\n"
+        "        ),\n"
+        "        RunPython(\n"
+        "            RunPython.noop,\n"
+        "            reverse_code=backfill_product_sku,\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_aliased_migrations_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    new = migration(
+        remove("sku").replace("migrations.", "m."),
+        imports="from django.db import migrations as m\nfrom django.db import models\n",
+    ).replace("(migrations.Migration)", "(m.Migration)")
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert "        m.AlterField(\n" in fixed
+    assert "            m.RunPython.noop,\n" in fixed
+    assert fixed.startswith("from django.db import migrations as m\nfrom django.db import models\n")
+    fixed_again(monkeypatch, repo)
+
+
+def test_name_that_means_something_else_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(
+        "RemoveField('product', 'sku')",
+        imports="from django.db import migrations\n"
+        "from django.db.migrations import RemoveField\n"
+        "from shop.ops import AlterField\n",
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert "  hint: `AlterField` means something else in this file\n" in result.stdout
+    assert "(0 fixable with `migration-fixer`)" in result.stdout
+
+
+def test_crlf_migration_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    indent = "\n                    "
+    field = f'({indent}"sku",{indent}models.CharField(max_length=32),\n                )'
+    base = {"0001_initial.py": initial(field).replace("\n", "\r\n")}
+    new = migration(remove("sku")).replace("\n", "\r\n")
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert "\n" not in fixed.replace("\r\n", "")
+    assert "field=models.CharField(max_length=32, null=True),\r\n" in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_single_quoted_file_gets_single_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(
+        "migrations.RemoveField(model_name='product', name='sku')", deps="('shop', '0001_initial')"
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert ".update(sku='')\n" in fixed
+    assert "            model_name='product',\n" in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_backfill_name_does_not_shadow_an_existing_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(remove("sku"), head="def backfill_product_sku():\n    pass\n\n\n")
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert "def backfill_product_sku_2(apps, schema_editor):\n" in fixed
+    assert "reverse_code=backfill_product_sku_2,\n" in fixed
+    fixed_again(monkeypatch, repo)
+
+
+# -- when the fix must not be made -------------------------------------------------------
+
+
+def test_already_committed_migration_is_reported_not_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
+    repo = make_repo(tmp_path / "repo", base)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR}\n"
+        f"  hint: 0002_x.py is already on the base branch ({head[:12]}), so it has probably "
+        "been applied: splitting it would make Django run the drop again. Roll back with "
+        "care, or restore the column in a new migration\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert status(repo) == ""
+
+
+def test_outside_a_git_repository_is_reported_not_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    write(root, "shop/migrations/__init__.py", "")
+    write(root, "shop/migrations/0001_initial.py", initial(*FIELDS))
+    write(root, "shop/migrations/0002_x.py", migration(remove("sku")))
+    result = run(monkeypatch, root, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR}\n"
+        "  hint: not in a git repository, so nothing tells a new migration from an applied "
+        "one; MF003 splits only migrations that are new relative to the git base: split this "
+        "one by hand (nullable step now, drop later) if it has not been applied anywhere\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert sorted(p.name for p in (root / "shop/migrations").iterdir()) == [
+        "0001_initial.py",
+        "0002_x.py",
+        "__init__.py",
+    ]
+
+
+def test_since_sets_the_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a feature branch: a migration committed on the branch is new relative to the
+    default branch (split), but not relative to a later ``--since`` base (reported)."""
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "shop/migrations/__init__.py", "")
+    write(repo, "shop/migrations/0001_initial.py", initial(*FIELDS))
+    commit_all(repo, "main")
+    git(repo, "checkout", "-q", "-b", "feature")
+    write(repo, "shop/migrations/0002_x.py", migration(remove("sku")))
+    commit_all(repo, "the removal")
+    write(repo, "shop/migrations/0003_y.py", migration(remove("stock"), deps='("shop", "0002_x")'))
+    feature = commit_all(repo, "another removal")
+
+    since_head = run(monkeypatch, repo, "--check", "--since", "HEAD~1", ".")
+    assert since_head.stdout == (
+        f"shop/migrations/0003_y.py:8:9: MF003 removing `product.stock` cannot be rolled back: "
+        f"{INTEGER} [fixable]\n"
+        f"  hint: {plan_hint('0003_y', '0004_remove_product_stock')}\n"
+        "Found 1 finding in 1 migration file (1 fixable with `migration-fixer`).\n"
+    )
+    since_main = run(monkeypatch, repo, "--check", "--since", "main", ".")
+    assert since_main.stdout.count("[fixable]") == 2
+    # The default base: the merge-base with the default branch.
+    default = run(monkeypatch, repo, ".")
+    assert default.exit_code == 0
+    assert listing(repo) == [
+        "0001_initial.py",
+        "0002_x.py",
+        "0003_y.py",
+        "0004_remove_product_sku.py",
+        "0005_remove_product_stock.py",
+        "__init__.py",
+    ]
+    assert git(repo, "rev-parse", "HEAD").strip() == feature
+    fixed_again(monkeypatch, repo)
+
+
+def test_since_base_after_the_migration_reports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
+    repo = make_repo(tmp_path / "repo", base)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    # An edit after the base: the file is checked, but it is not new.
+    write(repo, "shop/migrations/0002_x.py", migration(remove("sku"), remove("stock")))
+    result = run(monkeypatch, repo, "--check", "--since", "HEAD", ".")
+    assert result.stdout.count(f"is already on the base branch ({head[:12]})") == 2
+    assert result.exit_code == 1
+
+
+def test_cannot_determine_is_never_rewritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {
+        "0001_initial.py": initial('("sku", CustomField())', imports="from x import CustomField\n")
+    }
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("sku"))})
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:8:9: MF003 cannot determine whether removing `product.sku` "
+        "can be rolled back: `CustomField` is not a Django field class this tool knows "
+        "(defined in 0001_initial): cannot tell whether it can be re-added\n"
+        f"  hint: {CANNOT_HINT}\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert status(repo) == "?? shop/migrations/0002_x.py\n"
+
+
+def test_non_literal_names_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(
+        'migrations.RemoveField(model_name=MODEL, name="sku")', head="MODEL = 'product'\n\n\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:11:9: MF003 `RemoveField` with non-literal names: cannot "
+        "determine whether it can be rolled back\n"
+        "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_removal_outside_the_operations_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(
+        "migrations.RunSQL('SELECT 1', 'SELECT 1')",
+        head=f"def helper():\n    return {remove('sku')}\n\n\n",
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:5:12: MF003 cannot determine whether removing `product.sku` "
+        "can be rolled back: `RemoveField` outside the migration's `operations` list\n"
+        f"  hint: {CANNOT_HINT}\n"
+        "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+    )
+
+
+# -- --diff ------------------------------------------------------------------------------
+
+
+def test_diff_shows_the_new_file_and_git_applies_the_patch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {"0002_x.py": migration(remove("sku"))},
+    )
+    git(repo, "add", "shop/migrations/0002_x.py")
+    result = run(monkeypatch, repo, "--diff", ".")
+    assert result.exit_code == 1
+    drop = drop_file("0002_x", [("product", "sku")])
+    new_file = (
+        "diff --git a/shop/migrations/0003_remove_product_sku.py "
+        "b/shop/migrations/0003_remove_product_sku.py\n"
+        "new file mode 100644\n"
+        "--- /dev/null\n"
+        "+++ b/shop/migrations/0003_remove_product_sku.py\n"
+        f"@@ -0,0 +1,{drop.count(chr(10))} @@\n"
+        + "".join(f"+{line}\n" for line in drop.splitlines())
+    )
+    assert result.stdout.startswith(
+        "diff --git a/shop/migrations/0002_x.py b/shop/migrations/0002_x.py\n"
+        "--- a/shop/migrations/0002_x.py\n"
+        "+++ b/shop/migrations/0002_x.py\n"
+    )
+    assert result.stdout.endswith(new_file)
+    assert "[fixable]" in result.stderr
+    assert status(repo) == "A  shop/migrations/0002_x.py\n"  # nothing written
+    patch = tmp_path / "fix.patch"
+    patch.write_text(result.stdout)
+    git(repo, "apply", "--check", str(patch))
+    git(repo, "apply", str(patch))
+    assert read(repo, "0003_remove_product_sku.py") == drop
+    fixed_again(monkeypatch, repo)
