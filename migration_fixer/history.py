@@ -152,45 +152,39 @@ class History:
 
     # -- loading --------------------------------------------------------------------
     @classmethod
-    def load(
-        cls, folder: Path, preloaded: dict[Path, tuple[str, ast.Module]] | None = None
-    ) -> History:
+    def load(cls, folder: Path) -> History:
         files: list[MigrationFile] = []
         problems: list[HistoryProblem] = []
-        preloaded = preloaded or {}
         for path in sorted(folder.glob("*.py")):
             if path.name == "__init__.py":
                 continue
-            if path in preloaded:
-                text, tree = preloaded[path]
-            else:
-                try:
-                    text = decode(path, path.read_bytes()).text
-                    tree = ast.parse(text, filename=str(path))
-                except (OSError, SourceError, SyntaxError, ValueError) as exc:
-                    line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
-                    reason = getattr(exc, "msg", None) or str(exc)
-                    problems.append(
-                        HistoryProblem(
-                            path,
-                            int(line),
-                            f"migration history: cannot parse {path.name}: {reason}",
-                        )
+            try:
+                text = decode(path, path.read_bytes()).text
+                tree = ast.parse(text, filename=str(path))
+            except (OSError, SourceError, SyntaxError, ValueError, RecursionError) as exc:
+                line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
+                reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+                problems.append(
+                    HistoryProblem(
+                        path,
+                        int(line),
+                        f"migration history: cannot parse {path.name}: {reason}",
                     )
-                    # Still a node of the graph: what depends on it cannot be replayed.
-                    empty = ast.Module(body=[], type_ignores=[])
-                    files.append(
-                        MigrationFile(
-                            path,
-                            path.stem,
-                            "",
-                            empty,
-                            ModuleIndex(empty),
-                            operations=None,
-                            parse_error=f"{path.name} does not parse",
-                        )
+                )
+                # Still a node of the graph: what depends on it cannot be replayed.
+                empty = ast.Module(body=[], type_ignores=[])
+                files.append(
+                    MigrationFile(
+                        path,
+                        path.stem,
+                        "",
+                        empty,
+                        ModuleIndex(empty),
+                        operations=None,
+                        parse_error=f"{path.name} does not parse",
                     )
-                    continue
+                )
+                continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, problems)
 
@@ -292,23 +286,6 @@ class History:
         numbers = [int(m.group(1)) for n in self.files if (m := _NUMBER.match(n))]
         return max(numbers, default=0) + 1
 
-    def duplicate_numbers(self) -> list[tuple[str, list[str]]]:
-        by_number: dict[int, list[str]] = {}
-        for name in self.files:
-            match = _NUMBER.match(name)
-            if match:
-                by_number.setdefault(int(match.group(1)), []).append(name)
-        return [
-            (f"{number:04d}", sorted(names))
-            for number, names in sorted(by_number.items())
-            if len(names) > 1 and not self._merge_related(names)
-        ]
-
-    def _merge_related(self, names: list[str]) -> bool:
-        # Two migrations with one number are normal on parallel branches when a merge
-        # migration depends on both; only unmerged duplicates are a problem.
-        return any(all(n in self._parents[m] for n in names) for m in self.files)
-
     # -- state ----------------------------------------------------------------------
     def state_before(self, name: str, operation: ast.expr) -> State | str:
         """The state just before ``operation`` (an element of ``name``'s operations)."""
@@ -333,9 +310,7 @@ class History:
         return state
 
 
-def _tuple_pairs(node: ast.expr | None) -> list[tuple[str, str]] | None:
-    if node is None:
-        return []
+def _tuple_pairs(node: ast.expr) -> list[tuple[str, str]] | None:
     if not isinstance(node, (ast.List, ast.Tuple)):
         return None
     pairs: list[tuple[str, str]] = []
@@ -392,14 +367,13 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     operations: list[ast.expr] | None = []
     reasons = []
     for name, value, augmented in _class_assignments(cls):
-        if name == "dependencies":
-            migration.dependencies = _tuple_pairs(value) or []
-            if isinstance(value, (ast.List, ast.Tuple)) and not augmented:
+        if name in ("dependencies", "replaces", "run_before"):
+            pairs = _tuple_pairs(value) or []
+            if augmented:  # ``dependencies += [...]`` adds to the list
+                pairs = getattr(migration, name) + pairs
+            setattr(migration, name, pairs)
+            if name == "dependencies" and not augmented and isinstance(value, ast.List | ast.Tuple):
                 migration.dependencies_node = value
-        elif name == "replaces":
-            migration.replaces = _tuple_pairs(value) or []
-        elif name == "run_before":
-            migration.run_before = _tuple_pairs(value) or []
         elif name == "operations":
             flat = _flatten(value, tree)
             if flat is None:
@@ -435,10 +409,14 @@ def _operation_of(migration: MigrationFile, op: ast.expr) -> tuple[str, ast.Call
     return resolved.operation, op
 
 
-def _custom_may_change_fields(op: ast.expr) -> str | None:
+def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | None:
     if not isinstance(op, ast.Call):
         return f"`{ast.unparse(op)[:60]}` is not an operation call"
     name = ast.unparse(op.func)
+    resolved = migration.index.resolve_callee(op.func, migration.tree)
+    if resolved.operation is not None and resolved.operation not in ("RunPython", "RunSQL"):
+        # A local subclass with its own __init__: its arguments mean something else.
+        return f"`{name}` subclasses `{resolved.operation}` with its own `__init__`"
     last = name.rsplit(".", 1)[-1]
     if last.endswith(("Field", "Model")) or "Field" in last:
         return f"custom operation `{name}` may change fields"
@@ -448,7 +426,7 @@ def _custom_may_change_fields(op: ast.expr) -> str | None:
 def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
     found = _operation_of(migration, op)
     if found is None:
-        reason = _custom_may_change_fields(op)
+        reason = _custom_may_change_fields(migration, op)
         if reason:
             state.unknown = f"{migration.name}: {reason}"
         return

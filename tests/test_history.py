@@ -1,0 +1,566 @@
+"""The static replay of one migrations folder (history.History): the graph from
+``dependencies``/``replaces``/``run_before``, and the state each operation leaves, with
+"cannot determine" (a reason) wherever reading the source is not enough."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from migration_fixer.history import FieldState, History, State, bind_arguments
+
+HEAD = "from django.db import migrations, models\n\n\n"
+
+
+def mig(*operations: str, deps: str = "", body: str = "", head: str = "") -> str:
+    ops = "".join(f"        {op},\n" for op in operations)
+    return (
+        f"{HEAD}{head}class Migration(migrations.Migration):\n"
+        f"    dependencies = [{deps}]\n"
+        f"{body}"
+        f"    operations = [\n{ops}    ]\n"
+    )
+
+
+def cls(body: str, head: str = "") -> str:
+    """A module with a ``Migration`` class whose body is ``body`` (indented lines)."""
+    return f"{HEAD}{head}class Migration(migrations.Migration):\n{body}"
+
+
+def dep(name: str, label: str = "shop") -> str:
+    return f'("{label}", "{name}")'
+
+
+CREATE = (
+    "migrations.CreateModel(name='Product', fields=[('id', models.AutoField(primary_key=True)), "
+    "('sku', models.CharField(max_length=9))])"
+)
+
+
+def load(tmp_path: Path, files: dict[str, str], folder: str = "shop/migrations") -> History:
+    root = tmp_path / folder
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "__init__.py").write_text("")
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return History.load(root)
+
+
+def after(history: History, name: str) -> State:
+    """The state once ``name`` and its ancestors are applied."""
+    state = history.state_before(name, ast.Constant(None))
+    assert isinstance(state, State)
+    return state
+
+
+def field(history: History, name: str, model: str = "product", field: str = "sku") -> str:
+    """What the replay knows of ``model.field`` after ``name``: its source, or why not."""
+    found = after(history, name).lookup(model, field)
+    if isinstance(found, str):
+        return found
+    return ast.unparse(found.expr)
+
+
+# -- operations --------------------------------------------------------------------------
+
+
+def test_create_add_alter_remove(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_add.py": mig(
+                "migrations.AddField('product', 'size', models.IntegerField())",
+                "migrations.AlterField(model_name='product', name='size', "
+                "field=models.IntegerField(null=True), preserve_default=False)",
+                "migrations.RemoveField('product', 'sku')",
+                deps=dep("0001_initial"),
+            ),
+        },
+    )
+    assert field(history, "0001_initial") == "models.CharField(max_length=9)"
+    assert field(history, "0002_add", field="size") == "models.IntegerField(null=True)"
+    found = after(history, "0002_add").lookup("Product", "SIZE")
+    assert isinstance(found, FieldState)
+    assert (found.model, found.name, found.source.name) == ("Product", "size", "0002_add")
+    assert found.preserve_default is False
+    assert field(history, "0002_add") == (
+        "field `product.sku` is not defined in this folder's migrations"
+    )
+    assert field(history, "0002_add", model="order") == (
+        "model `order` is not created in this folder's migrations"
+    )
+
+
+def test_state_before_an_operation(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(
+                "migrations.AlterField('product', 'sku', models.TextField())",
+                "migrations.RemoveField('product', 'sku')",
+                deps=dep("0001_initial"),
+            ),
+        },
+    )
+    operations = history.files["0002_x"].operations
+    assert operations is not None
+    first = history.state_before("0002_x", operations[0])
+    second = history.state_before("0002_x", operations[1])
+    assert isinstance(first, State)
+    assert isinstance(second, State)
+    assert ast.unparse(first.models["product"].fields["sku"].expr) == (
+        "models.CharField(max_length=9)"
+    )
+    assert ast.unparse(second.models["product"].fields["sku"].expr) == "models.TextField()"
+
+
+def test_renames_and_delete(tmp_path: Path) -> None:
+    fk = (
+        "migrations.AddField('product', 'kind', models.ForeignKey('shop.Category', models.CASCADE))"
+    )
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(
+                CREATE,
+                "migrations.CreateModel('Category', [])",
+                fk,
+                "migrations.CreateModel('Gone', [])",
+            ),
+            "0002_renames.py": mig(
+                "migrations.RenameField('product', 'sku', 'code')",
+                "migrations.RenameField('product', 'missing', 'other')",
+                "migrations.RenameField('nobody', 'a', 'b')",
+                "migrations.RenameModel('Category', 'Kind')",
+                "migrations.RenameModel('Kind', 'Sort')",
+                "migrations.RenameModel('Product', 'Item')",
+                "migrations.RenameModel('Nobody', 'Somebody')",
+                "migrations.DeleteModel('Gone')",
+                "migrations.DeleteModel('Nobody')",
+                "migrations.RemoveField('nobody', 'x')",
+                "migrations.AddField('nobody', 'x', models.IntegerField())",
+                deps=dep("0001_initial"),
+            ),
+        },
+    )
+    state = after(history, "0002_renames")
+    assert sorted(state.models) == ["item", "sort"]
+    code = state.lookup("item", "code")
+    assert isinstance(code, FieldState)
+    assert (code.model, code.name) == ("Item", "code")
+    kind = state.lookup("Item", "kind")
+    assert isinstance(kind, FieldState)
+    # A relation's target follows the model's renames (chained).
+    assert kind.renamed_models == {
+        "category": "Sort",
+        "kind": "Sort",
+        "product": "Item",
+        "nobody": "Somebody",
+    }
+    assert state.models["item"].name == "Item"
+
+
+@pytest.mark.parametrize(
+    ("operation", "reason"),
+    [
+        ("migrations.CreateModel(NAME, [])", "`CreateModel` with a non-literal name"),
+        ("migrations.DeleteModel(NAME)", "`DeleteModel` with a non-literal name"),
+        ("migrations.RenameModel(NAME, 'New')", "`RenameModel` with non-literal names"),
+        ("migrations.AddField('product', F, models.F())", "`AddField` with non-literal names"),
+        ("migrations.AlterField('product', 'sku')", "`AlterField` with non-literal names"),
+        ("migrations.RemoveField(NAME, 'sku')", "`RemoveField` with non-literal names"),
+        ("migrations.RenameField('product', NAME, 'x')", "`RenameField` with non-literal names"),
+        ("migrations.AddField(*ARGS)", "`AddField` called with *args/**kwargs"),
+        ("migrations.AlterField(**KWARGS)", "`AlterField` called with *args/**kwargs"),
+        ("migrations.SeparateDatabaseAndState([], OPS)", "`state_operations` built dynamically"),
+        ("MyAlterField('product', 'sku')", "custom operation `MyAlterField` may change fields"),
+        ("ops.ReplaceModel('Product')", "custom operation `ops.ReplaceModel` may change fields"),
+        ("OPERATION", "`OPERATION` is not an operation call"),
+        ("Sub('product', 'sku')", "`Sub` subclasses `AlterField` with its own `__init__`"),
+    ],
+)  # fmt: skip
+def test_what_cannot_be_read_makes_the_state_unknown(
+    tmp_path: Path, operation: str, reason: str
+) -> None:
+    head = (
+        "class Sub(migrations.AlterField):\n"
+        "    def __init__(self, model_name, name):\n"
+        "        super().__init__(model_name, name, models.IntegerField(null=True))\n\n\n"
+    )
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(operation, deps=dep("0001_initial"), head=head),
+        },
+    )
+    assert field(history, "0001_initial") == "models.CharField(max_length=9)"
+    assert field(history, "0002_x") == f"0002_x: {reason}"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "migrations.RunPython(*ARGS)",
+        "migrations.RunSQL('SELECT 1')",
+        "migrations.RunSQL(*SQL)",
+        "migrations.AddIndex('product', models.Index(fields=['sku'], name='i'))",
+        "migrations.AlterModelOptions('product', {})",
+        "migrations.SeparateDatabaseAndState(database_operations=[])",
+        "Noop()",
+    ],
+)
+def test_operations_that_leave_fields_alone(tmp_path: Path, operation: str) -> None:
+    history = load(
+        tmp_path,
+        {"0001_initial.py": mig(CREATE), "0002_x.py": mig(operation, deps=dep("0001_initial"))},
+    )
+    assert field(history, "0002_x") == "models.CharField(max_length=9)"
+
+
+def test_fields_that_cannot_be_read_make_the_model_unknown(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(
+                "migrations.CreateModel('Product', FIELDS)",
+                "migrations.CreateModel('Order', [('id', models.AutoField()), FIELD])",
+                "migrations.CreateModel('Empty')",
+            )
+        },
+    )
+    assert field(history, "0001_initial") == (
+        "0001_initial: the fields of `Product` are built dynamically"
+    )
+    assert field(history, "0001_initial", model="order", field="id") == (
+        "0001_initial: a field of `Order` is not a literal pair"
+    )
+    assert field(history, "0001_initial", model="empty", field="id") == (
+        "field `empty.id` is not defined in this folder's migrations"
+    )
+
+
+def test_state_operations_are_replayed(tmp_path: Path) -> None:
+    alter = "migrations.AlterField('product', 'sku', models.TextField())"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_state.py": mig(
+                f"migrations.SeparateDatabaseAndState([], [{alter}])", deps=dep("0001_initial")
+            ),
+            "0003_sql.py": mig(
+                "migrations.RunSQL('', '', state_operations=EXTRA + "
+                "[migrations.AlterField('product', 'sku', models.SlugField())])",
+                deps=dep("0002_state"),
+                head="EXTRA = []\n\n\n",
+            ),
+        },
+    )
+    assert field(history, "0002_state") == "models.TextField()"
+    assert field(history, "0003_sql") == "models.SlugField()"
+
+
+# -- reading the Migration class ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "operations"),
+    [
+        (mig(CREATE), 1),
+        (cls("    operations = OPS\n", head=f"OPS = [{CREATE}]\n\n\n"), 1),
+        (cls(f"    operations: list = [{CREATE}]\n"), 1),
+        (cls(f"    operations = [{CREATE}] + [{CREATE}]\n"), 2),
+        (cls(f"    operations = [{CREATE}]\n    operations += ({CREATE},)\n"), 2),
+        (cls(f"    operations = [{CREATE}]\n    operations = []\n"), 0),
+    ],
+    ids=["list", "module-name", "annotated", "added", "augmented", "reassigned"],
+)  # fmt: skip
+def test_operations_list_shapes(tmp_path: Path, source: str, operations: int) -> None:
+    history = load(tmp_path, {"0001_initial.py": source})
+    found = history.files["0001_initial"].operations
+    assert found is not None
+    assert len(found) == operations
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        (cls("    operations = make()\n"), "`operations` is `make()`"),
+        (cls("    operations = [*OPS]\n"), "`operations` is `[*OPS]`"),
+        (cls("    operations = OPS()\n    operations += [1]\n"), "`operations` is `OPS()`"),
+        (cls("    operations = OPS\n", head="OPS = []\nOPS = [1]\n\n\n"), "`operations` is `OPS`"),
+        (
+            cls("    operations = []\n") + "\n\nMigration.operations.append(1)\n",
+            "`Migration.operations` is changed outside the class",
+        ),
+        (
+            cls("    operations = []\n").replace("class Migration", "class Base"),
+            "no `class Migration` at module level",
+        ),
+    ],
+)
+def test_operations_that_cannot_be_read(tmp_path: Path, source: str, reason: str) -> None:
+    deps = "Migration):\n    dependencies = [('shop', '0001_initial')]\n"
+    source = source.replace("Migration):\n", deps, 1)
+    history = load(tmp_path, {"0001_initial.py": mig(CREATE), "0002_x.py": source})
+    migration = history.files["0002_x"]
+    assert migration.operations is None
+    assert migration.dynamic_reason == reason
+    state = history.state_before("0002_x", ast.Constant(None))
+    assert isinstance(state, State)
+    assert state.lookup("product", "sku") == (
+        f"the operations of 0002_x are built dynamically ({reason})"
+    )
+
+
+def test_dependencies_shapes(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": HEAD + "class Migration(migrations.Migration):\n"
+            "    dependencies = [('shop', '0001_initial'), ('shop', NAME), ['other', '0001_x'],"
+            " migrations.swappable_dependency('auth.User')]\n"
+            "    replaces = REPLACED\n"
+            "    operations = []\n",
+            "0003_y.py": HEAD + "class Migration(migrations.Migration):\n"
+            "    dependencies = [('shop', '0002_x')]\n"
+            "    dependencies += [('other', '0002_y')]\n"
+            "    run_before = [('shop', '0009_z')]\n"
+            "    run_before += (('shop', '0008_z'),)\n"
+            "    (a, b) = (1, 2)\n"
+            "    a.b = 1\n"
+            "    x[0] += 1\n"
+            "    label: str\n\n"
+            "    def method(self):\n"
+            "        pass\n\n"
+            "    operations = []\n",
+        },
+    )
+    x = history.files["0002_x"]
+    assert x.dependencies == [("shop", "0001_initial"), ("other", "0001_x")]
+    assert x.replaces == []
+    assert x.dependencies_node is not None
+    y = history.files["0003_y"]
+    assert y.dependencies == [("shop", "0002_x"), ("other", "0002_y")]
+    assert y.run_before == [("shop", "0009_z"), ("shop", "0008_z")]
+    # The node an edit can append to is the list as first written, not the ``+=``.
+    assert y.dependencies_node is not None
+    assert ast.unparse(y.dependencies_node) == "[('shop', '0002_x')]"
+
+
+def test_bind_arguments() -> None:
+    call = ast.parse("AddField('m', name='f', field=F)", mode="eval").body
+    assert isinstance(call, ast.Call)
+    bound = bind_arguments(call, "AddField")
+    assert bound is not None
+    assert {k: ast.unparse(v) for k, v in bound.items()} == {
+        "model_name": "'m'",
+        "name": "'f'",
+        "field": "F",
+    }
+    star = ast.parse("AddField(*a)", mode="eval").body
+    assert isinstance(star, ast.Call)
+    assert bind_arguments(star, "AddField") is None
+
+
+# -- the graph ---------------------------------------------------------------------------
+
+
+def test_label_from_dependencies_else_the_folder(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {"0001_initial.py": mig(), "0002_x.py": mig(deps=dep("0001_initial", "store"))},
+        folder="shop/migrations",
+    )
+    assert history.label == "store"
+    alone = load(tmp_path / "b", {"0001_initial.py": mig()}, folder="blog/migrations")
+    assert alone.label == "blog"
+
+
+def test_ancestors_leaves_and_numbers(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(deps=dep("0001_initial", "auth")),
+            "0002_a.py": mig(deps=dep("0001_initial")),
+            "0002_b.py": mig(deps=dep("0001_initial") + ", " + dep("__first__", "other")),
+            "0003_merge.py": mig(deps=dep("0002_a") + ", " + dep("0002_b")),
+            "0004_c.py": mig(deps=dep("0003_merge")),
+            "0010_d.py": mig(deps=dep("0004_c")),
+            "helper.py": "VALUE = 1\n",
+        },
+    )
+    assert history.ancestors("0004_c") == [
+        "0001_initial",
+        "0002_a",
+        "0002_b",
+        "0003_merge",
+        "0004_c",
+    ]
+    assert history.leaves() == ["0010_d", "helper"]
+    assert history.next_number() == 11
+    assert history.problems == []
+
+
+def test_run_before_adds_an_edge(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(),
+            "0002_a.py": mig(deps=dep("0001_initial")),
+            "0003_early.py": mig(
+                deps=dep("0001_initial"),
+                body="    run_before = [('shop', '0002_a'), ('other', '0001_x'), ('shop', 'x')]\n",
+            ),
+        },
+    )
+    assert history.ancestors("0002_a") == ["0001_initial", "0003_early", "0002_a"]
+    assert history.leaves() == ["0002_a"]
+
+
+def test_drop_allocation_numbers_consecutively(tmp_path: Path) -> None:
+    history = load(tmp_path, {"0001_initial.py": mig(), "0007_x.py": mig(deps=dep("0001_initial"))})
+    assert history.allocate_drop() == (None, 8)
+    history.record_drop("0008_remove_a_b")
+    assert history.allocate_drop() == ("0008_remove_a_b", 9)
+
+
+def test_cycle(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(deps=dep("0003_c")),
+            "0002_b.py": mig(deps=dep("0001_initial")),
+            "0003_c.py": mig(deps=dep("0002_b")),
+            "0004_d.py": mig(deps=dep("0003_c")),
+        },
+    )
+    assert history.ancestors("0004_d") == (
+        "dependency cycle: 0003_c -> 0002_b -> 0001_initial -> 0003_c"
+    )
+    assert history.state_before("0004_d", ast.Constant(None)) == history.ancestors("0004_d")
+
+
+def test_missing_dependency(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(deps=dep("0001_initial") + ", " + dep("0009_gone")),
+            "0003_y.py": mig(deps=dep("0002_x")),
+        },
+    )
+    problem = history.problems[0]
+    assert (problem.path.name, problem.line) == ("0002_x.py", 1)
+    assert problem.message == (
+        f"migration history: 0002_x depends on ('shop', '0009_gone'), which is not in "
+        f"{tmp_path / 'shop/migrations'}"
+    )
+    assert len(history.problems) == 1
+    reason = "0002_x depends on ('shop', '0009_gone'), which is not in this folder"
+    assert history.ancestors("0003_y") == reason
+    assert history.ancestors("0001_initial") == ["0001_initial"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("def broken(:\n", 1, "invalid syntax"),
+        ("x = 1\ny = (\n", 2, "'(' was never closed"),
+        ("x = '\udcff'\n", 1, "'utf-8' codec can't encode"),
+    ],
+)
+def test_unparsable_file_is_a_problem_and_a_node(
+    tmp_path: Path, text: str, line: int, reason: str
+) -> None:
+    root = tmp_path / "shop/migrations"
+    root.mkdir(parents=True)
+    (root / "0001_initial.py").write_text(mig(CREATE))
+    (root / "0002_broken.py").write_bytes(text.encode("utf-8", "surrogateescape"))
+    (root / "0003_x.py").write_text(mig(deps=dep("0002_broken")))
+    history = History.load(root)
+    [problem] = history.problems
+    assert (problem.path.name, problem.line) == ("0002_broken.py", line)
+    assert problem.message.startswith("migration history: cannot parse 0002_broken.py: ")
+    broken = history.files["0002_broken"]
+    assert broken.parse_error == "0002_broken.py does not parse"
+    assert history.next_number() == 4
+    assert field(history, "0003_x") == "0002_broken.py does not parse"
+
+
+def test_recursion_while_parsing_is_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def deep(*args: object, **kwargs: object) -> ast.Module:
+        raise RecursionError
+
+    root = tmp_path / "shop/migrations"
+    root.mkdir(parents=True)
+    (root / "0001_initial.py").write_text(mig())
+    monkeypatch.setattr("migration_fixer.history.ast.parse", deep)
+    history = History.load(root)
+    assert [p.message for p in history.problems] == [
+        "migration history: cannot parse 0001_initial.py: RecursionError"
+    ]
+
+
+# -- squashed migrations -----------------------------------------------------------------
+
+SQUASH = mig(
+    "migrations.CreateModel('Product', [('sku', models.TextField())])",
+    body="    replaces = [('shop', '0001_initial'), ('shop', '0002_alter')]\n",
+)
+ALTER = mig("migrations.AlterField('product', 'sku', models.TextField())", deps=dep("0001_initial"))
+
+
+def test_squash_with_its_originals(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_alter.py": ALTER,
+            "0001_squashed_0002_alter.py": SQUASH,
+            "0003_on_original.py": mig(deps=dep("0002_alter")),
+            "0003_on_squash.py": mig(deps=dep("0001_squashed_0002_alter")),
+            "0004_on_both.py": mig(deps=dep("0003_on_original") + ", " + dep("0003_on_squash")),
+        },
+    )
+    assert history.ancestors("0003_on_original") == [
+        "0001_initial",
+        "0002_alter",
+        "0003_on_original",
+    ]
+    assert history.ancestors("0003_on_squash") == ["0001_squashed_0002_alter", "0003_on_squash"]
+    # Both: the originals are replayed, not the squash on top of them.
+    assert history.ancestors("0004_on_both") == [
+        "0001_initial",
+        "0002_alter",
+        "0003_on_original",
+        "0003_on_squash",
+        "0004_on_both",
+    ]
+    assert field(history, "0004_on_both") == "models.TextField()"
+    assert history.leaves() == ["0004_on_both"]
+    assert history.problems == []
+
+
+def test_squash_without_its_originals(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_squashed_0002_alter.py": SQUASH,
+            # Written before the squash: depends on a replaced migration that is gone.
+            "0003_x.py": mig(deps=dep("0002_alter")),
+        },
+    )
+    assert history.problems == []
+    assert history.ancestors("0003_x") == ["0001_squashed_0002_alter", "0003_x"]
+    assert field(history, "0003_x") == "models.TextField()"
+    assert history.leaves() == ["0003_x"]
+    assert history.label == "shop"
