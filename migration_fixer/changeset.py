@@ -9,7 +9,6 @@ must equal the original's with the same edits applied independently on the ``ast
 from __future__ import annotations
 
 import ast
-import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +106,8 @@ def apply_to_ast(
     Returns the edited tree and the imports the edits add.
     """
     added: set[_ImportPair] = set()
-    tree = copy.deepcopy(tree)
+    # A fresh tree from the text: the same as a deep copy, without its recursion limit.
+    tree = ast.parse(text)
     lines = split_lines(text)
     calls: dict[tuple[int, int], ast.Call] = {}
     containers: dict[tuple[int, int], tuple[ast.List | ast.Tuple, int]] = {}

@@ -160,7 +160,11 @@ def discover(
             listed = [c for c in changed if any(_below(c, b) for b in bases)]
             walked: list[Path] = []
         else:
-            inside = [p for p in folders if repo is not None and _below(p.resolve(), repo.root)]
+            inside = [
+                p
+                for p in folders
+                if repo is not None and _below(p.resolve(), repo.root) and not repo.is_ignored(p)
+            ]
             outside = [p for p in folders if p not in inside]
             listed = []
             if repo is not None and inside:

@@ -71,6 +71,15 @@ class Repository:
         names = self._names("ls-files", "-z", "--others", "--exclude-standard", "--", *rel)
         return {self.root / n for n in names if n.endswith(suffix)}
 
+    def is_ignored(self, path: Path) -> bool:
+        """Whether git ignores ``path`` (a folder named explicitly is then walked: the
+        user asked for it, as ruff checks an excluded path it is given by name)."""
+        try:
+            self._repo.git.check_ignore("-q", "--", *self._rel([path]))
+        except _git.GitCommandError:
+            return False
+        return True
+
     # -- refs --------------------------------------------------------------------------
     def resolve(self, ref: str) -> str | None:
         """The commit ``ref`` names, or None when it names none."""

@@ -14,9 +14,11 @@ same answers on migrations but costs ~55 ms a file.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 #: Module paths under which Django exposes its migration operations.
 _DJANGO_OP_MODULES = (
@@ -270,13 +272,37 @@ def _defaults(args: ast.arguments) -> list[ast.expr]:
 
 
 class ModuleIndex:
-    """Name resolution for one module."""
+    """Name resolution for one module.
 
-    def __init__(self, tree: ast.Module) -> None:
+    Given the module's ``text`` too, the work is proportional to what matters, not to the
+    size of the file: a regular expression finds the lines that can hold an operation call
+    (the operations' names, and local aliases and subclasses of them), only the subtrees
+    covering those lines are visited, and a scope's bindings are collected, from its
+    statements, only when a name must be resolved in it. Without the text (or when it has
+    a ``:=``, which binds from inside expressions), one full pass collects every scope.
+    """
+
+    def __init__(self, tree: ast.Module, text: str | None = None) -> None:
         self.tree = tree
-        collector = _BindingCollector(tree)
-        collector.visit(tree)
-        self.scopes = collector.scopes
+        self.text = text
+        self._lazy = text is not None and ":=" not in text
+        self._parents: dict[int, ast.AST] = {}
+        if self._lazy:
+            self.scopes: dict[ast.AST, _Scope] = {}
+        else:
+            collector = _BindingCollector(tree)
+            collector.visit(tree)
+            self.scopes = collector.scopes
+
+    def _scope(self, node: ast.AST) -> _Scope:
+        scope = self.scopes.get(node)
+        if scope is None:
+            parent_node = self._parents.get(id(node))
+            parent = self._scope(parent_node) if parent_node is not None else None
+            scope = _Scope(node, parent)
+            _bind_scope(scope, node)
+            self.scopes[node] = scope
+        return scope
 
     # -- qualified names ------------------------------------------------------------
     def qualified_name(self, expr: ast.expr, scope_node: ast.AST) -> str | None:
@@ -285,7 +311,7 @@ class ModuleIndex:
         Returns ``LOCAL`` (possibly dotted) for the module's own definitions, and ``None``
         when it cannot be known.
         """
-        return self._qualified_name(expr, self.scopes[scope_node], frozenset())
+        return self._qualified_name(expr, self._scope(scope_node), frozenset())
 
     def _qualified_name(self, expr: ast.expr, scope: _Scope, seen: frozenset[int]) -> str | None:
         if isinstance(expr, ast.Attribute):
@@ -310,7 +336,7 @@ class ModuleIndex:
     def _resolve_name(self, name: str, scope: _Scope, seen: frozenset[int]) -> str | None:
         found = self._lookup(name, scope)
         if found is None:
-            module_scope = self.scopes[self.tree]
+            module_scope = self._scope(self.tree)
             for module in module_scope.star_imports:
                 if module in _DJANGO_OP_MODULES and name in OPERATIONS:
                     return f"{module}.{name}"
@@ -360,7 +386,7 @@ class ModuleIndex:
     def resolve_callee(
         self, func: ast.expr, scope_node: ast.AST, seen: frozenset[int] = frozenset()
     ) -> Resolved:
-        scope = self.scopes[scope_node]
+        scope = self._scope(scope_node)
         qualified = self._qualified_name(func, scope, frozenset())
         if qualified is None:
             return Resolved(None)
@@ -395,8 +421,38 @@ class ModuleIndex:
     def operation_calls(self) -> Iterator[OperationCall]:
         """Every call in the module that constructs a Django operation, in source order
         (the tree's own order puts a function's body before its decorators and defaults)."""
-        calls = list(self._calls_in(self.tree, self.tree))
+        if self._lazy and self.text is not None:
+            names, lines = _candidates(self.text)
+            calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
+        else:
+            calls = list(self._calls_in(self.tree, self.tree))
         yield from sorted(calls, key=lambda op: (op.node.lineno, op.node.col_offset))
+
+    def _pruned_calls(
+        self, node: ast.AST, scope_node: ast.AST, names: frozenset[str], lines: list[int]
+    ) -> Iterator[OperationCall]:
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is not None:
+                end = getattr(child, "end_lineno", None) or start
+                position = bisect.bisect_left(lines, start)
+                if position == len(lines) or lines[position] > end:
+                    continue  # no candidate line inside this subtree
+            child_scope = scope_node
+            if isinstance(child, _SCOPE_NODES):
+                child_scope = child
+                self._parents[id(child)] = scope_node
+            if isinstance(child, ast.Call) and _terminal_name(child.func) in names:
+                resolved = self.resolve_callee(child.func, scope_node)
+                if resolved.operation is not None:
+                    yield OperationCall(
+                        child,
+                        resolved.operation,
+                        resolved.subclass,
+                        resolved.overrides_init,
+                        scope_node,
+                    )
+            yield from self._pruned_calls(child, child_scope, names, lines)
 
     def _calls_in(self, node: ast.AST, scope_node: ast.AST) -> Iterator[OperationCall]:
         for child in ast.iter_child_nodes(node):
@@ -450,3 +506,136 @@ def split_lines(text: str) -> list[str]:
     """Physical lines as the tokenizer counts them (not ``str.splitlines``, which also
     breaks on form feeds and other Unicode separators)."""
     return _NEWLINE.split(text)
+
+
+def _terminal_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _candidates(text: str) -> tuple[frozenset[str], list[int]]:
+    """Names a call to an operation can be spelled with (the operations, plus local
+    aliases and subclasses of them, to a fixed point), and the lines they appear on."""
+    names = set(OPERATIONS)
+    while True:
+        alternatives = "|".join(sorted(names))
+        found = set()
+        for pattern in (
+            rf"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*[\w.]*\b(?:{alternatives})[ \t]*(?:#.*)?$",
+            rf"^[ \t]*class[ \t]+(\w+)[ \t]*\([^)]*\b(?:{alternatives})\b",
+            rf"\b(?:{alternatives})[ \t]+as[ \t]+(\w+)",
+        ):
+            found.update(re.findall(pattern, text, re.MULTILINE))
+        if found <= names:
+            break
+        names |= found
+    alternatives = "|".join(sorted(names))
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    lines = sorted(
+        {
+            bisect.bisect_right(starts, m.start())
+            for m in re.finditer(rf"\b(?:{alternatives})\b", text)
+        }
+    )
+    return frozenset(names), lines
+
+
+def _bind_scope(scope: _Scope, node: ast.AST) -> None:
+    """A scope's bindings, from its parameters and statements (without walking
+    expressions: only ``:=`` binds from inside one, and modules with one take the full
+    pass)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        every += [a for a in (args.vararg, args.kwarg) if a is not None]
+        for arg in every:
+            scope.bind(arg.arg, _Binding("other"))
+        if not isinstance(node, ast.Lambda):
+            _bind_statements(scope, node.body)
+    elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        for generator in node.generators:
+            _bind_names(scope, generator.target)
+    elif isinstance(node, (ast.Module, ast.ClassDef)):
+        _bind_statements(scope, node.body)
+
+
+def _bind_names(scope: _Scope, target: ast.AST) -> None:
+    for sub in ast.walk(target):
+        if isinstance(sub, ast.Name):
+            scope.bind(sub.id, _Binding("other"))
+        elif isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name:
+            scope.bind(sub.name, _Binding("other"))
+        elif isinstance(sub, ast.MatchMapping) and sub.rest:
+            scope.bind(sub.rest, _Binding("other"))
+
+
+def _bind_statements(scope: _Scope, body: list[ast.stmt]) -> None:
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    scope.bind(alias.asname, _Binding("import", alias.name))
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.bind(top, _Binding("import", top))
+        elif isinstance(stmt, ast.ImportFrom):
+            module = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                if alias.name == "*":
+                    scope.star_imports.append(module)
+                    continue
+                dotted = f"{module}.{alias.name}" if stmt.level == 0 else LOCAL
+                scope.bind(alias.asname or alias.name, _Binding("import", dotted))
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            scope.bind(stmt.name, _Binding("def"))
+        elif isinstance(stmt, ast.ClassDef):
+            scope.bind(stmt.name, _Binding("class", node=stmt))
+        elif isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    scope.bind(target.id, _Binding("alias", node=stmt.value))
+                else:
+                    _bind_names(scope, target)
+        elif isinstance(stmt, ast.AnnAssign):
+            if isinstance(stmt.target, ast.Name) and stmt.value is not None:
+                scope.bind(stmt.target.id, _Binding("alias", node=stmt.value))
+            else:
+                _bind_names(scope, stmt.target)
+        elif isinstance(stmt, ast.AugAssign):
+            _bind_names(scope, stmt.target)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                _bind_names(scope, target)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            _bind_names(scope, stmt.target)
+            _bind_statements(scope, stmt.body)
+            _bind_statements(scope, stmt.orelse)
+        elif isinstance(stmt, (ast.While, ast.If)):
+            _bind_statements(scope, stmt.body)
+            _bind_statements(scope, stmt.orelse)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                if item.optional_vars is not None:
+                    _bind_names(scope, item.optional_vars)
+            _bind_statements(scope, stmt.body)
+        elif isinstance(stmt, _TRY_NODES):
+            block = cast(ast.Try, stmt)  # ``try``, or ``try``/``except*`` (same fields)
+            _bind_statements(scope, block.body)
+            for handler in block.handlers:
+                if handler.name:
+                    scope.bind(handler.name, _Binding("other"))
+                _bind_statements(scope, handler.body)
+            _bind_statements(scope, block.orelse)
+            _bind_statements(scope, block.finalbody)
+        elif isinstance(stmt, ast.Match):
+            for case in stmt.cases:
+                _bind_names(scope, case.pattern)
+                _bind_statements(scope, case.body)
+
+
+_TRY_NODES: tuple[type[ast.stmt], ...] = (
+    (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+)

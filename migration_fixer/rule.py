@@ -131,7 +131,7 @@ class FileContext:
 
     @cached_property
     def index(self) -> ModuleIndex:
-        return ModuleIndex(self.tree)
+        return ModuleIndex(self.tree, self.text)
 
     @cached_property
     def operation_calls(self) -> list[OperationCall]:

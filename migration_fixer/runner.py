@@ -216,14 +216,13 @@ def _rewrite(
         )
     except (RewriteError, VerificationError, RecursionError) as exc:
         # RecursionError: libcst and the verification recurse deeper than the ast scan.
-        result.problems.append(
-            Problem(
-                source.path,
-                fixes[0].line,
-                fixes[0].column,
-                f"internal error in {', '.join(codes)} fix, file left untouched: {exc}",
-            )
+        message = (
+            f"cannot fix {', '.join(codes)}: the code is nested too deeply to rewrite safely, "
+            "file left untouched"
+            if isinstance(exc, RecursionError)
+            else f"internal error in {', '.join(codes)} fix, file left untouched: {exc}"
         )
+        result.problems.append(Problem(source.path, fixes[0].line, fixes[0].column, message))
         result.findings = [
             Finding(f.code, f.message, f.line, f.column, None, f.hint) for f in result.findings
         ]

@@ -17,18 +17,31 @@ from migration_fixer.migration_ast import (
 
 
 def operations(source: str) -> list[tuple[int, int, str, str | None, bool]]:
-    index = ModuleIndex(ast.parse(source))
-    return [
-        (op.node.lineno, op.node.col_offset, op.operation, op.subclass, op.overrides_init)
-        for op in index.operation_calls()
-    ]
+    """The operation calls, found both ways: with the full scope pass (no text), and
+    with the text (regex-pruned search, scopes bound lazily from statements): the two
+    must agree."""
+    answers = []
+    for text in (None, source):
+        index = ModuleIndex(ast.parse(source), text)
+        answers.append(
+            [
+                (op.node.lineno, op.node.col_offset, op.operation, op.subclass, op.overrides_init)
+                for op in index.operation_calls()
+            ]
+        )
+    assert answers[0] == answers[1]
+    return answers[0]
 
 
 def qualified(source: str, expression: str) -> str | None:
-    tree = ast.parse(source)
-    index = ModuleIndex(tree)
-    expr = ast.parse(expression, mode="eval").body
-    return index.qualified_name(expr, tree)
+    answers = []
+    for text in (None, source):
+        tree = ast.parse(source)
+        index = ModuleIndex(tree, text)
+        expr = ast.parse(expression, mode="eval").body
+        answers.append(index.qualified_name(expr, tree))
+    assert answers[0] == answers[1]
+    return answers[0]
 
 
 @pytest.mark.parametrize(
@@ -227,3 +240,61 @@ def test_char_column() -> None:
 
 def test_split_lines_counts_lines_like_the_tokenizer() -> None:
     assert split_lines("a\r\nb\rc\nd\x0ce\u2028f") == ["a", "b", "c", "d\x0ce\u2028f"]
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "migrations += 1",
+        "del migrations",
+        "with open('f') as migrations:\n        pass",
+        "try:\n        pass\n    except ValueError as migrations:\n        pass",
+        "try:\n        migrations = 1\n    finally:\n        pass",
+        "for migrations in []:\n        pass\n    else:\n        pass",
+        "while False:\n        migrations = 1",
+        "match 1:\n        case {**migrations}:\n            pass",
+        "match 1:\n        case [*migrations]:\n            pass",
+        "migrations: int = 1",
+        "(migrations, x) = (1, 2)",
+        "import os as migrations",
+        "from os import path as migrations",
+        "async def g():\n        pass",
+    ],
+)
+def test_a_local_binding_shadows_the_import(binding: str) -> None:
+    source = (
+        "from django.db import migrations\n\n"
+        f"def f():\n    {binding}\n    return migrations.RunPython(print)\n\n"
+        "ops = [migrations.RunSQL('x')]\n"
+    )
+    found = operations(source)
+    shadowed = "g()" not in binding
+    assert [op[2] for op in found] == (["RunSQL"] if shadowed else ["RunPython", "RunSQL"])
+
+
+def test_calls_in_lambdas_comprehensions_and_aliases_are_found_with_the_text() -> None:
+    source = (
+        "from django.db import migrations\n"
+        "from django.db.migrations import RunSQL as Sql\n"
+        "RP = migrations.RunPython\n\n"
+        "class MyRunPython(RP):\n    pass\n\n"
+        "make = lambda f: RP(f)\n"
+        "shadow = lambda RP: RP(print)\n"
+        "ops = [Sql(s) for s in 'ab'] + [MyRunPython(print)]\n"
+        "other = [RP(x) for RP in []]\n"
+    )
+    found = operations(source)
+    assert [(op[0], op[2], op[3]) for op in found] == [
+        (8, "RunPython", None),
+        (10, "RunSQL", None),
+        (10, "RunPython", "MyRunPython"),
+    ]
+
+
+def test_a_walrus_takes_the_full_pass() -> None:
+    source = (
+        "from django.db import migrations\n\n"
+        "def f():\n    (migrations := 1)\n    return migrations.RunPython(print)\n\n"
+        "ops = [migrations.RunSQL('x')]\n"
+    )
+    assert [op[2] for op in operations(source)] == ["RunSQL"]
