@@ -723,7 +723,6 @@ def _swappable(
         if qualified is None or not qualified.startswith("django.conf.settings."):
             continue
         setting = ast.unparse(node)
-        wanted = f"migrations.swappable_dependency({setting})"
         deps = migration.dependencies_node
         if deps is None:
             return
@@ -732,22 +731,12 @@ def _swappable(
             for e in deps.elts
         )
         if not already:
-            prefix = _spell_module(ctx)
-            if prefix is not None:
-                wanted = f"{prefix}.swappable_dependency({setting})"
-            else:
-                edits.append(AddImport("django.db", "migrations"))
+            # Spelled like the file's operations: migrations.swappable_dependency, an
+            # alias's, or imported from django.db.migrations by name.
+            function = _spell(ctx, removal.op, "swappable_dependency", edits)
             line, column = ctx.position(deps)
-            edits.append(AppendElement(line, column, wanted))
+            edits.append(AppendElement(line, column, f"{function}({setting})"))
         return
-
-
-def _spell_module(ctx: FileContext) -> str | None:
-    for candidate in ("migrations",):
-        bound = ctx.index.qualified_name(ast.Name(id=candidate, ctx=ast.Load()), ctx.tree)
-        if bound == _DJANGO_MIGRATIONS:
-            return candidate
-    return None
 
 
 def _drop_migration(

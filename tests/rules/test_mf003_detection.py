@@ -186,3 +186,28 @@ def test_only_mf003_selected_and_noqa(tmp_path: Path, monkeypatch: pytest.Monkey
     assert result.stdout == "No findings in 2 migration files.\n"
     result = run(monkeypatch, tmp_path / "repo", "--check", "--ignore", "MF003", ".")
     assert result.stdout == "No findings in 2 migration files.\n"
+
+
+def test_rule_needs_the_history_that_read_this_very_file(tmp_path: Path) -> None:
+    """Without the folder's history (``check_source``), or with a history that parsed
+    another version of the file, the rule reports nothing rather than guess."""
+    import ast
+
+    from migration_fixer.api import check_source
+    from migration_fixer.history import History
+    from migration_fixer.rule import FileContext
+    from migration_fixer.rules import mf003_nonnull_remove_field as mf003
+
+    folder = tmp_path / "shop/migrations"
+    folder.mkdir(parents=True)
+    (folder / "0001_initial.py").write_text(initial('("sku", models.IntegerField())'))
+    source = migration(remove("sku"))
+    (folder / "0002_x.py").write_text(source)
+    history = History.load(folder)
+    assert check_source(source, select=frozenset({"MF003"})) == []
+    same = FileContext(folder / "0002_x.py", source, history.files["0002_x"].tree, history)
+    assert [f.code for f in mf003.check(same)] == ["MF003"]
+    other_tree = FileContext(folder / "0002_x.py", source, ast.parse(source), history)
+    assert list(mf003.check(other_tree)) == []
+    not_in_folder = FileContext(folder / "0003_y.py", source, ast.parse(source), history)
+    assert list(mf003.check(not_in_folder)) == []

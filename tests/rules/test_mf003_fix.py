@@ -925,3 +925,146 @@ def test_diff_shows_the_new_file_and_git_applies_the_patch(
     git(repo, "apply", str(patch))
     assert read(repo, "0003_remove_product_sku.py") == drop
     fixed_again(monkeypatch, repo)
+
+
+# -- more shapes -------------------------------------------------------------------------
+
+
+def test_operations_already_imported_by_name_are_not_imported_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imports = (
+        "from django.db import migrations, models\n"
+        "from django.db.migrations import AlterField, RemoveField, RunPython\n"
+    )
+    new = migration("RemoveField('product', 'sku')", imports=imports)
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0002_x.py").startswith(imports + "\n\ndef backfill_product_sku(")
+    fixed_again(monkeypatch, repo)
+
+
+@pytest.mark.parametrize(
+    ("imports", "remove_call", "dependency"),
+    [
+        (
+            "from django.db import migrations as m\n",
+            "m.RemoveField('product', 'owner')",
+            "m.swappable_dependency(settings.AUTH_USER_MODEL)",
+        ),
+        (
+            "from django.db import migrations\nfrom django.db.migrations import RemoveField\n",
+            "RemoveField('product', 'owner')",
+            "swappable_dependency(settings.AUTH_USER_MODEL)",
+        ),
+    ],
+)
+def test_swappable_dependency_is_spelled_like_the_file(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    imports: str,
+    remove_call: str,
+    dependency: str,
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
+            imports="from django.conf import settings\n",
+        )
+    }
+    new = migration(remove_call, imports=imports).replace("(migrations.Migration)", "(object)")
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert f'    dependencies = [("shop", "0001_initial"), {dependency}]\n' in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_swappable_dependency_without_a_dependencies_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = initial(
+        '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
+        imports="from django.conf import settings\n",
+    ).replace("    dependencies = []\n", '    run_before = [("shop", "0002_x")]\n')
+    new = migration(remove("owner")).replace('    dependencies = [("shop", "0001_initial")]\n', "")
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": first}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert "swappable_dependency" not in fixed
+    assert "to=settings.AUTH_USER_MODEL, null=True)" in fixed
+    fixed_again(monkeypatch, repo)
+
+
+def test_db_default_in_a_single_quoted_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(
+        "migrations.RemoveField(model_name='product', name='sku')", deps="('shop', '0001_initial')"
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert run(monkeypatch, repo, "--strategy", "db-default", ".").exit_code == 0
+    assert "            field=models.CharField(max_length=32, db_default=''),\n" in read(
+        repo, "0002_x.py"
+    )
+
+
+def test_explicit_null_false_becomes_true_and_builtins_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = '("sku", models.CharField(help_text="x".upper(), max_length=len("abcd"), null=False))'
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(field)},
+        {"0002_x.py": migration(remove("sku"))},
+    )
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert (
+        '            field=models.CharField(help_text="x".upper(), max_length=len("abcd"), '
+        "null=True),\n"
+    ) in read(repo, "0002_x.py")
+    fixed_again(monkeypatch, repo)
+
+
+def test_continuation_lines_left_of_the_definition_stay_where_they_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = '("sku", models.CharField(\nmax_length=32))'
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(field)},
+        {"0002_x.py": migration(remove("sku"))},
+    )
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert "            field=models.CharField(\nmax_length=32, null=True),\n" in read(
+        repo, "0002_x.py"
+    )
+    fixed_again(monkeypatch, repo)
+
+
+def test_removal_wrapped_in_another_call_cannot_be_determined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = migration(f"Wrapper({remove('sku')})", head="def Wrapper(op):\n    return op\n\n\n")
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:12:17: MF003 cannot determine whether removing "
+        "`product.sku` can be rolled back: `RemoveField` outside the migration's `operations` "
+        f"list\n  hint: {CANNOT_HINT}\n"
+        "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_deleting_another_model_later_does_not_hide_the_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"0001_initial.py": initial(*FIELDS, extra=CATEGORY)}
+    new = migration(
+        remove("sku"), 'migrations.DeleteModel(name="Category")', "migrations.DeleteModel(NAME)"
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout.startswith(
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: {CHAR}"
+    )
