@@ -1068,3 +1068,23 @@ def test_deleting_another_model_later_does_not_hide_the_removal(
     assert result.stdout.startswith(
         f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: {CHAR}"
     )
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["noqa-first", "noqa-second"])
+def test_removal_kept_with_noqa_is_neither_split_nor_dropped_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: bool
+) -> None:
+    kept = remove("stock") + ",  # noqa: MF003 the table is empty"
+    ops = [kept, remove("sku")] if first else [remove("sku"), kept]
+    source = migration(*ops).replace("empty,\n", "empty\n")
+    repo = make_repo(
+        tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": source}
+    )
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout.count(" MF003 ") == 1
+    assert result.exit_code == 0
+    assert '        migrations.RemoveField(model_name="product", name="stock"),  # noqa' in read(
+        repo, "0002_x.py"
+    )
+    assert read(repo, "0003_remove_product_sku.py") == drop_file("0002_x", [("product", "sku")])
+    fixed_again(monkeypatch, repo)
