@@ -15,6 +15,7 @@ literal), the state says so, with the reason, instead of guessing.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ class MigrationFile:
     operations_node: ast.List | ast.Tuple | None = None
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
+    #: Memo of :func:`_operation_of` (keyed by the operation node's id).
+    resolved: dict[int, tuple[str, ast.Call] | None] = field(default_factory=dict)
     dynamic_reason: str = ""
     #: Set for a file that does not parse (kept in the graph, with nothing known about it).
     parse_error: str = ""
@@ -104,6 +107,14 @@ class State:
     models: dict[str, ModelState] = field(default_factory=dict)
     #: Set when something we could not read may have changed any model.
     unknown: str = ""
+
+    def copy(self) -> State:
+        """An independent copy (the replay mutates models and field states)."""
+        models = {
+            key: ModelState(model.name, dict(model.fields), model.unknown)
+            for key, model in self.models.items()
+        }
+        return State(models, self.unknown)
 
     def lookup(self, model: str, name: str) -> FieldState | str:
         """The field's state, or a reason why it cannot be determined."""
@@ -141,6 +152,7 @@ class History:
         self._missing: dict[str, tuple[str, str]] = {}
         self._parents = self._build_parents()
         self._drops: list[str] = []  # drop migrations MF003 creates in this run
+        self._snapshot: tuple[tuple[str, ...], State] | None = None
 
     def allocate_drop(self) -> tuple[str | None, int]:
         """(what a new drop migration depends on, if not the leaf; its number)."""
@@ -292,8 +304,15 @@ class History:
         order = self.ancestors(name)
         if isinstance(order, str):
             return order
-        state = State()
-        for migration_name in order:
+        # Removals are examined in file order, so the replay usually extends the last one:
+        # start from the state saved after the longest prefix already replayed.
+        state, start = State(), 0
+        cached = self._snapshot
+        if cached is not None and tuple(order[: len(cached[0])]) == cached[0]:
+            state, start = cached[1].copy(), len(cached[0])
+        for position, migration_name in enumerate(order[start:], start):
+            if migration_name == name and position == len(order) - 1 and position:
+                self._snapshot = (tuple(order[:position]), state.copy())
             migration = self.files[migration_name]
             if migration.operations is None:
                 state.unknown = migration.parse_error or (
@@ -357,7 +376,7 @@ def _flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
 
 
 def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
-    migration = MigrationFile(path, path.stem, text, tree, ModuleIndex(tree))
+    migration = MigrationFile(path, path.stem, text, tree, ModuleIndex(tree, text))
     classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
     if not classes:
         migration.dynamic_reason = "no `class Migration` at module level"
@@ -386,7 +405,8 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
                         migration.operations_node = value
                 operations.extend(flat)
     # Operations added outside the class (``Migration.operations.append(...)``).
-    for node in ast.walk(tree):
+    outside = re.search(r"\bMigration\s*\.\s*operations\b", text) is not None
+    for node in ast.walk(tree) if outside else ():
         if (
             isinstance(node, ast.Attribute)
             and node.attr == "operations"
@@ -401,12 +421,18 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
 
 
 def _operation_of(migration: MigrationFile, op: ast.expr) -> tuple[str, ast.Call] | None:
-    if not isinstance(op, ast.Call):
-        return None
-    resolved = migration.index.resolve_callee(op.func, migration.index.tree)
-    if resolved.operation is None or resolved.overrides_init:
-        return None
-    return resolved.operation, op
+    """The Django operation ``op`` constructs (resolved once per operation: the replay
+    goes over the same migrations for every removal it examines)."""
+    key = id(op)
+    if key in migration.resolved:
+        return migration.resolved[key]
+    found: tuple[str, ast.Call] | None = None
+    if isinstance(op, ast.Call):
+        resolved = migration.index.resolve_callee(op.func, migration.index.tree)
+        if resolved.operation is not None and not resolved.overrides_init:
+            found = resolved.operation, op
+    migration.resolved[key] = found
+    return found
 
 
 def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | None:
@@ -451,17 +477,18 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             state.unknown = f"{migration.name}: `RenameModel` with non-literal names"
             return
         for other in state.models.values():
-            for field_state in other.fields.values():
-                renamed = field_state.renamed_models
-                for key, value in renamed.items():
-                    if value.lower() == old.lower():
-                        renamed[key] = new
+            for key_, field_state in list(other.fields.items()):
+                renamed = {
+                    key: new if value.lower() == old.lower() else value
+                    for key, value in field_state.renamed_models.items()
+                }
                 renamed[old.lower()] = new
+                # Field states are shared between snapshots: replace, never mutate.
+                other.fields[key_] = dataclasses.replace(field_state, renamed_models=renamed)
         if old.lower() in state.models:
             model = state.models.pop(old.lower())
             model.name = new
-            for field_state in model.fields.values():
-                field_state.model = new
+            model.fields = {k: dataclasses.replace(f, model=new) for k, f in model.fields.items()}
             state.models[new.lower()] = model
     elif operation in ("AddField", "AlterField"):
         _add_or_alter(state, migration, args, operation)
@@ -480,8 +507,7 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             model = state.models[model_name.lower()]
             moved = model.fields.pop(old.lower(), None)
             if moved is not None:
-                moved.name = new
-                model.fields[new.lower()] = moved
+                model.fields[new.lower()] = dataclasses.replace(moved, name=new)
     elif operation in ("SeparateDatabaseAndState", "RunSQL"):
         nested = args.get("state_operations")
         if nested is None:

@@ -312,6 +312,7 @@ def _separate_call(migration: MigrationFile, node: ast.Call) -> ast.Call | None:
         if (
             isinstance(element, ast.Call)
             and element is not node
+            and element.lineno <= node.lineno <= (element.end_lineno or element.lineno)
             and any(n is node for n in ast.walk(element))
         ):
             resolved = migration.index.resolve_callee(element.func, migration.tree)
@@ -322,19 +323,38 @@ def _separate_call(migration: MigrationFile, node: ast.Call) -> ast.Call | None:
 
 
 def _deleted_later(migration: MigrationFile, node: ast.Call, model: str) -> bool:
+    for operation, args in _later(migration, node):
+        if operation == "DeleteModel" and _same(args.get("name"), model):
+            return True
+    return False
+
+
+def _readded_later(migration: MigrationFile, node: ast.Call, model: str, field: str) -> bool:
+    """A later ``AddField``/``RenameField`` of this migration gives the model a field of
+    the same name (a type change written as remove + add): the drop would remove that."""
+    for operation, args in _later(migration, node):
+        target = {"AddField": "name", "RenameField": "new_name"}.get(operation)
+        if target and _same(args.get("model_name"), model) and _same(args.get(target), field):
+            return True
+    return False
+
+
+def _later(migration: MigrationFile, node: ast.Call) -> Iterator[tuple[str, dict[str, ast.expr]]]:
+    """The operations after ``node`` in the migration's list, with their arguments."""
     seen = False
     for element in migration.operations or ():
         if element is node:
             seen = True
             continue
         if seen and isinstance(element, ast.Call):
-            resolved = migration.index.resolve_callee(element.func, migration.tree)
-            if resolved.operation == "DeleteModel":
-                args = bind_arguments(element, "DeleteModel") or {}
-                name_ = literal_str(args.get("name"))
-                if name_ is not None and name_.lower() == model.lower():
-                    return True
-    return False
+            operation = migration.index.resolve_callee(element.func, migration.tree).operation
+            if operation is not None:
+                yield operation, bind_arguments(element, operation) or {}
+
+
+def _same(node: ast.expr | None, name: str) -> bool:
+    value = literal_str(node)
+    return value is not None and value.lower() == name.lower()
 
 
 # -- the fix ---------------------------------------------------------------------------
@@ -435,6 +455,11 @@ def _split(
             f"--strategy db-default needs a single placeholder value, which a "
             f"{'unique ' if verdict.unique else ''}{verdict.field_class} does not have: "
             "use the default strategy (nullable) or split by hand"
+        )
+    if _readded_later(migration, removal.op.node, removal.model, removal.field):
+        raise _CannotFix(
+            f"`{removal.field}` is added again later in this migration (a change of type?): "
+            "split it by hand"
         )
     line, column = ctx.position(removal.op.node)
     indent = _indent_of(ctx.lines[line - 1])
