@@ -211,3 +211,38 @@ def test_rule_needs_the_history_that_read_this_very_file(tmp_path: Path) -> None
     assert list(mf003.check(other_tree)) == []
     not_in_folder = FileContext(folder / "0003_y.py", source, ast.parse(source), history)
     assert list(mf003.check(not_in_folder)) == []
+
+
+def test_the_field_changed_earlier_or_later_in_the_same_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nullable = (
+        'migrations.AlterField(model_name="product", name="value", '
+        "field=models.IntegerField(null=True))"
+    )
+    new = migration(nullable, remove("value"), imports="from django.db import migrations, models\n")
+    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
+    assert result.stdout == "No findings in 2 migration files.\n"
+    # Removed and added again (a type change): flagged, but the drop migration would
+    # remove the new field, so it is left to split by hand.
+    hint = "`value` is added again later in this migration (a change of type?): split it by hand"
+    for index, later in enumerate(
+        [
+            'migrations.AddField(model_name="product", name="value", field=models.TextField())',
+            'migrations.RenameField(model_name="product", old_name="other", new_name="value")',
+        ]
+    ):
+        unrelated = (
+            'migrations.AddField(model_name="product", name="other", '
+            "field=models.TextField(null=True))"
+        )
+        new = migration(
+            remove("value"), unrelated, later, imports="from django.db import migrations, models\n"
+        )
+        result, _ = _check(tmp_path / str(index), monkeypatch, _base("models.IntegerField()"), new)
+        reason = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
+        assert result.stdout == (
+            f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason}\n"
+            f"  hint: {hint}\n"
+            "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+        )

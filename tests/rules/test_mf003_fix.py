@@ -1061,7 +1061,10 @@ def test_deleting_another_model_later_does_not_hide_the_removal(
 ) -> None:
     base = {"0001_initial.py": initial(*FIELDS, extra=CATEGORY)}
     new = migration(
-        remove("sku"), 'migrations.DeleteModel(name="Category")', "migrations.DeleteModel(NAME)"
+        remove("sku"),
+        'migrations.DeleteModel(name="Category")',
+        "migrations.DeleteModel(NAME)",
+        "Noop()",
     )
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
     result = run(monkeypatch, repo, "--check", ".")
