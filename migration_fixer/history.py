@@ -308,7 +308,12 @@ class History:
         # start from the state saved after the longest prefix already replayed.
         state, start = State(), 0
         cached = self._snapshot
-        if cached is not None and tuple(order[: len(cached[0])]) == cached[0]:
+        # (A proper prefix: the saved state must not include ``name`` itself.)
+        if (
+            cached is not None
+            and len(cached[0]) < len(order)
+            and tuple(order[: len(cached[0])]) == cached[0]
+        ):
             state, start = cached[1].copy(), len(cached[0])
         for position, migration_name in enumerate(order[start:], start):
             if migration_name == name and position == len(order) - 1 and position:

@@ -564,3 +564,48 @@ def test_squash_without_its_originals(tmp_path: Path) -> None:
     assert field(history, "0003_x") == "models.TextField()"
     assert history.leaves() == ["0003_x"]
     assert history.label == "shop"
+
+
+def test_replay_answers_do_not_depend_on_what_was_asked_before(tmp_path: Path) -> None:
+    """The replay resumes from saved states: whatever order the questions come in, every
+    answer is the one a fresh replay gives."""
+    fk = (
+        "migrations.AddField('product', 'kind', models.ForeignKey('shop.Category', models.CASCADE))"
+    )
+    files = {
+        "0001_initial.py": mig(CREATE, "migrations.CreateModel('Category', [])", fk),
+        "0002_a.py": mig(
+            "migrations.RenameField('product', 'sku', 'code')",
+            "migrations.RenameModel('Category', 'Kind')",
+            "migrations.RemoveField('product', 'code')",
+            deps=dep("0001_initial"),
+        ),
+        "0003_b.py": mig(
+            "migrations.RenameModel('Product', 'Item')",
+            "migrations.AddField('item', 'code', models.IntegerField())",
+            "migrations.RemoveField('item', 'kind')",
+            deps=dep("0002_a"),
+        ),
+        "0004_c.py": mig("migrations.RemoveField('item', 'code')", deps=dep("0003_b")),
+    }
+    shared = load(tmp_path / "shared", files)
+    questions = [
+        (name, index)
+        for name, migration in sorted(shared.files.items())
+        for index in range(len(migration.operations or ()))
+    ]
+
+    def answer(history: History, name: str, index: int) -> object:
+        operations = history.files[name].operations
+        assert operations is not None
+        state = history.state_before(name, operations[index])
+        assert isinstance(state, State)
+        return {
+            key: (model.name, {k: (f.model, f.name, ast.unparse(f.expr), sorted(f.renamed_models.items())) for k, f in model.fields.items()})
+            for key, model in state.models.items()
+        }  # fmt: skip
+
+    for order in (questions, questions[::-1], questions[1::2] + questions[::2]):
+        for name, index in order:
+            fresh = load(tmp_path / f"fresh-{name}-{index}", files)
+            assert answer(shared, name, index) == answer(fresh, name, index)

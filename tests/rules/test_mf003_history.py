@@ -622,3 +622,21 @@ def test_two_projects_with_the_same_app_label_are_independent(
     ]
     drop = (repo / "one/core/migrations/0003_remove_product_sku.py").read_text()
     assert '        ("core", "0002_remove"),\n' in drop
+
+
+def test_migrations_checked_out_of_graph_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0003_early runs before 0002_late (``run_before``), but is checked after it: its
+    removal is judged on the state before it, not after it."""
+    two_fields = initial(SKU, '("stock", models.IntegerField())')
+    early = migration(remove("stock")).replace(
+        "    dependencies =", '    run_before = [("shop", "0002_late")]\n    dependencies ='
+    )
+    new = {
+        "0002_late.py": migration(remove("sku")),
+        "0003_early.py": early,
+    }
+    result = check(tmp_path, monkeypatch, {"0001_initial.py": two_fields}, new)
+    assert result.stdout.count("cannot be rolled back: non-null") == 2
+    assert "cannot determine" not in result.stdout
