@@ -566,6 +566,11 @@ def test_squash_without_its_originals(tmp_path: Path) -> None:
     assert history.label == "shop"
 
 
+def _described(state: FieldState) -> tuple[object, ...]:
+    renamed = sorted(state.renamed_models.items())
+    return (state.model, state.name, ast.unparse(state.expr), renamed)
+
+
 def test_replay_answers_do_not_depend_on_what_was_asked_before(tmp_path: Path) -> None:
     """The replay resumes from saved states: whatever order the questions come in, every
     answer is the one a fresh replay gives."""
@@ -601,9 +606,9 @@ def test_replay_answers_do_not_depend_on_what_was_asked_before(tmp_path: Path) -
         state = history.state_before(name, operations[index])
         assert isinstance(state, State)
         return {
-            key: (model.name, {k: (f.model, f.name, ast.unparse(f.expr), sorted(f.renamed_models.items())) for k, f in model.fields.items()})
+            key: (model.name, {k: _described(f) for k, f in model.fields.items()})
             for key, model in state.models.items()
-        }  # fmt: skip
+        }
 
     for order in (questions, questions[::-1], questions[1::2] + questions[::2]):
         for name, index in order:
