@@ -89,22 +89,41 @@ class Measurement:
     stderr: str = ""
 
 
-def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> Measurement:
-    """Run ``cmd``, wait for it with ``os.wait4`` and return its wall time and peak RSS."""
+# Peak RSS is measured from a small launcher process: a child forked from a big process
+# (this script, once it has read the corpus) starts with the parent's high-water mark, which
+# Linux carries over ``exec`` into ``ru_maxrss``; forked from the launcher, it starts small.
+_LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+code = os.waitstatus_to_exitcode(status)
+os.write(2, b"\\n@@measured %r %d %d\\n" % (wall, usage.ru_maxrss, code))
+"""
+
+
+def run_measured(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Measurement:
+    """Run ``cmd`` and return its wall time and peak RSS (``os.wait4`` in a launcher)."""
+    launcher = [sys.executable, "-S", "-c", _LAUNCHER, *cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.Popen(launcher, stdout=out, stderr=err, env=env, cwd=cwd)
+        proc.wait()
         out.seek(0)
         err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+        stderr, _, tail = stderr.rpartition("\n@@measured ")
+        wall, maxrss, code = tail.split()
         return Measurement(
-            wall_seconds=wall,
-            peak_rss_mb=_maxrss_mb(usage.ru_maxrss),
-            returncode=proc.returncode,
+            wall_seconds=float(wall),
+            peak_rss_mb=_maxrss_mb(int(maxrss)),
+            returncode=int(code),
             stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+            stderr=stderr,
         )
 
 
