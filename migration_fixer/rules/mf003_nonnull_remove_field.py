@@ -427,7 +427,14 @@ def _spell(ctx: FileContext, op: OperationCall, operation: str, edits: list[Edit
     """How this file names Django's ``operation`` (``migrations.AlterField``...)."""
     func = op.node.func
     if isinstance(func, ast.Attribute):
-        return f"{ast.unparse(func.value)}.{operation}"
+        # ``migrations.RemoveField``, ``m.RemoveField``: the same module has the others;
+        # ``...operations.fields.RemoveField`` has no RunPython: import it by name.
+        module = ctx.index.qualified_name(func.value, ctx.tree)
+        operations = f"{_DJANGO_MIGRATIONS}.operations"
+        if module == _DJANGO_MIGRATIONS or (
+            module == operations and operation != "swappable_dependency"
+        ):
+            return f"{ast.unparse(func.value)}.{operation}"
     bound = ctx.index.qualified_name(ast.Name(id=operation, ctx=ast.Load()), ctx.tree)
     if bound is None:
         edits.append(AddImport(_DJANGO_MIGRATIONS, operation))

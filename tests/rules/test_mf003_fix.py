@@ -1091,3 +1091,54 @@ def test_removal_kept_with_noqa_is_neither_split_nor_dropped_again(
     )
     assert read(repo, "0003_remove_product_sku.py") == drop_file("0002_x", [("product", "sku")])
     fixed_again(monkeypatch, repo)
+
+
+@pytest.mark.parametrize(
+    ("imports", "call", "alter", "run_python", "dependency", "added"),
+    [
+        (
+            "import django.db.migrations.operations\n",
+            "django.db.migrations.operations.RemoveField",
+            "django.db.migrations.operations.AlterField",
+            "django.db.migrations.operations.RunPython",
+            "swappable_dependency",
+            "from django.db.migrations import swappable_dependency\n",
+        ),
+        (
+            "from django.db.migrations.operations import fields\n",
+            "fields.RemoveField",
+            "AlterField",
+            "RunPython",
+            "swappable_dependency",
+            "from django.db.migrations import AlterField, RunPython, swappable_dependency\n",
+        ),
+    ],
+    ids=["operations-module", "fields-module"],
+)
+def test_operations_module_spellings(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    imports: str,
+    call: str,
+    alter: str,
+    run_python: str,
+    dependency: str,
+    added: str,
+) -> None:
+    base = {
+        "0001_initial.py": initial(
+            '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
+            imports="from django.conf import settings\n",
+        )
+    }
+    new = migration(
+        f"{call}('product', 'owner')", imports=f"from django.db import migrations\n{imports}"
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert f"        {alter}(\n" in fixed
+    assert f"        {run_python}(\n            {run_python}.noop,\n" in fixed
+    assert f"{dependency}(settings.AUTH_USER_MODEL)]\n" in fixed
+    assert added in fixed
+    fixed_again(monkeypatch, repo)
