@@ -75,8 +75,10 @@ class MigrationFile:
     operations_node: ast.List | ast.Tuple | None = None
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
-    #: Memo of :func:`_operation_of` (keyed by the operation node's id).
-    resolved: dict[int, tuple[str, ast.Call] | None] = field(default_factory=dict)
+    #: Memo of :func:`operation_of` (keyed by the operation node's id).
+    resolved: dict[int, tuple[str, ast.Call, dict[str, ast.expr] | None] | None] = field(
+        default_factory=dict
+    )
     dynamic_reason: str = ""
     #: Set for a file that does not parse (kept in the graph, with nothing known about it).
     parse_error: str = ""
@@ -410,7 +412,9 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
                         migration.operations_node = value
                 operations.extend(flat)
     # Operations added outside the class (``Migration.operations.append(...)``).
-    outside = re.search(r"\bMigration\s*\.\s*operations\b", text) is not None
+    outside = ".operations" in text and (
+        re.search(r"\bMigration\s*\.\s*operations\b", text) is not None
+    )
     for node in ast.walk(tree) if outside else ():
         if (
             isinstance(node, ast.Attribute)
@@ -425,17 +429,20 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     return migration
 
 
-def _operation_of(migration: MigrationFile, op: ast.expr) -> tuple[str, ast.Call] | None:
-    """The Django operation ``op`` constructs (resolved once per operation: the replay
-    goes over the same migrations for every removal it examines)."""
+def operation_of(
+    migration: MigrationFile, op: ast.expr
+) -> tuple[str, ast.Call, dict[str, ast.expr] | None] | None:
+    """The Django operation ``op`` constructs, and its bound arguments (None with
+    ``*``/``**``). Resolved once per operation: the replay goes over the same migrations
+    for every removal it examines."""
     key = id(op)
     if key in migration.resolved:
         return migration.resolved[key]
-    found: tuple[str, ast.Call] | None = None
+    found = None
     if isinstance(op, ast.Call):
         resolved = migration.index.resolve_callee(op.func, migration.index.tree)
         if resolved.operation is not None and not resolved.overrides_init:
-            found = resolved.operation, op
+            found = resolved.operation, op, bind_arguments(op, resolved.operation)
     migration.resolved[key] = found
     return found
 
@@ -455,14 +462,13 @@ def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | N
 
 
 def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
-    found = _operation_of(migration, op)
+    found = operation_of(migration, op)
     if found is None:
         reason = _custom_may_change_fields(migration, op)
         if reason:
             state.unknown = f"{migration.name}: {reason}"
         return
-    operation, call = found
-    args = bind_arguments(call, operation)
+    operation, _, args = found
     if args is None:
         if operation in ("RunPython", "RunSQL"):
             return

@@ -58,7 +58,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migration_fixer import __version__
-from migration_fixer.history import FieldState, History, MigrationFile, bind_arguments, literal_str
+from migration_fixer.history import (
+    FieldState,
+    History,
+    MigrationFile,
+    bind_arguments,
+    literal_str,
+    operation_of,
+)
 from migration_fixer.migration_ast import LOCAL, ModuleIndex, OperationCall
 from migration_fixer.readd import Verdict, classify
 from migration_fixer.rule import (
@@ -346,10 +353,9 @@ def _later(migration: MigrationFile, node: ast.Call) -> Iterator[tuple[str, dict
         if element is node:
             seen = True
             continue
-        if seen and isinstance(element, ast.Call):
-            operation = migration.index.resolve_callee(element.func, migration.tree).operation
-            if operation is not None:
-                yield operation, bind_arguments(element, operation) or {}
+        found = operation_of(migration, element) if seen else None
+        if found is not None:
+            yield found[0], found[2] or {}
 
 
 def _same(node: ast.expr | None, name: str) -> bool:
