@@ -425,15 +425,21 @@ class ModuleIndex:
             names, lines = _candidates(self.text)
             calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
         else:
-            calls = list(self._calls_in(self.tree, self.tree))
+            calls = list(self._pruned_calls(self.tree, self.tree, None, None))
         yield from sorted(calls, key=lambda op: (op.node.lineno, op.node.col_offset))
 
     def _pruned_calls(
-        self, node: ast.AST, scope_node: ast.AST, names: frozenset[str], lines: list[int]
+        self,
+        node: ast.AST,
+        scope_node: ast.AST,
+        names: frozenset[str] | None,
+        lines: list[int] | None,
     ) -> Iterator[OperationCall]:
+        """Operation calls below ``node``; with ``lines``, only subtrees covering one of
+        them are entered, and with ``names`` only calls spelled with one are resolved."""
         for child in ast.iter_child_nodes(node):
             start = getattr(child, "lineno", None)
-            if start is not None:
+            if lines is not None and start is not None:
                 end = getattr(child, "end_lineno", None) or start
                 position = bisect.bisect_left(lines, start)
                 if position == len(lines) or lines[position] > end:
@@ -442,7 +448,9 @@ class ModuleIndex:
             if isinstance(child, _SCOPE_NODES):
                 child_scope = child
                 self._parents[id(child)] = scope_node
-            if isinstance(child, ast.Call) and _terminal_name(child.func) in names:
+            if isinstance(child, ast.Call) and (
+                names is None or _terminal_name(child.func) in names
+            ):
                 resolved = self.resolve_callee(child.func, scope_node)
                 if resolved.operation is not None:
                     yield OperationCall(
@@ -453,21 +461,6 @@ class ModuleIndex:
                         scope_node,
                     )
             yield from self._pruned_calls(child, child_scope, names, lines)
-
-    def _calls_in(self, node: ast.AST, scope_node: ast.AST) -> Iterator[OperationCall]:
-        for child in ast.iter_child_nodes(node):
-            child_scope = child if isinstance(child, _SCOPE_NODES) else scope_node
-            if isinstance(child, ast.Call):
-                resolved = self.resolve_callee(child.func, scope_node)
-                if resolved.operation is not None:
-                    yield OperationCall(
-                        child,
-                        resolved.operation,
-                        resolved.subclass,
-                        resolved.overrides_init,
-                        scope_node,
-                    )
-            yield from self._calls_in(child, child_scope)
 
 
 def find_argument(call: ast.Call, position: int, keyword: str) -> tuple[int, ast.expr] | None:
