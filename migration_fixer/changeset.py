@@ -143,7 +143,8 @@ def apply_to_ast(
                 if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration"
             )
             tree.body[index:index] = ast.parse(edit.source).body
-        elif isinstance(edit, AddImport):
+        else:
+            assert isinstance(edit, AddImport)
             added.add((edit.module, edit.name, edit.alias))
     # Replace from the last element backwards so earlier indices stay valid.
     for container, index, elements in sorted(replacements, key=lambda r: -r[1]):

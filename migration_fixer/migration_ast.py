@@ -551,7 +551,8 @@ def _bind_scope(scope: _Scope, node: ast.AST) -> None:
     elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
         for generator in node.generators:
             _bind_names(scope, generator.target)
-    elif isinstance(node, (ast.Module, ast.ClassDef)):
+    else:  # a module or a class body
+        assert isinstance(node, (ast.Module, ast.ClassDef))
         _bind_statements(scope, node.body)
 
 

@@ -298,3 +298,24 @@ def test_a_walrus_takes_the_full_pass() -> None:
         "ops = [migrations.RunSQL('x')]\n"
     )
     assert [op[2] for op in operations(source)] == ["RunSQL"]
+
+
+def test_the_full_pass_binds_star_parameters_and_match_captures() -> None:
+    # A walrus anywhere sends the module through the full pass (text or not).
+    source = (
+        "from django.db import migrations\n(w := 1)\n\n"
+        "def f(*migrations):\n    return migrations.RunPython(print)\n\n"
+        "def g(**migrations):\n    return migrations.RunSQL('x')\n\n"
+        "def h(x):\n    match x:\n        case [migrations]:\n            pass\n"
+        "    return migrations.RunSQL('y')\n\n"
+        "with open('f'):\n    ops = [migrations.RunSQL('z')]\n"
+    )
+    assert [(op[0], op[2]) for op in operations(source)] == [(17, "RunSQL")]
+
+
+def test_a_with_block_without_a_name_binds_nothing() -> None:
+    source = (
+        "from django.db import migrations\n\n"
+        "def f():\n    with open('f'):\n        return migrations.RunSQL('x')\n"
+    )
+    assert [op[2] for op in operations(source)] == ["RunSQL"]

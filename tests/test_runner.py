@@ -58,3 +58,24 @@ def test_same_results_in_path_order_for_any_jobs(paths: list[Path]) -> None:
     assert summary(paths, 2, progress=False) == one
     assert summary(paths, 2, progress=True) == one
     assert summary(paths, 1, progress=True) == one
+
+
+def test_a_file_too_deep_to_analyse_is_reported_not_crashed(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import migration_fixer.runner as runner
+
+    real = runner.process_file
+
+    def deep(path: Path, *args: object) -> runner.FileResult:
+        if path == paths[0]:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "process_file", deep)
+    options = Options(select=frozenset({"MF001", "MF002"}), rewrite=False)
+    results = list(run_files(paths[:3], options, 1))
+    assert [p.message for p in results[0].problems] == [
+        "cannot analyse: the code is nested too deeply"
+    ]
+    assert [f.code for f in results[2].findings] == ["MF001"]
