@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migration_fixer import git
+from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.changeset import ChangeSet, FileChange
 from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
 from migration_fixer.discovery import discover
@@ -116,6 +117,9 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         base=result.base_commit or "",
         strategy=config.strategy,
         vocabulary=deploy_vocabulary(repo.root if repo else config.root),
+        cache_dir=(
+            str((repo.root if repo else config.root) / CACHE_DIR_NAME) if config.cache else None
+        ),
     )
     done = 0
 

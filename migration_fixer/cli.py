@@ -79,6 +79,11 @@ def cli() -> None:
 )
 @click.option("--allow-dirty", is_flag=True, help="Write into files with uncommitted changes.")
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor write the result cache (.migration_fixer_cache).",
+)
+@click.option(
     "--strategy",
     type=click.Choice(["nullable", "db-default"]),
     help="MF003: make the field nullable (default), or keep NOT NULL with a db_default.",
@@ -104,6 +109,7 @@ def fix_command(
     verbose: bool,
     color: str,
     allow_dirty: bool,
+    no_cache: bool,
     strategy: str | None,
     config_file: Path | None,
 ) -> None:
@@ -123,6 +129,7 @@ def fix_command(
             ignore=ignore,
             since=since,
             allow_dirty=allow_dirty,
+            cache=not no_cache,
             jobs=jobs,
             output_format=output_format,
             strategy=strategy,

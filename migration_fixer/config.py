@@ -39,6 +39,7 @@ class Config:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     since: str | None = None
     allow_dirty: bool = False
+    cache: bool = True
     jobs: int | None = None
     output_format: str = "text"
     strategy: str = "nullable"
@@ -127,6 +128,7 @@ def build_config(
     ignore: str | None,
     since: str | None = None,
     allow_dirty: bool = False,
+    cache: bool = True,
     jobs: int | None = None,
     output_format: str = "text",
     strategy: str | None = None,
@@ -177,6 +179,7 @@ def build_config(
         per_file_ignores=per_file_ignores,
         since=since,
         allow_dirty=allow_dirty,
+        cache=cache,
         jobs=jobs,
         output_format=output_format,
         strategy=chosen_strategy,

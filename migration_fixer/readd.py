@@ -51,6 +51,7 @@ _PLACEHOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 _RELATIONS = {"ForeignKey", "OneToOneField"}
 _NO_COLUMN = {"ManyToManyField", "GeneratedField"}
+_AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 
@@ -127,6 +128,13 @@ def classify(state: FieldState) -> Verdict:
         )
     if cls in _NO_COLUMN:
         return Verdict("safe", f"{cls} has no column to re-add", cls)
+    if cls in _AUTO:
+        return Verdict(
+            "unknown",
+            f"`{cls}` is the table's generated key: the database numbers re-added rows itself "
+            "on some backends and not on others",
+            cls,
+        )
     if _kw(expr, "db_default") is not None:
         return Verdict("safe", "db_default", cls)
     unique_kw, primary_kw = _is_true(_kw(expr, "unique")), _is_true(_kw(expr, "primary_key"))

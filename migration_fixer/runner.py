@@ -9,6 +9,7 @@ results come back in path order, so the output is the same for every ``--jobs``.
 from __future__ import annotations
 
 import ast
+import contextlib
 import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migration_fixer.cache import FolderCache
+from migration_fixer.cache import key as cache_key
 from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
@@ -57,6 +60,14 @@ class Options:
     base: str = ""
     strategy: str = "nullable"
     vocabulary: str = "ours"
+    #: Where results are cached (see :mod:`migration_fixer.cache`), or None.
+    cache_dir: str | None = None
+
+    def fingerprint(self) -> str:
+        """What in the options changes a file's result (the cache key's part)."""
+        return repr(
+            (sorted(self.select), self.rewrite, self.ignores, self.strategy, self.vocabulary)
+        )
 
 
 _KNOWN = frozenset(RULES_BY_CODE)
@@ -67,8 +78,12 @@ def selected_rules(select: frozenset[str]) -> list[Rule]:
 
 
 def process_file(
-    path: Path, options: Options, histories: dict[Path, History | None] | None = None
+    path: Path,
+    options: Options,
+    histories: dict[Path, History | None] | None = None,
+    data: bytes | None = None,
 ) -> FileResult:
+    """One file's result (``data``: its bytes, when the caller has read them already)."""
     result = FileResult(path)
     select = options.select
     for pattern, codes in options.ignores:
@@ -76,7 +91,7 @@ def process_file(
             select = select - codes
     rules = selected_rules(select)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         result.problems.append(Problem(path, 1, 0, f"cannot read: {exc.strerror or exc}"))
         return result
@@ -301,16 +316,58 @@ def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
 
 def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
     histories: dict[Path, History | None] = {}
-    return [_process_safely(path, options, histories) for path in paths]
+    root = Path(options.cache_dir) if options.cache_dir else None
+    caches: dict[Path, FolderCache] = {}
+    results = []
+    for path in paths:
+        folder_cache = caches.get(path.parent)
+        if folder_cache is None:
+            folder_cache = caches[path.parent] = FolderCache.load(root, path.parent)
+        data: bytes | None = None
+        cache_key = None
+        if root is not None:
+            with contextlib.suppress(OSError):  # unreadable: process_file reports it
+                data = path.read_bytes()
+                cache_key = _cache_key(path, data, options, folder_cache)
+        cached = folder_cache.get(path, cache_key) if cache_key is not None else None
+        if isinstance(cached, FileResult):
+            results.append(cached)
+            continue
+        result = _process_safely(path, options, histories, data)
+        if cache_key is not None:
+            folder_cache.put(path, cache_key, result)
+        results.append(result)
+    for folder_cache in caches.values():
+        folder_cache.save()
+    return results
+
+
+def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCache) -> str:
+    """Everything ``path``'s result depends on, hashed."""
+    extra: list[str] = []
+    if "MF003" in options.select and b"RemoveField" in data:
+        # MF003 reads the folder's history and asks git which migrations are new.
+        folder = str(path.parent.resolve())
+        new = sorted(
+            p for p in options.new_migrations or () if os.path.dirname(p) == folder
+        )
+        extra = [
+            folder_cache.folder_hash(path.parent),
+            repr((options.new_migrations is None, new, options.base, options.no_base_reason)),
+        ]
+    return cache_key(options.fingerprint(), data, *extra)
 
 
 def _process_safely(
-    path: Path, options: Options, histories: dict[Path, History | None]
+    path: Path,
+    options: Options,
+    histories: dict[Path, History | None],
+    data: bytes | None = None,
 ) -> FileResult:
     """:func:`process_file`, with anything unexpected reported against the file: one odd
     file must not stop (or crash with a traceback) a run over thousands."""
     try:
-        return process_file(path, options, histories)
+        return process_file(path, options, histories, data)
     except RecursionError:
         message = "cannot analyse: the code is nested too deeply"
     except Exception as exc:

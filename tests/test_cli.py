@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from migration_fixer import __version__
+from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.cli import cli
 from migration_fixer.rule import Rule
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
@@ -114,10 +115,11 @@ def invoke(*args: str) -> Result:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` but the result cache (which ruff's --check writes too)."""
     return {
         p.relative_to(root).as_posix(): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and CACHE_DIR_NAME not in p.parts
     }
 
 

@@ -173,6 +173,14 @@ def unknown(reason: str, cls: str = "") -> Verdict:
             unknown(f"`unique=` is not a literal {WHERE}", "IntegerField"),
         ),
         ("models.CharField(blank=B)", unknown(f"`blank=` is not a literal {WHERE}", "CharField")),
+        (
+            "models.BigAutoField(primary_key=True, serialize=False)",
+            unknown(
+                "`BigAutoField` is the table's generated key: the database numbers re-added "
+                "rows itself on some backends and not on others",
+                "BigAutoField",
+            ),
+        ),
     ],
 )
 def test_classify(expression: str, expected: Verdict) -> None:
