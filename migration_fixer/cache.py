@@ -2,7 +2,7 @@
 
 One file per migrations folder under ``.migration_fixer_cache/<version>/``, holding each
 file's result under a key that hashes everything the result depends on: the tool's
-version, the options that change results, the file's bytes and, for a file MF003 reads the
+code (its version and source), the options that change results, the file's bytes and, for a file MF003 reads the
 history of, the bytes of every migration in its folder and whether the file is new
 relative to the git base. A file whose key matches is not parsed again; anything else
 (a changed file, a corrupt or unreadable cache file) is simply recomputed.
@@ -11,6 +11,7 @@ relative to the git base. A file whose key matches is not parsed again; anything
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -100,9 +101,20 @@ class FolderCache:
             os.replace(tmp, self.path)
 
 
+@functools.cache
+def _code() -> str:
+    """This copy of the package's code: results computed by other code never match."""
+    package = Path(__file__).resolve().parent
+    parts = [__version__.encode()]
+    for source in sorted(package.rglob("*.py")):
+        with contextlib.suppress(OSError):
+            parts += [source.relative_to(package).as_posix().encode(), source.read_bytes()]
+    return _digest(*parts)
+
+
 def key(options_fingerprint: str, data: bytes, *extra: str) -> str:
     return _digest(
-        __version__.encode(), options_fingerprint.encode(), data, *(e.encode() for e in extra)
+        _code().encode(), options_fingerprint.encode(), data, *(e.encode() for e in extra)
     )
 
 
