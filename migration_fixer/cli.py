@@ -119,7 +119,7 @@ def fix_command(
     `migrations/*.py` below them is checked.
     """
     if check and diff:
-        raise click.UsageError("--check and --diff cannot be used together")
+        _fail("--check and --diff cannot be used together")
     mode = Mode.CHECK if check else Mode.DIFF if diff else Mode.FIX
     try:
         config = build_config(

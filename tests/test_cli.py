@@ -314,7 +314,7 @@ def test_check_and_diff_together_is_a_usage_error(project: Path) -> None:
     before = snapshot(project)
     result = invoke("--check", "--diff", "app")
     assert result.exit_code == 2
-    assert "--check and --diff cannot be used together" in result.stderr
+    assert result.stderr == "error: --check and --diff cannot be used together\n"
     assert result.stdout == ""
     assert snapshot(project) == before
 
