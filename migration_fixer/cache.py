@@ -1,11 +1,11 @@
 """A content-hashed result cache, like ruff's: safe to delete, ignored by git.
 
 One file per migrations folder under ``.migration_fixer_cache/<version>/``, holding each
-file's result under a key that hashes everything the result depends on: the tool's
-code (its version and source), the options that change results, the file's bytes and, for a file MF003 reads the
-history of, the bytes of every migration in its folder and whether the file is new
-relative to the git base. A file whose key matches is not parsed again; anything else
-(a changed file, a corrupt or unreadable cache file) is simply recomputed.
+file's result under a key that hashes everything the result depends on: the tool's code
+(its version and source), the options that change results, the file's bytes and, for a
+file MF003 reads the history of, the bytes of every migration in its folder and whether
+the file is new relative to the git base. A file whose key matches is not parsed again;
+anything else (a changed file, a corrupt or unreadable cache file) is recomputed.
 """
 
 from __future__ import annotations
