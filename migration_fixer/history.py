@@ -280,6 +280,21 @@ class History:
                 drop.add(name)  # the originals are here: replay them, not the squash
         return [n for n in order if n not in drop]
 
+    def descendants(self, name: str) -> list[str]:
+        """The migrations that come after ``name`` (depend on it, directly or not)."""
+        children: dict[str, set[str]] = {}
+        for child, parents in self._parents.items():
+            for parent in parents:
+                children.setdefault(parent, set()).add(child)
+        found: set[str] = set()
+        pending = [name]
+        while pending:
+            for child in children.get(pending.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+        return sorted(found)
+
     def leaves(self) -> list[str]:
         replaced = {
             n for m in self.files.values() for label, n in m.replaces if label == self.label

@@ -12,6 +12,7 @@ import ast
 import contextlib
 import fnmatch
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -270,9 +271,21 @@ def run_files(
         done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
         yield from _in_path_order(paths, done, progress)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Ctrl-C is the main process's to handle: a worker interrupted in the middle of a
+    # library call could report a half-done file as broken. On any exception (Ctrl-C
+    # included) the pending batches are cancelled rather than waited for.
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    try:
         done = pool.map(process_batch, batches, [options] * len(batches))
         yield from _in_path_order(paths, done, progress)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _in_path_order(

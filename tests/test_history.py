@@ -614,3 +614,18 @@ def test_replay_answers_do_not_depend_on_what_was_asked_before(tmp_path: Path) -
         for name, index in order:
             fresh = load(tmp_path / f"fresh-{name}-{index}", files)
             assert answer(shared, name, index) == answer(fresh, name, index)
+
+
+def test_descendants_of_a_migration_in_a_diamond(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(),
+            "0002_a.py": mig(deps=dep("0001_initial")),
+            "0002_b.py": mig(deps=dep("0001_initial")),
+            "0003_merge.py": mig(deps=dep("0002_a") + ", " + dep("0002_b")),
+        },
+    )
+    assert history.descendants("0001_initial") == ["0002_a", "0002_b", "0003_merge"]
+    assert history.descendants("0002_a") == ["0003_merge"]
+    assert history.descendants("0003_merge") == []

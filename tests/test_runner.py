@@ -79,3 +79,26 @@ def test_a_file_too_deep_to_analyse_is_reported_not_crashed(
         "cannot analyse: the code is nested too deeply"
     ]
     assert [f.code for f in results[2].findings] == ["MF001"]
+
+
+def test_an_interrupt_cancels_the_pending_batches(paths: list[Path]) -> None:
+    options = Options(select=frozenset({"MF001", "MF002"}), rewrite=False)
+
+    def interrupt(count: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(run_files(paths, options, 2, interrupt))
+
+
+def test_workers_ignore_ctrl_c() -> None:
+    import signal
+
+    from migration_fixer.runner import _ignore_interrupts
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        _ignore_interrupts()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -346,6 +346,35 @@ def _readded_later(migration: MigrationFile, node: ast.Call, model: str, field: 
     return False
 
 
+def _changed_later(
+    history: History, migration: MigrationFile, model: str, field: str
+) -> str | None:
+    """A migration after this one that changes the field (adds it back, alters,
+    renames...) or its whole model: the drop, which runs after every one of them, would
+    remove what they made."""
+    field_keys = ("name", "old_name", "new_name")
+    for name in history.descendants(migration.name):
+        later = history.files[name]
+        for element in later.operations or ():
+            found = operation_of(later, element)
+            if found is None:
+                continue
+            operation, args = found[0], found[2] or {}
+            if operation in ("AddField", "AlterField", "RemoveField", "RenameField"):
+                touched = _same(args.get("model_name"), model) and any(
+                    _same(args.get(key), field) for key in field_keys
+                )
+            elif operation in ("CreateModel", "DeleteModel"):
+                touched = _same(args.get("name"), model)
+            elif operation == "RenameModel":
+                touched = _same(args.get("old_name"), model) or _same(args.get("new_name"), model)
+            else:
+                touched = False
+            if touched:
+                return name
+    return None
+
+
 def _later(migration: MigrationFile, node: ast.Call) -> Iterator[tuple[str, dict[str, ast.expr]]]:
     """The operations after ``node`` in the migration's list, with their arguments."""
     seen = False
@@ -473,6 +502,12 @@ def _split(
         raise _CannotFix(
             f"`{removal.field}` is added again later in this migration (a change of type?): "
             "split it by hand"
+        )
+    later = _changed_later(history, migration, removal.model, removal.field)
+    if later is not None:
+        raise _CannotFix(
+            f"{later} changes `{removal.model}.{removal.field}` (or its model) again: the "
+            "deferred drop would come after it and undo it; split by hand"
         )
     line, column = ctx.position(removal.op.node)
     indent = _indent_of(ctx.lines[line - 1])

@@ -1142,3 +1142,58 @@ def test_operations_module_spellings(
     assert f"{dependency}(settings.AUTH_USER_MODEL)]\n" in fixed
     assert added in fixed
     fixed_again(monkeypatch, repo)
+
+
+@pytest.mark.parametrize(
+    ("later", "changed"),
+    [
+        # The field comes back (a later AddField of the same name): the column the drop
+        # would remove is the new one.
+        (
+            'migrations.AddField(model_name="product", name="sku", '
+            "field=models.IntegerField(null=True))",
+            True,
+        ),
+        ('migrations.AlterField(model_name="product", name="sku", field=models.TextField())', True),
+        ('migrations.RenameField(model_name="product", old_name="code", new_name="sku")', True),
+        ('migrations.DeleteModel(name="Product")', True),
+        ('migrations.RenameModel(old_name="Product", new_name="Item")', True),
+        ('migrations.CreateModel(name="Product", fields=[])', True),
+        # Other fields, other models, other operations: the split goes ahead.
+        (
+            'migrations.AddField(model_name="product", name="sku2", '
+            "field=models.IntegerField(null=True))",
+            False,
+        ),
+        ('migrations.DeleteModel(name="Other")', False),
+        ('migrations.RunSQL("SELECT 1", migrations.RunSQL.noop)', False),
+        ("helper()", False),
+    ],
+)
+def test_a_later_migration_that_changes_the_field_again_blocks_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, later: str, changed: bool
+) -> None:
+    repo = make_repo(
+        tmp_path,
+        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
+        {
+            "0002_remove.py": migration(remove("sku")),
+            "0003_later.py": migration(
+                later,
+                deps='("shop", "0002_remove")',
+                imports="from django.db import migrations, models\n",
+                head="def helper():\n    return migrations.RunSQL('SELECT 1', '')\n\n\n",
+            ),
+        },
+    )
+    result = run(monkeypatch, repo, "--check", ".")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku`")
+    if changed:
+        assert not lines[0].endswith("[fixable]")
+        assert lines[1] == (
+            "  hint: 0003_later changes `product.sku` (or its model) again: the deferred drop "
+            "would come after it and undo it; split by hand"
+        )
+    else:
+        assert lines[0].endswith("[fixable]")
