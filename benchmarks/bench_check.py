@@ -242,6 +242,7 @@ _SHAPES = [
     (r"not a literal|non-literal", "non-literal argument"),
     (r"outside the migration's `operations`", "RemoveField outside the operations list"),
     (r"cycle", "dependency cycle"),
+    (r"generated key", "removal of an AutoField (the table's key)"),
 ]
 
 
