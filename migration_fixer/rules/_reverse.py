@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from migration_fixer.migration_ast import find_argument, has_star_args
 from migration_fixer.rule import AddArgument, FileContext, Finding, Fix, ReplaceArgument
@@ -16,11 +16,13 @@ def missing_reverse(
     operation: str,
     forward: str,
     reverse: str,
+    inverse: Callable[[ast.expr], str | None] | None = None,
 ) -> Iterator[Finding]:
     """Report each ``operation(...)`` call that has no reverse (or ``reverse=None``).
 
     The fix adds ``reverse=<callee>.noop``, spelled with the callee exactly as the call
-    spells it, so it is valid wherever the call is (same imports, same scope).
+    spells it, so it is valid wherever the call is (same imports, same scope); or, where
+    ``inverse`` finds a real inverse of the forward argument, that (source form).
     """
     for op in ctx.operation_calls:
         if op.operation != operation:
@@ -34,7 +36,8 @@ def missing_reverse(
             if not (isinstance(value, ast.Constant) and value.value is None):
                 continue
             message = f"`{shown}` with `{reverse}=None` cannot be reversed"
-            fix = Fix((ReplaceArgument(line, column, index, _noop(call)),))
+            value_src = _reverse_value(call, forward, inverse)
+            fix = Fix((ReplaceArgument(line, column, index, value_src),))
         elif has_star_args(call):
             yield Finding(
                 code,
@@ -49,7 +52,8 @@ def missing_reverse(
             if forward_arg is None:
                 continue  # not a valid call; Django itself would reject it
             message = f"`{shown}` without `{reverse}` cannot be reversed"
-            fix = Fix((AddArgument(line, column, forward_arg[0], reverse, _noop(call)),))
+            value_src = _reverse_value(call, forward, inverse)
+            fix = Fix((AddArgument(line, column, forward_arg[0], reverse, value_src),))
         if op.overrides_init:
             yield Finding(
                 code,
@@ -60,6 +64,17 @@ def missing_reverse(
             )
             continue
         yield Finding(code, message, line, column, fix=fix)
+
+
+def _reverse_value(
+    call: ast.Call, forward: str, inverse: Callable[[ast.expr], str | None] | None
+) -> str:
+    forward_arg = find_argument(call, 0, forward)
+    if inverse is not None and forward_arg is not None:
+        found = inverse(forward_arg[1])
+        if found is not None:
+            return found
+    return _noop(call)
 
 
 def _noop(call: ast.Call) -> str:

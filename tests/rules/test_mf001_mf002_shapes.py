@@ -569,7 +569,7 @@ class Migration(migrations.Migration):
     operations = []
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         operations.append(migrations.RunSQL("CREATE EXTENSION hstore", \
-reverse_sql=migrations.RunSQL.noop))
+reverse_sql="DROP EXTENSION IF EXISTS hstore"))
     try:
         import extra
     except ImportError:
