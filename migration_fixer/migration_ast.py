@@ -418,14 +418,17 @@ class ModuleIndex:
                 return Resolved(parent.operation, subclass=name, overrides_init=overrides)
         return Resolved(None)
 
-    def operation_calls(self) -> Iterator[OperationCall]:
-        """Every call in the module that constructs a Django operation, in source order
-        (the tree's own order puts a function's body before its decorators and defaults)."""
+    def operation_calls(self, wanted: frozenset[str] = OPERATIONS) -> Iterator[OperationCall]:
+        """Every call in the module that constructs one of the ``wanted`` Django
+        operations, in source order (the tree's own order puts a function's body before
+        its decorators and defaults). Asking only for what the rules need keeps the
+        search to the lines that name those operations."""
         if self._lazy and self.text is not None:
-            names, lines = _candidates(self.text)
+            names, lines = _candidates(self.text, wanted)
             calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
         else:
             calls = list(self._pruned_calls(self.tree, self.tree, None, None))
+        calls = [op for op in calls if op.operation in wanted]
         yield from sorted(calls, key=lambda op: (op.node.lineno, op.node.col_offset))
 
     def _pruned_calls(
@@ -509,10 +512,12 @@ def _terminal_name(func: ast.expr) -> str | None:
     return None
 
 
-def _candidates(text: str) -> tuple[frozenset[str], list[int]]:
-    """Names a call to an operation can be spelled with (the operations, plus local
+def _candidates(
+    text: str, operations: frozenset[str] = OPERATIONS
+) -> tuple[frozenset[str], list[int]]:
+    """Names a call to one of ``operations`` can be spelled with (their names, plus local
     aliases and subclasses of them, to a fixed point), and the lines they appear on."""
-    names = set(OPERATIONS)
+    names = set(operations)
     while True:
         alternatives = "|".join(sorted(names))
         found = set()

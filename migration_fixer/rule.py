@@ -15,7 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from migration_fixer.migration_ast import ModuleIndex, OperationCall, char_column, split_lines
+from migration_fixer.migration_ast import (
+    OPERATIONS,
+    ModuleIndex,
+    OperationCall,
+    char_column,
+    split_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,8 @@ class FileContext:
     #: for "run after deploy" ("safemigrate", "syzygy" or "ours").
     strategy: str = "nullable"
     vocabulary: str = "ours"
+    #: The operations the selected rules look at (each rule's ``triggers`` name them).
+    wanted: frozenset[str] = OPERATIONS
 
     @cached_property
     def index(self) -> ModuleIndex:
@@ -135,7 +143,7 @@ class FileContext:
 
     @cached_property
     def operation_calls(self) -> list[OperationCall]:
-        return list(self.index.operation_calls())
+        return list(self.index.operation_calls(self.wanted))
 
     @cached_property
     def lines(self) -> list[str]:
@@ -172,7 +180,8 @@ class Rule(Protocol):
     code: str
     name: str
     summary: str
-    #: Byte strings one of which a file must contain for the rule to apply (prefilter).
+    #: The names of the operations the rule inspects, as bytes: a file must contain one
+    #: for the rule to apply (the text prefilter), and only those calls are resolved.
     triggers: tuple[bytes, ...]
     examples: RuleExamples
 

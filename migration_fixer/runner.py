@@ -189,6 +189,7 @@ def scan(
 ) -> list[Finding]:
     """Run the rules on one parsed file; drop what ``# noqa`` suppresses."""
     ctx = ctx or FileContext(path, text, tree)
+    ctx.wanted = frozenset(t.decode() for rule in rules for t in rule.triggers)
     comments = NoqaComments(text, ctx.lines)
     findings: list[Finding] = []
     reported_noqa: set[int] = set()
