@@ -93,12 +93,16 @@ class FolderCache:
         with contextlib.suppress(OSError):
             _prepare(self.path.parent.parent)
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Atomic: a reader sees the old file or the new one. A failed write can leave a
-            # temporary file behind, in a folder that is safe to delete.
+            # Atomic (a reader sees the old file or the new one), and nothing left behind
+            # when interrupted. No fsync: a cache lost in a crash is only recomputed.
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    pickle.dump(self.entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
 
 
 @functools.cache

@@ -141,3 +141,18 @@ def test_a_corrupt_or_deleted_cache_is_recomputed(project: Path) -> None:
     for path in sorted((project / CACHE_DIR_NAME).rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
     assert check() == first
+
+
+def test_an_interrupted_cache_write_leaves_no_temporary_file(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import migration_fixer.cache as cache
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.pickle, "dump", interrupted)
+    result = CliRunner().invoke(cli, ["--check", "app"])
+    assert result.exit_code == 130
+    assert [p.name for p in project.rglob("*.tmp")] == []
+    assert list((project / CACHE_DIR_NAME).rglob("*.pickle")) == []
