@@ -57,15 +57,6 @@ _SCOPE_NODES = (
     ast.DictComp,
     ast.GeneratorExp,
 )
-_FUNCTION_LIKE = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-)
 
 #: Marker for a name bound to something this module defines or computes itself.
 LOCAL = "<local>"
@@ -111,198 +102,48 @@ class OperationCall:
     scope: ast.AST
 
 
-class _BindingCollector(ast.NodeVisitor):
-    """First pass: record every scope and the names bound in it."""
-
-    def __init__(self, module: ast.Module) -> None:
-        self.scopes: dict[ast.AST, _Scope] = {}
-        self.current = self._new_scope(module, None)
-
-    def _new_scope(self, node: ast.AST, parent: _Scope | None) -> _Scope:
-        scope = _Scope(node, parent)
-        self.scopes[node] = scope
-        return scope
-
-    # -- bindings -------------------------------------------------------------------
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname:
-                self.current.bind(alias.asname, _Binding("import", alias.name))
-            else:
-                top = alias.name.split(".")[0]
-                self.current.bind(top, _Binding("import", top))
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = "." * node.level + (node.module or "")
-        for alias in node.names:
-            if alias.name == "*":
-                self.current.star_imports.append(module)
-                continue
-            target = f"{module}.{alias.name}" if node.level == 0 else LOCAL
-            self.current.bind(alias.asname or alias.name, _Binding("import", target))
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                self.current.bind(target.id, _Binding("alias", node=node.value))
-            else:
-                self.visit(target)
-        self.visit(node.value)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if isinstance(node.target, ast.Name) and node.value is not None:
-            self.current.bind(node.target.id, _Binding("alias", node=node.value))
-        else:
-            self.visit(node.target)
-        self.visit(node.annotation)
-        if node.value is not None:
-            self.visit(node.value)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, (ast.Store, ast.Del)):
-            self.current.bind(node.id, _Binding("other"))
-
-    def _bind_target(self, target: ast.AST) -> None:
-        for sub in ast.walk(target):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
-                self.current.bind(sub.id, _Binding("other"))
-
-    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
-        # The walrus binds in the enclosing function scope, not the comprehension.
-        scope = self.current
-        while scope.parent is not None and isinstance(
-            scope.node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-        ):
-            scope = scope.parent
-        scope.bind(node.target.id, _Binding("other"))
-        self.visit(node.value)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self.current.bind(node.name, _Binding("other"))
-        self.generic_visit(node)
-
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
-        if node.name:
-            self.current.bind(node.name, _Binding("other"))
-        self.generic_visit(node)
-
-    def visit_MatchStar(self, node: ast.MatchStar) -> None:
-        if node.name:
-            self.current.bind(node.name, _Binding("other"))
-
-    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
-        if node.rest:
-            self.current.bind(node.rest, _Binding("other"))
-        self.generic_visit(node)
-
-    # -- scopes ---------------------------------------------------------------------
-    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self.current.bind(node.name, _Binding("def"))
-        for expr in [*node.decorator_list, *_defaults(node.args)]:
-            self.visit(expr)
-        if node.returns is not None:
-            self.visit(node.returns)
-        outer = self.current
-        self.current = self._new_scope(node, outer)
-        self._bind_arguments(node.args)
-        for stmt in node.body:
-            self.visit(stmt)
-        self.current = outer
-
-    visit_FunctionDef = _visit_function
-    visit_AsyncFunctionDef = _visit_function
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        for expr in _defaults(node.args):
-            self.visit(expr)
-        outer = self.current
-        self.current = self._new_scope(node, outer)
-        self._bind_arguments(node.args)
-        self.visit(node.body)
-        self.current = outer
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.current.bind(node.name, _Binding("class", node=node))
-        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
-            self.visit(expr)
-        outer = self.current
-        self.current = self._new_scope(node, outer)
-        for stmt in node.body:
-            self.visit(stmt)
-        self.current = outer
-
-    def _visit_comprehension(
-        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
-    ) -> None:
-        # The first iterable is evaluated in the enclosing scope.
-        self.visit(node.generators[0].iter)
-        outer = self.current
-        self.current = self._new_scope(node, outer)
-        for index, generator in enumerate(node.generators):
-            self._bind_target(generator.target)
-            if index:
-                self.visit(generator.iter)
-            for condition in generator.ifs:
-                self.visit(condition)
-        if isinstance(node, ast.DictComp):
-            self.visit(node.key)
-            self.visit(node.value)
-        else:
-            self.visit(node.elt)
-        self.current = outer
-
-    visit_ListComp = _visit_comprehension
-    visit_SetComp = _visit_comprehension
-    visit_DictComp = _visit_comprehension
-    visit_GeneratorExp = _visit_comprehension
-
-    def _bind_arguments(self, args: ast.arguments) -> None:
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        if args.vararg:
-            every.append(args.vararg)
-        if args.kwarg:
-            every.append(args.kwarg)
-        for arg in every:
-            self.current.bind(arg.arg, _Binding("other"))
-
-
-def _defaults(args: ast.arguments) -> list[ast.expr]:
-    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
-
-
 class ModuleIndex:
     """Name resolution for one module.
 
-    Given the module's ``text`` too, the work is proportional to what matters, not to the
-    size of the file: a regular expression finds the lines that can hold an operation call
-    (the operations' names, and local aliases and subclasses of them), only the subtrees
-    covering those lines are visited, and a scope's bindings are collected, from its
-    statements, only when a name must be resolved in it. Without the text (or when it has
-    a ``:=``, which binds from inside expressions), one full pass collects every scope.
+    The work is proportional to what matters, not to the size of the file: given the
+    module's ``text``, a regular expression finds the lines that can hold an operation
+    call (the operations' names, and local aliases and subclasses of them) and only the
+    subtrees covering those lines are visited; a scope's bindings are collected, from its
+    parameters and statements, only when a name must be resolved in it (and from its
+    expressions too when the module has a ``:=``, the one binding made inside one).
     """
 
     def __init__(self, tree: ast.Module, text: str | None = None) -> None:
         self.tree = tree
         self.text = text
-        self._lazy = text is not None and ":=" not in text
+        self._walrus = text is None or ":=" in text
         self._parents: dict[int, ast.AST] = {}
-        if self._lazy:
-            self.scopes: dict[ast.AST, _Scope] = {}
-        else:
-            collector = _BindingCollector(tree)
-            collector.visit(tree)
-            self.scopes = collector.scopes
+        self.scopes: dict[ast.AST, _Scope] = {}
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
         if scope is None:
+            if node is not self.tree and id(node) not in self._parents:
+                self._index_parents()
             parent_node = self._parents.get(id(node))
             parent = self._scope(parent_node) if parent_node is not None else None
             scope = _Scope(node, parent)
-            _bind_scope(scope, node)
+            _bind_scope(scope, node, walrus=self._walrus)
             self.scopes[node] = scope
         return scope
+
+    def _index_parents(self) -> None:
+        """Every scope's enclosing scope (needed only for a scope the search for
+        operation calls did not pass through)."""
+        pending: list[tuple[ast.AST, ast.AST]] = [(self.tree, self.tree)]
+        while pending:
+            node, scope_node = pending.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, _SCOPE_NODES):
+                    self._parents[id(child)] = scope_node
+                    pending.append((child, child))
+                else:
+                    pending.append((child, scope_node))
 
     # -- qualified names ------------------------------------------------------------
     def qualified_name(self, expr: ast.expr, scope_node: ast.AST) -> str | None:
@@ -423,7 +264,7 @@ class ModuleIndex:
         operations, in source order (the tree's own order puts a function's body before
         its decorators and defaults). Asking only for what the rules need keeps the
         search to the lines that name those operations."""
-        if self._lazy and self.text is not None:
+        if self.text is not None:
             names, lines = _candidates(self.text, wanted)
             calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
         else:
@@ -541,10 +382,12 @@ def _candidates(
     return frozenset(names), lines
 
 
-def _bind_scope(scope: _Scope, node: ast.AST) -> None:
-    """A scope's bindings, from its parameters and statements (without walking
-    expressions: only ``:=`` binds from inside one, and modules with one take the full
-    pass)."""
+def _bind_scope(scope: _Scope, node: ast.AST, *, walrus: bool) -> None:
+    """A scope's bindings, from its parameters and statements; with ``walrus``, also the
+    ``:=`` targets in its expressions (the only binding made inside an expression)."""
+    if walrus and not isinstance(node, _COMPREHENSIONS):
+        for target in _walrus_targets(node):
+            scope.bind(target, _Binding("other"))
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -559,6 +402,24 @@ def _bind_scope(scope: _Scope, node: ast.AST) -> None:
     else:  # a module or a class body
         assert isinstance(node, (ast.Module, ast.ClassDef))
         _bind_statements(scope, node.body)
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _walrus_targets(node: ast.AST) -> Iterator[str]:
+    """The ``:=`` targets that bind in ``node``'s scope: in its own code, and in its
+    comprehensions (a walrus there binds in the enclosing scope), not in nested
+    functions, lambdas or classes."""
+    pending = list(ast.iter_child_nodes(node))
+    while pending:
+        child = pending.pop()
+        if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
+            yield child.target.id
+        if not isinstance(
+            child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+        ):
+            pending.extend(ast.iter_child_nodes(child))
 
 
 def _bind_names(scope: _Scope, target: ast.AST) -> None:

@@ -319,3 +319,32 @@ def test_a_with_block_without_a_name_binds_nothing() -> None:
         "def f():\n    with open('f'):\n        return migrations.RunSQL('x')\n"
     )
     assert [op[2] for op in operations(source)] == ["RunSQL"]
+
+
+def test_names_resolve_in_a_scope_the_operation_search_never_entered() -> None:
+    source = (
+        "import os\n\n"
+        "def f(path):\n"
+        "    def g():\n"
+        "        return path\n"
+        "    return g\n\n"
+        "class C:\n"
+        "    os = 1\n"
+        "    def m(self):\n"
+        "        return os\n"
+    )
+    tree = ast.parse(source)
+    index = ModuleIndex(tree, source)
+    f = tree.body[1]
+    assert isinstance(f, ast.FunctionDef)
+    g = f.body[0]
+    cls = tree.body[2]
+    assert isinstance(g, ast.FunctionDef)
+    assert isinstance(cls, ast.ClassDef)
+    m = cls.body[1]
+    name = ast.Name(id="os", ctx=ast.Load())
+    # A function sees the module, not the class body around it.
+    assert index.qualified_name(name, m) == "os"
+    assert index.qualified_name(name, cls) == LOCAL
+    assert index.qualified_name(ast.Name(id="path", ctx=ast.Load()), g) == LOCAL
+    assert index.qualified_name(ast.Name(id="path", ctx=ast.Load()), tree) is None
