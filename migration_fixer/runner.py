@@ -13,6 +13,7 @@ import contextlib
 import fnmatch
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -269,8 +270,9 @@ def run_files(
     batches = _batches(paths, "MF003" in options.select)
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
     if workers <= 1:
-        done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
-        yield from _in_path_order(paths, done, progress)
+        with _noticing_interrupts():
+            done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
+            yield from _in_path_order(paths, done, progress)
         return
     # Ctrl-C is the main process's to handle: a worker interrupted in the middle of a
     # library call could report a half-done file as broken. On any exception (Ctrl-C
@@ -283,6 +285,31 @@ def run_files(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
+
+
+#: Set when Ctrl-C reached this process: a library interrupted mid-call can turn the
+#: KeyboardInterrupt into another error (libcst's metadata then fails with a KeyError),
+#: which must stop the run, not be reported as a broken file.
+_INTERRUPTED = threading.Event()
+
+
+@contextlib.contextmanager
+def _noticing_interrupts() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def interrupted(signum: int, frame: object) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    _INTERRUPTED.clear()
+    signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _ignore_interrupts() -> None:
@@ -385,6 +412,8 @@ def _process_safely(
     except RecursionError:
         message = "cannot analyse: the code is nested too deeply"
     except Exception as exc:
+        if _INTERRUPTED.is_set():
+            raise KeyboardInterrupt from exc
         message = f"internal error, file left untouched: {type(exc).__name__}: {exc}"
     return FileResult(path, problems=[Problem(path, 1, 0, message)])
 

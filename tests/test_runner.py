@@ -102,3 +102,54 @@ def test_workers_ignore_ctrl_c() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_is_noticed_and_the_handler_restored() -> None:
+    import os
+    import signal
+
+    from migration_fixer import runner
+
+    previous = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), runner._noticing_interrupts():
+        os.kill(os.getpid(), signal.SIGINT)
+    assert runner._INTERRUPTED.is_set()
+    assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_an_error_after_ctrl_c_stops_the_run_instead_of_blaming_the_file(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import runner
+
+    def half_done(*args: object) -> runner.FileResult:
+        raise KeyError("metadata of a node an interrupt left half-computed")
+
+    monkeypatch.setattr(runner, "process_file", half_done)
+    monkeypatch.setattr(runner, "_INTERRUPTED", type(runner._INTERRUPTED)())
+    options = Options(select=frozenset({"MF001"}), rewrite=False)
+    assert runner._process_safely(paths[0], options, {}).problems[0].message.startswith(
+        "internal error, file left untouched: KeyError"
+    )
+    runner._INTERRUPTED.set()
+    with pytest.raises(KeyboardInterrupt):
+        runner._process_safely(paths[0], options, {})
+
+
+def test_interrupts_are_left_alone_outside_the_main_thread() -> None:
+    import signal
+    import threading
+
+    from migration_fixer import runner
+
+    seen: list[object] = []
+
+    def work() -> None:
+        with runner._noticing_interrupts():
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    before = signal.getsignal(signal.SIGINT)
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen == [before]
