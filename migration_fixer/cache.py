@@ -41,7 +41,7 @@ class FolderCache:
     path: Path | None
     entries: dict[str, tuple[str, Any]] = field(default_factory=dict)
     dirty: bool = False
-    _folder_hash: str | None = None
+    _folder_hash: str | None = None  # see folder_hash
 
     @classmethod
     def load(cls, root: Path | None, folder: Path) -> FolderCache:
@@ -67,13 +67,17 @@ class FolderCache:
             entries = {}
         return cls(path, entries)
 
-    def folder_hash(self, folder: Path) -> str:
-        """All of the folder's migrations, for results that depend on its history."""
+    def folder_hash(self, folder: Path, new_migrations: frozenset[str] | None) -> str:
+        """All of the folder's migrations, and which of them are new relative to the git
+        base, for results that depend on its history (computed once per folder)."""
         if self._folder_hash is None:
+            resolved = folder.resolve()
             parts = []
             for item in sorted(folder.glob("*.py")):
                 with contextlib.suppress(OSError):
                     parts += [item.name.encode(), item.read_bytes()]
+                if new_migrations is not None and str(resolved / item.name) in new_migrations:
+                    parts.append(b"new")
             self._folder_hash = _digest(*parts)
         return self._folder_hash
 

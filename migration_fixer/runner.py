@@ -388,13 +388,9 @@ def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCa
     extra: list[str] = []
     if "MF003" in options.select and b"RemoveField" in data:
         # MF003 reads the folder's history and asks git which migrations are new.
-        folder = str(path.parent.resolve())
-        new = sorted(
-            p for p in options.new_migrations or () if os.path.dirname(p) == folder
-        )
         extra = [
-            folder_cache.folder_hash(path.parent),
-            repr((options.new_migrations is None, new, options.base, options.no_base_reason)),
+            folder_cache.folder_hash(path.parent, options.new_migrations),
+            repr((options.new_migrations is None, options.base, options.no_base_reason)),
         ]
     return cache_key(options.fingerprint(), data, *extra)
 
