@@ -183,6 +183,8 @@ class Rule(Protocol):
     #: The names of the operations the rule inspects, as bytes: a file must contain one
     #: for the rule to apply (the text prefilter), and only those calls are resolved.
     triggers: tuple[bytes, ...]
+    #: Whether the rule reads the migrations folder's replayed history (``ctx.history``).
+    needs_history: bool
     examples: RuleExamples
 
     def check(self, ctx: FileContext) -> Iterator[Finding]: ...  # pragma: no cover

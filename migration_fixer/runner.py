@@ -82,7 +82,7 @@ def selected_rules(select: frozenset[str]) -> list[Rule]:
 def process_file(
     path: Path,
     options: Options,
-    histories: dict[Path, History | None] | None = None,
+    histories: dict[Path, History] | None = None,
     data: bytes | None = None,
 ) -> FileResult:
     """One file's result (``data``: its bytes, when the caller has read them already)."""
@@ -106,14 +106,17 @@ def process_file(
         result.problems.append(Problem(path, exc.line, exc.column, f"cannot parse: {exc}"))
         return result
     history = None
-    if any(rule.code == "MF003" for rule in rules) and b"RemoveField" in data:
+    if _reads_history(rules, data):
         history = _history(path.parent, histories if histories is not None else {}, result)
     return process_source(source, rules, options, result, history)
 
 
-def _history(
-    folder: Path, histories: dict[Path, History | None], result: FileResult
-) -> History | None:
+def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:
+    """Whether a rule that reads the folder's history applies to this file."""
+    return any(rule.needs_history and any(t in data for t in rule.triggers) for rule in rules)
+
+
+def _history(folder: Path, histories: dict[Path, History], result: FileResult) -> History:
     """The folder's history, loaded once per batch; its problems are reported once."""
     if folder not in histories:
         history = History.load(folder)
@@ -265,9 +268,9 @@ def run_files(
 
     The unit of work is a batch of files of one migrations folder, so that a folder's
     history is read once and MF003's new migrations are numbered in one place; big
-    folders are cut into several batches when MF003 is not selected.
+    folders are cut into several batches when no rule reading the history is selected.
     """
-    batches = _batches(paths, "MF003" in options.select)
+    batches = _batches(paths, any(r.needs_history for r in selected_rules(options.select)))
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
     if workers <= 1:
         with _noticing_interrupts():
@@ -356,7 +359,7 @@ def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
 
 
 def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
-    histories: dict[Path, History | None] = {}
+    histories: dict[Path, History] = {}
     root = Path(options.cache_dir) if options.cache_dir else None
     caches: dict[Path, FolderCache] = {}
     results = []
@@ -386,7 +389,7 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
 def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCache) -> str:
     """Everything ``path``'s result depends on, hashed."""
     extra: list[str] = []
-    if "MF003" in options.select and b"RemoveField" in data:
+    if _reads_history(selected_rules(options.select), data):
         # MF003 reads the folder's history and asks git which migrations are new.
         extra = [
             folder_cache.folder_hash(path.parent, options.new_migrations),
@@ -398,7 +401,7 @@ def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCa
 def _process_safely(
     path: Path,
     options: Options,
-    histories: dict[Path, History | None],
+    histories: dict[Path, History],
     data: bytes | None = None,
 ) -> FileResult:
     """:func:`process_file`, with anything unexpected reported against the file: one odd

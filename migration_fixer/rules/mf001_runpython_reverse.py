@@ -36,6 +36,7 @@ from migration_fixer.rules._reverse import missing_reverse
 code: str = "MF001"
 name: str = "runpython-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunPython",)
+needs_history: bool = False
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
 
 _HEAD = "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    pass\n\n\n"

@@ -52,6 +52,7 @@ from migration_fixer.rules._reverse import missing_reverse
 code: str = "MF002"
 name: str = "runsql-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunSQL",)
+needs_history: bool = False
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
 
 _HEAD = "from django.db import migrations\n\n"

@@ -88,7 +88,7 @@ name: str = "non-null-field-removal"
 summary: str = "`RemoveField` of a non-null field cannot be rolled back on a table with rows"
 triggers: tuple[bytes, ...] = (b"RemoveField",)
 #: This rule needs the folder's history (and git) to run; tests/rules/test_mf003*.py cover it.
-needs_history = True
+needs_history: bool = True
 
 _INITIAL = """\
 from django.db import migrations, models

@@ -12,7 +12,7 @@ from migration_fixer.rules import ALL_RULES
 
 # Rules whose examples need a migration history (the other files of the app, and git) to
 # mean anything: tests/rules/test_mf003*.py covers them with that context.
-_STANDALONE = [rule for rule in ALL_RULES if not getattr(rule, "needs_history", False)]
+_STANDALONE = [rule for rule in ALL_RULES if not rule.needs_history]
 
 
 def _flagged() -> list[tuple[Rule, int, Example]]:
