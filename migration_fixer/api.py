@@ -100,6 +100,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     for path in missing:
         result.problems.append(Problem(path, 0, 0, "no such file or directory"))
     result.files_checked = len(files)
+    project_root = repo.root if repo else config.root
     options = Options(
         select=config.select,
         rewrite=config.mode is not Mode.CHECK,
@@ -116,10 +117,8 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         ),
         base=result.base_commit or "",
         strategy=config.strategy,
-        vocabulary=deploy_vocabulary(repo.root if repo else config.root),
-        cache_dir=(
-            str((repo.root if repo else config.root) / CACHE_DIR_NAME) if config.cache else None
-        ),
+        vocabulary=deploy_vocabulary(project_root),
+        cache_dir=str(project_root / CACHE_DIR_NAME) if config.cache else None,
     )
     done = 0
 
