@@ -104,6 +104,30 @@ def _is_true(node: ast.expr | None) -> bool | None:
     return None
 
 
+@dataclass(frozen=True)
+class FieldFacts:
+    """What the re-add rule reads about a non-null field, from its source (MF003) or from a
+    loaded field (the deploy side). ``None`` for a keyword means "not a literal": the rule
+    answers "unknown" only when it needs that keyword."""
+
+    field_class: str  # the Django field class it is, or derives from
+    shown: str  # how messages name it (a custom class: "SkuField (a CharField)")
+    db_default: bool
+    unique: bool | None  # unique=True
+    primary_key: bool | None
+    default: bool  # a default that the migration state keeps
+    default_is_none: bool
+    default_source: str | None  # a literal default worth reusing as placeholder
+    auto_now: bool  # auto_now or auto_now_add
+    blank: bool | None
+    empty_strings_allowed: bool
+    where: str = ""  # " (defined in 0001_initial.py)": appended to "unknown" reasons
+
+    @property
+    def relation(self) -> bool:
+        return self.field_class in _RELATIONS
+
+
 def classify(state: FieldState) -> Verdict:
     expr = state.expr
     where = f"defined in {state.source.name}"
@@ -126,6 +150,35 @@ def classify(state: FieldState) -> Verdict:
             f"`{shown}` is not a Django field class this tool knows ({where}): "
             "cannot tell whether it can be re-added",
         )
+    default = _kw(expr, "default")
+    kept = default is not None and state.preserve_default
+    return decide_non_null(
+        FieldFacts(
+            field_class=cls,
+            shown=cls,
+            db_default=_kw(expr, "db_default") is not None,
+            unique=_is_true(_kw(expr, "unique")),
+            primary_key=_is_true(_kw(expr, "primary_key")),
+            default=kept,
+            default_is_none=kept and isinstance(default, ast.Constant) and default.value is None,
+            default_source=(
+                ast.unparse(default) if default is not None and _literal(default) else None
+            ),
+            auto_now=bool(_is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add"))),
+            blank=_is_true(_kw(expr, "blank")),
+            empty_strings_allowed=cls in _EMPTY_STRINGS,
+            where=f" ({where})",
+        ),
+        had_default=default is not None,
+    )
+
+
+def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
+    """The re-add rule for a field that is not ``null=True`` (the caller checked that).
+
+    `had_default`: a default was given but not kept (``preserve_default=False``), for the
+    message only."""
+    cls, where = facts.field_class, facts.where
     if cls in _NO_COLUMN:
         return Verdict("safe", f"{cls} has no column to re-add", cls)
     if cls in _AUTO:
@@ -135,32 +188,32 @@ def classify(state: FieldState) -> Verdict:
             "on some backends and not on others",
             cls,
         )
-    if _kw(expr, "db_default") is not None:
+    if facts.db_default:
         return Verdict("safe", "db_default", cls)
-    unique_kw, primary_kw = _is_true(_kw(expr, "unique")), _is_true(_kw(expr, "primary_key"))
+    unique_kw, primary_kw = facts.unique, facts.primary_key
     if unique_kw is None or primary_kw is None:
-        return Verdict("unknown", f"`unique=` is not a literal ({where})", cls)
+        return Verdict("unknown", f"`unique=` is not a literal{where}", cls)
     # A one-to-one field is unique without saying so.
     unique = unique_kw or primary_kw or cls == "OneToOneField"
-    default = _kw(expr, "default")
-    relation = cls in _RELATIONS
-    kept = default is not None and state.preserve_default
+    relation = facts.relation
+    kept = facts.default
     # ``default=None`` still counts as "has a default" for Django: nothing else applies.
-    none_default = kept and isinstance(default, ast.Constant) and default.value is None
+    none_default = facts.default_is_none
     filled_by = None
     if kept and not none_default:
         filled_by = "a default"
-    elif not kept and (_is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add"))):
+    elif not kept and facts.auto_now:
         filled_by = "auto_now"
-    elif not kept and cls in _EMPTY_STRINGS:
-        blank = _is_true(_kw(expr, "blank"))
-        if blank is None:
-            return Verdict("unknown", f"`blank=` is not a literal ({where})", cls)
-        filled_by = "blank=True" if blank else None
+    elif not kept and facts.empty_strings_allowed:
+        if facts.blank is None:
+            return Verdict("unknown", f"`blank=` is not a literal{where}", cls)
+        filled_by = "blank=True" if facts.blank else None
     if filled_by is not None:
         if not unique:
             return Verdict("safe", filled_by, cls)
-        shown = cls + ("(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else "")
+        shown = facts.shown + (
+            "(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else ""
+        )
         return Verdict(
             "unsafe",
             f"`{shown}` with {filled_by}: every existing row would get the same "
@@ -169,26 +222,23 @@ def classify(state: FieldState) -> Verdict:
             relation,
             True,
         )
-    default_source = None
-    if default is not None and _literal(default):
-        default_source = ast.unparse(default)
     if relation:
         reason = (
-            f"non-null `{cls}` has no value for existing rows: re-adding it fails on every "
-            "database (a foreign key cannot be filled with a placeholder)"
+            f"non-null `{facts.shown}` has no value for existing rows: re-adding it fails on "
+            "every database (a foreign key cannot be filled with a placeholder)"
         )
     else:
         dropped = ""
         if none_default:
             dropped = " (its default is None)"
-        elif default is not None:
+        elif had_default:
             dropped = " (its default has preserve_default=False)"
         reason = (
-            f"non-null `{cls}` with no default{dropped}: re-adding it fails on SQLite and "
-            "PostgreSQL, and MySQL/MariaDB silently fill every row with "
+            f"non-null `{facts.shown}` with no default{dropped}: re-adding it fails on SQLite "
+            "and PostgreSQL, and MySQL/MariaDB silently fill every row with "
             f"{_mysql_fill(cls)}"
         )
-    return Verdict("unsafe", reason, cls, relation, bool(unique), default_source)
+    return Verdict("unsafe", reason, cls, relation, bool(unique), facts.default_source)
 
 
 def _literal(node: ast.expr) -> bool:

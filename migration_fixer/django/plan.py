@@ -1,0 +1,300 @@
+"""The plan of a deploy: where each app starts, which migrations run after the deploy, and
+whether every migration of the plan can be rolled back.
+
+Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on it):
+
+- :func:`after_deploy_marker` / :func:`is_after_deploy`: is a migration marked to run after the
+  deploy, and by which marker. Three spellings are recognised (their packages are not imported,
+  the values are recognised by shape):
+
+  ==========================================  ===========================================
+  ``post_deploy = True``                      migration-fixer's own (written by MF003's fix)
+  ``safe = Safe.after_deploy()``              django-safemigrate (also with ``delay=...``,
+                                              and the older ``Safe.after_deploy`` enum)
+  ``stage = Stage.POST_DEPLOY``               django-syzygy
+  ==========================================  ===========================================
+
+- :func:`split_phases`: a forward plan split into what runs now and what is deferred to the next
+  run: an after-deploy migration is deferred when a migration it depends on (directly or not),
+  that is not itself after-deploy, is applied in the same run; anything that depends on a
+  deferred migration is deferred with it.
+- :func:`irreversible_operations`: every operation of a forward plan whose rollback would not
+  work: Django's own ``reversible`` (``RunPython``/``RunSQL`` without a reverse), and every
+  ``RemoveField`` judged by MF003's re-add rule (:mod:`migration_fixer.readd`) on the real field
+  of the loaded project state, so custom field classes are decided too.
+- :func:`starting_point`: the migrations applied per app on one database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from django.db import models
+from django.db.migrations import Migration
+from django.db.migrations.graph import MigrationGraph
+from django.db.migrations.operations import RemoveField, SeparateDatabaseAndState
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.state import ProjectState
+from django.db.models.fields import NOT_PROVIDED
+
+from migration_fixer.readd import FieldFacts, Verdict, decide_non_null
+
+#: A plan as Django's ``MigrationExecutor.migration_plan`` returns it.
+Plan = Sequence[tuple[Migration, bool]]
+Key = tuple[str, str]
+
+#: The after-deploy markers, as :func:`after_deploy_marker` names them.
+MARKER_OURS = "post_deploy = True"
+MARKER_SAFEMIGRATE = "safe = Safe.after_deploy()"
+MARKER_SAFEMIGRATE_DELAY = "safe = Safe.after_deploy(delay=...)"
+MARKER_SYZYGY = "stage = Stage.POST_DEPLOY"
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def after_deploy_marker(migration: Migration | type[Migration]) -> str | None:
+    """Which marker says that `migration` runs after the deploy, or None.
+
+    Recognised by value, without importing django-safemigrate or django-syzygy:
+    ``post_deploy is True``; ``safe`` whose ``when`` (or itself, for the older enum) has the
+    value ``"after_deploy"``; ``stage`` whose value is ``"post_deployment"`` (syzygy's
+    ``Stage.POST_DEPLOY``).
+    """
+    if getattr(migration, "post_deploy", False) is True:
+        return MARKER_OURS
+    safe = getattr(migration, "safe", None)
+    if safe is not None:
+        when = getattr(safe, "when", safe)
+        if _enum_value(when) == "after_deploy":
+            if getattr(safe, "delay", None) is not None:
+                return MARKER_SAFEMIGRATE_DELAY
+            return MARKER_SAFEMIGRATE
+    stage = getattr(migration, "stage", None)
+    if stage is not None and _enum_value(stage) == "post_deployment":
+        return MARKER_SYZYGY
+    return None
+
+
+def is_after_deploy(migration: Migration | type[Migration]) -> bool:
+    """True when `migration` carries one of the after-deploy markers."""
+    return after_deploy_marker(migration) is not None
+
+
+@dataclass(frozen=True)
+class Phases:
+    """A forward plan split in two: ``now`` keeps the plan's order; ``deferred`` lists the
+    migrations left for the next run, in plan order, and ``why`` says for each (by key) which
+    migration of this run it waits for."""
+
+    now: list[tuple[Migration, bool]]
+    deferred: list[Migration]
+    why: dict[Key, str]
+
+
+def split_phases(plan: Plan, graph: MigrationGraph) -> Phases:
+    """Split `plan` (forward steps; backward steps are never deferred) into what runs now and what
+    waits for the next run (see the module docstring for the rule)."""
+    in_plan = {(m.app_label, m.name) for m, backwards in plan if not backwards}
+    deferred: dict[Key, str] = {}
+    now: list[tuple[Migration, bool]] = []
+    later: list[Migration] = []
+    for migration, backwards in plan:
+        key = (migration.app_label, migration.name)
+        if backwards:
+            now.append((migration, backwards))
+            continue
+        reason = None
+        parents = [parent.key for parent in graph.node_map[key].parents]
+        waiting = sorted(p for p in parents if p in deferred)
+        if waiting:
+            reason = f"depends on {_label(waiting[0])}, deferred"
+        elif is_after_deploy(migration):
+            blocker = _unmarked_ancestor_in_plan(key, graph, in_plan)
+            if blocker is not None:
+                marker = after_deploy_marker(migration)
+                reason = f"{marker}; {_label(blocker)} is applied in this run"
+        if reason is None:
+            now.append((migration, backwards))
+        else:
+            deferred[key] = reason
+            later.append(migration)
+    return Phases(now, later, deferred)
+
+
+def _label(key: Key) -> str:
+    return f"{key[0]}.{key[1]}"
+
+
+def _unmarked_ancestor_in_plan(key: Key, graph: MigrationGraph, in_plan: set[Key]) -> Key | None:
+    """The nearest ancestor of `key` (breadth first, parents in sorted order) that this run
+    applies and that is not itself an after-deploy migration; only the plan's part of the graph
+    is walked."""
+    seen: set[Key] = set()
+    queue: deque[Key] = deque(sorted(parent.key for parent in graph.node_map[key].parents))
+    while queue:
+        current: Key = queue.popleft()
+        if current in seen or current not in in_plan:
+            continue
+        seen.add(current)
+        node = graph.nodes[current]
+        if node is None or not is_after_deploy(node):
+            return current
+        queue.extend(sorted(p.key for p in graph.node_map[current].parents))
+    return None
+
+
+# -- reversibility ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Irreversible:
+    """One operation of a plan whose rollback would not work."""
+
+    migration: Migration
+    position: str  # "3", or "2 (database operation 1)" inside SeparateDatabaseAndState
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.migration.app_label}.{self.migration.name}"
+
+    def line(self) -> str:
+        """``app.migration: operation N: why``."""
+        return f"{self.label}: operation {self.position}: {self.reason}"
+
+
+def irreversible_operations(plan: Plan, state: ProjectState) -> list[Irreversible]:
+    """The operations of the forward steps of `plan` that cannot be rolled back.
+
+    `state` is the project state before the plan (``executor._create_project_state(
+    with_applied_migrations=True)``); it is mutated (pass a clone to keep it).
+    """
+    found: list[Irreversible] = []
+    for migration, backwards in plan:
+        if backwards:
+            continue
+        for index, operation in enumerate(migration.operations, start=1):
+            for position, reason in _operation_problems(
+                operation, str(index), migration.app_label, state
+            ):
+                found.append(Irreversible(migration, position, reason))
+            operation.state_forwards(migration.app_label, state)
+    return found
+
+
+def _operation_problems(
+    operation: Operation, position: str, app_label: str, state: ProjectState
+) -> list[tuple[str, str]]:
+    if isinstance(operation, SeparateDatabaseAndState):
+        problems: list[tuple[str, str]] = []
+        inner_state = state.clone()
+        for index, inner in enumerate(operation.database_operations, start=1):
+            where = f"{position} (database operation {index})"
+            problems.extend(_operation_problems(inner, where, app_label, inner_state))
+            inner.state_forwards(app_label, inner_state)
+        return problems
+    if not operation.reversible:
+        return [(position, _irreversible_reason(operation))]
+    if isinstance(operation, RemoveField):
+        # Exactly what Django's own state_forwards looks up (it fails the same way).
+        field = state.models[app_label, operation.model_name_lower].fields[operation.name]
+        verdict = readd_verdict(field)
+        if verdict.kind != "safe":
+            prefix = "" if verdict.kind == "unsafe" else "cannot tell if it can be re-added: "
+            return [
+                (
+                    position,
+                    f"RemoveField {operation.model_name}.{operation.name}: "
+                    f"{prefix}{verdict.reason}",
+                )
+            ]
+    return []
+
+
+def _irreversible_reason(operation: Operation) -> str:
+    name = type(operation).__name__
+    if getattr(operation, "reverse_code", False) is None:
+        return f"{name} has no reverse_code: Django cannot unapply it"
+    if getattr(operation, "reverse_sql", False) is None:
+        return f"{name} has no reverse_sql: Django cannot unapply it"
+    return f"{name} is not reversible"
+
+
+_DJANGO_FIELD_MODULES = ("django.db.models", "django.contrib")
+
+
+def readd_verdict(field: models.Field[Any, Any]) -> Verdict:
+    """MF003's re-add rule on a loaded field: can unapplying its ``RemoveField`` re-add the column
+    to a table that has rows?"""
+    if field.null:
+        return Verdict("safe", "null=True")
+    base = next(
+        (
+            klass.__name__
+            for klass in type(field).__mro__
+            if klass.__module__.startswith(_DJANGO_FIELD_MODULES)
+        ),
+        type(field).__name__,
+    )
+    if field.many_to_many or getattr(field, "generated", False):
+        base = "ManyToManyField" if field.many_to_many else "GeneratedField"
+    shown = type(field).__name__
+    if shown != base:
+        shown = f"{shown} (a {base})"
+    default = getattr(field, "default", NOT_PROVIDED)
+    has_default = default is not NOT_PROVIDED
+    literal = default if isinstance(default, (str, int, float, bool, bytes)) else None
+    return decide_non_null(
+        FieldFacts(
+            field_class=base,
+            shown=shown,
+            db_default=getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED,
+            unique=bool(getattr(field, "_unique", False)),
+            primary_key=bool(field.primary_key),
+            default=has_default,
+            default_is_none=has_default and default is None,
+            default_source=None if literal is None else repr(literal),
+            auto_now=bool(
+                getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            ),
+            blank=bool(field.blank),
+            empty_strings_allowed=bool(field.empty_strings_allowed),
+        )
+    )
+
+
+def migration_path(migration: Migration) -> str:
+    """The migration's file, relative to the current directory when it is below it."""
+    module = sys.modules.get(type(migration).__module__)
+    filename = getattr(module, "__file__", None)
+    if not filename:
+        return f"{migration.app_label}/migrations/{migration.name}.py"
+    path = Path(filename).resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return os.fspath(path)
+
+
+# -- starting point --------------------------------------------------------------------------
+
+
+def starting_point(applied: Iterable[Key], graph: MigrationGraph) -> dict[str, list[str]]:
+    """Per app of the graph, the applied migrations that no other applied migration of the same
+    app depends on (its "leaves", usually one; empty for an app at zero), sorted."""
+    applied_set = {key for key in applied if key in graph.nodes}
+    result: dict[str, list[str]] = {app: [] for app, _ in graph.nodes}
+    for key in applied_set:
+        children = graph.node_map[key].children
+        if not any(c.key in applied_set and c.key[0] == key[0] for c in children):
+            result[key[0]].append(key[1])
+    return {app: sorted(names) for app, names in sorted(result.items())}

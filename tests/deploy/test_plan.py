@@ -1,0 +1,301 @@
+"""migration_fixer.django.plan: after-deploy markers (with the real django-safemigrate and
+django-syzygy), deploy phases, reversibility. Django is imported here, in the test process: only
+the deploy side is tested in this folder (tests/test_no_django.py proves the static side never
+imports it)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import migrations, models
+from django.db.migrations.graph import MigrationGraph
+from django.db.migrations.state import ModelState, ProjectState
+from django_safemigrate import Safe
+from syzygy import Stage
+
+from migration_fixer.django import plan
+from migration_fixer.django.plan import (
+    Irreversible,
+    after_deploy_marker,
+    irreversible_operations,
+    is_after_deploy,
+    readd_verdict,
+    split_phases,
+    starting_point,
+)
+
+
+def make(app: str, name: str, deps: Any = (), **attrs: Any) -> migrations.Migration:
+    cls = type("Migration", (migrations.Migration,), {"dependencies": list(deps), **attrs})
+    return cls(name, app)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [
+        ({"post_deploy": True}, "post_deploy = True"),
+        ({"safe": Safe.after_deploy()}, "safe = Safe.after_deploy()"),
+        (
+            {"safe": Safe.after_deploy(delay=datetime.timedelta(hours=1))},
+            "safe = Safe.after_deploy(delay=...)",
+        ),
+        ({"stage": Stage.POST_DEPLOY}, "stage = Stage.POST_DEPLOY"),
+        ({}, None),
+        ({"post_deploy": False}, None),
+        ({"post_deploy": 1}, None),  # only the value MF003 writes
+        ({"safe": Safe.before_deploy()}, None),
+        ({"safe": Safe.always()}, None),
+        ({"stage": Stage.PRE_DEPLOY}, None),
+    ],
+)
+def test_after_deploy_marker(attrs: dict[str, Any], expected: str | None) -> None:
+    migration = make("app", "0002_x", **attrs)
+    assert after_deploy_marker(migration) == expected
+    assert after_deploy_marker(type(migration)) == expected
+    assert is_after_deploy(migration) is (expected is not None)
+
+
+def test_after_deploy_marker_old_safemigrate_enum() -> None:
+    """django-safemigrate before 5.0 spelled it `safe = Safe.after_deploy` (an enum member)."""
+    import enum
+
+    class OldSafe(enum.Enum):
+        before_deploy = "before_deploy"
+        after_deploy = "after_deploy"
+
+    assert after_deploy_marker(make("app", "0002", safe=OldSafe.after_deploy)) == (
+        "safe = Safe.after_deploy()"
+    )
+    assert after_deploy_marker(make("app", "0002", safe=OldSafe.before_deploy)) is None
+
+
+def graph_of(*migs: migrations.Migration) -> MigrationGraph:
+    graph = MigrationGraph()
+    for m in migs:
+        graph.add_node((m.app_label, m.name), m)
+    for m in migs:
+        for dep in m.dependencies:
+            graph.add_dependency(m, (m.app_label, m.name), dep)
+    return graph
+
+
+def test_split_phases_defers_marked_migrations_whose_dependencies_run_now() -> None:
+    a1 = make("a", "0001")
+    a2 = make("a", "0002_drop", [("a", "0001")], post_deploy=True)
+    a3 = make("a", "0003_after", [("a", "0002_drop")])
+    b1 = make("b", "0001")
+    b2 = make("b", "0002_post", [("b", "0001")], stage=Stage.POST_DEPLOY)
+    c1 = make("c", "0001", [("a", "0001")])
+    graph = graph_of(a1, a2, a3, b1, b2, c1)
+    # b.0001 already applied: b.0002_post has nothing of this run to wait for.
+    full = [(a1, False), (a2, False), (a3, False), (b2, False), (c1, False)]
+    phases = split_phases(full, graph)
+    assert [m.name for m, _ in phases.now] == ["0001", "0002_post", "0001"]
+    assert [(m.app_label, m.name) for m in phases.deferred] == [
+        ("a", "0002_drop"),
+        ("a", "0003_after"),
+    ]
+    assert phases.why == {
+        ("a", "0002_drop"): "post_deploy = True; a.0001 is applied in this run",
+        ("a", "0003_after"): "depends on a.0002_drop, deferred",
+    }
+    # The next run (a.0001 applied): both run.
+    again = split_phases([(a2, False), (a3, False)], graph)
+    assert [m.name for m, _ in again.now] == ["0002_drop", "0003_after"]
+    assert again.deferred == []
+
+
+def test_split_phases_chain_of_marked_migrations_and_indirect_dependency() -> None:
+    a1 = make("a", "0001")
+    b1 = make("b", "0001", [("a", "0001")])
+    b2 = make("b", "0002", [("b", "0001")], safe=Safe.after_deploy())
+    b3 = make("b", "0003", [("b", "0002")], safe=Safe.after_deploy())
+    graph = graph_of(a1, b1, b2, b3)
+    phases = split_phases([(b2, False), (b3, False)], graph)
+    assert [m.name for m, _ in phases.now] == ["0002", "0003"]  # marked after marked: together
+    phases = split_phases([(a1, False), (b1, False), (b2, False), (b3, False)], graph)
+    assert [m.name for m, _ in phases.now] == ["0001", "0001"]
+    assert phases.why[("b", "0002")] == "safe = Safe.after_deploy(); b.0001 is applied in this run"
+    assert phases.why[("b", "0003")] == "depends on b.0002, deferred"
+    # Backward steps are never deferred.
+    back = split_phases([(b3, True)], graph)
+    assert back.now == [(b3, True)]
+
+
+def test_starting_point() -> None:
+    a1, a2 = make("a", "0001"), make("a", "0002", [("a", "0001")])
+    a3 = make("a", "0003", [("a", "0002")])
+    b1 = make("b", "0001")
+    graph = graph_of(a1, a2, a3, b1)
+    # a.0002 not applied (0003 was applied out of order): two leaves.
+    assert starting_point([("a", "0001"), ("a", "0003"), ("gone", "0001")], graph) == {
+        "a": ["0001", "0003"],
+        "b": [],
+    }
+    assert starting_point([("a", "0001"), ("a", "0002"), ("b", "0001")], graph) == {
+        "a": ["0002"],
+        "b": ["0001"],
+    }
+
+
+class SkuField(models.CharField):
+    """A custom field class: only the loaded class says it is a non-null, unblank CharField."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+
+
+class NullableCode(models.CharField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["null"] = True
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("field", "kind", "reason"),
+    [
+        (models.CharField(max_length=5, null=True), "safe", "null=True"),
+        (models.CharField(max_length=5, blank=True), "safe", "blank=True"),
+        (models.IntegerField(default=3), "safe", "a default"),
+        (models.IntegerField(db_default=3), "safe", "db_default"),
+        (models.DateTimeField(auto_now_add=True), "safe", "auto_now"),
+        (models.ManyToManyField("b.thing"), "safe", "ManyToManyField has no column to re-add"),
+        (NullableCode(), "safe", "null=True"),
+        (
+            models.IntegerField(),
+            "unsafe",
+            "non-null `IntegerField` with no default: re-adding it fails on SQLite and "
+            "PostgreSQL, and MySQL/MariaDB silently fill every row with 0",
+        ),
+        (
+            models.IntegerField(blank=True),
+            "unsafe",
+            "non-null `IntegerField` with no default: re-adding it fails on SQLite and "
+            "PostgreSQL, and MySQL/MariaDB silently fill every row with 0",
+        ),
+        (
+            models.CharField(max_length=5, default=None),
+            "unsafe",
+            "non-null `CharField` with no default (its default is None): re-adding it fails on "
+            "SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row with ''",
+        ),
+        (
+            SkuField(),
+            "unsafe",
+            "non-null `SkuField (a CharField)` with no default: re-adding it fails on SQLite "
+            "and PostgreSQL, and MySQL/MariaDB silently fill every row with ''",
+        ),
+        (
+            models.ForeignKey("b.thing", on_delete=models.CASCADE),
+            "unsafe",
+            "non-null `ForeignKey` has no value for existing rows: re-adding it fails on every "
+            "database (a foreign key cannot be filled with a placeholder)",
+        ),
+        (
+            models.UUIDField(default="x", unique=True),
+            "unsafe",
+            "`UUIDField(unique=True)` with a default: every existing row would get the same "
+            "value, and the unique constraint refuses it",
+        ),
+        (
+            models.BigAutoField(primary_key=True),
+            "unknown",
+            "`BigAutoField` is the table's generated key: the database numbers re-added rows "
+            "itself on some backends and not on others",
+        ),
+    ],
+)
+def test_readd_verdict_on_loaded_fields(field: Any, kind: str, reason: str) -> None:
+    verdict = readd_verdict(field)
+    assert (verdict.kind, verdict.reason) == (kind, reason)
+
+
+def _state() -> ProjectState:
+    state = ProjectState()
+    state.add_model(
+        ModelState(
+            "shop",
+            "Product",
+            [
+                ("id", models.BigAutoField(primary_key=True)),
+                ("sku", SkuField()),
+                ("note", models.TextField(blank=True)),
+                ("price", models.IntegerField()),
+            ],
+        )
+    )
+    return state
+
+
+def test_irreversible_operations() -> None:
+    def fwd(apps: Any, schema_editor: Any) -> None:
+        """forward only"""
+
+    m1 = make(
+        "shop",
+        "0002_cleanup",
+        operations=[
+            migrations.RemoveField("product", "note"),  # blank text: fine
+            migrations.RunPython(fwd),
+            migrations.RunSQL("SELECT 1"),
+            migrations.RunSQL("SELECT 1", reverse_sql=migrations.RunSQL.noop),
+            migrations.RemoveField("Product", "sku"),
+        ],
+    )
+    m2 = make(
+        "shop",
+        "0003_more",
+        operations=[
+            migrations.AlterField("product", "price", models.IntegerField(null=True)),
+            migrations.RemoveField("product", "price"),  # nullable by now: fine
+            migrations.SeparateDatabaseAndState(
+                database_operations=[
+                    migrations.RunPython(fwd, migrations.RunPython.noop),
+                    migrations.RunPython(fwd),
+                ],
+            ),
+        ],
+    )
+    found = irreversible_operations([(m1, False), (m2, False), (m1, True)], _state())
+    assert [f.line() for f in found] == [
+        "shop.0002_cleanup: operation 2: RunPython has no reverse_code: Django cannot unapply it",
+        "shop.0002_cleanup: operation 3: RunSQL has no reverse_sql: Django cannot unapply it",
+        "shop.0002_cleanup: operation 5: RemoveField Product.sku: non-null `SkuField (a "
+        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "MySQL/MariaDB silently fill every row with ''",
+        "shop.0003_more: operation 3 (database operation 2): RunPython has no reverse_code: "
+        "Django cannot unapply it",
+    ]
+    assert all(isinstance(f, Irreversible) for f in found)
+    assert found[0].label == "shop.0002_cleanup"
+
+
+def test_irreversible_unknown_verdict_and_other_operations() -> None:
+    class Custom(migrations.RunSQL):
+        reversible = False
+
+    m = make(
+        "shop",
+        "0002",
+        operations=[migrations.RemoveField("product", "id"), Custom("SELECT 1", "SELECT 1")],
+    )
+    assert [f.line() for f in irreversible_operations([(m, False)], _state())] == [
+        "shop.0002: operation 1: RemoveField product.id: cannot tell if it can be re-added: "
+        "`BigAutoField` is the table's generated key: the database numbers re-added rows "
+        "itself on some backends and not on others",
+        "shop.0002: operation 2: Custom is not reversible",
+    ]
+
+
+def test_migration_path() -> None:
+    m = make("shop", "0002")
+    # A class defined in this test module: its file, relative to the current directory.
+    assert plan.migration_path(m).endswith("tests/deploy/test_plan.py")
+    orphan = type("Migration", (migrations.Migration,), {"__module__": "no.such.module"})(
+        "0009_x", "shop"
+    )
+    assert plan.migration_path(orphan) == "shop/migrations/0009_x.py"

@@ -1,0 +1,174 @@
+"""The deploy-side test project (tests/e2e/deploy_project: apps alpha, beta, gamma, two database
+aliases) and helpers to write its migrations and run its manage.py. Django runs in subprocesses,
+like a deploy script's `manage.py migrate`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .harness import CommandResult, DbBackend, copy_project, run_python, subprocess_env
+
+DEPLOY_PROJECT = Path(__file__).resolve().parent / "deploy_project"
+
+#: The first migration of each app: beta.Owner <- alpha.Item (FK, unique name, index, check);
+#: gamma.Tag.
+INITIAL = {
+    "beta": (
+        "0001_initial",
+        """\
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            operations = [
+                migrations.CreateModel(
+                    name="Owner",
+                    fields=[
+                        ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                        ("email", models.EmailField(max_length=100)),
+                    ],
+                ),
+            ]
+        """,
+    ),
+    "alpha": (
+        "0001_initial",
+        """\
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            dependencies = [("beta", "0001_initial")]
+            operations = [
+                migrations.CreateModel(
+                    name="Item",
+                    fields=[
+                        ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                        ("name", models.CharField(max_length=32, unique=True)),
+                        ("qty", models.IntegerField(default=0, db_default=0)),
+                        ("note", models.TextField(null=True)),
+                        ("owner", models.ForeignKey("beta.owner", on_delete=models.CASCADE)),
+                    ],
+                    options={
+                        "indexes": [models.Index(fields=["qty", "-name"], name="alpha_qty_idx")],
+                        "constraints": [
+                            models.CheckConstraint(
+                                condition=models.Q(qty__gte=0), name="alpha_qty_gte_0"
+                            )
+                        ],
+                    },
+                ),
+            ]
+        """,
+    ),
+    "gamma": (
+        "0001_initial",
+        """\
+        from django.db import migrations, models
+
+
+        class Migration(migrations.Migration):
+            initial = True
+            operations = [
+                migrations.CreateModel(
+                    name="Tag",
+                    fields=[
+                        ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                        ("label", models.CharField(max_length=20)),
+                    ],
+                ),
+            ]
+        """,
+    ),
+}
+
+
+def migration_source(
+    dependencies: Sequence[tuple[str, str]],
+    operations: str,
+    *,
+    header: str = "",
+    attributes: str = "",
+) -> str:
+    """A migration module: `operations` is the text inside ``operations = [...]``; `header`
+    goes after ``from django.db import migrations, models``; `attributes` into the class."""
+    deps = "".join(f"        ({app!r}, {name!r}),\n" for app, name in dependencies)
+    return (
+        "from django.db import migrations, models\n"
+        + textwrap.dedent(header)
+        + "\n\nclass Migration(migrations.Migration):\n"
+        + textwrap.indent(textwrap.dedent(attributes), "    ")
+        + f"    dependencies = [\n{deps}    ]\n"
+        + "    operations = [\n"
+        + textwrap.indent(textwrap.dedent(operations), "        ")
+        + "    ]\n"
+    )
+
+
+def _alias_env(db: DbBackend, prefix: str) -> dict[str, str]:
+    return {key.replace("MF_DB_", f"{prefix}_", 1): value for key, value in db.env.items()}
+
+
+@dataclass
+class DeployProject:
+    root: Path
+    db: DbBackend
+    other: DbBackend | None = None
+
+    @classmethod
+    def create(
+        cls, tmp_path: Path, db: DbBackend, other: DbBackend | None = None, initial: bool = True
+    ) -> DeployProject:
+        project = cls(copy_project(tmp_path / "project", DEPLOY_PROJECT), db, other)
+        if initial:
+            for app, (name, source) in INITIAL.items():
+                project.write(app, name, textwrap.dedent(source))
+        return project
+
+    def write(self, app: str, name: str, source: str) -> Path:
+        path = self.root / app / "migrations" / f"{name}.py"
+        path.write_text(source, encoding="utf-8")
+        return path
+
+    def remove(self, app: str, name: str) -> None:
+        (self.root / app / "migrations" / f"{name}.py").unlink()
+
+    def env(self) -> dict[str, str]:
+        env = {**self.db.env, "DJANGO_SETTINGS_MODULE": "deployproj.settings"}
+        if self.other is not None:
+            env.update(_alias_env(self.other, "MF_OTHER_DB"))
+        else:
+            env["MF_OTHER_DB_NAME"] = str(self.root / "other.sqlite3")
+        return env
+
+    def manage(self, *args: str, timeout: float = 300) -> CommandResult:
+        return run_python(["manage.py", *args], cwd=self.root, env=self.env(), timeout=timeout)
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        """Start manage.py without waiting (concurrent runs, Ctrl-C)."""
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=self.root,
+            env=subprocess_env(self.env()),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    @staticmethod
+    def interrupt(proc: subprocess.Popen[str]) -> None:
+        os.kill(proc.pid, signal.SIGINT)
+
+    def applied(self, db: DbBackend | None = None) -> list[str]:
+        """``app.name`` of every applied migration of the project's apps, sorted."""
+        rows = (db or self.db).query("SELECT app, name FROM django_migrations")
+        return sorted(f"{app}.{name}" for app, name in rows if app in ("alpha", "beta", "gamma"))

@@ -1,0 +1,44 @@
+"""The static side never imports Django: every module outside migration_fixer/django, imported
+and run on the demo project (MF003 included) in a fresh interpreter, leaves no `django` module
+in sys.modules. (The pytest process itself imports Django for tests/deploy.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from e2e.harness import DEMO_PROJECT, subprocess_env
+
+SCRIPT = """
+import pkgutil, sys
+import migration_fixer
+from migration_fixer import cli
+
+names = [
+    m.name
+    for m in pkgutil.walk_packages(migration_fixer.__path__, "migration_fixer.")
+    if not m.name.startswith("migration_fixer.django")
+]
+for name in names:
+    __import__(name)
+sys.argv = ["migration-fixer", "--check", "--no-cache", "--no-progress", sys.argv[1]]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(len(names), sorted(m for m in sys.modules if m.split(".")[0] in ("django", "syzygy", "django_safemigrate")))
+"""
+
+
+def test_static_side_never_imports_django() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(DEMO_PROJECT)],
+        capture_output=True,
+        text=True,
+        env=subprocess_env(),
+        check=False,
+        timeout=300,
+    )
+    count, _, modules = proc.stdout.strip().rpartition("\n")[2].partition(" ")
+    assert int(count) > 20, proc.stdout + proc.stderr
+    assert modules == "[]", proc.stdout + proc.stderr
