@@ -26,7 +26,8 @@ try:
     cli.main()
 except SystemExit:
     pass
-print(len(names), sorted(m for m in sys.modules if m.split(".")[0] in ("django", "syzygy", "django_safemigrate")))
+roots = ("django", "syzygy", "django_safemigrate")
+print(len(names), sorted(m for m in sys.modules if m.split(".")[0] in roots))
 """
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""manage.py of the project the deploy-side end-to-end tests migrate (tests write its migrations)."""
+"""manage.py of the project the deploy-side end-to-end tests migrate."""
 
 import os
 import sys
