@@ -307,6 +307,12 @@ class ModuleIndex:
             yield from self._pruned_calls(child, child_scope, names, lines)
 
 
+def django_operation(qualified: str) -> str | None:
+    """The operation a dotted name is, when it is one of Django's
+    (``django.db.migrations.RunPython`` -> ``RunPython``), else None."""
+    return _DJANGO_NAMES.get(qualified)
+
+
 def find_argument(call: ast.Call, position: int, keyword: str) -> tuple[int, ast.expr] | None:
     """An argument given positionally (at ``position``) or by ``keyword``.
 

@@ -101,6 +101,9 @@ class NewFile:
 class Fix:
     edits: tuple[Edit, ...]
     new_files: tuple[NewFile, ...] = ()
+    #: Rules whose fix of the same call this one replaces when both would be written
+    #: (MF004's real reverse replaces MF001's no-op): two fixes never edit one call.
+    supersedes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from migration_fixer.cache import key as cache_key
 from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
-from migration_fixer.rule import FileContext, Finding, Rule
+from migration_fixer.rule import AddArgument, FileContext, Finding, ReplaceArgument, Rule
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 from migration_fixer.source import SourceError, SourceFile, decode
 from migration_fixer.suppression import NoqaComments, is_suppressed, unknown_codes
@@ -177,7 +177,7 @@ def process_source(
     ctx = _context(source, tree, options, history)
     findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
-    fixes = [f for f in findings if f.fix is not None]
+    fixes = one_fix_per_call([f for f in findings if f.fix is not None])
     if options.rewrite and fixes:
         _rewrite(source, tree, fixes, rules, result)
     return result
@@ -214,6 +214,24 @@ def scan(
     return findings
 
 
+def one_fix_per_call(fixes: list[Finding]) -> list[Finding]:
+    """The fixes to write: where one supersedes another rule's fix of the same call
+    (MF004's real reverse, MF001's no-op), only that one, so two fixes never edit one call."""
+    claimed = {
+        (superseded, call)
+        for f in fixes
+        if f.fix is not None
+        for superseded in f.fix.supersedes
+        for call in _calls(f)
+    }
+    return [f for f in fixes if not any((f.code, call) in claimed for call in _calls(f))]
+
+
+def _calls(finding: Finding) -> set[tuple[int, int]]:
+    edits = finding.fix.edits if finding.fix is not None else ()
+    return {(e.line, e.column) for e in edits if isinstance(e, (AddArgument, ReplaceArgument))}
+
+
 def _rewrite(
     source: SourceFile,
     tree: ast.Module,
@@ -223,7 +241,8 @@ def _rewrite(
 ) -> None:
     from migration_fixer.rewrite import RewriteError, apply_edits
 
-    edits = [edit for f in fixes if f.fix is not None for edit in f.fix.edits]
+    # Two findings may need the same edit (one generated function for two calls): once.
+    edits = list(dict.fromkeys(edit for f in fixes if f.fix is not None for edit in f.fix.edits))
     codes = sorted({f.code for f in fixes})
     try:
         new_text = apply_edits(source.text, edits)

@@ -7,11 +7,13 @@ from migration_fixer.rules import (
     mf001_runpython_reverse,
     mf002_runsql_reverse,
     mf003_nonnull_remove_field,
+    mf004_runpython_rerun,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
     mf001_runpython_reverse,
     mf002_runsql_reverse,
     mf003_nonnull_remove_field,
+    mf004_runpython_rerun,
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

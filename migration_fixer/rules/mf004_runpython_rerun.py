@@ -1,0 +1,899 @@
+"""## What it does
+Checks for `RunPython` operations whose reverse is a no-op (`RunPython.noop`, a lambda that
+returns a constant, a function whose body is `pass`; or no reverse at all, which MF001 turns
+into a no-op) while the forward function is not safe to run twice: it creates rows
+(`create`, `bulk_create`, `save()` of a new instance, `INSERT` through a cursor) without
+checking for existing ones, or changes values relative to themselves
+(`update(stock=F("stock") + 5)`).
+
+A creation counts as guarded, and is not reported, when it is `get_or_create` or
+`update_or_create`, a `bulk_create(..., ignore_conflicts=True)` (or `update_conflicts`), an
+`INSERT ... ON CONFLICT` / `INSERT IGNORE` / `ON DUPLICATE KEY` / `WHERE NOT EXISTS`, when
+an existence check comes before it in the function (`.exists()`, `.first()`, `.last()`,
+`.count()`, `.get()`, `.in_bulk()` or `.delete()` on a manager or queryset, or an `in` /
+`not in` test), or when it is inside a `try` that catches `IntegrityError`,
+`DoesNotExist` or `Exception`. Rows of a model that the same migration creates
+(`CreateModel`) are not reported either: rolling the migration back drops the table with them.
+Only forward functions defined in the migration module are read.
+
+## Why is this bad?
+The no-op makes `manage.py migrate app <earlier>` succeed, but the rows stay. When the
+release is deployed again, the forward function runs a second time: the rows are created
+twice, or the migration fails on a unique key (`duplicate key value violates unique
+constraint`) and the deploy stops; an increment is applied twice.
+
+## Example
+```python
+def add_countries(apps, schema_editor):
+    Country = apps.get_model("geo", "Country")
+    Country.objects.create(code="fr", name="France")
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunPython(add_countries, migrations.RunPython.noop)]
+```
+
+## Use instead
+```python
+def add_countries(apps, schema_editor):
+    Country = apps.get_model("geo", "Country")
+    Country.objects.create(code="fr", name="France")
+
+
+def undo_add_countries(apps, schema_editor):
+    Country = apps.get_model("geo", "Country")
+    Country.objects.filter(code="fr", name="France").delete()
+
+
+class Migration(migrations.Migration):
+    operations = [migrations.RunPython(add_countries, undo_add_countries)]
+```
+or make the forward function safe to run twice (`get_or_create`,
+`bulk_create(..., ignore_conflicts=True)`).
+
+## Fix safety
+Two shapes get a generated reverse function, `undo_<forward>`, written before
+`class Migration` and passed as `reverse_code` (replacing the no-op, or added where there was
+no reverse). Everything else is reported with the reason in the hint.
+
+- A forward function that is straight-line code over literal values (`apps.get_model(...)`,
+  `schema_editor.connection.alias`, then `Model.objects[.using(alias)].create(field=<literal>,
+  ...)` and `bulk_create([Model(field=<literal>, ...), ...])`, literals being strings,
+  integers, booleans and `None`) gets a reverse that deletes each row it created, looked up
+  by the fields it set, in reverse order. This fix is **unsafe**: deleting is only the exact
+  inverse if no identical row existed before the migration (it deletes that one too), a
+  case-insensitive collation (MySQL/MariaDB) can match more rows, and a cascading foreign key
+  deletes rows that point at the deleted ones (a protecting one makes the rollback fail).
+- A forward function that only does `Model.objects[...].update(field=F("field") + n)` (or
+  `- n`, `* n`, with an integer literal `n` other than zero), where the filters do not read
+  the updated fields, gets the inverse update (`- n`, `+ n`, `/ n`), the updates undone in
+  reverse order. This fix is **safe**. Rows that match the filters but were written after the
+  forward run are changed too (as by any reverse), and on a floating-point column the
+  inverse can differ in the last digit.
+
+With no reverse at all, MF001 and MF004 both report the call. MF001's fix is the no-op; where
+MF004 has a fix, it replaces MF001's (the two never both edit the call): with a safe fix
+always, with an unsafe one under `--unsafe-fixes`. Otherwise MF001's no-op is written and
+MF004 keeps reporting it.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from migration_fixer.migration_ast import (
+    LOCAL,
+    OperationCall,
+    django_operation,
+    find_argument,
+    has_star_args,
+)
+from migration_fixer.rule import (
+    AddArgument,
+    Edit,
+    Example,
+    FileContext,
+    Finding,
+    Fix,
+    InsertStatements,
+    ReplaceArgument,
+    RuleExamples,
+)
+
+code: str = "MF004"
+name: str = "runpython-not-rerunnable"
+triggers: tuple[bytes, ...] = (b"RunPython",)
+needs_history: bool = False
+summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
+
+_HEAD = "from django.db import migrations\n\n\n"
+_CREATE = (
+    "def add_countries(apps, schema_editor):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    '    Country.objects.create(code="fr", name="France")\n\n\n'
+)
+_UNDO_CREATE = (
+    "def undo_add_countries(apps, schema_editor):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    '    Country.objects.filter(code="fr", name="France").delete()\n\n\n'
+)
+_BUMP = (
+    "from django.db import migrations\nfrom django.db.models import F\n\n\n"
+    "def restock(apps, schema_editor):\n"
+    '    Product = apps.get_model("shop", "Product")\n'
+    '    Product.objects.filter(active=True).update(stock=F("stock") + 10)\n\n\n'
+)
+_UNDO_BUMP = (
+    "def undo_restock(apps, schema_editor):\n"
+    '    Product = apps.get_model("shop", "Product")\n'
+    '    Product.objects.filter(active=True).update(stock=F("stock") - 10)\n\n\n'
+)
+_LOOP = (
+    "def add_countries(apps, schema_editor):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    '    for code in ["fr", "de"]:\n'
+    "        Country.objects.create(code=code)\n\n\n"
+)
+_MIGRATION = "class Migration(migrations.Migration):\n    operations = [{}]\n"
+
+examples: RuleExamples = RuleExamples(
+    flagged=(
+        Example(
+            _HEAD
+            + _CREATE
+            + _MIGRATION.format("migrations.RunPython(add_countries, migrations.RunPython.noop)"),
+            _HEAD
+            + _CREATE
+            + _UNDO_CREATE
+            + _MIGRATION.format("migrations.RunPython(add_countries, undo_add_countries)"),
+        ),
+        Example(
+            _BUMP + _MIGRATION.format("migrations.RunPython(restock)"),
+            _BUMP
+            + _UNDO_BUMP
+            + _MIGRATION.format("migrations.RunPython(restock, reverse_code=undo_restock)"),
+        ),
+        Example(
+            _HEAD
+            + _LOOP
+            + _MIGRATION.format(
+                "migrations.RunPython(add_countries, lambda apps, schema_editor: None)"
+            ),
+            None,
+        ),
+    ),
+    clean=(
+        _HEAD + "def add_countries(apps, schema_editor):\n"
+        '    Country = apps.get_model("geo", "Country")\n'
+        '    Country.objects.get_or_create(code="fr")\n\n\n'
+        + _MIGRATION.format("migrations.RunPython(add_countries, migrations.RunPython.noop)"),
+        _HEAD
+        + _CREATE
+        + _UNDO_CREATE
+        + _MIGRATION.format("migrations.RunPython(add_countries, undo_add_countries)"),
+        _HEAD
+        + _CREATE
+        + _MIGRATION.format(
+            'migrations.CreateModel("Country", []), '
+            "migrations.RunPython(add_countries, migrations.RunPython.noop)"
+        ),
+        _HEAD
+        + _CREATE
+        + _MIGRATION.format(
+            "migrations.RunPython(add_countries, migrations.RunPython.noop)  # noqa: MF004"
+        ),
+    ),
+)
+
+#: What a creation or relative update is guarded by.
+_EXISTENCE_CHECKS = frozenset({"exists", "first", "last", "count", "get", "in_bulk", "delete"})
+_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+_CAUGHT = frozenset(
+    {
+        "IntegrityError",
+        "DoesNotExist",
+        "ObjectDoesNotExist",
+        "MultipleObjectsReturned",
+        "DatabaseError",
+        "Exception",
+        "BaseException",
+    }
+)
+_INSERT = re.compile(r"\s*INSERT\b", re.IGNORECASE)
+_INSERT_GUARD = re.compile(
+    r"\bON\s+CONFLICT\b|\bINSERT\s+(?:OR\s+)?IGNORE\b|\bON\s+DUPLICATE\s+KEY\b|\bNOT\s+EXISTS\b"
+    r"|\bOR\s+REPLACE\b",
+    re.IGNORECASE,
+)
+_F_NAMES = frozenset({"django.db.models.F", "django.db.models.expressions.F"})
+_INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
+
+
+def check(ctx: FileContext) -> Iterator[Finding]:
+    for op in ctx.operation_calls:
+        if op.operation != "RunPython" or has_star_args(op.node):
+            continue
+        forward = find_argument(op.node, 0, "code")
+        if forward is None:
+            continue
+        reverse = find_argument(op.node, 1, "reverse_code")
+        if reverse is not None and not _is_noop(ctx, op, reverse[1]):
+            continue
+        function = _module_function(ctx, op, forward[1])
+        if function is None:
+            continue
+        finding = _finding(ctx, op, function, forward[0], reverse)
+        if finding is not None:
+            yield finding
+
+
+def _finding(
+    ctx: FileContext,
+    op: OperationCall,
+    function: ast.FunctionDef,
+    forward_index: int,
+    reverse: tuple[int, ast.expr] | None,
+) -> Finding | None:
+    body = _Body(ctx, function)
+    site = body.first_site()
+    if site is None:
+        return None
+    line, column = ctx.position(op.node)
+    shown = op.subclass or "RunPython"
+    missing = reverse is None or (isinstance(reverse[1], ast.Constant) and reverse[1].value is None)
+    if missing:
+        start = f"`{shown}` without a reverse, where a no-op is not enough: `{function.name}`"
+    else:
+        start = f"`{shown}` has a no-op reverse, but `{function.name}`"
+    message = f"{start} {site.what}: {site.consequence}"
+    if op.overrides_init:
+        by_hand = (
+            f"`{shown}` defines its own `__init__`: add a reverse by hand (`reverse_code=...`)"
+        )
+        return Finding(code, message, line, column, hint=by_hand)
+    generated = _Generator(ctx, body).reverse()
+    if isinstance(generated, str):
+        return Finding(code, message, line, column, hint=site.advice(generated, function.name))
+    statements, safe = generated
+    function_name = _unique_name(f"undo_{function.name}", _names(ctx.tree))
+    source = f"def {function_name}({body.apps}, {body.schema_editor}):\n" + "".join(
+        f"    {s}\n" for s in statements
+    )
+    edit: Edit
+    if reverse is None:
+        edit = AddArgument(line, column, forward_index, "reverse_code", function_name)
+    else:
+        edit = ReplaceArgument(line, column, reverse[0], function_name)
+    hint: str | None = None
+    if not safe:
+        hint = (
+            f"review `{function_name}`: it deletes every row with the values the forward "
+            "function set (also one that existed before), and with them the rows that "
+            "reference them through a cascading foreign key"
+        )
+    fix = Fix((edit, InsertStatements(source)), supersedes=("MF001",))
+    return Finding(code, message, line, column, fix=fix, hint=hint)
+
+
+# -- what the reverse is --------------------------------------------------------------------
+
+
+def _is_noop(ctx: FileContext, op: OperationCall, reverse: ast.expr) -> bool:
+    """``None`` (what MF001 would replace by the no-op), ``RunPython.noop`` however it is
+    spelled, a lambda returning a constant, or a module function that does nothing."""
+    if isinstance(reverse, ast.Constant):
+        return reverse.value is None
+    if isinstance(reverse, ast.Lambda):
+        return isinstance(reverse.body, ast.Constant)
+    if (
+        isinstance(reverse, ast.Attribute)
+        and reverse.attr == "noop"
+        and ctx.index.resolve_callee(reverse.value, op.scope).operation == "RunPython"
+    ):
+        return True
+    qualified = ctx.index.qualified_name(reverse, op.scope) or ""
+    prefix, _, attribute = qualified.rpartition(".")
+    if attribute == "noop" and django_operation(prefix) == "RunPython":
+        return True
+    function = _module_function(ctx, op, reverse)
+    return function is not None and all(_does_nothing(s) for s in function.body)
+
+
+def _does_nothing(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Pass):
+        return True
+    if isinstance(stmt, ast.Expr):
+        return isinstance(stmt.value, ast.Constant)
+    return isinstance(stmt, ast.Return) and (
+        stmt.value is None or (isinstance(stmt.value, ast.Constant) and stmt.value.value is None)
+    )
+
+
+def _module_function(ctx: FileContext, op: OperationCall, expr: ast.expr) -> ast.FunctionDef | None:
+    """The module-level function ``expr`` names, when that is the only thing the name can
+    be (one definition in the module, no other binding)."""
+    if not isinstance(expr, ast.Name):
+        return None
+    if ctx.index.qualified_name(expr, op.scope) != f"{LOCAL}.{expr.id}":
+        return None
+    defined = [
+        node
+        for node in ast.walk(ctx.tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.name == expr.id
+    ]
+    if len(defined) != 1 or not isinstance(defined[0], ast.FunctionDef):
+        return None
+    if defined[0] not in ctx.tree.body:
+        return None
+    return defined[0]
+
+
+# -- what the forward function does ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Site:
+    """A statement that makes the forward function unsafe to run twice."""
+
+    line: int
+    call: str  # its shape, e.g. ``Country.objects.create``
+    update: bool  # a relative update (not a creation)
+    insert: bool = False  # an INSERT through SQL
+
+    @property
+    def what(self) -> str:
+        if self.update:
+            return f"changes values relative to themselves (`{self.call}`, line {self.line})"
+        verb = "inserts rows with SQL" if self.insert else "creates rows"
+        return f"{verb} without checking for existing ones (`{self.call}`, line {self.line})"
+
+    @property
+    def consequence(self) -> str:
+        if self.update:
+            return "after a rollback, migrating again applies the change twice"
+        return "after a rollback, migrating again creates them twice or fails on a unique key"
+
+    def advice(self, reason: str, function: str) -> str:
+        if self.update:
+            return f"{reason}; write a reverse function that undoes the change"
+        return (
+            f"{reason}; write a reverse function that deletes the rows, or make `{function}` "
+            "safe to run twice (`get_or_create`, `bulk_create(..., ignore_conflicts=True)`)"
+        )
+
+
+class _Body:
+    """The forward function: its models, its guards, and the sites that are not safe to
+    run twice."""
+
+    def __init__(self, ctx: FileContext, function: ast.FunctionDef) -> None:
+        self.ctx = ctx
+        self.function = function
+        params = [*function.args.posonlyargs, *function.args.args]
+        self.apps = params[0].arg if params else "apps"
+        self.schema_editor = params[1].arg if len(params) > 1 else "schema_editor"
+        self.two_params = (
+            len(params) == 2
+            and function.args.vararg is None
+            and function.args.kwarg is None
+            and not function.args.kwonlyargs
+        )
+        self.parents: dict[ast.AST, ast.AST] = {}
+        self.assigned: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(function):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.assigned.setdefault(target.id, []).append(node.value)
+        #: Local names of historical models, and the model each is (its class name).
+        self.models: dict[str, str] = {}
+        for local, values in self.assigned.items():
+            model = _get_model(values[-1]) if len(values) == 1 else None
+            if model is not None:
+                self.models[local] = model
+
+    # -- sites ----------------------------------------------------------------------
+    def first_site(self) -> _Site | None:
+        created = self._created_in_migration()
+        guards = self._guard_lines()
+        sites: list[_Site] = []
+        for node in ast.walk(self.function):
+            if not isinstance(node, ast.Call):
+                continue
+            site, model = self._site(node)
+            if site is None or (model is not None and model.lower() in created):
+                continue
+            if not site.update and (
+                any(line <= node.lineno for line in guards) or self._in_catching_try(node)
+            ):
+                continue
+            sites.append(site)
+        return min(sites, key=lambda s: s.line) if sites else None
+
+    def _site(self, call: ast.Call) -> tuple[_Site | None, str | None]:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return None, None
+        receiver, attr = func.value, func.attr
+        shape = _shape(func)
+        if attr in ("create", "bulk_create") and self._on_manager(receiver, related=True):
+            conflicts = [
+                kw for kw in call.keywords if kw.arg in ("ignore_conflicts", "update_conflicts")
+            ]
+            if any(not _is_false(kw.value) for kw in conflicts):
+                return None, None
+            return _Site(call.lineno, shape, update=False), self._model_of(receiver)
+        if attr == "save":
+            model = self._new_instance(receiver)
+            if model is not None:
+                return _Site(call.lineno, shape, update=False), model
+            return None, None
+        if attr in ("execute", "executemany") and call.args:
+            sql = self._string(call.args[0])
+            if sql is not None and _INSERT.match(sql) and not _INSERT_GUARD.search(sql):
+                return _Site(call.lineno, shape, update=False, insert=True), None
+            return None, None
+        if attr == "update" and self._on_manager(receiver) and _relative_fields(self, call):
+            return _Site(call.lineno, shape, update=True), self._model_of(receiver)
+        return None, None
+
+    def _on_manager(
+        self, expr: ast.expr, *, related: bool = False, seen: frozenset[str] = frozenset()
+    ) -> bool:
+        """Whether ``expr`` is a manager or queryset (``Model.objects...``, a variable
+        holding one; with ``related``, also ``instance.children``, a related manager)."""
+        chain = expr
+        while True:
+            if isinstance(chain, ast.Attribute):
+                if chain.attr in _MANAGERS:
+                    return True
+                chain = chain.value
+            elif isinstance(chain, ast.Call):
+                chain = chain.func
+            elif isinstance(chain, ast.Name):
+                values = self.assigned.get(chain.id, [])
+                if (
+                    len(values) == 1
+                    and chain.id not in seen
+                    and self._on_manager(values[0], seen=seen | {chain.id})
+                ):
+                    return True
+                return (
+                    related
+                    and isinstance(expr, ast.Attribute)
+                    and chain.id not in (self.models.keys() | {self.apps, self.schema_editor})
+                )
+            else:
+                return False
+
+    def _model_of(self, expr: ast.expr) -> str | None:
+        root = expr
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        return self.models.get(root.id) if isinstance(root, ast.Name) else None
+
+    def _new_instance(self, receiver: ast.expr) -> str | None:
+        """The model of an instance the function constructs (``Model(...)``), or None."""
+        if isinstance(receiver, ast.Name):
+            values = self.assigned.get(receiver.id, [])
+            if len(values) != 1:
+                return None
+            receiver = values[0]
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name):
+            return self.models.get(receiver.func.id)
+        return None
+
+    def _string(self, expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Name):
+            values = self.assigned.get(expr.id, [])
+            expr = values[0] if len(values) == 1 else expr
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return expr.value
+        if isinstance(expr, ast.JoinedStr):
+            return "".join(
+                v.value
+                for v in expr.values
+                if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            )
+        return None
+
+    def _guard_lines(self) -> list[int]:
+        """Lines of the function's existence checks."""
+        lines = []
+        for node in ast.walk(self.function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in _EXISTENCE_CHECKS
+                and self._on_manager(node.func.value, related=True)
+            ) or (
+                isinstance(node, ast.Compare)
+                and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops)
+            ):
+                lines.append(node.lineno)
+        return lines
+
+    def _in_catching_try(self, node: ast.AST) -> bool:
+        child, parent = node, self.parents.get(node)
+        while parent is not None:
+            if (
+                isinstance(parent, ast.Try)
+                and child in parent.body
+                and any(_catches(handler) for handler in parent.handlers)
+            ):
+                return True
+            child, parent = parent, self.parents.get(parent)
+        return False
+
+    def _created_in_migration(self) -> set[str]:
+        """Models the migration creates (lower case): their rows go with their table."""
+        names = set()
+        for op in self.ctx.index.operation_calls(frozenset({"CreateModel"})):
+            found = find_argument(op.node, 0, "name")
+            if found is not None and isinstance(found[1], ast.Constant):
+                names.add(str(found[1].value).lower())
+        return names
+
+    def is_f(self, expr: ast.expr) -> str | None:
+        """The field of ``F("field")`` (Django's ``F``), or None."""
+        if not (
+            isinstance(expr, ast.Call)
+            and len(expr.args) == 1
+            and not expr.keywords
+            and isinstance(expr.args[0], ast.Constant)
+            and isinstance(expr.args[0].value, str)
+        ):
+            return None
+        qualified = self.ctx.index.qualified_name(expr.func, self.function)
+        return expr.args[0].value if qualified in _F_NAMES else None
+
+
+def _relative_fields(body: _Body, update: ast.Call) -> list[str]:
+    """The fields an ``update()`` sets relative to themselves (``f=F("f") + ...``)."""
+    fields = []
+    for kw in update.keywords:
+        value = kw.value
+        if isinstance(value, ast.BinOp) and kw.arg in (
+            body.is_f(value.left),
+            body.is_f(value.right),
+        ):
+            fields.append(kw.arg)
+    return [f for f in fields if f is not None]
+
+
+def _get_model(value: ast.expr) -> str | None:
+    """The model name of ``apps.get_model("app", "Model")`` / ``("app.Model")``."""
+    if not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Attribute)
+        and value.func.attr == "get_model"
+        and value.args
+        and not value.keywords
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in value.args)
+        and len(value.args) <= 2
+    ):
+        return None
+    last = value.args[-1]
+    assert isinstance(last, ast.Constant)
+    return str(last.value).rpartition(".")[2]
+
+
+def _catches(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        isinstance(t, (ast.Name, ast.Attribute)) and _shape(t).rpartition(".")[2] in _CAUGHT
+        for t in types
+    )
+
+
+def _is_false(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and not expr.value
+
+
+def _shape(expr: ast.expr) -> str:
+    """A short rendering of a call chain: ``Product.objects.filter(...).update``."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return f"{_shape(expr.value)}.{expr.attr}"
+    if isinstance(expr, ast.Call):
+        return f"{_shape(expr.func)}({'...' if expr.args or expr.keywords else ''})"
+    return "..."
+
+
+# -- the generated reverse ------------------------------------------------------------------
+
+
+class _Generator:
+    """The reverse of a straight-line forward function, or why there is none."""
+
+    def __init__(self, ctx: FileContext, body: _Body) -> None:
+        self.ctx = ctx
+        self.body = body
+        self.function = body.function
+        self.setup: list[str] = []  # get_model, connection alias and import statements
+        self.aliases: set[str] = set()
+
+    def reverse(self) -> tuple[list[str], bool] | str:
+        """(the reverse function's statements, whether the fix is safe), or the reason."""
+        if not self.body.two_params:
+            return f"`{self.function.name}` does not take the two arguments `(apps, schema_editor)`"
+        statements = self.function.body
+        undo: list[str] = []
+        deletes = updates = False
+        for stmt in statements:
+            last = stmt is statements[-1]
+            if (_does_nothing(stmt) and (last or not isinstance(stmt, ast.Return))) or self._setup(
+                stmt
+            ):
+                continue
+            call = _call_of(stmt)
+            if call is None or not isinstance(call.func, ast.Attribute):
+                return self._not_straight(stmt)
+            attr = call.func.attr
+            if attr in ("create", "bulk_create"):
+                found = self._delete(call)
+                deletes = True
+            elif attr == "update":
+                found = self._inverse_update(call)
+                updates = True
+            else:
+                return self._not_straight(stmt)
+            if isinstance(found, str):
+                return found
+            undo[:0] = found
+        if deletes and updates:
+            return f"`{self.function.name}` both creates and updates rows"
+        return self.setup + undo, not deletes
+
+    def _not_straight(self, stmt: ast.stmt) -> str:
+        call = _call_of(stmt)
+        if call is not None:
+            what = f"`{_shape(call.func)}`"
+        else:
+            what = _STATEMENTS.get(type(stmt), "a statement of its own")
+        return (
+            f"`{self.function.name}` is not straight-line code over literal values "
+            f"({what} at line {stmt.lineno})"
+        )
+
+    def _setup(self, stmt: ast.stmt) -> bool:
+        """A statement the reverse needs as it is: a model, the connection alias, an import."""
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.setup.append(self._segment(stmt))
+            return True
+        if not (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+        ):
+            return False
+        target, value = stmt.targets[0].id, stmt.value
+        is_model = (
+            _get_model(value) is not None
+            and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name)
+            and value.func.value.id == self.body.apps
+        )
+        is_alias = _shape(value) == f"{self.body.schema_editor}.connection.alias"
+        if not (is_model or is_alias) or target in (self.body.apps, self.body.schema_editor):
+            return False
+        if is_alias:
+            self.aliases.add(target)
+        self.setup.append(self._segment(stmt))
+        return True
+
+    def _manager(self, expr: ast.expr, *, filters: bool) -> tuple[str, str] | str:
+        """``Model.objects[.using(alias)]`` (with ``filters``, also ``.filter()``,
+        ``.exclude()`` and ``.all()``): (its source, the model's local name), or why not."""
+        chain = expr
+        while isinstance(chain, ast.Call):
+            func = chain.func
+            if not isinstance(func, ast.Attribute):
+                break
+            usable = func.attr == "using" and self._using_argument(chain)
+            if not (usable or (filters and func.attr in ("filter", "exclude", "all"))):
+                break
+            chain = func.value
+        if (
+            isinstance(chain, ast.Attribute)
+            and chain.attr in _MANAGERS
+            and isinstance(chain.value, ast.Name)
+            and chain.value.id in self.body.models
+        ):
+            return self._segment(expr), chain.value.id
+        return (
+            f"`{_shape(expr)}` is not a model's manager from `apps.get_model` (line {expr.lineno})"
+        )
+
+    def _using_argument(self, call: ast.Call) -> bool:
+        if len(call.args) != 1 or call.keywords:
+            return False
+        argument = call.args[0]
+        return (isinstance(argument, ast.Name) and argument.id in self.aliases) or (
+            isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        )
+
+    def _delete(self, call: ast.Call) -> list[str] | str:
+        assert isinstance(call.func, ast.Attribute)
+        manager = self._manager(call.func.value, filters=False)
+        if isinstance(manager, str):
+            return manager
+        source, model = manager
+        rows: list[ast.Call] = []
+        if call.func.attr == "create":
+            if call.args:
+                return f"`{_shape(call.func)}` gets positional arguments (line {call.lineno})"
+            rows = [call]
+        else:
+            extra = [kw for kw in call.keywords if kw.arg != "batch_size"]
+            if len(call.args) != 1 or extra or not isinstance(call.args[0], (ast.List, ast.Tuple)):
+                return (
+                    f"`{_shape(call.func)}` does not get a literal list of instances "
+                    f"(line {call.lineno})"
+                )
+            for element in call.args[0].elts:
+                if not (
+                    isinstance(element, ast.Call)
+                    and isinstance(element.func, ast.Name)
+                    and element.func.id == model
+                    and not element.args
+                ):
+                    return (
+                        f"`{_shape(call.func)}` gets something other than `{model}(field=...)` "
+                        f"(line {element.lineno})"
+                    )
+                rows.append(element)
+        deletes: list[str] = []
+        for row in rows:
+            lookups = []
+            for kw in row.keywords:
+                if kw.arg is None or not _is_literal(kw.value):
+                    shown = "**" if kw.arg is None else f"{kw.arg}="
+                    return (
+                        f"`{_shape(call.func)}` gets `{shown}{_shape(kw.value)}`, not a literal "
+                        f"value (line {kw.value.lineno})"
+                    )
+                lookups.append(f"{kw.arg}={self._segment(kw.value)}")
+            if not lookups:
+                return (
+                    f"`{_shape(call.func)}` sets no field to look the row up by (line {row.lineno})"
+                )
+            deletes.insert(0, f"{source}.filter({', '.join(lookups)}).delete()")
+        return deletes
+
+    def _inverse_update(self, call: ast.Call) -> list[str] | str:
+        assert isinstance(call.func, ast.Attribute)
+        manager = self._manager(call.func.value, filters=True)
+        if isinstance(manager, str):
+            return manager
+        source, _ = manager
+        if call.args or not call.keywords:
+            return f"`{_shape(call.func)}` gets positional arguments (line {call.lineno})"
+        fields = {kw.arg for kw in call.keywords}
+        problem = self._filters_problem(call.func.value, fields)
+        if problem is not None:
+            return problem
+        values = []
+        for kw in call.keywords:
+            inverse = self._inverse_value(kw)
+            if inverse is None:
+                return (
+                    f"`{kw.arg}=` is not `F({kw.arg!r}) + n`, `- n` or `* n` with a literal "
+                    f"integer n other than 0 (line {kw.value.lineno})"
+                )
+            values.append(f"{kw.arg}={inverse}")
+        return [f"{source}.update({', '.join(values)})"]
+
+    def _inverse_value(self, kw: ast.keyword) -> str | None:
+        value = kw.value
+        if not isinstance(value, ast.BinOp):
+            return None
+        operator = _INVERSE_OPERATOR.get(type(value.op))
+        if operator is None:
+            return None
+        if self.body.is_f(value.left) == kw.arg and _is_integer(value.right):
+            f_side, amount = value.left, value.right
+        elif (
+            not isinstance(value.op, ast.Sub)
+            and self.body.is_f(value.right) == kw.arg
+            and _is_integer(value.left)
+        ):
+            f_side, amount = value.right, value.left
+        else:
+            return None
+        return f"{self._segment(f_side)} {operator} {self._segment(amount)}"
+
+    def _filters_problem(self, chain: ast.expr, fields: set[str | None]) -> str | None:
+        """Why the filters of an update may select other rows once it has run, or None."""
+        for node in ast.walk(chain):
+            if isinstance(node, ast.Name) and not (
+                node.id in self.body.models
+                or node.id in self.aliases
+                or self.ctx.index.qualified_name(node, self.function)
+                in ("django.db.models", "django.db.models.F", "django.db.models.Q")
+            ):
+                return f"the filters at line {node.lineno} read `{node.id}`"
+            names: list[str] = []
+            if isinstance(node, ast.keyword) and node.arg is not None:
+                names.append(node.arg)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.append(node.value)
+            for text in names:
+                if text.split("__")[0] in fields:
+                    return (
+                        f"the filters read `{text.split('__')[0]}`, which the update changes "
+                        f"(line {chain.lineno})"
+                    )
+        return None
+
+    def _segment(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.ctx.text, node)
+        assert segment is not None  # the node comes from this text
+        return segment
+
+
+_STATEMENTS: dict[type[ast.stmt], str] = {
+    ast.For: "a `for` loop",
+    ast.While: "a `while` loop",
+    ast.If: "an `if`",
+    ast.Try: "a `try`",
+    ast.With: "a `with`",
+    ast.Assign: "an assignment",
+    ast.AugAssign: "an assignment",
+    ast.AnnAssign: "an assignment",
+    ast.Return: "a `return`",
+}
+
+
+def _call_of(stmt: ast.stmt) -> ast.Call | None:
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        return stmt.value
+    return None
+
+
+def _is_literal(expr: ast.expr) -> bool:
+    """A value the database compares exactly: a string, an integer, a boolean, None."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return _is_integer(expr.operand)
+    return isinstance(expr, ast.Constant) and (
+        expr.value is None or isinstance(expr.value, (str, int))
+    )
+
+
+def _is_integer(expr: ast.expr) -> bool:
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        expr = expr.operand
+    return isinstance(expr, ast.Constant) and type(expr.value) is int and expr.value != 0
+
+
+def _names(tree: ast.Module) -> set[str]:
+    """Every name the module uses or binds (the generated function must not clash)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+def _unique_name(base: str, used: set[str]) -> str:
+    candidate, counter = base, 2
+    while candidate in used:
+        candidate = f"{base}_{counter}"
+        counter += 1
+    return candidate
