@@ -422,9 +422,7 @@ def _walrus_targets(node: ast.AST) -> Iterator[str]:
         child = pending.pop()
         if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
             yield child.target.id
-        if not isinstance(
-            child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-        ):
+        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             pending.extend(ast.iter_child_nodes(child))
 
 

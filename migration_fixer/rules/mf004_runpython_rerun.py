@@ -180,11 +180,9 @@ examples: RuleExamples = RuleExamples(
             'migrations.CreateModel("Country", []), '
             "migrations.RunPython(add_countries, migrations.RunPython.noop)"
         ),
-        _HEAD
-        + _CREATE
-        + _MIGRATION.format(
-            "migrations.RunPython(add_countries, migrations.RunPython.noop)  # noqa: MF004"
-        ),
+        _HEAD + _CREATE + "class Migration(migrations.Migration):\n    operations = [\n"
+        "        migrations.RunPython(add_countries, migrations.RunPython.noop),  # noqa: MF004\n"
+        "    ]\n",
     ),
 )
 
@@ -696,10 +694,8 @@ class _Generator:
         """``Model.objects[.using(alias)]`` (with ``filters``, also ``.filter()``,
         ``.exclude()`` and ``.all()``): (its source, the model's local name), or why not."""
         chain = expr
-        while isinstance(chain, ast.Call):
+        while isinstance(chain, ast.Call) and isinstance(chain.func, ast.Attribute):
             func = chain.func
-            if not isinstance(func, ast.Attribute):
-                break
             usable = func.attr == "using" and self._using_argument(chain)
             if not (usable or (filters and func.attr in ("filter", "exclude", "all"))):
                 break

@@ -1,0 +1,719 @@
+"""MF004 shape by shape: what is flagged (with the exact message and hint), what is fixed
+(with the exact output), and what is left alone; and how it shares a call with MF001."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from migration_fixer.api import check_source, fix_source
+from migration_fixer.rule import AddArgument, Finding, Fix, InsertStatements, ReplaceArgument
+from migration_fixer.runner import one_fix_per_call
+
+MF004 = frozenset({"MF004"})
+BOTH = frozenset({"MF001", "MF004"})
+
+HEAD = "from django.db import migrations\n\n\n"
+FHEAD = "from django.db import migrations\nfrom django.db.models import F\n\n\n"
+CREATES = "creates rows without checking for existing ones"
+TWICE = "after a rollback, migrating again creates them twice or fails on a unique key"
+NOOP = "`RunPython` has a no-op reverse, but"
+MISSING = "`RunPython` without a reverse, where a no-op is not enough:"
+ADVICE = (
+    "; write a reverse function that deletes the rows, or make `{}` safe to run twice "
+    "(`get_or_create`, `bulk_create(..., ignore_conflicts=True)`)"
+)
+
+
+def module(function: str, operation: str, head: str = HEAD) -> str:
+    migration = f"class Migration(migrations.Migration):\n    operations = [{operation}]\n"
+    return f"{head}{function}\n\n{migration}"
+
+
+def mf004(source: str) -> list[Finding]:
+    return [f for f in check_source(source, select=MF004)]
+
+
+def one(source: str) -> Finding:
+    found = mf004(source)
+    assert len(found) == 1, found
+    return found[0]
+
+
+SEED = (
+    "def seed(apps, schema_editor):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    '    Country.objects.create(code="fr", name="France")\n'
+)
+UNDO_SEED = (
+    "def undo_seed(apps, schema_editor):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    '    Country.objects.filter(code="fr", name="France").delete()\n'
+)
+
+
+# -- which reverses are no-ops ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operation", "missing"),
+    [
+        pytest.param("migrations.RunPython(seed)", True, id="missing"),
+        pytest.param("migrations.RunPython(seed, None)", True, id="none-positional"),
+        pytest.param("migrations.RunPython(code=seed, reverse_code=None)", True, id="none-kw"),
+        pytest.param("migrations.RunPython(seed, migrations.RunPython.noop)", False, id="noop"),
+        pytest.param("migrations.RunPython(seed, lambda apps, se: None)", False, id="lambda"),
+        pytest.param("migrations.RunPython(seed, lambda *args: ...)", False, id="lambda-ellipsis"),
+        pytest.param("migrations.RunPython(seed, nothing)", False, id="pass-function"),
+        pytest.param("migrations.RunPython(seed, returns)", False, id="return-function"),
+        pytest.param("migrations.RunPython(seed, NOOP)", False, id="alias-of-noop"),
+    ],
+)
+def test_noop_reverses_are_recognised(operation: str, missing: bool) -> None:
+    extra = (
+        '\ndef nothing(apps, schema_editor):\n    """Nothing to undo."""\n    pass\n'
+        "\n\ndef returns(apps, schema_editor):\n    return None\n\n"
+        "\nNOOP = migrations.RunPython.noop\n"
+    )
+    found = one(module(SEED + extra, operation))
+    start = MISSING if missing else NOOP
+    assert found.message == (
+        f"{start} `seed` {CREATES} (`Country.objects.create`, line 6): {TWICE}"
+    )
+    assert found.fixable
+
+
+@pytest.mark.parametrize(
+    "reverse",
+    [
+        "undo",  # a real reverse
+        "lambda apps, schema_editor: print(apps)",
+        "helpers.undo",  # not this module's
+        "migrations.RunSQL.noop",  # not RunPython's
+        "0",
+    ],
+)
+def test_real_or_unknown_reverses_are_left_alone(reverse: str) -> None:
+    undo = (
+        "\ndef undo(apps, schema_editor):\n"
+        '    apps.get_model("geo", "Country").objects.all().delete()\n'
+    )
+    source = module(SEED + undo, f"migrations.RunPython(seed, {reverse})")
+    assert mf004(source) == []
+
+
+# -- what makes a forward function unsafe to run twice -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "call", "line"),
+    [
+        pytest.param(
+            '    Country.objects.bulk_create([Country(code="fr")], ignore_conflicts=False)\n',
+            "Country.objects.bulk_create",
+            7,
+            id="bulk-create-conflicts-false",
+        ),
+        pytest.param(
+            '    Country(code="fr").save()\n',
+            "Country(...).save",
+            7,
+            id="save-of-new-instance",
+        ),
+        pytest.param(
+            '    country = Country(code="fr")\n    country.save()\n',
+            "country.save",
+            8,
+            id="save-of-new-instance-variable",
+        ),
+        pytest.param(
+            '    for code in ["fr", "de"]:\n        region.countries.create(code=code)\n',
+            "region.countries.create",
+            8,
+            id="related-manager",
+        ),
+        pytest.param(
+            "    qs = Country.objects.using(schema_editor.connection.alias)\n"
+            '    qs.create(code="fr")\n',
+            "qs.create",
+            8,
+            id="manager-variable",
+        ),
+        pytest.param(
+            '    if schema_editor.connection.vendor == "sqlite":\n'
+            '        Country.objects.create(code="fr")\n',
+            "Country.objects.create",
+            8,
+            id="an-if-that-is-no-existence-check",
+        ),
+    ],
+)
+def test_creations_are_flagged(body: str, call: str, line: int) -> None:
+    function = (
+        "def seed(apps, schema_editor):\n"
+        '    Country = apps.get_model("geo", "Country")\n'
+        '    region = apps.get_model("geo", "Region").objects.first\n' + body
+    )
+    found = one(module(function, "migrations.RunPython(seed, migrations.RunPython.noop)"))
+    assert found.message == f"{NOOP} `seed` {CREATES} (`{call}`, line {line}): {TWICE}"
+    assert not found.fixable
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "schema_editor.execute(\"INSERT INTO geo_country (code) VALUES ('fr')\")",
+        "schema_editor.execute(SQL)",
+        "schema_editor.execute(f\"INSERT INTO {table} (code) VALUES ('fr')\")",
+    ],
+)
+def test_insert_through_sql_is_flagged(statement: str) -> None:
+    function = (
+        "def seed(apps, schema_editor):\n"
+        '    table = "geo_country"\n'
+        "    SQL = \"insert into geo_country (code) values ('fr')\"\n"
+        f"    {statement}\n"
+    )
+    found = one(module(function, "migrations.RunPython(seed, migrations.RunPython.noop)"))
+    assert found.message == (
+        f"{NOOP} `seed` inserts rows with SQL without checking for existing ones "
+        f"(`schema_editor.execute`, line 7): {TWICE}"
+    )
+    assert found.hint == (
+        "`seed` is not straight-line code over literal values (an assignment at line 5)"
+        + ADVICE.format("seed")
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '    Country.objects.get_or_create(code="fr")\n',
+        '    Country.objects.update_or_create(code="fr", defaults={"name": "France"})\n',
+        '    Country.objects.bulk_create([Country(code="fr")], ignore_conflicts=True)\n',
+        '    Country.objects.bulk_create([Country(code="fr")], update_conflicts=flag)\n',
+        '    if not Country.objects.filter(code="fr").exists():\n'
+        '        Country.objects.create(code="fr")\n',
+        '    if Country.objects.filter(code="fr").count():\n        return\n'
+        '    Country.objects.create(code="fr")\n',
+        "    existing = set(Country.objects.values_list('code', flat=True))\n"
+        '    for code in ["fr", "de"]:\n        if code not in existing:\n'
+        "            Country.objects.create(code=code)\n",
+        '    Country.objects.filter(code="fr").delete()\n    Country.objects.create(code="fr")\n',
+        '    try:\n        Country.objects.create(code="fr")\n'
+        "    except IntegrityError:\n        pass\n",
+        '    try:\n        Country.objects.create(code="fr")\n'
+        "    except (ValueError, django.db.IntegrityError):\n        pass\n",
+        '    try:\n        Country.objects.create(code="fr")\n    except:\n        pass\n',
+        "    schema_editor.execute(\"INSERT INTO geo_country (code) VALUES ('fr') "
+        'ON CONFLICT DO NOTHING")\n',
+        "    schema_editor.execute(\"INSERT IGNORE INTO geo_country (code) VALUES ('fr')\")\n",
+        '    schema_editor.execute("UPDATE geo_country SET code = 1")\n',
+        "    schema_editor.execute(sql_from_somewhere)\n",
+        '    Country.objects.filter(code="fr").update(name="France")\n',
+        '    Country.objects.update(rank=F("other") + 1)\n',
+        '    Country.create(code="fr")\n',  # not a manager
+        '    country = Country.objects.get(code="fr")\n    country.save()\n',
+        '    Country(code="fr").full_clean()\n',
+        '    create(code="fr")\n',
+        '    rows[0].create(code="fr")\n',
+        '    c = Country(code="fr")\n    c = Country(code="de")\n    c.save()\n',
+        '    a, b = Country.objects.all(), 1\n    a.count()\n    a.create(code="fr")\n',
+    ],
+)
+def test_guarded_or_idempotent_forwards_are_left_alone(body: str) -> None:
+    function = (
+        'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n' + body
+    )
+    source = module(function, "migrations.RunPython(seed, migrations.RunPython.noop)", FHEAD)
+    assert mf004(source) == []
+
+
+def test_a_created_model_whose_name_is_not_a_literal_does_not_count() -> None:
+    source = module(SEED, "migrations.CreateModel(NAME, []), migrations.RunPython(seed)")
+    assert [f.code for f in mf004(source)] == ["MF004"]
+
+
+def test_rows_of_a_model_the_migration_creates_go_with_its_table() -> None:
+    for create_model in (
+        'migrations.CreateModel("Country", [])',
+        "migrations.CreateModel(name='country', fields=[])",
+    ):
+        source = module(SEED, f"{create_model}, migrations.RunPython(seed)")
+        assert mf004(source) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the forward function is not (only) this module's function
+        HEAD + "from .helpers import seed\n\n"
+        "operations = [migrations.RunPython(seed, migrations.RunPython.noop)]\n",
+        module(SEED + "\nseed = staticmethod(seed)\n", "migrations.RunPython(seed)"),
+        module(SEED + "\n\nclass seed:\n    pass\n", "migrations.RunPython(seed)"),
+        module("if True:\n" + textwrap.indent(SEED, "    "), "migrations.RunPython(seed)"),
+        module(SEED, "migrations.RunPython(lambda apps, se: None)"),
+        module(SEED, "migrations.RunPython(helpers.seed)"),
+        module(SEED, "migrations.RunPython(*args)"),
+        module(SEED, "migrations.RunPython(elidable=True)"),
+        module(SEED, "migrations.RunSQL(seed)"),
+        # nothing unsafe in it
+        module("def seed(apps, schema_editor):\n    pass\n", "migrations.RunPython(seed)"),
+    ],
+)
+def test_unknown_forward_functions_are_left_alone(source: str) -> None:
+    assert mf004(source) == []
+
+
+# -- the generated delete -------------------------------------------------------------------
+
+
+def test_create_gets_a_reverse_that_deletes_the_row() -> None:
+    before = module(SEED, "migrations.RunPython(seed, migrations.RunPython.noop)")
+    found = one(before)
+    assert found.hint == (
+        "review `undo_seed`: it deletes every row with the values the forward function set "
+        "(also one that existed before), and with them the rows that reference them through "
+        "a cascading foreign key"
+    )
+    assert fix_source(before, select=MF004) == module(
+        SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, undo_seed)"
+    )
+
+
+def test_bulk_create_through_the_connection_alias_as_in_djangos_docs() -> None:
+    forwards = (
+        "def forwards_func(apps, schema_editor):\n"
+        "    # We get the model from the versioned app registry;\n"
+        "    # if we directly import it, it'll be the wrong version\n"
+        '    Country = apps.get_model("myapp", "Country")\n'
+        "    db_alias = schema_editor.connection.alias\n"
+        "    Country.objects.using(db_alias).bulk_create(\n"
+        "        [\n"
+        '            Country(name="USA", code="us"),\n'
+        '            Country(name="France", code="fr"),\n'
+        "        ]\n"
+        "    )\n"
+    )
+    reverse = (
+        "def undo_forwards_func(apps, schema_editor):\n"
+        '    Country = apps.get_model("myapp", "Country")\n'
+        "    db_alias = schema_editor.connection.alias\n"
+        '    Country.objects.using(db_alias).filter(name="France", code="fr").delete()\n'
+        '    Country.objects.using(db_alias).filter(name="USA", code="us").delete()\n'
+    )
+    before = module(forwards, "migrations.RunPython(forwards_func)")
+    assert fix_source(before, select=MF004) == module(
+        forwards + "\n\n" + reverse,
+        "migrations.RunPython(forwards_func, reverse_code=undo_forwards_func)",
+    )
+
+
+def test_delete_reverse_keeps_literals_as_written_and_the_parameter_names() -> None:
+    forwards = (
+        "def seed(registry, editor):\n"
+        "    '''Seed.'''\n"
+        "    from django.db import models\n"
+        "    Flag = registry.get_model('flags.Flag')\n"
+        "    Flag.objects.using('default').create(name='beta', rank=-1, on=True, note=None)\n"
+        "    Flag.objects.bulk_create((Flag(name='b'),), batch_size=10)\n"
+        "    return\n"
+    )
+    reverse = (
+        "def undo_seed(registry, editor):\n"
+        "    from django.db import models\n"
+        "    Flag = registry.get_model('flags.Flag')\n"
+        "    Flag.objects.filter(name='b').delete()\n"
+        "    Flag.objects.using('default').filter(name='beta', rank=-1, on=True, note=None)"
+        ".delete()\n"
+    )
+    before = module(forwards, "migrations.RunPython(seed, reverse_code=None)")
+    assert fix_source(before, select=MF004) == module(
+        forwards + "\n\n" + reverse, "migrations.RunPython(seed, reverse_code=undo_seed)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(
+            '    for code in ["fr"]:\n        Country.objects.create(code=code)\n',
+            "`seed` is not straight-line code over literal values (a `for` loop at line 6)",
+            id="loop",
+        ),
+        pytest.param(
+            '    country = Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (an assignment at line 6)",
+            id="assignment",
+        ),
+        pytest.param(
+            '    Country.objects.create(code="fr")\n    print("done")\n',
+            "`seed` is not straight-line code over literal values (`print` at line 7)",
+            id="another-call",
+        ),
+        pytest.param(
+            '    Country.objects.create(code="fr")\n    Country(code="de").save()\n',
+            "`seed` is not straight-line code over literal values (`Country(...).save` at line 7)",
+            id="save",
+        ),
+        pytest.param(
+            '    if True:\n        return\n    Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (an `if` at line 6)",
+            id="if",
+        ),
+        pytest.param(
+            '    return Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (a `return` at line 6)",
+            id="return-value",
+        ),
+        pytest.param(
+            '    return\n    Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (a `return` at line 6)",
+            id="early-return",
+        ),
+        pytest.param(
+            "    with schema_editor.connection.cursor():\n"
+            '        Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (a `with` at line 6)",
+            id="with",
+        ),
+        pytest.param(
+            '    del Country\n    Country.objects.create(code="fr")\n',
+            "`seed` is not straight-line code over literal values (a statement of its own at "
+            "line 6)",
+            id="del",
+        ),
+        pytest.param(
+            '    Country.objects.create(code="fr", rate=0.5)\n',
+            "`Country.objects.create` gets `rate=...`, not a literal value (line 6)",
+            id="float",
+        ),
+        pytest.param(
+            "    Country.objects.create(code=CODE)\n",
+            "`Country.objects.create` gets `code=CODE`, not a literal value (line 6)",
+            id="name",
+        ),
+        pytest.param(
+            "    Country.objects.create(**DATA)\n",
+            "`Country.objects.create` gets `**DATA`, not a literal value (line 6)",
+            id="star-star",
+        ),
+        pytest.param(
+            "    Country.objects.create()\n",
+            "`Country.objects.create` sets no field to look the row up by (line 6)",
+            id="no-field",
+        ),
+        pytest.param(
+            "    Country.objects.bulk_create([Country()])\n",
+            "`Country.objects.bulk_create` sets no field to look the row up by (line 6)",
+            id="bulk-no-field",
+        ),
+        pytest.param(
+            '    Country.objects.create("fr")\n',
+            "`Country.objects.create` gets positional arguments (line 6)",
+            id="positional",
+        ),
+        pytest.param(
+            "    Country.objects.bulk_create(ROWS)\n",
+            "`Country.objects.bulk_create` does not get a literal list of instances (line 6)",
+            id="bulk-not-a-list",
+        ),
+        pytest.param(
+            '    Country.objects.bulk_create([Country(code="fr")], ignore_conflicts=False)\n',
+            "`Country.objects.bulk_create` does not get a literal list of instances (line 6)",
+            id="bulk-extra-keyword",
+        ),
+        pytest.param(
+            '    Country.objects.bulk_create([Region(code="fr")])\n',
+            "`Country.objects.bulk_create` gets something other than `Country(field=...)` (line 6)",
+            id="bulk-other-model",
+        ),
+        pytest.param(
+            '    Country.objects.db_manager("x").create(code="fr")\n',
+            "`Country.objects.db_manager(...)` is not a model's manager from `apps.get_model` "
+            "(line 6)",
+            id="other-manager",
+        ),
+        pytest.param(
+            '    Country.objects.using("a", "b").create(code="fr")\n',
+            "`Country.objects.using(...)` is not a model's manager from `apps.get_model` (line 6)",
+            id="using-two-arguments",
+        ),
+        pytest.param(
+            '    Country.objects.using(alias()).create(code="fr")\n',
+            "`Country.objects.using(...)` is not a model's manager from `apps.get_model` (line 6)",
+            id="using-a-call",
+        ),
+        pytest.param(
+            "    from django.db.models import F\n"
+            '    Country.objects.create(code="fr")\n'
+            '    Country.objects.update(rank=F("rank") + 1)\n',
+            "`seed` both creates and updates rows",
+            id="create-and-update",
+        ),
+    ],
+)
+def test_creations_without_a_certain_reverse_are_reported_with_the_reason(
+    body: str, reason: str
+) -> None:
+    function = 'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n'
+    found = one(module(function + body, "migrations.RunPython(seed, migrations.RunPython.noop)"))
+    assert not found.fixable
+    assert found.hint == reason + ADVICE.format("seed")
+
+
+def test_a_forward_function_with_other_parameters_is_reported() -> None:
+    function = SEED.replace("(apps, schema_editor)", "(apps, schema_editor, extra=1)")
+    found = one(module(function, "migrations.RunPython(seed)"))
+    assert found.hint == (
+        "`seed` does not take the two arguments `(apps, schema_editor)`" + ADVICE.format("seed")
+    )
+
+
+def test_a_subclass_with_its_own_init_is_reported_not_rewritten() -> None:
+    source = (
+        HEAD + SEED + "\n\nclass Seed(migrations.RunPython):\n"
+        "    def __init__(self, code):\n        super().__init__(code)\n\n\n"
+        "operations = [Seed(seed)]\n"
+    )
+    found = one(source)
+    assert found.message.startswith("`Seed` without a reverse, where a no-op is not enough:")
+    assert (
+        found.hint
+        == "`Seed` defines its own `__init__`: add a reverse by hand (`reverse_code=...`)"
+    )
+    assert fix_source(source, select=MF004) == source
+
+
+def test_generated_name_does_not_clash_and_two_calls_share_one_function() -> None:
+    undo_seed = "\n\ndef undo_seed(apps, schema_editor):\n    pass\n"
+    before = module(
+        SEED + undo_seed,
+        "migrations.RunPython(seed, undo_seed), migrations.RunPython(seed)",
+    )
+    after = module(
+        SEED + undo_seed + "\n\n" + UNDO_SEED.replace("undo_seed", "undo_seed_2"),
+        "migrations.RunPython(seed, undo_seed_2), migrations.RunPython(seed, "
+        "reverse_code=undo_seed_2)",
+    )
+    assert [f.line for f in mf004(before)] == [14, 14]
+    assert fix_source(before, select=MF004) == after
+    assert mf004(after) == []
+
+
+def test_crlf_file_keeps_its_newlines() -> None:
+    before = module(SEED, "migrations.RunPython(seed, migrations.RunPython.noop)").replace(
+        "\n", "\r\n"
+    )
+    after = module(SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, undo_seed)")
+    assert fix_source(before, select=MF004) == after.replace("\n", "\r\n")
+
+
+# -- the inverse update ---------------------------------------------------------------------
+
+
+def restock(updates: str) -> str:
+    return (
+        "def restock(apps, schema_editor):\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        "    db_alias = schema_editor.connection.alias\n" + updates
+    )
+
+
+@pytest.mark.parametrize(
+    ("forward", "reverse"),
+    [
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") + 5)\n',
+            '    Product.objects.update(stock=F("stock") - 5)\n',
+            id="plus",
+        ),
+        pytest.param(
+            '    Product.objects.using(db_alias).all().update(stock=F("stock") - -2)\n',
+            '    Product.objects.using(db_alias).all().update(stock=F("stock") + -2)\n',
+            id="minus-negative",
+        ),
+        pytest.param(
+            '    Product.objects.filter(active=True).exclude(name__in=["x"]).update(\n'
+            '        price=3 * F("price"),\n'
+            "    )\n",
+            '    Product.objects.filter(active=True).exclude(name__in=["x"])'
+            '.update(price=F("price") / 3)\n',
+            id="times-literal-first",
+        ),
+        pytest.param(
+            "    Product.objects.filter(Q(active=True))"
+            '.update(stock=F("stock") + 1, rank=F("rank") * 2)\n'
+            '    Product.objects.filter(stock__gt=F("minimum")).update(price=F("price") + 1)\n',
+            '    Product.objects.filter(stock__gt=F("minimum")).update(price=F("price") - 1)\n'
+            "    Product.objects.filter(Q(active=True))"
+            '.update(stock=F("stock") - 1, rank=F("rank") / 2)\n',
+            id="two-updates-undone-in-reverse-order",
+        ),
+    ],
+)
+def test_relative_update_gets_the_inverse_update(forward: str, reverse: str) -> None:
+    head = "from django.db import migrations\nfrom django.db.models import F, Q\n\n\n"
+    before = module(
+        restock(forward), "migrations.RunPython(restock, migrations.RunPython.noop)", head
+    )
+    found = one(before)
+    assert found.message.startswith(
+        f"{NOOP} `restock` changes values relative to themselves (`Product.objects."
+    )
+    assert found.message.endswith(": after a rollback, migrating again applies the change twice")
+    assert found.hint is None
+    undo = (
+        "def undo_restock(apps, schema_editor):\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        "    db_alias = schema_editor.connection.alias\n" + reverse
+    )
+    after = module(
+        restock(forward) + "\n\n" + undo, "migrations.RunPython(restock, undo_restock)", head
+    )
+    assert fix_source(before, select=MF004) == after
+    assert check_source(after) == []
+
+
+def test_f_imported_in_the_function_or_through_models() -> None:
+    forward = (
+        "def bump(apps, schema_editor):\n"
+        "    from django.db.models import F\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        '    Product.objects.update(stock=F("stock") + 1, rank=models.F("rank") + 1)\n'
+    )
+    undo = (
+        "def undo_bump(apps, schema_editor):\n"
+        "    from django.db.models import F\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        '    Product.objects.update(stock=F("stock") - 1, rank=models.F("rank") - 1)\n'
+    )
+    head = "from django.db import migrations, models\n\n\n"
+    before = module(forward, "migrations.RunPython(bump)", head)
+    assert fix_source(before, select=MF004) == module(
+        forward + "\n\n" + undo, "migrations.RunPython(bump, reverse_code=undo_bump)", head
+    )
+
+
+@pytest.mark.parametrize(
+    ("updates", "reason"),
+    [
+        pytest.param(
+            '    Product.objects.filter(stock__lt=10).update(stock=F("stock") + 5)\n',
+            "the filters read `stock`, which the update changes (line 8)",
+            id="filter-reads-the-field",
+        ),
+        pytest.param(
+            '    Product.objects.filter(minimum__lt=F("stock")).update(stock=F("stock") + 5)\n',
+            "the filters read `stock`, which the update changes (line 8)",
+            id="filter-reads-the-field-through-f",
+        ),
+        pytest.param(
+            '    Product.objects.filter(name=NAME).update(stock=F("stock") + 5)\n',
+            "the filters at line 8 read `NAME`",
+            id="filter-reads-a-variable",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") + 0)\n',
+            "`stock=` is not `F('stock') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="zero",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") + 1.5)\n',
+            "`stock=` is not `F('stock') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="float",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") / 2)\n',
+            "`stock=` is not `F('stock') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="division",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=5 - F("stock"))\n',
+            "`stock=` is not `F('stock') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="n-minus-f",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") + 1, name="x")\n',
+            "`name=` is not `F('name') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="absolute-value-too",
+        ),
+        pytest.param(
+            '    Product.objects.update(stock=F("stock") + True)\n',
+            "`stock=` is not `F('stock') + n`, `- n` or `* n` with a literal integer n other "
+            "than 0 (line 8)",
+            id="bool",
+        ),
+        pytest.param(
+            '    Product.objects.update(F("stock") + 1, stock=F("stock") + 1)\n',
+            "`Product.objects.update` gets positional arguments (line 8)",
+            id="positional",
+        ),
+        pytest.param(
+            '    Product.objects.select_for_update().update(stock=F("stock") + 1)\n',
+            "`Product.objects.select_for_update()` is not a model's manager from "
+            "`apps.get_model` (line 8)",
+            id="other-queryset-method",
+        ),
+    ],
+)
+def test_relative_updates_without_a_certain_inverse_are_reported(updates: str, reason: str) -> None:
+    source = module(restock(updates), "migrations.RunPython(restock)", FHEAD)
+    found = one(source)
+    assert not found.fixable
+    assert found.hint == f"{reason}; write a reverse function that undoes the change"
+
+
+def test_f_that_is_not_djangos_is_not_a_relative_update() -> None:
+    source = module(
+        restock('    Product.objects.update(stock=F("stock") + 5)\n'),
+        "migrations.RunPython(restock)",
+        "from django.db import migrations\nfrom sympy import F\n\n\n",
+    )
+    assert mf004(source) == []
+
+
+# -- MF001 and MF004 on one call ------------------------------------------------------------
+
+
+def test_both_rules_report_a_call_without_reverse_and_only_mf004s_fix_is_written() -> None:
+    before = module(SEED, "migrations.RunPython(seed)")
+    assert [(f.code, f.fixable) for f in check_source(before, select=BOTH)] == [
+        ("MF001", True),
+        ("MF004", True),
+    ]
+    mf004_fixed = module(
+        SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, reverse_code=undo_seed)"
+    )
+    assert fix_source(before, select=BOTH) == mf004_fixed
+    assert fix_source(before, select=MF004) == mf004_fixed
+    noop = module(SEED, "migrations.RunPython(seed, reverse_code=migrations.RunPython.noop)")
+    assert fix_source(before, select=frozenset({"MF001"})) == noop
+    # MF004 then reports MF001's no-op, and replaces it.
+    assert fix_source(noop, select=BOTH) == module(
+        SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, reverse_code=undo_seed)"
+    )
+
+
+def test_one_fix_per_call_keeps_the_superseding_fix_and_unrelated_ones() -> None:
+    noop = Finding("MF001", "m", 3, 4, Fix((AddArgument(3, 4, 0, "reverse_code", "noop"),)))
+    real = Finding(
+        "MF004",
+        "m",
+        3,
+        4,
+        Fix(
+            (AddArgument(3, 4, 0, "reverse_code", "undo"), InsertStatements("def undo(): pass\n")),
+            supersedes=("MF001",),
+        ),
+    )
+    elsewhere = Finding("MF001", "m", 5, 4, Fix((ReplaceArgument(5, 4, 1, "noop"),)))
+    report_only = Finding("MF001", "m", 3, 4)
+    assert one_fix_per_call([noop, real, elsewhere, report_only]) == [real, elsewhere, report_only]
+    assert one_fix_per_call([noop, elsewhere]) == [noop, elsewhere]
