@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migration_fixer import git
+from migration_fixer import cache, git
 from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.changeset import ChangeSet, FileChange
 from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
@@ -36,6 +37,8 @@ class RunResult:
     written: set[Path] = field(default_factory=set)
     files_checked: int = 0
     notices: list[str] = field(default_factory=list)
+    #: Said only with --verbose (e.g. why the cache is off for this run).
+    details: list[str] = field(default_factory=list)
     repo_root: Path | None = None
     #: The commit migrations are "new" against: the merge-base of ``--since REF`` and
     #: HEAD, else of the default branch (origin/HEAD, origin/main, origin/master, main,
@@ -118,8 +121,10 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         base=result.base_commit or "",
         strategy=config.strategy,
         vocabulary=deploy_vocabulary(project_root),
-        cache_dir=str(project_root / CACHE_DIR_NAME) if config.cache else None,
     )
+    if config.cache:
+        cache_dir, secret = _cache(result, repo, config.root)
+        options = dataclasses.replace(options, cache_dir=cache_dir, cache_secret=secret)
     done = 0
 
     def tick(count: int) -> None:
@@ -140,6 +145,31 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     if config.mode is Mode.FIX and result.changeset:
         _write(result, repo)
     return result
+
+
+def _cache(
+    result: RunResult, repo: git.Repository | None, config_root: Path
+) -> tuple[str | None, str | None]:
+    """Where this run's cache is, and the secret that signs it; (None, None) with the
+    reason in ``result.details`` when the cache is off for the run.
+
+    The cache lives at the repository root; outside a repository, in the folder of the
+    project's pyproject.toml, and nowhere when there is none (a run over a folder that
+    is no project leaves nothing behind in the working directory)."""
+    if repo is not None:
+        root = repo.root
+    elif (config_root / "pyproject.toml").is_file():
+        root = config_root
+    else:
+        return None, None
+    folder = root / CACHE_DIR_NAME
+    why = cache.check_dir(folder)
+    if why is None:
+        secret, why = cache.load_secret(repo.root if repo is not None else None)
+        if secret is not None:
+            return str(folder), secret
+    result.details.append(f"cache off for this run: {why}")
+    return None, None
 
 
 def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] | None:

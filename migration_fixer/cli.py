@@ -5,6 +5,7 @@ This is the only module that imports click.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -193,6 +194,9 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     fmt = result.config.output_format
     for line in report.problem_lines(result):
         click.secho(f"error: {line}", err=True, fg="red", color=color)
+    if verbose:
+        for detail in result.details:
+            click.echo(f"note: {detail}", err=True, color=color)
     mode = result.config.mode
     # --diff: the patch goes to stdout, except with json (which carries it in "diff")
     # and sarif (a JSON document of its own); github annotations then go to stderr,
@@ -239,6 +243,37 @@ def rule_command(code: str | None, show_all: bool) -> None:
         known = ", ".join(RULES_BY_CODE)
         raise click.UsageError(f"unknown rule code {code!r} (known: {known})")
     click.echo(explain(rule))
+
+
+@cli.command("suggest", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument(
+    "patch", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
+@click.option(
+    "--pr-diff",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The pull request's own diff (git diff BASE...HEAD): suggestions outside it go to "
+    "the review's body, where GitHub accepts them.",
+)
+@click.option("--commit", metavar="SHA", help="The PR head commit the suggestions apply to.")
+def suggest_command(patch: Path, pr_diff: Path | None, commit: str | None) -> None:
+    """Turn a `--diff` PATCH into a GitHub pull-request review with suggested changes
+    (the JSON body of POST /repos/{owner}/{repo}/pulls/{number}/reviews, on stdout).
+
+    Safe to run inside an untrusted checkout: it reads the two files and imports nothing
+    from the working directory."""
+    from migration_fixer.output.suggestions import review
+
+    def read(path: Path) -> str:
+        if str(path) == "-":
+            return sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        try:
+            return path.read_bytes().decode("utf-8", "surrogateescape")
+        except OSError as exc:
+            _fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+    payload = review(read(patch), read(pr_diff) if pr_diff else None, commit)
+    click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 def main() -> None:

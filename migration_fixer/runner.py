@@ -62,8 +62,10 @@ class Options:
     base: str = ""
     strategy: str = "nullable"
     vocabulary: str = "ours"
-    #: Where results are cached (see :mod:`migration_fixer.cache`), or None.
+    #: Where results are cached (see :mod:`migration_fixer.cache`), or None, and the
+    #: secret that signs the cache files (the cache is used only with both).
     cache_dir: str | None = None
+    cache_secret: str | None = None
 
     def fingerprint(self) -> str:
         """What in the options changes a file's result (the cache key's part)."""
@@ -379,13 +381,15 @@ def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
 
 def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
     histories: dict[Path, History] = {}
-    root = Path(options.cache_dir) if options.cache_dir else None
+    root = Path(options.cache_dir) if options.cache_dir and options.cache_secret else None
     caches: dict[Path, FolderCache] = {}
     results = []
     for path in paths:
         folder_cache = caches.get(path.parent)
         if folder_cache is None:
-            folder_cache = caches[path.parent] = FolderCache.load(root, path.parent)
+            folder_cache = caches[path.parent] = FolderCache.load(
+                root, path.parent, FileResult, options.cache_secret
+            )
         data: bytes | None = None
         cache_key = None
         if root is not None:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 _E2E_DIR = Path(__file__).parent / "e2e"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The cache secret (``$XDG_CACHE_HOME/migration-fixer/secret``) of the test run,
+    not the user's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
 
 
 def pytest_configure(config: pytest.Config) -> None:

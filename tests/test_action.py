@@ -101,8 +101,13 @@ def test_the_action_checks_what_the_pull_request_changed(
     }
     env = {"RUNNER_TEMP": str(runner_temp), "GITHUB_PATH": str(github_path), "CI": "true"}
     install, check = ACTION["runs"]["steps"]
+    # A hostile checkout: modules that `python -m venv` / `-m pip` would import from it.
+    pwned = tmp_path / "pwned"
+    for module in ("venv.py", "pip/__init__.py", "runpy.py"):
+        write(work, module, f"open({str(pwned)!r}, 'a').write({module!r})\n")
     installed = run_step(install, context, work, env)
     assert installed.returncode == 0, installed.stderr
+    assert not pwned.exists()
     bin_dir = github_path.read_text().strip()
     assert bin_dir == str(runner_temp / "migration-fixer-venv/bin")
     env["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
@@ -146,6 +151,10 @@ def test_the_suggestions_recipe_runs(tmp_path: Path, upstream: tuple[Path, str])
     repo, base = upstream
     # The PR also touches the old migration, away from the line that needs a fix.
     write(repo, "shop/migrations/0001_initial.py", "# Touched by the PR.\n" + BAD)
+    # A hostile PR: modules that `python -m` would import from the working directory.
+    pwned = tmp_path / "pwned"
+    for module in ("argparse.py", "json.py", "click.py", "migration_fixer/__init__.py"):
+        write(repo, module, f"open({str(pwned)!r}, 'a').write({module!r})\n")
     head = commit_all(repo, "touch the old one")
     git(tmp_path, "clone", "-q", "--branch", "feature", f"file://{repo}", "work")
     work = tmp_path / "work"
@@ -193,6 +202,7 @@ def test_the_suggestions_recipe_runs(tmp_path: Path, upstream: tuple[Path, str])
         "`shop/migrations/0001_initial.py:11` (outside this pull request's diff):\n\n"
         f"```suggestion\n{fixed_line}\n```\n"
     ) in posted["body"]
+    assert not pwned.exists()
     # The patch the recipe made applies to the PR's head.
     subprocess.run(["git", "apply", "--check", "fixes.patch"], cwd=work, check=True)
 
@@ -253,10 +263,10 @@ def test_review_shapes() -> None:
     assert [f.path for f in parse_patch(patch)] == ["m.py", "n.py"]
 
 
-def test_suggestions_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from migration_fixer.output.suggestions import main
+def test_suggestions_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from migration_fixer.cli import cli
 
     patch = tmp_path / "fixes.patch"
     patch.write_text(
@@ -267,10 +277,29 @@ def test_suggestions_command_line(
     pr_diff.write_text(
         "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1 +1,2 @@\n a = 1\n+b = 2\n"
     )
-    assert main([str(patch), "--pr-diff", str(pr_diff), "--commit", "abc"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    done = CliRunner().invoke(
+        cli, ["suggest", str(patch), "--pr-diff", str(pr_diff), "--commit", "abc"]
+    )
+    assert done.exit_code == 0, done.output
+    payload = json.loads(done.output)
     assert payload["commit_id"] == "abc"
     # An insertion at the top rewrites the line after it.
     assert payload["comments"] == [
         {"path": "m.py", "line": 1, "side": "RIGHT", "body": "```suggestion\n# top\na = 1\n```\n"}
     ]
+    # The patch from stdin; a missing file is a usage error.
+    piped = CliRunner().invoke(cli, ["suggest", "-"], input=patch.read_text())
+    assert json.loads(piped.output)["comments"][0]["line"] == 1
+    missing = CliRunner().invoke(cli, ["suggest", str(tmp_path / "nope.patch")])
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output
+
+
+def test_no_recipe_runs_python_with_the_checkout_on_its_path() -> None:
+    """`python -m X` puts the working directory (the untrusted checkout) first on
+    sys.path: the recipes run console scripts, or python with -I (isolated)."""
+    developer_clone = "python3 -m venv .venv && .venv/bin/pip install"  # README: your own clone
+    for name in ("README.md", "docs/ci.md", "action.yml"):
+        for line in (ROOT / name).read_text().splitlines():
+            if re.search(r"\s-m\s", line) and not re.search(r"\s-I\s+-m\s", line):
+                assert developer_clone in line, f"{name}: {line.strip()}"

@@ -3,8 +3,11 @@ broken or deleted cache is just recomputed."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -40,6 +43,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir(parents=True)
     (folder / "0001_initial.py").write_text(INITIAL)
     (folder / "0003_sql.py").write_text(SQL)
+    (tmp_path / "pyproject.toml").write_text("")  # the project root, where the cache goes
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -132,11 +136,11 @@ def test_mf003_results_follow_the_git_base(project: Path) -> None:
 
 def test_a_corrupt_or_deleted_cache_is_recomputed(project: Path) -> None:
     first = check()
-    for pickle in (project / CACHE_DIR_NAME).rglob("*.pickle"):
-        pickle.write_bytes(b"not a pickle")
+    for data in (project / CACHE_DIR_NAME).rglob("*.json"):
+        data.write_bytes(b"not json")
     assert check() == first
-    for pickle in (project / CACHE_DIR_NAME).rglob("*.pickle"):
-        pickle.write_bytes(b"\x80\x05]\x94.")  # a pickled list, not the expected dict
+    for data in (project / CACHE_DIR_NAME).rglob("*.json"):
+        data.write_bytes(b"[]")
     assert check() == first
     for path in sorted((project / CACHE_DIR_NAME).rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
@@ -151,8 +155,166 @@ def test_an_interrupted_cache_write_leaves_no_temporary_file(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cache.pickle, "dump", interrupted)
+    monkeypatch.setattr(cache, "_sign", interrupted)
     result = CliRunner().invoke(cli, ["--check", "app"])
     assert result.exit_code == 130
     assert [p.name for p in project.rglob("*.tmp")] == []
-    assert list((project / CACHE_DIR_NAME).rglob("*.pickle")) == []
+    assert list((project / CACHE_DIR_NAME).rglob("*.json")) == []
+
+
+# -- a cache from the repository is never trusted (issue 13, items 1 and 3) --------------
+
+
+def _cache_file(project: Path) -> Path:
+    from migration_fixer import __version__, cache
+
+    folder = (project / "app" / "migrations").resolve()
+    return project / CACHE_DIR_NAME / __version__ / (cache._digest(str(folder).encode()) + ".json")
+
+
+def test_a_committed_pickle_payload_is_never_executed(project: Path) -> None:
+    import pickle
+
+    from migration_fixer import __version__, cache
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (exec, ("open('pwned', 'w').write('ran')",))
+
+    folder = (project / "app" / "migrations").resolve()
+    name = cache._digest(str(folder).encode())
+    target = project / CACHE_DIR_NAME / __version__
+    target.mkdir(parents=True)
+    for suffix in (".pickle", ".json"):
+        (target / (name + suffix)).write_bytes(pickle.dumps(Payload()))
+    code, out = check()
+    assert (code, out) == check("--no-cache")
+    assert out.endswith(
+        "Found 1 finding in 2 migration files (1 fixable with `migration-fixer`).\n"
+    )
+    assert not (project / "pwned").exists()
+
+
+def test_a_forged_cache_cannot_hide_findings(project: Path) -> None:
+    """A cache file in the format, with keys computed like ours, but not signed with this
+    user's secret (a pull request cannot know it): ignored, the findings stay."""
+    first = check()
+    assert first[0] == 1
+    path = _cache_file(project)
+    head, _, body = path.read_bytes().partition(b"\n")
+    entries = json.loads(body)
+    for entry in entries.values():
+        entry[1]["findings"] = []
+    forged = json.dumps(entries).encode()
+    path.write_bytes(head + b"\n" + forged)  # the old signature: does not match
+    assert check() == first
+    from migration_fixer import cache
+
+    path.write_bytes(head[: len(cache._MAGIC)] + b"0" * 128 + b"\n" + forged)
+    assert check() == first
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda e: e.update(findings="x"),
+        lambda e: e["findings"][0].update(line="2"),
+        lambda e: e["findings"][0].update(line=True),
+        lambda e: e["findings"][0].update({"@": "Problem"}),
+        lambda e: e["findings"][0].update(extra=1),
+        lambda e: e["findings"][0].pop("hint"),
+        lambda e: e["findings"][0]["fix"]["edits"][0].update({"@": "NewFile"}),
+        lambda e: e.update(path=None),
+        lambda e: e.update(path=""),
+        lambda e: e.clear(),
+    ],
+)
+def test_a_wrong_shaped_entry_is_a_miss_never_a_traceback(project: Path, damage: Any) -> None:
+    """Even signed with the right secret (say, written by an older copy of the code)."""
+    from migration_fixer import cache
+
+    first = check()
+    path = _cache_file(project)
+    _, _, body = path.read_bytes().partition(b"\n")
+    entries = json.loads(body)
+    entry = entries[str(Path("app/migrations/0003_sql.py"))][1]
+    damage(entry)
+    body = json.dumps(entries).encode()
+    secret, _ = cache.load_secret()
+    assert secret is not None
+    path.write_bytes(cache._MAGIC + cache._sign(secret, path.name, body) + b"\n" + body)
+    assert check() == first
+
+
+def test_cached_values_round_trip_exactly(project: Path) -> None:
+    from migration_fixer.cache import from_data, to_data
+
+    options = runner.Options(select=frozenset({"MF002"}), rewrite=True)
+    result = runner.process_file(Path("app/migrations/0003_sql.py"), options)
+    assert result.change is not None
+    assert result.findings[0].fix is not None
+    data = json.loads(json.dumps(to_data(result)))
+    assert from_data(data, runner.FileResult) == result
+
+
+def test_a_symlinked_cache_folder_turns_the_cache_off(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (project / CACHE_DIR_NAME).symlink_to(outside, target_is_directory=True)
+    result = CliRunner().invoke(cli, ["--check", "--verbose", "app"])
+    assert result.exit_code == 1
+    note = f"note: cache off for this run: {project / CACHE_DIR_NAME} is a symlink\n"
+    assert result.output.count(note) == 1
+    assert list(outside.iterdir()) == []
+    # Said only with --verbose.
+    assert "cache off" not in CliRunner().invoke(cli, ["--check", "app"]).output
+
+
+@pytest.mark.parametrize("name", [".gitignore", "CACHEDIR.TAG"])
+def test_a_symlink_in_the_cache_folder_creates_nothing(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> None:
+    target = tmp_path_factory.mktemp("outside") / "victim"
+    (project / CACHE_DIR_NAME).mkdir()
+    (project / CACHE_DIR_NAME / name).symlink_to(target)
+    result = CliRunner().invoke(cli, ["--check", "--verbose", "app"])
+    assert not target.exists()
+    assert result.exit_code == 1
+    assert f"note: cache off for this run: {project / CACHE_DIR_NAME / name} is a symlink\n" in (
+        result.output
+    )
+
+
+def test_a_fifo_in_the_cache_is_skipped(project: Path) -> None:
+    first = check()
+    path = _cache_file(project)
+    path.unlink()
+    os.mkfifo(path)
+    assert check() == first  # no hang
+
+
+def test_no_cache_is_left_in_a_folder_that_is_no_project(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pyproject.toml").unlink()
+    assert check()[0] == 1
+    assert not (project / CACHE_DIR_NAME).exists()
+    assert "note: cache off" not in CliRunner().invoke(cli, ["--check", "-v", "app"]).output
+
+
+def test_a_secret_that_others_can_read_turns_the_cache_off(project: Path) -> None:
+    from migration_fixer import cache
+
+    assert cache.load_secret()[0] is not None
+    path = cache.secret_path()
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o644)
+    try:
+        result = CliRunner().invoke(cli, ["--check", "-v", "app"])
+        assert f"note: cache off for this run: the cache secret {path} is readable by others\n" in (
+            result.output
+        )
+        assert not (project / CACHE_DIR_NAME).exists()
+    finally:
+        path.chmod(0o600)

@@ -154,3 +154,72 @@ def test_diff_outside_a_repository_is_relative_to_the_working_directory(
         ["git", "apply", "--check", "-"], cwd=tmp_path, input=result.stdout_bytes, check=False
     )
     assert check.returncode == 0
+
+
+def test_file_names_that_git_quotes_are_quoted_like_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tab, a newline, a quote, a backslash or a non-ASCII byte in a name: git C-quotes
+    it in the patch headers, and `git apply` rejects the whole patch otherwise."""
+    repo = init_repo(tmp_path / "repo")
+    names = [
+        "app/migrations/0001_tab\there.py",
+        "app/migrations/0002_new\nline.py",
+        'app/migrations/0003_quote"and\\back.py',
+        "app/migrations/0004_caf\xe9.py",
+        "app/migrations/0005_plain.py",
+    ]
+    for name in names:
+        write(repo, name, BAD)
+    commit_all(repo)
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(cli, ["--diff", "--color", "never"], catch_exceptions=False)
+    assert result.exit_code == 1
+    patch = result.stdout_bytes
+    assert (
+        b'diff --git "a/app/migrations/0001_tab\\there.py" "b/app/migrations/0001_tab\\there.py"\n'
+        in patch
+    )
+    assert b'+++ "b/app/migrations/0002_new\\nline.py"\n' in patch
+    assert b'--- "a/app/migrations/0003_quote\\"and\\\\back.py"\n' in patch
+    assert b'+++ "b/app/migrations/0004_caf\\303\\251.py"\n' in patch
+    assert b"+++ b/app/migrations/0005_plain.py\n" in patch
+    applied = apply(repo, patch)
+    assert applied.returncode == 0, applied.stderr
+    for name in names:
+        assert (repo / name).read_text() == FIXED
+    # The headers are git's own, byte for byte.
+    ours = [line for line in patch.splitlines() if line.startswith((b"diff", b"---", b"+++"))]
+    theirs = subprocess.run(
+        ["git", "diff"], cwd=repo, capture_output=True, check=True
+    ).stdout.splitlines()
+    assert ours == [line for line in theirs if line.startswith((b"diff", b"---", b"+++"))]
+
+
+def test_a_new_file_with_a_quoted_name_applies(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo")
+    write(repo, "README", "x\n")
+    commit_all(repo)
+    new = NewFile(repo / "app/migrations/0002_a\tb.py", "x = 1\n")
+    patch = render_diff_bytes(ChangeSet((), (new,)), repo)
+    assert patch == (
+        b'diff --git "a/app/migrations/0002_a\\tb.py" "b/app/migrations/0002_a\\tb.py"\n'
+        b"new file mode 100644\n--- /dev/null\n"
+        b'+++ "b/app/migrations/0002_a\\tb.py"\n@@ -0,0 +1,1 @@\n+x = 1\n'
+    )
+    assert apply(repo, patch).returncode == 0
+    assert (repo / "app/migrations/0002_a\tb.py").read_text() == "x = 1\n"
+
+
+def test_review_suggestions_read_quoted_names() -> None:
+    from migration_fixer.output.suggestions import parse_patch
+
+    patch = (
+        'diff --git "a/m\\tx.py" "b/m\\tx.py"\n--- "a/m\\tx.py"\n+++ "b/m\\tx.py"\n'
+        "@@ -1 +1 @@\n-a\n+b\n"
+        'diff --git "a/caf\\303\\251.py" "b/caf\\303\\251.py"\nnew file mode 100644\n'
+        '--- /dev/null\n+++ "b/caf\\303\\251.py"\n@@ -0,0 +1 @@\n+c\n'
+    )
+    files = parse_patch(patch)
+    assert [(f.path, f.new_file) for f in files] == [("m\tx.py", False), ("caf\xe9.py", True)]
+    assert files[0].blocks == [(1, ["a"], ["b"], None, None)]

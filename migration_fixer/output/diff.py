@@ -45,24 +45,56 @@ def _mark_eol(lines: Iterable[bytes]) -> Iterator[bytes]:
             yield _NO_EOL
 
 
+_C_ESCAPES = {
+    7: b"a",
+    8: b"b",
+    9: b"t",
+    10: b"n",
+    11: b"v",
+    12: b"f",
+    13: b"r",
+    34: b'"',
+    92: b"\\",
+}
+
+
+def quote_path(prefix: str, name: str) -> bytes:
+    """``prefix + name`` as git writes it in a patch: as is, or (when it holds a control
+    character, a quote, a backslash or a non-ASCII byte) C-quoted in double quotes, with
+    git's escapes (``\\t``, ``\\n``, ``\\"``, ``\\\\``...) and octal for other bytes, as
+    ``core.quotePath`` (on by default) does. ``git apply`` reads both forms."""
+    raw = (prefix + name).encode("utf-8", "surrogateescape")
+    if not any(b < 0x20 or b in (34, 92) or b >= 0x7F for b in raw):
+        return raw
+    out = bytearray(b'"')
+    for b in raw:
+        if b in _C_ESCAPES:
+            out += b"\\" + _C_ESCAPES[b]
+        elif b < 0x20 or b >= 0x7F:
+            out += b"\\%03o" % b
+        else:
+            out.append(b)
+    return bytes(out + b'"')
+
+
 def _file_diff(name: str, old: bytes, new: bytes) -> bytes:
     hunks = list(difflib.diff_bytes(difflib.unified_diff, _split(old), _split(new), n=3))
     if not hunks:
         return b""
-    quoted = name.encode("utf-8", "surrogateescape")
-    header = b"diff --git a/%s b/%s\n--- a/%s\n+++ b/%s\n" % ((quoted,) * 4)
+    a, b = quote_path("a/", name), quote_path("b/", name)
+    header = b"diff --git %s %s\n--- %s\n+++ %s\n" % (a, b, a, b)
     # diff_bytes' own ---/+++ lines are dropped; its hunk headers end with "\n".
     return header + b"".join(_mark_eol(hunks[2:]))
 
 
 def _new_file_diff(name: str, data: bytes) -> bytes:
-    quoted = name.encode("utf-8", "surrogateescape")
-    header = b"diff --git a/%s b/%s\nnew file mode 100644\n" % (quoted, quoted)
+    a, b = quote_path("a/", name), quote_path("b/", name)
+    header = b"diff --git %s %s\nnew file mode 100644\n" % (a, b)
     lines = _split(data)
     if not lines:  # an empty file: git writes no ---/+++ and no hunk
         return header
     body = b"".join(_mark_eol(b"+" + line for line in lines))
-    return header + b"--- /dev/null\n+++ b/%s\n@@ -0,0 +1,%d @@\n" % (quoted, len(lines)) + body
+    return header + b"--- /dev/null\n+++ %s\n@@ -0,0 +1,%d @@\n" % (b, len(lines)) + body
 
 
 def render_diff_bytes(changeset: ChangeSet, root: Path) -> bytes:

@@ -2,8 +2,7 @@
 
     migration-fixer --diff --since "$BASE" > fixes.patch
     git diff "$BASE"...HEAD > pr.diff
-    python -m migration_fixer.output.suggestions fixes.patch --pr-diff pr.diff \\
-        --commit "$HEAD_SHA" > review.json
+    migration-fixer suggest fixes.patch --pr-diff pr.diff --commit "$HEAD_SHA" > review.json
     gh api "repos/$REPO/pulls/$PR/reviews" --input review.json
 
 Each changed block of a hunk becomes one review comment holding a ```suggestion block
@@ -12,17 +11,18 @@ head, so its old line numbers are the head's line numbers). GitHub accepts comme
 lines that the PR's own diff shows: with ``--pr-diff``, a suggestion outside those lines,
 and every new file (a review cannot suggest a new file), goes to the review's body instead.
 The output is the JSON body of ``POST /repos/{owner}/{repo}/pulls/{number}/reviews``.
+
+Run it as ``migration-fixer suggest`` (the console entry point), never as ``python -m``
+inside the pull request's checkout: ``python -m`` puts the working directory first on
+``sys.path``, so the checkout's own ``argparse.py`` or ``json.py`` would be imported.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -45,6 +45,42 @@ def _strip(line: str) -> str:
     return line[1:].rstrip("\n").rstrip("\r")
 
 
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquote(name: str) -> str:
+    """A path as git writes it in a patch: as is, or C-quoted (``"b/tab\\there"``)."""
+    if not (len(name) >= 2 and name[0] == '"' and name[-1] == '"'):
+        return name
+    raw = bytearray()
+    body = name[1:-1]
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            following = body[i + 1]
+            if following in _ESCAPES:
+                raw.append(_ESCAPES[following])
+                i += 2
+                continue
+            if len(body[i + 1 : i + 4]) == 3 and all(c in "01234567" for c in body[i + 1 : i + 4]):
+                raw.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        raw += char.encode("utf-8", "surrogateescape")
+        i += 1
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _header_path(names: str) -> str:
+    """The ``b/`` path of a ``diff --git a/X b/X`` header (quoted or not)."""
+    if names.endswith('"'):
+        start = names.rfind(' "b/')
+        if start >= 0:
+            return _unquote(names[start + 1 :])[2:]
+    return names.split(" b/", 1)[1] if " b/" in names else names
+
+
 def parse_patch(text: str) -> list[FilePatch]:
     """Parse a unified diff (git's format, as ``--diff`` and ``git diff`` print it)."""
     files: list[FilePatch] = []
@@ -54,12 +90,12 @@ def parse_patch(text: str) -> list[FilePatch]:
     while i < len(lines):
         line = lines[i]
         if line.startswith("diff --git "):
-            current = FilePatch(line.rstrip("\n").split(" b/", 1)[1])
+            current = FilePatch(_header_path(line[len("diff --git ") :].rstrip("\n")))
             files.append(current)
         elif current is not None and line.startswith("new file mode"):
             current.new_file = True
-        elif current is not None and line.startswith("+++ b/"):
-            current.path = line[6:].rstrip("\n").rstrip("\r")
+        elif current is not None and line.startswith(("+++ b/", '+++ "b/')):
+            current.path = _unquote(line[4:].rstrip("\n").rstrip("\r"))[2:]
         elif current is not None and (match := _HUNK.match(line)):
             old_no, new_no = int(match.group(1)), int(match.group(3))
             body: list[str] = []
@@ -170,31 +206,8 @@ def review(
     return payload
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m migration_fixer.output.suggestions",
-        description="Turn a migration-fixer --diff patch into a GitHub review (JSON).",
+if __name__ == "__main__":  # pragma: no cover - the old recipe: say what replaced it
+    sys.exit(
+        "error: run `migration-fixer suggest PATCH [--pr-diff FILE] [--commit SHA]` instead: "
+        "`python -m` imports modules from the working directory"
     )
-    parser.add_argument("patch", type=Path, help="the patch (from migration-fixer --diff)")
-    parser.add_argument(
-        "--pr-diff",
-        type=Path,
-        help="the pull request's own diff (git diff BASE...HEAD): suggestions outside it "
-        "go to the review body, where GitHub accepts them",
-    )
-    parser.add_argument("--commit", help="the PR head commit the suggestions apply to")
-    args = parser.parse_args(argv)
-    payload = review(
-        args.patch.read_text(encoding="utf-8", errors="surrogateescape"),
-        args.pr_diff.read_text(encoding="utf-8", errors="surrogateescape")
-        if args.pr_diff
-        else None,
-        args.commit,
-    )
-    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
