@@ -566,18 +566,22 @@ def _relative_fields(body: _Body, update: ast.Call) -> list[str]:
 
 
 def _get_model(value: ast.expr) -> str | None:
-    """The model name of ``apps.get_model("app", "Model")`` / ``("app.Model")``."""
+    """The model name of ``apps.get_model("app", "Model")`` / ``("app.Model")`` (or with
+    the keywords ``app_label=``, ``model_name=``)."""
     if not (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Attribute)
         and value.func.attr == "get_model"
-        and value.args
-        and not value.keywords
-        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in value.args)
-        and len(value.args) <= 2
     ):
         return None
-    last = value.args[-1]
+    arguments = [*value.args, *(kw.value for kw in value.keywords)]
+    if not (
+        1 <= len(arguments) <= 2
+        and all(kw.arg in ("app_label", "model_name") for kw in value.keywords)
+        and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in arguments)
+    ):
+        return None
+    last = arguments[-1]
     assert isinstance(last, ast.Constant)
     return str(last.value).rpartition(".")[2]
 
@@ -624,7 +628,7 @@ class _Generator:
         """(the reverse function's statements, whether the fix is safe), or the reason."""
         if not self.body.two_params:
             return f"`{self.function.name}` does not take the two arguments `(apps, schema_editor)`"
-        statements = self.function.body
+        statements = self._flat(self.function.body)
         undo: list[str] = []
         deletes = updates = False
         for stmt in statements:
@@ -651,6 +655,23 @@ class _Generator:
         if deletes and updates:
             return f"`{self.function.name}` both creates and updates rows"
         return self.setup + undo, not deletes
+
+    def _flat(self, statements: list[ast.stmt]) -> list[ast.stmt]:
+        """The statements, with the body of a ``with transaction.atomic():`` in its place
+        (the reverse runs in the migration's transaction, or is atomic on its own)."""
+        flat: list[ast.stmt] = []
+        for stmt in statements:
+            if isinstance(stmt, ast.With) and all(
+                item.optional_vars is None
+                and isinstance(item.context_expr, ast.Call)
+                and self.ctx.index.qualified_name(item.context_expr.func, self.function)
+                == "django.db.transaction.atomic"
+                for item in stmt.items
+            ):
+                flat.extend(self._flat(stmt.body))
+            else:
+                flat.append(stmt)
+        return flat
 
     def _not_straight(self, stmt: ast.stmt) -> str:
         call = _call_of(stmt)

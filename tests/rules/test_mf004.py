@@ -576,6 +576,56 @@ def test_relative_update_gets_the_inverse_update(forward: str, reverse: str) -> 
     assert check_source(after) == []
 
 
+def test_statements_in_transaction_atomic_are_straight_line() -> None:
+    forward = (
+        "def bump(apps, schema_editor):\n"
+        "    with transaction.atomic():\n"
+        "        with transaction.atomic(using=schema_editor.connection.alias):\n"
+        '            Product = apps.get_model(app_label="shop", model_name="Product")\n'
+        '        Product.objects.all().update(version=F("version") + 1)\n'
+    )
+    undo = (
+        "def undo_bump(apps, schema_editor):\n"
+        '    Product = apps.get_model(app_label="shop", model_name="Product")\n'
+        '    Product.objects.all().update(version=F("version") - 1)\n'
+    )
+    head = "from django.db import migrations, transaction\nfrom django.db.models import F\n\n\n"
+    before = module(forward, "migrations.RunPython(bump)", head)
+    assert fix_source(before, select=MF004) == module(
+        forward + "\n\n" + undo, "migrations.RunPython(bump, reverse_code=undo_bump)", head
+    )
+
+
+@pytest.mark.parametrize(
+    "context",
+    ["transaction.atomic() as t", "other.atomic()", "transaction.atomic"],
+)
+def test_other_with_blocks_are_not_straight_line(context: str) -> None:
+    forward = (
+        "def bump(apps, schema_editor):\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        f"    with {context}:\n"
+        '        Product.objects.all().update(version=F("version") + 1)\n'
+    )
+    head = "from django.db import migrations, transaction\nfrom django.db.models import F\n\n\n"
+    found = one(module(forward, "migrations.RunPython(bump)", head))
+    assert found.hint == (
+        "`bump` is not straight-line code over literal values (a `with` at line 7); write a "
+        "reverse function that undoes the change"
+    )
+
+
+@pytest.mark.parametrize(
+    "get_model",
+    ['apps.get_model(model="Country")', "apps.get_model()", 'apps.get_model("a", "b", "c")'],
+)
+def test_get_model_with_other_arguments_is_no_model(get_model: str) -> None:
+    function = SEED.replace('apps.get_model("geo", "Country")', get_model)
+    found = one(module(function, "migrations.RunPython(seed)"))
+    assert found.hint is not None
+    assert found.hint.startswith("`seed` is not straight-line code over literal values")
+
+
 def test_f_imported_in_the_function_or_through_models() -> None:
     forward = (
         "def bump(apps, schema_editor):\n"
