@@ -785,7 +785,7 @@ class _Generator:
                 return (
                     f"`{_shape(call.func)}` sets no field to look the row up by (line {row.lineno})"
                 )
-            deletes.insert(0, f"{source}.filter({', '.join(lookups)}).delete()")
+            deletes.insert(0, _call_statement(f"{source}.filter", lookups, ".delete()"))
         return deletes
 
     def _inverse_update(self, call: ast.Call) -> list[str] | str:
@@ -809,7 +809,7 @@ class _Generator:
                     f"integer n other than 0 (line {kw.value.lineno})"
                 )
             values.append(f"{kw.arg}={inverse}")
-        return [f"{source}.update({', '.join(values)})"]
+        return [_call_statement(f"{source}.update", values, "")]
 
     def _inverse_value(self, kw: ast.keyword) -> str | None:
         value = kw.value
@@ -870,6 +870,20 @@ _STATEMENTS: dict[type[ast.stmt], str] = {
     ast.AnnAssign: "an assignment",
     ast.Return: "a `return`",
 }
+
+
+#: Longest line the generated statements are written on (black's default).
+_LINE_LENGTH = 88
+
+
+def _call_statement(callee: str, arguments: list[str], suffix: str) -> str:
+    """``callee(arguments)suffix`` as a statement of the reverse function's body: on one line
+    if it fits, else one argument a line with a trailing comma, as black writes it."""
+    line = f"{callee}({', '.join(arguments)}){suffix}"
+    if len(line) + 4 <= _LINE_LENGTH:
+        return line
+    inner = "".join(f"        {argument},\n" for argument in arguments)
+    return f"{callee}(\n{inner}    ){suffix}"
 
 
 def _call_of(stmt: ast.stmt) -> ast.Call | None:

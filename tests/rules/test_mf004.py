@@ -325,8 +325,12 @@ def test_delete_reverse_keeps_literals_as_written_and_the_parameter_names() -> N
         "    from django.db import models\n"
         "    Flag = registry.get_model('flags.Flag')\n"
         "    Flag.objects.filter(name='b').delete()\n"
-        "    Flag.objects.using('default').filter(name='beta', rank=-1, on=True, note=None)"
-        ".delete()\n"
+        "    Flag.objects.using('default').filter(\n"
+        "        name='beta',\n"
+        "        rank=-1,\n"
+        "        on=True,\n"
+        "        note=None,\n"
+        "    ).delete()\n"
     )
     before = module(forwards, "migrations.RunPython(seed, reverse_code=None)")
     assert fix_source(before, select=MF004) == module(
@@ -538,8 +542,9 @@ def restock(updates: str) -> str:
             '    Product.objects.filter(active=True).exclude(name__in=["x"]).update(\n'
             '        price=3 * F("price"),\n'
             "    )\n",
-            '    Product.objects.filter(active=True).exclude(name__in=["x"])'
-            '.update(price=F("price") / 3)\n',
+            '    Product.objects.filter(active=True).exclude(name__in=["x"]).update(\n'
+            '        price=F("price") / 3,\n'
+            "    )\n",
             id="times-literal-first",
         ),
         pytest.param(
@@ -547,8 +552,10 @@ def restock(updates: str) -> str:
             '.update(stock=F("stock") + 1, rank=F("rank") * 2)\n'
             '    Product.objects.filter(stock__gt=F("minimum")).update(price=F("price") + 1)\n',
             '    Product.objects.filter(stock__gt=F("minimum")).update(price=F("price") - 1)\n'
-            "    Product.objects.filter(Q(active=True))"
-            '.update(stock=F("stock") - 1, rank=F("rank") / 2)\n',
+            "    Product.objects.filter(Q(active=True)).update(\n"
+            '        stock=F("stock") - 1,\n'
+            '        rank=F("rank") / 2,\n'
+            "    )\n",
             id="two-updates-undone-in-reverse-order",
         ),
     ],
@@ -574,6 +581,47 @@ def test_relative_update_gets_the_inverse_update(forward: str, reverse: str) -> 
     )
     assert fix_source(before, select=MF004) == after
     assert check_source(after) == []
+
+
+def test_long_lookups_are_written_one_argument_a_line() -> None:
+    forward = (
+        "def seed(apps, schema_editor):\n"
+        '    Theme = apps.get_model("themes", "Theme")\n'
+        '    Theme.objects.create(name="default", is_default=True, is_active=True, lft=1, rght=2)\n'
+        '    Theme.objects.update(version=F("version") + 1, revision=F("revision") + 1, n=F("n")'
+        " + 1)\n"
+    )
+    before = module(forward, "migrations.RunPython(seed)", FHEAD)
+    assert one(before).hint == "`seed` both creates and updates rows" + ADVICE.format("seed")
+    creates, updates = forward.rsplit("    Theme.objects.update", 1)
+    updates = "    Theme.objects.update" + updates
+    assert fix_source(module(creates, "migrations.RunPython(seed)", FHEAD), select=MF004) == module(
+        creates + "\n\ndef undo_seed(apps, schema_editor):\n"
+        '    Theme = apps.get_model("themes", "Theme")\n'
+        "    Theme.objects.filter(\n"
+        '        name="default",\n'
+        "        is_default=True,\n"
+        "        is_active=True,\n"
+        "        lft=1,\n"
+        "        rght=2,\n"
+        "    ).delete()\n",
+        "migrations.RunPython(seed, reverse_code=undo_seed)",
+        FHEAD,
+    )
+    first = forward.split("    Theme.objects.create")[0]
+    assert fix_source(
+        module(first + updates, "migrations.RunPython(seed)", FHEAD), select=MF004
+    ) == module(
+        first + updates + "\n\ndef undo_seed(apps, schema_editor):\n"
+        '    Theme = apps.get_model("themes", "Theme")\n'
+        "    Theme.objects.update(\n"
+        '        version=F("version") - 1,\n'
+        '        revision=F("revision") - 1,\n'
+        '        n=F("n") - 1,\n'
+        "    )\n",
+        "migrations.RunPython(seed, reverse_code=undo_seed)",
+        FHEAD,
+    )
 
 
 def test_statements_in_transaction_atomic_are_straight_line() -> None:
