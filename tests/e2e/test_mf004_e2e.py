@@ -111,3 +111,23 @@ def test_seeded_rows_are_deleted_on_rollback_and_created_once_again(
     result = manage("migrate", "shop")  # forward again: no duplicate name, no double bump
     assert result.returncode == 0, result.describe()
     assert state() == (SEEDED, RESTOCKED)
+
+
+def test_with_the_noop_reverse_the_second_forward_run_fails(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """What MF004 reports: rolled back with the no-op, migrated again, the seed collides."""
+    project = copy_project(tmp_path / "demo_project")
+    migration = project / "shop" / "migrations" / "0005_seed.py"
+    migration.write_text(MIGRATION.replace("        migrations.RunPython(restock),\n", ""))
+
+    def manage(*args: str) -> CommandResult:
+        return run_manage(project, *args, db=db_backend)
+
+    assert manage("migrate", "shop").returncode == 0
+    result = manage("migrate", "shop", "0004")
+    assert result.returncode == 0, result.describe()  # "succeeds", the rows stay
+    assert db_backend.count("shop_category") == 2 + len(SEEDED)
+    result = manage("migrate", "shop")
+    assert result.returncode != 0, result.describe()
+    assert "IntegrityError" in result.stderr, result.describe()
