@@ -14,7 +14,8 @@ an existence check comes before it in the function (`.exists()`, `.first()`, `.l
 `not in` test), or when it is inside a `try` that catches `IntegrityError`,
 `DoesNotExist` or `Exception`. Rows of a model that the same migration creates
 (`CreateModel`) are not reported either: rolling the migration back drops the table with them.
-Only forward functions defined in the migration module are read.
+The forward function, and the functions it calls, are read where
+the migration module defines them.
 
 ## Why is this bad?
 The no-op makes `manage.py migrate app <earlier>` succeed, but the rows stay. When the
@@ -220,7 +221,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         reverse = find_argument(op.node, 1, "reverse_code")
         if reverse is not None and not _is_noop(ctx, op, reverse[1]):
             continue
-        function = _module_function(ctx, op, forward[1])
+        function = _module_function(ctx, op.scope, forward[1])
         if function is None:
             continue
         finding = _finding(ctx, op, function, forward[0], reverse)
@@ -296,7 +297,7 @@ def _is_noop(ctx: FileContext, op: OperationCall, reverse: ast.expr) -> bool:
     prefix, _, attribute = qualified.rpartition(".")
     if attribute == "noop" and django_operation(prefix) == "RunPython":
         return True
-    function = _module_function(ctx, op, reverse)
+    function = _module_function(ctx, op.scope, reverse)
     return function is not None and all(_does_nothing(s) for s in function.body)
 
 
@@ -310,12 +311,12 @@ def _does_nothing(stmt: ast.stmt) -> bool:
     )
 
 
-def _module_function(ctx: FileContext, op: OperationCall, expr: ast.expr) -> ast.FunctionDef | None:
-    """The module-level function ``expr`` names, when that is the only thing the name can
-    be (one definition in the module, no other binding)."""
+def _module_function(ctx: FileContext, scope: ast.AST, expr: ast.expr) -> ast.FunctionDef | None:
+    """The module-level function ``expr`` (in ``scope``) names, when that is the only thing
+    the name can be (one definition in the module, no other binding)."""
     if not isinstance(expr, ast.Name):
         return None
-    if ctx.index.qualified_name(expr, op.scope) != f"{LOCAL}.{expr.id}":
+    if ctx.index.qualified_name(expr, scope) != f"{LOCAL}.{expr.id}":
         return None
     defined = [
         node
@@ -341,13 +342,15 @@ class _Site:
     call: str  # its shape, e.g. ``Country.objects.create``
     update: bool  # a relative update (not a creation)
     insert: bool = False  # an INSERT through SQL
+    within: str | None = None  # the module function it is in, if not the forward one
 
     @property
     def what(self) -> str:
+        where = f"`{self.call}`" + (f" in `{self.within}`" if self.within else "")
         if self.update:
-            return f"changes values relative to themselves (`{self.call}`, line {self.line})"
+            return f"changes values relative to themselves ({where}, line {self.line})"
         verb = "inserts rows with SQL" if self.insert else "creates rows"
-        return f"{verb} without checking for existing ones (`{self.call}`, line {self.line})"
+        return f"{verb} without checking for existing ones ({where}, line {self.line})"
 
     @property
     def consequence(self) -> str:
@@ -397,22 +400,37 @@ class _Body:
                 self.models[local] = model
 
     # -- sites ----------------------------------------------------------------------
-    def first_site(self) -> _Site | None:
+    def first_site(self, seen: frozenset[str] = frozenset()) -> _Site | None:
+        """The first statement that is not safe to run twice, here or in a module function
+        this one calls (``seen``: the functions on the way here)."""
+        seen = seen | {self.function.name}
         created = self._created_in_migration()
         guards = self._guard_lines()
-        sites: list[_Site] = []
+        sites: list[tuple[int, _Site]] = []
         for node in ast.walk(self.function):
             if not isinstance(node, ast.Call):
                 continue
             site, model = self._site(node)
+            if site is None:
+                site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in created):
                 continue
             if not site.update and (
                 any(line <= node.lineno for line in guards) or self._in_catching_try(node)
             ):
                 continue
-            sites.append(site)
-        return min(sites, key=lambda s: s.line) if sites else None
+            sites.append((node.lineno, site))
+        return min(sites, key=lambda s: s[0])[1] if sites else None
+
+    def _in_helper(self, call: ast.Call, seen: frozenset[str]) -> _Site | None:
+        """The first unsafe statement of the module function ``call`` calls, if any."""
+        helper = _module_function(self.ctx, self.function, call.func)
+        if helper is None or helper.name in seen:
+            return None
+        site = _Body(self.ctx, helper).first_site(seen)
+        if site is None or site.within is not None:
+            return site
+        return _Site(site.line, site.call, site.update, site.insert, within=helper.name)
 
     def _site(self, call: ast.Call) -> tuple[_Site | None, str | None]:
         func = call.func

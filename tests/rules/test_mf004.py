@@ -235,6 +235,44 @@ def test_a_created_model_whose_name_is_not_a_literal_does_not_count() -> None:
     assert [f.code for f in mf004(source)] == ["MF004"]
 
 
+HELPER = (
+    "def add(apps, code):\n"
+    '    Country = apps.get_model("geo", "Country")\n'
+    "    Country.objects.create(code=code)\n\n\n"
+    "def add_all(apps):\n"
+    '    add(apps, "fr")\n\n\n'
+)
+
+
+def test_rows_created_by_a_module_function_the_forward_function_calls() -> None:
+    function = HELPER + "def seed(apps, schema_editor):\n    add_all(apps)\n"
+    found = one(module(function, "migrations.RunPython(seed, migrations.RunPython.noop)"))
+    assert found.message == (
+        f"{NOOP} `seed` {CREATES} (`Country.objects.create` in `add`, line 6): {TWICE}"
+    )
+    assert found.hint == (
+        "`seed` is not straight-line code over literal values (`add_all` at line 14)"
+        + ADVICE.format("seed")
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '    if not apps.get_model("geo", "Country").objects.exists():\n        add_all(apps)\n',
+        "    loop(apps)\n",  # calls itself back: nothing unsafe anywhere
+        "    helpers.add_all(apps)\n",
+        "    undefined(apps)\n",
+    ],
+)
+def test_module_functions_called_behind_a_guard_or_without_rows_are_left_alone(
+    body: str,
+) -> None:
+    loop = "def loop(apps):\n    seed(apps, None)\n\n\n"
+    function = HELPER + loop + "def seed(apps, schema_editor):\n" + body
+    assert mf004(module(function, "migrations.RunPython(seed, migrations.RunPython.noop)")) == []
+
+
 def test_rows_of_a_model_the_migration_creates_go_with_its_table() -> None:
     for create_model in (
         'migrations.CreateModel("Country", [])',
