@@ -1,0 +1,639 @@
+"""``manage.py migrate_or_rollback``: Django's ``migrate``, that never leaves a deploy half-done.
+
+It is Django's own ``migrate`` command (same arguments, same output, same signals), with:
+
+- one run at a time per database (:mod:`migration_fixer.django.locking`, ``--lock-timeout``);
+- the plan checked before the database is touched: a migration whose rollback would not work
+  is refused (:func:`migration_fixer.django.plan.irreversible_operations`,
+  ``--allow-irreversible``);
+- after-deploy migrations deferred to the next run (:func:`migration_fixer.django.plan.
+  split_phases`, ``--include-after-deploy``);
+- the starting point and the schema (:mod:`migration_fixer.django.snapshot`) recorded before
+  migrating, and on any failure (Ctrl-C included) exactly the migrations this run applied are
+  unapplied, newest first, after undoing the operations of a half-applied migration on a
+  database without transactional DDL; then the schema is compared with the snapshot.
+
+Exit status: 0 done; 1 refused, or failed and rolled back to the starting point with the same
+schema; 2 the rollback failed (what remains applied and what to run is printed); 3 rolled back
+but the schema differs from the snapshot (each difference is printed); 130 interrupted and
+rolled back.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+from django.core.management.commands import migrate as django_migrate
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations import Migration
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations.base import Operation
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.migrations.state import ProjectState
+
+from migration_fixer.django.locking import LockTimeout, deploy_lock
+from migration_fixer.django.plan import (
+    Irreversible,
+    Key,
+    irreversible_operations,
+    migration_path,
+    split_phases,
+    starting_point,
+)
+from migration_fixer.django.snapshot import (
+    Snapshot,
+    compare_snapshots,
+    take_snapshot,
+    write_snapshot,
+)
+
+EXIT_ROLLBACK_FAILED = 2
+EXIT_SCHEMA_DIFFERS = 3
+EXIT_INTERRUPTED = 130
+
+
+def _key(migration: Migration) -> Key:
+    return (migration.app_label, migration.name)
+
+
+def _label(key: Key) -> str:
+    return f"{key[0]}.{key[1]}"
+
+
+class _Refused(CommandError):
+    """The plan check refused the plan (its lines are already printed)."""
+
+
+@dataclass
+class _Failure:
+    """The migration that raised, and what of it had run."""
+
+    migration: Migration
+    started: int | None = None  # index of the operation that was running
+    done: list[tuple[int, Operation, ProjectState, ProjectState]] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    """What one run did, for its rollback."""
+
+    database: str
+    fake: bool = False
+    planned: bool = False
+    checking_only: bool = False
+    applied: list[Key] = field(default_factory=list)
+    unapplied: list[Key] = field(default_factory=list)
+    failure: _Failure | None = None
+    deferred: list[tuple[Key, str]] = field(default_factory=list)
+    irreversible: list[Irreversible] = field(default_factory=list)
+    start: dict[str, list[str]] = field(default_factory=dict)
+    apps_in_plan: list[str] = field(default_factory=list)
+    before: Snapshot | None = None
+
+
+class _OperationTracker:
+    """Wraps the ``database_forwards`` of a migration's operations (instance attributes, removed
+    afterwards) to know which operation was running and which completed, with the states a
+    backwards run of each needs."""
+
+    def __init__(self, migration: Migration, failure: _Failure, keep_states: bool) -> None:
+        self.migration = migration
+        self.failure = failure
+        self.keep_states = keep_states
+
+    def __enter__(self) -> _OperationTracker:
+        for index, operation in enumerate(self.migration.operations):
+            original = operation.database_forwards
+
+            def wrapped(
+                app_label: str,
+                schema_editor: Any,
+                from_state: ProjectState,
+                to_state: ProjectState,
+                _index: int = index,
+                _operation: Operation = operation,
+                _original: Callable[..., None] = original,
+            ) -> None:
+                self.failure.started = _index
+                _original(app_label, schema_editor, from_state, to_state)
+                if self.keep_states:
+                    self.failure.done.append((_index, _operation, from_state, to_state.clone()))
+
+            operation.database_forwards = wrapped  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for operation in self.migration.operations:
+            operation.__dict__.pop("database_forwards", None)
+
+
+def _executor_class(command: Command) -> type[MigrationExecutor]:
+    class Executor(MigrationExecutor):
+        """Django's executor, reporting to the command: the first plan it computes passes
+        through :meth:`Command.prepare_plan`; each applied (or unapplied) migration is
+        recorded; a failing one is tracked operation by operation."""
+
+        def migration_plan(
+            self, targets: Any, clean_start: bool = False
+        ) -> list[tuple[Migration, bool]]:
+            plan = super().migration_plan(targets, clean_start=clean_start)
+            run = command.run
+            if clean_start or run is None or run.planned:
+                return plan
+            run.planned = True
+            return command.prepare_plan(self, plan)
+
+        def apply_migration(
+            self,
+            state: ProjectState,
+            migration: Migration,
+            fake: bool = False,
+            fake_initial: bool = False,
+        ) -> ProjectState:
+            run = command.run
+            assert run is not None
+            failure = _Failure(migration)
+            keep = not fake and (
+                not self.connection.features.can_rollback_ddl or not migration.atomic
+            )
+            try:
+                with _OperationTracker(migration, failure, keep):
+                    state = super().apply_migration(state, migration, fake, fake_initial)
+            except BaseException:
+                run.failure = failure
+                raise
+            run.applied.append(_key(migration))
+            return state
+
+        def unapply_migration(
+            self, state: ProjectState, migration: Migration, fake: bool = False
+        ) -> ProjectState:
+            state = super().unapply_migration(state, migration, fake)
+            if command.run is not None:
+                command.run.unapplied.append(_key(migration))
+            return state
+
+    return Executor
+
+
+@contextmanager
+def _patched_executor(command: Command) -> Iterator[None]:
+    """Django's migrate command builds ``MigrationExecutor(...)`` from its module's global name;
+    point that name at the reporting subclass for the duration of the run."""
+    original = django_migrate.__dict__["MigrationExecutor"]
+    setattr(django_migrate, "MigrationExecutor", _executor_class(command))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(django_migrate, "MigrationExecutor", original)  # noqa: B010
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a pod being stopped) during the forward run: rolled back like Ctrl-C."""
+
+
+class Command(django_migrate.Command):
+    help = (
+        "Django's migrate, that never leaves a deploy half-done: one run at a time per "
+        "database, the plan's rollback checked before anything runs, after-deploy migrations "
+        "deferred, and on failure (Ctrl-C included) exactly what this run applied is "
+        "unapplied, newest first, and the schema compared with a snapshot taken before."
+    )
+
+    run: _Run | None = None
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        group = parser.add_argument_group("migrate_or_rollback")
+        group.add_argument(
+            "--allow-irreversible",
+            action="store_true",
+            help="Run a plan whose rollback would not work (the rollback then stops at the "
+            "first such migration and says so).",
+        )
+        group.add_argument(
+            "--include-after-deploy",
+            action="store_true",
+            help="Also apply after-deploy migrations whose dependencies are applied in this run "
+            "(by default they wait for the next run).",
+        )
+        group.add_argument(
+            "--snapshot-file",
+            metavar="PATH",
+            help="Write the schema snapshot taken before migrating to PATH (JSON).",
+        )
+        group.add_argument(
+            "--lock-timeout",
+            type=float,
+            default=300.0,
+            metavar="SECONDS",
+            help="How long to wait for another run on the same database (default 300).",
+        )
+
+    # -- output ---------------------------------------------------------------------------------
+
+    def say(self, message: str, style: Callable[[str], str] | None = None) -> None:
+        """One line on standard output at verbosity 1 and more."""
+        if self.verbosity >= 1:
+            self.stdout.write(style(message) if style else message)
+
+    def shout(
+        self, message: str, style: Callable[[str], str] | None = None, ending: str = "\n"
+    ) -> None:
+        """On standard error, whatever the verbosity (after what standard output holds)."""
+        self.stdout.flush()
+        self.stderr.write(message, style or (lambda text: text), ending=ending)
+        self.stderr.flush()
+
+    def migration_progress_callback(
+        self, action: str, migration: Migration | None = None, fake: bool = False
+    ) -> None:
+        """Django's progress lines, with the time of each step at verbosity 1 already."""
+        if self.verbosity < 1:
+            return
+        if action in ("apply_start", "unapply_start", "render_start"):
+            self.start = time.monotonic()
+            text = {
+                "apply_start": f"  Applying {migration}...",
+                "unapply_start": f"  Unapplying {migration}...",
+                "render_start": "  Rendering model states...",
+            }[action]
+            self.stdout.write(text, ending="")
+            self.stdout.flush()
+        elif action in ("apply_success", "unapply_success", "render_success"):
+            word = "DONE" if action == "render_success" else "FAKED" if fake else "OK"
+            elapsed = time.monotonic() - self.start
+            self.stdout.write(self.style.SUCCESS(f" {word} ({elapsed:.3f}s)"))
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.verbosity = options["verbosity"]
+        self.options = options
+        database: str = options["database"]
+        self.run = _Run(database=database, fake=bool(options["fake"]))
+        if options["plan"] or options["check_unapplied"]:
+            self.run.checking_only = True
+            with _patched_executor(self):
+                super().handle(*args, **options)
+            return
+        try:
+            with deploy_lock(
+                database,
+                options["lock_timeout"],
+                on_wait=lambda: self.say(
+                    f"Waiting for another migrate_or_rollback on database '{database}' "
+                    f"(up to {options['lock_timeout']:g} s)...",
+                    self.style.NOTICE,
+                ),
+                on_unsupported=lambda vendor: self.say(
+                    f"No deploy lock on {vendor}: concurrent runs are not kept apart.",
+                    self.style.WARNING,
+                ),
+            ):
+                self._locked_run(*args, **options)
+        except LockTimeout as exc:
+            raise CommandError(str(exc)) from None
+
+    def _locked_run(self, *args: Any, **options: Any) -> None:
+        run = self.run
+        assert run is not None
+        started = time.monotonic()
+        previous_term = _install_sigterm()
+        try:
+            with _patched_executor(self):
+                super().handle(*args, **options)
+        except BaseException as exc:
+            _restore_sigterm(previous_term)
+            if isinstance(exc, _Refused) or (not run.applied and run.failure is None):
+                raise
+            code = self._fail(exc)
+            raise CommandError(self._final_message, returncode=code) from None
+        _restore_sigterm(previous_term)
+        self._report_deferred()
+        if run.applied and self.verbosity >= 1:
+            self.say(
+                f"Applied {len(run.applied)} migration{_s(run.applied)} on database "
+                f"'{run.database}' in {time.monotonic() - started:.3f}s.",
+                self.style.SUCCESS,
+            )
+
+    def prepare_plan(
+        self, executor: MigrationExecutor, plan: list[tuple[Migration, bool]]
+    ) -> list[tuple[Migration, bool]]:
+        """Called with the plan Django computed, before anything touches the database: defer the
+        after-deploy migrations, record the starting point, check the plan, take the
+        snapshot. Returns the plan to run."""
+        run = self.run
+        assert run is not None
+        options = self.options
+        if not options["include_after_deploy"]:
+            phases = split_phases(plan, executor.loader.graph)
+            plan = phases.now
+            run.deferred = [(_key(m), phases.why[_key(m)]) for m in phases.deferred]
+        if run.checking_only:
+            self._report_deferred()
+            return plan
+        graph = executor.loader.graph
+        run.start = starting_point(executor.loader.applied_migrations or {}, graph)
+        run.apps_in_plan = sorted({m.app_label for m, _ in plan})
+        if plan:
+            self.say(
+                f"Starting point on database '{run.database}': "
+                + self._describe_state(run.start, run.apps_in_plan),
+                self.style.MIGRATE_HEADING,
+            )
+        if plan and not run.fake:
+            state = _private(executor)._create_project_state(with_applied_migrations=True)
+            run.irreversible = irreversible_operations(plan, state)
+            if run.irreversible:
+                self._refuse_or_warn(run.irreversible)
+        if (plan and not run.fake) or options["snapshot_file"]:
+            began = time.monotonic()
+            run.before = take_snapshot(run.database)
+            if options["snapshot_file"]:
+                try:
+                    write_snapshot(run.before, options["snapshot_file"])
+                except OSError as exc:
+                    raise CommandError(
+                        f"{options['snapshot_file']}: cannot write the snapshot ({exc})"
+                    ) from None
+            where = f", written to {options['snapshot_file']}" if options["snapshot_file"] else ""
+            self.say(
+                f"  Schema snapshot: {len(run.before.tables)} tables "
+                f"({time.monotonic() - began:.3f}s){where}"
+            )
+        return plan
+
+    def _refuse_or_warn(self, found: list[Irreversible]) -> None:
+        paths = sorted({migration_path(item.migration) for item in found})
+        if not self.options["allow_irreversible"]:
+            self.shout(
+                "The rollback of this plan would not work; nothing was applied:",
+                self.style.ERROR,
+            )
+            for item in found:
+                self.shout(f"  {item.line()}")
+            self.shout("Fix the migrations (then review and commit the result):")
+            self.shout(f"  migration-fixer {' '.join(paths)}")
+            self.shout("or run anyway with --allow-irreversible (a rollback would stop there).")
+            raise _Refused("the plan cannot be rolled back (see above)")
+        self.shout(
+            "Warning: the rollback of this plan would stop at these operations "
+            "(--allow-irreversible):",
+            self.style.WARNING,
+        )
+        for item in found:
+            self.shout(f"  {item.line()}")
+
+    def _report_deferred(self) -> None:
+        run = self.run
+        assert run is not None
+        if not run.deferred:
+            return
+        self.say(
+            "Deferred to the next run (after-deploy migrations whose dependencies are applied "
+            "in this run; --include-after-deploy applies them now):",
+            self.style.MIGRATE_HEADING,
+        )
+        for key, why in run.deferred:
+            self.say(f"  {_label(key)}: {why}")
+
+    @staticmethod
+    def _describe_state(state: dict[str, list[str]], apps: list[str]) -> str:
+        parts = []
+        for app in apps:
+            names = state.get(app) or []
+            parts.append(f"{app} {', '.join(names) if names else 'zero'}")
+        return "; ".join(parts) or "(no app)"
+
+    # -- failure and rollback -------------------------------------------------------------------
+
+    _final_message = ""
+
+    def _fail(self, exc: BaseException) -> int:
+        run = self.run
+        assert run is not None
+        interrupted = isinstance(exc, (KeyboardInterrupt, _Terminated))
+        if self.verbosity >= 1 and run.failure is not None:
+            self.stdout.write(self.style.ERROR(" FAILED"))
+        self._report_error(exc, interrupted)
+        connection = connections[run.database]
+        _reset_connection(connection)
+        previous_int = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # pragma: no cover - not the main thread
+            previous_int = None
+        try:
+            remaining = self._roll_back(connection)
+        finally:
+            if previous_int is not None:
+                signal.signal(signal.SIGINT, previous_int)
+        final = self._final_state(connection)
+        self.shout(f"Final state of database '{run.database}': {final}")
+        if remaining:
+            self.shout(
+                f"The rollback did not finish; still applied by this run: "
+                f"{', '.join(_label(k) for k in remaining)}",
+                self.style.ERROR,
+            )
+            self.shout("To return to the starting point, run:")
+            for app in sorted({k[0] for k in remaining}):
+                names = run.start.get(app) or []
+                target = names[-1] if len(names) == 1 else "zero" if not names else None
+                database = f" --database {run.database}" if run.database != "default" else ""
+                if target is not None:
+                    self.shout(f"  python manage.py migrate {app} {target}{database}")
+                else:
+                    self.shout(
+                        f"  python manage.py migrate {app} <one of {', '.join(names)}>"
+                        f"{database}  (applied out of order before this run)"
+                    )
+            self._final_message = "the rollback failed: the database is not at its starting point"
+            return EXIT_ROLLBACK_FAILED
+        differences = self._compare()
+        if differences:
+            self._final_message = (
+                "rolled back to the starting point, but the schema differs from the snapshot"
+            )
+            return EXIT_SCHEMA_DIFFERS
+        self._final_message = (
+            "interrupted; rolled back to the starting point"
+            if interrupted
+            else "migration failed; rolled back to the starting point"
+        )
+        return EXIT_INTERRUPTED if interrupted else 1
+
+    def _report_error(self, exc: BaseException, interrupted: bool) -> None:
+        run = self.run
+        assert run is not None
+        failure = run.failure
+        where = "the run"
+        if failure is not None:
+            where = _label(_key(failure.migration))
+            if failure.started is not None:
+                operation = failure.migration.operations[failure.started]
+                where += f", operation {failure.started + 1} ({operation.describe()})"
+        if interrupted:
+            what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
+            self.shout(f"{where}: {what}", self.style.ERROR)
+        else:
+            message = str(exc).strip().replace("\n", " ") or type(exc).__name__
+            self.shout(f"{where} failed: {type(exc).__name__}: {message}", self.style.ERROR)
+        self.shout(
+            f"Rolling back what this run applied on database '{run.database}':",
+            self.style.MIGRATE_HEADING,
+        )
+
+    def _roll_back(self, connection: BaseDatabaseWrapper) -> list[Key]:
+        """Undo the half-applied migration, then unapply this run's migrations newest first.
+        Returns the keys still applied by this run (empty when the rollback finished)."""
+        run = self.run
+        assert run is not None
+        failure = run.failure
+        if failure is not None and failure.done and not self._undo_operations(connection, failure):
+            return list(reversed(run.applied))
+        todo = list(reversed(run.applied))
+        blocked = {_key(item.migration) for item in run.irreversible}
+        executor = MigrationExecutor(connection, _private(self._rollback_progress))
+        for position, key in enumerate(todo):
+            if key in blocked:
+                reasons = [i.line() for i in run.irreversible if _key(i.migration) == key]
+                self.shout(
+                    f"  Stopping at {_label(key)}: its rollback would not work "
+                    f"({'; '.join(reasons)})",
+                    self.style.ERROR,
+                )
+                return todo[position:]
+            migration = executor.loader.graph.nodes[key]
+            full_plan = executor.migration_plan(
+                executor.loader.graph.leaf_nodes(), clean_start=True
+            )
+            try:
+                _private(executor)._migrate_all_backwards([(migration, True)], full_plan, run.fake)
+            except Exception as exc:
+                self.shout(" FAILED", self.style.ERROR)
+                message = str(exc).strip().replace("\n", " ")
+                self.shout(
+                    f"  Unapplying {_label(key)} failed: {type(exc).__name__}: {message}",
+                    self.style.ERROR,
+                )
+                return todo[position:]
+            executor.loader.build_graph()
+        return []
+
+    def _undo_operations(self, connection: BaseDatabaseWrapper, failure: _Failure) -> bool:
+        """On a database without transactional DDL (or a non-atomic migration), the operations
+        of the failed migration that ran are still in the database: undo them, in reverse."""
+        label = _label(_key(failure.migration))
+        app_label = failure.migration.app_label
+        try:
+            with connection.schema_editor(atomic=False) as editor:
+                for index, operation, before, after in reversed(failure.done):
+                    began = time.monotonic()
+                    self.shout(
+                        f"  Undoing {label} operation {index + 1} ({operation.describe()})...",
+                        ending="",
+                    )
+                    if not operation.reversible:
+                        raise RuntimeError(f"{type(operation).__name__} cannot be reversed")
+                    operation.database_backwards(app_label, editor, after, before)
+                    self.shout(f" OK ({time.monotonic() - began:.3f}s)", self.style.SUCCESS)
+        except Exception as exc:
+            message = str(exc).strip().replace("\n", " ")
+            self.shout(
+                f"  Undoing the operations of {label} that ran failed: "
+                f"{type(exc).__name__}: {message}",
+                self.style.ERROR,
+            )
+            done = ", ".join(str(i + 1) for i, *_ in failure.done)
+            self.shout(
+                f"  Operations {done} of {label} ran and may still be in the database: "
+                "undo them by hand before anything else."
+            )
+            return False
+        return True
+
+    def _rollback_progress(
+        self, action: str, migration: Migration | None = None, fake: bool = False
+    ) -> None:
+        """The rollback's steps, on standard error with the rest of the failure report."""
+        if action == "unapply_start":
+            self.start = time.monotonic()
+            self.shout(f"  Unapplying {migration}...", ending="")
+        elif action == "unapply_success":
+            word = "FAKED" if fake else "OK"
+            self.shout(f" {word} ({time.monotonic() - self.start:.3f}s)", self.style.SUCCESS)
+
+    def _final_state(self, connection: BaseDatabaseWrapper) -> str:
+        run = self.run
+        assert run is not None
+        try:
+            recorder = MigrationRecorder(connection)
+            applied = recorder.applied_migrations()
+            graph = MigrationExecutor(connection).loader.graph
+        except Exception as exc:  # pragma: no cover - the database went away
+            return f"unknown ({type(exc).__name__}: {exc})"
+        apps = sorted(set(run.apps_in_plan) | {k[0] for k in run.applied})
+        return self._describe_state(starting_point(applied, graph), apps)
+
+    def _compare(self) -> list[str]:
+        run = self.run
+        assert run is not None
+        if run.before is None or run.fake:
+            return []
+        differences = compare_snapshots(run.before, take_snapshot(run.database))
+        if differences:
+            self.shout(
+                f"The schema differs from the snapshot taken before migrating "
+                f"({len(differences)} difference{_s(differences)}):",
+                self.style.ERROR,
+            )
+            for line in differences:
+                self.shout(f"  {line}")
+        else:
+            self.shout("Schema: identical to the snapshot taken before migrating.")
+        return differences
+
+
+def _private(value: Any) -> Any:
+    """Django's own API that its type stubs leave out (used by Django's migrate command too)."""
+    return value
+
+
+def _s(items: list[Any]) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def _reset_connection(connection: BaseDatabaseWrapper) -> None:
+    """After an error or an interrupt the connection may be mid-transaction or mid-query: start
+    the rollback on a fresh one (an in-memory SQLite database would not survive that)."""
+    if connection.vendor == "sqlite" and _private(connection).is_in_memory_db():
+        return
+    try:
+        connection.close()
+    except Exception:  # pragma: no cover - closing a broken connection
+        connection.connection = None
+
+
+def _install_sigterm() -> Any:
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # pragma: no cover - not the main thread
+        return None
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
