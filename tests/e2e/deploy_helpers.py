@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .harness import CommandResult, DbBackend, copy_project, run_python, subprocess_env
@@ -123,6 +123,7 @@ class DeployProject:
     root: Path
     db: DbBackend
     other: DbBackend | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -148,7 +149,7 @@ class DeployProject:
             env.update(_alias_env(self.other, "MF_OTHER_DB"))
         else:
             env["MF_OTHER_DB_NAME"] = str(self.root / "other.sqlite3")
-        return env
+        return {**env, **self.extra_env}
 
     def manage(self, *args: str, timeout: float = 300) -> CommandResult:
         return run_python(["manage.py", *args], cwd=self.root, env=self.env(), timeout=timeout)

@@ -67,10 +67,6 @@ def _label(key: Key) -> str:
     return f"{key[0]}.{key[1]}"
 
 
-class _Refused(CommandError):
-    """The plan check refused the plan (its lines are already printed)."""
-
-
 @dataclass
 class _Failure:
     """The migration that raised, and what of it had run."""
@@ -312,7 +308,7 @@ class Command(django_migrate.Command):
                 super().handle(*args, **options)
         except BaseException as exc:
             _restore_sigterm(previous_term)
-            if isinstance(exc, _Refused) or (not run.applied and run.failure is None):
+            if not run.applied and run.failure is None:
                 raise
             code = self._fail(exc)
             raise CommandError(self._final_message, returncode=code) from None
@@ -321,7 +317,7 @@ class Command(django_migrate.Command):
         if run.applied and self.verbosity >= 1:
             self.say(
                 f"Applied {len(run.applied)} migration{_s(run.applied)} on database "
-                f"'{run.database}' in {time.monotonic() - started:.3f}s.",
+                f"'{run.database}' ({time.monotonic() - started:.3f}s).",
                 self.style.SUCCESS,
             )
 
@@ -384,7 +380,7 @@ class Command(django_migrate.Command):
             self.shout("Fix the migrations (then review and commit the result):")
             self.shout(f"  migration-fixer {' '.join(paths)}")
             self.shout("or run anyway with --allow-irreversible (a rollback would stop there).")
-            raise _Refused("the plan cannot be rolled back (see above)")
+            raise CommandError("the plan cannot be rolled back (see above)")
         self.shout(
             "Warning: the rollback of this plan would stop at these operations "
             "(--allow-irreversible):",
@@ -417,6 +413,7 @@ class Command(django_migrate.Command):
     # -- failure and rollback -------------------------------------------------------------------
 
     _final_message = ""
+    _blocked: Key | None = None
 
     def _fail(self, exc: BaseException) -> int:
         run = self.run
@@ -445,8 +442,16 @@ class Command(django_migrate.Command):
                 f"{', '.join(_label(k) for k in remaining)}",
                 self.style.ERROR,
             )
-            self.shout("To return to the starting point, run:")
-            for app in sorted({k[0] for k in remaining}):
+            blocked = self._blocked
+            if blocked is not None:
+                path = migration_path(executor_graph_node(connection, blocked))
+                self.shout(
+                    f"To return to the starting point, give {_label(blocked)} a reverse "
+                    f"(migration-fixer {path}), then run:"
+                )
+            else:
+                self.shout("To return to the starting point, run:")
+            for app in dict.fromkeys(k[0] for k in remaining):
                 names = run.start.get(app) or []
                 target = names[-1] if len(names) == 1 else "zero" if not names else None
                 database = f" --database {run.database}" if run.database != "default" else ""
@@ -502,6 +507,8 @@ class Command(django_migrate.Command):
         if failure is not None and failure.done and not self._undo_operations(connection, failure):
             return list(reversed(run.applied))
         todo = list(reversed(run.applied))
+        if not todo and not (failure is not None and failure.done):
+            self.shout("  Nothing to unapply: no migration of this run was applied.")
         blocked = {_key(item.migration) for item in run.irreversible}
         executor = MigrationExecutor(connection, _private(self._rollback_progress))
         for position, key in enumerate(todo):
@@ -512,6 +519,7 @@ class Command(django_migrate.Command):
                     f"({'; '.join(reasons)})",
                     self.style.ERROR,
                 )
+                self._blocked = key
                 return todo[position:]
             migration = executor.loader.graph.nodes[key]
             full_plan = executor.migration_plan(
@@ -602,6 +610,11 @@ class Command(django_migrate.Command):
         else:
             self.shout("Schema: identical to the snapshot taken before migrating.")
         return differences
+
+
+def executor_graph_node(connection: BaseDatabaseWrapper, key: Key) -> Migration:
+    node: Migration = MigrationExecutor(connection).loader.graph.nodes[key]
+    return node
 
 
 def _private(value: Any) -> Any:

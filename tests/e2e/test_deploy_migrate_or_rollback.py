@@ -1,0 +1,490 @@
+"""`manage.py migrate_or_rollback` for real, on SQLite, PostgreSQL and MariaDB, with rows in the
+tables: a failing deploy ends where it started (same migrations, same schema, same rows), a
+second database alias, an app going back to zero, a migration applied earlier out of order kept,
+the plan check, MariaDB's half-applied migration, a leftover index named, Ctrl-C, the output."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from .deploy_helpers import DeployProject, migration_source
+from .harness import CommandResult, DbBackend, scratch_database
+
+ROWS_SQL = (
+    "INSERT INTO beta_owner (id, email) VALUES (1, 'a@example.com')",
+    "INSERT INTO alpha_item (name, qty, owner_id) VALUES ('one', 1, 1)",
+    "INSERT INTO gamma_tag (id, label) VALUES (1, 't')",
+)
+
+ALPHA_0002 = migration_source(
+    [("alpha", "0001_initial")],
+    """\
+    migrations.AddField("item", "price", models.IntegerField(default=1)),
+    migrations.AddIndex("item", models.Index(fields=["price"], name="alpha_price_idx")),
+    """,
+)
+BETA_0002 = migration_source(
+    [("beta", "0001_initial")],
+    """\
+    migrations.AddField("owner", "nick", models.CharField(max_length=10, default="x")),
+    """,
+)
+#: The last migration of the plan: its first operation works, its second fails while
+#: gamma_tag holds the row with id 1.
+GAMMA_0002 = migration_source(
+    [("gamma", "0001_initial"), ("alpha", "0002_price"), ("beta", "0002_nick")],
+    """\
+    migrations.AddField("tag", "weight", models.IntegerField(default=0)),
+    migrations.RunSQL(
+        "INSERT INTO gamma_tag (id, label, weight) VALUES (1, 'dup', 0)",
+        reverse_sql="DELETE FROM gamma_tag WHERE label = 'dup'",
+    ),
+    """,
+)
+
+#: An operation that fails on every backend.
+BOOM = 'migrations.RunSQL("INSERT INTO no_such_table VALUES (1)", migrations.RunSQL.noop),\n'
+
+DUPLICATE = {
+    "sqlite": "IntegrityError: UNIQUE constraint failed: gamma_tag.id",
+    "postgresql": 'IntegrityError: duplicate key value violates unique constraint "gamma_tag_pkey" '
+    "DETAIL:  Key (id)=(1) already exists.",
+    "mariadb": "IntegrityError: (1062, \"Duplicate entry '1' for key 'PRIMARY'\")",
+}
+
+
+def timeless(text: str) -> str:
+    """Timings vary: `(0.123s)` becomes `(T)`."""
+    return re.sub(r"\(\d+\.\d{3}s\)", "(T)", text)
+
+
+def rows(db: DbBackend) -> list[tuple[object, ...]]:
+    return [
+        *db.query("SELECT id, email FROM beta_owner ORDER BY id"),
+        *db.query("SELECT name, qty, owner_id FROM alpha_item ORDER BY id"),
+        *db.query("SELECT id, label FROM gamma_tag ORDER BY id"),
+    ]
+
+
+def seeded(tmp_path: Path, db: DbBackend, other: DbBackend | None = None) -> DeployProject:
+    project = DeployProject.create(tmp_path, db, other)
+    result = project.manage("migrate", "-v0")
+    assert result.returncode == 0, result.describe()
+    for sql in ROWS_SQL:
+        db.query(sql)
+    return project
+
+
+def snapshot_equal(project: DeployProject, path: Path, *args: str) -> CommandResult:
+    return project.manage("schema_snapshot", "--compare", str(path), *args)
+
+
+def test_failing_deploy_ends_at_the_starting_point(db_backend: DbBackend, tmp_path: Path) -> None:
+    project = seeded(tmp_path, db_backend)
+    before_rows = rows(db_backend)
+    project.write("alpha", "0002_price", ALPHA_0002)
+    project.write("beta", "0002_nick", BETA_0002)
+    project.write("gamma", "0002_boom", GAMMA_0002)
+    snap = tmp_path / "before.json"
+    result = project.manage("migrate_or_rollback", "--snapshot-file", str(snap))
+    undo = ""
+    if db_backend.name == "mariadb":
+        # No transactional DDL: the AddField that ran is undone first.
+        undo = "  Undoing gamma.0002_boom operation 1 (Add field weight to tag)... OK (T)\n"
+    assert (result.returncode, timeless(result.stdout), timeless(result.stderr)) == (
+        1,
+        "Starting point on database 'default': alpha 0001_initial; beta 0001_initial; "
+        "gamma 0001_initial\n"
+        f"  Schema snapshot: 4 tables (T), written to {snap}\n"
+        "Operations to perform:\n"
+        "  Apply all migrations: alpha, beta, gamma\n"
+        "Running migrations:\n"
+        "  Applying alpha.0002_price... OK (T)\n"
+        "  Applying beta.0002_nick... OK (T)\n"
+        "  Applying gamma.0002_boom... FAILED\n",
+        "gamma.0002_boom, operation 2 (Raw SQL operation) failed: "
+        f"{DUPLICATE[db_backend.name]}\n"
+        "Rolling back what this run applied on database 'default':\n"
+        f"{undo}"
+        "  Unapplying beta.0002_nick... OK (T)\n"
+        "  Unapplying alpha.0002_price... OK (T)\n"
+        "Final state of database 'default': alpha 0001_initial; beta 0001_initial; "
+        "gamma 0001_initial\n"
+        "Schema: identical to the snapshot taken before migrating.\n"
+        "CommandError: migration failed; rolled back to the starting point\n",
+    )
+    assert project.applied() == ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
+    assert rows(db_backend) == before_rows
+    same = snapshot_equal(project, snap)
+    assert same.returncode == 0, same.describe()
+    # The cause removed, the retry works (on MariaDB: no "Duplicate column 'weight'").
+    db_backend.query("DELETE FROM gamma_tag WHERE id = 1")
+    retry = project.manage("migrate_or_rollback", "-v0")
+    assert (retry.returncode, retry.stdout, retry.stderr) == (0, "", "")
+    assert project.applied()[-3:] == ["beta.0002_nick", "gamma.0001_initial", "gamma.0002_boom"]
+    assert db_backend.query("SELECT label, weight FROM gamma_tag") == [("dup", 0)]
+    assert db_backend.query("SELECT name, price FROM alpha_item") == [("one", 1)]
+
+
+@contextmanager
+def second_database(backend: str, tmp_path: Path) -> Iterator[DbBackend]:
+    folder = tmp_path / "other"
+    folder.mkdir()
+    with scratch_database(backend, folder) as db:
+        yield db
+
+
+def test_other_alias_app_back_to_zero_and_out_of_order_kept(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """`--database other`: migrated and rolled back there, `default` untouched; gamma had
+    nothing applied and goes back to zero; alpha.0002_b, applied before the run (out of order
+    with 0002_a), stays applied while 0002_a and the merge are unapplied."""
+    with second_database(db_backend.name, tmp_path) as other:
+        project = seeded(tmp_path, db_backend, other)
+        default_applied = project.applied()
+        default_rows = rows(db_backend)
+        default_snap = tmp_path / "default.json"
+        assert project.manage("schema_snapshot", "-o", str(default_snap)).returncode == 0
+        project.write(
+            "alpha",
+            "0002_a",
+            migration_source(
+                [("alpha", "0001_initial")],
+                'migrations.AddField("item", "a", models.IntegerField(default=1)),\n',
+            ),
+        )
+        project.write(
+            "alpha",
+            "0002_b",
+            migration_source(
+                [("alpha", "0001_initial")],
+                'migrations.AddField("item", "b", models.IntegerField(null=True)),\n',
+            ),
+        )
+        project.write(
+            "alpha", "0003_merge", migration_source([("alpha", "0002_a"), ("alpha", "0002_b")], "")
+        )
+        project.write(
+            "gamma",
+            "0002_boom",
+            migration_source(
+                [("gamma", "0001_initial"), ("alpha", "0003_merge")],
+                BOOM,
+            ),
+        )
+        for args in (("beta",), ("alpha", "0002_b")):
+            done = project.manage("migrate", *args, "--database", "other", "-v0")
+            assert done.returncode == 0, done.describe()
+        other.query("INSERT INTO beta_owner (id, email) VALUES (7, 'o@example.com')")
+        other.query("INSERT INTO alpha_item (name, qty, owner_id, b) VALUES ('x', 2, 7, 5)")
+        start = project.applied(other)
+        assert start == ["alpha.0001_initial", "alpha.0002_b", "beta.0001_initial"]
+        snap = tmp_path / "other.json"
+        result = project.manage(
+            "migrate_or_rollback", "--database", "other", "--snapshot-file", str(snap)
+        )
+        assert result.returncode == 1, result.describe()
+        assert timeless(result.stdout).splitlines()[0] == (
+            "Starting point on database 'other': alpha 0002_b; gamma zero"
+        )
+        stderr = timeless(result.stderr)
+        assert "Rolling back what this run applied on database 'other':\n" in stderr
+        assert stderr.endswith(
+            "  Unapplying gamma.0001_initial... OK (T)\n"
+            "  Unapplying alpha.0003_merge... OK (T)\n"
+            "  Unapplying alpha.0002_a... OK (T)\n"
+            "Final state of database 'other': alpha 0002_b; gamma zero\n"
+            "Schema: identical to the snapshot taken before migrating.\n"
+            "CommandError: migration failed; rolled back to the starting point\n"
+        )
+        assert project.applied(other) == start
+        assert "gamma_tag" not in other.tables()
+        assert other.query("SELECT name, qty, owner_id, b FROM alpha_item") == [("x", 2, 7, 5)]
+        # `default` was not touched.
+        assert project.applied() == default_applied
+        assert rows(db_backend) == default_rows
+        assert snapshot_equal(project, default_snap).returncode == 0
+        assert snapshot_equal(project, snap, "--database", "other").returncode == 0
+
+
+SKU_FIELD = '''\
+from django.db import models
+
+
+class SkuField(models.CharField):
+    """Non-null with no default: only the loaded class knows (the migration says SkuField())."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 16)
+        super().__init__(*args, **kwargs)
+
+
+class NoteField(models.TextField):
+    """Always nullable: safe to remove, though the migration says NoteField()."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["null"] = True
+        super().__init__(*args, **kwargs)
+'''
+
+
+def test_irreversible_plan_is_refused_and_the_database_untouched(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    project = seeded(tmp_path, db_backend)
+    (project.root / "alpha" / "fields.py").write_text(SKU_FIELD)
+    project.write(
+        "alpha",
+        "0002_fields",
+        migration_source(
+            [("alpha", "0001_initial")],
+            """\
+            migrations.AddField(
+                "item", "sku", alpha.fields.SkuField(default="?"), preserve_default=False
+            ),
+            migrations.AddField("item", "memo", alpha.fields.NoteField()),
+            """,
+            header="import alpha.fields\n",
+        ),
+    )
+    migrate = project.manage("migrate", "alpha", "-v0")
+    assert migrate.returncode == 0, migrate.describe()
+    project.write(
+        "alpha",
+        "0003_cleanup",
+        migration_source(
+            [("alpha", "0002_fields")],
+            """\
+            migrations.RemoveField("item", "memo"),
+            migrations.RemoveField("item", "sku"),
+            migrations.RemoveField("item", "note"),
+            """,
+        ),
+    )
+    project.write(
+        "beta",
+        "0002_data",
+        migration_source(
+            [("beta", "0001_initial")],
+            "migrations.RunPython(forwards),\n",
+            header="\n\ndef forwards(apps, schema_editor):\n    pass\n",
+        ),
+    )
+    snap = tmp_path / "before.json"
+    assert project.manage("schema_snapshot", "-o", str(snap)).returncode == 0
+    before = project.applied()
+    result = project.manage("migrate_or_rollback")
+    assert (result.returncode, timeless(result.stdout), result.stderr) == (
+        1,
+        "Starting point on database 'default': alpha 0002_fields; beta 0001_initial\n",
+        "The rollback of this plan would not work; nothing was applied:\n"
+        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField (a "
+        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "MySQL/MariaDB silently fill every row with ''\n"
+        "  beta.0002_data: operation 1: RunPython has no reverse_code: Django cannot unapply it\n"
+        "Fix the migrations (then review and commit the result):\n"
+        "  migration-fixer alpha/migrations/0003_cleanup.py beta/migrations/0002_data.py\n"
+        "or run anyway with --allow-irreversible (a rollback would stop there).\n"
+        "CommandError: the plan cannot be rolled back (see above)\n",
+    )
+    assert project.applied() == before
+    assert snapshot_equal(project, snap).returncode == 0
+    # Anyway, with a failure after the irreversible ones: the rollback stops at the first.
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0003_cleanup"), ("beta", "0002_data")],
+            BOOM,
+        ),
+    )
+    forced = project.manage("migrate_or_rollback", "--allow-irreversible", "-v0")
+    assert forced.returncode == 2, forced.describe()
+    stderr = timeless(forced.stderr)
+    assert stderr.startswith(
+        "Warning: the rollback of this plan would stop at these operations "
+        "(--allow-irreversible):\n"
+        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField (a "
+        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "MySQL/MariaDB silently fill every row with ''\n"
+        "  beta.0002_data: operation 1: RunPython has no reverse_code: Django cannot unapply it\n"
+        "gamma.0002_boom, operation 1 (Raw SQL operation) failed: "
+    )
+    assert stderr.endswith(
+        "Rolling back what this run applied on database 'default':\n"
+        "  Stopping at beta.0002_data: its rollback would not work (beta.0002_data: operation 1: "
+        "RunPython has no reverse_code: Django cannot unapply it)\n"
+        "Final state of database 'default': alpha 0003_cleanup; beta 0002_data; gamma "
+        "0001_initial\n"
+        "The rollback did not finish; still applied by this run: beta.0002_data, "
+        "alpha.0003_cleanup\n"
+        "To return to the starting point, give beta.0002_data a reverse (migration-fixer "
+        "beta/migrations/0002_data.py), then run:\n"
+        "  python manage.py migrate beta 0001_initial\n"
+        "  python manage.py migrate alpha 0002_fields\n"
+        "CommandError: the rollback failed: the database is not at its starting point\n"
+    )
+
+
+def test_leftover_index_after_a_noop_reverse_exits_3(db_backend: DbBackend, tmp_path: Path) -> None:
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "alpha",
+        "0002_index",
+        migration_source(
+            [("alpha", "0001_initial")],
+            """\
+            migrations.RunSQL(
+                "CREATE INDEX alpha_item_extra ON alpha_item (qty)",
+                reverse_sql=migrations.RunSQL.noop,
+            ),
+            """,
+        ),
+    )
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0002_index")],
+            BOOM,
+        ),
+    )
+    result = project.manage("migrate_or_rollback", "-v0")
+    assert result.returncode == 3, result.describe()
+    assert timeless(result.stderr).endswith(
+        "Rolling back what this run applied on database 'default':\n"
+        "  Unapplying alpha.0002_index... OK (T)\n"
+        "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+        "The schema differs from the snapshot taken before migrating (1 difference):\n"
+        "  index alpha_item_extra on alpha_item: added (index (qty) btree)\n"
+        "CommandError: rolled back to the starting point, but the schema differs from the "
+        "snapshot\n"
+    )
+    assert project.applied() == ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
+
+
+SLOW = """\
+import os
+import time
+
+
+def slow(apps, schema_editor):
+    Tag = apps.get_model("gamma", "Tag")
+    Tag.objects.create(label="ran")
+    open(os.environ["MF_TEST_STARTED"], "w").close()
+    deadline = time.monotonic() + float(os.environ.get("MF_TEST_SLEEP", "30"))
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+"""
+
+
+def _wait_for(path: Path, proc: object, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        assert getattr(proc, "poll")() is None, "the run ended early"  # noqa: B009
+        time.sleep(0.05)
+
+
+def test_ctrl_c_rolls_back(db_backend: DbBackend, tmp_path: Path) -> None:
+    project = seeded(tmp_path, db_backend)
+    project.write("alpha", "0002_price", ALPHA_0002)
+    project.write(
+        "gamma",
+        "0002_slow",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0002_price")],
+            "migrations.RunPython(slow, migrations.RunPython.noop),\n",
+            header=SLOW,
+        ),
+    )
+    started = tmp_path / "started"
+    project.extra_env = {"MF_TEST_STARTED": str(started)}
+    proc = project.popen("migrate_or_rollback")
+    _wait_for(started, proc)
+    project.interrupt(proc)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert timeless(stdout).endswith(
+        "  Applying alpha.0002_price... OK (T)\n  Applying gamma.0002_slow... FAILED\n"
+    )
+    assert timeless(stderr) == (
+        "gamma.0002_slow, operation 1 (Raw Python operation): interrupted\n"
+        "Rolling back what this run applied on database 'default':\n"
+        "  Unapplying alpha.0002_price... OK (T)\n"
+        "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+        "Schema: identical to the snapshot taken before migrating.\n"
+        "CommandError: interrupted; rolled back to the starting point\n"
+    )
+    assert project.applied() == ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
+    assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",)]
+
+
+def test_two_concurrent_runs(db_backend: DbBackend, tmp_path: Path) -> None:
+    """One waits for the other's lock, then finds nothing to apply; a third gives up after its
+    --lock-timeout. The slow migration ran once."""
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_slow",
+        migration_source(
+            [("gamma", "0001_initial")],
+            "migrations.RunPython(slow, migrations.RunPython.noop),\n",
+            header=SLOW,
+        ),
+    )
+    started = tmp_path / "started"
+    project.extra_env = {"MF_TEST_STARTED": str(started), "MF_TEST_SLEEP": "6"}
+    first = project.popen("migrate_or_rollback")
+    _wait_for(started, first)
+    second = project.popen("migrate_or_rollback")
+    impatient = project.manage("migrate_or_rollback", "--lock-timeout", "0.5")
+    out1, err1 = first.communicate(timeout=120)
+    out2, err2 = second.communicate(timeout=120)
+    assert (first.returncode, err1) == (0, ""), out1 + err1
+    assert timeless(out1).endswith(
+        "  Applying gamma.0002_slow... OK (T)\nApplied 1 migration on database 'default' (T).\n"
+    )
+    assert (second.returncode, err2) == (0, ""), out2 + err2
+    assert out2.startswith(
+        "Waiting for another migrate_or_rollback on database 'default' (up to 300 s)...\n"
+        "Operations to perform:\n"
+        "  Apply all migrations: alpha, beta, gamma\n"
+        "Running migrations:\n"
+        "  No migrations to apply.\n"
+    )
+    assert (impatient.returncode, impatient.stdout, impatient.stderr) == (
+        1,
+        "Waiting for another migrate_or_rollback on database 'default' (up to 0.5 s)...\n",
+        "CommandError: another migrate_or_rollback has held the lock of database 'default' for "
+        "more than 0.5 s: giving up (raise --lock-timeout to wait longer)\n",
+    )
+    assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("ran",)]
+    assert project.applied()[-1] == "gamma.0002_slow"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_quiet_and_plan_and_check(backend: str, tmp_path: Path) -> None:
+    """-v0 prints nothing on success; --plan and --check behave like migrate's; no colour when
+    the output is not a terminal."""
+    with scratch_database(backend, tmp_path) as db:
+        project = DeployProject.create(tmp_path, db)
+        check = project.manage("migrate_or_rollback", "--check")
+        assert (check.returncode, check.stdout, check.stderr) == (1, "", "")
+        plan = project.manage("migrate_or_rollback", "--plan")
+        assert plan.returncode == 0
+        assert plan.stdout.startswith(
+            "Planned operations:\nbeta.0001_initial\n    Create model Owner\n"
+        )
+        assert "\x1b[" not in plan.stdout
+        quiet = project.manage("migrate_or_rollback", "-v0")
+        assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+        again = project.manage("migrate_or_rollback", "--check")
+        assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
