@@ -6,6 +6,7 @@ the plan check, MariaDB's half-applied migration, a leftover index named, Ctrl-C
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +18,9 @@ from .deploy_helpers import DeployProject, migration_source
 from .harness import CommandResult, DbBackend, scratch_database
 
 ROWS_SQL = (
-    "INSERT INTO beta_owner (id, email) VALUES (1, 'a@example.com')",
+    "INSERT INTO beta_owner (email) VALUES ('a@example.com')",  # id 1
     "INSERT INTO alpha_item (name, qty, owner_id) VALUES ('one', 1, 1)",
-    "INSERT INTO gamma_tag (id, label) VALUES (1, 't')",
+    "INSERT INTO gamma_tag (label) VALUES ('t')",  # id 1
 )
 
 ALPHA_0002 = migration_source(
@@ -385,11 +386,12 @@ def slow(apps, schema_editor):
 """
 
 
-def _wait_for(path: Path, proc: object, timeout: float = 120) -> None:
+def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert time.monotonic() < deadline, f"{path} never appeared"
-        assert getattr(proc, "poll")() is None, "the run ended early"  # noqa: B009
+        if proc.poll() is not None:
+            raise AssertionError("the run ended early:\n" + "\n".join(proc.communicate()))
         time.sleep(0.05)
 
 
