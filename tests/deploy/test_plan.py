@@ -6,8 +6,10 @@ imports it)."""
 from __future__ import annotations
 
 import datetime
+import os
 from typing import Any
 
+import django
 import pytest
 from django.db import migrations, models
 from django.db.migrations.graph import MigrationGraph
@@ -25,6 +27,8 @@ from migration_fixer.django.plan import (
     split_phases,
     starting_point,
 )
+
+from .conftest import UNDER_TEST_ENV
 
 
 def make(app: str, name: str, deps: Any = (), **attrs: Any) -> migrations.Migration:
@@ -299,3 +303,12 @@ def test_migration_path() -> None:
         "0009_x", "shop"
     )
     assert plan.migration_path(orphan) == "shop/migrations/0009_x.py"
+
+
+def test_django_under_test() -> None:
+    """In the rerun on the oldest supported Django, this process imports that Django."""
+    expected = os.environ.get(UNDER_TEST_ENV)
+    if expected:
+        assert django.get_version() == expected
+    else:
+        assert django.VERSION[:2] >= (5, 2)

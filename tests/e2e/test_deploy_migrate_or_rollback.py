@@ -5,8 +5,11 @@ the plan check, MariaDB's half-applied migration, a leftover index named, Ctrl-C
 
 from __future__ import annotations
 
+import os
+import pty
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .deploy_helpers import DeployProject, migration_source
-from .harness import CommandResult, DbBackend, scratch_database
+from .harness import CommandResult, DbBackend, scratch_database, subprocess_env
 
 ROWS_SQL = (
     "INSERT INTO beta_owner (email) VALUES ('a@example.com')",  # id 1
@@ -490,3 +493,35 @@ def test_quiet_and_plan_and_check(backend: str, tmp_path: Path) -> None:
         assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
         again = project.manage("migrate_or_rollback", "--check")
         assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_colour_only_on_a_terminal(tmp_path: Path) -> None:
+    """On a terminal (a pseudo-terminal here) the output has ANSI colours; in a pipe, none."""
+    with scratch_database("sqlite", tmp_path) as db:
+        project = DeployProject.create(tmp_path, db)
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "migrate_or_rollback"],
+            cwd=project.root,
+            env=subprocess_env(project.env()),
+            stdout=slave,
+            stderr=slave,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal's other end closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(master)
+        text = b"".join(chunks).decode()
+        assert proc.wait(timeout=120) == 0, text
+        assert "Applying gamma.0001_initial...\x1b[32;1m OK (" in text, text
+        piped = project.manage("migrate_or_rollback", "gamma", "zero")
+        assert piped.returncode == 0, piped.describe()
+        assert "Unapplying gamma.0001_initial... OK (" in piped.stdout
+        assert "\x1b[" not in piped.stdout + piped.stderr

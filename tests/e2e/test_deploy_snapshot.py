@@ -5,6 +5,7 @@ rollback through a no-op `RunSQL` reverse is caught (the leftover index is named
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from .deploy_helpers import DeployProject, migration_source
@@ -157,6 +158,10 @@ def test_rollback_compares_equal_and_a_noop_reverse_is_caught(
 
 def test_schema_snapshot_bad_file_and_other_database(db_backend: DbBackend, tmp_path: Path) -> None:
     project = DeployProject.create(tmp_path, db_backend)
+    # manage.py runs the Django under test (the oldest supported one in the rerun of
+    # tests/deploy/test_django_versions.py).
+    version = project.manage("version").stdout.strip()
+    assert version == os.environ.get("MIGRATION_FIXER_DJANGO_UNDER_TEST", version)
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
     result = project.manage("schema_snapshot", "--compare", str(bad))

@@ -436,6 +436,13 @@ class Command(django_migrate.Command):
                 signal.signal(signal.SIGINT, previous_int)
         final = self._final_state(connection)
         self.shout(f"Final state of database '{run.database}': {final}")
+        if run.unapplied:
+            self.shout(
+                "This run also unapplied "
+                f"{', '.join(_label(k) for k in run.unapplied)}: they are not re-applied "
+                "(run migrate_or_rollback again for them).",
+                self.style.WARNING,
+            )
         if remaining:
             self.shout(
                 f"The rollback did not finish; still applied by this run: "
