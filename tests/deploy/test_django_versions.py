@@ -63,7 +63,6 @@ def test_deploy_side_on_the_oldest_supported_django(
             sys.executable,
             "-m",
             "pytest",
-            "-q",
             "-p",
             "no:cacheprovider",
             "--no-cov",

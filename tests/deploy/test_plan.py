@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from pathlib import Path
 from typing import Any
 
 import django
@@ -312,3 +313,14 @@ def test_django_under_test() -> None:
         assert django.get_version() == expected
     else:
         assert django.VERSION[:2] >= (5, 2)
+
+
+@pytest.mark.parametrize("doc", ["docs/rules.md", "README.md", "docs/deploy.md"])
+def test_docs_name_the_markers_migrate_or_rollback_honours(doc: str) -> None:
+    """MF003's docs promise that migrate_or_rollback honours the marker it writes: the three
+    spellings they name are the ones plan.py recognises (the e2e test
+    tests/e2e/test_deploy_after_deploy.py runs the real fixer and the real command)."""
+    text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
+    for marker in (plan.MARKER_OURS, plan.MARKER_SAFEMIGRATE, plan.MARKER_SYZYGY):
+        assert f"`{marker}`" in text, (doc, marker)
+    assert "migrate_or_rollback" in text

@@ -280,6 +280,8 @@ class Command(django_migrate.Command):
             with _patched_executor(self):
                 super().handle(*args, **options)
             return
+        # --prune only edits django_migrations (under the lock): no check, no snapshot.
+        self.run.checking_only = bool(options["prune"])
         try:
             with deploy_lock(
                 database,
@@ -297,6 +299,11 @@ class Command(django_migrate.Command):
                 self._locked_run(*args, **options)
         except LockTimeout as exc:
             raise CommandError(str(exc)) from None
+        except (KeyboardInterrupt, _Terminated):
+            # Before any migration ran (otherwise the rollback has turned it into an exit code).
+            raise CommandError(
+                "interrupted; nothing was applied", returncode=EXIT_INTERRUPTED
+            ) from None
 
     def _locked_run(self, *args: Any, **options: Any) -> None:
         run = self.run
