@@ -10,15 +10,22 @@ import sys
 from e2e.harness import DEMO_PROJECT, subprocess_env
 
 SCRIPT = """
-import pkgutil, sys
+import os, pkgutil, sys
 import migration_fixer
 from migration_fixer import cli
 
-names = [
-    m.name
-    for m in pkgutil.walk_packages(migration_fixer.__path__, "migration_fixer.")
-    if not m.name.startswith("migration_fixer.django")
-]
+
+def walk(folder, prefix):
+    # Not pkgutil.walk_packages: it imports every package it meets, migration_fixer.django too.
+    for module in pkgutil.iter_modules([folder], prefix):
+        if module.name == "migration_fixer.django":
+            continue
+        yield module.name
+        if module.ispkg:
+            yield from walk(os.path.join(folder, module.name.rpartition(".")[2]), module.name + ".")
+
+
+names = list(walk(migration_fixer.__path__[0], "migration_fixer."))
 for name in names:
     __import__(name)
 sys.argv = ["migration-fixer", "--check", "--no-cache", "--no-progress", sys.argv[1]]

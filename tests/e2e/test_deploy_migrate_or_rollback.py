@@ -525,3 +525,42 @@ def test_colour_only_on_a_terminal(tmp_path: Path) -> None:
         assert piped.returncode == 0, piped.describe()
         assert "Unapplying gamma.0001_initial... OK (" in piped.stdout
         assert "\x1b[" not in piped.stdout + piped.stderr
+
+
+def test_sigterm_rolls_back_like_ctrl_c(tmp_path: Path) -> None:
+    """A pod being stopped (SIGTERM) during the forward run: the same rollback."""
+    import signal
+
+    with scratch_database("sqlite", tmp_path) as db:
+        project = seeded(tmp_path, db)
+        project.write("alpha", "0002_price", ALPHA_0002)
+        project.write(
+            "gamma",
+            "0002_slow",
+            migration_source(
+                [("gamma", "0001_initial"), ("alpha", "0002_price")],
+                "migrations.RunPython(slow, migrations.RunPython.noop),\n",
+                header=SLOW,
+            ),
+        )
+        started = tmp_path / "started"
+        project.extra_env = {"MF_TEST_STARTED": str(started)}
+        proc = project.popen("migrate_or_rollback", "-v0")
+        _wait_for(started, proc)
+        os.kill(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+        assert (proc.returncode, stdout, timeless(stderr)) == (
+            130,
+            "",
+            "gamma.0002_slow, operation 1 (Raw Python operation): terminated (SIGTERM)\n"
+            "Rolling back what this run applied on database 'default':\n"
+            "  Unapplying alpha.0002_price... OK (T)\n"
+            "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+            "Schema: identical to the snapshot taken before migrating.\n"
+            "CommandError: interrupted; rolled back to the starting point\n",
+        )
+        assert project.applied() == [
+            "alpha.0001_initial",
+            "beta.0001_initial",
+            "gamma.0001_initial",
+        ]
