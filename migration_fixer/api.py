@@ -12,7 +12,10 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
-from collections.abc import Callable
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +28,13 @@ from migration_fixer.rule import Finding, NewFile
 from migration_fixer.rules import RULES_BY_CODE
 from migration_fixer.runner import FileResult, Options, Problem, process_source, run_files, scan
 from migration_fixer.runner import selected_rules as _selected
-from migration_fixer.source import SourceFile, encode, write_atomic
+from migration_fixer.source import (
+    ChangedOnDisk,
+    SourceFile,
+    clean_stale_temporaries,
+    encode,
+    write_atomic,
+)
 
 
 @dataclass
@@ -92,6 +101,8 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     repo = git.open_repository(config.paths[0])
     result.repo_root = repo.root if repo else None
     changed = _resolve_base(result, repo)
+    errors: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
     files, missing = discover(
         config.paths,
         repo=repo,
@@ -99,9 +110,21 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         extend_include=config.extend_include,
         exclude=config.exclude,
         changed=changed,
+        errors=errors,
+        skipped=skipped,
     )
     for path in missing:
         result.problems.append(Problem(path, 0, 0, "no such file or directory"))
+    for path, why in errors:
+        result.problems.append(Problem(path, 0, 0, why))
+    for path in skipped:
+        result.notices.append(f"{path.as_posix()}: skipped: not a regular file")
+    if config.mode is Mode.FIX:
+        for folder in sorted({f.parent for f in files}):
+            for stale in clean_stale_temporaries(folder):
+                result.details.append(
+                    f"removed {stale.as_posix()}, left behind by an interrupted run"
+                )
     result.files_checked = len(files)
     project_root = repo.root if repo else config.root
     options = Options(
@@ -200,49 +223,216 @@ def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] |
 
 
 def _write(result: RunResult, repo: git.Repository | None) -> None:
-    changes = list(result.changeset.changes)
-    if repo is not None and not result.config.allow_dirty:
+    """Write the ChangeSet: only files inside the repository (or the given paths), never
+    over unstaged changes (checked in each repository that holds a file) or an edit saved
+    during the run; folder by folder, each folder's writes ordered so that an interrupt or
+    a crash at any instant leaves it untouched, fully fixed, or migratable."""
+    targets = _Targets(result.config.paths, repo)
+    refused: dict[Path, str] = {}  # path -> why it is not written
+    for change in result.changeset.changes:
+        why = targets.outside(change.path)
+        if why:
+            refused[change.path] = why
+    for new_file in result.changeset.new_files:
+        why = targets.outside(new_file.path, new=True)
+        if why:
+            refused[new_file.path] = why
+    if not result.config.allow_dirty:
         # Unstaged changes only: staged files and untracked ones are written (see
         # git.Repository.dirty_files and docs/configuration.md for why).
-        targets = [c.path for c in changes if repo.contains(c.path)]
-        dirty = repo.dirty_files(targets if len(targets) <= 1000 else ())
-        refused = [c for c in changes if c.path.resolve() in dirty]
-        for change in refused:
+        candidates = [c.path for c in result.changeset.changes if c.path not in refused]
+        dirty = targets.dirty(candidates)
+        for path in (p for p in candidates if p in dirty):
+            refused[path] = (
+                "has unstaged changes: not written (commit, stage or stash them, "
+                "or pass --allow-dirty)"
+            )
+    for path in [c.path for c in result.changeset.changes] + [
+        nf.path for nf in result.changeset.new_files
+    ]:
+        if path in refused:
+            result.problems.append(Problem(path, 0, 0, refused[path]))
+    folders: dict[Path, _Folder] = {}
+    for change in result.changeset.changes:
+        folders.setdefault(change.path.parent, _Folder()).changes.append(change)
+    for new_file in result.changeset.new_files:
+        folder = (new_file.origin or new_file.path).parent
+        folders.setdefault(folder, _Folder()).new_files.append(new_file)
+    for path in sorted(folders):
+        with _signals_deferred():
+            _write_folder(result, folders[path], refused)
+
+
+@dataclass
+class _Folder:
+    changes: list[FileChange] = field(default_factory=list)
+    new_files: list[NewFile] = field(default_factory=list)
+
+
+def _write_folder(result: RunResult, folder: _Folder, refused: dict[Path, str]) -> None:
+    """One migrations folder. A fix that creates files (MF003's split: the edited
+    migration plus its later drop migration) is all or nothing for the whole folder,
+    because a folder's drop migrations may depend on each other: the edited migrations
+    first (each is migratable on its own: it only makes the field nullable), then the
+    new files; on any failure, what was done is undone in reverse order."""
+    split = {nf.origin for nf in folder.new_files if nf.origin is not None}
+    blocked = [p for p in [*split, *(nf.path for nf in folder.new_files)] if p in refused]
+    group = [c for c in folder.changes if c.path in split]
+    if blocked:
+        for path in sorted({*split, *(nf.path for nf in folder.new_files)} - set(refused)):
+            result.problems.append(
+                Problem(
+                    path,
+                    0,
+                    0,
+                    f"not written: the fix of this folder is all or nothing, and "
+                    f"{blocked[0].name} is not written",
+                )
+            )
+        group = []
+    for change in sorted(folder.changes, key=lambda c: c.path):
+        if change.path in split or change.path in refused:
+            continue
+        if _write_change(result, change):
+            result.written.add(change.path)
+    if blocked or not folder.new_files:
+        return
+    done: list[FileChange] = []
+    created: list[Path] = []
+    failed = False
+    for change in sorted(group, key=lambda c: c.path):
+        if not _write_change(result, change):
+            failed = True
+            break
+        done.append(change)
+    for new_file in sorted(folder.new_files, key=lambda nf: nf.path):
+        if failed:
+            break
+        try:
+            write_atomic(new_file.path, new_file.text.encode("utf-8"), create=True)
+        except OSError as exc:
+            result.problems.append(Problem(new_file.path, 0, 0, f"cannot create: {exc}"))
+            failed = True
+            break
+        created.append(new_file.path)
+    if not failed:
+        result.written.update(c.path for c in done)
+        result.written.update(created)
+        return
+    # Undo, newest first: the drop files go before the edits are reverted, so that the
+    # folder stays migratable at every step.
+    for path in reversed(created):
+        path.unlink(missing_ok=True)
+    for change in reversed(done):
+        try:
+            write_atomic(change.path, _encode_old(change), expected=_encode(change))
+        except OSError as exc:  # pragma: no cover - the file was just written by us
             result.problems.append(
                 Problem(
                     change.path,
                     0,
                     0,
-                    "has unstaged changes: not written (commit, stage or stash them, "
-                    "or pass --allow-dirty)",
+                    f"fixed without its new migration, and cannot be restored: {exc}; "
+                    "it still migrates, restore it with git",
                 )
             )
-        changes = [c for c in changes if c not in refused]
-    # A fix that creates files (MF003's later drop migration) is all or nothing: the new
-    # files first, then the modified migration; if that fails, the new files go again.
-    created: dict[Path, list[Path]] = {}
-    refused_origins = {c.path for c in result.changeset.changes if c not in changes}
-    for new_file in result.changeset.new_files:
-        if new_file.origin in refused_origins:
             continue
-        try:
-            write_atomic(new_file.path, new_file.text.encode("utf-8"), create=True)
-        except OSError as exc:
-            result.problems.append(Problem(new_file.path, 0, 0, f"cannot create: {exc}"))
-            changes = [c for c in changes if c.path != new_file.origin]
-            continue
-        created.setdefault(new_file.origin or new_file.path, []).append(new_file.path)
-        result.written.add(new_file.path)
-    for change in changes:
-        try:
-            write_atomic(change.path, _encode(change))
-        except OSError as exc:
-            result.problems.append(Problem(change.path, 0, 0, f"cannot write: {exc}"))
-            for path in created.get(change.path, []):
-                path.unlink(missing_ok=True)
-                result.written.discard(path)
-            continue
-        result.written.add(change.path)
+    untouched = sorted({*split, *(nf.path for nf in folder.new_files)})
+    for path in untouched:
+        if not any(p.path == path for p in result.problems):
+            result.problems.append(
+                Problem(path, 0, 0, "not written: another file of this folder's fix failed")
+            )
+
+
+def _write_change(result: RunResult, change: FileChange) -> bool:
+    try:
+        write_atomic(change.path, _encode(change), expected=_encode_old(change))
+    except ChangedOnDisk:
+        result.problems.append(
+            Problem(change.path, 0, 0, "changed on disk during the run: not written (run again)")
+        )
+        return False
+    except OSError as exc:
+        result.problems.append(Problem(change.path, 0, 0, f"cannot write: {exc}"))
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done (a folder's writes): an interrupt
+    never lands between an edited migration and its drop migration."""
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    deferred = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, deferred)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _Targets:
+    """Where a write may land: inside the root of the repository of each given path, or
+    the given folder itself (a given file: its folder) outside a repository; and which
+    repository holds each written file, for the dirty check."""
+
+    def __init__(self, paths: Sequence[Path], repo: git.Repository | None) -> None:
+        self.roots: list[Path] = []
+        self.in_repo = False
+        for path in paths:
+            found = git.open_repository(path) if path.exists() else None
+            if found is not None:
+                self.roots.append(found.root)
+                self.in_repo = True
+            elif path.is_dir():
+                self.roots.append(path.resolve())
+            else:
+                self.roots.append(path.absolute().parent.resolve())
+        if repo is not None:
+            self.roots.append(repo.root)
+            self.in_repo = True
+        self._repos: dict[Path, git.Repository | None] = {}
+
+    def _inside(self, real: Path) -> bool:
+        return any(real == root or root in real.parents for root in self.roots)
+
+    def outside(self, path: Path, *, new: bool = False) -> str | None:
+        """Why writing ``path`` would leave the repository (or the given paths), or None."""
+        real = (
+            Path(os.path.realpath(path.parent)) / path.name if new else Path(os.path.realpath(path))
+        )
+        if self._inside(real):
+            return None
+        where = "the repository" if self.in_repo else "the given paths"
+        if new:
+            return f"{path.parent} leads to {real.parent}, outside {where}: not created"
+        return f"is a symlink to {real}, outside {where}: not written"
+
+    def dirty(self, paths: Sequence[Path]) -> set[Path]:
+        """Those of ``paths`` with unstaged changes in the repository holding each one
+        (a second repository, a submodule, or the target of a symlink)."""
+        groups: dict[Path, tuple[git.Repository, list[tuple[Path, Path]]]] = {}
+        for path in paths:
+            real = Path(os.path.realpath(path))
+            holder = self._repository(real.parent)
+            if holder is not None and holder.contains(real):
+                groups.setdefault(holder.root, (holder, []))[1].append((path, real))
+        found: set[Path] = set()
+        for holder, members in groups.values():
+            reals = [real for _, real in members]
+            dirty = holder.dirty_files(reals if len(reals) <= 1000 else ())
+            found.update(path for path, real in members if real in dirty)
+        return found
+
+    def _repository(self, folder: Path) -> git.Repository | None:
+        if folder not in self._repos:
+            self._repos[folder] = git.open_repository(folder)
+        return self._repos[folder]
 
 
 _VOCABULARY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "poetry.lock")
@@ -269,5 +459,14 @@ def deploy_vocabulary(root: Path) -> str:
 
 def _encode(change: FileChange) -> bytes:
     return encode(
-        SourceFile(change.path, change.old_text, change.encoding, change.bom), change.new_text
+        SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr),
+        change.new_text,
+    )
+
+
+def _encode_old(change: FileChange) -> bytes:
+    """The bytes the run read (decoding and encoding back is lossless: see source.py)."""
+    return encode(
+        SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr),
+        change.old_text,
     )

@@ -34,6 +34,7 @@ class FileChange:
     new_text: str
     encoding: str = "utf-8"
     bom: bool = False
+    cr: bool = False  # CR-only line endings (see source.SourceFile)
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,8 @@ def _fail(message: str) -> NoReturn:
 
 def _interrupted() -> NoReturn:
     click.echo(
-        "Interrupted: stopped before the end; every file is either fully written or untouched.",
+        "Interrupted: stopped before the end; each migrations folder is either fully fixed "
+        "or untouched.",
         err=True,
     )
     sys.exit(EXIT_INTERRUPTED)

@@ -92,9 +92,16 @@ def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
     return any(glob_match(rel, pattern) for pattern in exclude)
 
 
-def _walk(root: Path) -> Iterable[Path]:
+def _walk(root: Path, errors: list[tuple[Path, str]] | None = None) -> Iterable[Path]:
+    """The ``.py`` files below ``root``; a folder that cannot be read is reported in
+    ``errors`` (a mode-000 folder is never skipped silently)."""
+
+    def unreadable(exc: OSError) -> None:
+        if errors is not None:
+            errors.append((Path(exc.filename or root), f"cannot read folder: {exc.strerror}"))
+
     seen: set[tuple[int, int]] = set()
-    for folder, dirs, files in os.walk(root, followlinks=True):
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         try:
             info = os.stat(folder)
         except OSError:  # pragma: no cover - vanished while walking
@@ -128,6 +135,8 @@ def discover(
     extend_include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     changed: set[Path] | None = None,
+    errors: list[tuple[Path, str]] | None = None,
+    skipped: list[Path] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Return (migration files, paths that do not exist).
 
@@ -138,6 +147,12 @@ def discover(
     A ``.py`` file named explicitly on the command line is taken even outside a
     ``migrations`` folder, unless ``exclude`` matches it (so a pre-commit hook, which
     names files, honours ``exclude`` too) or ``changed`` leaves it out.
+
+    Only regular files are read (a FIFO would block the run forever): a path on the
+    command line that is neither a file nor a folder, and a folder that cannot be read,
+    go to ``errors`` (path, reason); a ``.py`` entry of a migrations folder that is not a
+    regular file (a FIFO, a device, a symlink to one, a dangling symlink; not a folder) goes
+    to ``skipped``.
     """
     found: set[Path] = set()
     missing: list[Path] = []
@@ -145,6 +160,9 @@ def discover(
     for path in paths:
         if not path.exists():
             missing.append(path)
+        elif not path.is_file() and not path.is_dir():
+            if errors is not None:
+                errors.append((path, "not a regular file or a folder: skipped"))
         elif path.is_file():
             if (
                 path.suffix == ".py"
@@ -169,7 +187,7 @@ def discover(
             listed = []
             if repo is not None and inside:
                 listed = [*repo.tracked(inside, ".py"), *repo.untracked(inside, ".py")]
-            walked = [path for folder in outside for path in _walk(folder)]
+            walked = [path for folder in outside for path in _walk(folder, errors)]
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]
@@ -183,7 +201,31 @@ def discover(
                 and candidate.is_file()
             ):
                 found.add(shown)
+    if skipped is not None:
+        skipped.extend(_irregular({p.parent for p in found}, extend_include, root))
     return sorted(found), missing
+
+
+def _irregular(folders: Iterable[Path], extend_include: Sequence[str], root: Path) -> list[Path]:
+    """The migration-like entries of ``folders`` that are not regular files (git lists
+    none of them, a walk skips them: say so, since the history replay skips them too)."""
+    irregular: list[Path] = []
+    for folder in sorted(folders):
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            if not is_migration(path, extend_include, root):
+                continue
+            try:
+                regular = entry.is_file() or entry.is_dir()  # a folder is no file at all
+            except OSError:
+                regular = False
+            if not regular:
+                irregular.append(path)
+    return sorted(irregular)
 
 
 class _VenvCheck:

@@ -170,8 +170,8 @@ class History:
         files: list[MigrationFile] = []
         problems: list[HistoryProblem] = []
         for path in sorted(folder.glob("*.py")):
-            if path.name == "__init__.py":
-                continue
+            if path.name == "__init__.py" or not path.is_file():
+                continue  # not a regular file (a FIFO would block): discovery says so
             try:
                 text = decode(path, path.read_bytes()).text
                 tree = ast.parse(text, filename=str(path))

@@ -174,7 +174,9 @@ def process_source(
         )
         return result
     except (ValueError, RecursionError, MemoryError) as exc:
-        result.problems.append(Problem(path, 1, 0, f"cannot parse: {exc}"))
+        # CPython's parser raises a bare MemoryError on deep nesting ("((((...").
+        reason = str(exc) or "the code is nested too deeply for Python's parser"
+        result.problems.append(Problem(path, 1, 0, f"cannot parse: {reason}"))
         return result
     ctx = _context(source, tree, options, history)
     findings = scan(path, source.text, tree, rules, result, ctx)
@@ -270,7 +272,9 @@ def _rewrite(
         ]
         return
     if new_text != source.text:  # pragma: no branch - verify rejects a fix that changes nothing
-        result.change = FileChange(source.path, source.text, new_text, source.encoding, source.bom)
+        result.change = FileChange(
+            source.path, source.text, new_text, source.encoding, source.bom, source.cr
+        )
 
 
 def default_jobs() -> int:

@@ -131,7 +131,8 @@ def test_keyboard_interrupt_exits_130_with_one_line(
     code, out, err = run("--check")
     assert (code, out) == (130, b"")
     assert err == (
-        b"Interrupted: stopped before the end; every file is either fully written or untouched.\n"
+        b"Interrupted: stopped before the end; each migrations folder is either fully fixed "
+        b"or untouched.\n"
     )
 
 
@@ -153,7 +154,8 @@ def test_ctrl_c_in_a_real_run_leaves_no_half_written_file(tmp_path: Path, jobs: 
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err.decode()
     assert err == (
-        b"Interrupted: stopped before the end; every file is either fully written or untouched.\n"
+        b"Interrupted: stopped before the end; each migrations folder is either fully fixed "
+        b"or untouched.\n"
     )
     contents = {p.read_text() for p in tmp_path.rglob("*.py")}
     assert contents <= {BAD, FIXED}

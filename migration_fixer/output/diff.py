@@ -101,7 +101,7 @@ def render_diff_bytes(changeset: ChangeSet, root: Path) -> bytes:
     """The whole ChangeSet as one patch, in bytes (apply it with ``git apply``)."""
     parts: list[tuple[str, bytes]] = []
     for change in changeset.changes:
-        source = SourceFile(change.path, change.old_text, change.encoding, change.bom)
+        source = SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr)
         name = _rel(change.path, root)
         parts.append(
             (
