@@ -189,84 +189,107 @@ def to_data(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not cached")
 
 
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    hints = typing.get_type_hints(cls)
-    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
-
-
 def from_data(data: Any, expected: Any) -> Any:
     """The value of type ``expected`` that ``data`` encodes (see :func:`to_data`);
     ShapeError on anything else, however deep."""
-    origin = typing.get_origin(expected)
-    if expected is Any:
-        raise ShapeError("untyped value")
-    if origin in (typing.Union, types.UnionType):
-        alternatives = typing.get_args(expected)
-        if data is None and type(None) in alternatives:
+    kind, info = _plan(expected)
+    if kind == "scalar":
+        if type(data) is not info:
+            raise ShapeError(f"{data!r} is not {info.__name__}")
+        return data
+    if kind == "dataclass":
+        cls, hints = info
+        if type(data) is not dict or data.get("@") != cls.__name__:
+            raise ShapeError(f"not a {cls.__name__}")
+        if len(data) != len(hints) + 1:
+            raise ShapeError(f"{cls.__name__}: fields {sorted(set(data) - {'@'})}")
+        try:
+            kwargs = {name: from_data(data[name], hint) for name, hint in hints}
+        except KeyError as exc:
+            raise ShapeError(f"{cls.__name__}: no {exc}") from None
+        try:
+            return cls(**kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ShapeError(str(exc)) from exc
+    if kind == "union":
+        optional, alternatives = info
+        if data is None and optional:
             return None
-        for alternative in alternatives:
-            if alternative is type(None):
-                continue
-            if (
-                isinstance(alternative, type)
-                and dataclasses.is_dataclass(alternative)
-                and not (isinstance(data, dict) and data.get("@") == alternative.__name__)
-            ):
+        tag = data.get("@") if type(data) is dict else None
+        for alternative, name in alternatives:
+            if name is not None and name != tag:
                 continue
             with contextlib.suppress(ShapeError):
                 return from_data(data, alternative)
         raise ShapeError(f"no alternative of {expected} fits")
-    if origin is typing.Literal:
-        if data in typing.get_args(expected) and type(data) in (str, int, bool):
-            return data
-        raise ShapeError(f"{data!r} is not one of {typing.get_args(expected)}")
-    if expected is type(None):
+    if kind == "sequence":
+        origin, item = info
+        if type(data) is not list:
+            raise ShapeError(f"{expected}: not a list")
+        return origin(from_data(d, item) for d in data)
+    if kind == "tuple":
+        if type(data) is not list or len(data) != len(info):
+            raise ShapeError(f"{expected}: not a list of {len(info)}")
+        return tuple(from_data(d, a) for d, a in zip(data, info, strict=True))
+    if kind == "none":
         if data is None:
             return None
         raise ShapeError("not null")
-    if origin in (tuple, list, frozenset):
-        if type(data) is not list:
-            raise ShapeError(f"{expected}: not a list")
-        args = typing.get_args(expected)
-        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            if len(args) != len(data):
-                raise ShapeError(f"{expected}: {len(data)} items")
-            return tuple(from_data(d, a) for d, a in zip(data, args, strict=True))
-        items = [from_data(d, args[0]) for d in data]
-        return origin(items)
-    if origin is dict:
-        key_type, value_type = typing.get_args(expected)
-        if type(data) is not dict or key_type is not str:
-            raise ShapeError(f"{expected}: not a str-keyed object")
-        return {k: from_data(v, value_type) for k, v in data.items()}
-    if origin is not None:
-        raise ShapeError(f"{expected} is not a cached type")
-    if expected in (str, int, bool, float):
-        if type(data) is not expected:
-            raise ShapeError(f"{data!r} is not {expected.__name__}")
-        return data
-    if expected is Path:
+    if kind == "path":
         if type(data) is not str or not data or "\0" in data:
             raise ShapeError("not a path")
         return Path(data)
-    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+    if kind == "dict":
+        if type(data) is not dict:
+            raise ShapeError(f"{expected}: not an object")
+        return {k: from_data(v, info) for k, v in data.items()}
+    if kind == "literal":
+        if data in info and type(data) in (str, int, bool):
+            return data
+        raise ShapeError(f"{data!r} is not one of {info}")
+    if kind == "enum":
         try:
-            return expected(data)
+            return info(data)
         except (ValueError, TypeError) as exc:
             raise ShapeError(str(exc)) from exc
-    if isinstance(expected, type) and dataclasses.is_dataclass(expected):
-        if type(data) is not dict or data.get("@") != expected.__name__:
-            raise ShapeError(f"not a {expected.__name__}")
-        hints = _hints(expected)
-        if set(data) != {"@", *hints}:
-            raise ShapeError(f"{expected.__name__}: fields {sorted(set(data) - {'@'})}")
-        kwargs = {name: from_data(data[name], hint) for name, hint in hints.items()}
-        try:
-            return expected(**kwargs)
-        except (TypeError, ValueError) as exc:
-            raise ShapeError(str(exc)) from exc
     raise ShapeError(f"{expected!r} is not a cached type")
+
+
+@functools.cache
+def _plan(expected: Any) -> tuple[str, Any]:
+    """How :func:`from_data` checks a value of type ``expected`` (worked out once)."""
+    origin = typing.get_origin(expected)
+    args = typing.get_args(expected)
+    if origin in (typing.Union, types.UnionType):
+        alternatives = tuple(
+            (a, a.__name__ if isinstance(a, type) and dataclasses.is_dataclass(a) else None)
+            for a in args
+            if a is not type(None)
+        )
+        return "union", (type(None) in args, alternatives)
+    if origin is typing.Literal:
+        return "literal", args
+    if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+        return "tuple", args
+    if origin in (tuple, list, frozenset):
+        return "sequence", (origin, args[0])
+    if origin is dict and args[0] is str:
+        return "dict", args[1]
+    if origin is not None or expected is Any:
+        return "unknown", None
+    if expected in (str, int, bool, float):
+        return "scalar", expected
+    if expected is type(None):
+        return "none", None
+    if expected is Path:
+        return "path", None
+    if isinstance(expected, type) and issubclass(expected, enum.Enum):
+        return "enum", expected
+    if isinstance(expected, type) and dataclasses.is_dataclass(expected):
+        hints = typing.get_type_hints(expected)
+        fields = tuple((f.name, hints[f.name]) for f in dataclasses.fields(expected) if f.init)
+        return "dataclass", (expected, fields)
+    return "unknown", None
 
 
 # -- one folder's cache ----------------------------------------------------------------

@@ -216,14 +216,12 @@ def _irregular(folders: Iterable[Path], extend_include: Sequence[str], root: Pat
         except OSError:
             continue
         for entry in entries:
-            path = folder / entry.name
-            if not is_migration(path, extend_include, root):
-                continue
             try:
                 regular = entry.is_file() or entry.is_dir()  # a folder is no file at all
             except OSError:
                 regular = False
-            if not regular:
+            path = folder / entry.name
+            if not regular and is_migration(path, extend_include, root):
                 irregular.append(path)
     return sorted(irregular)
 

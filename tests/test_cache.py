@@ -3,11 +3,14 @@ broken or deleted cache is just recomputed."""
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import json
 import os
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner
@@ -318,3 +321,161 @@ def test_a_secret_that_others_can_read_turns_the_cache_off(project: Path) -> Non
         assert not (project / CACHE_DIR_NAME).exists()
     finally:
         path.chmod(0o600)
+
+
+# -- the codec and the secret, shape by shape ------------------------------------------------
+
+
+class _Color(enum.Enum):
+    RED = "red"
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    name: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    flag: bool
+    ratio: float
+    where: Path
+    color: _Color
+    kind: Literal["safe", "unsafe"]
+    pair: tuple[int, str]
+    many: tuple[_Leaf, ...]
+    names: frozenset[str]
+    table: dict[str, int]
+    either: _Leaf | int | None
+    items: list[str] = field(default_factory=list)
+
+
+_SAMPLE = _Shapes(
+    True,
+    0.5,
+    Path("a/b.py"),
+    _Color.RED,
+    "safe",
+    (1, "x"),
+    (_Leaf("l", 2),),
+    frozenset({"b", "a"}),
+    {"k": 1},
+    _Leaf("e"),
+    ["i"],
+)
+
+
+def test_every_shape_round_trips() -> None:
+    from migration_fixer.cache import from_data, to_data
+
+    data = json.loads(json.dumps(to_data(_SAMPLE)))
+    assert data["names"] == ["a", "b"]
+    assert from_data(data, _Shapes) == _SAMPLE
+    for either in (None, 3):
+        value = dataclasses.replace(_SAMPLE, either=either)
+        assert from_data(to_data(value), _Shapes) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("flag", 1),
+        ("ratio", "0.5"),
+        ("where", ""),
+        ("where", "a\0b"),
+        ("color", "blue"),
+        ("kind", "other"),
+        ("pair", [1]),
+        ("pair", {"0": 1}),
+        ("many", [{"@": "_Leaf", "name": "l"}]),
+        ("many", [{"@": "_Leaf", "name": "l", "sise": 2}]),
+        ("many", [{"@": "_Other", "name": "l", "size": 2}]),
+        ("names", "ab"),
+        ("table", [["k", 1]]),
+        ("table", {"k": "1"}),
+        ("either", "x"),
+        ("either", {"@": "_Leaf"}),
+        ("items", None),
+    ],
+)
+def test_every_wrong_shape_is_refused(name: str, bad: object) -> None:
+    from migration_fixer.cache import ShapeError, from_data, to_data
+
+    data = to_data(_SAMPLE)
+    data[name] = bad
+    with pytest.raises(ShapeError):
+        from_data(data, _Shapes)
+
+
+def test_values_of_other_types_are_not_cached() -> None:
+    from migration_fixer.cache import ShapeError, from_data, to_data
+
+    for value in (object(), {1: 2}, b"bytes"):
+        with pytest.raises(TypeError):
+            to_data(value)
+    with pytest.raises(ShapeError):
+        from_data(1, Any)
+    with pytest.raises(ShapeError):
+        from_data(1, set[int])
+    with pytest.raises(ShapeError):
+        from_data(1, bytes)
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda p: p.write_text("short"), "is damaged (delete it to make a new one)"),
+        (lambda p: p.write_text("z" * 64), "is damaged (delete it to make a new one)"),
+        (
+            lambda p: (p.unlink(), p.symlink_to(p.parent / "elsewhere")),
+            "",
+        ),
+        (lambda p: (p.unlink(), os.mkfifo(p)), "is not a regular file"),
+    ],
+)
+def test_a_damaged_secret_turns_the_cache_off(
+    project: Path,
+    damage: Any,
+    why: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from migration_fixer import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+    path = cache.secret_path()
+    assert cache.load_secret()[0] is not None
+    damage(path)
+    secret, reason = cache.load_secret()
+    assert secret is None
+    assert reason.startswith(f"the cache secret {path} " if why else "cannot use the cache secret")
+    assert reason.endswith(why)
+    assert check()[0] == 1
+    assert not (project / CACHE_DIR_NAME).exists()
+
+
+def test_a_secret_inside_the_repository_is_not_used(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project / ".cache"))
+    secret, reason = cache.load_secret(project)
+    assert secret is None
+    assert reason == f"the cache secret {cache.secret_path()} is inside the repository"
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo"])
+def test_a_cache_path_of_the_wrong_kind_turns_the_cache_off(project: Path, kind: str) -> None:
+    from migration_fixer import cache
+
+    root = project / CACHE_DIR_NAME
+    if kind == "file":
+        root.write_text("")
+        assert cache.check_dir(root) == f"{root} is not a folder"
+    else:
+        root.mkdir()
+        os.mkfifo(root / ".gitignore")
+        assert cache.check_dir(root) == f"{root / '.gitignore'} is not a regular file"
+    assert check()[0] == 1

@@ -424,3 +424,46 @@ def test_stale_temporary_files_of_ours_are_cleaned_on_the_next_run(
     killed.write_text("partial")
     fix("--check", "app")
     assert killed.exists()
+
+
+def test_a_refused_migration_takes_its_drop_file_with_it(
+    split_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edited = split_repo / "shop/migrations/0002_remove.py"
+    git(split_repo, "add", str(edited))
+    edited.write_text(REMOVE + "# unstaged\n")
+    code, out = fix("--jobs", "1")
+    assert code == 2
+    assert (
+        "error: shop/migrations/0002_remove.py: has unstaged changes: not written (commit, "
+        "stage or stash them, or pass --allow-dirty)\n"
+        "error: shop/migrations/0003_remove_product_sku.py: not written: the fix of this folder "
+        "is all or nothing, and 0002_remove.py is not written\n"
+    ) in out
+    assert edited.read_text() == REMOVE + "# unstaged\n"
+    assert list((split_repo / "shop/migrations").glob("0003_*.py")) == []
+    assert _state(split_repo, "store") == "fixed"
+
+
+def test_write_atomic_refuses_a_file_changed_since_it_was_read(tmp_path: Path) -> None:
+    from migration_fixer.source import ChangedOnDisk, write_atomic
+
+    path = tmp_path / "m.py"
+    path.write_bytes(b"theirs")
+    with pytest.raises(ChangedOnDisk):
+        write_atomic(path, b"new", expected=b"ours")
+    assert path.read_bytes() == b"theirs"
+    write_atomic(path, b"new", expected=b"theirs")
+    assert path.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.py"]
+
+
+def test_write_atomic_create_never_replaces_even_a_dangling_symlink(tmp_path: Path) -> None:
+    from migration_fixer.source import write_atomic
+
+    link = tmp_path / "0003_new.py"
+    link.symlink_to(tmp_path / "elsewhere.py")
+    with pytest.raises(FileExistsError):
+        write_atomic(link, b"x", create=True)
+    assert not (tmp_path / "elsewhere.py").exists()
+    assert link.is_symlink()
