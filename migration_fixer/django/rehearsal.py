@@ -1,0 +1,654 @@
+"""The rollback rehearsal: forward, back, forward again, deploy by deploy, with rows in every
+table, on a scratch database created the way Django's test runner creates one.
+
+Steps (each timed; the first failure stops the rehearsal and names the migration, the
+operation and the database's message):
+
+1. migrate the scratch database to the starting point (everything except the plan under test);
+2. per deploy phase (deploy 1: the plan without its after-deploy migrations; deploy 2: those,
+   from the end of deploy 1): take a schema snapshot and insert rows into every table (from the
+   historical models of that state), migrate forward through the phase, insert rows again (now
+   with the new columns), migrate back to the phase's start, compare the schema with the
+   snapshot and check that every row present at the start is still there (same primary key),
+   then migrate forward again.
+
+The scratch database is refused as soon as its name is not the one this module created, so the
+real database is never touched. Reading the real database happens once, read-only, and only
+when no plan is given: to know which migrations the next deploy would apply.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.exceptions import IrreversibleError
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.migration import Migration
+from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseAndState
+from django.db.transaction import TransactionManagementError
+
+from .plan import is_after_deploy
+from .rows import Batch, RowFactory, Unfilled
+from .snapshot import Snapshot, compare_snapshots, take_snapshot
+
+Node = tuple[str, str]
+
+
+class RehearsalError(Exception):
+    """A problem with the request itself (bad argument, unknown migration, no git base...):
+    a one-line message, reported as a usage error."""
+
+
+# -- the plan under test ----------------------------------------------------------------------
+
+
+def _loader(using: str) -> MigrationLoader:
+    return MigrationLoader(connections[using], ignore_no_migrations=True)
+
+
+def _full_order(loader: MigrationLoader) -> list[Node]:
+    """Every migration of the graph (replacements applied), in the order migrate applies them."""
+    graph = loader.graph
+    seen: set[Node] = set()
+    order: list[Node] = []
+    for leaf in sorted(graph.leaf_nodes()):
+        for node in graph.forwards_plan(leaf):
+            if node not in seen:
+                seen.add(node)
+                order.append(node)
+    return order
+
+
+def _with_descendants(loader: MigrationLoader, nodes: set[Node]) -> set[Node]:
+    """``nodes`` and every migration that depends on one of them, directly or not."""
+    node_map = loader.graph.node_map
+    out: set[Node] = set()
+    todo = [node for node in nodes if node in node_map]
+    while todo:
+        node = todo.pop()
+        if node in out:
+            continue
+        out.add(node)
+        todo.extend(child.key for child in node_map[node].children)
+    return out
+
+
+def plan_after(using: str, targets: Sequence[str]) -> list[Node]:
+    """The migrations after ``APP:MIGRATION`` arguments (``APP:zero``: the whole app), with
+    everything that depends on them, in migrate's order."""
+    loader = _loader(using)
+    chosen: set[Node] = set()
+    for target in targets:
+        app, sep, name = target.partition(":")
+        if not sep or not app or not name:
+            raise RehearsalError(f"{target!r}: expected APP:MIGRATION (or APP:zero)")
+        if app not in loader.migrated_apps:
+            raise RehearsalError(f"{target!r}: app {app!r} has no migrations")
+        if name == "zero":
+            roots = {n for n in loader.graph.root_nodes(app)}
+            chosen |= _with_descendants(loader, roots)
+            continue
+        try:
+            migration = loader.get_migration_by_prefix(app, name)
+        except Exception as exc:  # KeyError (none) or AmbiguityError (several)
+            text = " ".join(str(exc).split()).strip("'\"")
+            raise RehearsalError(f"{target!r}: {text}") from exc
+        node = (migration.app_label, migration.name)
+        if node not in loader.graph.node_map:
+            raise RehearsalError(f"{target!r}: replaced by a squashed migration")
+        chosen |= _with_descendants(loader, {node}) - {node}
+    return [node for node in _full_order(loader) if node in chosen]
+
+
+def plan_since(using: str, ref: str, cwd: Path | None = None) -> list[Node]:
+    """The migrations whose files were added since the merge-base of ``ref`` and HEAD (the
+    static CLI's ``--since``), with everything that depends on them."""
+    import sys
+
+    from migration_fixer import git
+
+    repo = git.open_repository(cwd or Path.cwd())
+    if repo is None:
+        raise RehearsalError(f"--since {ref}: {cwd or Path.cwd()} is not in a git repository")
+    try:
+        base = repo.merge_base(ref)
+        added = {p.resolve() for p in repo.added_since(base)}
+    except git.GitError as exc:
+        raise RehearsalError(f"--since {ref}: {exc}") from exc
+    loader = _loader(using)
+    new: set[Node] = set()
+    for node, migration in loader.disk_migrations.items():
+        module = sys.modules.get(type(migration).__module__)
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve() in added:
+            new.add(node)
+    replaced = {key: m for key, m in loader.replacements.items()}
+    for key, migration in replaced.items():  # a new squash replaces old nodes in the graph
+        if key in new:
+            new |= {tuple(n) for n in migration.replaces}  # type: ignore[misc]
+    in_graph = {n for n in new if n in loader.graph.node_map}
+    for key, migration in replaced.items():
+        if key not in loader.graph.node_map and key in new:
+            continue
+        if key in loader.graph.node_map and any(tuple(r) in new for r in migration.replaces):
+            in_graph.add(key)
+    chosen = _with_descendants(loader, in_graph)
+    return [node for node in _full_order(loader) if node in chosen]
+
+
+def plan_unapplied(using: str) -> list[Node]:
+    """What the next deploy would run: the migrations not applied on the configured (real)
+    database. Read-only: the recorder's table is read, nothing is created."""
+    try:
+        loader = _loader(using)
+        loader.check_consistent_history(connections[using])
+    except Exception as exc:
+        raise RehearsalError(
+            f"cannot read the applied migrations of database {using!r} "
+            f"({' '.join(str(exc).split())}); give --since REF or APP:MIGRATION"
+        ) from exc
+    applied = set(loader.applied_migrations)
+    return [node for node in _full_order(loader) if node not in applied]
+
+
+# -- the scratch database ---------------------------------------------------------------------
+
+
+class ScratchDatabase:
+    """The test database of an alias, created as Django's test runner creates it (``test_<name>``,
+    or the alias' ``TEST`` settings; SQLite: a temporary file), used instead of the real one
+    while the rehearsal runs, dropped at the end unless ``keep``."""
+
+    def __init__(self, using: str, *, keep: bool = False) -> None:
+        self.using = using
+        self.keep = keep
+        self.connection = connections[using]
+        self.original_name: Any = self.connection.settings_dict["NAME"]
+        self.name: str = ""
+        self._tmpdir: str | None = None
+        self._test_name_setting: Any = None
+
+    @property
+    def vendor(self) -> str:
+        return str(self.connection.vendor)
+
+    def create(self) -> str:
+        creation: Any = self.connection.creation  # the test runner's private helpers
+        test = self.connection.settings_dict.setdefault("TEST", {})
+        self._test_name_setting = test.get("NAME")
+        if self.vendor == "sqlite":
+            self._tmpdir = tempfile.mkdtemp(prefix="rehearse_rollback_")
+            test["NAME"] = os.path.join(self._tmpdir, f"test_{self.using}.sqlite3")
+        name = str(creation._get_test_db_name())
+        if name == str(self.original_name):
+            raise RehearsalError(
+                f"database {self.using!r}: the test database name {name!r} is the real "
+                "database's name; refusing to use it"
+            )
+        try:
+            creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+        except SystemExit as exc:  # Django's creation exits when it cannot drop an old one
+            raise RehearsalError(
+                f"database {self.using!r}: cannot create the test database {name!r}"
+            ) from exc
+        self.connection.close()
+        settings.DATABASES[self.using]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        self.name = name
+        return name
+
+    def ensure(self) -> None:
+        """Refuse to go on unless the alias points at the scratch database created here."""
+        current = self.connection.settings_dict["NAME"]
+        if not self.name or current != self.name or current == self.original_name:
+            raise RehearsalError(
+                f"database {self.using!r} is {current!r}, not the scratch database this "
+                "rehearsal created: refusing to migrate it"
+            )
+
+    def destroy(self) -> None:
+        self.connection.close()
+        if self.name and not self.keep:
+            creation: Any = self.connection.creation
+            creation._destroy_test_db(self.name, verbosity=0)
+        settings.DATABASES[self.using]["NAME"] = self.original_name
+        self.connection.settings_dict["NAME"] = self.original_name
+        self.connection.settings_dict["TEST"]["NAME"] = self._test_name_setting
+        if self._tmpdir is not None and not self.keep:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    message: str
+    migration: str | None = None  # "app.0003_name"
+    operation: str | None = None  # "operation 2, RemoveField: Remove field sku from item"
+
+    def describe(self) -> str:
+        where = ", ".join(filter(None, [self.migration, self.operation]))
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class Step:
+    phase: int  # 0: the start; 1 and 2: the deploys
+    name: str
+    detail: str = ""
+    seconds: float = 0.0
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def label(self) -> str:
+        return self.name if self.phase == 0 else f"deploy {self.phase}: {self.name}"
+
+
+@dataclass
+class Report:
+    vendor: str
+    database: str
+    seed: int
+    phases: list[list[str]] = field(default_factory=list)  # migration labels per deploy
+    steps: list[Step] = field(default_factory=list)
+    unfilled: list[Unfilled] = field(default_factory=list)
+    kept: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+    @property
+    def failure(self) -> Step | None:
+        return next((step for step in self.steps if not step.ok), None)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+# -- knowing which operation failed -----------------------------------------------------------
+
+
+@dataclass
+class _Tracker:
+    migration: Migration | None = None
+    operation: tuple[int, Any] | None = None
+
+
+_TRACKER: _Tracker | None = None
+
+
+def _wrap(operation: Any, index: int, method: str) -> None:
+    original = getattr(operation, method)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _TRACKER is not None:
+            _TRACKER.operation = (index, operation)
+        result = original(*args, **kwargs)
+        if _TRACKER is not None:
+            _TRACKER.operation = None
+        return result
+
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(operation, method, wrapper)
+
+
+@contextmanager
+def _instrumented(migrations: Sequence[Migration]) -> Iterator[_Tracker]:
+    global _TRACKER
+    wrapped: list[Any] = []
+    for migration in migrations:
+        for index, operation in enumerate(migration.operations):
+            if "database_forwards" not in vars(operation):
+                _wrap(operation, index, "database_forwards")
+                _wrap(operation, index, "database_backwards")
+                wrapped.append(operation)
+    tracker = _Tracker()
+    _TRACKER = tracker
+    try:
+        yield tracker
+    finally:
+        _TRACKER = None
+        for operation in wrapped:
+            del operation.database_forwards
+            del operation.database_backwards
+
+
+def _describe_operation(index: int, operation: Any) -> str:
+    try:
+        text = str(operation.describe())
+    except Exception:  # a custom operation's describe() may fail: the class name is enough
+        text = ""
+    name = type(operation).__name__
+    return f"operation {index + 1}, {name}" + (f": {text}" if text and text != name else "")
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The database's own error when Django masked it: SQLite's schema editor checks foreign
+    keys on the way out of a failed migration, which raises TransactionManagementError and
+    hides the IntegrityError that broke the transaction."""
+    if isinstance(exc, TransactionManagementError):
+        inner = exc.__context__
+        while inner is not None:
+            if isinstance(inner, DatabaseError):
+                return inner
+            inner = inner.__context__
+    return exc
+
+
+def _suspects(migrations: Sequence[Migration], differences: Sequence[str]) -> list[str]:
+    """Operations of ``migrations`` that may leave the schema changed after their reverse:
+    raw SQL and Python whose reverse is a no-op first, those mentioning a table that
+    differs next. Returned as "app.migration, operation N, Name: description"."""
+    tables = set()
+    for line in differences:
+        tables |= set(re.findall(r"(?:column |table |view | on )([\w$]+)", line))
+    ranked: list[tuple[int, int, str]] = []
+    order = 0
+    for migration in migrations:
+        for index, operation in enumerate(migration.operations):
+            order += 1
+            score = 0
+            if isinstance(operation, RunPython):
+                score = 1 + (operation.reverse_code in (None, RunPython.noop))
+            elif isinstance(operation, RunSQL):
+                score = 1 + (operation.reverse_sql in (None, "", [], RunSQL.noop))
+                text = str(operation.sql)
+                if any(re.search(rf"\b{re.escape(t)}\b", text) for t in tables):
+                    score += 2
+            elif isinstance(operation, SeparateDatabaseAndState):
+                score = 1
+            if score:
+                where = f"{migration.app_label}.{migration.name}"
+                ranked.append((-score, order, f"{where}, {_describe_operation(index, operation)}"))
+    if not ranked:
+        return []
+    best = min(score for score, _, _ in ranked)
+    return [text for score, _, text in sorted(ranked) if score == best]
+
+
+def _message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# -- the rehearsal ------------------------------------------------------------------------------
+
+
+Clock = Callable[[], float]
+
+
+class Rehearsal:
+    def __init__(
+        self,
+        scratch: ScratchDatabase,
+        plan: Sequence[Node],
+        *,
+        seed: int = 0,
+        clock: Clock = time.perf_counter,
+        on_step: Callable[[Step], None] | None = None,
+        announce: Callable[[Report], None] | None = None,
+    ) -> None:
+        self.scratch = scratch
+        self.announce = announce
+        self.using = scratch.using
+        self.plan = list(plan)
+        self.seed = seed
+        self.clock = clock
+        self.on_step = on_step
+        self.rows = RowFactory(seed)
+        self.inserted: dict[str, set[Any]] = {}  # model label -> primary keys
+        self.report = Report(scratch.vendor, scratch.name, seed)
+
+    # -- phases ---------------------------------------------------------------------------
+    def phases(self, loader: MigrationLoader) -> list[list[Node]]:
+        """Deploy 1: the plan without the after-deploy migrations (and what depends on them);
+        deploy 2: those."""
+        later: set[Node] = set()
+        for node in self.plan:
+            migration = loader.graph.nodes[node]
+            if is_after_deploy(migration):
+                later |= _with_descendants(loader, {node})
+        first = [n for n in self.plan if n not in later]
+        second = [n for n in self.plan if n in later]
+        return [phase for phase in (first, second) if phase]
+
+    def run(self) -> Report:
+        loader = _loader(self.using)
+        phases = self.phases(loader)
+        self.report.phases = [[f"{a}.{n}" for a, n in phase] for phase in phases]
+        if self.announce is not None:
+            self.announce(self.report)
+        if not phases:
+            return self.report
+        under_test = set(self.plan)
+        start = [n for n in _full_order(loader) if n not in under_test]
+        state = self._migrate(0, "start", start, backwards=False, signal=True)
+        if state is None:
+            return self.report
+        for number, phase in enumerate(phases, 1):
+            if not self._phase(number, phase, state):
+                break
+            state = self._last_state
+        return self.report
+
+    _last_state: Any = None
+
+    def _phase(self, number: int, nodes: list[Node], state: Any) -> bool:
+        snapshot = take_snapshot(self.using)
+        if not self._fill(number, "rows at the start", state):
+            return False
+        expected = self._present(state)
+        after = self._migrate(number, "forward", nodes, backwards=False)
+        if after is None or not self._fill(number, "rows after the deploy", after):
+            return False
+        back = self._migrate(number, "back", nodes, backwards=True)
+        if back is None or not self._compare(number, snapshot, expected, back, nodes):
+            return False
+        again = self._migrate(number, "forward again", nodes, backwards=False)
+        self._last_state = again
+        return again is not None
+
+    # -- steps ----------------------------------------------------------------------------
+    def _record(self, step: Step, started: float) -> None:
+        step.seconds = self.clock() - started
+        self.report.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
+
+    def _migrate(
+        self, phase: int, name: str, nodes: Sequence[Node], *, backwards: bool, signal: bool = False
+    ) -> Any:
+        started = self.clock()
+        self.scratch.ensure()
+        count = len(nodes)
+        what = "migrate to the starting point" if phase == 0 else "migrate"
+        step = Step(phase, name, f"{what}: {count} migration{'s' * (count != 1)}")
+        executor = MigrationExecutor(connections[self.using])
+        migrations = [executor.loader.graph.nodes[node] for node in nodes]
+        plan = [(m, backwards) for m in (reversed(migrations) if backwards else migrations)]
+        with _instrumented(migrations) as tracker:
+
+            def progress(action: str, migration: Any = None, fake: bool = False) -> None:
+                if action in {"apply_start", "unapply_start"}:
+                    tracker.migration = migration
+                    tracker.operation = None
+
+            executor.progress_callback = progress  # type: ignore[assignment]
+            try:
+                state = executor.migrate([], plan=plan)
+                if signal:
+                    emit_post_migrate_signal(0, False, self.using, apps=state.apps, plan=plan)
+            except Exception as exc:
+                migration = tracker.migration
+                label = f"{migration.app_label}.{migration.name}" if migration else None
+                operation: str | None = None
+                if isinstance(exc, IrreversibleError) and migration is not None:
+                    operation = next(
+                        (
+                            _describe_operation(index, op)
+                            for index, op in enumerate(migration.operations)
+                            if not op.reversible
+                        ),
+                        None,
+                    )
+                elif migration is not None and tracker.operation is not None:
+                    operation = _describe_operation(*tracker.operation)
+                elif migration is not None:
+                    operation = "after its last operation (deferred SQL)"
+                step.failure = Failure(_message(_cause(exc)), label, operation)
+                self._record(step, started)
+                return None
+        self._record(step, started)
+        return state
+
+    def _fill(self, phase: int, name: str, state: Any) -> bool:
+        started = self.clock()
+        self.scratch.ensure()
+        step = Step(phase, name)
+        try:
+            batch = self.rows.fill(state.apps, self.using)
+        except Exception as exc:
+            step.failure = Failure(f"inserting rows failed: {_message(exc)}")
+            self._record(step, started)
+            return False
+        self._remember(batch)
+        step.detail = _rows_text(batch)
+        self._record(step, started)
+        return True
+
+    def _remember(self, batch: Batch) -> None:
+        for label, pks in batch.rows.items():
+            self.inserted.setdefault(label, set()).update(pks)
+        known = {(u.model, u.reason) for u in self.report.unfilled}
+        for unfilled in batch.unfilled:
+            if (unfilled.model, unfilled.reason) not in known:
+                self.report.unfilled.append(unfilled)
+                known.add((unfilled.model, unfilled.reason))
+
+    def _present(self, state: Any) -> dict[str, set[Any]]:
+        """The rows this rehearsal inserted that exist now (by model of ``state``)."""
+        present: dict[str, set[Any]] = {}
+        for label, pks in sorted(self.inserted.items()):
+            try:
+                model = state.apps.get_model(label)
+            except LookupError:
+                continue
+            found = set(
+                model._base_manager.db_manager(self.using)
+                .filter(pk__in=list(pks))
+                .values_list("pk", flat=True)
+            )
+            if found:
+                present[label] = found
+        return present
+
+    def _compare(
+        self,
+        phase: int,
+        snapshot: Snapshot,
+        expected: dict[str, set[Any]],
+        state: Any,
+        nodes: Sequence[Node],
+    ) -> bool:
+        started = self.clock()
+        self.scratch.ensure()
+        step = Step(phase, "compare with the start")
+        differences = compare_snapshots(snapshot, take_snapshot(self.using))
+        try:
+            present = self._present(state)
+        except Exception as exc:
+            present = {}
+            differences.append(f"cannot read the rows back: {_message(exc)}")
+        lost = []
+        for label, pks in expected.items():
+            missing = pks - present.get(label, set())
+            if missing:
+                shown = ", ".join(repr(pk) for pk in sorted(missing, key=str)[:5])
+                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+                lost.append(f"{label}: {len(missing)} row(s) lost (pk {shown}{more})")
+        total = sum(len(pks) for pks in expected.values())
+        if differences or lost:
+            schema = [f"schema differs from the start: {'; '.join(differences)}"]
+            message = "; ".join((schema if differences else []) + lost)
+            migration = operation = None
+            if differences:
+                loader = _loader(self.using)
+                suspects = _suspects([loader.graph.nodes[n] for n in nodes], differences)
+                if len(suspects) == 1:
+                    migration, _, operation = suspects[0].partition(", ")
+                elif suspects:
+                    operation = "one of: " + "; ".join(suspects)
+                elif len(nodes) == 1:
+                    migration = f"{nodes[0][0]}.{nodes[0][1]}"
+            step.failure = Failure(message, migration, operation)
+        rows = f"{total} row{'s' * (total != 1)}"
+        step.detail = (
+            f"schema equal to the start, {rows} present"
+            if step.failure is None
+            else f"{rows} expected"
+        )
+        self._record(step, started)
+        return step.failure is None
+
+
+def _rows_text(batch: Batch) -> str:
+    tables = len(batch.rows)
+    text = f"{batch.count} row{'s' * (batch.count != 1)} in {tables} table{'s' * (tables != 1)}"
+    if batch.unfilled:
+        text += f", {len(batch.unfilled)} not filled"
+    return text
+
+
+def rehearse(
+    using: str = DEFAULT_DB_ALIAS,
+    *,
+    since: str | None = None,
+    targets: Sequence[str] = (),
+    seed: int = 0,
+    keep_db: bool = False,
+    on_step: Callable[[Step], None] | None = None,
+    announce: Callable[[Report], None] | None = None,
+    cwd: Path | None = None,
+) -> Report:
+    """Run the whole rehearsal for one database alias; the scratch database is created first
+    and dropped at the end (unless ``keep_db``). Raises :class:`RehearsalError` for a bad
+    request."""
+    if using not in connections:
+        raise RehearsalError(f"unknown database alias {using!r}")
+    if since is not None and targets:
+        raise RehearsalError("give --since REF or APP:MIGRATION arguments, not both")
+    if since is not None:
+        plan = plan_since(using, since, cwd)
+    elif targets:
+        plan = plan_after(using, targets)
+    else:
+        plan = plan_unapplied(using)
+    scratch = ScratchDatabase(using, keep=keep_db)
+    scratch.create()
+    try:
+        rehearsal = Rehearsal(scratch, plan, seed=seed, on_step=on_step, announce=announce)
+        report = rehearsal.run()
+        report.kept = keep_db
+        return report
+    finally:
+        scratch.destroy()
