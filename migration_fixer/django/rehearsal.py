@@ -55,8 +55,9 @@ class RehearsalError(Exception):
 # -- the plan under test ----------------------------------------------------------------------
 
 
-def _loader(using: str) -> MigrationLoader:
-    return MigrationLoader(connections[using], ignore_no_migrations=True)
+def _graph() -> MigrationLoader:
+    """The migration graph alone, without reading any database."""
+    return MigrationLoader(None, ignore_no_migrations=True)
 
 
 def _full_order(loader: MigrationLoader) -> list[Node]:
@@ -86,10 +87,10 @@ def _with_descendants(loader: MigrationLoader, nodes: set[Node]) -> set[Node]:
     return out
 
 
-def plan_after(using: str, targets: Sequence[str]) -> list[Node]:
+def plan_after(targets: Sequence[str]) -> list[Node]:
     """The migrations after ``APP:MIGRATION`` arguments (``APP:zero``: the whole app), with
     everything that depends on them, in migrate's order."""
-    loader = _loader(using)
+    loader = _graph()
     chosen: set[Node] = set()
     for target in targets:
         app, sep, name = target.partition(":")
@@ -113,7 +114,7 @@ def plan_after(using: str, targets: Sequence[str]) -> list[Node]:
     return [node for node in _full_order(loader) if node in chosen]
 
 
-def plan_since(using: str, ref: str, cwd: Path | None = None) -> list[Node]:
+def plan_since(ref: str, cwd: Path | None = None) -> list[Node]:
     """The migrations whose files were added since the merge-base of ``ref`` and HEAD (the
     static CLI's ``--since``), with everything that depends on them."""
     import sys
@@ -128,21 +129,15 @@ def plan_since(using: str, ref: str, cwd: Path | None = None) -> list[Node]:
         added = {p.resolve() for p in repo.added_since(base)}
     except git.GitError as exc:
         raise RehearsalError(f"--since {ref}: {exc}") from exc
-    loader = _loader(using)
+    loader = _graph()
     new: set[Node] = set()
     for node, migration in loader.disk_migrations.items():
         module = sys.modules.get(type(migration).__module__)
         path = getattr(module, "__file__", None)
         if path and Path(path).resolve() in added:
             new.add(node)
-    replaced = {key: m for key, m in loader.replacements.items()}
-    for key, migration in replaced.items():  # a new squash replaces old nodes in the graph
-        if key in new:
-            new |= {tuple(n) for n in migration.replaces}  # type: ignore[misc]
     in_graph = {n for n in new if n in loader.graph.node_map}
-    for key, migration in replaced.items():
-        if key not in loader.graph.node_map and key in new:
-            continue
+    for key, migration in loader.replacements.items():  # the graph uses the squash instead
         if key in loader.graph.node_map and any(tuple(r) in new for r in migration.replaces):
             in_graph.add(key)
     chosen = _with_descendants(loader, in_graph)
@@ -153,7 +148,7 @@ def plan_unapplied(using: str) -> list[Node]:
     """What the next deploy would run: the migrations not applied on the configured (real)
     database. Read-only: the recorder's table is read, nothing is created."""
     try:
-        loader = _loader(using)
+        loader = MigrationLoader(connections[using], ignore_no_migrations=True)
         loader.check_consistent_history(connections[using])
     except Exception as exc:
         raise RehearsalError(
@@ -164,6 +159,23 @@ def plan_unapplied(using: str) -> list[Node]:
     return [node for node in _full_order(loader) if node not in applied]
 
 
+def split_deploys(loader: MigrationLoader, plan: Sequence[Node]) -> list[list[Node]]:
+    """Deploy 1: the plan without its after-deploy migrations (and what depends on them);
+    deploy 2: those. Empty deploys are left out."""
+    later: set[Node] = set()
+    for node in plan:
+        if is_after_deploy(loader.graph.nodes[node]):
+            later |= _with_descendants(loader, {node})
+    first = [n for n in plan if n not in later]
+    second = [n for n in plan if n in later]
+    return [deploy for deploy in (first, second) if deploy]
+
+
+def deploy_labels(plan: Sequence[Node]) -> list[list[str]]:
+    """``app.migration`` labels of each deploy of ``plan``."""
+    return [[f"{a}.{n}" for a, n in deploy] for deploy in split_deploys(_graph(), plan)]
+
+
 # -- the scratch database ---------------------------------------------------------------------
 
 
@@ -172,9 +184,10 @@ class ScratchDatabase:
     or the alias' ``TEST`` settings; SQLite: a temporary file), used instead of the real one
     while the rehearsal runs, dropped at the end unless ``keep``."""
 
-    def __init__(self, using: str, *, keep: bool = False) -> None:
+    def __init__(self, using: str, *, keep: bool = False, suffix: str = "") -> None:
         self.using = using
         self.keep = keep
+        self.suffix = suffix
         self.connection = connections[using]
         self.original_name: Any = self.connection.settings_dict["NAME"]
         self.name: str = ""
@@ -192,6 +205,8 @@ class ScratchDatabase:
         if self.vendor == "sqlite":
             self._tmpdir = tempfile.mkdtemp(prefix="rehearse_rollback_")
             test["NAME"] = os.path.join(self._tmpdir, f"test_{self.using}.sqlite3")
+        elif self.suffix:
+            test["NAME"] = f"{creation._get_test_db_name()}{self.suffix}"
         name = str(creation._get_test_db_name())
         if name == str(self.original_name):
             raise RehearsalError(
@@ -417,43 +432,35 @@ class Rehearsal:
         self.on_step = on_step
         self.rows = RowFactory(seed)
         self.inserted: dict[str, set[Any]] = {}  # model label -> primary keys
+        self.graph = _graph()
+        self.deploys = split_deploys(self.graph, self.plan)
         self.report = Report(scratch.vendor, scratch.name, seed)
+        self.report.phases = [[f"{a}.{n}" for a, n in phase] for phase in self.deploys]
+        self._state: Any = None
 
     # -- phases ---------------------------------------------------------------------------
-    def phases(self, loader: MigrationLoader) -> list[list[Node]]:
-        """Deploy 1: the plan without the after-deploy migrations (and what depends on them);
-        deploy 2: those."""
-        later: set[Node] = set()
-        for node in self.plan:
-            migration = loader.graph.nodes[node]
-            if is_after_deploy(migration):
-                later |= _with_descendants(loader, {node})
-        first = [n for n in self.plan if n not in later]
-        second = [n for n in self.plan if n in later]
-        return [phase for phase in (first, second) if phase]
-
     def run(self) -> Report:
-        loader = _loader(self.using)
-        phases = self.phases(loader)
-        self.report.phases = [[f"{a}.{n}" for a, n in phase] for phase in phases]
+        """The start, then every deploy until one fails."""
         if self.announce is not None:
             self.announce(self.report)
-        if not phases:
-            return self.report
-        under_test = set(self.plan)
-        start = [n for n in _full_order(loader) if n not in under_test]
-        state = self._migrate(0, "start", start, backwards=False, signal=True)
-        if state is None:
-            return self.report
-        for number, phase in enumerate(phases, 1):
-            if not self._phase(number, phase, state):
-                break
-            state = self._last_state
+        if self.start():
+            for number in range(1, len(self.deploys) + 1):
+                if not self.deploy(number):
+                    break
         return self.report
 
-    _last_state: Any = None
+    def start(self) -> bool:
+        """Migrate the scratch database to the starting point (everything but the plan)."""
+        under_test = set(self.plan)
+        start = [n for n in _full_order(self.graph) if n not in under_test]
+        self._state = self._migrate(0, "start", start, backwards=False, signal=True)
+        return self._state is not None
 
-    def _phase(self, number: int, nodes: list[Node], state: Any) -> bool:
+    def deploy(self, number: int) -> bool:
+        """Deploy ``number`` (1-based) from the current state: rows, forward, rows, back,
+        compare with the start, forward again."""
+        nodes = self.deploys[number - 1]
+        state = self._state
         snapshot = take_snapshot(self.using)
         if not self._fill(number, "rows at the start", state):
             return False
@@ -464,9 +471,8 @@ class Rehearsal:
         back = self._migrate(number, "back", nodes, backwards=True)
         if back is None or not self._compare(number, snapshot, expected, back, nodes):
             return False
-        again = self._migrate(number, "forward again", nodes, backwards=False)
-        self._last_state = again
-        return again is not None
+        self._state = self._migrate(number, "forward again", nodes, backwards=False)
+        return self._state is not None
 
     # -- steps ----------------------------------------------------------------------------
     def _record(self, step: Step, started: float) -> None:
@@ -592,8 +598,8 @@ class Rehearsal:
             message = "; ".join((schema if differences else []) + lost)
             migration = operation = None
             if differences:
-                loader = _loader(self.using)
-                suspects = _suspects([loader.graph.nodes[n] for n in nodes], differences)
+                graph = self.graph.graph
+                suspects = _suspects([graph.nodes[n] for n in nodes], differences)
                 if len(suspects) == 1:
                     migration, _, operation = suspects[0].partition(", ")
                 elif suspects:
@@ -629,6 +635,7 @@ def rehearse(
     on_step: Callable[[Step], None] | None = None,
     announce: Callable[[Report], None] | None = None,
     cwd: Path | None = None,
+    suffix: str = "",
 ) -> Report:
     """Run the whole rehearsal for one database alias; the scratch database is created first
     and dropped at the end (unless ``keep_db``). Raises :class:`RehearsalError` for a bad
@@ -638,12 +645,17 @@ def rehearse(
     if since is not None and targets:
         raise RehearsalError("give --since REF or APP:MIGRATION arguments, not both")
     if since is not None:
-        plan = plan_since(using, since, cwd)
+        plan = plan_since(since, cwd)
     elif targets:
-        plan = plan_after(using, targets)
+        plan = plan_after(targets)
     else:
         plan = plan_unapplied(using)
-    scratch = ScratchDatabase(using, keep=keep_db)
+    scratch = ScratchDatabase(using, keep=keep_db, suffix=suffix)
+    if not plan:
+        report = Report(scratch.vendor, "", seed)
+        if announce is not None:
+            announce(report)
+        return report
     scratch.create()
     try:
         rehearsal = Rehearsal(scratch, plan, seed=seed, on_step=on_step, announce=announce)

@@ -155,7 +155,7 @@ SECONDS = {
         "0002_relax_note",
         _second(
             "nullable",
-            "        migrations.RunPython(relax_note, migrations.RunPython.noop),\n",
+            "        migrations.RunPython(relax_note, migrations.RunPython.noop, atomic=False),\n",
             prelude=(
                 "def relax_note(apps, schema_editor):\n"
                 "    # Makes the column nullable behind the state's back; the reverse does not\n"
