@@ -105,7 +105,7 @@ def plan_after(targets: Sequence[str]) -> list[Node]:
         try:
             migration = loader.get_migration_by_prefix(app, name)
         except Exception as exc:  # KeyError (none) or AmbiguityError (several)
-            text = " ".join(str(exc).split()).strip("'\"")
+            text = " ".join(str(exc.args[0] if exc.args else exc).split())
             raise RehearsalError(f"{target!r}: {text}") from exc
         node = (migration.app_label, migration.name)
         if node not in loader.graph.node_map:

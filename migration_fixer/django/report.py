@@ -107,18 +107,20 @@ def render_junit(report: Report) -> str:
     ]
     for step in report.steps:
         classname = "rehearse_rollback." + ("start" if step.phase == 0 else f"deploy{step.phase}")
-        name = step.name + (f" ({step.detail})" if step.detail else "")
-        attrs = f'classname={quoteattr(classname)} name={quoteattr(name)} time="{step.seconds:.3f}"'
-        if step.failure is None:
-            lines.append(f"    <testcase {attrs}/>")
-        else:
+        attrs = (
+            f"classname={quoteattr(classname)} name={quoteattr(step.name)} "
+            f'time="{step.seconds:.3f}"'
+        )
+        lines.append(f"    <testcase {attrs}>")
+        if step.failure is not None:
             message = step.failure.describe()
-            lines += [
-                f"    <testcase {attrs}>",
+            lines.append(
                 f'      <failure message={quoteattr(message)} type="RollbackRehearsalFailure">'
-                f"{_text(message)}</failure>",
-                "    </testcase>",
-            ]
+                f"{_text(message)}</failure>"
+            )
+        if step.detail:
+            lines.append(f"      <system-out>{_text(step.detail)}</system-out>")
+        lines.append("    </testcase>")
     if report.unfilled:
         text = "\n".join(f"not filled: {u.describe()}" for u in report.unfilled)
         lines.append(f"    <system-out>{_text(text)}</system-out>")

@@ -524,7 +524,8 @@ def _generate(fld: Any, n: int, connection: Any) -> Any:
             return f"2001:db8::{n:x}"
         return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
     if kind == "UUIDField":
-        return uuid.UUID(bytes=hashlib.md5(f"{n}".encode(), usedforsecurity=False).digest())
+        digest = hashlib.md5(f"{n}".encode(), usedforsecurity=False).digest()
+        return uuid.UUID(bytes=digest, version=4)  # MariaDB's UUID type checks the variant
     if kind == "DateField":
         return (_EPOCH + datetime.timedelta(days=n)).date()
     if kind == "DateTimeField":
