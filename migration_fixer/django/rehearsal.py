@@ -38,6 +38,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseAndState
+from django.db.migrations.recorder import MigrationRecorder
 from django.db.transaction import TransactionManagementError
 
 from .plan import is_after_deploy
@@ -453,6 +454,9 @@ class Rehearsal:
         """Migrate the scratch database to the starting point (everything but the plan)."""
         under_test = set(self.plan)
         start = [n for n in _full_order(self.graph) if n not in under_test]
+        self.scratch.ensure()
+        # The recorder's table exists from the start, as it does after any real migrate.
+        MigrationRecorder(connections[self.using]).ensure_schema()
         self._state = self._migrate(0, "start", start, backwards=False, signal=True)
         return self._state is not None
 

@@ -259,7 +259,7 @@ def test_since_and_the_unapplied_plan(project: Path, db_backend: DbBackend) -> N
     # The real database: same migrations applied, no rows inserted.
     assert db_backend.query("SELECT app, name FROM django_migrations ORDER BY app, name") == before
     assert db_backend.count("coldrop_item") == 0
-    assert db_backend.count("shapes_everything") == 0
+    assert db_backend.count("dataseed_tag") == 0
 
     # Everything applied: nothing to rehearse, and no scratch database is created.
     done = run_manage(project, "migrate", db=db_backend, settings=SETTINGS)
