@@ -41,7 +41,7 @@ from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseA
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.transaction import TransactionManagementError
 
-from .plan import is_after_deploy
+from .plan import split_phases
 from .rows import Batch, RowFactory, Unfilled
 from .snapshot import Snapshot, compare_snapshots, take_snapshot
 
@@ -161,14 +161,13 @@ def plan_unapplied(using: str) -> list[Node]:
 
 
 def split_deploys(loader: MigrationLoader, plan: Sequence[Node]) -> list[list[Node]]:
-    """Deploy 1: the plan without its after-deploy migrations (and what depends on them);
+    """Deploy 1: what ``migrate_or_rollback`` would apply now (the after-deploy migrations
+    left out, with what depends on them: :func:`~migration_fixer.django.plan.split_phases`);
     deploy 2: those. Empty deploys are left out."""
-    later: set[Node] = set()
-    for node in plan:
-        if is_after_deploy(loader.graph.nodes[node]):
-            later |= _with_descendants(loader, {node})
-    first = [n for n in plan if n not in later]
-    second = [n for n in plan if n in later]
+    graph = loader.graph
+    phases = split_phases([(graph.nodes[node], False) for node in plan], graph)
+    first = [(m.app_label, m.name) for m, _ in phases.now]
+    second = [(m.app_label, m.name) for m in phases.deferred]
     return [deploy for deploy in (first, second) if deploy]
 
 

@@ -36,7 +36,7 @@ def render_text(report: Report, *, with_steps: bool = True) -> str:
     if with_steps:
         lines += [step_line(step) for step in report.steps]
     lines += footer(report)
-    return "\n".join(lines) + "\n"
+    return "".join(f"{line}\n" for line in lines)
 
 
 def footer(report: Report) -> list[str]:

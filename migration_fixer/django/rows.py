@@ -359,7 +359,10 @@ class _ModelFiller:
         reason: str | None = None
         for row in range(self.factory.rows_per_model):
             twin = first if row == self.factory.rows_per_model - 1 and row else {}
-            values, why = self._candidate(start + row, null=row == 1, twin=twin)
+            try:
+                values, why = self._candidate(start + row, null=row == 1, twin=twin)
+            except _Unsupported as exc:
+                return pks, str(exc)
             if values is None:
                 reason = why
                 break

@@ -319,6 +319,20 @@ class Node(models.Model):
     parent = models.ForeignKey("self", models.CASCADE)
 
 
+class Colour(models.Field):
+    # A custom field the generator knows nothing about (no default, not nullable).
+
+    def db_type(self, connection):
+        return "varchar(7)"
+
+    def get_internal_type(self):
+        return "ColourField"
+
+
+class Painting(models.Model):
+    colour = Colour()
+
+
 class Place(models.Model):
     name = models.CharField(max_length=20, unique=True)
 
