@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +131,17 @@ class RehearsalFailed(Exception):
     pass
 
 
+def _database_access(config: pytest.Config) -> AbstractContextManager[Any]:
+    """pytest-django blocks database access outside tests marked ``django_db``; the rehearsal
+    works on its own scratch database, so it lifts the block while it runs."""
+    plugin = config.pluginmanager.get_plugin("django")
+    key = getattr(plugin, "blocking_manager_key", None)
+    if key is not None and key in config.stash:
+        manager: Any = config.stash[key]
+        return manager.unblock()  # type: ignore[no-any-return]
+    return nullcontext()
+
+
 class RehearsalItem(pytest.Item):
     def __init__(self, *, number: int, session_state: _Session, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -139,7 +151,8 @@ class RehearsalItem(pytest.Item):
     def runtest(self) -> None:
         from .report import step_line
 
-        report = self.state.run(self.number)
+        with _database_access(self.config):
+            report = self.state.run(self.number)
         steps = [s for s in report.steps if s.phase in (0, self.number)]
         lines = [step_line(step) for step in steps]
         lines += [f"not filled: {unfilled.describe()}" for unfilled in report.unfilled]
@@ -208,11 +221,12 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_sessionfinish(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
     if state is not None:
-        state.close()
+        with _database_access(session.config):
+            state.close()
 
 
 @pytest.fixture
-def rehearse_rollback() -> Callable[..., Report]:
+def rehearse_rollback(request: pytest.FixtureRequest) -> Callable[..., Report]:
     """``rehearse_rollback(*targets, since=None, database="default", seed=0)`` runs a whole
     rehearsal (targets are ``"app:migration"`` strings; neither targets nor ``since``: the
     migrations not applied) and returns its report; ``report.ok`` tells whether it passed."""
@@ -222,6 +236,7 @@ def rehearse_rollback() -> Callable[..., Report]:
     def run(
         *targets: str, since: str | None = None, database: str = "default", seed: int = 0
     ) -> Report:
-        return rehearse(database, since=since, targets=targets, seed=seed, suffix=SUFFIX)
+        with _database_access(request.config):
+            return rehearse(database, since=since, targets=targets, seed=seed, suffix=SUFFIX)
 
     return run

@@ -27,7 +27,9 @@ def header(report: Report) -> list[str]:
     if not report.phases:
         lines.append("Nothing to rehearse: no migration in the plan.")
     for number, phase in enumerate(report.phases, 1):
-        lines.append(f"deploy {number}: {', '.join(phase)}")
+        shown = phase if len(phase) <= 6 else [*phase[:3], "...", *phase[-2:]]
+        count = f" ({len(phase)} migrations)" if len(phase) > 6 else ""
+        lines.append(f"deploy {number}: {', '.join(shown)}{count}")
     return lines
 
 

@@ -64,6 +64,10 @@ def test_text() -> None:
         "Rehearsing rollbacks on sqlite (scratch database ), seed 0\n"
         "Nothing to rehearse: no migration in the plan.\n"
     )
+    many = Report("sqlite", "x", 0, phases=[[f"a.{n:04d}" for n in range(1, 8)]])
+    assert render_text(many).splitlines()[1] == (
+        "deploy 1: a.0001, a.0002, a.0003, ..., a.0006, a.0007 (7 migrations)"
+    )
     assert step_line(Step(2, "forward again", "", 1.5)) == (
         "deploy 2: forward again" + " " * 50 + "   1.500s  ok"
     )
