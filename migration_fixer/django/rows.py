@@ -124,8 +124,12 @@ class RowFactory:
         with transaction.atomic(using=using):
             for model in _parents_first(candidates):
                 label = model._meta.label
-                filler = _ModelFiller(self, model, using, batch.number, failed)
-                pks, reason = filler.fill()
+                try:
+                    with transaction.atomic(using=using):
+                        filler = _ModelFiller(self, model, using, batch.number, failed)
+                        pks, reason = filler.fill()
+                except Exception as exc:  # an exotic model must not stop the others
+                    pks, reason = [], f"cannot be filled: {type(exc).__name__}: {_message(exc)}"
                 batch.tables[label] = model._meta.db_table
                 if pks:
                     batch.rows[label] = pks

@@ -468,20 +468,25 @@ def test_output_formats_and_usage_errors(project: Path, tmp_path: Path) -> None:
 
 
 def test_refuses_a_test_database_that_is_the_real_one(project: Path, db_backend: DbBackend) -> None:
-    if db_backend.name == "sqlite":
-        pytest.skip("SQLite always rehearses on a new temporary file")
     (project / "same_settings.py").write_text(
         f"from {SETTINGS} import *  # noqa: F403\n\n"
         "DATABASES['default']['TEST'] = {'NAME': DATABASES['default']['NAME']}  # noqa: F405\n"
     )
     done = run_manage(
-        project, "rehearse_rollback", "coldrop:0001", db=db_backend, settings="same_settings"
+        project, "rehearse_rollback", "rawview:0001", db=db_backend, settings="same_settings"
     )
+    if db_backend.name == "sqlite":
+        # SQLite always rehearses on a new temporary file: the real one is never created.
+        assert done.returncode == 1, done.describe()
+        assert "/rehearse_rollback_" in done.stdout.splitlines()[0]
+        assert not Path(db_backend.database).exists()
+        return
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
         f"CommandError: database 'default': the test database name '{db_backend.database}' is "
         "the real database's name; refusing to use it\n"
     )
+    assert db_backend.tables() == set()  # nothing was written to the real database
 
 
 def test_pytest_plugin_and_fixture(project: Path, tmp_path: Path) -> None:
