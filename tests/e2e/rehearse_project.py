@@ -11,7 +11,8 @@ rehearses one scenario (every other app is simply migrated to its end at the sta
 - ``rawsql``: 0002 is ``RunSQL("CREATE INDEX ...", RunSQL.noop)``;
 - ``rawview``: 0002 is ``RunSQL("CREATE VIEW ...")`` without a reverse, which migration-fixer
   gives its ``DROP VIEW IF EXISTS``;
-- ``dataseed``: 0002 is a ``RunPython`` with a no-op reverse that creates a row with a unique value;
+- ``dataseed``: 0002 is a ``RunPython`` with a no-op reverse that creates a row with a unique value
+  (migration-fixer's MF004 writes the reverse that deletes it);
 - ``nullable``: 0002 is a ``RunPython`` that makes a column nullable, with a no-op reverse;
 - ``shapes``: models of every shape the row generator handles (``rows_probe`` prints what it
   inserted); installed only by the ``SHAPES_SETTINGS`` module.
@@ -153,7 +154,7 @@ SECONDS = {
             prelude=(
                 "def create_default(apps, schema_editor):\n"
                 "    Tag = apps.get_model('dataseed', 'Tag')\n"
-                "    Tag.objects.using(schema_editor.connection.alias).create(name='default')\n"
+                "    Tag.objects.create(name='default')\n"
                 "\n\n"
             ),
         ),
