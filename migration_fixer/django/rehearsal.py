@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -118,8 +119,6 @@ def plan_after(targets: Sequence[str]) -> list[Node]:
 def plan_since(ref: str, cwd: Path | None = None) -> list[Node]:
     """The migrations whose files were added since the merge-base of ``ref`` and HEAD (the
     static CLI's ``--since``), with everything that depends on them."""
-    import sys
-
     from migration_fixer import git
 
     repo = git.open_repository(cwd or Path.cwd())
@@ -137,12 +136,18 @@ def plan_since(ref: str, cwd: Path | None = None) -> list[Node]:
         path = getattr(module, "__file__", None)
         if path and Path(path).resolve() in added:
             new.add(node)
-    in_graph = {n for n in new if n in loader.graph.node_map}
-    for key, migration in loader.replacements.items():  # the graph uses the squash instead
-        if key in loader.graph.node_map and any(tuple(r) in new for r in migration.replaces):
-            in_graph.add(key)
-    chosen = _with_descendants(loader, in_graph)
+    chosen = _with_descendants(loader, _in_graph(loader, new))
     return [node for node in _full_order(loader) if node in chosen]
+
+
+def _in_graph(loader: MigrationLoader, nodes: set[Node]) -> set[Node]:
+    """``nodes`` as the graph has them: a migration that a squashed one replaces (the graph of
+    a database with nothing applied uses the squash) stands for that squash."""
+    out = {n for n in nodes if n in loader.graph.node_map}
+    for key, migration in loader.replacements.items():
+        if key in loader.graph.node_map and any(tuple(r) in nodes for r in migration.replaces):
+            out.add(key)
+    return out
 
 
 def plan_unapplied(using: str) -> list[Node]:
@@ -157,7 +162,10 @@ def plan_unapplied(using: str) -> list[Node]:
             f"({' '.join(str(exc).split())}); give --since REF or APP:MIGRATION"
         ) from exc
     applied = set(loader.applied_migrations)
-    return [node for node in _full_order(loader) if node not in applied]
+    pending = {node for node in _full_order(loader) if node not in applied}
+    graph = _graph()  # the rehearsal's graph: nothing applied, squashes in use
+    chosen = _with_descendants(graph, _in_graph(graph, pending))
+    return [node for node in _full_order(graph) if node in chosen]
 
 
 def split_deploys(loader: MigrationLoader, plan: Sequence[Node]) -> list[list[Node]]:
