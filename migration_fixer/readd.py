@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from migration_fixer.history import FieldState
+if TYPE_CHECKING:  # only annotations: the deploy side imports this module without the history
+    from migration_fixer.history import FieldState
 
 #: Django field classes whose ``empty_strings_allowed`` is true, and the placeholder a
 #: backfill writes into rows left NULL (source, imports it needs).
