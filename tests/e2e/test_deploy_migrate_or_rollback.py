@@ -564,3 +564,44 @@ def test_sigterm_rolls_back_like_ctrl_c(tmp_path: Path) -> None:
             "beta.0001_initial",
             "gamma.0001_initial",
         ]
+
+
+def test_failing_backward_plan_is_applied_again(db_backend: DbBackend, tmp_path: Path) -> None:
+    """`migrate_or_rollback gamma 0001_initial` unapplies 0003, then fails on 0002's reverse:
+    0003 is applied again, the database ends where it started."""
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_step",
+        migration_source(
+            [("gamma", "0001_initial")],
+            'migrations.RunSQL("SELECT 1", reverse_sql="DELETE FROM no_such_table"),\n',
+        ),
+    )
+    project.write(
+        "gamma",
+        "0003_more",
+        migration_source(
+            [("gamma", "0002_step")],
+            'migrations.AddField("tag", "weight", models.IntegerField(default=0)),\n',
+        ),
+    )
+    assert project.manage("migrate", "-v0").returncode == 0
+    db_backend.query("UPDATE gamma_tag SET weight = 5")
+    result = project.manage("migrate_or_rollback", "gamma", "0001_initial")
+    assert result.returncode == 1, result.describe()
+    assert timeless(result.stdout).endswith(
+        "  Unapplying gamma.0003_more... OK (T)\n  Unapplying gamma.0002_step... FAILED\n"
+    )
+    head, _, tail = timeless(result.stderr).partition("\n")
+    assert head.startswith("gamma.0002_step failed: "), result.stderr
+    assert tail == (
+        "Rolling back what this run applied on database 'default':\n"
+        "  Re-applying gamma.0003_more... OK (T)\n"
+        "Final state of database 'default': gamma 0003_more\n"
+        "Schema: identical to the snapshot taken before migrating.\n"
+        "CommandError: migration failed; rolled back to the starting point\n"
+    )
+    assert project.applied()[-2:] == ["gamma.0002_step", "gamma.0003_more"]
+    # The column came back (with its default: the old values are gone, as with any rollback).
+    assert db_backend.query("SELECT label, weight FROM gamma_tag") == [("t", 0)]

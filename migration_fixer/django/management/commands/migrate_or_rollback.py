@@ -171,9 +171,15 @@ def _executor_class(command: Command) -> type[MigrationExecutor]:
         def unapply_migration(
             self, state: ProjectState, migration: Migration, fake: bool = False
         ) -> ProjectState:
-            state = super().unapply_migration(state, migration, fake)
-            if command.run is not None:
-                command.run.unapplied.append(_key(migration))
+            run = command.run
+            try:
+                state = super().unapply_migration(state, migration, fake)
+            except BaseException:
+                if run is not None:
+                    run.failure = _Failure(migration)
+                raise
+            if run is not None:
+                run.unapplied.append(_key(migration))
             return state
 
     return Executor
@@ -315,7 +321,7 @@ class Command(django_migrate.Command):
                 super().handle(*args, **options)
         except BaseException as exc:
             _restore_sigterm(previous_term)
-            if not run.applied and run.failure is None:
+            if not run.applied and not run.unapplied and run.failure is None:
                 raise
             code = self._fail(exc)
             raise CommandError(self._final_message, returncode=code) from None
@@ -421,6 +427,7 @@ class Command(django_migrate.Command):
 
     _final_message = ""
     _blocked: Key | None = None
+    _not_reapplied: list[Key] = []  # noqa: RUF012 - replaced, never mutated
 
     def _fail(self, exc: BaseException) -> int:
         run = self.run
@@ -443,13 +450,20 @@ class Command(django_migrate.Command):
                 signal.signal(signal.SIGINT, previous_int)
         final = self._final_state(connection)
         self.shout(f"Final state of database '{run.database}': {final}")
-        if run.unapplied:
+        if self._not_reapplied:
+            missing = self._not_reapplied
             self.shout(
-                "This run also unapplied "
-                f"{', '.join(_label(k) for k in run.unapplied)}: they are not re-applied "
-                "(run migrate_or_rollback again for them).",
-                self.style.WARNING,
+                "The rollback did not finish; unapplied by this run and not applied again: "
+                f"{', '.join(_label(k) for k in missing)}",
+                self.style.ERROR,
             )
+            self.shout("To return to the starting point, run:")
+            database = f" --database {run.database}" if run.database != "default" else ""
+            latest = {key[0]: key[1] for key in missing}
+            for app, name in latest.items():
+                self.shout(f"  python manage.py migrate {app} {name}{database}")
+            self._final_message = "the rollback failed: the database is not at its starting point"
+            return EXIT_ROLLBACK_FAILED
         if remaining:
             self.shout(
                 f"The rollback did not finish; still applied by this run: "
@@ -521,7 +535,7 @@ class Command(django_migrate.Command):
         if failure is not None and failure.done and not self._undo_operations(connection, failure):
             return list(reversed(run.applied))
         todo = list(reversed(run.applied))
-        if not todo and not (failure is not None and failure.done):
+        if not todo and not run.unapplied and not (failure is not None and failure.done):
             self.shout("  Nothing to unapply: no migration of this run was applied.")
         blocked = {_key(item.migration) for item in run.irreversible}
         executor = MigrationExecutor(connection, _private(self._rollback_progress))
@@ -550,6 +564,29 @@ class Command(django_migrate.Command):
                 )
                 return todo[position:]
             executor.loader.build_graph()
+        return self._reapply(executor)
+
+    def _reapply(self, executor: MigrationExecutor) -> list[Key]:
+        """A backward plan that failed: apply again what it unapplied, in reverse order.
+        Returns what could not be re-applied (reported as "still unapplied")."""
+        run = self.run
+        assert run is not None
+        todo = list(reversed(run.unapplied))
+        for position, key in enumerate(todo):
+            executor.loader.build_graph()
+            try:
+                executor.migrate(
+                    [], plan=[(executor.loader.graph.nodes[key], False)], fake=run.fake
+                )
+            except Exception as exc:
+                self.shout(" FAILED", self.style.ERROR)
+                message = str(exc).strip().replace("\n", " ")
+                self.shout(
+                    f"  Re-applying {_label(key)} failed: {type(exc).__name__}: {message}",
+                    self.style.ERROR,
+                )
+                self._not_reapplied = todo[position:]
+                return []
         return []
 
     def _undo_operations(self, connection: BaseDatabaseWrapper, failure: _Failure) -> bool:
@@ -588,10 +625,11 @@ class Command(django_migrate.Command):
         self, action: str, migration: Migration | None = None, fake: bool = False
     ) -> None:
         """The rollback's steps, on standard error with the rest of the failure report."""
-        if action == "unapply_start":
+        if action in ("unapply_start", "apply_start"):
             self.start = time.monotonic()
-            self.shout(f"  Unapplying {migration}...", ending="")
-        elif action == "unapply_success":
+            verb = "Unapplying" if action == "unapply_start" else "Re-applying"
+            self.shout(f"  {verb} {migration}...", ending="")
+        elif action in ("unapply_success", "apply_success"):
             word = "FAKED" if fake else "OK"
             self.shout(f" {word} ({time.monotonic() - self.start:.3f}s)", self.style.SUCCESS)
 
