@@ -24,7 +24,8 @@ from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.changeset import ChangeSet, FileChange
 from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
 from migration_fixer.discovery import discover
-from migration_fixer.rule import Finding, NewFile
+from migration_fixer.project import deploy_vocabulary
+from migration_fixer.rule import Finding, NewFile, RuleSettings
 from migration_fixer.rules import RULES_BY_CODE
 from migration_fixer.runner import FileResult, Options, Problem, process_source, run_files, scan
 from migration_fixer.runner import selected_rules as _selected
@@ -127,6 +128,13 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 )
     result.files_checked = len(files)
     project_root = repo.root if repo else config.root
+    unwritable: frozenset[str] = frozenset()
+    if config.mode is Mode.FIX and repo is not None and not config.allow_dirty:
+        # Known before the run, so that a folder's new migrations are planned without
+        # the fixes of a file that will be refused (see _write).
+        inside = [p for p in files if repo.contains(p)]
+        dirty = repo.dirty_files(inside if len(inside) <= 1000 else ()) if inside else set()
+        unwritable = frozenset(str(p.resolve()) for p in dirty)
     options = Options(
         select=config.select,
         rewrite=config.mode is not Mode.CHECK,
@@ -142,8 +150,13 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
             else "no git base to tell new migrations from applied ones (pass --since REF)"
         ),
         base=result.base_commit or "",
-        strategy=config.strategy,
-        vocabulary=deploy_vocabulary(project_root),
+        settings=RuleSettings(
+            (
+                ("MF003", "strategy", config.strategy),
+                ("MF003", "vocabulary", deploy_vocabulary(project_root)),
+            )
+        ),
+        unwritable=unwritable,
     )
     if config.cache:
         cache_dir, secret = _cache(result, repo, config.root)
@@ -435,28 +448,6 @@ class _Targets:
         return self._repos[folder]
 
 
-_VOCABULARY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "poetry.lock")
-
-
-def deploy_vocabulary(root: Path) -> str:
-    """How the project marks a migration to run after the deploy: django-safemigrate,
-    django-syzygy, or (neither found in its dependency files) our own attribute."""
-    texts = []
-    for name in _VOCABULARY_FILES:
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            texts.append((root / name).read_text(encoding="utf-8").lower())
-    for pattern in ("requirements*.txt", "requirements/*.txt", "requirements*.in"):
-        for path in sorted(root.glob(pattern))[:20]:
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                texts.append(path.read_text(encoding="utf-8").lower())
-    text = "\n".join(texts)
-    if "django-safemigrate" in text or "django_safemigrate" in text:
-        return "safemigrate"
-    if "django-syzygy" in text or "django_syzygy" in text:
-        return "syzygy"
-    return "ours"
-
-
 def _encode(change: FileChange) -> bytes:
     return encode(
         SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr),
@@ -470,3 +461,4 @@ def _encode_old(change: FileChange) -> bytes:
         SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr),
         change.old_text,
     )
+

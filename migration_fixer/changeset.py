@@ -1,6 +1,7 @@
 """The ChangeSet (what a run would change) and the safety check every change passes.
 
-Verification, black's safety check adapted: the new source must parse and compile, the
+Verification, black's safety check adapted: the new source must parse and compile, use
+no name its own imports do not bind that the original did not use already, the
 findings that were fixed must be gone when the rules run on it again, and its ``ast``
 must equal the original's with the same edits applied independently on the ``ast``
 (so the libcst rewrite and this check are two implementations that have to agree).
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from migration_fixer.dotted_names import introduced_names
 from migration_fixer.migration_ast import char_column, split_lines
 from migration_fixer.rule import (
     AddArgument,
@@ -66,6 +68,11 @@ def verify(
         compile(new_tree, "<fixed>", "exec")
     except (SyntaxError, ValueError) as exc:
         raise VerificationError(f"the fixed source does not compile: {exc}") from exc
+    introduced = introduced_names(old_tree, new_tree)
+    if introduced:
+        raise VerificationError(
+            f"the fix uses {', '.join(sorted(introduced))}, which the file does not import"
+        )
     remaining = {(f.code, f.message) for f in rescan(new_text, new_tree) if f.fixable}
     still = [f for f in fixed if (f.code, f.message) in remaining]
     if still:

@@ -83,6 +83,46 @@ class MigrationFile:
     #: Set for a file that does not parse (kept in the graph, with nothing known about it).
     parse_error: str = ""
 
+    @property
+    def unreadable(self) -> str:
+        """Why this migration's operations cannot be read ("" when they can)."""
+        if self.operations is not None:
+            return ""
+        return self.parse_error or (
+            f"the operations of {self.name} are built dynamically ({self.dynamic_reason})"
+        )
+
+    def operations_after(self, node: ast.expr) -> Iterator[tuple[str, dict[str, ast.expr]]]:
+        """The operations after ``node`` in this migration's list, with their arguments."""
+        seen = False
+        for element in self.operations or ():
+            if element is node:
+                seen = True
+                continue
+            found = operation_of(self, element) if seen else None
+            if found is not None:
+                yield found[0], found[2] or {}
+
+    def deletes_model_after(self, node: ast.expr, model: str) -> bool:
+        """Whether an operation after ``node`` deletes ``model``."""
+        return any(
+            operation == "DeleteModel" and names_match(args.get("name"), model)
+            for operation, args in self.operations_after(node)
+        )
+
+    def adds_field_after(self, node: ast.expr, model: str, field: str) -> bool:
+        """Whether an ``AddField``/``RenameField`` after ``node`` gives ``model`` a field
+        called ``field`` (a change of type written as remove + add)."""
+        for operation, args in self.operations_after(node):
+            target = {"AddField": "name", "RenameField": "new_name"}.get(operation)
+            if (
+                target
+                and names_match(args.get("model_name"), model)
+                and names_match(args.get(target), field)
+            ):
+                return True
+        return False
+
 
 @dataclass
 class FieldState:
@@ -153,16 +193,7 @@ class History:
         #: Migrations that depend on one that is not in the folder, and on which.
         self._missing: dict[str, tuple[str, str]] = {}
         self._parents = self._build_parents()
-        self._drops: list[str] = []  # drop migrations MF003 creates in this run
         self._snapshot: tuple[tuple[str, ...], State] | None = None
-
-    def allocate_drop(self) -> tuple[str | None, int]:
-        """(what a new drop migration depends on, if not the leaf; its number)."""
-        last = self._drops[-1] if self._drops else None
-        return last, self.next_number() + len(self._drops)
-
-    def record_drop(self, name: str) -> None:
-        self._drops.append(name)
 
     # -- loading --------------------------------------------------------------------
     @classmethod
@@ -294,6 +325,21 @@ class History:
                     found.add(child)
                     pending.append(child)
         return sorted(found)
+
+    def first_change_after(self, name: str, model: str, field: str) -> LaterChange | None:
+        """The first migration after ``name`` that changes ``model.field`` (adds it back,
+        alters, renames or removes it) or the whole model, or that cannot be read, so
+        could: something deferred to after every one of them (MF003's drop) would undo
+        what it made, or be a guess."""
+        for later_name in self.descendants(name):
+            later = self.files[later_name]
+            if later.unreadable:
+                return LaterChange(later_name, later.unreadable)
+            for element in later.operations or ():
+                found = _touches(later, element, model, field)
+                if found is not None:
+                    return found
+        return None
 
     def leaves(self) -> list[str]:
         replaced = {
@@ -444,6 +490,11 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     return migration
 
 
+def read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
+    """A migration file read from its parsed source (the file need not exist yet)."""
+    return _read_migration(path, text, tree)
+
+
 def operation_of(
     migration: MigrationFile, op: ast.expr
 ) -> tuple[str, ast.Call, dict[str, ast.expr] | None] | None:
@@ -460,6 +511,76 @@ def operation_of(
             found = resolved.operation, op, bind_arguments(op, resolved.operation)
     migration.resolved[key] = found
     return found
+
+
+def names_match(node: ast.expr | None, name: str) -> bool:
+    """Whether ``node`` is the string literal ``name`` (model and field names compare
+    case-insensitively, as Django's state does)."""
+    value = literal_str(node)
+    return value is not None and value.lower() == name.lower()
+
+
+@dataclass(frozen=True)
+class LaterChange:
+    """A later migration that changes a field or its model; ``unknown`` says why it
+    cannot be told whether it does ("" when it does)."""
+
+    migration: str
+    unknown: str = ""
+
+
+_FIELD_KEYS = ("name", "old_name", "new_name")
+_MODEL_KEYS: dict[str, tuple[str, ...]] = {
+    "CreateModel": ("name",),
+    "DeleteModel": ("name",),
+    "RenameModel": ("old_name", "new_name"),
+}
+
+
+def _touches(migration: MigrationFile, op: ast.expr, model: str, field: str) -> LaterChange | None:
+    """How ``op`` changes ``model.field`` or its model (None: it leaves them alone)."""
+    found = operation_of(migration, op)
+    if found is None:
+        reason = _custom_may_change_fields(migration, op)
+        return LaterChange(migration.name, f"{migration.name}: {reason}") if reason else None
+    operation, _, args = found
+    if args is None:
+        if operation in ("RunPython", "RunSQL"):
+            return None
+        return LaterChange(
+            migration.name, f"{migration.name}: `{operation}` called with *args/**kwargs"
+        )
+    if operation in ("AddField", "AlterField", "RemoveField", "RenameField"):
+        names = [args.get("model_name"), *(args.get(key) for key in _FIELD_KEYS)]
+        if any(n is not None and literal_str(n) is None for n in names):
+            return LaterChange(
+                migration.name, f"{migration.name}: `{operation}` with non-literal names"
+            )
+        if names_match(args.get("model_name"), model) and any(
+            names_match(args.get(key), field) for key in _FIELD_KEYS
+        ):
+            return LaterChange(migration.name)
+        return None
+    if operation in _MODEL_KEYS:
+        values = [args.get(key) for key in _MODEL_KEYS[operation]]
+        if any(v is not None and literal_str(v) is None for v in values):
+            return LaterChange(
+                migration.name, f"{migration.name}: `{operation}` with non-literal names"
+            )
+        return LaterChange(migration.name) if any(names_match(v, model) for v in values) else None
+    if operation in ("SeparateDatabaseAndState", "RunSQL"):
+        for key in ("state_operations", "database_operations"):
+            nested = args.get(key)
+            if nested is None:
+                continue
+            elements = _flatten(nested, migration.tree)
+            if elements is None:
+                return LaterChange(migration.name, f"{migration.name}: `{key}` built dynamically")
+            for element in elements:
+                touched = _touches(migration, element, model, field)
+                if touched is not None:
+                    return touched
+    return None
 
 
 def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | None:

@@ -1,7 +1,7 @@
 """What the user sees at the end of a run, and the exit code (this module owns both).
 
-Exit codes: 0 nothing to report (or everything fixed); 1 findings remain, or (``--check``,
-``--diff``) something would change; 2 a usage error, or a file could not be processed.
+Exit codes: 0 nothing to report (or everything fixed); 1 findings remain (fix mode and
+``--check``), or (``--diff``) the patch is not empty; 2 a usage error, or a file could not be processed.
 """
 
 from __future__ import annotations
@@ -80,5 +80,6 @@ def exit_code(result: RunResult) -> int:
     if mode is Mode.CHECK:
         return EXIT_FINDINGS if result.findings else EXIT_OK
     if mode is Mode.DIFF:
-        return EXIT_FINDINGS if result.findings or result.changeset else EXIT_OK
+        # The patch is the answer: findings without a fix are for ``--check``.
+        return EXIT_FINDINGS if result.changeset else EXIT_OK
     return EXIT_FINDINGS if remaining(result) else EXIT_OK

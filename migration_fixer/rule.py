@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from migration_fixer.migration_ast import (
     OPERATIONS,
@@ -22,6 +22,9 @@ from migration_fixer.migration_ast import (
     char_column,
     split_lines,
 )
+
+if TYPE_CHECKING:
+    from migration_fixer.history import History
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,47 @@ class NewFile:
 
 
 @dataclass(frozen=True)
+class NewMigration:
+    """A migration a fix creates next to the file it fixes, before it has a name.
+
+    The rule says what goes in it; the runner's per-folder planning
+    (:mod:`migration_fixer.planning`) numbers it after every migration of the folder and
+    decides what it depends on (the folder's leaf for the first new migration of the run,
+    the previous new one after that, so the folder keeps one leaf), then renders it as a
+    :class:`NewFile`: ``head``, the planned ``(label, name)`` dependency line, ``tail``.
+    """
+
+    origin: Path
+    label: str
+    #: The name after the number (``remove_product_sku`` -> ``0003_remove_product_sku``).
+    suffix: str
+    head: str
+    tail: str
+
+    def render(self, name: str, depends_on: str) -> NewFile:
+        dependency = f'        ("{_escape(self.label)}", "{_escape(depends_on)}"),\n'
+        text = self.head + dependency + self.tail
+        return NewFile(self.origin.parent / f"{name}.py", text, origin=self.origin)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+#: In a finding's hint, where the planning writes the file name of the new migration
+#: the fix creates (its number is known only once the folder is planned).
+PLANNED_NAME = "{new migration}"
+
+
+@dataclass(frozen=True)
 class Fix:
     edits: tuple[Edit, ...]
     new_files: tuple[NewFile, ...] = ()
     #: Rules whose fix of the same call this one replaces when both would be written
     #: (MF004's real reverse replaces MF001's no-op): two fixes never edit one call.
     supersedes: tuple[str, ...] = ()
+    #: New migrations still to be planned (numbered and given their dependency).
+    new_migrations: tuple[NewMigration, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +160,32 @@ class Finding:
         return self.fix is not None
 
 
+@dataclass(frozen=True)
+class GitBase:
+    """Where a file stands relative to the run's git base (the commit migrations are
+    "new" against): ``is_new`` is None when there is no base, and ``no_base_reason``
+    says why."""
+
+    is_new: bool | None = None
+    commit: str = ""
+    no_base_reason: str = "not in a git repository"
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """Settings that belong to rules (MF003's ``--strategy``, the project's deploy
+    vocabulary...), as plain strings keyed by rule code and name: the runner carries
+    them to the rules without knowing what they mean."""
+
+    values: tuple[tuple[str, str, str], ...] = ()  # (rule code, name, value)
+
+    def get(self, code: str, name: str, default: str) -> str:
+        for rule_code, key, value in self.values:
+            if rule_code == code and key == name:
+                return value
+        return default
+
+
 @dataclass
 class FileContext:
     """Everything a rule may look at for one file."""
@@ -129,14 +193,13 @@ class FileContext:
     path: Path
     text: str
     tree: ast.Module
-    history: Any = None  # migration_fixer.history.History, for MF003
-    #: Whether MF003 may split this migration (new relative to the git base), and why not.
-    splittable: bool = False
-    split_reason: str = ""
-    #: MF003's strategy ("nullable" or "db-default") and the project's deploy vocabulary
-    #: for "run after deploy" ("safemigrate", "syzygy" or "ours").
-    strategy: str = "nullable"
-    vocabulary: str = "ours"
+    #: The folder's replayed history, for rules that declare ``needs_history``.
+    history: History | None = None
+    base: GitBase = field(default_factory=GitBase)
+    settings: RuleSettings = field(default_factory=RuleSettings)
+    #: Set by the runner's per-folder planning when the new migrations of this folder
+    #: cannot be written, with why: a fix that creates one must not be made then.
+    plan_refused: str = ""
     #: The operations the selected rules look at (each rule's ``triggers`` name them).
     wanted: frozenset[str] = OPERATIONS
 

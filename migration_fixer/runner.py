@@ -24,7 +24,16 @@ from migration_fixer.cache import key as cache_key
 from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
-from migration_fixer.rule import AddArgument, FileContext, Finding, ReplaceArgument, Rule
+from migration_fixer.planning import Refusal, plan_folder
+from migration_fixer.rule import (
+    AddArgument,
+    FileContext,
+    Finding,
+    GitBase,
+    ReplaceArgument,
+    Rule,
+    RuleSettings,
+)
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 from migration_fixer.source import SourceError, SourceFile, decode
 from migration_fixer.suppression import NoqaComments, is_suppressed, unknown_codes
@@ -55,13 +64,15 @@ class Options:
     select: frozenset[str]
     rewrite: bool  # compute the fixed text (fix and diff modes)
     ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # per-file-ignores
-    #: MF003: migrations (resolved paths) new relative to the git base, or None when
-    #: there is no base; ``split_reason`` says why a migration is not split.
+    #: Migrations (resolved paths) new relative to the git base, or None when there is
+    #: no base (``no_base_reason`` says why).
     new_migrations: frozenset[str] | None = None
     no_base_reason: str = "not in a git repository"
     base: str = ""
-    strategy: str = "nullable"
-    vocabulary: str = "ours"
+    settings: RuleSettings = field(default_factory=RuleSettings)
+    #: Files (resolved paths) that will not be written (unstaged changes): a folder's
+    #: new migrations are planned without the fixes of those files' folder.
+    unwritable: frozenset[str] = frozenset()
     #: Where results are cached (see :mod:`migration_fixer.cache`), or None, and the
     #: secret that signs the cache files (the cache is used only with both).
     cache_dir: str | None = None
@@ -69,9 +80,7 @@ class Options:
 
     def fingerprint(self) -> str:
         """What in the options changes a file's result (the cache key's part)."""
-        return repr(
-            (sorted(self.select), self.rewrite, self.ignores, self.strategy, self.vocabulary)
-        )
+        return repr((sorted(self.select), self.rewrite, self.ignores, self.settings))
 
 
 _KNOWN = frozenset(RULES_BY_CODE)
@@ -86,8 +95,10 @@ def process_file(
     options: Options,
     histories: dict[Path, History] | None = None,
     data: bytes | None = None,
+    plan_refused: str = "",
 ) -> FileResult:
-    """One file's result (``data``: its bytes, when the caller has read them already)."""
+    """One file's result (``data``: its bytes, when the caller has read them already;
+    ``plan_refused``: why the folder's new migrations cannot be written, if so)."""
     result = FileResult(path)
     select = options.select
     for pattern, codes in options.ignores:
@@ -110,7 +121,7 @@ def process_file(
     history = None
     if _reads_history(rules, data):
         history = _history(path.parent, histories if histories is not None else {}, result)
-    return process_source(source, rules, options, result, history)
+    return process_source(source, rules, options, result, history, plan_refused)
 
 
 def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:
@@ -129,26 +140,25 @@ def _history(folder: Path, histories: dict[Path, History], result: FileResult) -
 
 
 def _context(
-    source: SourceFile, tree: ast.Module, options: Options, history: History | None
+    source: SourceFile,
+    tree: ast.Module,
+    options: Options,
+    history: History | None,
+    plan_refused: str = "",
 ) -> FileContext:
-    ctx = FileContext(source.path, source.text, tree, history=history)
-    ctx.strategy = options.strategy
-    ctx.vocabulary = options.vocabulary
-    if options.new_migrations is None:
-        ctx.split_reason = (
-            f"{options.no_base_reason}; MF003 splits only migrations that are new relative "
-            "to the git base: split this one by hand (nullable step now, drop later) if it "
-            "has not been applied anywhere"
-        )
-    elif str(source.path.resolve()) in options.new_migrations:
-        ctx.splittable = True
-    else:
-        ctx.split_reason = (
-            f"{source.path.name} is already on the base branch ({options.base[:12]}), so it "
-            "has probably been applied: splitting it would make Django run the drop again. "
-            "Roll back with care, or restore the column in a new migration"
-        )
-    return ctx
+    is_new = None
+    if options.new_migrations is not None:
+        is_new = str(source.path.resolve()) in options.new_migrations
+    base = GitBase(is_new, options.base, options.no_base_reason)
+    return FileContext(
+        source.path,
+        source.text,
+        tree,
+        history=history,
+        base=base,
+        settings=options.settings,
+        plan_refused=plan_refused,
+    )
 
 
 def process_source(
@@ -157,6 +167,7 @@ def process_source(
     options: Options,
     result: FileResult,
     history: History | None = None,
+    plan_refused: str = "",
 ) -> FileResult:
     path = source.path
     known = history.files.get(path.stem) if history is not None else None
@@ -178,7 +189,7 @@ def process_source(
         reason = str(exc) or "the code is nested too deeply for Python's parser"
         result.problems.append(Problem(path, 1, 0, f"cannot parse: {reason}"))
         return result
-    ctx = _context(source, tree, options, history)
+    ctx = _context(source, tree, options, history, plan_refused)
     findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
     fixes = one_fix_per_call([f for f in findings if f.fix is not None])
@@ -410,7 +421,36 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
         results.append(result)
     for folder_cache in caches.values():
         folder_cache.save()
-    return results
+    return _planned(results, options, histories)
+
+
+def _planned(
+    results: list[FileResult], options: Options, histories: dict[Path, History]
+) -> list[FileResult]:
+    """The results with the new migrations their fixes create planned, folder by folder
+    (:mod:`migration_fixer.planning`); a folder whose plan is refused has its files
+    processed again without those fixes, so that none of them is written."""
+    by_folder: dict[Path, list[int]] = {}
+    for index, result in enumerate(results):
+        by_folder.setdefault(result.path.parent, []).append(index)
+    planned = list(results)
+    for folder, indexes in by_folder.items():
+        group = [results[i] for i in indexes]
+        if not any(f.fix and f.fix.new_migrations for r in group for f in r.findings):
+            continue
+        if folder not in histories:
+            histories[folder] = History.load(folder)
+        outcome = plan_folder(histories[folder], group, options.unwritable)
+        if isinstance(outcome, Refusal):
+            for index in indexes:
+                if results[index].path in outcome.origins:
+                    planned[index] = _process_safely(
+                        results[index].path, options, histories, plan_refused=outcome.reason
+                    )
+        else:
+            for index, result in zip(indexes, outcome, strict=True):
+                planned[index] = result
+    return planned
 
 
 def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCache) -> str:
@@ -430,11 +470,12 @@ def _process_safely(
     options: Options,
     histories: dict[Path, History],
     data: bytes | None = None,
+    plan_refused: str = "",
 ) -> FileResult:
     """:func:`process_file`, with anything unexpected reported against the file: one odd
     file must not stop (or crash with a traceback) a run over thousands."""
     try:
-        return process_file(path, options, histories, data)
+        return process_file(path, options, histories, data, plan_refused)
     except RecursionError:
         message = "cannot analyse: the code is nested too deeply"
     except Exception as exc:

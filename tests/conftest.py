@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,3 +38,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _E2E_DIR in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _written_files_import_what_they_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Python file a run writes, in every test: the names and dotted chains the
+    write adds resolve from that file's own imports (a new file: all its names), so no
+    fix works by the accident of another import binding ``django``."""
+    import ast
+
+    from migration_fixer import api
+    from migration_fixer.dotted_names import introduced_names
+
+    original = api.write_atomic
+
+    def checked(path: Path, data: bytes, *args: object, **kwargs: object) -> None:
+        if path.suffix == ".py":
+            before = ast.Module(body=[], type_ignores=[])
+            if path.exists():
+                with contextlib.suppress(SyntaxError, ValueError, OSError):
+                    before = ast.parse(path.read_bytes())
+            added = introduced_names(before, ast.parse(data))
+            assert not added, f"{path.name} uses {sorted(added)} without importing it"
+        original(path, data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "write_atomic", checked)

@@ -424,11 +424,9 @@ def test_run_before_adds_an_edge(tmp_path: Path) -> None:
     assert history.leaves() == ["0002_a"]
 
 
-def test_drop_allocation_numbers_consecutively(tmp_path: Path) -> None:
+def test_next_number_follows_the_highest(tmp_path: Path) -> None:
     history = load(tmp_path, {"0001_initial.py": mig(), "0007_x.py": mig(deps=dep("0001_initial"))})
-    assert history.allocate_drop() == (None, 8)
-    history.record_drop("0008_remove_a_b")
-    assert history.allocate_drop() == ("0008_remove_a_b", 9)
+    assert history.next_number() == 8
 
 
 def test_cycle(tmp_path: Path) -> None:

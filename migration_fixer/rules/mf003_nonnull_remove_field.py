@@ -58,17 +58,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migration_fixer import __version__
+from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
 from migration_fixer.history import (
     FieldState,
     History,
     MigrationFile,
     bind_arguments,
     literal_str,
-    operation_of,
 )
-from migration_fixer.migration_ast import LOCAL, ModuleIndex, OperationCall
+from migration_fixer.migration_ast import LOCAL, OperationCall
 from migration_fixer.readd import Verdict, classify
 from migration_fixer.rule import (
+    PLANNED_NAME,
     AddImport,
     AppendElement,
     Edit,
@@ -77,7 +78,7 @@ from migration_fixer.rule import (
     Finding,
     Fix,
     InsertStatements,
-    NewFile,
+    NewMigration,
     ReplaceElement,
     RuleExamples,
 )
@@ -223,11 +224,31 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             removals.append((removal, finding))
     if not removals:
         return
-    if not ctx.splittable:
+    refusal = _why_not_split(ctx)
+    if refusal:
         for _, finding in removals:
-            yield _with_hint(finding, ctx.split_reason)
+            yield _with_hint(finding, refusal)
         return
     yield from _fix_all(ctx, history, migration, removals)
+
+
+def _why_not_split(ctx: FileContext) -> str:
+    """Why this migration's removals are not split ("" when they may be)."""
+    if ctx.base.is_new is None:
+        return (
+            f"{ctx.base.no_base_reason}; MF003 splits only migrations that are new relative "
+            "to the git base: split this one by hand (nullable step now, drop later) if it "
+            "has not been applied anywhere"
+        )
+    if not ctx.base.is_new:
+        return (
+            f"{ctx.path.name} is already on the base branch ({ctx.base.commit[:12]}), so it "
+            "has probably been applied: splitting it would make Django run the drop again. "
+            "Roll back with care, or restore the column in a new migration"
+        )
+    if ctx.plan_refused:
+        return f"not split: {ctx.plan_refused}"
+    return ""
 
 
 def _with_hint(finding: Finding, hint: str) -> Finding:
@@ -272,7 +293,7 @@ def _examine(
     state = history.state_before(migration.name, anchor)
     if isinstance(state, str):
         return _cannot(shown, state, line, column), None
-    if _deleted_later(migration, op.node, model):
+    if migration.deletes_model_after(op.node, model):
         return None, None  # the table is dropped too: rolling back re-adds it empty
     looked_up = state.lookup(model, field)
     if isinstance(looked_up, str):
@@ -329,69 +350,6 @@ def _separate_call(migration: MigrationFile, node: ast.Call) -> ast.Call | None:
     return None
 
 
-def _deleted_later(migration: MigrationFile, node: ast.Call, model: str) -> bool:
-    for operation, args in _later(migration, node):
-        if operation == "DeleteModel" and _same(args.get("name"), model):
-            return True
-    return False
-
-
-def _readded_later(migration: MigrationFile, node: ast.Call, model: str, field: str) -> bool:
-    """A later ``AddField``/``RenameField`` of this migration gives the model a field of
-    the same name (a type change written as remove + add): the drop would remove that."""
-    for operation, args in _later(migration, node):
-        target = {"AddField": "name", "RenameField": "new_name"}.get(operation)
-        if target and _same(args.get("model_name"), model) and _same(args.get(target), field):
-            return True
-    return False
-
-
-def _changed_later(
-    history: History, migration: MigrationFile, model: str, field: str
-) -> str | None:
-    """A migration after this one that changes the field (adds it back, alters,
-    renames...) or its whole model: the drop, which runs after every one of them, would
-    remove what they made."""
-    field_keys = ("name", "old_name", "new_name")
-    for name in history.descendants(migration.name):
-        later = history.files[name]
-        for element in later.operations or ():
-            found = operation_of(later, element)
-            if found is None:
-                continue
-            operation, args = found[0], found[2] or {}
-            if operation in ("AddField", "AlterField", "RemoveField", "RenameField"):
-                touched = _same(args.get("model_name"), model) and any(
-                    _same(args.get(key), field) for key in field_keys
-                )
-            elif operation in ("CreateModel", "DeleteModel"):
-                touched = _same(args.get("name"), model)
-            elif operation == "RenameModel":
-                touched = _same(args.get("old_name"), model) or _same(args.get("new_name"), model)
-            else:
-                touched = False
-            if touched:
-                return name
-    return None
-
-
-def _later(migration: MigrationFile, node: ast.Call) -> Iterator[tuple[str, dict[str, ast.expr]]]:
-    """The operations after ``node`` in the migration's list, with their arguments."""
-    seen = False
-    for element in migration.operations or ():
-        if element is node:
-            seen = True
-            continue
-        found = operation_of(migration, element) if seen else None
-        if found is not None:
-            yield found[0], found[2] or {}
-
-
-def _same(node: ast.expr | None, name: str) -> bool:
-    value = literal_str(node)
-    return value is not None and value.lower() == name.lower()
-
-
 # -- the fix ---------------------------------------------------------------------------
 
 
@@ -413,25 +371,28 @@ def _fix_all(
         for _, finding in removals:
             yield _with_hint(finding, reason)
         return
-    strategy = ctx.strategy
+    strategy = ctx.settings.get(code, "strategy", "nullable")
     fixed: list[tuple[_Removal, Finding, list[Edit]]] = []
     used_names = {n.id for n in ast.walk(ctx.tree) if isinstance(n, ast.Name)} | {
         s.name for s in ctx.tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))
     }
+    added_dependencies: set[str] = set()
     for removal, finding in removals:
         try:
-            edits = _split(ctx, history, migration, removal, strategy, used_names)
+            edits = _split(
+                ctx, history, migration, removal, strategy, used_names, added_dependencies
+            )
         except _CannotFix as exc:
             yield _with_hint(finding, str(exc))
             continue
         fixed.append((removal, finding, edits))
     if not fixed:
         return
-    new_file = _drop_migration(ctx, history, migration, [r for r, _, _ in fixed], leaves[0])
+    drop = _drop_migration(ctx, history, migration, [r for r, _, _ in fixed])
     plan = (
         f"deploy {migration.path.name} (the field stays, "
         f"{'with a db_default' if strategy == 'db-default' else 'nullable'}) in this release; "
-        f"{new_file.path.name} drops it and is marked to run after the deploy: ship it in "
+        f"{PLANNED_NAME} drops it and is marked to run after the deploy: ship it in "
         "a later release, once no running code reads the column"
     )
     for position, (removal, finding, edits) in enumerate(fixed):
@@ -443,13 +404,13 @@ def _fix_all(
                 f"give rows with NULL `{removal.field}` a value by hand (see "
                 f"backfill function). {plan}"
             )
-        new_files = (new_file,) if position == 0 else ()
+        new_migrations = (drop,) if position == 0 else ()
         yield Finding(
             finding.code,
             finding.message,
             finding.line,
             finding.column,
-            Fix(tuple(edits), new_files),
+            Fix(tuple(edits), new_migrations=new_migrations),
             hint,
         )
 
@@ -486,6 +447,7 @@ def _split(
     removal: _Removal,
     strategy: str,
     used_names: set[str],
+    added_dependencies: set[str],
 ) -> list[Edit]:
     edits: list[Edit] = []
     verdict = removal.verdict
@@ -498,21 +460,27 @@ def _split(
             f"{'unique ' if verdict.unique else ''}{verdict.field_class} does not have: "
             "use the default strategy (nullable) or split by hand"
         )
-    if _readded_later(migration, removal.op.node, removal.model, removal.field):
+    if migration.adds_field_after(removal.op.node, removal.model, removal.field):
         raise _CannotFix(
             f"`{removal.field}` is added again later in this migration (a change of type?): "
             "split it by hand"
         )
-    later = _changed_later(history, migration, removal.model, removal.field)
+    later = history.first_change_after(migration.name, removal.model, removal.field)
+    if later is not None and later.unknown:
+        raise _CannotFix(
+            f"cannot determine whether a later migration changes "
+            f"`{removal.model}.{removal.field}` ({later.unknown}): the deferred drop would "
+            "come after it; split by hand"
+        )
     if later is not None:
         raise _CannotFix(
-            f"{later} changes `{removal.model}.{removal.field}` (or its model) again: the "
-            "deferred drop would come after it and undo it; split by hand"
+            f"{later.migration} changes `{removal.model}.{removal.field}` (or its model) "
+            "again: the deferred drop would come after it and undo it; split by hand"
         )
     line, column = ctx.position(removal.op.node)
     indent = _indent_of(ctx.lines[line - 1])
     inner = indent + "    "
-    expression = _copy_field(ctx, removal.state, inner, edits)
+    expression = _copy_field(ctx, history.label, removal.state, inner, edits)
     quote = _quote_style(migration.text)
     if strategy == "db-default":
         assert placeholder is not None
@@ -541,7 +509,7 @@ def _split(
         )
         edits.append(InsertStatements(_backfill(history, removal, function, quote, edits)))
     edits.insert(0, ReplaceElement(line, column, tuple(elements)))
-    _swappable(ctx, migration, removal, edits)
+    _swappable(ctx, migration, removal, edits, added_dependencies)
     return edits
 
 
@@ -570,7 +538,9 @@ def _unique_name(base: str, used: set[str]) -> str:
     return candidate
 
 
-def _copy_field(ctx: FileContext, state: FieldState, indent: str, edits: list[Edit]) -> str:
+def _copy_field(
+    ctx: FileContext, label: str, state: FieldState, indent: str, edits: list[Edit]
+) -> str:
     """The field's defining expression, as written where it was last defined, re-indented
     for its new place; the imports it needs are added to ``edits``."""
     source = state.source
@@ -578,7 +548,7 @@ def _copy_field(ctx: FileContext, state: FieldState, indent: str, edits: list[Ed
     if segment is None:  # pragma: no cover - the node comes from this text
         raise _CannotFix("cannot read the field's definition")
     _require_names(ctx, source, state.expr, edits)
-    segment = _retarget(segment, state, ctx.history.label)
+    segment = _retarget(segment, state, label)
     if "\n" not in segment and "\r" not in segment:
         return segment
     try:
@@ -631,11 +601,16 @@ def _retarget(segment: str, state: FieldState, label: str) -> str:
 def _require_names(
     ctx: FileContext, source: MigrationFile, expr: ast.expr, edits: list[Edit]
 ) -> None:
+    """Add to ``edits`` the imports that make every name of ``expr`` (copied from
+    ``source``) mean here what it means there, from this module's own imports alone."""
     inner = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Attribute)}
+    imported = module_imports(ctx.tree) | {
+        e.module for e in edits if isinstance(e, AddImport) and e.name is None and not e.alias
+    }
     for node in ast.walk(expr):
         if not isinstance(node, (ast.Name, ast.Attribute)) or id(node) in inner:
             continue
-        chain = _chain(node)
+        chain = attribute_chain(node)
         if chain is None:
             continue
         root = chain[0]
@@ -650,34 +625,31 @@ def _require_names(
                 f"the field's definition uses `{root}`, defined in {source.name} itself: "
                 "copy it by hand"
             )
-        if ours == theirs:
-            continue
-        if ours is not None:
+        if ours is not None and ours != theirs:
             raise _CannotFix(f"`{root}` means something else here than in {source.name}")
-        edits.append(_import_for(source.index, root, chain))
+        statement = source.index.import_statement(root)
+        if statement is None:  # pragma: no cover - ``theirs`` resolved it to an import
+            raise _CannotFix(f"cannot tell how `{root}` is imported")
+        module, imported_name, alias = statement
+        if imported_name is None and alias is None:
+            # ``import django.db.models.deletion`` binds ``django``: the module the chain
+            # needs must be imported here by name, whatever else binds ``django``.
+            needed = required_module(chain, imported)
+            if needed is not None:
+                needed = _imported_prefix(source, chain) or needed
+                imported = imported | {needed}
+                edits.append(AddImport(needed))
+        elif ours is None:
+            edits.append(AddImport(module, imported_name, alias))
 
 
-def _chain(node: ast.expr) -> list[str] | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return parts[::-1]
-
-
-def _import_for(index: ModuleIndex, root: str, chain: list[str]) -> AddImport:
-    statement = index.import_statement(root)
-    if statement is None:  # pragma: no cover - checked by the caller
-        raise _CannotFix(f"cannot tell how `{root}` is imported")
-    module, imported, alias = statement
-    if imported is None and alias is None:
-        # ``import django.db.models.deletion`` binds ``django``: import what is used.
-        dotted = ".".join(chain[:-1]) if len(chain) > 1 else root
-        return AddImport(dotted)
-    return AddImport(module, imported, alias)
+def _imported_prefix(source: MigrationFile, chain: list[str]) -> str | None:
+    """The longest module ``source`` imports by name that starts ``chain``."""
+    modules = module_imports(source.tree)
+    for size in range(len(chain) - 1, 0, -1):
+        if ".".join(chain[:size]) in modules:
+            return ".".join(chain[:size])
+    return None
 
 
 def _set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -> str:
@@ -788,30 +760,38 @@ def _max_length(expr: ast.expr) -> int | None:
 
 
 def _swappable(
-    ctx: FileContext, migration: MigrationFile, removal: _Removal, edits: list[Edit]
+    ctx: FileContext,
+    migration: MigrationFile,
+    removal: _Removal,
+    edits: list[Edit],
+    added: set[str],
 ) -> None:
-    """``to=settings.AUTH_USER_MODEL``: the migration depends on the swappable model."""
+    """``to=settings.AUTH_USER_MODEL``: the migration depends on the swappable model,
+    once (``added``: the settings whose dependency an earlier removal of this file added)."""
+    source = removal.state.source
     for node in ast.walk(removal.state.expr):
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
-        source = removal.state.source
         qualified = source.index.qualified_name(node, source.tree)
         if qualified is None or not qualified.startswith("django.conf.settings."):
             continue
-        setting = ast.unparse(node)
         deps = migration.dependencies_node
         if deps is None:
             return
-        already = any(
-            isinstance(e, ast.Call) and ast.unparse(e).endswith(f"swappable_dependency({setting})")
+        present = {
+            ctx.index.qualified_name(e.args[0], ctx.tree)
             for e in deps.elts
-        )
-        if not already:
+            if isinstance(e, ast.Call)
+            and len(e.args) == 1
+            and ast.unparse(e.func).endswith("swappable_dependency")
+        }
+        if qualified not in present and qualified not in added:
+            added.add(qualified)
             # Spelled like the file's operations: migrations.swappable_dependency, an
             # alias's, or imported from django.db.migrations by name.
             function = _spell(ctx, removal.op, "swappable_dependency", edits)
             line, column = ctx.position(deps)
-            edits.append(AppendElement(line, column, f"{function}({setting})"))
+            edits.append(AppendElement(line, column, f"{function}({ast.unparse(node)})"))
         return
 
 
@@ -820,10 +800,9 @@ def _drop_migration(
     history: History,
     migration: MigrationFile,
     removals: list[_Removal],
-    leaf: str,
-) -> NewFile:
-    depends_on, number = history.allocate_drop()
-    depends_on = depends_on or leaf
+) -> NewMigration:
+    """The deferred drop, to be numbered by the runner's planning (after every migration
+    of the folder, depending on the folder's leaf or the run's previous new migration)."""
     fragments = [f"remove_{r.model.lower()}_{r.field.lower()}" for r in removals]
     suffix = fragments[0]
     for fragment in fragments[1:]:
@@ -832,9 +811,7 @@ def _drop_migration(
             suffix = f"{suffix}_and_more"
             break
         suffix = candidate
-    name_ = f"{number:04d}_{suffix}"
-    history.record_drop(name_)
-    vocabulary = ctx.vocabulary
+    vocabulary = ctx.settings.get(code, "vocabulary", "ours")
     imports = ["from django.db import migrations"]
     marker = (
         "    # The contract step of an expand/contract split (migration-fixer MF003): run it\n"
@@ -856,15 +833,13 @@ def _drop_migration(
         "        ),\n"
         for r in removals
     )
-    text = (
+    head = (
         f"# Generated by migration-fixer {__version__}: the deferred drop from {migration.name}\n"
         "\n"
         + "\n".join(imports)
         + "\n\n\nclass Migration(migrations.Migration):\n"
         + marker
         + "\n    dependencies = [\n"
-        f"        ({_quoted(history.label, chr(34))}, {_quoted(depends_on, chr(34))}),\n"
-        "    ]\n\n"
-        "    operations = [\n" + operations + "    ]\n"
     )
-    return NewFile(migration.path.parent / f"{name_}.py", text, origin=ctx.path)
+    tail = "    ]\n\n    operations = [\n" + operations + "    ]\n"
+    return NewMigration(ctx.path, history.label, suffix, head, tail)

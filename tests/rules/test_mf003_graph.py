@@ -1,0 +1,302 @@
+"""MF003 never leaves a broken migration graph: a folder's splits are written together
+or not at all (the mixed git state of a real branch), what the fix writes imports what it
+uses, a dependency is never added twice, and a later migration the replay cannot read
+stops the split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _git_helpers import git
+from _mf003 import (
+    CHAR_MSG,
+    assert_compiles,
+    drop_file,
+    initial,
+    listing,
+    make_repo,
+    migration,
+    read,
+    remove,
+    run,
+    status,
+)
+
+CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
+INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
+FIELDS = (
+    '("sku", models.CharField(max_length=32))',
+    '("stock", models.IntegerField())',
+    '("name", models.CharField(max_length=50))',
+)
+REFUSED = (
+    "not split: 0002_b.py has unstaged changes and will not be written, and the new "
+    "migrations of a folder are written together or not at all (commit or stash the "
+    "changes, or pass --allow-dirty)"
+)
+
+
+def test_mixed_git_state_writes_no_split_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """0001 committed; 0002 staged, then edited again (unstaged changes); 0003 untracked;
+    each new one removes a non-null field. 0002 cannot be written, so neither is 0003's
+    split: its drop would have depended on 0002's, which is never written."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {"0002_b.py": migration(remove("sku"))},
+    )
+    git(repo, "add", "shop/migrations/0002_b.py")
+    staged = migration(remove("sku"), remove("stock"))
+    (repo / "shop/migrations/0002_b.py").write_text(staged)
+    third = migration(remove("name"), deps='("shop", "0002_b")')
+    (repo / "shop/migrations/0003_c.py").write_text(third)
+    before = status(repo)
+    result = run(monkeypatch, repo, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_b.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR}\n"
+        f"  hint: {REFUSED}\n"
+        f"shop/migrations/0002_b.py:9:9: MF003 removing `product.stock` cannot be rolled back: "
+        f"{INTEGER}\n"
+        f"  hint: {REFUSED}\n"
+        f"shop/migrations/0003_c.py:8:9: MF003 removing `product.name` cannot be rolled back: "
+        f"{CHAR}\n"
+        f"  hint: {REFUSED}\n"
+        "Found 3 findings in 3 migration files (0 fixed, 3 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert status(repo) == before
+    assert read(repo, "0002_b.py") == staged
+    assert read(repo, "0003_c.py") == third
+    assert listing(repo) == ["0001_initial.py", "0002_b.py", "0003_c.py", "__init__.py"]
+    # With the changes staged, both are split, the drops one after the other.
+    git(repo, "add", "shop/migrations/0002_b.py")
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert listing(repo) == [
+        "0001_initial.py",
+        "0002_b.py",
+        "0003_c.py",
+        "0004_remove_product_sku_remove_product_stock.py",
+        "0005_remove_product_name.py",
+        "__init__.py",
+    ]
+    assert read(repo, "0005_remove_product_name.py") == drop_file(
+        "0003_c",
+        [("product", "name")],
+        depends_on="0004_remove_product_sku_remove_product_stock",
+    )
+    assert_compiles(repo)
+
+
+def test_a_failed_write_leaves_the_whole_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import api
+
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {
+            "0002_b.py": migration(remove("sku")),
+            "0003_c.py": migration(remove("name"), deps='("shop", "0002_b")'),
+        },
+    )
+    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
+    write = api.write_atomic
+
+    def failing(path: Path, data: bytes, create: bool = False) -> None:
+        if path.name == "0003_c.py":
+            raise OSError("disk full")
+        write(path, data, create=create)
+
+    monkeypatch.setattr(api, "write_atomic", failing)
+    result = run(monkeypatch, repo, ".")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: shop/migrations/0003_c.py: cannot write: disk full",
+        "error: shop/migrations/0002_b.py: not written: 0003_c.py could not be written, and "
+        "the new migrations of a folder are written together with the fixes that create "
+        "them, or not at all (0002_b.py, 0004_remove_product_sku.py, 0005_remove_product_name.py)",
+    ]
+    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
+
+
+# -- what the fix writes imports what it uses -------------------------------------------------
+
+
+def test_a_chain_under_a_bound_package_gets_its_own_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """saleor site/0008: `django` is bound here by another import, but nothing imports
+    django.contrib.sites.models: the copied validator needs its own import."""
+    field = (
+        '("domain", models.CharField(max_length=100, '
+        "validators=[django.contrib.sites.models._simple_domain_name_validator]))"
+    )
+    base = {"0001_initial.py": initial(field, imports="import django.contrib.sites.models\n")}
+    new = migration(
+        remove("domain"),
+        imports="import django.db.models.deletion\nfrom django.db import migrations\n",
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    fixed = read(repo, "0002_x.py")
+    assert fixed.startswith(
+        "import django.db.models.deletion\nfrom django.db import migrations, models\n"
+        "import django.contrib.sites.models\n\n\n"
+    )
+    assert (
+        "            field=models.CharField(max_length=100, "
+        "validators=[django.contrib.sites.models._simple_domain_name_validator], "
+        "null=True),\n"
+    ) in fixed
+    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
+
+
+def test_a_chain_the_file_already_imports_gets_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    field = (
+        '("category", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
+        'to="shop.category"))'
+    )
+    category = (
+        "        migrations.CreateModel(\n"
+        '            name="Category",\n'
+        '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
+        "        ),\n"
+    )
+    base = {
+        "0001_initial.py": initial(
+            field, imports="import django.db.models.deletion\n", extra=category
+        )
+    }
+    new = migration(
+        remove("category"),
+        imports="import django.db.models\nfrom django.db import migrations\n",
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    # ``import django.db.models`` guarantees django.db.models.deletion.CASCADE.
+    assert read(repo, "0002_x.py").startswith(
+        "import django.db.models\nfrom django.db import migrations, models\n\n\n"
+    )
+
+
+def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """healthchecks api/0057: two removals of a foreign key to the user model."""
+    user = '("user", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))'
+    base = {
+        "0001_initial.py": initial(
+            user,
+            imports="from django.conf import settings\n",
+            extra=(
+                "        migrations.CreateModel(\n"
+                '            name="Channel",\n'
+                f"            fields=[{user}],\n"
+                "        ),\n"
+            ),
+        )
+    }
+    new = migration(remove("user", "channel"), remove("user"))
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    result = run(monkeypatch, repo, ".")
+    assert result.exit_code == 0, result.output
+    fixed = read(repo, "0002_x.py")
+    assert fixed.count("swappable_dependency") == 1
+    assert (
+        '    dependencies = [("shop", "0001_initial"), '
+        "migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n"
+    ) in fixed
+    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
+
+
+# -- what the replay cannot read after the removal ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("later", "head", "reason"),
+    [
+        (
+            "*helper()",
+            "",
+            "the operations of 0003_later are built dynamically (`operations` is `[*helper()]`)",
+        ),
+        (
+            "migrations.AlterField(model_name=MODEL, name='sku', field=models.IntegerField())",
+            "MODEL = 'product'\n\n\n",
+            "0003_later: `AlterField` with non-literal names",
+        ),
+        (
+            "migrations.SeparateDatabaseAndState(state_operations=helper())",
+            "",
+            "0003_later: `state_operations` built dynamically",
+        ),
+        (
+            "migrations.AddField(*args)",
+            "",
+            "0003_later: `AddField` called with *args/**kwargs",
+        ),
+        (
+            "custom.ChangeField('product', 'sku')",
+            "import custom\n",
+            "0003_later: custom operation `custom.ChangeField` may change fields",
+        ),
+    ],
+    ids=["dynamic", "non-literal", "nested-dynamic", "star-args", "custom"],
+)
+def test_a_later_migration_the_replay_cannot_read_stops_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, later: str, head: str, reason: str
+) -> None:
+    repo = make_repo(
+        tmp_path,
+        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
+        {
+            "0002_remove.py": migration(remove("sku")),
+            "0003_later.py": migration(
+                later,
+                deps='("shop", "0002_remove")',
+                imports=f"{head}from django.db import migrations, models\n",
+            ).replace("operations = [\n        *helper(),\n    ]", "operations = [*helper()]"),
+        },
+    )
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout.splitlines()[:2] == [
+        f"shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku` cannot be rolled "
+        f"back: {CHAR_MSG.format(cls='CharField', fill=chr(39) * 2, dropped='')}",
+        "  hint: cannot determine whether a later migration changes `product.sku` "
+        f"({reason}): the deferred drop would come after it; split by hand",
+    ]
+
+
+def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = (
+        "migrations.SeparateDatabaseAndState(database_operations=[], state_operations=["
+        "migrations.AlterField('product', 'sku', models.IntegerField())])"
+    )
+    repo = make_repo(
+        tmp_path,
+        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
+        {
+            "0002_remove.py": migration(remove("sku")),
+            "0003_later.py": migration(
+                later,
+                deps='("shop", "0002_remove")',
+                imports="from django.db import migrations, models\n",
+            ),
+        },
+    )
+    result = run(monkeypatch, repo, "--check", ".")
+    assert result.stdout.splitlines()[1] == (
+        "  hint: 0003_later changes `product.sku` (or its model) again: the deferred drop "
+        "would come after it and undo it; split by hand"
+    )
+
+
