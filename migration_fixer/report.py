@@ -1,7 +1,8 @@
 """What the user sees at the end of a run, and the exit code (this module owns both).
 
 Exit codes: 0 nothing to report (or everything fixed); 1 findings remain (fix mode and
-``--check``), or (``--diff``) the patch is not empty; 2 a usage error, or a file could not be processed.
+``--check``), or (``--diff``) the patch is not empty; 2 a usage error, or a file could not
+be processed.
 """
 
 from __future__ import annotations

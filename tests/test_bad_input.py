@@ -66,7 +66,7 @@ def _ast_recursion_error(terms: int) -> bool:
             id="syntax-error",
         ),
         pytest.param(
-            b"from django.db import migrations\n\nops = [migrations.RunSQL(\"caf\xe9\")]\n",
+            b'from django.db import migrations\n\nops = [migrations.RunSQL("caf\xe9")]\n',
             "3:30: cannot parse: invalid utf-8 bytes: invalid continuation byte",
             id="invalid-utf-8",
         ),
@@ -210,9 +210,7 @@ def test_failed_replace_leaves_the_original_and_no_temporary_file(
     monkeypatch.setattr(os, "replace", replace)
     result = invoke("app")
     assert result.exit_code == 2
-    assert result.stderr == (
-        f"error: {GOOD}: cannot write: [Errno 28] No space left on device\n"
-    )
+    assert result.stderr == (f"error: {GOOD}: cannot write: [Errno 28] No space left on device\n")
     assert (project / GOOD).read_bytes() == GOOD_BEFORE
     assert [p.name for p in (project / "app" / "migrations").iterdir()] == ["0001_good.py"]
 
@@ -251,9 +249,7 @@ def test_second_run_changes_nothing(project: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [(), ("--check",), ("--diff",)])
-def test_files_with_nothing_to_fix_are_never_written(
-    project: Path, mode: tuple[str, ...]
-) -> None:
+def test_files_with_nothing_to_fix_are_never_written(project: Path, mode: tuple[str, ...]) -> None:
     untouched = {
         "0002_clean.py": CLEAN,
         "0003_noqa.py": GOOD_BEFORE.replace(b")]\n", b")]  # noqa: MF002\n"),
@@ -279,12 +275,11 @@ def _too_deep(text: str, edits: object) -> str:
     raise RecursionError("maximum recursion depth exceeded")
 
 
-
 @pytest.mark.parametrize(
     ("wrong", "reason"),
     [
         pytest.param(
-            lambda text, edits: text.replace("SELECT 1\")", "SELECT 1\""),
+            lambda text, edits: text.replace('SELECT 1")', 'SELECT 1"'),
             "the fixed source does not compile: closing parenthesis ']' does not match opening "
             "parenthesis '(' (<unknown>, line 3)",
             id="does-not-compile",
@@ -321,8 +316,7 @@ def test_verification_failure_leaves_the_file_untouched(
     assert result.exit_code == 2
     if reason is None:
         expected = (
-            "cannot fix MF002: the code is nested too deeply to rewrite safely, "
-            "file left untouched"
+            "cannot fix MF002: the code is nested too deeply to rewrite safely, file left untouched"
         )
     else:
         expected = f"internal error in MF002 fix, file left untouched: {reason}"

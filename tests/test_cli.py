@@ -303,7 +303,7 @@ def test_diff_clean_exits_0_with_empty_stdout(project: Path) -> None:
 def test_diff_with_only_unfixable_findings_exits_0_without_patch(project: Path) -> None:
     """The exit code of --diff says whether the patch is empty (bakerydemo, kuma printed
     "0 files would change" and exited 1); findings without a fix are for --check."""
-    (project / DATA).write_text('from django.db import migrations\nops = [migrations.RunSQL(*a)]\n')
+    (project / DATA).write_text("from django.db import migrations\nops = [migrations.RunSQL(*a)]\n")
     result = invoke("--diff", "app")
     assert result.exit_code == 0
     assert result.stdout == ""

@@ -627,3 +627,46 @@ def test_descendants_of_a_migration_in_a_diamond(tmp_path: Path) -> None:
     assert history.descendants("0001_initial") == ["0002_a", "0002_b", "0003_merge"]
     assert history.descendants("0002_a") == ["0003_merge"]
     assert history.descendants("0003_merge") == []
+
+
+@pytest.mark.parametrize(
+    ("later", "found"),
+    [
+        ("migrations.RunPython(*ops)", None),
+        ("migrations.RunSQL('x', 'y')", None),
+        ("migrations.RunPython(print)", None),
+        ("migrations.AddField('product', 'other', models.IntegerField())", None),
+        ("migrations.AlterField('product', 'sku', models.IntegerField())", ("0003_b", "")),
+        ("migrations.RenameField('product', 'old', 'sku')", ("0003_b", "")),
+        ("migrations.DeleteModel('Other')", None),
+        ("migrations.RenameModel('Product', 'Item')", ("0003_b", "")),
+        (
+            "migrations.DeleteModel(NAME)",
+            ("0003_b", "0003_b: `DeleteModel` with non-literal names"),
+        ),
+        ("migrations.SeparateDatabaseAndState(database_operations=[])", None),
+        (
+            "migrations.SeparateDatabaseAndState(state_operations=["
+            "migrations.DeleteModel('Other')])",
+            None,
+        ),
+        (
+            "migrations.RunSQL('x', state_operations=[migrations.DeleteModel('Product')])",
+            ("0003_b", ""),
+        ),
+        ("migrations.CreateModel('Other', [])", None),
+        ("print('x')", None),
+    ],
+)
+def test_first_change_after(tmp_path: Path, later: str, found: tuple[str, str] | None) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_a.py": mig(deps=dep("0001_initial")),
+            "0003_b.py": mig(later, deps=dep("0002_a"), head="NAME = 'x'\n"),
+        },
+    )
+    change = history.first_change_after("0002_a", "Product", "sku")
+    assert (None if change is None else (change.migration, change.unknown)) == found
+    assert history.first_change_after("0003_b", "Product", "sku") is None

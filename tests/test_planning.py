@@ -7,7 +7,7 @@ from pathlib import Path
 
 from migration_fixer.history import History
 from migration_fixer.planning import Refusal, plan_folder, verify_new_migrations
-from migration_fixer.rule import PLANNED_NAME, Finding, Fix, NewFile, NewMigration
+from migration_fixer.rule import PLANNED_NAME, Finding, Fix, NewFile, NewMigration, RuleSettings
 from migration_fixer.runner import FileResult
 
 HEAD = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
@@ -152,3 +152,10 @@ def test_verification_of_new_migrations(tmp_path: Path) -> None:
         verify_new_migrations(history, [new(history, "0004_x.py", mig('("shop", "0002_a")'))])
         == "the folder would have 2 leaf migrations (0003_b, 0004_x)"
     )
+
+
+def test_rule_settings_fall_back_to_the_default() -> None:
+    settings = RuleSettings((("MF003", "strategy", "db-default"),))
+    assert settings.get("MF003", "strategy", "nullable") == "db-default"
+    assert settings.get("MF003", "vocabulary", "ours") == "ours"
+    assert settings.get("MF001", "strategy", "x") == "x"

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from migration_fixer.changeset import VerificationError, apply_to_ast
+from migration_fixer.changeset import VerificationError, apply_to_ast, verify
 from migration_fixer.rewrite import RewriteError, apply_edits
 from migration_fixer.rule import AddImport, AppendElement, InsertStatements
 
@@ -61,3 +61,15 @@ def test_the_ast_check_refuses_an_append_to_a_missing_list() -> None:
 )
 def test_add_import_merges_into_the_existing_from_import(source: str, expected: str) -> None:
     assert apply_edits(source, [AddImport("django.db", "models")]) == expected
+
+
+def test_verification_refuses_a_name_the_file_does_not_import() -> None:
+    old = "from django.db import migrations\nx = [1]\n"
+    edits = [AppendElement(2, 4, "django.db.models.CASCADE")]
+    new = apply_edits(old, edits)
+    assert new == "from django.db import migrations\nx = [1, django.db.models.CASCADE]\n"
+    with pytest.raises(
+        VerificationError,
+        match=r"^the fix uses django, which the file does not import$",
+    ):
+        verify(ast.parse(old), old, new, edits, lambda text, tree: [], [])

@@ -128,8 +128,10 @@ def test_an_error_after_ctrl_c_stops_the_run_instead_of_blaming_the_file(
     monkeypatch.setattr(runner, "process_file", half_done)
     monkeypatch.setattr(runner, "_INTERRUPTED", type(runner._INTERRUPTED)())
     options = Options(select=frozenset({"MF001"}), rewrite=False)
-    assert runner._process_safely(paths[0], options, {}).problems[0].message.startswith(
-        "internal error, file left untouched: KeyError"
+    assert (
+        runner._process_safely(paths[0], options, {})
+        .problems[0]
+        .message.startswith("internal error, file left untouched: KeyError")
     )
     runner._INTERRUPTED.set()
     with pytest.raises(KeyboardInterrupt):

@@ -18,8 +18,12 @@ from migration_fixer.source import SourceError, SourceFile, decode, encode, writ
         (b"x = 1\r\ny = 2\r\n", "x = 1\r\ny = 2\r\n", "utf-8", False),
         (codecs.BOM_UTF8 + b"x = '\xc3\xa9'\n", "x = 'é'\n", "utf-8", True),
         (b"# coding: latin-1\nx = '\xe9'\n", "# coding: latin-1\nx = 'é'\n", "iso-8859-1", False),
-        (b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n",
-         "#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '€'\n", "cp1252", False),
+        (
+            b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n",
+            "#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '€'\n",
+            "cp1252",
+            False,
+        ),
         (b"", "", "utf-8", False),
     ],
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .harness import CommandResult, DbBackend, copy_project, run_fixer, run_manage
 
-MIGRATION = '''\
+MIGRATION = """\
 from django.db import migrations
 
 
@@ -22,9 +22,9 @@ class Migration(migrations.Migration):
             "CREATE VIEW shop_active_product AS SELECT id, name FROM shop_product WHERE active",
         ),
     ]
-'''
+"""
 
-FIXED = '''\
+FIXED = """\
 from django.db import migrations
 
 
@@ -39,7 +39,7 @@ reverse_sql="DROP TABLE IF EXISTS shop_archive"),
             reverse_sql="DROP VIEW IF EXISTS shop_active_product",
         ),
     ]
-'''
+"""
 
 
 def test_created_objects_are_dropped_on_rollback_and_created_again(

@@ -53,8 +53,7 @@ HEAD = "from django.db import migrations\n\n"
         ),
         pytest.param(
             "ops = [migrations.RunPython(code=forwards)]\n",
-            "ops = [migrations.RunPython(code=forwards, "
-            "reverse_code=migrations.RunPython.noop)]\n",
+            "ops = [migrations.RunPython(code=forwards, reverse_code=migrations.RunPython.noop)]\n",
             MF001_MSG,
             id="keyword-code",
         ),
@@ -72,8 +71,7 @@ HEAD = "from django.db import migrations\n\n"
         ),
         pytest.param(
             "ops = [migrations.RunPython(reverse_code=None, code=forwards)]\n",
-            "ops = [migrations.RunPython(reverse_code=migrations.RunPython.noop, "
-            "code=forwards)]\n",
+            "ops = [migrations.RunPython(reverse_code=migrations.RunPython.noop, code=forwards)]\n",
             MF001_NONE,
             id="reverse-none-keyword-first",
         ),
@@ -146,9 +144,7 @@ HEAD = "from django.db import migrations\n\n"
     ],
 )
 def test_arguments(before: str, after: str, message: str) -> None:
-    assert [(f.line, f.column, f.message) for f in check_source(HEAD + before)] == [
-        (3, 7, message)
-    ]
+    assert [(f.line, f.column, f.message) for f in check_source(HEAD + before)] == [(3, 7, message)]
     assert_fixed(HEAD + before, HEAD + after)
 
 
@@ -217,8 +213,7 @@ def test_arguments_clean(source: str) -> None:
             id="import-django.db.migrations-as-dm",
         ),
         pytest.param(
-            "from django.db.migrations.operations.special import RunPython\n"
-            "ops = [RunPython(f)]\n",
+            "from django.db.migrations.operations.special import RunPython\nops = [RunPython(f)]\n",
             "from django.db.migrations.operations.special import RunPython\n"
             "ops = [RunPython(f, reverse_code=RunPython.noop)]\n",
             id="from-special-import-RunPython",
@@ -230,28 +225,21 @@ def test_arguments_clean(source: str) -> None:
             id="import-as-alias",
         ),
         pytest.param(
-            "from django.db import migrations\n"
-            "RP = migrations.RunPython\n"
-            "ops = [RP(f)]\n",
+            "from django.db import migrations\nRP = migrations.RunPython\nops = [RP(f)]\n",
             "from django.db import migrations\n"
             "RP = migrations.RunPython\n"
             "ops = [RP(f, reverse_code=RP.noop)]\n",
             id="alias-assignment",
         ),
         pytest.param(
-            "from django.db import migrations\n"
-            "RP: type = migrations.RunPython\n"
-            "ops = [RP(f)]\n",
+            "from django.db import migrations\nRP: type = migrations.RunPython\nops = [RP(f)]\n",
             "from django.db import migrations\n"
             "RP: type = migrations.RunPython\n"
             "ops = [RP(f, reverse_code=RP.noop)]\n",
             id="annotated-alias-assignment",
         ),
         pytest.param(
-            "from django.db import migrations\n"
-            "RP = migrations.RunPython\n"
-            "P = RP\n"
-            "ops = [P(f)]\n",
+            "from django.db import migrations\nRP = migrations.RunPython\nP = RP\nops = [P(f)]\n",
             "from django.db import migrations\n"
             "RP = migrations.RunPython\n"
             "P = RP\n"
@@ -286,8 +274,7 @@ def test_arguments_clean(source: str) -> None:
             id="import-inside-function",
         ),
         pytest.param(
-            "from django.db import migrations\n"
-            "ops = [migrations.RunPython(f) for f in (a, b)]\n",
+            "from django.db import migrations\nops = [migrations.RunPython(f) for f in (a, b)]\n",
             "from django.db import migrations\n"
             "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop) "
             "for f in (a, b)]\n",
@@ -366,8 +353,7 @@ def test_noop_spelling(before: str, after: str) -> None:
             id="not-an-operation",
         ),
         pytest.param(
-            "from django.db import migrations\nRP = pick(migrations.RunPython)\n"
-            "ops = [RP(f)]\n",
+            "from django.db import migrations\nRP = pick(migrations.RunPython)\nops = [RP(f)]\n",
             id="alias-to-a-call-result",
         ),
         pytest.param(
@@ -830,9 +816,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="one-per-line-middle",
         ),
         pytest.param(
-            "        migrations.RunPython(\n"
-            "            forwards,\n"
-            "        ),",
+            "        migrations.RunPython(\n            forwards,\n        ),",
             "        migrations.RunPython(\n"
             "            forwards,\n"
             "            reverse_code=migrations.RunPython.noop,\n"
@@ -840,9 +824,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="one-per-line-trailing-comma",
         ),
         pytest.param(
-            "        migrations.RunPython(\n"
-            "            forwards\n"
-            "        ),",
+            "        migrations.RunPython(\n            forwards\n        ),",
             "        migrations.RunPython(\n"
             "            forwards,\n"
             "            reverse_code=migrations.RunPython.noop\n"
@@ -862,16 +844,14 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="one-per-line-keyword-no-trailing-comma",
         ),
         pytest.param(
-            "        migrations.RunPython(\n"
-            "            forwards)",
+            "        migrations.RunPython(\n            forwards)",
             "        migrations.RunPython(\n"
             "            forwards,\n"
             "            reverse_code=migrations.RunPython.noop)",
             id="closing-paren-hugs-last-arg",
         ),
         pytest.param(
-            "        migrations.RunPython(forwards,\n"
-            "                             elidable=True),",
+            "        migrations.RunPython(forwards,\n                             elidable=True),",
             "        migrations.RunPython(forwards,\n"
             "                             reverse_code=migrations.RunPython.noop,\n"
             "                             elidable=True),",
@@ -888,22 +868,19 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="hugging-aligned-trailing-comma",
         ),
         pytest.param(
-            "        migrations.RunSQL('UPDATE t '\n"
-            "                          'SET a = 1'),",
+            "        migrations.RunSQL('UPDATE t '\n                          'SET a = 1'),",
             "        migrations.RunSQL('UPDATE t '\n"
             "                          'SET a = 1', reverse_sql=migrations.RunSQL.noop),",
             id="hugging-single-argument",
         ),
         pytest.param(
-            "        migrations.RunPython(forwards,\n"
-            "        ),",
+            "        migrations.RunPython(forwards,\n        ),",
             "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop,\n"
             "        ),",
             id="hugging-trailing-comma-closing-paren-on-its-own-line",
         ),
         pytest.param(
-            "        migrations.RunPython(forwards,  # why\n"
-            "        ),",
+            "        migrations.RunPython(forwards,  # why\n        ),",
             "        migrations.RunPython(forwards,  # why\n"
             "        reverse_code=migrations.RunPython.noop,\n"
             "        ),",
@@ -945,9 +922,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="comment-after-last-comma",
         ),
         pytest.param(
-            "        migrations.RunPython(\n"
-            "            forwards  # the data migration\n"
-            "        ),",
+            "        migrations.RunPython(\n            forwards  # the data migration\n        ),",
             "        migrations.RunPython(\n"
             "            forwards,  # the data migration\n"
             "            reverse_code=migrations.RunPython.noop\n"
@@ -955,9 +930,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="comment-after-last-arg-no-comma",
         ),
         pytest.param(
-            "        migrations.RunPython(  # data\n"
-            "            forwards,\n"
-            "        ),",
+            "        migrations.RunPython(  # data\n            forwards,\n        ),",
             "        migrations.RunPython(  # data\n"
             "            forwards,\n"
             "            reverse_code=migrations.RunPython.noop,\n"
@@ -965,9 +938,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="comment-after-open-paren",
         ),
         pytest.param(
-            "        migrations.RunPython(  # data\n"
-            "            forwards\n"
-            "        ),",
+            "        migrations.RunPython(  # data\n            forwards\n        ),",
             "        migrations.RunPython(  # data\n"
             "            forwards,\n"
             "            reverse_code=migrations.RunPython.noop\n"
@@ -975,8 +946,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="comment-after-open-paren-no-comma",
         ),
         pytest.param(
-            "        migrations.RunSQL('SELECT 1'  # why\n"
-            "        ),",
+            "        migrations.RunSQL('SELECT 1'  # why\n        ),",
             "        migrations.RunSQL('SELECT 1', reverse_sql=migrations.RunSQL.noop  # why\n"
             "        ),",
             id="comment-after-hugging-arg",
@@ -996,10 +966,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="blank-line-kept-before-next-arg",
         ),
         pytest.param(
-            "        migrations.RunPython(\n"
-            "            forwards,\n"
-            "            None,\n"
-            "        ),",
+            "        migrations.RunPython(\n            forwards,\n            None,\n        ),",
             "        migrations.RunPython(\n"
             "            forwards,\n"
             "            migrations.RunPython.noop,\n"
@@ -1007,13 +974,13 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="none-replaced-in-place",
         ),
         pytest.param(
-            "        migrations.RunPython(forwards), migrations.RunSQL(\"\"\"\n"
+            '        migrations.RunPython(forwards), migrations.RunSQL("""\n'
             "            UPDATE t SET a = 'é'\n"
-            "        \"\"\"),",
+            '        """),',
             "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop), "
-            "migrations.RunSQL(\"\"\"\n"
+            'migrations.RunSQL("""\n'
             "            UPDATE t SET a = 'é'\n"
-            "        \"\"\", reverse_sql=migrations.RunSQL.noop),",
+            '        """, reverse_sql=migrations.RunSQL.noop),',
             id="two-on-a-line-and-triple-quoted-sql",
         ),
     ],
@@ -1163,13 +1130,17 @@ def test_crlf_file_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_utf8_bom_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = codecs.BOM_UTF8 + (
-        "from django.db import migrations\nops = [migrations.RunSQL('é')]\n"
-    ).encode()
-    after = codecs.BOM_UTF8 + (
-        "from django.db import migrations\n"
-        "ops = [migrations.RunSQL('é', reverse_sql=migrations.RunSQL.noop)]\n"
-    ).encode()
+    before = (
+        codecs.BOM_UTF8
+        + ("from django.db import migrations\nops = [migrations.RunSQL('é')]\n").encode()
+    )
+    after = (
+        codecs.BOM_UTF8
+        + (
+            "from django.db import migrations\n"
+            "ops = [migrations.RunSQL('é', reverse_sql=migrations.RunSQL.noop)]\n"
+        ).encode()
+    )
     path = write_migration(tmp_path, before)
     code, out = run_cli(tmp_path, monkeypatch)
     assert code == 0

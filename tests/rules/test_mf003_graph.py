@@ -300,3 +300,48 @@ def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_sp
     )
 
 
+def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import api
+
+    repo = make_repo(
+        tmp_path / "repo",
+        {"0001_initial.py": initial(*FIELDS)},
+        {"0002_b.py": migration(remove("sku"))},
+    )
+    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
+    write = api.write_atomic
+
+    def failing(path: Path, data: bytes, create: bool = False) -> None:
+        if create:
+            raise OSError("read-only")
+        write(path, data, create=create)  # pragma: no cover - nothing else is written
+
+    monkeypatch.setattr(api, "write_atomic", failing)
+    result = run(monkeypatch, repo, ".")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: shop/migrations/0003_remove_product_sku.py: cannot create: read-only",
+        "error: shop/migrations/0002_b.py: not written: 0003_remove_product_sku.py could not "
+        "be written, and the new migrations of a folder are written together with the fixes "
+        "that create them, or not at all (0002_b.py)",
+    ]
+    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
+
+
+def test_a_chain_that_works_by_accident_in_its_source_gets_its_module_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The defining migration imports another django module only: the chain's own module
+    (all but its last name) is imported in the fixed file."""
+    field = (
+        '("domain", models.CharField(max_length=100, '
+        "validators=[django.contrib.sites.models._simple_domain_name_validator]))"
+    )
+    base = {"0001_initial.py": initial(field, imports="import django.db.models.deletion\n")}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("domain"))})
+    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert read(repo, "0002_x.py").startswith(
+        "from django.db import migrations, models\nimport django.contrib.sites.models\n\n\n"
+    )
