@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,18 @@ def literal_str(node: ast.expr | None) -> str | None:
     return None
 
 
+class Placement(enum.Enum):
+    """Where an operation call is in a migration."""
+
+    TOP_LEVEL = "an element of the migration's operations"
+    #: In ``database_operations`` of ``SeparateDatabaseAndState`` (or elsewhere in it).
+    DATABASE = "inside SeparateDatabaseAndState"
+    #: In ``state_operations`` (of ``SeparateDatabaseAndState`` or ``RunSQL``): it
+    #: changes Django's state only, never the database.
+    STATE_ONLY = "in state_operations"
+    ELSEWHERE = "outside the migration's operations"
+
+
 @dataclass
 class MigrationFile:
     path: Path
@@ -91,6 +104,29 @@ class MigrationFile:
         return self.parse_error or (
             f"the operations of {self.name} are built dynamically ({self.dynamic_reason})"
         )
+
+    def placement(self, node: ast.Call) -> tuple[Placement, ast.expr | None]:
+        """Where the operation ``node`` is in this migration, and the top-level operation
+        that holds it (where the state before it is replayed to)."""
+        if self.operations is not None and any(e is node for e in self.operations):
+            return Placement.TOP_LEVEL, node
+        for element in self.operations or ():
+            if not (
+                isinstance(element, ast.Call)
+                and element.lineno <= node.lineno <= (element.end_lineno or element.lineno)
+                and any(n is node for n in ast.walk(element))
+            ):
+                continue
+            resolved = self.index.resolve_callee(element.func, self.tree)
+            # RunSQL(state_operations=...) changes the state only, like the other.
+            if resolved.operation not in ("SeparateDatabaseAndState", "RunSQL"):
+                continue
+            args = bind_arguments(element, resolved.operation) or {}
+            state = args.get("state_operations")
+            if state is not None and any(n is node for n in ast.walk(state)):
+                return Placement.STATE_ONLY, element
+            return Placement.DATABASE, element
+        return Placement.ELSEWHERE, None
 
     def operations_after(self, node: ast.expr) -> Iterator[tuple[str, dict[str, ast.expr]]]:
         """The operations after ``node`` in this migration's list, with their arguments."""

@@ -1,0 +1,462 @@
+"""Writing migration code: what MF003's fix puts into the migration it splits and into
+the new drop migration, spelled the way the file already writes things.
+
+Shared helpers over the parsed source, in the manner of django-upgrade's ``tokens.py``:
+quoting and indentation that follow the file, a field's definition copied from the
+migration that last defined it (re-indented, retargeted after a ``RenameModel``, with the
+imports it needs from this module alone), a keyword set in a call's source, the backfill
+function, the swappable dependency, and the drop migration (a
+:class:`~migration_fixer.rule.NewMigration` the runner's planning numbers). A
+:class:`CannotWrite` says why something cannot be written safely.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+from migration_fixer import __version__
+from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
+from migration_fixer.history import FieldState, MigrationFile
+from migration_fixer.migration_ast import LOCAL, OperationCall
+from migration_fixer.readd import Verdict
+from migration_fixer.rule import (
+    AddImport,
+    AppendElement,
+    Edit,
+    FileContext,
+    InsertStatements,
+    NewMigration,
+    ReplaceElement,
+)
+
+_DJANGO_MIGRATIONS = "django.db.migrations"
+
+
+class CannotWrite(Exception):
+    """The fix cannot be written safely; the message says why (shown as the hint)."""
+
+
+@dataclass
+class Removal:
+    """A ``RemoveField`` to split: the call, the names it removes, the field's state
+    where it is removed, and why it cannot be rolled back."""
+
+    op: OperationCall
+    model: str
+    field: str
+    state: FieldState
+    verdict: Verdict
+
+
+def with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
+
+
+def indent_of(text: str) -> str:
+    return text[: len(text) - len(text.lstrip(" \t"))]
+
+
+def quote_style(text: str) -> str:
+    singles = len(re.findall(r"'[A-Za-z_]", text))
+    doubles = len(re.findall(r'"[A-Za-z_]', text))
+    return "'" if singles > doubles else '"'
+
+
+def quoted(value: str, quote: str) -> str:
+    body = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    return f"{quote}{body}{quote}"
+
+
+def unique_name(base: str, used: set[str]) -> str:
+    base = re.sub(r"\W", "_", base)
+    candidate, counter = base, 2
+    while candidate in used:
+        candidate = f"{base}_{counter}"
+        counter += 1
+    used.add(candidate)
+    return candidate
+
+
+def operation_spelling(
+    ctx: FileContext, op: OperationCall, operation: str, edits: list[Edit]
+) -> str:
+    """How this file names Django's ``operation`` (``migrations.AlterField``...)."""
+    func = op.node.func
+    if isinstance(func, ast.Attribute):
+        # ``migrations.RemoveField``, ``m.RemoveField``: the same module has the others;
+        # ``...operations.fields.RemoveField`` has no RunPython: import it by name.
+        module = ctx.index.qualified_name(func.value, ctx.tree)
+        operations = f"{_DJANGO_MIGRATIONS}.operations"
+        if module == _DJANGO_MIGRATIONS or (
+            module == operations and operation != "swappable_dependency"
+        ):
+            return f"{ast.unparse(func.value)}.{operation}"
+    bound = ctx.index.qualified_name(ast.Name(id=operation, ctx=ast.Load()), ctx.tree)
+    if bound is None:
+        edits.append(AddImport(_DJANGO_MIGRATIONS, operation))
+        return operation
+    if bound.rsplit(".", 1)[-1] == operation and bound.startswith(_DJANGO_MIGRATIONS):
+        return operation
+    raise CannotWrite(f"`{operation}` means something else in this file")
+
+
+def copy_field(
+    ctx: FileContext, label: str, state: FieldState, indent: str, edits: list[Edit]
+) -> str:
+    """The field's defining expression, as written where it was last defined, re-indented
+    for its new place; the imports it needs are added to ``edits``."""
+    source = state.source
+    segment = ast.get_source_segment(source.text, state.expr)
+    if segment is None:  # pragma: no cover - the node comes from this text
+        raise CannotWrite("cannot read the field's definition")
+    _require_names(ctx, source, state.expr, edits)
+    segment = _retarget(segment, state, label)
+    if "\n" not in segment and "\r" not in segment:
+        return segment
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - it parsed as a node
+        return segment
+    if any(t.type == tokenize.STRING and t.start[0] != t.end[0] for t in tokens):
+        return segment  # a multi-line string: leave every line as it is
+    lines = re.split(r"\r\n|\r|\n", segment)
+    old_base = indent_of(source.text.splitlines()[state.expr.lineno - 1])
+    out = [lines[0]]
+    for text in lines[1:]:
+        if text.startswith(old_base):
+            text = indent + text[len(old_base) :]
+        out.append(text)
+    newline = "\r\n" if "\r\n" in ctx.text else "\n"
+    return newline.join(out)
+
+
+def _retarget(segment: str, state: FieldState, label: str) -> str:
+    """A relation's ``to="shop.old"`` written before ``RenameModel(old, new)``, pointed at
+    the new name (as Django's state does), in ``segment``, the source of ``state.expr``."""
+    call = state.expr
+    if not state.renamed_models or not isinstance(call, ast.Call):
+        return segment
+    target = next((k.value for k in call.keywords if k.arg == "to"), None)
+    if target is None and call.args:
+        target = call.args[0]
+    if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
+        return segment
+    app, dot, model = target.value.rpartition(".")
+    new = state.renamed_models.get(model.lower())
+    if new is None or (dot and app != label):
+        return segment
+    # The text from the field's start to the literal: its offset in ``segment``.
+    span = ast.Constant(
+        None,
+        lineno=call.lineno,
+        col_offset=call.col_offset,
+        end_lineno=target.lineno,
+        end_col_offset=target.col_offset,
+    )
+    start = len(ast.get_source_segment(state.source.text, span) or "")
+    literal = ast.get_source_segment(state.source.text, target) or ""
+    quote = literal[-1:]
+    value = f"{app}.{new.lower()}" if dot else new
+    return segment[:start] + f"{quote}{value}{quote}" + segment[start + len(literal) :]
+
+
+def _require_names(
+    ctx: FileContext, source: MigrationFile, expr: ast.expr, edits: list[Edit]
+) -> None:
+    """Add to ``edits`` the imports that make every name of ``expr`` (copied from
+    ``source``) mean here what it means there, from this module's own imports alone."""
+    inner = {id(n.value) for n in ast.walk(expr) if isinstance(n, ast.Attribute)}
+    imported = module_imports(ctx.tree) | {
+        e.module for e in edits if isinstance(e, AddImport) and e.name is None and not e.alias
+    }
+    for node in ast.walk(expr):
+        if not isinstance(node, (ast.Name, ast.Attribute)) or id(node) in inner:
+            continue
+        chain = attribute_chain(node)
+        if chain is None:
+            continue
+        root = chain[0]
+        theirs = source.index.qualified_name(ast.Name(id=root, ctx=ast.Load()), source.tree)
+        ours = ctx.index.qualified_name(ast.Name(id=root, ctx=ast.Load()), ctx.tree)
+        if theirs is None:
+            if hasattr(builtins, root):
+                continue
+            raise CannotWrite(f"the field's definition uses `{root}`, which cannot be resolved")
+        if theirs.startswith(LOCAL):
+            raise CannotWrite(
+                f"the field's definition uses `{root}`, defined in {source.name} itself: "
+                "copy it by hand"
+            )
+        if ours is not None and ours != theirs:
+            raise CannotWrite(f"`{root}` means something else here than in {source.name}")
+        statement = source.index.import_statement(root)
+        if statement is None:  # pragma: no cover - ``theirs`` resolved it to an import
+            raise CannotWrite(f"cannot tell how `{root}` is imported")
+        module, imported_name, alias = statement
+        if imported_name is None and alias is None:
+            # ``import django.db.models.deletion`` binds ``django``: the module the chain
+            # needs must be imported here by name, whatever else binds ``django``.
+            needed = required_module(chain, imported)
+            if needed is not None:
+                needed = _imported_prefix(source, chain) or needed
+                imported = imported | {needed}
+                edits.append(AddImport(needed))
+        elif ours is None:
+            edits.append(AddImport(module, imported_name, alias))
+
+
+def _imported_prefix(source: MigrationFile, chain: list[str]) -> str | None:
+    """The longest module ``source`` imports by name that starts ``chain``."""
+    modules = module_imports(source.tree)
+    for size in range(len(chain) - 1, 0, -1):
+        if ".".join(chain[:size]) in modules:
+            return ".".join(chain[:size])
+    return None
+
+
+def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -> str:
+    """``expression`` (the source of ``original``) with ``keyword=value`` set."""
+    assert isinstance(original, ast.Call)
+    tree = ast.parse(expression.strip(), mode="eval").body
+    assert isinstance(tree, ast.Call)
+    lines = re.split(r"(?<=\n)", expression)
+    offsets = [0]
+    for text in lines:
+        offsets.append(offsets[-1] + len(text.encode("utf-8")))
+    data = expression.encode("utf-8")
+
+    def at(line: int, col: int) -> int:
+        return offsets[line - 1] + col
+
+    for kw in tree.keywords:
+        if kw.arg == keyword:
+            start = at(kw.value.lineno, kw.value.col_offset)
+            end = at(kw.value.end_lineno or kw.value.lineno, kw.value.end_col_offset or 0)
+            return (data[:start] + value.encode() + data[end:]).decode("utf-8")
+    every = [*tree.args, *tree.keywords]
+    if not every:
+        end = at(tree.end_lineno or 1, (tree.end_col_offset or 1) - 1)
+        return (data[:end] + f"{keyword}={value}".encode() + data[end:]).decode("utf-8")
+    last = every[-1]
+    node = last.value if isinstance(last, ast.keyword) else last
+    assert isinstance(node, ast.expr)
+    end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
+    return (data[:end] + f", {keyword}={value}".encode() + data[end:]).decode("utf-8")
+
+
+def _max_length(expr: ast.expr) -> int | None:
+    assert isinstance(expr, ast.Call)
+    for kw in expr.keywords:
+        if kw.arg == "max_length" and isinstance(kw.value, ast.Constant):
+            value = kw.value.value
+            return value if isinstance(value, int) else None
+    return None
+
+
+def backfill_function(
+    label: str, removal: Removal, function: str, quote: str, edits: list[Edit]
+) -> str:
+    """The reverse of the nullable step: puts a placeholder into the rows written with
+    NULL (or, with no placeholder, says what to write by hand)."""
+    model = removal.state.model
+    field = removal.field
+    header = f"def {function}(apps, schema_editor):\n"
+    get_model = f"    {model} = apps.get_model({quoted(label, quote)}, {quoted(model, quote)})\n"
+    manager = f"{model}.objects.using(schema_editor.connection.alias)"
+    verdict = removal.verdict
+    placeholder = verdict.placeholder
+    # PostgreSQL queues the foreign key checks of an UPDATE until COMMIT, and ALTER TABLE
+    # refuses a table with queued checks: run them before the AlterField is reversed.
+    flush = (
+        "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
+        f"    if schema_editor.connection.vendor == {quoted('postgresql', quote)}:\n"
+        f"        schema_editor.execute({quoted('SET CONSTRAINTS ALL IMMEDIATE', quote)})\n"
+        f"        schema_editor.execute({quoted('SET CONSTRAINTS ALL DEFERRED', quote)})\n"
+    )
+    if placeholder is None:
+        kind, target, value = ("a foreign key", "point them at a", "<an instance>")
+        if not verdict.relation:
+            kind, target, value = (with_article(verdict.field_class), "give them a", "<a value>")
+        return (
+            header + f"    # MF003: `{field}` is {kind}: there is no placeholder for rows written\n"
+            f"    # while it was nullable. Before rolling this migration back, {target}\n"
+            f"    # {'row' if verdict.relation else 'value'}, e.g.:\n"
+            f"    # {model}.objects.filter({field}__isnull=True).update({field}={value})\n" + flush
+        )
+    value, modules = placeholder
+    if value in ('""', 'b""') and quote == "'":
+        value = value.replace('"', "'")
+    edits.extend(AddImport(module) for module in modules)
+    what = "its old default" if verdict.default_source is not None else "a placeholder"
+    comment = (
+        f"    # MF003: rows written while `{field}` was nullable get {what}, so that rolling\n"
+        "    # this migration back can restore NOT NULL. Review the value.\n"
+    )
+    if verdict.unique:
+        if verdict.field_class == "UUIDField":
+            edits.append(AddImport("uuid"))
+            per_row = "uuid.uuid4()"
+        elif verdict.field_class in ("CharField", "SlugField", "TextField", "EmailField"):
+            per_row = 'f"placeholder-{row.pk}"'
+            limit = _max_length(removal.state.expr)
+            if limit is not None and limit < 24:  # keep it within the column
+                per_row = "str(row.pk)"
+        elif "Integer" in verdict.field_class:
+            per_row = "-row.pk"
+        else:
+            raise CannotWrite(f"a unique {verdict.field_class} needs a distinct value per row")
+        return (
+            header
+            + comment.replace("get a placeholder", "get a distinct placeholder")
+            + get_model
+            + f"    for row in {manager}.filter({field}__isnull=True):\n"
+            f"        row.{field} = {per_row}\n"
+            f"        row.save(update_fields=[{quoted(field, quote)}])\n" + flush
+        )
+    return (
+        header
+        + comment
+        + get_model
+        + f"    {manager}.filter({field}__isnull=True).update({field}={value})\n"
+        + flush
+    )
+
+
+def add_swappable_dependency(
+    ctx: FileContext,
+    migration: MigrationFile,
+    removal: Removal,
+    edits: list[Edit],
+    added: set[str],
+) -> None:
+    """``to=settings.AUTH_USER_MODEL``: the migration depends on the swappable model,
+    once (``added``: the settings whose dependency an earlier removal of this file added)."""
+    source = removal.state.source
+    for node in ast.walk(removal.state.expr):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        qualified = source.index.qualified_name(node, source.tree)
+        if qualified is None or not qualified.startswith("django.conf.settings."):
+            continue
+        deps = migration.dependencies_node
+        if deps is None:
+            return
+        present = {
+            ctx.index.qualified_name(e.args[0], ctx.tree)
+            for e in deps.elts
+            if isinstance(e, ast.Call)
+            and len(e.args) == 1
+            and ast.unparse(e.func).endswith("swappable_dependency")
+        }
+        if qualified not in present and qualified not in added:
+            added.add(qualified)
+            # Spelled like the file's operations: migrations.swappable_dependency, an
+            # alias's, or imported from django.db.migrations by name.
+            function = operation_spelling(ctx, removal.op, "swappable_dependency", edits)
+            line, column = ctx.position(deps)
+            edits.append(AppendElement(line, column, f"{function}({ast.unparse(node)})"))
+        return
+
+
+def drop_migration(
+    origin: Path, label: str, removals: list[Removal], vocabulary: str
+) -> NewMigration:
+    """The deferred drop, to be numbered by the runner's planning (after every migration
+    of the folder, depending on the folder's leaf or the run's previous new migration)."""
+    fragments = [f"remove_{r.model.lower()}_{r.field.lower()}" for r in removals]
+    suffix = fragments[0]
+    for fragment in fragments[1:]:
+        candidate = f"{suffix}_{fragment}"
+        if len(candidate) > 52:
+            suffix = f"{suffix}_and_more"
+            break
+        suffix = candidate
+    imports = ["from django.db import migrations"]
+    marker = (
+        "    # The contract step of an expand/contract split (migration-fixer MF003): run it\n"
+        f"    # in a deploy after the one that applies {origin.stem}, once no running\n"
+        "    # code reads the removed column.\n"
+    )
+    if vocabulary == "safemigrate":
+        imports.append("from django_safemigrate import Safe")
+        marker += "    safe = Safe.after_deploy()\n"
+    elif vocabulary == "syzygy":
+        imports.append("from syzygy import Stage")
+        marker += "    stage = Stage.POST_DEPLOY\n"
+    else:
+        marker += "    post_deploy = True\n"
+    operations = "".join(
+        "        migrations.RemoveField(\n"
+        f"            model_name={quoted(r.model.lower(), chr(34))},\n"
+        f"            name={quoted(r.field, chr(34))},\n"
+        "        ),\n"
+        for r in removals
+    )
+    head = (
+        f"# Generated by migration-fixer {__version__}: the deferred drop from {origin.stem}\n"
+        "\n"
+        + "\n".join(imports)
+        + "\n\n\nclass Migration(migrations.Migration):\n"
+        + marker
+        + "\n    dependencies = [\n"
+    )
+    tail = "    ]\n\n    operations = [\n" + operations + "    ]\n"
+    return NewMigration(origin, label, suffix, head, tail)
+
+
+def nullable_step(
+    ctx: FileContext,
+    label: str,
+    migration: MigrationFile,
+    removal: Removal,
+    strategy: str,
+    used_names: set[str],
+    added_dependencies: set[str],
+) -> list[Edit]:
+    """The edits that turn ``removal`` into the expand step: ``AlterField`` with the
+    field's own definition made nullable (or given a ``db_default``), then a
+    ``RunPython`` whose reverse is the backfill (``used_names``: the module's names, so
+    the function gets a new one; ``added_dependencies``: swappable settings already
+    depended on by an earlier removal of the file)."""
+    edits: list[Edit] = []
+    placeholder = removal.verdict.placeholder
+    line, column = ctx.position(removal.op.node)
+    indent = indent_of(ctx.lines[line - 1])
+    inner = indent + "    "
+    expression = copy_field(ctx, label, removal.state, inner, edits)
+    quote = quote_style(migration.text)
+    if strategy == "db-default":
+        assert placeholder is not None
+        value = placeholder[0]
+        if value in ('""', 'b""') and quote == "'":
+            value = value.replace('"', "'")
+        expression = set_keyword(expression, removal.state.expr, "db_default", value)
+        edits.extend(AddImport(module) for module in placeholder[1])
+    else:
+        expression = set_keyword(expression, removal.state.expr, "null", "True")
+    alter = operation_spelling(ctx, removal.op, "AlterField", edits)
+    model_src, field_src = quoted(removal.model, quote), quoted(removal.field, quote)
+    # A one-off default (AddField/AlterField(preserve_default=False)) is not in the state:
+    # keep it out of the state here too, as Django writes it.
+    one_off = "" if removal.state.preserve_default else f"{inner}preserve_default=False,\n"
+    alter_src = (
+        f"{alter}(\n{inner}model_name={model_src},\n{inner}name={field_src},\n"
+        f"{inner}field={expression},\n{one_off}{indent})"
+    )
+    elements = [alter_src]
+    if strategy != "db-default":
+        function = unique_name(f"backfill_{removal.model.lower()}_{removal.field}", used_names)
+        run_python = operation_spelling(ctx, removal.op, "RunPython", edits)
+        elements.append(
+            f"{run_python}(\n{inner}{run_python}.noop,\n{inner}reverse_code={function},\n{indent})"
+        )
+        edits.append(InsertStatements(backfill_function(label, removal, function, quote, edits)))
+    edits.insert(0, ReplaceElement(line, column, tuple(elements)))
+    add_swappable_dependency(ctx, migration, removal, edits, added_dependencies)
+    return edits
