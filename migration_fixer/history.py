@@ -22,37 +22,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migration_fixer.migration_ast import ModuleIndex
+from migration_fixer.migration_ast import ModuleIndex, bind_arguments
 from migration_fixer.source import SourceError, decode
 
 _NUMBER = re.compile(r"^(\d+)_")
-
-_SIGNATURES: dict[str, tuple[str, ...]] = {
-    "CreateModel": ("name", "fields", "options", "bases", "managers"),
-    "DeleteModel": ("name",),
-    "RenameModel": ("old_name", "new_name"),
-    "AddField": ("model_name", "name", "field", "preserve_default"),
-    "AlterField": ("model_name", "name", "field", "preserve_default"),
-    "RemoveField": ("model_name", "name"),
-    "RenameField": ("model_name", "old_name", "new_name"),
-    "SeparateDatabaseAndState": ("database_operations", "state_operations"),
-    "RunSQL": ("sql", "reverse_sql", "state_operations", "hints", "elidable"),
-    "RunPython": ("code", "reverse_code", "atomic", "hints", "elidable"),
-}
-
-
-def bind_arguments(call: ast.Call, operation: str) -> dict[str, ast.expr] | None:
-    """Map a call's arguments to the operation's parameter names (None with ``*``/``**``)."""
-    params = _SIGNATURES[operation]
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
-    ):
-        return None
-    bound = dict(zip(params, call.args, strict=False))
-    for kw in call.keywords:
-        assert kw.arg is not None
-        bound[kw.arg] = kw.value
-    return bound
 
 
 def literal_str(node: ast.expr | None) -> str | None:

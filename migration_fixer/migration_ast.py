@@ -29,21 +29,21 @@ _DJANGO_OP_MODULES = (
     "django.db.migrations.operations.models",
 )
 
-#: Operation classes this tool understands.
-OPERATIONS = frozenset(
-    {
-        "RunPython",
-        "RunSQL",
-        "SeparateDatabaseAndState",
-        "CreateModel",
-        "DeleteModel",
-        "RenameModel",
-        "AddField",
-        "AlterField",
-        "RemoveField",
-        "RenameField",
-    }
-)
+#: The Django operations this tool understands, with their parameters in order: one table
+#: to recognise the calls and to bind their arguments.
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "RunPython": ("code", "reverse_code", "atomic", "hints", "elidable"),
+    "RunSQL": ("sql", "reverse_sql", "state_operations", "hints", "elidable"),
+    "SeparateDatabaseAndState": ("database_operations", "state_operations"),
+    "CreateModel": ("name", "fields", "options", "bases", "managers"),
+    "DeleteModel": ("name",),
+    "RenameModel": ("old_name", "new_name"),
+    "AddField": ("model_name", "name", "field", "preserve_default"),
+    "AlterField": ("model_name", "name", "field", "preserve_default"),
+    "RemoveField": ("model_name", "name"),
+    "RenameField": ("model_name", "old_name", "new_name"),
+}
+OPERATIONS = frozenset(SIGNATURES)
 
 _DJANGO_NAMES = {f"{module}.{op}": op for module in _DJANGO_OP_MODULES for op in OPERATIONS}
 
@@ -313,25 +313,46 @@ def django_operation(qualified: str) -> str | None:
     return _DJANGO_NAMES.get(qualified)
 
 
-def find_argument(call: ast.Call, position: int, keyword: str) -> tuple[int, ast.expr] | None:
-    """An argument given positionally (at ``position``) or by ``keyword``.
+def has_star_args(call: ast.Call) -> bool:
+    """Whether the call passes ``*args`` or ``**kwargs`` (its arguments cannot be bound)."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(
+        kw.arg is None for kw in call.keywords
+    )
 
-    Returns its source-order index among the call's arguments, and its value.
-    """
+
+def keyword_argument(call: ast.Call, name: str) -> ast.expr | None:
+    """The value of the call's ``name=`` keyword argument, if given."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def bind_arguments(call: ast.Call, operation: str) -> dict[str, ast.expr] | None:
+    """A call of ``operation`` with its arguments mapped to the parameter names (None
+    with ``*args``/``**kwargs``)."""
+    if has_star_args(call):
+        return None
+    bound = dict(zip(SIGNATURES[operation], call.args, strict=False))
+    for kw in call.keywords:
+        assert kw.arg is not None
+        bound[kw.arg] = kw.value
+    return bound
+
+
+def find_argument(call: ast.Call, operation: str, name: str) -> tuple[int, ast.expr] | None:
+    """The argument of a call of ``operation`` for parameter ``name``, given positionally
+    or by keyword (positions before a ``*args`` still count), with its source-order index
+    among the call's arguments (where an edit puts or replaces it)."""
+    position = SIGNATURES[operation].index(name)
     if len(call.args) > position and not any(
         isinstance(a, ast.Starred) for a in call.args[: position + 1]
     ):
         return position, call.args[position]
     for offset, kw in enumerate(call.keywords):
-        if kw.arg == keyword:
+        if kw.arg == name:
             return len(call.args) + offset, kw.value
     return None
-
-
-def has_star_args(call: ast.Call) -> bool:
-    return any(isinstance(a, ast.Starred) for a in call.args) or any(
-        kw.arg is None for kw in call.keywords
-    )
 
 
 def char_column(lines: list[str], line: int, byte_offset: int) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from migration_fixer import __version__
 from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
 from migration_fixer.history import FieldState, MigrationFile
-from migration_fixer.migration_ast import LOCAL, OperationCall
+from migration_fixer.migration_ast import LOCAL, OperationCall, keyword_argument
 from migration_fixer.readd import Verdict
 from migration_fixer.rule import (
     AddImport,
@@ -142,7 +142,7 @@ def _retarget(segment: str, state: FieldState, label: str) -> str:
     call = state.expr
     if not state.renamed_models or not isinstance(call, ast.Call):
         return segment
-    target = next((k.value for k in call.keywords if k.arg == "to"), None)
+    target = keyword_argument(call, "to")
     if target is None and call.args:
         target = call.args[0]
     if not (isinstance(target, ast.Constant) and isinstance(target.value, str)):
@@ -252,10 +252,9 @@ def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -
 
 def _max_length(expr: ast.expr) -> int | None:
     assert isinstance(expr, ast.Call)
-    for kw in expr.keywords:
-        if kw.arg == "max_length" and isinstance(kw.value, ast.Constant):
-            value = kw.value.value
-            return value if isinstance(value, int) else None
+    value = keyword_argument(expr, "max_length")
+    if isinstance(value, ast.Constant) and isinstance(value.value, int):
+        return value.value
     return None
 
 

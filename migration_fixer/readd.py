@@ -14,6 +14,8 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from migration_fixer.migration_ast import has_star_args, keyword_argument
+
 if TYPE_CHECKING:  # only annotations: the deploy side imports this module without the history
     from migration_fixer.history import FieldState
 
@@ -90,13 +92,6 @@ def _field_class(state: FieldState) -> str | None:
     return None
 
 
-def _kw(call: ast.Call, name: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    return None
-
-
 def _is_true(node: ast.expr | None) -> bool | None:
     """True/False for a literal, None when absent or not a literal."""
     if node is None:
@@ -135,11 +130,9 @@ def classify(state: FieldState) -> Verdict:
     where = f"defined in {state.source.name}"
     if not isinstance(expr, ast.Call):
         return Verdict("unknown", f"the field is `{ast.unparse(expr)[:60]}` ({where})")
-    if any(isinstance(a, ast.Starred) for a in expr.args) or any(
-        k.arg is None for k in expr.keywords
-    ):
+    if has_star_args(expr):
         return Verdict("unknown", f"the field is built with *args/**kwargs ({where})")
-    null = _is_true(_kw(expr, "null"))
+    null = _is_true(keyword_argument(expr, "null"))
     if null is None:
         return Verdict("unknown", f"`null=` is not a literal ({where})")
     if null:
@@ -152,22 +145,25 @@ def classify(state: FieldState) -> Verdict:
             f"`{shown}` is not a Django field class this tool knows ({where}): "
             "cannot tell whether it can be re-added",
         )
-    default = _kw(expr, "default")
+    default = keyword_argument(expr, "default")
     kept = default is not None and state.preserve_default
     return decide_non_null(
         FieldFacts(
             field_class=cls,
             shown=cls,
-            db_default=_kw(expr, "db_default") is not None,
-            unique=_is_true(_kw(expr, "unique")),
-            primary_key=_is_true(_kw(expr, "primary_key")),
+            db_default=keyword_argument(expr, "db_default") is not None,
+            unique=_is_true(keyword_argument(expr, "unique")),
+            primary_key=_is_true(keyword_argument(expr, "primary_key")),
             default=kept,
             default_is_none=kept and isinstance(default, ast.Constant) and default.value is None,
             default_source=(
                 ast.unparse(default) if default is not None and _literal(default) else None
             ),
-            auto_now=bool(_is_true(_kw(expr, "auto_now")) or _is_true(_kw(expr, "auto_now_add"))),
-            blank=_is_true(_kw(expr, "blank")),
+            auto_now=bool(
+                _is_true(keyword_argument(expr, "auto_now"))
+                or _is_true(keyword_argument(expr, "auto_now_add"))
+            ),
+            blank=_is_true(keyword_argument(expr, "blank")),
             empty_strings_allowed=cls in _EMPTY_STRINGS,
             where=f" ({where})",
         ),

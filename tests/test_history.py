@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from migration_fixer.history import FieldState, History, State, bind_arguments
+from migration_fixer.history import FieldState, History, State
+from migration_fixer.migration_ast import bind_arguments
 
 HEAD = "from django.db import migrations, models\n\n\n"
 

@@ -9,9 +9,11 @@ import pytest
 from migration_fixer.migration_ast import (
     LOCAL,
     ModuleIndex,
+    bind_arguments,
     char_column,
     find_argument,
     has_star_args,
+    keyword_argument,
     split_lines,
 )
 
@@ -210,15 +212,27 @@ def test_subclasses() -> None:
 
 
 def test_find_argument() -> None:
-    call = ast.parse("f(a, b, c=1, d=2)", mode="eval").body
+    """One binder for every rule: positions come from the operation's signature."""
+    call = ast.parse("RunSQL(a, b, hints=1, elidable=2)", mode="eval").body
     assert isinstance(call, ast.Call)
-    assert find_argument(call, 0, "x") == (0, call.args[0])
-    assert find_argument(call, 1, "x") == (1, call.args[1])
-    assert find_argument(call, 5, "d") == (3, call.keywords[1].value)
-    assert find_argument(call, 5, "e") is None
-    starred = ast.parse("f(*a, b)", mode="eval").body
+    assert find_argument(call, "RunSQL", "sql") == (0, call.args[0])
+    assert find_argument(call, "RunSQL", "reverse_sql") == (1, call.args[1])
+    assert find_argument(call, "RunSQL", "elidable") == (3, call.keywords[1].value)
+    assert find_argument(call, "RunSQL", "state_operations") is None
+    starred = ast.parse("RunPython(*a, b)", mode="eval").body
     assert isinstance(starred, ast.Call)
-    assert find_argument(starred, 1, "x") is None
+    assert find_argument(starred, "RunPython", "reverse_code") is None
+
+
+def test_keyword_argument_and_binding() -> None:
+    call = ast.parse("AddField('a', 'b', field=f, preserve_default=False)", mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert keyword_argument(call, "field") is call.keywords[0].value
+    assert keyword_argument(call, "model_name") is None
+    bound = bind_arguments(call, "AddField")
+    assert bound is not None
+    assert sorted(bound) == ["field", "model_name", "name", "preserve_default"]
+    assert bound["name"] is call.args[1]
 
 
 @pytest.mark.parametrize(

@@ -30,13 +30,13 @@ def missing_reverse(
         call = op.node
         line, column = ctx.position(call)
         shown = op.subclass or operation
-        existing = find_argument(call, 1, reverse)
+        existing = find_argument(call, operation, reverse)
         if existing is not None:
             index, value = existing
             if not (isinstance(value, ast.Constant) and value.value is None):
                 continue
             message = f"`{shown}` with `{reverse}=None` cannot be reversed"
-            value_src = _reverse_value(call, forward, inverse)
+            value_src = _reverse_value(call, operation, forward, inverse)
             fix = Fix((ReplaceArgument(line, column, index, value_src),))
         elif has_star_args(call):
             yield Finding(
@@ -48,11 +48,11 @@ def missing_reverse(
             )
             continue
         else:
-            forward_arg = find_argument(call, 0, forward)
+            forward_arg = find_argument(call, operation, forward)
             if forward_arg is None:
                 continue  # not a valid call; Django itself would reject it
             message = f"`{shown}` without `{reverse}` cannot be reversed"
-            value_src = _reverse_value(call, forward, inverse)
+            value_src = _reverse_value(call, operation, forward, inverse)
             fix = Fix((AddArgument(line, column, forward_arg[0], reverse, value_src),))
         if op.overrides_init:
             yield Finding(
@@ -67,9 +67,12 @@ def missing_reverse(
 
 
 def _reverse_value(
-    call: ast.Call, forward: str, inverse: Callable[[ast.expr], str | None] | None
+    call: ast.Call,
+    operation: str,
+    forward: str,
+    inverse: Callable[[ast.expr], str | None] | None,
 ) -> str:
-    forward_arg = find_argument(call, 0, forward)
+    forward_arg = find_argument(call, operation, forward)
     if inverse is not None and forward_arg is not None:
         found = inverse(forward_arg[1])
         if found is not None:

@@ -56,10 +56,9 @@ from migration_fixer.history import (
     History,
     MigrationFile,
     Placement,
-    bind_arguments,
     literal_str,
 )
-from migration_fixer.migration_ast import OperationCall
+from migration_fixer.migration_ast import OperationCall, bind_arguments
 from migration_fixer.migration_writer import (
     CannotWrite,
     Removal,

@@ -215,10 +215,10 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     for op in ctx.operation_calls:
         if op.operation != "RunPython" or has_star_args(op.node):
             continue
-        forward = find_argument(op.node, 0, "code")
+        forward = find_argument(op.node, "RunPython", "code")
         if forward is None:
             continue
-        reverse = find_argument(op.node, 1, "reverse_code")
+        reverse = find_argument(op.node, "RunPython", "reverse_code")
         if reverse is not None and not _is_noop(ctx, op, reverse[1]):
             continue
         function = _module_function(ctx, op.scope, forward[1])
@@ -551,7 +551,7 @@ class _Body:
         """Models the migration creates (lower case): their rows go with their table."""
         names = set()
         for op in self.ctx.index.operation_calls(frozenset({"CreateModel"})):
-            found = find_argument(op.node, 0, "name")
+            found = find_argument(op.node, "CreateModel", "name")
             if found is not None and isinstance(found[1], ast.Constant):
                 names.add(str(found[1].value).lower())
         return names
