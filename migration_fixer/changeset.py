@@ -78,25 +78,26 @@ def verify(
     if still:
         raise VerificationError(f"the fix did not remove {still[0].code}: {still[0].message}")
     expected, added_imports = apply_to_ast(old_tree, old_text, edits)
-    if _import_pairs(new_tree) != _import_pairs(expected) | added_imports or _dump(
+    if _imported_names(new_tree) != _imported_names(expected) | added_imports or _dump(
         expected
     ) != _dump(new_tree):
         raise VerificationError("the fixed source differs from the intended edit")
 
 
-_ImportPair = tuple[str, "str | None", "str | None"]
+#: An import as (module, imported name or None, alias or None).
+_ImportedName = tuple[str, "str | None", "str | None"]
 
 
-def _import_pairs(tree: ast.Module) -> set[_ImportPair]:
+def _imported_names(tree: ast.Module) -> set[_ImportedName]:
     """The top-level imports as (module, name, alias) triples, whatever their grouping."""
-    pairs: set[_ImportPair] = set()
+    names: set[_ImportedName] = set()
     for stmt in tree.body:
         if isinstance(stmt, ast.Import):
-            pairs.update((a.name, None, a.asname) for a in stmt.names)
+            names.update((a.name, None, a.asname) for a in stmt.names)
         elif isinstance(stmt, ast.ImportFrom):
             module = "." * stmt.level + (stmt.module or "")
-            pairs.update((module, a.name, a.asname) for a in stmt.names)
-    return pairs
+            names.update((module, a.name, a.asname) for a in stmt.names)
+    return names
 
 
 def _dump(tree: ast.Module) -> str:
@@ -108,12 +109,12 @@ def _dump(tree: ast.Module) -> str:
 
 def apply_to_ast(
     tree: ast.Module, text: str, edits: Sequence[Edit]
-) -> tuple[ast.Module, set[_ImportPair]]:
+) -> tuple[ast.Module, set[_ImportedName]]:
     """The same edits as :mod:`migration_fixer.rewrite`, applied to a copy of the ``ast``.
 
     Returns the edited tree and the imports the edits add.
     """
-    added: set[_ImportPair] = set()
+    added: set[_ImportedName] = set()
     # A fresh tree from the text: the same as a deep copy, without its recursion limit.
     tree = ast.parse(text)
     lines = split_lines(text)

@@ -34,6 +34,13 @@ def literal_str(node: ast.expr | None) -> str | None:
     return None
 
 
+class _Visit(enum.Enum):
+    """A migration's state in the depth-first walk of the graph."""
+
+    IN_PROGRESS = "in progress"  # its ancestors are being visited: seen again = a cycle
+    DONE = "done"
+
+
 class Placement(enum.Enum):
     """Where an operation call is in a migration."""
 
@@ -287,22 +294,22 @@ class History:
     def ancestors(self, name: str) -> list[str] | str:
         """``name``'s ancestors in application order (itself last), or why not."""
         order: list[str] = []
-        state: dict[str, int] = {}  # 1 = in progress, 2 = done
+        state: dict[str, _Visit] = {}
 
         def visit(node: str, trail: tuple[str, ...]) -> str | None:
-            if state.get(node) == 2:
+            if state.get(node) is _Visit.DONE:
                 return None
-            if state.get(node) == 1:
+            if state.get(node) is _Visit.IN_PROGRESS:
                 cycle = " -> ".join([*trail[trail.index(node) :], node])
                 return f"dependency cycle: {cycle}"
             if node in self._missing:
                 return f"{node} depends on {self._missing[node]!r}, which is not in this folder"
-            state[node] = 1
+            state[node] = _Visit.IN_PROGRESS
             for parent in sorted(self._parents[node]):
                 error = visit(parent, (*trail, node))
                 if error:
                     return error
-            state[node] = 2
+            state[node] = _Visit.DONE
             order.append(node)
             return None
 

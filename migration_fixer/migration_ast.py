@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import enum
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,11 +63,21 @@ _SCOPE_NODES = (
 LOCAL = "<local>"
 
 
+class BindingKind(enum.Enum):
+    """How a statement binds a name."""
+
+    IMPORT = "import"  # ``import x`` / ``from x import y``: ``target`` is the dotted path
+    DEF = "def"
+    CLASS = "class"  # ``node`` is the ClassDef
+    ALIAS = "alias"  # ``name = <expr>``: ``node`` is the value
+    OTHER = "other"  # anything else (parameters, loop targets, ...)
+
+
 @dataclass
 class _Binding:
     """One way a name is bound in a scope."""
 
-    kind: str  # "import", "def", "class", "alias", "other"
+    kind: BindingKind
     target: str = ""  # dotted path for imports
     node: ast.AST | None = None  # value for aliases, ClassDef for classes
 
@@ -195,11 +206,11 @@ class ModuleIndex:
     def _binding_target(
         self, name: str, binding: _Binding, owner: _Scope, seen: frozenset[int]
     ) -> str | None:
-        if binding.kind == "import":
+        if binding.kind is BindingKind.IMPORT:
             return binding.target
-        if binding.kind in ("def", "class"):
+        if binding.kind in (BindingKind.DEF, BindingKind.CLASS):
             return f"{LOCAL}.{name}"
-        if binding.kind == "alias" and binding.node is not None:
+        if binding.kind is BindingKind.ALIAS and binding.node is not None:
             key = id(binding.node)
             if key in seen or not isinstance(binding.node, (ast.Name, ast.Attribute)):
                 return LOCAL
@@ -242,7 +253,7 @@ class ModuleIndex:
         found = self._lookup(name, scope)
         assert found is not None  # resolve_callee resolved the name through it
         owner, bindings = found
-        classes = [b.node for b in bindings if b.kind == "class"]
+        classes = [b.node for b in bindings if b.kind is BindingKind.CLASS]
         if len(bindings) != 1 or len(classes) != 1 or not isinstance(classes[0], ast.ClassDef):
             return Resolved(None)
         cls = classes[0]
@@ -414,13 +425,13 @@ def _bind_scope(scope: _Scope, node: ast.AST, *, walrus: bool) -> None:
     ``:=`` targets in its expressions (the only binding made inside an expression)."""
     if walrus and not isinstance(node, _COMPREHENSIONS):
         for target in _walrus_targets(node):
-            scope.bind(target, _Binding("other"))
+            scope.bind(target, _Binding(BindingKind.OTHER))
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
         every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         every += [a for a in (args.vararg, args.kwarg) if a is not None]
         for arg in every:
-            scope.bind(arg.arg, _Binding("other"))
+            scope.bind(arg.arg, _Binding(BindingKind.OTHER))
         if not isinstance(node, ast.Lambda):
             _bind_statements(scope, node.body)
     elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
@@ -450,11 +461,11 @@ def _walrus_targets(node: ast.AST) -> Iterator[str]:
 def _bind_names(scope: _Scope, target: ast.AST) -> None:
     for sub in ast.walk(target):
         if isinstance(sub, ast.Name):
-            scope.bind(sub.id, _Binding("other"))
+            scope.bind(sub.id, _Binding(BindingKind.OTHER))
         elif isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name:
-            scope.bind(sub.name, _Binding("other"))
+            scope.bind(sub.name, _Binding(BindingKind.OTHER))
         elif isinstance(sub, ast.MatchMapping) and sub.rest:
-            scope.bind(sub.rest, _Binding("other"))
+            scope.bind(sub.rest, _Binding(BindingKind.OTHER))
 
 
 def _bind_statements(scope: _Scope, body: list[ast.stmt]) -> None:
@@ -462,10 +473,10 @@ def _bind_statements(scope: _Scope, body: list[ast.stmt]) -> None:
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.asname:
-                    scope.bind(alias.asname, _Binding("import", alias.name))
+                    scope.bind(alias.asname, _Binding(BindingKind.IMPORT, alias.name))
                 else:
                     top = alias.name.split(".")[0]
-                    scope.bind(top, _Binding("import", top))
+                    scope.bind(top, _Binding(BindingKind.IMPORT, top))
         elif isinstance(stmt, ast.ImportFrom):
             module = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
@@ -473,20 +484,20 @@ def _bind_statements(scope: _Scope, body: list[ast.stmt]) -> None:
                     scope.star_imports.append(module)
                     continue
                 dotted = f"{module}.{alias.name}" if stmt.level == 0 else LOCAL
-                scope.bind(alias.asname or alias.name, _Binding("import", dotted))
+                scope.bind(alias.asname or alias.name, _Binding(BindingKind.IMPORT, dotted))
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            scope.bind(stmt.name, _Binding("def"))
+            scope.bind(stmt.name, _Binding(BindingKind.DEF))
         elif isinstance(stmt, ast.ClassDef):
-            scope.bind(stmt.name, _Binding("class", node=stmt))
+            scope.bind(stmt.name, _Binding(BindingKind.CLASS, node=stmt))
         elif isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
-                    scope.bind(target.id, _Binding("alias", node=stmt.value))
+                    scope.bind(target.id, _Binding(BindingKind.ALIAS, node=stmt.value))
                 else:
                     _bind_names(scope, target)
         elif isinstance(stmt, ast.AnnAssign):
             if isinstance(stmt.target, ast.Name) and stmt.value is not None:
-                scope.bind(stmt.target.id, _Binding("alias", node=stmt.value))
+                scope.bind(stmt.target.id, _Binding(BindingKind.ALIAS, node=stmt.value))
             else:
                 _bind_names(scope, stmt.target)
         elif isinstance(stmt, ast.AugAssign):
@@ -511,7 +522,7 @@ def _bind_statements(scope: _Scope, body: list[ast.stmt]) -> None:
             _bind_statements(scope, block.body)
             for handler in block.handlers:
                 if handler.name:
-                    scope.bind(handler.name, _Binding("other"))
+                    scope.bind(handler.name, _Binding(BindingKind.OTHER))
                 _bind_statements(scope, handler.body)
             _bind_statements(scope, block.orelse)
             _bind_statements(scope, block.finalbody)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migration_fixer import __version__
+from migration_fixer.column_readd import Verdict
 from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
 from migration_fixer.history import FieldState, MigrationFile
 from migration_fixer.migration_ast import LOCAL, OperationCall, keyword_argument
-from migration_fixer.readd import Verdict
 from migration_fixer.rule import (
     AddImport,
     AppendElement,

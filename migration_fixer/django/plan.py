@@ -20,8 +20,8 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
   deferred migration is deferred with it.
 - :func:`irreversible_operations`: every operation of a forward plan whose rollback would not
   work: Django's own ``reversible`` (``RunPython``/``RunSQL`` without a reverse), and every
-  ``RemoveField`` judged by MF003's re-add rule (:mod:`migration_fixer.readd`) on the real field
-  of the loaded project state, so custom field classes are decided too.
+  ``RemoveField`` judged by MF003's re-add rule (:mod:`migration_fixer.column_readd`) on the
+  real field of the loaded project state, so custom field classes are decided too.
 - :func:`starting_point`: the migrations applied per app on one database.
 """
 
@@ -44,7 +44,7 @@ from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models.fields import NOT_PROVIDED
 
-from migration_fixer.readd import FieldFacts, Verdict, decide_non_null
+from migration_fixer.column_readd import FieldFacts, Outcome, Verdict, decide_non_null
 
 #: A plan as Django's ``MigrationExecutor.migration_plan`` returns it.
 Plan = Sequence[tuple[Migration, bool]]
@@ -208,8 +208,8 @@ def _operation_problems(
         # Exactly what Django's own state_forwards looks up (it fails the same way).
         field = state.models[app_label, operation.model_name_lower].fields[operation.name]
         verdict = readd_verdict(field)
-        if verdict.kind != "safe":
-            prefix = "" if verdict.kind == "unsafe" else "cannot tell if it can be re-added: "
+        if verdict.kind is not Outcome.SAFE:
+            prefix = "" if verdict.kind is Outcome.UNSAFE else "cannot tell if it can be re-added: "
             return [
                 (
                     position,
@@ -236,7 +236,7 @@ def readd_verdict(field: models.Field[Any, Any]) -> Verdict:
     """MF003's re-add rule on a loaded field: can unapplying its ``RemoveField`` re-add the column
     to a table that has rows?"""
     if field.null:
-        return Verdict("safe", "null=True")
+        return Verdict(Outcome.SAFE, "null=True")
     base = next(
         (
             klass.__name__

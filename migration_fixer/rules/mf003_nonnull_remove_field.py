@@ -52,6 +52,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from migration_fixer.column_readd import Outcome, classify
 from migration_fixer.history import (
     History,
     MigrationFile,
@@ -66,7 +67,6 @@ from migration_fixer.migration_writer import (
     nullable_step,
     with_article,
 )
-from migration_fixer.readd import classify
 from migration_fixer.rule import (
     PLANNED_NAME,
     Edit,
@@ -275,9 +275,9 @@ def _examine(
     if isinstance(looked_up, str):
         return _cannot(shown, looked_up, line, column), None
     verdict = classify(looked_up)
-    if verdict.kind == "safe":
+    if verdict.kind is Outcome.SAFE:
         return None, None
-    if verdict.kind == "unknown":
+    if verdict.kind is Outcome.UNKNOWN:
         return _cannot(shown, verdict.reason, line, column), None
     message = f"removing {shown} cannot be rolled back: {verdict.reason}"
     finding = Finding(code, message, line, column)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from migration_fixer.column_readd import Outcome, Verdict, classify
 from migration_fixer.history import FieldState, MigrationFile
 from migration_fixer.migration_ast import ModuleIndex
-from migration_fixer.readd import Verdict, classify
 
 IMPORTS = (
     "import uuid\n"
@@ -59,11 +59,11 @@ MDY = "0000-00-00"
 
 
 def safe(reason: str, cls: str = "") -> Verdict:
-    return Verdict("safe", reason, cls)
+    return Verdict(Outcome.SAFE, reason, cls)
 
 
 def unsafe(reason: str, cls: str, relation: bool = False, unique: bool = False) -> Verdict:
-    return Verdict("unsafe", reason, cls, relation, unique)
+    return Verdict(Outcome.UNSAFE, reason, cls, relation, unique)
 
 
 def same(shown: str, why: str, cls: str, relation: bool = False) -> Verdict:
@@ -71,7 +71,7 @@ def same(shown: str, why: str, cls: str, relation: bool = False) -> Verdict:
 
 
 def unknown(reason: str, cls: str = "") -> Verdict:
-    return Verdict("unknown", reason, cls)
+    return Verdict(Outcome.UNKNOWN, reason, cls)
 
 
 @pytest.mark.parametrize(
@@ -190,7 +190,7 @@ def test_classify(expression: str, expected: Verdict) -> None:
 def test_default_without_preserve_default_does_not_count() -> None:
     found = verdict("models.CharField(default='x', max_length=9)", preserve_default=False)
     assert found == Verdict(
-        "unsafe",
+        Outcome.UNSAFE,
         fails("CharField", "''", " (its default has preserve_default=False)"),
         "CharField",
         default_source="'x'",

@@ -11,6 +11,7 @@ fails on SQLite and PostgreSQL, and "succeeds" on MySQL/MariaDB by inventing ``'
 from __future__ import annotations
 
 import ast
+import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,11 +61,19 @@ _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 
 
+class Outcome(str, enum.Enum):
+    """Whether Django can re-add a removed column to a table with rows."""
+
+    SAFE = "safe"  # it can
+    UNSAFE = "unsafe"  # it cannot (the verdict says why)
+    UNKNOWN = "unknown"  # cannot be told statically (the verdict says why)
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """``safe``: Django can re-add it; ``unsafe``: it cannot (with why); ``unknown``."""
+    """The outcome for one field, with why, and what a backfill needs to know."""
 
-    kind: str
+    kind: Outcome
     reason: str
     field_class: str = ""
     relation: bool = False
@@ -129,19 +138,19 @@ def classify(state: FieldState) -> Verdict:
     expr = state.expr
     where = f"defined in {state.source.name}"
     if not isinstance(expr, ast.Call):
-        return Verdict("unknown", f"the field is `{ast.unparse(expr)[:60]}` ({where})")
+        return Verdict(Outcome.UNKNOWN, f"the field is `{ast.unparse(expr)[:60]}` ({where})")
     if has_star_args(expr):
-        return Verdict("unknown", f"the field is built with *args/**kwargs ({where})")
+        return Verdict(Outcome.UNKNOWN, f"the field is built with *args/**kwargs ({where})")
     null = _is_true(keyword_argument(expr, "null"))
     if null is None:
-        return Verdict("unknown", f"`null=` is not a literal ({where})")
+        return Verdict(Outcome.UNKNOWN, f"`null=` is not a literal ({where})")
     if null:
-        return Verdict("safe", "null=True")
+        return Verdict(Outcome.SAFE, "null=True")
     cls = _field_class(state)
     if cls is None:
         shown = ast.unparse(expr.func)
         return Verdict(
-            "unknown",
+            Outcome.UNKNOWN,
             f"`{shown}` is not a Django field class this tool knows ({where}): "
             "cannot tell whether it can be re-added",
         )
@@ -178,19 +187,19 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
     message only."""
     cls, where = facts.field_class, facts.where
     if cls in _NO_COLUMN:
-        return Verdict("safe", f"{cls} has no column to re-add", cls)
+        return Verdict(Outcome.SAFE, f"{cls} has no column to re-add", cls)
     if cls in _AUTO:
         return Verdict(
-            "unknown",
+            Outcome.UNKNOWN,
             f"`{cls}` is the table's generated key: the database numbers re-added rows itself "
             "on some backends and not on others",
             cls,
         )
     if facts.db_default:
-        return Verdict("safe", "db_default", cls)
+        return Verdict(Outcome.SAFE, "db_default", cls)
     unique_kw, primary_kw = facts.unique, facts.primary_key
     if unique_kw is None or primary_kw is None:
-        return Verdict("unknown", f"`unique=` is not a literal{where}", cls)
+        return Verdict(Outcome.UNKNOWN, f"`unique=` is not a literal{where}", cls)
     # A one-to-one field is unique without saying so.
     unique = unique_kw or primary_kw or cls == "OneToOneField"
     relation = facts.relation
@@ -204,16 +213,16 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
         filled_by = "auto_now"
     elif not kept and facts.empty_strings_allowed:
         if facts.blank is None:
-            return Verdict("unknown", f"`blank=` is not a literal{where}", cls)
+            return Verdict(Outcome.UNKNOWN, f"`blank=` is not a literal{where}", cls)
         filled_by = "blank=True" if facts.blank else None
     if filled_by is not None:
         if not unique:
-            return Verdict("safe", filled_by, cls)
+            return Verdict(Outcome.SAFE, filled_by, cls)
         shown = facts.shown + (
             "(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else ""
         )
         return Verdict(
-            "unsafe",
+            Outcome.UNSAFE,
             f"`{shown}` with {filled_by}: every existing row would get the same "
             "value, and the unique constraint refuses it",
             cls,
@@ -236,7 +245,7 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
             "and PostgreSQL, and MySQL/MariaDB silently fill every row with "
             f"{_mysql_fill(cls)}"
         )
-    return Verdict("unsafe", reason, cls, relation, bool(unique), facts.default_source)
+    return Verdict(Outcome.UNSAFE, reason, cls, relation, bool(unique), facts.default_source)
 
 
 def _literal(node: ast.expr) -> bool:
