@@ -5,7 +5,7 @@ when the field is ``null=True``, has a ``db_default``, a kept ``default`` (not w
 ``unique=True``: one value for every row), ``blank=True`` on a field whose
 ``empty_strings_allowed`` is true, or ``auto_now``/``auto_now_add``. Everything else
 fails on SQLite and PostgreSQL, and "succeeds" on MySQL/MariaDB by inventing ``''``/``0``/
-``0000-00-00``. Measured on all three: tests/e2e/READD_MATRIX.md.
+``0000-00-00``. Measured on all three: docs/readd-matrix.md.
 """
 
 from __future__ import annotations

@@ -246,6 +246,8 @@ class Rule(Protocol):
     code: str
     name: str
     summary: str
+    #: What the fix does, in one line ("" for a rule that only reports).
+    fix_summary: str
     #: The names of the operations the rule inspects, as bytes: a file must contain one
     #: for the rule to apply (the text prefilter), and only those calls are resolved.
     triggers: tuple[bytes, ...]

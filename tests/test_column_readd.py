@@ -1,6 +1,6 @@
 """Django's re-add rule (``BaseDatabaseSchemaEditor._effective_default``), decided on the
 field's defining expression: readd.classify. The matrix measured on real databases is in
-tests/e2e/READD_MATRIX.md; these are the same decisions on every branch of the rule."""
+docs/readd-matrix.md; these are the same decisions on every branch of the rule."""
 
 from __future__ import annotations
 

@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
 
-from migration_fixer.docs import explain, rule_doc, rule_table, rules_markdown
-from migration_fixer.rule import Rule
+from migration_fixer.docs import (
+    README_END,
+    README_START,
+    explain,
+    main,
+    readme_table,
+    rule_doc,
+    rule_table,
+    rules_markdown,
+    update_readme,
+)
+from migration_fixer.rule import Example, Finding, Rule, RuleExamples
 from migration_fixer.rules import ALL_RULES
+from migration_fixer.runner import scan
 
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety")
 
@@ -53,3 +69,77 @@ def test_rules_markdown() -> None:
     # The rules' own headings are demoted one level under each rule's heading.
     assert text.count("\n### Fix safety\n") == len(ALL_RULES)
     assert "\n## What it does" not in text
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docs_rules_md_is_what_the_rule_modules_generate() -> None:
+    """docs/rules.md drifts from the rules: regenerate it with
+    `python -m migration_fixer.docs > docs/rules.md`."""
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown()
+
+
+def test_readme_rules_table_is_what_the_rule_modules_generate() -> None:
+    """The README's table drifts from the rules: regenerate it with
+    `python -m migration_fixer.docs --readme`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert update_readme(readme) == readme
+    assert f"{README_START}\n{readme_table()}\n{README_END}" in readme
+
+
+def test_readme_table_rows() -> None:
+    lines = readme_table().splitlines()
+    assert lines[:2] == ["| code | rule | fix |", "|---|---|---|"]
+    assert lines[2:] == [f"| {r.code} | {r.summary} | {r.fix_summary} |" for r in ALL_RULES]
+
+
+def test_docs_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([])
+    assert capsys.readouterr().out == rules_markdown()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text(f"# x\n{README_START}\nold\n{README_END}\nrest\n")
+    main(["--readme"])
+    assert (tmp_path / "README.md").read_text() == (
+        f"# x\n{README_START}\n{readme_table()}\n{README_END}\nrest\n"
+    )
+
+
+#: A rule that only reports: allowed by the contract (no fixable example needed).
+REPORT_ONLY = SimpleNamespace(
+    code="MF900",
+    name="report-only-example",
+    summary="`RunSQL` with a literal `DROP TABLE`",
+    fix_summary="",
+    triggers=(b"RunSQL",),
+    needs_history=False,
+    __doc__="## What it does\nReports.\n",
+    examples=RuleExamples(
+        flagged=(
+            Example(
+                "from django.db import migrations\nops = [migrations.RunSQL('DROP TABLE x')]\n"
+            ),
+        ),
+        clean=("from django.db import migrations\nops = [migrations.RunSQL('SELECT 1')]\n",),
+    ),
+    check=lambda ctx: (
+        Finding("MF900", "drops a table", *ctx.position(op.node))
+        for op in ctx.operation_calls
+        if op.operation == "RunSQL" and "DROP" in ast.unparse(op.node)
+    ),
+)
+
+
+def test_a_report_only_rule_is_documented_and_checked() -> None:
+    rule = cast(Rule, REPORT_ONLY)
+    assert readme_table([rule]).splitlines()[2] == (
+        "| MF900 | `RunSQL` with a literal `DROP TABLE` | report only |"
+    )
+    assert explain(rule).startswith("# report-only-example (MF900)\n")
+    before = rule.examples.flagged[0].before
+    findings = scan(Path("x.py"), before, ast.parse(before), [rule])
+    assert findings == [Finding("MF900", "drops a table", 2, 7)]
+    clean = rule.examples.clean[0]
+    assert scan(Path("x.py"), clean, ast.parse(clean), [rule]) == []

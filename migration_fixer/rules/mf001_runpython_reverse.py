@@ -38,6 +38,7 @@ name: str = "runpython-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
+fix_summary: str = "adds `reverse_code=migrations.RunPython.noop`"
 
 _HEAD = "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    pass\n\n\n"
 

@@ -54,6 +54,10 @@ name: str = "runsql-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunSQL",)
 needs_history: bool = False
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
+fix_summary: str = (
+    "adds `reverse_sql=migrations.RunSQL.noop`, or `DROP ... IF EXISTS` for a plain "
+    "`CREATE TABLE/VIEW/...`"
+)
 
 _HEAD = "from django.db import migrations\n\n"
 

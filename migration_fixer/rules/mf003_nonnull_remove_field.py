@@ -33,7 +33,8 @@ operations = [
 ```
 and drop the column in a new migration, marked to run after the deploy
 (`safe = Safe.after_deploy()` with django-safemigrate, `stage = Stage.POST_DEPLOY` with
-django-syzygy, otherwise `post_deploy = True`, which `migrate_or_rollback` honours).
+django-syzygy, otherwise `post_deploy = True`, which `migrate_or_rollback` honours). Why two
+deploys, and what each step does on rollback: docs/two-deploys.md.
 
 ## Fix safety
 Only migrations that are new relative to the git base (`--since`, or the merge-base with
@@ -81,6 +82,10 @@ from migration_fixer.suppression import NoqaComments, is_suppressed
 code: str = "MF003"
 name: str = "non-null-field-removal"
 summary: str = "`RemoveField` of a non-null field cannot be rolled back on a table with rows"
+fix_summary: str = (
+    "expand/contract: the field becomes nullable now (with a backfilling reverse), a new "
+    "migration drops it in a later deploy ([docs/two-deploys.md](docs/two-deploys.md))"
+)
 triggers: tuple[bytes, ...] = (b"RemoveField",)
 #: This rule needs the folder's history (and git) to run; tests/rules/test_mf003*.py cover it.
 needs_history: bool = True

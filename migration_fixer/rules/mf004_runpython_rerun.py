@@ -110,6 +110,10 @@ triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
+fix_summary: str = (
+    "where certain, a generated reverse: `undo_<forward>` deleting the literal rows it "
+    "created (unsafe fix) or the inverse update (safe); else a hint"
+)
 _HEAD = "from django.db import migrations\n\n\n"
 _CREATE = (
     "def add_countries(apps, schema_editor):\n"

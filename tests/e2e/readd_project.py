@@ -340,9 +340,10 @@ def _cell(text: str) -> str:
 NOTES = """\
 ## Notes
 
-- Compared with DESIGN.md §6: every cell agrees. The extra shapes measured here (`DateField()`,
-  `BinaryField()` without `blank`, `preserve_default=False`) behave like the other fields without an
-  effective default; `ForeignKey(null=True)` works everywhere.
+- Django's rule (`BaseDatabaseSchemaEditor._effective_default`, which
+  `migration_fixer.column_readd` follows) predicts every cell. The shapes `DateField()`,
+  `BinaryField()` without `blank` and `preserve_default=False` behave like the other fields
+  without an effective default; `ForeignKey(null=True)` works everywhere.
 - MariaDB, what the application then reads: `0000-00-00` dates come back as `None` (mysqlclient
   cannot represent them) although the column is NOT NULL; a JSON column holding `''` comes back as
   the Python string `''` (Django 5.2's `JSONField.from_db_value` returns the raw value when it is
@@ -355,7 +356,7 @@ NOTES = """\
 
 
 def render_markdown(records: list[dict[str, Any]]) -> str:
-    """READD_MATRIX.md from the JSON records written by test_readd_matrix.py."""
+    """docs/readd-matrix.md from the JSON records written by test_readd_matrix.py."""
     by_backend = {r["backend"]: {x["key"]: outcome(x) for x in r["results"]} for r in records}
     backends = [r["backend"] for r in records]
     lines = [

@@ -1,4 +1,5 @@
-"""DESIGN.md §6 for real: what rolling back a RemoveField does, per field shape and database.
+"""docs/readd-matrix.md for real: what rolling back a RemoveField does, per field shape and
+database.
 
 For every shape: 0001 creates a model with the field, 0002 inserts two rows, a later migration
 removes the field; then the removal is unapplied with the real `migrate` command and the outcome
@@ -8,8 +9,8 @@ give: the database made one up, and the application reads it back as shown after
 
 The expectations below were recorded on SQLite 3 (Python's), PostgreSQL 15 and MariaDB 10.11
 (sql_mode STRICT_TRANS_TABLES) with Django 5.2; if a version changes this behaviour, this test says
-so. Set MIGRATION_FIXER_READD_MATRIX_DIR to keep the raw results, and regenerate READD_MATRIX.md
-with `python -m tests.e2e.readd_project DIR > tests/e2e/READD_MATRIX.md`.
+so. Set MIGRATION_FIXER_READD_MATRIX_DIR to keep the raw results, and regenerate
+docs/readd-matrix.md with `python -m tests.e2e.readd_project DIR > docs/readd-matrix.md`.
 """
 
 from __future__ import annotations

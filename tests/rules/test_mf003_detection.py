@@ -1,5 +1,5 @@
 """MF003 detection, shape by shape, against the re-add matrix measured on SQLite,
-PostgreSQL and MariaDB (tests/e2e/READD_MATRIX.md, DESIGN.md §6): every shape that fails
+PostgreSQL and MariaDB (docs/readd-matrix.md): every shape that fails
 (or silently invents values) there is flagged with the reason; every shape that works is
 not. Each case is a real git repository: 0001 committed, the removal new."""
 
