@@ -18,7 +18,7 @@ import ast
 import dataclasses
 import enum
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -248,6 +248,32 @@ class History:
                 continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, problems)
+
+    @classmethod
+    def from_sources(cls, folder: Path, sources: Mapping[str, str]) -> History:
+        """The history of ``folder`` given as ``{file name: source}``, reading nothing from
+        disk (MF003's test harness); a source that does not parse is in the graph with
+        nothing known about it, as with :meth:`load`."""
+        files: list[MigrationFile] = []
+        for name, text in sorted(sources.items()):
+            path = folder / name
+            try:
+                tree = ast.parse(text, filename=str(path))
+            except SyntaxError:
+                empty = ast.Module(body=[], type_ignores=[])
+                files.append(
+                    MigrationFile(
+                        path,
+                        path.stem,
+                        "",
+                        empty,
+                        ModuleIndex(empty),
+                        parse_error=f"{name} does not parse",
+                    )
+                )
+                continue
+            files.append(_read_migration(path, text, tree))
+        return cls(folder, files, [])
 
     def _infer_label(self) -> str:
         votes: dict[str, int] = {}

@@ -1,7 +1,8 @@
 """MF003 detection, shape by shape, against the re-add matrix measured on SQLite,
 PostgreSQL and MariaDB (docs/readd-matrix.md): every shape that fails
 (or silently invents values) there is flagged with the reason; every shape that works is
-not. Each case is a real git repository: 0001 committed, the removal new."""
+not. Each case runs on the pure harness (tests/rules/_mf003_pure.py): 0001 on the git
+base, the removal new."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from _mf003 import (
     FK_MSG,
     UNIQUE_MSG,
     initial,
-    make_repo,
     migration,
     plan_hint,
     remove,
-    run,
-    status,
 )
+from _mf003_pure import check_report
 
 TARGET = (
     "        migrations.CreateModel(\n"
@@ -27,7 +26,7 @@ TARGET = (
     '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
     "        ),\n"
 )
-LOCATION = "shop/migrations/0002_remove.py:8:9"
+LOCATION = "0002_remove.py:8:9"
 
 
 def _base(field: str) -> dict[str, str]:
@@ -35,9 +34,8 @@ def _base(field: str) -> dict[str, str]:
     return {"0001_initial.py": initial(f'("value", {field})', imports=imports, extra=TARGET)}
 
 
-def _check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base: dict[str, str], new: str):  # type: ignore[no-untyped-def]
-    repo = make_repo(tmp_path / "repo", base, {"0002_remove.py": new})
-    return run(monkeypatch, repo, "--check", "."), repo
+def _check(base: dict[str, str], new: str, report: list[str]) -> None:
+    check_report(base, {"0002_remove.py": new}, report)
 
 
 def _chars(cls: str, fill: str = "''", dropped: str = "") -> str:
@@ -100,33 +98,26 @@ SAFE = [
 
 
 @pytest.mark.parametrize(("field", "reason"), UNSAFE, ids=[f for f, _ in UNSAFE])
-def test_unsafe_shape_is_flagged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, reason: str
-) -> None:
-    result, repo = _check(tmp_path, monkeypatch, _base(field), migration(remove("value")))
+def test_unsafe_shape_is_flagged(field: str, reason: str) -> None:
     hint = plan_hint("0002_remove", "0003_remove_product_value")
     if field.startswith(("models.ForeignKey", "models.OneToOneField")):
         hint = (
             "a foreign key has no placeholder: before rolling 0002_remove back, give rows "
             f"with NULL `value` a value by hand (see backfill function). {hint}"
         )
-    assert result.stdout == (
-        f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason} [fixable]\n"
-        f"  hint: {hint}\n"
-        "Found 1 finding in 2 migration files (1 fixable with `migration-fixer`).\n"
+    _check(
+        _base(field),
+        migration(remove("value")),
+        [
+            f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason} [fixable]",
+            f"  hint: {hint}",
+        ],
     )
-    assert result.stderr == ""
-    assert result.exit_code == 1
-    assert status(repo) == "?? shop/migrations/0002_remove.py\n"
 
 
 @pytest.mark.parametrize("field", SAFE)
-def test_safe_shape_is_not_flagged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str
-) -> None:
-    result, _ = _check(tmp_path, monkeypatch, _base(field), migration(remove("value")))
-    assert result.stdout == "No findings in 2 migration files.\n"
-    assert result.exit_code == 0
+def test_safe_shape_is_not_flagged(field: str) -> None:
+    _check(_base(field), migration(remove("value")), [])
 
 
 ADD_WITHOUT_KEEPING_DEFAULT = migration(
@@ -136,25 +127,22 @@ ADD_WITHOUT_KEEPING_DEFAULT = migration(
 )
 
 
-def test_default_not_preserved_by_add_field_does_not_count(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_not_preserved_by_add_field_does_not_count() -> None:
     base = {"0001_initial.py": initial(), "0002_add.py": ADD_WITHOUT_KEEPING_DEFAULT}
     new = migration(remove("value"), deps='("shop", "0002_add")')
-    repo = make_repo(tmp_path / "repo", base, {"0003_remove.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
     reason = _chars("CharField", dropped=" (its default has preserve_default=False)")
-    assert result.stdout == (
-        "shop/migrations/0003_remove.py:8:9: MF003 removing `product.value` cannot be rolled "
-        f"back: {reason} [fixable]\n"
-        f"  hint: {plan_hint('0003_remove', '0004_remove_product_value')}\n"
-        "Found 1 finding in 3 migration files (1 fixable with `migration-fixer`).\n"
+    check_report(
+        base,
+        {"0003_remove.py": new},
+        [
+            "0003_remove.py:8:9: MF003 removing `product.value` cannot be rolled "
+            f"back: {reason} [fixable]",
+            f"  hint: {plan_hint('0003_remove', '0004_remove_product_value')}",
+        ],
     )
 
 
-def test_default_kept_by_a_later_alter_field_counts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_default_kept_by_a_later_alter_field_counts() -> None:
     alter = migration(
         'migrations.AlterField(model_name="product", name="value", '
         'field=models.CharField(default="y", max_length=20))',
@@ -167,25 +155,17 @@ def test_default_kept_by_a_later_alter_field_counts(
         "0003_alter.py": alter,
     }
     new = migration(remove("value"), deps='("shop", "0003_alter")')
-    repo = make_repo(tmp_path / "repo", base, {"0004_remove.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
-    assert result.stdout == "No findings in 4 migration files.\n"
+    check_report(base, {"0004_remove.py": new}, [])
 
 
-def test_removal_together_with_its_model_is_not_flagged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_removal_together_with_its_model_is_not_flagged() -> None:
     new = migration(remove("value"), 'migrations.DeleteModel(name="Product")')
-    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
-    assert result.stdout == "No findings in 2 migration files.\n"
+    _check(_base("models.IntegerField()"), new, [])
 
 
-def test_only_mf003_selected_and_noqa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_noqa() -> None:
     new = migration(remove("value") + ",  # noqa: MF003 the table is always empty")
-    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
-    assert result.stdout == "No findings in 2 migration files.\n"
-    result = run(monkeypatch, tmp_path / "repo", "--check", "--ignore", "MF003", ".")
-    assert result.stdout == "No findings in 2 migration files.\n"
+    _check(_base("models.IntegerField()"), new, [])
 
 
 def test_rule_needs_the_history_that_read_this_very_file(tmp_path: Path) -> None:
@@ -213,25 +193,20 @@ def test_rule_needs_the_history_that_read_this_very_file(tmp_path: Path) -> None
     assert list(mf003.check(not_in_folder)) == []
 
 
-def test_the_field_changed_earlier_or_later_in_the_same_migration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_field_changed_earlier_or_later_in_the_same_migration() -> None:
     nullable = (
         'migrations.AlterField(model_name="product", name="value", '
         "field=models.IntegerField(null=True))"
     )
     new = migration(nullable, remove("value"), imports="from django.db import migrations, models\n")
-    result, _ = _check(tmp_path, monkeypatch, _base("models.IntegerField()"), new)
-    assert result.stdout == "No findings in 2 migration files.\n"
+    _check(_base("models.IntegerField()"), new, [])
     # Removed and added again (a type change): flagged, but the drop migration would
     # remove the new field, so it is left to split by hand.
     hint = "`value` is added again later in this migration (a change of type?): split it by hand"
-    for index, later in enumerate(
-        [
-            'migrations.AddField(model_name="product", name="value", field=models.TextField())',
-            'migrations.RenameField(model_name="product", old_name="other", new_name="value")',
-        ]
-    ):
+    for later in [
+        'migrations.AddField(model_name="product", name="value", field=models.TextField())',
+        'migrations.RenameField(model_name="product", old_name="other", new_name="value")',
+    ]:
         unrelated = (
             'migrations.AddField(model_name="product", name="other", '
             "field=models.TextField(null=True))"
@@ -239,10 +214,12 @@ def test_the_field_changed_earlier_or_later_in_the_same_migration(
         new = migration(
             remove("value"), unrelated, later, imports="from django.db import migrations, models\n"
         )
-        result, _ = _check(tmp_path / str(index), monkeypatch, _base("models.IntegerField()"), new)
         reason = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
-        assert result.stdout == (
-            f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason}\n"
-            f"  hint: {hint}\n"
-            "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+        _check(
+            _base("models.IntegerField()"),
+            new,
+            [
+                f"{LOCATION}: MF003 removing `product.value` cannot be rolled back: {reason}",
+                f"  hint: {hint}",
+            ],
         )

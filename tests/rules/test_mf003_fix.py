@@ -1,30 +1,26 @@
-"""MF003's fix, end to end through the CLI in real git repositories: the nullable step with
-its backfill in the migration that removed the field, the deferred drop migration, the
-imports and dependencies the copied field needs, the strategies and deploy vocabularies,
-and when the fix must not be made. After every fix the CLI runs again and finds nothing."""
+"""MF003's fix, on the pure harness (tests/rules/_mf003_pure.py: the folder's history from
+sources, no git, no disk, the real report code for the output): the nullable step with its
+backfill in the migration that removed the field, the deferred drop migration, the imports
+and dependencies the copied field needs, the strategies, and when the fix must not be
+made. After every fix the folder runs again and nothing changes. What needs git (the base,
+--since, --diff, dirty files, the project's files) is in test_mf003_git.py."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from _git_helpers import commit_all, git, init_repo, write
 from _mf003 import (
     CANNOT_HINT,
     CHAR_MSG,
     FK_MSG,
-    assert_compiles,
     drop_file,
     initial,
-    listing,
-    make_repo,
     migration,
     plan_hint,
-    read,
     remove,
-    run,
-    status,
 )
+from _mf003_pure import fixed_again, listing, make_repo, read, run
 
 FLUSH = (
     "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
@@ -41,17 +37,6 @@ CATEGORY = (
     '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
     "        ),\n"
 )
-
-
-def fixed_again(monkeypatch: pytest.MonkeyPatch, repo: Path) -> None:
-    """The fixed tree: compiles, and a second run finds nothing and changes nothing."""
-    assert_compiles(repo)
-    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
-    again = run(monkeypatch, repo, ".")
-    assert " MF003 " not in again.stdout
-    assert again.exit_code == 0
-    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
-    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
 
 
 def _backfill(field: str, value: str, model: str = "Product") -> str:
@@ -80,12 +65,23 @@ def _alter(field: str, expression: str, spell: str = "migrations.") -> str:
     )
 
 
+# -- the drop migration ------------------------------------------------------------------
+
+FIELDS = (
+    '("sku", models.CharField(max_length=32))',
+    '("stock", models.IntegerField())',
+    '("a_rather_long_field_name", models.IntegerField())',
+)
+
+
+TWO = "0003_remove_product_sku_remove_product_stock"
+LONG = "0003_remove_product_a_rather_long_field_name"
+
+
 # -- foreign keys ------------------------------------------------------------------------
 
 
-def test_foreign_key_is_split_and_the_backfill_is_left_to_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_foreign_key_is_split_and_the_backfill_is_left_to_write(tmp_path: Path) -> None:
     base = {
         "0001_initial.py": initial(
             '("category", models.ForeignKey(on_delete=models.deletion.CASCADE, '
@@ -94,7 +90,7 @@ def test_foreign_key_is_split_and_the_backfill_is_left_to_write(
         )
     }
     repo = make_repo(tmp_path / "repo", base, {"0002_remove.py": migration(remove("category"))})
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     hint = (
         "a foreign key has no placeholder: before rolling 0002_remove back, give rows with "
         "NULL `category` a value by hand (see backfill function). "
@@ -128,12 +124,10 @@ def test_foreign_key_is_split_and_the_backfill_is_left_to_write(
     assert read(repo, "0003_remove_product_category.py") == drop_file(
         "0002_remove", [("product", "category")]
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(tmp_path: Path) -> None:
     initial_source = initial(
         '("owner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
         "to=settings.AUTH_USER_MODEL))",
@@ -144,7 +138,7 @@ def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(
     )
     new = migration(remove("owner"), deps='\n        ("shop", "0001_initial"),\n    ')
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial_source}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert fixed.startswith(
         "from django.db import migrations, models\n"
@@ -162,12 +156,10 @@ def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(
         "            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, "
         "to=settings.AUTH_USER_MODEL, null=True),\n"
     ) in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_existing_swappable_dependency_is_not_repeated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_existing_swappable_dependency_is_not_repeated(tmp_path: Path) -> None:
     base = {
         "0001_initial.py": initial(
             '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
@@ -181,19 +173,17 @@ def test_existing_swappable_dependency_is_not_repeated(
         imports="from django.conf import settings\nfrom django.db import migrations\n",
     )
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert fixed.count("swappable_dependency") == 1
     assert fixed.startswith("from django.conf import settings\n")
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
 # -- imports the copied field needs ------------------------------------------------------
 
 
-def test_on_delete_spelled_with_the_module_path_imports_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_on_delete_spelled_with_the_module_path_imports_it(tmp_path: Path) -> None:
     base = {
         "0001_initial.py": initial(
             '("category", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, '
@@ -203,19 +193,17 @@ def test_on_delete_spelled_with_the_module_path_imports_it(
         )
     }
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("category"))})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert read(repo, "0002_x.py").startswith(
         "from django.db import migrations, models\nimport django.db.models.deletion\n\n\n"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_date_time_field_placeholder_imports_datetime(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_date_time_field_placeholder_imports_datetime(tmp_path: Path) -> None:
     base = {"0001_initial.py": initial('("seen", models.DateTimeField())')}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("seen"))})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert read(repo, "0002_x.py") == (
         "from django.db import migrations, models\nimport datetime\n\n\n"
         + _backfill("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
@@ -223,34 +211,10 @@ def test_date_time_field_placeholder_imports_datetime(
         '    dependencies = [("shop", "0001_initial")]\n\n'
         "    operations = [\n" + _alter("seen", "models.DateTimeField(null=True)") + "    ]\n"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_name_defined_in_the_defining_migration_is_not_copied(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base = {
-        "0001_initial.py": initial(
-            '("code", models.CharField(max_length=8, validators=[check_code]))',
-            imports="\n\ndef check_code(value):\n    pass\n",
-        )
-    }
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
-    result = run(monkeypatch, repo, ".")
-    assert result.stdout == (
-        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.code` cannot be rolled back: "
-        f"{CHAR}\n"
-        "  hint: the field's definition uses `check_code`, defined in 0001_initial itself: "
-        "copy it by hand\n"
-        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
-    )
-    assert result.exit_code == 1
-    assert status(repo) == "?? shop/migrations/0002_x.py\n"
-
-
-def test_unresolvable_or_conflicting_names_are_not_copied(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> None:
     base = {
         "0001_initial.py": initial(
             '("code", models.CharField(max_length=LENGTH))',
@@ -270,7 +234,7 @@ def test_unresolvable_or_conflicting_names_are_not_copied(
         )
     }
     repo = make_repo(tmp_path / "repo", base, new)
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert result.stdout == (
         "shop/migrations/0003_x.py:9:9: MF003 removing `product.code` cannot be rolled back: "
         f"{CHAR}\n"
@@ -296,11 +260,11 @@ def test_unresolvable_or_conflicting_names_are_not_copied(
     ],
 )
 def test_unique_field_gets_a_distinct_placeholder_per_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, per_row: str
+    tmp_path: Path, field: str, per_row: str
 ) -> None:
     base = {"0001_initial.py": initial(f'("code", {field})', imports="import uuid\n")}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert (
         "def backfill_product_code(apps, schema_editor):\n"
@@ -313,15 +277,13 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
         f"        row.code = {per_row}\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
     ) in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_unique_field_without_a_per_row_value_is_not_fixed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> None:
     base = {"0001_initial.py": initial('("day", models.DateField(unique=True))')}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("day"))})
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     reason = CHAR_MSG.format(cls="DateField", fill="0000-00-00", dropped="")
     assert result.stdout == (
         f"shop/migrations/0002_x.py:8:9: MF003 removing `product.day` cannot be rolled back: "
@@ -331,9 +293,7 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(
     )
 
 
-def test_dropped_literal_default_is_the_placeholder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dropped_literal_default_is_the_placeholder(tmp_path: Path) -> None:
     add = migration(
         'migrations.AddField(model_name="product", name="size", '
         "field=models.IntegerField(default=3), preserve_default=False)",
@@ -342,17 +302,15 @@ def test_dropped_literal_default_is_the_placeholder(
     base = {"0001_initial.py": initial(), "0002_add.py": add}
     new = {"0003_x.py": migration(remove("size"), deps='("shop", "0002_add")')}
     repo = make_repo(tmp_path / "repo", base, new)
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0003_x.py")
     assert "    # MF003: rows written while `size` was nullable get its old default, so" in fixed
     assert ".filter(size__isnull=True).update(size=3)\n" in fixed
     assert "            field=models.IntegerField(default=3, null=True),\n" in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_field_type_without_placeholder_is_left_to_write(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_field_type_without_placeholder_is_left_to_write(tmp_path: Path) -> None:
     base = {
         "0001_initial.py": initial(
             '("tags", ArrayField(models.CharField(max_length=9)))',
@@ -360,7 +318,7 @@ def test_field_type_without_placeholder_is_left_to_write(
         )
     }
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("tags"))})
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     assert (
         "  hint: an ArrayField has no placeholder: before rolling 0002_x back, give rows with "
         "NULL `tags` a value by hand (see backfill function). "
@@ -376,12 +334,10 @@ def test_field_type_without_placeholder_is_left_to_write(
         "from django.db import migrations, models\n"
         "from django.contrib.postgres.fields import ArrayField\n"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_multi_line_field_definition_is_reindented(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_multi_line_field_definition_is_reindented(tmp_path: Path) -> None:
     field = (
         '(\n                    "sku",\n                    models.CharField(\n'
         '                        help_text="""two\nlines""",\n'
@@ -391,7 +347,7 @@ def test_multi_line_field_definition_is_reindented(
     base = {"0001_initial.py": initial(field, other)}
     new = migration(remove("sku"), remove("note"), imports="from django.db import migrations\n")
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     # A multi-line string keeps every line as it is; otherwise lines move to the new indent.
     assert (
@@ -405,20 +361,7 @@ def test_multi_line_field_definition_is_reindented(
         "                max_length=32, null=True,\n"
         "            ),\n"
     ) in fixed
-    fixed_again(monkeypatch, repo)
-
-
-# -- the drop migration ------------------------------------------------------------------
-
-FIELDS = (
-    '("sku", models.CharField(max_length=32))',
-    '("stock", models.IntegerField())',
-    '("a_rather_long_field_name", models.IntegerField())',
-)
-
-
-TWO = "0003_remove_product_sku_remove_product_stock"
-LONG = "0003_remove_product_a_rather_long_field_name"
+    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -433,26 +376,24 @@ LONG = "0003_remove_product_a_rather_long_field_name"
     ],
 )
 def test_several_removals_go_into_one_drop_migration_named_like_django(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, removed: list[str], name: str
+    tmp_path: Path, removed: list[str], name: str
 ) -> None:
     new = migration(*(remove(f) for f in removed))
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     assert result.stdout.count(f"{name}.py drops it") == len(removed)
     assert listing(repo) == ["0001_initial.py", "0002_x.py", f"{name}.py", "__init__.py"]
     assert read(repo, f"{name}.py") == drop_file("0002_x", [("product", f) for f in removed])
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_two_new_migrations_get_two_drop_migrations_in_a_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_two_new_migrations_get_two_drop_migrations_in_a_row(tmp_path: Path) -> None:
     new = {
         "0002_a.py": migration(remove("sku")),
         "0003_b.py": migration(remove("stock"), deps='("shop", "0002_a")'),
     }
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, new)
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     assert result.stdout == (
         f"shop/migrations/0002_a.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
         f"{CHAR} [fixed]\n"
@@ -469,12 +410,10 @@ def test_two_new_migrations_get_two_drop_migrations_in_a_row(
     assert read(repo, "0005_remove_product_stock.py") == drop_file(
         "0003_b", [("product", "stock")], depends_on="0004_remove_product_sku"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_a_later_new_migration_is_the_leaf_the_drop_depends_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_later_new_migration_is_the_leaf_the_drop_depends_on(tmp_path: Path) -> None:
     new = {
         "0002_a.py": migration(remove("sku")),
         "0003_b.py": migration(
@@ -482,160 +421,27 @@ def test_a_later_new_migration_is_the_leaf_the_drop_depends_on(
         ),
     }
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, new)
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert read(repo, "0004_remove_product_sku.py") == drop_file(
         "0002_a", [("product", "sku")], depends_on="0003_b"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-@pytest.mark.parametrize(
-    ("dependency_file", "content", "marker", "imports"),
-    [
-        (
-            "pyproject.toml",
-            '[project]\ndependencies = ["Django>=5", "django-safemigrate>=5.0"]\n',
-            "    safe = Safe.after_deploy()\n",
-            "from django.db import migrations\nfrom django_safemigrate import Safe\n",
-        ),
-        (
-            "requirements.txt",
-            "Django==5.2\ndjango-syzygy==1.2\n",
-            "    stage = Stage.POST_DEPLOY\n",
-            "from django.db import migrations\nfrom syzygy import Stage\n",
-        ),
-        ("requirements.txt", "Django==5.2\n", "    post_deploy = True\n", None),
-    ],
-    ids=["safemigrate", "syzygy", "ours"],
-)
-def test_drop_migration_uses_the_projects_deploy_vocabulary(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    dependency_file: str,
-    content: str,
-    marker: str,
-    imports: str | None,
-) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {"0001_initial.py": initial(*FIELDS)},
-        {"0002_x.py": migration(remove("sku"))},
-        files={dependency_file: content},
-    )
-    assert run(monkeypatch, repo, ".").exit_code == 0
-    expected = drop_file(
-        "0002_x",
-        [("product", "sku")],
-        marker=marker,
-        **({"imports": imports} if imports else {}),
-    )
-    drop = read(repo, "0003_remove_product_sku.py")
-    assert drop == expected
-    compile(drop, "drop", "exec")
-
-
-# -- strategies --------------------------------------------------------------------------
-
-
-def test_db_default_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    fields = (
-        *FIELDS[:2],
-        '("seen", models.DateTimeField())',
-        '("owner", models.ForeignKey(on_delete=models.CASCADE, to="shop.product"))',
-        '("code", models.SlugField(default="x", unique=True))',
-    )
-    new = migration(*(remove(f) for f in ("sku", "stock", "seen", "owner", "code")))
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*fields)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--strategy", "db-default", ".")
-    name = "0003_remove_product_sku_remove_product_stock_and_more"
-    plan = (
-        "deploy 0002_x.py (the field stays, with a db_default) in this release; "
-        f"{name}.py drops it and is marked to run after the deploy: ship it in a later "
-        "release, once no running code reads the column"
-    )
-    date = CHAR_MSG.format(cls="DateTimeField", fill="0000-00-00", dropped="")
-    unique = (
-        "`SlugField(unique=True)` with a default: every existing row would get the same value, "
-        "and the unique constraint refuses it"
-    )
-    no_single = (
-        "--strategy db-default needs a single placeholder value, which a {} does not have: "
-        "use the default strategy (nullable) or split by hand"
-    )
-    where = "shop/migrations/0002_x.py"
-    assert result.stdout == (
-        f"{where}:8:9: MF003 removing `product.sku` cannot be rolled back: {CHAR} [fixed]\n"
-        f"  hint: {plan}\n"
-        f"{where}:9:9: MF003 removing `product.stock` cannot be rolled back: {INTEGER} [fixed]\n"
-        f"  hint: {plan}\n"
-        f"{where}:10:9: MF003 removing `product.seen` cannot be rolled back: {date} [fixed]\n"
-        f"  hint: {plan}\n"
-        f"{where}:11:9: MF003 removing `product.owner` cannot be rolled back: {FK}\n"
-        f"  hint: {no_single.format('ForeignKey')}\n"
-        f"{where}:12:9: MF003 removing `product.code` cannot be rolled back: {unique}\n"
-        f"  hint: {no_single.format('unique SlugField')}\n"
-        "Found 5 findings in 2 migration files (3 fixed, 2 remaining).\n"
-    )
-    assert result.exit_code == 1
-
-    def alter(field: str, expression: str) -> str:
-        return (
-            "        migrations.AlterField(\n"
-            '            model_name="product",\n'
-            f'            name="{field}",\n'
-            f"            field={expression},\n"
-            "        ),\n"
-        )
-
-    assert read(repo, "0002_x.py") == (
-        "from django.db import migrations, models\nimport datetime\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        '    dependencies = [("shop", "0001_initial")]\n\n'
-        "    operations = [\n"
-        + alter("sku", 'models.CharField(max_length=32, db_default="")')
-        + alter("stock", "models.IntegerField(db_default=0)")
-        + alter(
-            "seen",
-            "models.DateTimeField(db_default=datetime.datetime(1970, 1, 1, "
-            "tzinfo=datetime.timezone.utc))",
-        )
-        + f"        {remove('owner')},\n"
-        f"        {remove('code')},\n"
-        "    ]\n"
-    )
-    assert read(repo, f"{name}.py") == drop_file(
-        "0002_x", [("product", "sku"), ("product", "stock"), ("product", "seen")]
-    )
-    assert_compiles(repo)
-
-
-def test_db_default_strategy_refuses_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_default_strategy_refuses_json(tmp_path: Path) -> None:
     base = {"0001_initial.py": initial('("data", models.JSONField())')}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("data"))})
-    result = run(monkeypatch, repo, "--check", "--strategy", "db-default", ".")
+    result = run(repo, "--check", "--strategy", "db-default", ".")
     assert (
         "  hint: --strategy db-default needs a single placeholder value, which a JSONField "
         "does not have: use the default strategy (nullable) or split by hand\n"
     ) in result.stdout
 
 
-def test_strategy_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {"0001_initial.py": initial(*FIELDS)},
-        {"0002_x.py": migration(remove("stock"))},
-        files={"pyproject.toml": '[tool.migration-fixer]\nstrategy = "db-default"\n'},
-    )
-    assert run(monkeypatch, repo, ".").exit_code == 0
-    assert "field=models.IntegerField(db_default=0)," in read(repo, "0002_x.py")
-
-
 # -- how the file spells things ----------------------------------------------------------
 
 
-def test_operations_imported_by_name_are_spelled_the_same_way(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_operations_imported_by_name_are_spelled_the_same_way(tmp_path: Path) -> None:
     new = (
         "from django.db import migrations\n"
         "from django.db.migrations import RemoveField\n\n\n"
@@ -646,7 +452,7 @@ def test_operations_imported_by_name_are_spelled_the_same_way(
         "    ]\n"
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert read(repo, "0002_x.py") == (
         "from django.db import migrations, models\n"
         "from django.db.migrations import AlterField, RemoveField, RunPython\n\n\n"
@@ -670,26 +476,24 @@ def test_operations_imported_by_name_are_spelled_the_same_way(
         "        ),\n"
         "    ]\n"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_aliased_migrations_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_aliased_migrations_module(tmp_path: Path) -> None:
     new = migration(
         remove("sku").replace("migrations.", "m."),
         imports="from django.db import migrations as m\nfrom django.db import models\n",
     ).replace("(migrations.Migration)", "(m.Migration)")
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert "        m.AlterField(\n" in fixed
     assert "            m.RunPython.noop,\n" in fixed
     assert fixed.startswith("from django.db import migrations as m\nfrom django.db import models\n")
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_name_that_means_something_else_is_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_name_that_means_something_else_is_not_used(tmp_path: Path) -> None:
     new = migration(
         "RemoveField('product', 'sku')",
         imports="from django.db import migrations\n"
@@ -697,172 +501,52 @@ def test_name_that_means_something_else_is_not_used(
         "from shop.ops import AlterField\n",
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert "  hint: `AlterField` means something else in this file\n" in result.stdout
     assert "(0 fixable with `migration-fixer`)" in result.stdout
 
 
-def test_crlf_migration_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crlf_migration_stays_crlf(tmp_path: Path) -> None:
     indent = "\n                    "
     field = f'({indent}"sku",{indent}models.CharField(max_length=32),\n                )'
     base = {"0001_initial.py": initial(field).replace("\n", "\r\n")}
     new = migration(remove("sku")).replace("\n", "\r\n")
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert "\n" not in fixed.replace("\r\n", "")
     assert "field=models.CharField(max_length=32, null=True),\r\n" in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_single_quoted_file_gets_single_quotes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_single_quoted_file_gets_single_quotes(tmp_path: Path) -> None:
     new = migration(
         "migrations.RemoveField(model_name='product', name='sku')", deps="('shop', '0001_initial')"
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert ".update(sku='')\n" in fixed
     assert "            model_name='product',\n" in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_backfill_name_does_not_shadow_an_existing_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_backfill_name_does_not_shadow_an_existing_one(tmp_path: Path) -> None:
     new = migration(remove("sku"), head="def backfill_product_sku():\n    pass\n\n\n")
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert "def backfill_product_sku_2(apps, schema_editor):\n" in fixed
     assert "reverse_code=backfill_product_sku_2,\n" in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-# -- when the fix must not be made -------------------------------------------------------
-
-
-def test_already_committed_migration_is_reported_not_rewritten(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
-    repo = make_repo(tmp_path / "repo", base)
-    head = git(repo, "rev-parse", "HEAD").strip()
-    result = run(monkeypatch, repo, ".")
-    assert result.stdout == (
-        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
-        f"{CHAR}\n"
-        f"  hint: 0002_x.py is already on the base branch ({head[:12]}), so it has probably "
-        "been applied: splitting it would make Django run the drop again. Roll back with "
-        "care, or restore the column in a new migration\n"
-        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
-    )
-    assert result.exit_code == 1
-    assert status(repo) == ""
-
-
-def test_outside_a_git_repository_is_reported_not_rewritten(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "project"
-    write(root, "shop/migrations/__init__.py", "")
-    write(root, "shop/migrations/0001_initial.py", initial(*FIELDS))
-    write(root, "shop/migrations/0002_x.py", migration(remove("sku")))
-    result = run(monkeypatch, root, ".")
-    assert result.stdout == (
-        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
-        f"{CHAR}\n"
-        "  hint: not in a git repository, so nothing tells a new migration from an applied "
-        "one; MF003 splits only migrations that are new relative to the git base: split this "
-        "one by hand (nullable step now, drop later) if it has not been applied anywhere\n"
-        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
-    )
-    assert result.exit_code == 1
-    assert sorted(p.name for p in (root / "shop/migrations").iterdir()) == [
-        "0001_initial.py",
-        "0002_x.py",
-        "__init__.py",
-    ]
-
-
-def test_since_sets_the_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a feature branch: a migration committed on the branch is new relative to the
-    default branch (split), but not relative to a later ``--since`` base (reported)."""
-    repo = init_repo(tmp_path / "repo")
-    write(repo, "shop/migrations/__init__.py", "")
-    write(repo, "shop/migrations/0001_initial.py", initial(*FIELDS))
-    commit_all(repo, "main")
-    git(repo, "checkout", "-q", "-b", "feature")
-    write(repo, "shop/migrations/0002_x.py", migration(remove("sku")))
-    commit_all(repo, "the removal")
-    write(repo, "shop/migrations/0003_y.py", migration(remove("stock"), deps='("shop", "0002_x")'))
-    feature = commit_all(repo, "another removal")
-
-    since_head = run(monkeypatch, repo, "--check", "--since", "HEAD~1", ".")
-    assert since_head.stdout == (
-        f"shop/migrations/0003_y.py:8:9: MF003 removing `product.stock` cannot be rolled back: "
-        f"{INTEGER} [fixable]\n"
-        f"  hint: {plan_hint('0003_y', '0004_remove_product_stock')}\n"
-        "Found 1 finding in 1 migration file (1 fixable with `migration-fixer`).\n"
-    )
-    since_main = run(monkeypatch, repo, "--check", "--since", "main", ".")
-    assert since_main.stdout.count("[fixable]") == 2
-    # The default base: the merge-base with the default branch.
-    default = run(monkeypatch, repo, ".")
-    assert default.exit_code == 0
-    assert listing(repo) == [
-        "0001_initial.py",
-        "0002_x.py",
-        "0003_y.py",
-        "0004_remove_product_sku.py",
-        "0005_remove_product_stock.py",
-        "__init__.py",
-    ]
-    assert git(repo, "rev-parse", "HEAD").strip() == feature
-    fixed_again(monkeypatch, repo)
-
-
-def test_since_base_after_the_migration_reports_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
-    repo = make_repo(tmp_path / "repo", base)
-    head = git(repo, "rev-parse", "HEAD").strip()
-    # An edit after the base: the file is checked, but it is not new.
-    write(repo, "shop/migrations/0002_x.py", migration(remove("sku"), remove("stock")))
-    result = run(monkeypatch, repo, "--check", "--since", "HEAD", ".")
-    assert result.stdout.count(f"is already on the base branch ({head[:12]})") == 2
-    assert result.exit_code == 1
-
-
-def test_cannot_determine_is_never_rewritten(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    base = {
-        "0001_initial.py": initial('("sku", CustomField())', imports="from x import CustomField\n")
-    }
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("sku"))})
-    result = run(monkeypatch, repo, ".")
-    assert result.stdout == (
-        "shop/migrations/0002_x.py:8:9: MF003 cannot determine whether removing `product.sku` "
-        "can be rolled back: `CustomField` is not a Django field class this tool knows "
-        "(defined in 0001_initial): cannot tell whether it can be re-added\n"
-        f"  hint: {CANNOT_HINT}\n"
-        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
-    )
-    assert status(repo) == "?? shop/migrations/0002_x.py\n"
-
-
-def test_non_literal_names_cannot_be_determined(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_non_literal_names_cannot_be_determined(tmp_path: Path) -> None:
     new = migration(
         'migrations.RemoveField(model_name=MODEL, name="sku")', head="MODEL = 'product'\n\n\n"
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert result.stdout == (
         "shop/migrations/0002_x.py:11:9: MF003 `RemoveField` with non-literal names: cannot "
         "determine whether it can be rolled back\n"
@@ -870,15 +554,13 @@ def test_non_literal_names_cannot_be_determined(
     )
 
 
-def test_removal_outside_the_operations_list(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_removal_outside_the_operations_list(tmp_path: Path) -> None:
     new = migration(
         "migrations.RunSQL('SELECT 1', 'SELECT 1')",
         head=f"def helper():\n    return {remove('sku')}\n\n\n",
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert result.stdout == (
         "shop/migrations/0002_x.py:5:12: MF003 cannot determine whether removing `product.sku` "
         "can be rolled back: `RemoveField` outside the migration's `operations` list\n"
@@ -887,61 +569,19 @@ def test_removal_outside_the_operations_list(
     )
 
 
-# -- --diff ------------------------------------------------------------------------------
-
-
-def test_diff_shows_the_new_file_and_git_applies_the_patch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {"0001_initial.py": initial(*FIELDS)},
-        {"0002_x.py": migration(remove("sku"))},
-    )
-    git(repo, "add", "shop/migrations/0002_x.py")
-    result = run(monkeypatch, repo, "--diff", ".")
-    assert result.exit_code == 1
-    drop = drop_file("0002_x", [("product", "sku")])
-    new_file = (
-        "diff --git a/shop/migrations/0003_remove_product_sku.py "
-        "b/shop/migrations/0003_remove_product_sku.py\n"
-        "new file mode 100644\n"
-        "--- /dev/null\n"
-        "+++ b/shop/migrations/0003_remove_product_sku.py\n"
-        f"@@ -0,0 +1,{drop.count(chr(10))} @@\n"
-        + "".join(f"+{line}\n" for line in drop.splitlines())
-    )
-    assert result.stdout.startswith(
-        "diff --git a/shop/migrations/0002_x.py b/shop/migrations/0002_x.py\n"
-        "--- a/shop/migrations/0002_x.py\n"
-        "+++ b/shop/migrations/0002_x.py\n"
-    )
-    assert result.stdout.endswith(new_file)
-    assert "[fixable]" in result.stderr
-    assert status(repo) == "A  shop/migrations/0002_x.py\n"  # nothing written
-    patch = tmp_path / "fix.patch"
-    patch.write_text(result.stdout)
-    git(repo, "apply", "--check", str(patch))
-    git(repo, "apply", str(patch))
-    assert read(repo, "0003_remove_product_sku.py") == drop
-    fixed_again(monkeypatch, repo)
-
-
 # -- more shapes -------------------------------------------------------------------------
 
 
-def test_operations_already_imported_by_name_are_not_imported_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_operations_already_imported_by_name_are_not_imported_again(tmp_path: Path) -> None:
     imports = (
         "from django.db import migrations, models\n"
         "from django.db.migrations import AlterField, RemoveField, RunPython\n"
     )
     new = migration("RemoveField('product', 'sku')", imports=imports)
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert read(repo, "0002_x.py").startswith(imports + "\n\ndef backfill_product_sku(")
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -961,7 +601,6 @@ def test_operations_already_imported_by_name_are_not_imported_again(
 )
 def test_swappable_dependency_is_spelled_like_the_file(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     imports: str,
     remove_call: str,
     dependency: str,
@@ -974,80 +613,70 @@ def test_swappable_dependency_is_spelled_like_the_file(
     }
     new = migration(remove_call, imports=imports).replace("(migrations.Migration)", "(object)")
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert f'    dependencies = [("shop", "0001_initial"), {dependency}]\n' in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_swappable_dependency_without_a_dependencies_list(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_swappable_dependency_without_a_dependencies_list(tmp_path: Path) -> None:
     first = initial(
         '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
         imports="from django.conf import settings\n",
     ).replace("    dependencies = []\n", '    run_before = [("shop", "0002_x")]\n')
     new = migration(remove("owner")).replace('    dependencies = [("shop", "0001_initial")]\n', "")
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": first}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert "swappable_dependency" not in fixed
     assert "to=settings.AUTH_USER_MODEL, null=True)" in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_db_default_in_a_single_quoted_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_db_default_in_a_single_quoted_file(tmp_path: Path) -> None:
     new = migration(
         "migrations.RemoveField(model_name='product', name='sku')", deps="('shop', '0001_initial')"
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(monkeypatch, repo, "--strategy", "db-default", ".").exit_code == 0
+    assert run(repo, "--strategy", "db-default", ".").exit_code == 0
     assert "            field=models.CharField(max_length=32, db_default=''),\n" in read(
         repo, "0002_x.py"
     )
 
 
-def test_explicit_null_false_becomes_true_and_builtins_are_kept(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_explicit_null_false_becomes_true_and_builtins_are_kept(tmp_path: Path) -> None:
     field = '("sku", models.CharField(help_text="x".upper(), max_length=len("abcd"), null=False))'
     repo = make_repo(
         tmp_path / "repo",
         {"0001_initial.py": initial(field)},
         {"0002_x.py": migration(remove("sku"))},
     )
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert (
         '            field=models.CharField(help_text="x".upper(), max_length=len("abcd"), '
         "null=True),\n"
     ) in read(repo, "0002_x.py")
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_continuation_lines_left_of_the_definition_stay_where_they_are(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_continuation_lines_left_of_the_definition_stay_where_they_are(tmp_path: Path) -> None:
     field = '("sku", models.CharField(\nmax_length=32))'
     repo = make_repo(
         tmp_path / "repo",
         {"0001_initial.py": initial(field)},
         {"0002_x.py": migration(remove("sku"))},
     )
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     assert "            field=models.CharField(\nmax_length=32, null=True),\n" in read(
         repo, "0002_x.py"
     )
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
-def test_removal_wrapped_in_another_call_cannot_be_determined(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_removal_wrapped_in_another_call_cannot_be_determined(tmp_path: Path) -> None:
     new = migration(f"Wrapper({remove('sku')})", head="def Wrapper(op):\n    return op\n\n\n")
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert result.stdout == (
         "shop/migrations/0002_x.py:12:17: MF003 cannot determine whether removing "
         "`product.sku` can be rolled back: `RemoveField` outside the migration's `operations` "
@@ -1056,9 +685,7 @@ def test_removal_wrapped_in_another_call_cannot_be_determined(
     )
 
 
-def test_deleting_another_model_later_does_not_hide_the_removal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_deleting_another_model_later_does_not_hide_the_removal(tmp_path: Path) -> None:
     base = {"0001_initial.py": initial(*FIELDS, extra=CATEGORY)}
     new = migration(
         remove("sku"),
@@ -1067,7 +694,7 @@ def test_deleting_another_model_later_does_not_hide_the_removal(
         "Noop()",
     )
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     assert result.stdout.startswith(
         f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: {CHAR}"
     )
@@ -1075,7 +702,7 @@ def test_deleting_another_model_later_does_not_hide_the_removal(
 
 @pytest.mark.parametrize("first", [True, False], ids=["noqa-first", "noqa-second"])
 def test_removal_kept_with_noqa_is_neither_split_nor_dropped_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: bool
+    tmp_path: Path, first: bool
 ) -> None:
     kept = remove("stock") + ",  # noqa: MF003 the table is empty"
     ops = [kept, remove("sku")] if first else [remove("sku"), kept]
@@ -1083,14 +710,14 @@ def test_removal_kept_with_noqa_is_neither_split_nor_dropped_again(
     repo = make_repo(
         tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": source}
     )
-    result = run(monkeypatch, repo, ".")
+    result = run(repo, ".")
     assert result.stdout.count(" MF003 ") == 1
     assert result.exit_code == 0
     assert '        migrations.RemoveField(model_name="product", name="stock"),  # noqa' in read(
         repo, "0002_x.py"
     )
     assert read(repo, "0003_remove_product_sku.py") == drop_file("0002_x", [("product", "sku")])
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -1117,7 +744,6 @@ def test_removal_kept_with_noqa_is_neither_split_nor_dropped_again(
 )
 def test_operations_module_spellings(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     imports: str,
     call: str,
     alter: str,
@@ -1135,13 +761,13 @@ def test_operations_module_spellings(
         f"{call}('product', 'owner')", imports=f"from django.db import migrations\n{imports}"
     )
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    assert run(repo, ".").exit_code == 0
     fixed = read(repo, "0002_x.py")
     assert f"        {alter}(\n" in fixed
     assert f"        {run_python}(\n            {run_python}.noop,\n" in fixed
     assert f"{dependency}(settings.AUTH_USER_MODEL)]\n" in fixed
     assert added in fixed
-    fixed_again(monkeypatch, repo)
+    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -1171,7 +797,7 @@ def test_operations_module_spellings(
     ],
 )
 def test_a_later_migration_that_changes_the_field_again_blocks_the_split(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, later: str, changed: bool
+    tmp_path: Path, later: str, changed: bool
 ) -> None:
     repo = make_repo(
         tmp_path,
@@ -1186,7 +812,7 @@ def test_a_later_migration_that_changes_the_field_again_blocks_the_split(
             ),
         },
     )
-    result = run(monkeypatch, repo, "--check", ".")
+    result = run(repo, "--check", ".")
     lines = result.stdout.splitlines()
     assert lines[0].startswith("shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku`")
     if changed:
