@@ -22,6 +22,9 @@ from _mf003 import (
     run,
     status,
 )
+from _mf003_pure import make_repo as pure_repo
+from _mf003_pure import read as pure_read
+from _mf003_pure import run as pure_run
 
 CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
 INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
@@ -127,9 +130,7 @@ def test_a_failed_write_leaves_the_whole_folder_as_it_was(
 # -- what the fix writes imports what it uses -------------------------------------------------
 
 
-def test_a_chain_under_a_bound_package_gets_its_own_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_chain_under_a_bound_package_gets_its_own_import(tmp_path: Path) -> None:
     """saleor site/0008: `django` is bound here by another import, but nothing imports
     django.contrib.sites.models: the copied validator needs its own import."""
     field = (
@@ -141,9 +142,9 @@ def test_a_chain_under_a_bound_package_gets_its_own_import(
         remove("domain"),
         imports="import django.db.models.deletion\nfrom django.db import migrations\n",
     )
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
-    fixed = read(repo, "0002_x.py")
+    repo = pure_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert pure_run(repo, ".").exit_code == 0
+    fixed = pure_read(repo, "0002_x.py")
     assert fixed.startswith(
         "import django.db.models.deletion\nfrom django.db import migrations, models\n"
         "import django.contrib.sites.models\n\n\n"
@@ -153,12 +154,10 @@ def test_a_chain_under_a_bound_package_gets_its_own_import(
         "validators=[django.contrib.sites.models._simple_domain_name_validator], "
         "null=True),\n"
     ) in fixed
-    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
+    assert pure_run(repo, "--check", ".").exit_code == 0
 
 
-def test_a_chain_the_file_already_imports_gets_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_chain_the_file_already_imports_gets_nothing(tmp_path: Path) -> None:
     field = (
         '("category", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
         'to="shop.category"))'
@@ -178,17 +177,15 @@ def test_a_chain_the_file_already_imports_gets_nothing(
         remove("category"),
         imports="import django.db.models\nfrom django.db import migrations\n",
     )
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(monkeypatch, repo, ".").exit_code == 0
+    repo = pure_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    assert pure_run(repo, ".").exit_code == 0
     # ``import django.db.models`` guarantees django.db.models.deletion.CASCADE.
-    assert read(repo, "0002_x.py").startswith(
+    assert pure_read(repo, "0002_x.py").startswith(
         "import django.db.models\nfrom django.db import migrations, models\n\n\n"
     )
 
 
-def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_path: Path) -> None:
     """healthchecks api/0057: two removals of a foreign key to the user model."""
     user = '("user", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))'
     base = {
@@ -204,16 +201,16 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(
         )
     }
     new = migration(remove("user", "channel"), remove("user"))
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    result = run(monkeypatch, repo, ".")
+    repo = pure_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    result = pure_run(repo, ".")
     assert result.exit_code == 0, result.output
-    fixed = read(repo, "0002_x.py")
+    fixed = pure_read(repo, "0002_x.py")
     assert fixed.count("swappable_dependency") == 1
     assert (
         '    dependencies = [("shop", "0001_initial"), '
         "migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n"
     ) in fixed
-    assert run(monkeypatch, repo, "--check", ".").exit_code == 0
+    assert pure_run(repo, "--check", ".").exit_code == 0
 
 
 # -- what the replay cannot read after the removal ------------------------------------------
@@ -251,9 +248,9 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(
     ids=["dynamic", "non-literal", "nested-dynamic", "star-args", "custom"],
 )
 def test_a_later_migration_the_replay_cannot_read_stops_the_split(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, later: str, head: str, reason: str
+    tmp_path: Path, later: str, head: str, reason: str
 ) -> None:
-    repo = make_repo(
+    repo = pure_repo(
         tmp_path,
         {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
         {
@@ -265,7 +262,7 @@ def test_a_later_migration_the_replay_cannot_read_stops_the_split(
             ).replace("operations = [\n        *helper(),\n    ]", "operations = [*helper()]"),
         },
     )
-    result = run(monkeypatch, repo, "--check", ".")
+    result = pure_run(repo, "--check", ".")
     assert result.stdout.splitlines()[:2] == [
         f"shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku` cannot be rolled "
         f"back: {CHAR_MSG.format(cls='CharField', fill=chr(39) * 2, dropped='')}",
@@ -275,13 +272,13 @@ def test_a_later_migration_the_replay_cannot_read_stops_the_split(
 
 
 def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_split(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     later = (
         "migrations.SeparateDatabaseAndState(database_operations=[], state_operations=["
         "migrations.AlterField('product', 'sku', models.IntegerField())])"
     )
-    repo = make_repo(
+    repo = pure_repo(
         tmp_path,
         {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
         {
@@ -293,7 +290,7 @@ def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_sp
             ),
         },
     )
-    result = run(monkeypatch, repo, "--check", ".")
+    result = pure_run(repo, "--check", ".")
     assert result.stdout.splitlines()[1] == (
         "  hint: 0003_later changes `product.sku` (or its model) again: the deferred drop "
         "would come after it and undo it; split by hand"
@@ -331,7 +328,7 @@ def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was
 
 
 def test_a_chain_that_works_by_accident_in_its_source_gets_its_module_imported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     """The defining migration imports another django module only: the chain's own module
     (all but its last name) is imported in the fixed file."""
@@ -340,8 +337,8 @@ def test_a_chain_that_works_by_accident_in_its_source_gets_its_module_imported(
         "validators=[django.contrib.sites.models._simple_domain_name_validator]))"
     )
     base = {"0001_initial.py": initial(field, imports="import django.db.models.deletion\n")}
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("domain"))})
-    assert run(monkeypatch, repo, ".").exit_code == 0
-    assert read(repo, "0002_x.py").startswith(
+    repo = pure_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("domain"))})
+    assert pure_run(repo, ".").exit_code == 0
+    assert pure_read(repo, "0002_x.py").startswith(
         "from django.db import migrations, models\nimport django.contrib.sites.models\n\n\n"
     )
