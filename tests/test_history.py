@@ -671,3 +671,15 @@ def test_first_change_after(tmp_path: Path, later: str, found: tuple[str, str] |
     change = history.first_change_after("0002_a", "Product", "sku")
     assert (None if change is None else (change.migration, change.unknown)) == found
     assert history.first_change_after("0003_b", "Product", "sku") is None
+
+
+def test_history_from_sources_reads_nothing_from_disk(tmp_path: Path) -> None:
+    folder = tmp_path / "absent" / "migrations"
+    history = History.from_sources(
+        folder, {"0001_initial.py": mig(CREATE), "0002_x.py": "def broken(:\n"}
+    )
+    assert not folder.exists()
+    assert history.files["0001_initial"].parse_error == ""
+    assert history.files["0002_x"].parse_error == "0002_x.py does not parse"
+    assert history.files["0002_x"].unreadable == "0002_x.py does not parse"
+    assert history.problems == []

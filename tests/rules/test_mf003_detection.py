@@ -181,7 +181,8 @@ def test_rule_needs_the_history_that_read_this_very_file(tmp_path: Path) -> None
     folder = tmp_path / "shop/migrations"
     folder.mkdir(parents=True)
     (folder / "0001_initial.py").write_text(initial('("sku", models.IntegerField())'))
-    source = migration(remove("sku"))
+    # (Another operation in the file: the rule looks at removals only.)
+    source = migration(remove("sku"), "migrations.RunSQL('SELECT 1', 'SELECT 1')")
     (folder / "0002_x.py").write_text(source)
     history = History.load(folder)
     assert check_source(source, select=frozenset({"MF003"})) == []
