@@ -6,6 +6,7 @@ stops the split."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _git_helpers import git
@@ -110,19 +111,21 @@ def test_a_failed_write_leaves_the_whole_folder_as_it_was(
     before = {p: p.read_bytes() for p in repo.rglob("*.py")}
     write = api.write_atomic
 
-    def failing(path: Path, data: bytes, create: bool = False) -> None:
+    def failing(path: Path, data: bytes, **kwargs: Any) -> None:
         if path.name == "0003_c.py":
             raise OSError("disk full")
-        write(path, data, create=create)
+        write(path, data, **kwargs)
 
     monkeypatch.setattr(api, "write_atomic", failing)
     result = run(monkeypatch, repo, ".")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: shop/migrations/0003_c.py: cannot write: disk full",
-        "error: shop/migrations/0002_b.py: not written: 0003_c.py could not be written, and "
-        "the new migrations of a folder are written together with the fixes that create "
-        "them, or not at all (0002_b.py, 0004_remove_product_sku.py, 0005_remove_product_name.py)",
+        "error: shop/migrations/0002_b.py: not written: another file of this folder's fix failed",
+        "error: shop/migrations/0004_remove_product_sku.py: not written: another file of this "
+        "folder's fix failed",
+        "error: shop/migrations/0005_remove_product_name.py: not written: another file of this "
+        "folder's fix failed",
     ]
     assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
 
@@ -310,19 +313,17 @@ def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was
     before = {p: p.read_bytes() for p in repo.rglob("*.py")}
     write = api.write_atomic
 
-    def failing(path: Path, data: bytes, create: bool = False) -> None:
-        if create:
+    def failing(path: Path, data: bytes, **kwargs: Any) -> None:
+        if kwargs.get("create"):
             raise OSError("read-only")
-        write(path, data, create=create)  # pragma: no cover - nothing else is written
+        write(path, data, **kwargs)
 
     monkeypatch.setattr(api, "write_atomic", failing)
     result = run(monkeypatch, repo, ".")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: shop/migrations/0003_remove_product_sku.py: cannot create: read-only",
-        "error: shop/migrations/0002_b.py: not written: 0003_remove_product_sku.py could not "
-        "be written, and the new migrations of a folder are written together with the fixes "
-        "that create them, or not at all (0002_b.py)",
+        "error: shop/migrations/0002_b.py: not written: another file of this folder's fix failed",
     ]
     assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
 
