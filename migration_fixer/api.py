@@ -1,9 +1,10 @@
 """Entry points usable from Python, without click.
 
 >>> from migration_fixer.api import fix_source
->>> print(fix_source("from django.db import migrations\\nops = [migrations.RunSQL('x')]\\n"))
+>>> source = "from django.db import migrations\\nops = [migrations.RunSQL('DELETE FROM t')]\\n"
+>>> print(fix_source(source))
 from django.db import migrations
-ops = [migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop)]
+ops = [migrations.RunSQL('DELETE FROM t', reverse_sql=migrations.RunSQL.noop)]
 <BLANKLINE>
 """
 
@@ -23,6 +24,9 @@ from migration_fixer import cache, git
 from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.changeset import ChangeSet, FileChange
 from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
+from migration_fixer.dialect import describe as describe_dialect
+from migration_fixer.dialect import detect as detect_dialect
+from migration_fixer.dialect import project_folder
 from migration_fixer.discovery import discover
 from migration_fixer.project import deploy_vocabulary
 from migration_fixer.rule import Finding, NewFile, RuleSettings
@@ -69,8 +73,17 @@ class RunResult:
     def findings(self) -> list[tuple[Path, Finding]]:
         return [(r.path, f) for r in self.files for f in r.findings]
 
+    def fixable(self, finding: Finding) -> bool:
+        """Whether this run writes (or would write) the finding's fix: a safe fix, or an
+        unsafe one with ``--unsafe-fixes``."""
+        return finding.applicable(self.config.unsafe_fixes)
+
+    def hidden_fix(self, finding: Finding) -> bool:
+        """Whether the finding has an unsafe fix that only ``--unsafe-fixes`` writes."""
+        return finding.hidden_fix(self.config.unsafe_fixes)
+
     def is_fixed(self, path: Path, finding: Finding) -> bool:
-        return finding.fixable and path in self.written
+        return self.fixable(finding) and path in self.written
 
 
 def _codes(select: frozenset[str] | None) -> frozenset[str]:
@@ -85,11 +98,24 @@ def check_source(
     return scan(Path(path), text, ast.parse(text), rules)
 
 
-def fix_source(text: str, path: str = "<string>", select: frozenset[str] | None = None) -> str:
-    """The source with every fixable finding fixed (verified like a run's fixes)."""
+def fix_source(
+    text: str,
+    path: str = "<string>",
+    select: frozenset[str] | None = None,
+    *,
+    unsafe_fixes: bool = False,
+    dialect: tuple[str, ...] = (),
+) -> str:
+    """The source with every fixable finding fixed (verified like a run's fixes); unsafe
+    fixes only with ``unsafe_fixes=True``."""
     result = FileResult(Path(path))
     source = SourceFile(Path(path), text, "utf-8", False)
-    options = Options(select=_codes(select), rewrite=True)
+    options = Options(
+        select=_codes(select),
+        rewrite=True,
+        unsafe_fixes=unsafe_fixes,
+        settings=RuleSettings((("MF002", "dialect", ",".join(dialect)),)),
+    )
     process_source(source, _selected(options.select), options, result)
     if result.problems:
         raise ValueError(result.problems[0].message)
@@ -135,6 +161,10 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         inside = [p for p in files if repo.contains(p)]
         dirty = repo.dirty_files(inside if len(inside) <= 1000 else ()) if inside else set()
         unwritable = frozenset(str(p.resolve()) for p in dirty)
+    dialects, dialect_source = config.dialect, config.dialect_source
+    if dialects is None:
+        dialects, dialect_source = detect_dialect(project_folder(config.paths[0], config.root))
+    result.details.append(describe_dialect(dialects, dialect_source))
     options = Options(
         select=config.select,
         rewrite=config.mode is not Mode.CHECK,
@@ -154,9 +184,11 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
             (
                 ("MF003", "strategy", config.strategy),
                 ("MF003", "vocabulary", deploy_vocabulary(project_root)),
+                ("MF002", "dialect", ",".join(dialects)),
             )
         ),
         unwritable=unwritable,
+        unsafe_fixes=config.unsafe_fixes,
     )
     if config.cache:
         cache_dir, secret = _cache(result, repo, config.root)
@@ -175,7 +207,11 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
             result.files.append(file_result)
     changes = tuple(r.change for r in result.files if r.change is not None)
     new_files: tuple[NewFile, ...] = tuple(
-        nf for r in result.files for f in r.findings if f.fix for nf in f.fix.new_files
+        nf
+        for r in result.files
+        for f in r.findings
+        if f.fix and result.fixable(f)
+        for nf in f.fix.new_files
     )
     result.changeset = ChangeSet(changes, new_files)
     if config.mode is Mode.FIX and result.changeset:

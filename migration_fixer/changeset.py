@@ -129,6 +129,8 @@ def apply_to_ast(
                 containers[key] = (node, index)
     replacements: list[tuple[ast.List | ast.Tuple, int, list[ast.expr]]] = []
     for edit in edits:
+        if isinstance(edit, (AddArgument, ReplaceArgument)) and edit.literal is not None:
+            _check_literal(edit.value, edit.literal)
         if isinstance(edit, AddArgument):
             call = calls[(edit.line, edit.column)]
             position = max(0, edit.after + 1 - len(call.args))
@@ -176,3 +178,17 @@ def _container_at(
 
 def _expr(source: str) -> ast.expr:
     return ast.parse(source.strip(), mode="eval").body
+
+
+def _check_literal(source: str, intended: str | tuple[str, ...]) -> None:
+    """The value a written string (or list of strings) has is the one the rule meant: a
+    spelling that re-reads differently (a backslash taken as an escape) is caught here,
+    which comparing two parses of the same text cannot do."""
+    try:
+        value = ast.literal_eval(source.strip())
+    except (ValueError, SyntaxError) as exc:
+        raise VerificationError(f"the written value is not a literal: {source}") from exc
+    if isinstance(intended, tuple):
+        value = tuple(value) if isinstance(value, list) else value
+    if value != intended:
+        raise VerificationError(f"the written value {value!r} differs from {intended!r}")

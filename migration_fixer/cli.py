@@ -90,6 +90,18 @@ def cli() -> None:
     help="MF003: make the field nullable (default), or keep NOT NULL with a db_default.",
 )
 @click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=None,
+    help="Include fixes that may not retain the original intent of the code. "
+    "Use `--no-unsafe-fixes` to disable.",
+)
+@click.option(
+    "--dialect",
+    metavar="NAMES",
+    help="MF002: the database(s) the project runs on: postgresql, mysql, sqlite "
+    "(comma-separated; default: dialect in [tool.migration-fixer], else the settings files).",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -112,6 +124,8 @@ def fix_command(
     allow_dirty: bool,
     no_cache: bool,
     strategy: str | None,
+    unsafe_fixes: bool | None,
+    dialect: str | None,
     config_file: Path | None,
 ) -> None:
     """Fix Django migrations in place so that they can be rolled back.
@@ -135,6 +149,8 @@ def fix_command(
             output_format=output_format,
             strategy=strategy,
             config_file=config_file,
+            unsafe_fixes=unsafe_fixes,
+            dialect=dialect,
         )
         use_color = {"always": True, "never": False}.get(color)
         show_progress = want_progress(no_progress=no_progress, quiet=quiet, stream=sys.stderr)

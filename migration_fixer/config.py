@@ -16,6 +16,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
+from migration_fixer.dialect import DialectError
+from migration_fixer.dialect import parse as parse_dialect
 from migration_fixer.rules import RULES_BY_CODE
 
 
@@ -43,10 +45,25 @@ class Config:
     jobs: int | None = None
     output_format: str = "text"
     strategy: str = "nullable"
+    #: Write unsafe fixes too (``--unsafe-fixes``; see :class:`migration_fixer.rule.Applicability`).
+    unsafe_fixes: bool = False
+    #: The SQL dialects MF002 writes for (``--dialect``, ``dialect``), and where they come
+    #: from; None: detected from the settings files (:mod:`migration_fixer.dialect`).
+    dialect: tuple[str, ...] | None = None
+    dialect_source: str = ""
     root: Path = field(default_factory=Path.cwd)
 
 
-_KEYS = {"select", "ignore", "exclude", "extend-include", "per-file-ignores", "strategy"}
+_KEYS = {
+    "select",
+    "ignore",
+    "exclude",
+    "extend-include",
+    "per-file-ignores",
+    "strategy",
+    "unsafe-fixes",
+    "dialect",
+}
 
 
 def parse_codes(value: str | Sequence[str], where: str) -> frozenset[str]:
@@ -133,6 +150,8 @@ def build_config(
     output_format: str = "text",
     strategy: str | None = None,
     config_file: Path | None = None,
+    unsafe_fixes: bool | None = None,
+    dialect: str | None = None,
 ) -> Config:
     """Merge pyproject settings (if any) with command-line options.
 
@@ -170,6 +189,19 @@ def build_config(
         raise ConfigError(
             f"{where} strategy: expected 'nullable' or 'db-default', got {chosen_strategy!r}"
         )
+    if unsafe_fixes is None:
+        unsafe_fixes = settings.get("unsafe-fixes", False)
+        if not isinstance(unsafe_fixes, bool):
+            raise ConfigError(f"{where} unsafe-fixes: expected true or false, got {unsafe_fixes!r}")
+    dialects, dialect_source = None, ""
+    try:
+        if dialect is not None:
+            dialects, dialect_source = parse_dialect(dialect, "--dialect"), "--dialect"
+        elif "dialect" in settings:
+            dialect_source = f"{where} dialect"
+            dialects = parse_dialect(settings["dialect"], dialect_source)
+    except DialectError as exc:
+        raise ConfigError(str(exc)) from exc
     return Config(
         paths=tuple(roots),
         mode=mode,
@@ -183,6 +215,9 @@ def build_config(
         jobs=jobs,
         output_format=output_format,
         strategy=chosen_strategy,
+        unsafe_fixes=unsafe_fixes,
+        dialect=dialects,
+        dialect_source=dialect_source,
         root=pyproject.parent if pyproject else Path.cwd(),
     )
 

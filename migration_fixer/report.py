@@ -23,10 +23,14 @@ def display_path(path: Path) -> str:
 
 
 def status(result: RunResult, path: Path, finding: Finding) -> str:
+    """``fixed``/``fixable``, ``unsafe fix available`` (a fix that only
+    ``--unsafe-fixes`` writes), or nothing."""
+    if result.hidden_fix(finding):
+        return "unsafe fix available"
     mode = result.config.mode
     if mode is Mode.FIX:
         return "fixed" if result.is_fixed(path, finding) else ""
-    return "fixable" if finding.fixable else ""
+    return "fixable" if result.fixable(finding) else ""
 
 
 def finding_line(result: RunResult, path: Path, finding: Finding) -> str:
@@ -61,17 +65,28 @@ def summary(result: RunResult) -> str:
         return f"No findings in {checked}."
     noun = "finding" if total == 1 else "findings"
     mode = result.config.mode
+    hidden = sum(1 for _, f in findings if result.hidden_fix(f))
+    # ruff's wording for the fixes that only --unsafe-fixes writes
+    unsafe = (
+        f"; {hidden} hidden fix{'es' if hidden != 1 else ''} can be enabled with the "
+        "`--unsafe-fixes` option"
+        if hidden
+        else ""
+    )
     if mode is Mode.FIX:
         fixed = sum(1 for p, f in findings if result.is_fixed(p, f))
-        return f"Found {total} {noun} in {checked} ({fixed} fixed, {total - fixed} remaining)."
-    fixable = sum(1 for _, f in findings if f.fixable)
+        return (
+            f"Found {total} {noun} in {checked} "
+            f"({fixed} fixed, {total - fixed} remaining{unsafe})."
+        )
+    fixable = sum(1 for _, f in findings if result.fixable(f))
     changed = len(result.changeset.changes) + len(result.changeset.new_files)
     tail = f"{fixable} fixable"
     if mode is Mode.DIFF:
         tail += f"; {changed} file{'s' if changed != 1 else ''} would change"
     else:
         tail += " with `migration-fixer`"
-    return f"Found {total} {noun} in {checked} ({tail})."
+    return f"Found {total} {noun} in {checked} ({tail}{unsafe})."
 
 
 def exit_code(result: RunResult) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -39,6 +40,9 @@ class AddArgument:
     after: int
     keyword: str
     value: str
+    #: What ``value`` must evaluate to, where the rule spells a string (or a list of
+    #: strings): the verification compares the written value with it.
+    literal: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class ReplaceArgument:
     column: int
     index: int
     value: str
+    #: As in :class:`AddArgument`.
+    literal: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,17 @@ class NewFile:
     origin: Path | None = None
 
 
+class Applicability(str, Enum):
+    """Fix safety, as ruff has it. A **safe** fix keeps what the migration does and only
+    makes it reversible the way its author would have; it is written by default. An
+    **unsafe** fix may hide a problem (e.g. a no-op reverse of a statement that changes the
+    schema: the rollback "succeeds" and leaves the schema different); it is written only
+    with ``--unsafe-fixes`` (or ``unsafe-fixes = true``)."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True)
 class NewMigration:
     """A migration a fix creates next to the file it fixes, before it has a name.
@@ -142,6 +159,11 @@ class Fix:
     supersedes: tuple[str, ...] = ()
     #: New migrations still to be planned (numbered and given their dependency).
     new_migrations: tuple[NewMigration, ...] = ()
+    applicability: Applicability = Applicability.SAFE
+
+    def applies(self, unsafe_fixes: bool) -> bool:
+        """Whether a run with (or without) ``--unsafe-fixes`` writes this fix."""
+        return self.applicability is Applicability.SAFE or unsafe_fixes
 
 
 @dataclass(frozen=True)
@@ -157,7 +179,16 @@ class Finding:
 
     @property
     def fixable(self) -> bool:
+        """Whether the finding has a fix at all (safe or unsafe)."""
         return self.fix is not None
+
+    def applicable(self, unsafe_fixes: bool) -> bool:
+        """Whether a run with (or without) ``--unsafe-fixes`` writes its fix."""
+        return self.fix is not None and self.fix.applies(unsafe_fixes)
+
+    def hidden_fix(self, unsafe_fixes: bool) -> bool:
+        """Whether it has an unsafe fix that this run does not write."""
+        return self.fix is not None and not self.fix.applies(unsafe_fixes)
 
 
 @dataclass(frozen=True)
@@ -228,6 +259,8 @@ class Example:
     after: str | None = None
     #: Files the fix creates, as (file name, text), for rules that create them (MF003).
     new_files: tuple[tuple[str, str], ...] = ()
+    #: The fix is unsafe: ``after`` is written only with ``--unsafe-fixes``.
+    unsafe: bool = False
 
 
 @dataclass(frozen=True)

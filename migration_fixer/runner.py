@@ -73,6 +73,8 @@ class Options:
     #: Files (resolved paths) that will not be written (unstaged changes): a folder's
     #: new migrations are planned without the fixes of those files' folder.
     unwritable: frozenset[str] = frozenset()
+    #: Write unsafe fixes too (``--unsafe-fixes``).
+    unsafe_fixes: bool = False
     #: Where results are cached (see :mod:`migration_fixer.cache`), or None, and the
     #: secret that signs the cache files (the cache is used only with both).
     cache_dir: str | None = None
@@ -80,7 +82,9 @@ class Options:
 
     def fingerprint(self) -> str:
         """What in the options changes a file's result (the cache key's part)."""
-        return repr((sorted(self.select), self.rewrite, self.ignores, self.settings))
+        return repr(
+            (sorted(self.select), self.rewrite, self.ignores, self.settings, self.unsafe_fixes)
+        )
 
 
 _KNOWN = frozenset(RULES_BY_CODE)
@@ -192,9 +196,9 @@ def process_source(
     ctx = _context(source, tree, options, history, plan_refused)
     findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
-    fixes = one_fix_per_call([f for f in findings if f.fix is not None])
+    fixes = one_fix_per_call([f for f in findings if f.applicable(options.unsafe_fixes)])
     if options.rewrite and fixes:
-        _rewrite(source, tree, fixes, rules, result)
+        _rewrite(source, tree, fixes, rules, result, options.unsafe_fixes)
     return result
 
 
@@ -253,6 +257,7 @@ def _rewrite(
     fixes: list[Finding],
     rules: Sequence[Rule],
     result: FileResult,
+    unsafe_fixes: bool = False,
 ) -> None:
     from migration_fixer.rewrite import RewriteError, apply_edits
 
@@ -266,7 +271,11 @@ def _rewrite(
             source.text,
             new_text,
             edits,
-            lambda text, new_tree: scan(source.path, text, new_tree, rules),
+            # what the same run would fix in the new text (an unsafe fix it does not
+            # write remains, with the same message)
+            lambda text, new_tree: [
+                f for f in scan(source.path, text, new_tree, rules) if f.applicable(unsafe_fixes)
+            ],
             fixes,
         )
     except (RewriteError, VerificationError, RecursionError) as exc:

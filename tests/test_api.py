@@ -12,11 +12,17 @@ import pytest
 import migration_fixer
 import migration_fixer.api
 from migration_fixer.api import check_source, fix_source
-from migration_fixer.rule import AddArgument, Finding, Fix
+from migration_fixer.rule import AddArgument, Applicability, Finding, Fix
 
 SOURCE = (
     "from django.db import migrations\n\n"
     "ops = [migrations.RunPython(f), migrations.RunSQL('x'), migrations.RunSQL(*a)]\n"
+)
+
+UNSAFE_HINT = (
+    "no certain inverse: it (`x`): no certain inverse for `X`; a no-op reverse would leave "
+    "the schema changed after a rollback that reports success: write `reverse_sql=` by hand, "
+    "or accept the no-op with --unsafe-fixes"
 )
 
 
@@ -40,7 +46,11 @@ def test_check_source_returns_findings_in_position_order() -> None:
             "`RunSQL` without `reverse_sql` cannot be reversed",
             3,
             32,
-            Fix((AddArgument(3, 32, 0, "reverse_sql", "migrations.RunSQL.noop"),)),
+            Fix(
+                (AddArgument(3, 32, 0, "reverse_sql", "migrations.RunSQL.noop"),),
+                applicability=Applicability.UNSAFE,
+            ),
+            UNSAFE_HINT,
         ),
         Finding(
             "MF002",
@@ -52,6 +62,8 @@ def test_check_source_returns_findings_in_position_order() -> None:
         ),
     ]
     assert [f.fixable for f in check_source(SOURCE)] == [True, True, False]
+    assert [f.applicable(False) for f in check_source(SOURCE)] == [True, False, False]
+    assert [f.applicable(True) for f in check_source(SOURCE)] == [True, True, False]
 
 
 def test_check_source_select() -> None:
@@ -68,7 +80,13 @@ def test_check_source_on_invalid_python_raises_syntax_error() -> None:
 
 
 def test_fix_source() -> None:
+    # 'x' is not SQL the fixer understands: its no-op reverse is an unsafe fix.
     assert fix_source(SOURCE) == (
+        "from django.db import migrations\n\n"
+        "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop), "
+        "migrations.RunSQL('x'), migrations.RunSQL(*a)]\n"
+    )
+    assert fix_source(SOURCE, unsafe_fixes=True) == (
         "from django.db import migrations\n\n"
         "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop), "
         "migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop), migrations.RunSQL(*a)]\n"

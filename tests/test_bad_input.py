@@ -366,7 +366,7 @@ def test_too_deep_for_the_rewrite_is_reported_not_crashed(project: Path) -> None
     data = (
         b"from django.db import migrations\nx = "
         + b" + ".join([b"1"] * 800)
-        + b"\nops = [migrations.RunSQL('x')]\n"
+        + b"\nops = [migrations.RunSQL('SELECT 1')]\n"
     )
     bad = add(project, "0002_bad.py", data)
     result = invoke("app")

@@ -19,7 +19,7 @@ import migration_fixer.runner as runner
 from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.cli import cli
 
-SQL = "from django.db import migrations\nops = [migrations.RunSQL('x')]\n"
+SQL = "from django.db import migrations\nops = [migrations.RunSQL('SELECT 1')]\n"
 INITIAL = (
     "from django.db import migrations, models\n\n\n"
     "class Migration(migrations.Migration):\n"
@@ -79,7 +79,7 @@ def test_second_run_reuses_results_and_sees_every_change(
     assert seen == []
     # A changed file is processed again, and only it.
     sql = project / "app" / "migrations" / "0003_sql.py"
-    sql.write_text(SQL.replace("RunSQL('x')", "RunSQL('x', 'y')"))
+    sql.write_text(SQL.replace("RunSQL('SELECT 1')", "RunSQL('SELECT 1', 'y')"))
     assert check() == (0, "No findings in 2 migration files.\n")
     assert seen == [Path("app/migrations/0003_sql.py")]
     # Other options, other results.

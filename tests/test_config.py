@@ -141,8 +141,8 @@ def test_cli_select_replaces_the_files_select_and_ignore(tmp_path: Path) -> None
         (
             '[tool.migration-fixer]\nextend_include = ["x"]\n',
             "pyproject.toml: [tool.migration-fixer] unknown key 'extend_include' "
-            "(did you mean 'extend-include'? known: exclude, extend-include, ignore, "
-            "per-file-ignores, select, strategy)",
+            "(did you mean 'extend-include'? known: dialect, exclude, extend-include, ignore, "
+            "per-file-ignores, select, strategy, unsafe-fixes)",
         ),
         (
             '[tool.migration-fixer]\nstrategy = "drop"\n',

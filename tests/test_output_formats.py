@@ -89,6 +89,7 @@ def test_json_check(project: Path) -> None:
                 "fixable": True,
                 "fixed": False,
                 "hint": None,
+                "fix_applicability": "safe",
             }
         ],
         "errors": [],

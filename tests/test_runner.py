@@ -10,7 +10,7 @@ import pytest
 from migration_fixer.runner import Options, run_files
 
 SOURCES = [
-    "from django.db import migrations\nops = [migrations.RunSQL('x')]\n",
+    "from django.db import migrations\nops = [migrations.RunSQL('SELECT 1')]\n",
     "from django.db import migrations\n",
     "from django.db import migrations\nops = [migrations.RunPython(f)]\n",
     "ops = [RunSQL(\n",

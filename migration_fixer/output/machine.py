@@ -50,9 +50,10 @@ def to_json(result: RunResult) -> str:
             "column": f.column + 1,
             "code": f.code,
             "message": f.message,
-            "fixable": f.fixable,
+            "fixable": result.fixable(f),
             "fixed": result.is_fixed(path, f),
             "hint": f.hint,
+            "fix_applicability": f.fix.applicability.value if f.fix else None,
         }
         for path, f in result.findings
     ]
@@ -142,12 +143,18 @@ def to_sarif(result: RunResult) -> str:
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     results = []
     for path, f in result.findings:
+        properties = {"fixApplicability": f.fix.applicability.value} if f.fix else {}
+        unsafe = ""
+        if result.hidden_fix(f):
+            unsafe = " An unsafe fix is available with `--unsafe-fixes`."
         results.append(
             {
                 "ruleId": f.code,
                 "ruleIndex": index[f.code],
                 "level": "note" if result.is_fixed(path, f) else "error",
-                "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "")},
+                "message": {
+                    "text": f.message + (f" Hint: {f.hint}" if f.hint else "") + unsafe
+                },
                 "locations": [
                     {
                         "physicalLocation": {
@@ -156,6 +163,7 @@ def to_sarif(result: RunResult) -> str:
                         }
                     }
                 ],
+                **({"properties": properties} if properties else {}),
             }
         )
     notifications = []

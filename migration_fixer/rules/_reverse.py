@@ -4,9 +4,30 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from migration_fixer.migration_ast import find_argument, has_star_args
-from migration_fixer.rule import AddArgument, FileContext, Finding, Fix, ReplaceArgument
+from migration_fixer.rule import (
+    AddArgument,
+    Applicability,
+    FileContext,
+    Finding,
+    Fix,
+    ReplaceArgument,
+)
+
+
+@dataclass(frozen=True)
+class Reverse:
+    """The reverse a rule offers for a forward argument: ``value`` in source form, or
+    None for the no-op (``<callee>.noop``); whether writing it is safe; and, where it
+    is not the certain inverse, why (the finding's hint)."""
+
+    value: str | None = None
+    applicability: Applicability = Applicability.SAFE
+    hint: str | None = None
+    #: The value ``value`` spells (a string or list of strings), checked on verification.
+    literal: str | tuple[str, ...] | None = None
 
 
 def missing_reverse(
@@ -16,13 +37,14 @@ def missing_reverse(
     operation: str,
     forward: str,
     reverse: str,
-    inverse: Callable[[ast.expr], str | None] | None = None,
+    inverse: Callable[[ast.expr], Reverse] | None = None,
 ) -> Iterator[Finding]:
     """Report each ``operation(...)`` call that has no reverse (or ``reverse=None``).
 
     The fix adds ``reverse=<callee>.noop``, spelled with the callee exactly as the call
     spells it, so it is valid wherever the call is (same imports, same scope); or, where
     ``inverse`` finds a real inverse of the forward argument, that (source form).
+    ``inverse`` also says whether the fix is safe, and why not.
     """
     for op in ctx.operation_calls:
         if op.operation != operation:
@@ -36,8 +58,15 @@ def missing_reverse(
             if not (isinstance(value, ast.Constant) and value.value is None):
                 continue
             message = f"`{shown}` with `{reverse}=None` cannot be reversed"
-            value_src = _reverse_value(call, operation, forward, inverse)
-            fix = Fix((ReplaceArgument(line, column, index, value_src),))
+            offer = _offer(call, operation, forward, inverse)
+            fix = Fix(
+                (
+                    ReplaceArgument(
+                        line, column, index, offer.value or _noop(call), offer.literal
+                    ),
+                ),
+                applicability=offer.applicability,
+            )
         elif has_star_args(call):
             yield Finding(
                 code,
@@ -52,8 +81,20 @@ def missing_reverse(
             if forward_arg is None:
                 continue  # not a valid call; Django itself would reject it
             message = f"`{shown}` without `{reverse}` cannot be reversed"
-            value_src = _reverse_value(call, operation, forward, inverse)
-            fix = Fix((AddArgument(line, column, forward_arg[0], reverse, value_src),))
+            offer = _offer(call, operation, forward, inverse)
+            fix = Fix(
+                (
+                    AddArgument(
+                        line,
+                        column,
+                        forward_arg[0],
+                        reverse,
+                        offer.value or _noop(call),
+                        offer.literal,
+                    ),
+                ),
+                applicability=offer.applicability,
+            )
         if op.overrides_init:
             yield Finding(
                 code,
@@ -63,21 +104,19 @@ def missing_reverse(
                 hint=f"add a reverse by hand (`{reverse}=...`)",
             )
             continue
-        yield Finding(code, message, line, column, fix=fix)
+        yield Finding(code, message, line, column, fix=fix, hint=offer.hint)
 
 
-def _reverse_value(
+def _offer(
     call: ast.Call,
     operation: str,
     forward: str,
-    inverse: Callable[[ast.expr], str | None] | None,
-) -> str:
+    inverse: Callable[[ast.expr], Reverse] | None,
+) -> Reverse:
     forward_arg = find_argument(call, operation, forward)
     if inverse is not None and forward_arg is not None:
-        found = inverse(forward_arg[1])
-        if found is not None:
-            return found
-    return _noop(call)
+        return inverse(forward_arg[1])
+    return Reverse()
 
 
 def _noop(call: ast.Call) -> str:

@@ -20,7 +20,8 @@ migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop)
 
 ## Fix safety
 The fix adds `reverse_code=<RunPython>.noop`, spelled the way the call spells `RunPython`.
-It makes the rollback succeed without undoing what the forward function did: review
+It is a safe fix (the usual reverse of a data migration, as Django's documentation
+recommends): it makes the rollback succeed without undoing what the forward function did: review
 whether the data change needs a real reverse (for example, rows the forward function
 created that a later forward run would create again). Calls with `*args`/`**kwargs`, and
 local subclasses that define their own `__init__`, are reported but not rewritten.

@@ -27,16 +27,41 @@ migrations.RunSQL(
 ```
 
 ## Fix safety
-Where the forward SQL is one plain `CREATE TABLE`, `CREATE VIEW`, `CREATE MATERIALIZED
-VIEW`, `CREATE SEQUENCE` or `CREATE EXTENSION` statement, the fix adds its inverse,
-`reverse_sql="DROP <kind> IF EXISTS <name>"` (the same on PostgreSQL, MySQL/MariaDB and
-SQLite): rolling back then removes what the migration created, with the rows in it, as
-unapplying `CreateModel` does. Everything else gets `reverse_sql=<RunSQL>.noop`, spelled the
-way the call spells `RunSQL`: a no-op reverse leaves what the forward SQL did in place, so if
-it created an object (`CREATE INDEX`: its `DROP` differs between PostgreSQL and MySQL, and the
-fix does not know the database), running the migration forward again after a rollback fails
-with "already exists". Review those and write the matching `DROP` where it matters.
-`IF NOT EXISTS`/`OR REPLACE` forms get the no-op: the object may have existed before.
+The forward SQL is read by a SQL parser (sqlglot) for the databases the project runs on: the
+`dialect` setting (`"postgresql"`, `"mysql"` for MySQL/MariaDB, `"sqlite"`, or a list),
+`--dialect`, else the one database engine named in the project's settings files; when none
+is known, an inverse is written only where it is the same on all three. Where the inverse is
+certain, the fix writes it (a safe fix):
+
+- `CREATE [UNIQUE] INDEX [CONCURRENTLY] i ON t ...`: `DROP INDEX [CONCURRENTLY] IF EXISTS i`
+  (PostgreSQL, SQLite), `DROP INDEX i ON t` (MySQL);
+- `CREATE TABLE/VIEW/MATERIALIZED VIEW/SEQUENCE/SCHEMA/TYPE/EXTENSION x`:
+  `DROP <kind> IF EXISTS x`;
+- `CREATE FUNCTION f(a integer) ...`: `DROP FUNCTION IF EXISTS f(INT)` (PostgreSQL: with the
+  argument types), `DROP FUNCTION IF EXISTS f` (MySQL);
+- `CREATE TRIGGER g ... ON t`: `DROP TRIGGER IF EXISTS g ON t` (PostgreSQL),
+  `DROP TRIGGER IF EXISTS g` (MySQL, SQLite);
+- `ALTER TABLE/INDEX/SEQUENCE/VIEW a RENAME TO b`, `ALTER TABLE t RENAME COLUMN/CONSTRAINT/
+  INDEX a TO b`, MySQL's `RENAME TABLE a TO b`: the same with the names swapped;
+- `ALTER TABLE t ADD [COLUMN] c ...`: `ALTER TABLE t DROP COLUMN c`;
+- `ALTER TABLE t ADD CONSTRAINT n ...`: `DROP CONSTRAINT n` (PostgreSQL); on MySQL by kind,
+  `DROP INDEX n` (unique), `DROP FOREIGN KEY n`, `DROP PRIMARY KEY`, `DROP CONSTRAINT n`;
+- `COMMENT ON ... IS '...'` on an object the same `RunSQL` creates: `COMMENT ON ... IS NULL`.
+
+Several statements (one string, or a list) get their inverses in reverse order; a data
+statement on a table the same call creates needs none (dropping the table undoes it). A
+reverse that drops an index `CONCURRENTLY` needs the migration to stay `atomic = False`, as
+the forward did.
+
+Otherwise the fix is `reverse_sql=<RunSQL>.noop`, spelled the way the call spells `RunSQL`.
+When every statement only changes data (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, `SET`), that
+is a safe fix: running nothing on the way back leaves the schema as it was. For anything else
+(one statement without a certain inverse makes the whole call uncertain: `IF NOT EXISTS`,
+`OR REPLACE` and `TEMPORARY` forms, since the object may have existed before; a data change
+mixed with schema changes; a `DROP`; SQL the parser does not understand) it is an **unsafe**
+fix, written only with `--unsafe-fixes`: the rollback would "succeed" and leave the schema
+different, and running the migration forward again could fail with "already exists". The
+hint names the statement and says why. `(sql, params)` pairs are read as Django runs them;
 `state_operations=` and every other argument are kept as they are.
 """
 
@@ -46,8 +71,8 @@ import ast
 import re
 from collections.abc import Iterator
 
-from migration_fixer.rule import Example, FileContext, Finding, RuleExamples
-from migration_fixer.rules._reverse import missing_reverse
+from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
+from migration_fixer.rules._reverse import Reverse, missing_reverse
 
 code: str = "MF002"
 name: str = "runsql-without-reverse"
@@ -55,8 +80,10 @@ triggers: tuple[bytes, ...] = (b"RunSQL",)
 needs_history: bool = False
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
 fix_summary: str = (
-    "adds `reverse_sql=migrations.RunSQL.noop`, or `DROP ... IF EXISTS` for a plain "
-    "`CREATE TABLE/VIEW/...`"
+    "adds the inverse SQL where it is certain for the project's database (`DROP INDEX ...`, "
+    "names swapped back for a `RENAME`, `DROP COLUMN` for `ADD COLUMN`...); else "
+    "`reverse_sql=migrations.RunSQL.noop`: a safe fix for data statements, an unsafe one "
+    "(`--unsafe-fixes`) for schema changes"
 )
 
 _HEAD = "from django.db import migrations\n\n"
@@ -92,9 +119,30 @@ examples: RuleExamples = RuleExamples(
             "'DROP EXTENSION IF EXISTS \"uuid-ossp\"')]\n",
         ),
         Example(
+            _HEAD
+            + 'operations = [migrations.RunSQL("ALTER TABLE shop_item RENAME TO shop_product")]\n',
+            _HEAD
+            + 'operations = [migrations.RunSQL("ALTER TABLE shop_item RENAME TO shop_product", '
+            'reverse_sql="ALTER TABLE shop_product RENAME TO shop_item")]\n',
+        ),
+        Example(
+            _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
+            "'CREATE VIEW b AS SELECT id FROM a'])]\n",
+            _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
+            "'CREATE VIEW b AS SELECT id FROM a'], "
+            'reverse_sql=["DROP VIEW IF EXISTS b", "DROP TABLE IF EXISTS a"])]\n',
+        ),
+        Example(
+            _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)")]\n',
+            _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)", '
+            "reverse_sql=migrations.RunSQL.noop)]\n",
+            unsafe=True,
+        ),
+        Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE VIEW IF NOT EXISTS v AS SELECT 1")]\n',
             _HEAD + 'operations = [migrations.RunSQL("CREATE VIEW IF NOT EXISTS v AS SELECT 1", '
             "reverse_sql=migrations.RunSQL.noop)]\n",
+            unsafe=True,
         ),
         Example(
             _HEAD + "kwargs = {}\noperations = [migrations.RunSQL(**kwargs)]\n",
@@ -118,35 +166,72 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         operation="RunSQL",
         forward="sql",
         reverse="reverse_sql",
-        inverse=inverse_sql,
+        inverse=lambda forward: inverse_sql(forward, _dialects(ctx)),
     )
 
 
-_NAME = r'(?:"[^"]+"|`[^`]+`|\w+)'
-_CREATE = re.compile(
-    rf"\s*CREATE\s+(TABLE|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|EXTENSION)\s+(?!IF\b)"
-    rf"({_NAME}(?:\.{_NAME})?)(?=[\s(;]|$)",
-    re.IGNORECASE,
+def _dialects(ctx: FileContext) -> tuple[str, ...]:
+    return tuple(d for d in ctx.settings.get(code, "dialect", "").split(",") if d)
+
+
+_NO_OP = (
+    "a no-op reverse would leave the schema changed after a rollback that reports success: "
+    "write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
 )
 
 
-def inverse_sql(forward: ast.expr) -> str | None:
-    """``DROP <kind> IF EXISTS <name>`` for one plain ``CREATE TABLE/VIEW/MATERIALIZED
-    VIEW/SEQUENCE/EXTENSION <name>`` statement (as a string, or a list of one string);
-    None for anything else. ``IF NOT EXISTS``, ``OR REPLACE`` and ``TEMPORARY`` forms get
-    no inverse: the object may have existed before the migration."""
-    if isinstance(forward, (ast.List, ast.Tuple)) and len(forward.elts) == 1:
-        forward = forward.elts[0]
-    if not (isinstance(forward, ast.Constant) and isinstance(forward.value, str)):
-        return None
-    sql = forward.value.strip()
-    if sql.endswith(";"):
-        sql = sql[:-1]
-    if ";" in sql or "--" in sql or "/*" in sql:
-        return None  # several statements, or comments that could hide one
-    match = _CREATE.match(sql)
-    if match is None:
-        return None
-    kind = " ".join(match.group(1).upper().split())
-    statement = f"DROP {kind} IF EXISTS {match.group(2)}"
-    return repr(statement) if '"' in statement else f'"{statement}"'
+def _statements(forward: ast.expr) -> list[str] | None:
+    """The SQL strings of the forward argument: a string, or a list/tuple of strings and
+    ``(sql, params)`` pairs (as Django accepts them); None where one is not a literal."""
+    items = forward.elts if isinstance(forward, (ast.List, ast.Tuple)) else [forward]
+    texts = []
+    for item in items:
+        params = isinstance(item, (ast.List, ast.Tuple)) and len(item.elts) == 2
+        if isinstance(item, (ast.List, ast.Tuple)) and len(item.elts) == 2:
+            item = item.elts[0]
+        if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+            return None
+        # With params, the database driver fills the placeholders in: the parser reads
+        # each as a value.
+        texts.append(_PLACEHOLDER.sub(_fill, item.value) if params else item.value)
+    return texts
+
+
+_PLACEHOLDER = re.compile(r"%%|%\(\w+\)s|%s")
+
+
+def _fill(match: re.Match[str]) -> str:
+    return "%" if match.group() == "%%" else "NULL"
+
+
+def python_string(value: str) -> str:
+    """A Python string literal whose value is exactly ``value`` (double quotes unless the
+    text holds one; backslashes and control characters escaped)."""
+    quote = '"' if '"' not in value else "'" if "'" not in value else None
+    if quote is None:
+        return repr(value)
+    body = "".join(
+        "\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in value
+    )
+    return f"{quote}{body}{quote}"
+
+
+def inverse_sql(forward: ast.expr, dialects: tuple[str, ...] = ()) -> Reverse:
+    """The reverse of the forward SQL on ``dialects`` (see :mod:`migration_fixer.sqlinverse`):
+    the inverse statements where certain (a safe fix); else the no-op, a safe fix when
+    every statement only changes data, an unsafe one otherwise, with the reason."""
+    texts = _statements(forward)
+    if texts is None:
+        return Reverse(None, Applicability.UNSAFE, f"the SQL is not a literal string, so {_NO_OP}")
+    from migration_fixer.sqlinverse import invert
+
+    inversion = invert(texts, dialects)
+    if inversion.statements:
+        statements = inversion.statements
+        if len(statements) == 1:
+            return Reverse(python_string(statements[0]), literal=statements[0])
+        value = "[" + ", ".join(python_string(s) for s in statements) + "]"
+        return Reverse(value, literal=statements)
+    if inversion.data_only:
+        return Reverse()
+    return Reverse(None, Applicability.UNSAFE, f"no certain inverse: {inversion.reason}; {_NO_OP}")

@@ -55,7 +55,9 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
     # -- the fix ----------------------------------------------------------------------------------
     data, sql = "0002_load_catalogue.py", "0003_product_active_stock_index.py"
     before = {p.name: p.read_text() for p in sorted(migrations_dir.glob("*.py"))}
-    fixed = run_fixer(migrations_dir, cwd=project)
+    # The CREATE INDEX's inverse depends on the database (DROP INDEX ... ON t on MySQL):
+    # the demo's settings name SQLite, --dialect says which one this run deploys to.
+    fixed = run_fixer(migrations_dir, "--dialect", db_backend.vendor, cwd=project)
     # MF003 also flags 0004 (it drops the non-null `sku`), but the copy is outside any git
     # repository, so the removal cannot be known to be new: reported, not split (exit 1).
     # tests/e2e/test_mf003_e2e.py covers the split.
@@ -70,6 +72,10 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
         "migrating again creates them twice or fails on a unique key"
     ), fixed.describe()
     assert report[2].startswith("  hint: `load_catalogue` is not straight-line code over literal")
+    assert report[3] == (
+        "shop/migrations/0003_product_active_stock_index.py:13:9: MF002 `RunSQL` without "
+        "`reverse_sql` cannot be reversed [fixed]"
+    ), fixed.describe()
     assert report[4].startswith(
         "shop/migrations/0004_remove_product_sku.py:13:9: MF003 removing `product.sku` cannot "
         "be rolled back: "
@@ -78,7 +84,13 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
     assert report[-1] == "Found 4 findings in 4 migration files (2 fixed, 2 remaining)."
     after = {p.name: p.read_text() for p in sorted(migrations_dir.glob("*.py"))}
     assert "reverse_code=migrations.RunPython.noop" in after[data], after[data]
-    assert "reverse_sql=" in after[sql], after[sql]
+    index = "shop_product_active_stock_idx"
+    drop = (
+        f"DROP INDEX {index} ON shop_product"
+        if db_backend.vendor == "mysql"
+        else (f"DROP INDEX IF EXISTS {index}")
+    )
+    assert f'reverse_sql="{drop}"' in after[sql], after[sql]
     assert after["0001_initial.py"] == before["0001_initial.py"]
     assert after["0004_remove_product_sku.py"] == before["0004_remove_product_sku.py"]
     assert set(after) == set(before)  # no drop migration was written

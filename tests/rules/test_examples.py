@@ -30,15 +30,21 @@ def _clean() -> list[tuple[Rule, int, str]]:
 def test_flagged_example_is_found_and_fixed(rule: Rule, example: Example) -> None:
     codes = [f.code for f in check_source(example.before)]
     assert rule.code in codes
-    fixable = [f.fixable for f in check_source(example.before) if f.code == rule.code]
+    findings = [f for f in check_source(example.before) if f.code == rule.code]
     expected = example.before if example.after is None else example.after
-    assert fix_source(example.before, select=frozenset({rule.code})) == expected
-    # A report-only example has no fixable finding; a fixed one has.
-    assert any(fixable) is (example.after is not None)
+    only = frozenset({rule.code})
+    # An unsafe fix is written only with --unsafe-fixes; a safe one always.
+    assert fix_source(example.before, select=only, unsafe_fixes=True) == expected
+    assert fix_source(example.before, select=only) == (
+        example.before if example.unsafe else expected
+    )
+    # A report-only example has no fixable finding; a fixed one has, and says how safe.
+    assert any(f.fixable for f in findings) is (example.after is not None)
+    assert any(f.hidden_fix(False) for f in findings) is example.unsafe
     # The fixed source is clean for this rule (the second run changes nothing).
     if example.after is not None:
         assert rule.code not in [f.code for f in check_source(example.after)]
-        assert fix_source(example.after) == example.after
+        assert fix_source(example.after, unsafe_fixes=True) == example.after
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ ROOT_URLCONF = "demo.urls"
 
 
 def _database_from_env() -> dict[str, Any]:
-    engine = os.environ.get("MF_DB_ENGINE", "sqlite").strip() or "sqlite"
+    engine = os.environ.get("MF_DB_ENGINE", "").strip() or "django.db.backends.sqlite3"
     if "." not in engine:
         engine = {"sqlite": "sqlite3", "postgres": "postgresql", "mariadb": "mysql"}.get(
             engine, engine

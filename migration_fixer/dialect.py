@@ -1,0 +1,128 @@
+"""Which databases the project runs on (for MF002's inverse SQL), learnt without importing
+anything: ``--dialect``, else ``dialect`` in ``[tool.migration-fixer]``, else the project's
+settings files when exactly one database engine appears in them (an ``ENGINE`` string
+literal, or a dj-database-url / django-environ default URL), else unknown (then only
+inverses that are the same on PostgreSQL, MySQL/MariaDB and SQLite are written)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+DIALECTS = ("postgresql", "mysql", "sqlite")
+_ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
+
+_ENGINE = re.compile(
+    r"""["']django(?:\.contrib\.gis)?\.db\.backends\.(postgresql(?:_psycopg2)?|postgis|mysql|"""
+    r"""sqlite3|spatialite|oracle)["']"""
+)
+_URL = re.compile(
+    r"""["'](postgres|postgresql|pgsql|postgis|mysql|mysql2|mysqlgis|mariadb|sqlite|spatialite|oracle)://"""
+)
+_ENGINES = {
+    "postgresql": "postgresql",
+    "postgresql_psycopg2": "postgresql",
+    "postgis": "postgresql",
+    "postgres": "postgresql",
+    "pgsql": "postgresql",
+    "mysql": "mysql",
+    "mysql2": "mysql",
+    "mysqlgis": "mysql",
+    "mariadb": "mysql",
+    "sqlite3": "sqlite",
+    "sqlite": "sqlite",
+    "spatialite": "sqlite",
+    "oracle": "oracle",
+}
+_SKIP = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "site-packages", ".eggs"}
+_DEPTH = 5
+
+
+class DialectError(ValueError):
+    pass
+
+
+def parse(value: object, where: str) -> tuple[str, ...]:
+    """``"postgresql"``, ``"postgresql,sqlite"`` or a list of names -> known dialects."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        raise DialectError(f"{where}: expected a dialect or a list of dialects, got {value!r}")
+    chosen: list[str] = []
+    for raw in items:
+        name = _ALIASES.get(raw.strip().lower(), raw.strip().lower())
+        if name not in DIALECTS:
+            raise DialectError(
+                f"{where}: unknown dialect {raw.strip()!r} (known: {', '.join(DIALECTS)})"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def _settings_files(root: Path) -> list[Path]:
+    found: list[Path] = []
+    base = len(root.parts)
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _SKIP
+            and not d.startswith(".")
+            and len(here.parts) - base < _DEPTH
+            and not (here / d / "pyvenv.cfg").exists()
+        )
+        in_settings = here.name == "settings"
+        for name in sorted(files):
+            if name.endswith(".py") and (
+                in_settings or name.startswith("settings") or name.endswith("settings.py")
+            ):
+                found.append(here / name)
+    return found
+
+
+def project_folder(path: Path, fallback: Path) -> Path:
+    """The Django project ``path`` belongs to: the nearest folder at or above it holding a
+    ``manage.py``, else ``fallback`` (the configuration's folder)."""
+    start = path.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else start.parents:
+        if (folder / "manage.py").is_file():
+            return folder
+    return fallback
+
+
+def detect(root: Path) -> tuple[tuple[str, ...], str]:
+    """The dialect the settings files below ``root`` name, and where it was found; or
+    ``()`` and why not."""
+    engines: dict[str, str] = {}
+    for path in _settings_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in [*_ENGINE.finditer(text), *_URL.finditer(text)]:
+            engine = _ENGINES[match.group(1)]
+            line = text.count("\n", 0, match.start()) + 1
+            shown = path.relative_to(root).as_posix()
+            engines.setdefault(engine, f"{shown}:{line}")
+    if len(engines) == 1:
+        engine, where = next(iter(engines.items()))
+        if engine in DIALECTS:
+            return (engine,), f"the database engine in {where}"
+        return (), f"{engine} (in {where}) is not a dialect the fixer writes SQL for"
+    if engines:
+        listed = ", ".join(f"{e} ({w})" for e, w in sorted(engines.items()))
+        return (), f"several database engines in the settings: {listed}"
+    return (), "no database engine found in the settings files"
+
+
+def describe(dialects: Sequence[str], source: str) -> str:
+    """The ``--verbose`` line."""
+    if dialects:
+        return f"SQL dialect: {', '.join(dialects)} (from {source})"
+    return (
+        f"SQL dialect: unknown ({source}); only inverses that are the same on "
+        f"{', '.join(DIALECTS)} are written"
+    )

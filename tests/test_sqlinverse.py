@@ -1,0 +1,387 @@
+"""MF002's inverse SQL, per statement kind and dialect, with the exact reverse text."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from migration_fixer.api import fix_source
+from migration_fixer.changeset import VerificationError, _check_literal
+from migration_fixer.cli import cli
+from migration_fixer.dialect import DialectError, detect, parse
+from migration_fixer.rules.mf002_runsql_reverse import inverse_sql, python_string
+from migration_fixer.sqlinverse import Inversion, invert
+
+PG, MY, LITE = ("postgresql",), ("mysql",), ("sqlite",)
+INDEX = "CREATE INDEX shop_idx ON shop_product (active, stock)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialects", "reverse"),
+    [
+        (INDEX, PG, "DROP INDEX IF EXISTS shop_idx"),
+        (INDEX, LITE, "DROP INDEX IF EXISTS shop_idx"),
+        (INDEX, ("postgresql", "sqlite"), "DROP INDEX IF EXISTS shop_idx"),
+        (INDEX, MY, "DROP INDEX shop_idx ON shop_product"),
+        (
+            "CREATE UNIQUE INDEX CONCURRENTLY i ON public.t (a) WHERE b",
+            PG,
+            "DROP INDEX CONCURRENTLY IF EXISTS public.i",
+        ),
+        ("CREATE TABLE t (id int)", (), "DROP TABLE IF EXISTS t"),
+        ("CREATE UNLOGGED TABLE t (id int)", PG, "DROP TABLE IF EXISTS t"),
+        ("CREATE VIEW v AS SELECT 1", (), "DROP VIEW IF EXISTS v"),
+        ("CREATE MATERIALIZED VIEW mv AS SELECT 1", PG, "DROP MATERIALIZED VIEW IF EXISTS mv"),
+        ("CREATE SEQUENCE s START 1", PG, "DROP SEQUENCE IF EXISTS s"),
+        ("CREATE SCHEMA s", (), "DROP SCHEMA IF EXISTS s"),
+        ("CREATE TYPE mood AS ENUM ('a', 'b')", PG, "DROP TYPE IF EXISTS mood"),
+        ('CREATE EXTENSION "uuid-ossp"', (), 'DROP EXTENSION IF EXISTS "uuid-ossp"'),
+        (
+            "CREATE FUNCTION f(a integer, b text) RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql",
+            PG,
+            "DROP FUNCTION IF EXISTS f(INT, TEXT)",
+        ),
+        (
+            "CREATE FUNCTION g(n int) RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ "
+            "LANGUAGE plpgsql",
+            PG,
+            "DROP FUNCTION IF EXISTS g(n int)",
+        ),
+        (
+            "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW EXECUTE PROCEDURE f()",
+            PG,
+            "DROP TRIGGER IF EXISTS trg ON t",
+        ),
+        (
+            "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.a = 1",
+            MY,
+            "DROP TRIGGER IF EXISTS trg",
+        ),
+        ("ALTER TABLE a RENAME TO b", (), "ALTER TABLE b RENAME TO a"),
+        ("ALTER TABLE s.a RENAME TO b", PG, "ALTER TABLE s.b RENAME TO a"),
+        ("ALTER INDEX a RENAME TO b", PG, "ALTER INDEX b RENAME TO a"),
+        # NetBox's shape: IF EXISTS on the way there, IF EXISTS on the way back
+        (
+            "ALTER TABLE IF EXISTS a_seq RENAME TO b_seq",
+            PG,
+            "ALTER TABLE IF EXISTS b_seq RENAME TO a_seq",
+        ),
+        ("ALTER INDEX IF EXISTS a RENAME TO b", PG, "ALTER INDEX IF EXISTS b RENAME TO a"),
+        ("ALTER SEQUENCE IF EXISTS a RENAME TO b", PG, "ALTER SEQUENCE IF EXISTS b RENAME TO a"),
+        ("ALTER SEQUENCE a RENAME TO b", PG, "ALTER SEQUENCE b RENAME TO a"),
+        ("ALTER VIEW a RENAME TO b", PG, "ALTER VIEW b RENAME TO a"),
+        ("ALTER TABLE t RENAME COLUMN a TO b", (), "ALTER TABLE t RENAME COLUMN b TO a"),
+        ("ALTER TABLE t RENAME CONSTRAINT a TO b", PG, "ALTER TABLE t RENAME CONSTRAINT b TO a"),
+        ("ALTER TABLE t RENAME INDEX a TO b", MY, "ALTER TABLE t RENAME INDEX b TO a"),
+        ("RENAME TABLE a TO b, c TO d", MY, "RENAME TABLE d TO c, b TO a"),
+        ("ALTER TABLE t ADD COLUMN c int", (), "ALTER TABLE t DROP COLUMN c"),
+        ("ALTER TABLE t ADD CONSTRAINT n UNIQUE (a)", PG, "ALTER TABLE t DROP CONSTRAINT n"),
+        ("ALTER TABLE t ADD CONSTRAINT n UNIQUE (a)", MY, "ALTER TABLE t DROP INDEX n"),
+        (
+            "ALTER TABLE t ADD CONSTRAINT n FOREIGN KEY (a) REFERENCES u (id)",
+            MY,
+            "ALTER TABLE t DROP FOREIGN KEY n",
+        ),
+        ("ALTER TABLE t ADD CONSTRAINT n PRIMARY KEY (a)", MY, "ALTER TABLE t DROP PRIMARY KEY"),
+        ("ALTER TABLE t ADD CONSTRAINT n CHECK (a > 0)", MY, "ALTER TABLE t DROP CONSTRAINT n"),
+        ("CREATE TABLE `tmp\\table` (id int)", MY, "DROP TABLE IF EXISTS `tmp\\table`"),
+    ],
+)
+def test_one_statement(sql: str, dialects: tuple[str, ...], reverse: str) -> None:
+    assert invert([sql], dialects) == Inversion((reverse,))
+
+
+def test_several_statements_in_reverse_order() -> None:
+    assert invert(
+        ["CREATE TABLE t (id int); COMMENT ON TABLE t IS 'x'", "INSERT INTO t VALUES (1)"], PG
+    ) == Inversion(("COMMENT ON TABLE t IS NULL", "DROP TABLE IF EXISTS t"))
+    assert invert(["ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int"], PG) == Inversion(
+        ("ALTER TABLE t DROP COLUMN b", "ALTER TABLE t DROP COLUMN a")
+    )
+
+
+MAY = "the object may have existed before"
+
+
+@pytest.mark.parametrize(
+    ("texts", "dialects", "result"),
+    [
+        (["UPDATE t SET a = 1", "DELETE FROM u"], (), Inversion(None, True)),
+        ([""], (), Inversion(None, True)),
+        (
+            [INDEX],
+            (),
+            Inversion(
+                None,
+                False,
+                "the inverse differs between databases (PostgreSQL: `DROP INDEX IF EXISTS "
+                "shop_idx`; MySQL/MariaDB: `DROP INDEX shop_idx ON shop_product`; SQLite: "
+                "`DROP INDEX IF EXISTS shop_idx`): say which one the project uses with "
+                "`dialect` in [tool.migration-fixer] or --dialect",
+            ),
+        ),
+        (
+            ["CREATE TEMPORARY TABLE t (id int)"],
+            (),
+            Inversion(None, False, f"it (`CREATE TEMPORARY TABLE t (id INT)`): `TEMPORARY`: {MAY}"),
+        ),
+        (
+            ["CREATE OR REPLACE VIEW v AS SELECT 1"],
+            PG,
+            Inversion(
+                None,
+                False,
+                f"it (`CREATE OR REPLACE VIEW v AS SELECT 1`): `CREATE OR REPLACE`: {MAY}",
+            ),
+        ),
+        (
+            ["CREATE EXTENSION IF NOT EXISTS hstore"],
+            PG,
+            Inversion(
+                None, False, f"it (`CREATE EXTENSION IF NOT EXISTS hstore`): `IF NOT EXISTS`: {MAY}"
+            ),
+        ),
+        (
+            ["UPDATE t SET a = 1", "CREATE TABLE u (id int)"],
+            (),
+            Inversion(
+                None,
+                False,
+                "statement 1 of 2 (`UPDATE t SET a = 1`): a data change has no certain inverse",
+            ),
+        ),
+        (
+            ["COMMENT ON TABLE t IS 'x'"],
+            PG,
+            Inversion(
+                None,
+                False,
+                "it (`COMMENT ON TABLE t IS 'x'`): the object may have had a comment before "
+                "(restoring NULL is certain only for an object created in the same `RunSQL`)",
+            ),
+        ),
+        (
+            ["DROP INDEX x"],
+            PG,
+            Inversion(
+                None,
+                False,
+                "it (`DROP INDEX x`): `DROP INDEX x` cannot be undone without the object's "
+                "definition (no earlier `RunSQL` of this migrations folder creates it)",
+            ),
+        ),
+        (["x"], PG, Inversion(None, False, "it (`x`): no certain inverse for `X`")),
+        (
+            ["ALTER TABLE t ADD CONSTRAINT n UNIQUE (a)"],
+            (),
+            Inversion(
+                None,
+                False,
+                "it (`ALTER TABLE t ADD CONSTRAINT n UNIQUE (a)`): a constraint cannot be "
+                "dropped on SQLite",
+            ),
+        ),
+    ],
+)
+def test_no_certain_inverse(texts: list[str], dialects: tuple[str, ...], result: Inversion) -> None:
+    assert invert(texts, dialects) == result
+
+
+def test_a_drop_is_undone_with_the_statement_that_created_the_object() -> None:
+    create = "CREATE INDEX i ON t (a) WHERE b"
+    assert invert(["DROP INDEX i"], PG, {"INDEX i": create}) == Inversion((create,))
+
+
+def test_mf002_writes_the_inverse_for_the_dialect() -> None:
+    head = "from django.db import migrations\n\n"
+    before = head + f'operations = [migrations.RunSQL("{INDEX}")]\n'
+    assert fix_source(before, dialect=MY) == head + (
+        f'operations = [migrations.RunSQL("{INDEX}", '
+        'reverse_sql="DROP INDEX shop_idx ON shop_product")]\n'
+    )
+    assert fix_source(before) == before  # unknown dialect: only an unsafe no-op
+    params = (
+        head + 'operations = [migrations.RunSQL([("ALTER TABLE t ADD c int DEFAULT %s", [1])])]\n'
+    )
+    assert 'reverse_sql="ALTER TABLE t DROP COLUMN c"' in fix_source(params)
+
+
+def test_backslashes_in_names_are_kept() -> None:
+    # issue 13 item 13: a raw string's backslash must not become an escape in the reverse
+    head = "from django.db import migrations\n\n"
+    before = head + 'operations = [migrations.RunSQL(r"CREATE TABLE `tmp\\table` (id int)")]\n'
+    after = fix_source(before, dialect=MY)
+    assert after == head + (
+        'operations = [migrations.RunSQL(r"CREATE TABLE `tmp\\table` (id int)", '
+        'reverse_sql="DROP TABLE IF EXISTS `tmp\\\\table`")]\n'
+    )
+    reverse = ast.literal_eval(after.split("reverse_sql=")[1].rstrip(")]\n"))
+    assert reverse == "DROP TABLE IF EXISTS `tmp\\table`"
+    # the verification compares values, not two parses of the same text
+    with pytest.raises(VerificationError, match="differs from"):
+        _check_literal('"DROP TABLE `tmp\\table`"', "DROP TABLE `tmp\\table`")
+    _check_literal(python_string("a\\tb"), "a\\tb")
+    for value in ["both ' and \"", "tab\there", 'say "hi"', "back\\slash"]:
+        assert ast.literal_eval(python_string(value)) == value
+    assert python_string("both ' and \"") == repr("both ' and \"")
+    _check_literal('["x", "y"]', ("x", "y"))
+
+
+def test_inverse_sql_not_a_literal() -> None:
+    result = inverse_sql(ast.parse("SQL", mode="eval").body)
+    assert result.value is None
+    assert result.applicability.value == "unsafe"
+
+
+def test_dialect_names() -> None:
+    assert parse("postgres, mariadb", "--dialect") == ("postgresql", "mysql")
+    assert parse(["sqlite"], "x") == ("sqlite",)
+    with pytest.raises(DialectError, match="unknown dialect 'oracle'"):
+        parse("oracle", "--dialect")
+    with pytest.raises(DialectError, match="expected a dialect or a list"):
+        parse(3, "x")
+
+
+def test_dialect_detection(tmp_path: Path) -> None:
+    assert detect(tmp_path) == ((), "no database engine found in the settings files")
+    settings = tmp_path / "proj" / "settings.py"
+    settings.parent.mkdir()
+    settings.write_text('DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n')
+    assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
+    (tmp_path / "proj" / "settings").mkdir()
+    (tmp_path / "proj" / "settings" / "test.py").write_text(
+        'DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}\n'
+    )
+    assert detect(tmp_path) == (
+        (),
+        "several database engines in the settings: postgresql (proj/settings.py:1), "
+        "sqlite (proj/settings/test.py:1)",
+    )
+
+
+# -- the dialect on the command line and in the configuration ------------------------------
+
+RAW = (
+    "from django.db import migrations\n\n\n"
+    "class Migration(migrations.Migration):\n"
+    f'    operations = [migrations.RunSQL("{INDEX}")]\n'
+)
+
+
+def _project(tmp_path: Path, settings: str | None = None, config: str = "") -> Path:
+    (tmp_path / "pyproject.toml").write_text(config)
+    (tmp_path / "manage.py").write_text("")
+    (tmp_path / "app" / "migrations").mkdir(parents=True)
+    (tmp_path / "app" / "migrations" / "0002_sql.py").write_text(RAW)
+    if settings is not None:
+        (tmp_path / "proj").mkdir()
+        (tmp_path / "proj" / "settings.py").write_text(settings)
+    return tmp_path
+
+
+def _run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+    monkeypatch.chdir(tmp_path)
+    return CliRunner().invoke(cli, ["--diff", "--verbose", *args, "app"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "config", "args", "note", "reverse"),
+    [
+        (
+            'ENGINE = "django.db.backends.mysql"\n',
+            "",
+            (),
+            "SQL dialect: mysql (from the database engine in proj/settings.py:1)",
+            "DROP INDEX shop_idx ON shop_product",
+        ),
+        (
+            'ENGINE = "django.db.backends.mysql"\n',
+            '[tool.migration-fixer]\ndialect = ["postgresql", "sqlite"]\n',
+            (),
+            "SQL dialect: postgresql, sqlite (from pyproject.toml: [tool.migration-fixer] dialect)",
+            "DROP INDEX IF EXISTS shop_idx",
+        ),
+        (
+            None,
+            '[tool.migration-fixer]\ndialect = "sqlite"\n',
+            ("--dialect", "mariadb"),
+            "SQL dialect: mysql (from --dialect)",
+            "DROP INDEX shop_idx ON shop_product",
+        ),
+        (
+            None,
+            "",
+            (),
+            "SQL dialect: unknown (no database engine found in the settings files); only "
+            "inverses that are the same on postgresql, mysql, sqlite are written",
+            None,
+        ),
+    ],
+)
+def test_dialect_sources(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: str | None,
+    config: str,
+    args: tuple[str, ...],
+    note: str,
+    reverse: str | None,
+) -> None:
+    result = _run(_project(tmp_path, settings, config), monkeypatch, *args)
+    assert f"note: {note}\n" in result.stderr
+    if reverse is None:
+        assert result.stdout == ""
+    else:
+        assert f'reverse_sql="{reverse}")]' in result.stdout
+
+
+def test_a_bad_dialect_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _run(_project(tmp_path), monkeypatch, "--dialect", "oracle")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --dialect: unknown dialect 'oracle' (known: postgresql, mysql, sqlite)\n"
+    )
+    (tmp_path / "pyproject.toml").write_text("[tool.migration-fixer]\ndialect = 5\n")
+    result = _run(tmp_path, monkeypatch)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: pyproject.toml: [tool.migration-fixer] dialect: expected a dialect or a list "
+        "of dialects, got 5\n"
+    )
+
+
+def test_check_with_nothing_to_fix_does_not_import_the_parser(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "app" / "migrations" / "0002_sql.py").write_text(
+        RAW.replace('")]', '", reverse_sql="DROP INDEX shop_idx")]')
+    )
+    code = (
+        "import sys\n"
+        "from migration_fixer.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code, 'sqlglot' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--check", "--no-cache", "app"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.endswith("0 False\n"), done.stdout + done.stderr
+    (project / "app" / "migrations" / "0002_sql.py").write_text(RAW)
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--check", "--no-cache", "app"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.endswith("1 True\n"), done.stdout + done.stderr
