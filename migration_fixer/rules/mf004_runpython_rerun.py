@@ -84,6 +84,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from migration_fixer.migration_ast import (
     LOCAL,
@@ -216,6 +217,7 @@ _INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    module = _Module(ctx)
     for op in ctx.operation_calls:
         if op.operation != "RunPython" or has_star_args(op.node):
             continue
@@ -223,24 +225,25 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if forward is None:
             continue
         reverse = find_argument(op.node, "RunPython", "reverse_code")
-        if reverse is not None and not _is_noop(ctx, op, reverse[1]):
+        if reverse is not None and not _is_noop(module, op, reverse[1]):
             continue
-        function = _module_function(ctx, op.scope, forward[1])
+        function = module.function(op.scope, forward[1])
         if function is None:
             continue
-        finding = _finding(ctx, op, function, forward[0], reverse)
+        finding = _finding(module, op, function, forward[0], reverse)
         if finding is not None:
             yield finding
 
 
 def _finding(
-    ctx: FileContext,
+    module: _Module,
     op: OperationCall,
     function: ast.FunctionDef,
     forward_index: int,
     reverse: tuple[int, ast.expr] | None,
 ) -> Finding | None:
-    body = _Body(ctx, function)
+    ctx = module.ctx
+    body = _Body(module, function)
     site = body.first_site()
     if site is None:
         return None
@@ -284,7 +287,7 @@ def _finding(
 # -- what the reverse is --------------------------------------------------------------------
 
 
-def _is_noop(ctx: FileContext, op: OperationCall, reverse: ast.expr) -> bool:
+def _is_noop(module: _Module, op: OperationCall, reverse: ast.expr) -> bool:
     """``None`` (what MF001 would replace by the no-op), ``RunPython.noop`` however it is
     spelled, a lambda returning a constant, or a module function that does nothing."""
     if isinstance(reverse, ast.Constant):
@@ -294,14 +297,14 @@ def _is_noop(ctx: FileContext, op: OperationCall, reverse: ast.expr) -> bool:
     if (
         isinstance(reverse, ast.Attribute)
         and reverse.attr == "noop"
-        and ctx.index.resolve_callee(reverse.value, op.scope).operation == "RunPython"
+        and module.ctx.index.resolve_callee(reverse.value, op.scope).operation == "RunPython"
     ):
         return True
-    qualified = ctx.index.qualified_name(reverse, op.scope) or ""
+    qualified = module.ctx.index.qualified_name(reverse, op.scope) or ""
     prefix, _, attribute = qualified.rpartition(".")
     if attribute == "noop" and django_operation(prefix) == "RunPython":
         return True
-    function = _module_function(ctx, op.scope, reverse)
+    function = module.function(op.scope, reverse)
     return function is not None and all(_does_nothing(s) for s in function.body)
 
 
@@ -315,24 +318,49 @@ def _does_nothing(stmt: ast.stmt) -> bool:
     )
 
 
-def _module_function(ctx: FileContext, scope: ast.AST, expr: ast.expr) -> ast.FunctionDef | None:
-    """The module-level function ``expr`` (in ``scope``) names, when that is the only thing
-    the name can be (one definition in the module, no other binding)."""
-    if not isinstance(expr, ast.Name):
-        return None
-    if ctx.index.qualified_name(expr, scope) != f"{LOCAL}.{expr.id}":
-        return None
-    defined = [
-        node
-        for node in ast.walk(ctx.tree)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        and node.name == expr.id
-    ]
-    if len(defined) != 1 or not isinstance(defined[0], ast.FunctionDef):
-        return None
-    if defined[0] not in ctx.tree.body:
-        return None
-    return defined[0]
+class _Module:
+    """What MF004 reads from the whole module, worked out once per file."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        #: The first unsafe statement of each module function analysed so far.
+        self.sites: dict[ast.FunctionDef, _Site | None] = {}
+
+    @cached_property
+    def functions(self) -> dict[str, list[ast.FunctionDef]]:
+        """The module's top-level functions, by name."""
+        found: dict[str, list[ast.FunctionDef]] = {}
+        for stmt in self.ctx.tree.body:
+            if isinstance(stmt, ast.FunctionDef):
+                found.setdefault(stmt.name, []).append(stmt)
+        return found
+
+    @cached_property
+    def created(self) -> set[str]:
+        """Models the migration creates (lower case): their rows go with their table."""
+        names = set()
+        for op in self.ctx.index.operation_calls(frozenset({"CreateModel"})):
+            found = find_argument(op.node, "CreateModel", "name")
+            if found is not None and isinstance(found[1], ast.Constant):
+                names.add(str(found[1].value).lower())
+        return names
+
+    def function(self, scope: ast.AST, expr: ast.expr) -> ast.FunctionDef | None:
+        """The module-level function ``expr`` (in ``scope``) names, when that is the only
+        thing the name can be (one definition in the module, no other binding)."""
+        if not isinstance(expr, ast.Name):
+            return None
+        defined = self.functions.get(expr.id, [])
+        if len(defined) != 1:
+            return None
+        # No other function or class of that name anywhere (a method, a nested function
+        # that could be the one meant): counted on the text, cheaper than a full walk.
+        pattern = rf"\b(?:def|class)\s+{re.escape(expr.id)}\b"
+        if len(re.findall(pattern, self.ctx.text)) != 1:
+            return None
+        if self.ctx.index.qualified_name(expr, scope) != f"{LOCAL}.{expr.id}":
+            return None
+        return defined[0]
 
 
 # -- what the forward function does ---------------------------------------------------------
@@ -375,8 +403,9 @@ class _Body:
     """The forward function: its models, its guards, and the sites that are not safe to
     run twice."""
 
-    def __init__(self, ctx: FileContext, function: ast.FunctionDef) -> None:
-        self.ctx = ctx
+    def __init__(self, module: _Module, function: ast.FunctionDef) -> None:
+        self.module = module
+        self.ctx = module.ctx
         self.function = function
         params = [*function.args.posonlyargs, *function.args.args]
         self.apps = params[0].arg if params else "apps"
@@ -408,7 +437,7 @@ class _Body:
         """The first statement that is not safe to run twice, here or in a module function
         this one calls (``seen``: the functions on the way here)."""
         seen = seen | {self.function.name}
-        created = self._created_in_migration()
+        created = self.module.created
         guards = self._guard_lines()
         sites: list[tuple[int, _Site]] = []
         for node in ast.walk(self.function):
@@ -428,10 +457,12 @@ class _Body:
 
     def _in_helper(self, call: ast.Call, seen: frozenset[str]) -> _Site | None:
         """The first unsafe statement of the module function ``call`` calls, if any."""
-        helper = _module_function(self.ctx, self.function, call.func)
+        helper = self.module.function(self.function, call.func)
         if helper is None or helper.name in seen:
             return None
-        site = _Body(self.ctx, helper).first_site(seen)
+        if helper not in self.module.sites:
+            self.module.sites[helper] = _Body(self.module, helper).first_site(seen)
+        site = self.module.sites[helper]
         if site is None or site.within is not None:
             return site
         return _Site(site.line, site.call, site.update, site.insert, within=helper.name)
@@ -550,15 +581,6 @@ class _Body:
                 return True
             child, parent = parent, self.parents.get(parent)
         return False
-
-    def _created_in_migration(self) -> set[str]:
-        """Models the migration creates (lower case): their rows go with their table."""
-        names = set()
-        for op in self.ctx.index.operation_calls(frozenset({"CreateModel"})):
-            found = find_argument(op.node, "CreateModel", "name")
-            if found is not None and isinstance(found[1], ast.Constant):
-                names.add(str(found[1].value).lower())
-        return names
 
     def is_f(self, expr: ast.expr) -> str | None:
         """The field of ``F("field")`` (Django's ``F``), or None."""

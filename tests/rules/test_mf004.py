@@ -245,7 +245,7 @@ HELPER = (
 
 
 def test_rows_created_by_a_module_function_the_forward_function_calls() -> None:
-    function = HELPER + "def seed(apps, schema_editor):\n    add_all(apps)\n"
+    function = HELPER + "def seed(apps, schema_editor):\n    add_all(apps)\n    add_all(apps)\n"
     found = one(module(function, "migrations.RunPython(seed, migrations.RunPython.noop)"))
     assert found.message == (
         f"{NOOP} `seed` {CREATES} (`Country.objects.create` in `add`, line 6): {TWICE}"
