@@ -103,21 +103,37 @@ def test_check_reports_both_calls(project: Path) -> None:
     result = invoke("--check", "--verbose", "geo")
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{SEED} [fixable]\n{SEED_HINT}\n{LOAD_MF001} [fixable]\n{LOAD}\n{LOAD_HINT}\n"
-        "Found 3 findings in 1 migration file (2 fixable with `migration-fixer`).\n"
+        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [fixable]\n{LOAD}\n"
+        f"{LOAD_HINT}\nFound 3 findings in 1 migration file (1 fixable with "
+        "`migration-fixer`; 1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
     )
     assert (project / PATH).read_text() == BEFORE
 
 
-def test_fix_writes_the_reverse_and_mf001s_noop_where_mf004_has_none(project: Path) -> None:
+def test_fix_writes_mf001s_noop_and_not_the_unsafe_delete_by_default(project: Path) -> None:
     result = invoke("geo")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD}\n"
+        f"{LOAD_HINT}\nFound 3 findings in 1 migration file (1 fixed, 2 remaining; 1 hidden "
+        "fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
+    assert (project / PATH).read_text() == BEFORE.replace(
+        "RunPython(load)", "RunPython(load, reverse_code=migrations.RunPython.noop)"
+    )
+
+
+def test_unsafe_fixes_write_the_reverse_and_mf001s_noop_where_mf004_has_none(
+    project: Path,
+) -> None:
+    result = invoke("--unsafe-fixes", "geo")
     assert result.exit_code == 1  # load's MF004 remains
     assert result.stdout == (
         f"{SEED} [fixed]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD}\n{LOAD_HINT}\n"
         "Found 3 findings in 1 migration file (2 fixed, 1 remaining).\n"
     )
     assert (project / PATH).read_text() == AFTER
-    again = invoke("--check", "geo")
+    again = invoke("--check", "--unsafe-fixes", "geo")
     assert again.stdout.splitlines() == [
         LOAD.replace(
             "without a reverse, where a no-op is not enough:", "has a no-op reverse, but"

@@ -95,6 +95,7 @@ from migration_fixer.migration_ast import (
 )
 from migration_fixer.rule import (
     AddArgument,
+    Applicability,
     Edit,
     Example,
     FileContext,
@@ -155,6 +156,7 @@ examples: RuleExamples = RuleExamples(
             + _CREATE
             + _UNDO_CREATE
             + _MIGRATION.format("migrations.RunPython(add_countries, undo_add_countries)"),
+            unsafe=True,
         ),
         Example(
             _BUMP + _MIGRATION.format("migrations.RunPython(restock)"),
@@ -280,7 +282,8 @@ def _finding(
             "function set (also one that existed before), and with them the rows that "
             "reference them through a cascading foreign key"
         )
-    fix = Fix((edit, InsertStatements(source)), supersedes=("MF001",))
+    applicability = Applicability.SAFE if safe else Applicability.UNSAFE
+    fix = Fix((edit, InsertStatements(source)), supersedes=("MF001",), applicability=applicability)
     return Finding(code, message, line, column, fix=fix, hint=hint)
 
 

@@ -93,7 +93,7 @@ def test_seeded_rows_are_deleted_on_rollback_and_created_once_again(
         stock = db_backend.query("SELECT name, stock FROM shop_product ORDER BY name")
         return [n for (n,) in names if n in SEEDED], [(n, int(s)) for n, s in stock]
 
-    fixed = run_fixer(migration, "--select", "MF001,MF004", cwd=project)
+    fixed = run_fixer(migration, "--select", "MF001,MF004", "--unsafe-fixes", cwd=project)
     assert fixed.returncode == 0, fixed.describe()
     assert fixed.stdout.splitlines()[-1] == (
         "Found 3 findings in 1 migration file (3 fixed, 0 remaining)."

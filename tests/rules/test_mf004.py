@@ -8,7 +8,14 @@ import textwrap
 import pytest
 
 from migration_fixer.api import check_source, fix_source
-from migration_fixer.rule import AddArgument, Finding, Fix, InsertStatements, ReplaceArgument
+from migration_fixer.rule import (
+    AddArgument,
+    Applicability,
+    Finding,
+    Fix,
+    InsertStatements,
+    ReplaceArgument,
+)
 from migration_fixer.runner import one_fix_per_call
 
 MF004 = frozenset({"MF004"})
@@ -310,12 +317,15 @@ def test_unknown_forward_functions_are_left_alone(source: str) -> None:
 def test_create_gets_a_reverse_that_deletes_the_row() -> None:
     before = module(SEED, "migrations.RunPython(seed, migrations.RunPython.noop)")
     found = one(before)
+    assert found.fix is not None
+    assert found.fix.applicability is Applicability.UNSAFE
+    assert fix_source(before, select=MF004) == before  # an unsafe fix: not by default
     assert found.hint == (
         "review `undo_seed`: it deletes every row with the values the forward function set "
         "(also one that existed before), and with them the rows that reference them through "
         "a cascading foreign key"
     )
-    assert fix_source(before, select=MF004) == module(
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
         SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, undo_seed)"
     )
 
@@ -342,7 +352,7 @@ def test_bulk_create_through_the_connection_alias_as_in_djangos_docs() -> None:
         '    Country.objects.using(db_alias).filter(name="USA", code="us").delete()\n'
     )
     before = module(forwards, "migrations.RunPython(forwards_func)")
-    assert fix_source(before, select=MF004) == module(
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
         forwards + "\n\n" + reverse,
         "migrations.RunPython(forwards_func, reverse_code=undo_forwards_func)",
     )
@@ -371,7 +381,7 @@ def test_delete_reverse_keeps_literals_as_written_and_the_parameter_names() -> N
         "    ).delete()\n"
     )
     before = module(forwards, "migrations.RunPython(seed, reverse_code=None)")
-    assert fix_source(before, select=MF004) == module(
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
         forwards + "\n\n" + reverse, "migrations.RunPython(seed, reverse_code=undo_seed)"
     )
 
@@ -540,7 +550,7 @@ def test_generated_name_does_not_clash_and_two_calls_share_one_function() -> Non
         "reverse_code=undo_seed_2)",
     )
     assert [f.line for f in mf004(before)] == [14, 14]
-    assert fix_source(before, select=MF004) == after
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == after
     assert mf004(after) == []
 
 
@@ -549,7 +559,7 @@ def test_crlf_file_keeps_its_newlines() -> None:
         "\n", "\r\n"
     )
     after = module(SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, undo_seed)")
-    assert fix_source(before, select=MF004) == after.replace("\n", "\r\n")
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == after.replace("\n", "\r\n")
 
 
 # -- the inverse update ---------------------------------------------------------------------
@@ -633,7 +643,9 @@ def test_long_lookups_are_written_one_argument_a_line() -> None:
     assert one(before).hint == "`seed` both creates and updates rows" + ADVICE.format("seed")
     creates, updates = forward.rsplit("    Theme.objects.update", 1)
     updates = "    Theme.objects.update" + updates
-    assert fix_source(module(creates, "migrations.RunPython(seed)", FHEAD), select=MF004) == module(
+    assert fix_source(
+        module(creates, "migrations.RunPython(seed)", FHEAD), select=MF004, unsafe_fixes=True
+    ) == module(
         creates + "\n\ndef undo_seed(apps, schema_editor):\n"
         '    Theme = apps.get_model("themes", "Theme")\n'
         "    Theme.objects.filter(\n"
@@ -818,7 +830,7 @@ def test_f_that_is_not_djangos_is_not_a_relative_update() -> None:
 # -- MF001 and MF004 on one call ------------------------------------------------------------
 
 
-def test_both_rules_report_a_call_without_reverse_and_only_mf004s_fix_is_written() -> None:
+def test_both_rules_report_a_call_without_reverse_and_one_fix_is_written() -> None:
     before = module(SEED, "migrations.RunPython(seed)")
     assert [(f.code, f.fixable) for f in check_source(before, select=BOTH)] == [
         ("MF001", True),
@@ -827,13 +839,37 @@ def test_both_rules_report_a_call_without_reverse_and_only_mf004s_fix_is_written
     mf004_fixed = module(
         SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, reverse_code=undo_seed)"
     )
-    assert fix_source(before, select=BOTH) == mf004_fixed
-    assert fix_source(before, select=MF004) == mf004_fixed
     noop = module(SEED, "migrations.RunPython(seed, reverse_code=migrations.RunPython.noop)")
-    assert fix_source(before, select=frozenset({"MF001"})) == noop
-    # MF004 then reports MF001's no-op, and replaces it.
-    assert fix_source(noop, select=BOTH) == module(
-        SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, reverse_code=undo_seed)"
+    # MF004's delete is unsafe: by default MF001's (safe) no-op is written, and MF004 then
+    # reports the no-op; with --unsafe-fixes MF004's reverse replaces MF001's no-op.
+    assert fix_source(before, select=BOTH) == noop
+    assert fix_source(before, select=BOTH, unsafe_fixes=True) == mf004_fixed
+    assert fix_source(before, select=MF004) == before
+    assert fix_source(before, select=MF004, unsafe_fixes=True) == mf004_fixed
+    assert fix_source(before, select=frozenset({"MF001"}), unsafe_fixes=True) == noop
+    assert [f.code for f in check_source(noop, select=BOTH)] == ["MF004"]
+    assert fix_source(noop, select=BOTH) == noop
+    assert fix_source(noop, select=BOTH, unsafe_fixes=True) == mf004_fixed
+
+
+def test_a_safe_inverse_update_replaces_mf001s_noop_by_default() -> None:
+    forward = restock('    Product.objects.update(stock=F("stock") + 5)\n')
+    before = module(forward, "migrations.RunPython(restock)", FHEAD)
+    findings = check_source(before, select=BOTH)
+    assert [f.code for f in findings] == ["MF001", "MF004"]
+    found = findings[1]
+    assert found.fix is not None
+    assert found.fix.applicability is Applicability.SAFE
+    undo = (
+        "def undo_restock(apps, schema_editor):\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        "    db_alias = schema_editor.connection.alias\n"
+        '    Product.objects.update(stock=F("stock") - 5)\n'
+    )
+    assert fix_source(before, select=BOTH) == module(
+        forward + "\n\n" + undo,
+        "migrations.RunPython(restock, reverse_code=undo_restock)",
+        FHEAD,
     )
 
 
