@@ -18,6 +18,7 @@ from migration_fixer.api import RunResult, run
 from migration_fixer.config import ConfigError, Mode, build_config
 from migration_fixer.output.diff import colorize_bytes, render_diff_bytes
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
+from migration_fixer.runner import stop_on_signals
 
 FORMATS = ("text", "json", "github", "sarif")
 _PROGRESS_THRESHOLD = 500  # files; a shorter run finishes before a bar helps
@@ -154,7 +155,8 @@ def fix_command(
         )
         use_color = {"always": True, "never": False}.get(color)
         show_progress = want_progress(no_progress=no_progress, quiet=quiet, stream=sys.stderr)
-        result = _run_with_progress(config, show_progress)
+        with stop_on_signals():  # SIGTERM stops the run like Ctrl-C
+            result = _run_with_progress(config, show_progress)
     except ConfigError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

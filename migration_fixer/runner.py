@@ -11,11 +11,12 @@ from __future__ import annotations
 import ast
 import contextlib
 import fnmatch
+import functools
+import itertools
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
 from migration_fixer.planning import Refusal, plan_folder
+from migration_fixer.pool import Crashed, WorkerPool
 from migration_fixer.rule import (
     AddArgument,
     FileContext,
@@ -317,51 +319,92 @@ def run_files(
     """
     batches = _batches(paths, any(r.needs_history for r in selected_rules(options.select)))
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
-    if workers <= 1:
-        with _noticing_interrupts():
+    with stop_on_signals():
+        if workers <= 1:
             done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
             yield from _in_path_order(paths, done, progress)
-        return
-    # Ctrl-C is the main process's to handle: a worker interrupted in the middle of a
-    # library call could report a half-done file as broken. On any exception (Ctrl-C
-    # included) the pending batches are cancelled rather than waited for.
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
-    try:
-        done = pool.map(process_batch, batches, [options] * len(batches))
-        yield from _in_path_order(paths, done, progress)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+            return
+        # Each worker has its own pipe (see migration_fixer.pool): one that dies costs
+        # only the batch it was running, which is cut in halves and run again until the
+        # file that kills a worker is alone; that file is reported, the others processed.
+        # On any exception (Ctrl-C included) the workers are stopped, not waited for.
+        with WorkerPool(functools.partial(process_batch, options=options), workers) as pool:
+            yield from _in_path_order(paths, _isolated(pool, batches), progress)
 
 
-#: Set when Ctrl-C reached this process: a library interrupted mid-call can turn the
-#: KeyboardInterrupt into another error (libcst's metadata then fails with a KeyError),
-#: which must stop the run, not be reported as a broken file.
+def _isolated(
+    pool: WorkerPool[Sequence[Path], list[FileResult]], batches: list[list[Path]]
+) -> Iterator[list[FileResult]]:
+    """The batches' results in completion order; a file that kills its worker gets one
+    problem instead of its result."""
+    work: dict[Hashable, list[Path]] = {}
+    keys = itertools.count()
+
+    def submit(batch: list[Path]) -> None:
+        key = next(keys)
+        work[key] = batch
+        pool.submit(key, batch)
+
+    for batch in batches:
+        submit(batch)
+    while pool.pending:
+        _stop_if_interrupted()
+        done = pool.next_done(timeout=0.25)
+        if done is None:
+            continue
+        key, outcome = done
+        batch = work.pop(key)
+        if not isinstance(outcome, Crashed):
+            yield outcome
+        elif len(batch) > 1:
+            half = len(batch) // 2
+            submit(batch[:half])
+            submit(batch[half:])
+        else:
+            path = batch[0]
+            message = (
+                f"cannot process: the process handling this file was {outcome.reason}; "
+                "file left untouched"
+                if outcome.reason.startswith(("killed", "exited"))
+                else f"cannot process: {outcome.reason}; file left untouched"
+            )
+            yield [FileResult(path, problems=[Problem(path, 1, 0, message)])]
+
+
+#: Set when Ctrl-C (or SIGTERM) reached this process: a library interrupted mid-call can
+#: turn the KeyboardInterrupt into another error (libcst's metadata then fails with a
+#: KeyError), which must stop the run, not be reported as a broken file, or swallow it
+#: (a handler run at fork time only prints "Exception ignored"): the run checks it.
 _INTERRUPTED = threading.Event()
 
 
+def _stop_if_interrupted() -> None:
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
-def _noticing_interrupts() -> Iterator[None]:
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt in the main thread (SIGTERM, a CI
+    runner's or a container's way of stopping a job, behaves like Ctrl-C: workers
+    stopped, nothing half-written) and are noticed by :data:`_INTERRUPTED`."""
+    _INTERRUPTED.clear()
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers belong to the main thread
         return
-    previous = signal.getsignal(signal.SIGINT)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def interrupted(signum: int, frame: object) -> None:
         _INTERRUPTED.set()
         raise KeyboardInterrupt
 
-    _INTERRUPTED.clear()
-    signal.signal(signal.SIGINT, interrupted)
+    for sig in previous:
+        signal.signal(sig, interrupted)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _in_path_order(
@@ -378,6 +421,7 @@ def _in_path_order(
     ready: dict[int, FileResult] = {}
     next_index = 0
     for results in done:
+        _stop_if_interrupted()
         for result in results:
             ready[slots[result.path].pop(0)] = result
             if progress:

@@ -91,19 +91,6 @@ def test_an_interrupt_cancels_the_pending_batches(paths: list[Path]) -> None:
         list(run_files(paths, options, 2, interrupt))
 
 
-def test_workers_ignore_ctrl_c() -> None:
-    import signal
-
-    from migration_fixer.runner import _ignore_interrupts
-
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        _ignore_interrupts()
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def test_ctrl_c_is_noticed_and_the_handler_restored() -> None:
     import os
     import signal
@@ -111,10 +98,23 @@ def test_ctrl_c_is_noticed_and_the_handler_restored() -> None:
     from migration_fixer import runner
 
     previous = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt), runner._noticing_interrupts():
+    with pytest.raises(KeyboardInterrupt), runner.stop_on_signals():
         os.kill(os.getpid(), signal.SIGINT)
     assert runner._INTERRUPTED.is_set()
     assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_sigterm_behaves_like_ctrl_c() -> None:
+    import os
+    import signal
+
+    from migration_fixer import runner
+
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), runner.stop_on_signals():
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert runner._INTERRUPTED.is_set()
+    assert signal.getsignal(signal.SIGTERM) is previous
 
 
 def test_an_error_after_ctrl_c_stops_the_run_instead_of_blaming_the_file(
@@ -147,7 +147,7 @@ def test_interrupts_are_left_alone_outside_the_main_thread() -> None:
     seen: list[object] = []
 
     def work() -> None:
-        with runner._noticing_interrupts():
+        with runner.stop_on_signals():
             seen.append(signal.getsignal(signal.SIGINT))
 
     before = signal.getsignal(signal.SIGINT)
