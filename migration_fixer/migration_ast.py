@@ -166,12 +166,34 @@ class ModuleIndex:
         return self._qualified_name(expr, self._scope(scope_node), frozenset())
 
     def _qualified_name(self, expr: ast.expr, scope: _Scope, seen: frozenset[int]) -> str | None:
-        if isinstance(expr, ast.Attribute):
-            base = self._qualified_name(expr.value, scope, seen)
-            return None if base is None else f"{base}.{expr.attr}"
-        if isinstance(expr, ast.Name):
-            return self._resolve_name(expr.id, scope, seen)
-        return None
+        # A chain of simple aliases (``a2 = a1``, ``a1 = migrations.RunPython``) is
+        # followed in a loop, not by recursion: its length is the file's to choose.
+        attrs: list[str] = []
+        followed = set(seen)
+        mark: int | None = None  # len(attrs) when the last alias was followed
+        while True:
+            while isinstance(expr, ast.Attribute):
+                attrs.append(expr.attr)
+                expr = expr.value
+            if not isinstance(expr, ast.Name):
+                base = None
+                break
+            found = self._lookup(expr.id, scope)
+            alias = _single_alias(found[1]) if found is not None else None
+            if found is None or alias is None:
+                base = self._resolve_name(expr.id, scope, frozenset(followed))
+                break
+            if id(alias) in followed or not isinstance(alias, (ast.Name, ast.Attribute)):
+                base, mark = LOCAL, None
+                break
+            followed.add(id(alias))
+            mark = len(attrs)
+            expr, scope = alias, found[0]
+        if base is None:
+            if mark is None:
+                return None
+            base, attrs = LOCAL, attrs[:mark]  # an alias of something unknown: local
+        return ".".join([base, *reversed(attrs)])
 
     def _lookup(self, name: str, scope: _Scope) -> tuple[_Scope, list[_Binding]] | None:
         """Python's lookup rule: own scope, enclosing functions (not classes), module."""
@@ -276,7 +298,7 @@ class ModuleIndex:
         its decorators and defaults). Asking only for what the rules need keeps the
         search to the lines that name those operations."""
         if self.text is not None:
-            names, lines = _candidates(self.text, wanted)
+            names, lines = _candidates(self.text, self.tree, wanted)
             calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
         else:
             calls = list(self._pruned_calls(self.tree, self.tree, None, None))
@@ -322,6 +344,13 @@ def django_operation(qualified: str) -> str | None:
     """The operation a dotted name is, when it is one of Django's
     (``django.db.migrations.RunPython`` -> ``RunPython``), else None."""
     return _DJANGO_NAMES.get(qualified)
+
+
+def _single_alias(bindings: list[_Binding]) -> ast.AST | None:
+    """The value of a name bound once, by a plain assignment (else None)."""
+    if len(bindings) != 1 or bindings[0].kind is not BindingKind.ALIAS:
+        return None
+    return bindings[0].node
 
 
 def has_star_args(call: ast.Call) -> bool:
@@ -392,32 +421,68 @@ def _terminal_name(func: ast.expr) -> str | None:
 
 
 def _candidates(
-    text: str, operations: frozenset[str] = OPERATIONS
+    text: str, tree: ast.Module, operations: frozenset[str] = OPERATIONS
 ) -> tuple[frozenset[str], list[int]]:
     """Names a call to one of ``operations`` can be spelled with (their names, plus local
-    aliases and subclasses of them, to a fixed point), and the lines they appear on."""
+    aliases and subclasses of them, to a fixed point), and the lines they appear on.
+
+    Linear in the size of the file whatever it holds: the aliases come from the module's
+    statements (not from a text search that a string of ``class A(`` lines makes
+    quadratic), and the fixed point is a graph search, not a text search per round."""
+    spelled_from: dict[str, set[str]] = {}  # name -> names bound to something spelled so
+    for source, target in _name_bindings(tree):
+        spelled_from.setdefault(source, set()).add(target)
     names = set(operations)
-    while True:
-        alternatives = "|".join(sorted(names))
-        found = set()
-        for pattern in (
-            rf"^[ \t]*(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*[\w.]*\b(?:{alternatives})[ \t]*(?:#.*)?$",
-            rf"^[ \t]*class[ \t]+(\w+)[ \t]*\([^)]*\b(?:{alternatives})\b",
-            rf"\b(?:{alternatives})[ \t]+as[ \t]+(\w+)",
-        ):
-            found.update(re.findall(pattern, text, re.MULTILINE))
-        if found <= names:
-            break
-        names |= found
-    alternatives = "|".join(sorted(names))
+    pending = list(operations)
+    while pending:
+        for target in spelled_from.get(pending.pop(), ()):
+            if target not in names:
+                names.add(target)
+                pending.append(target)
     starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-    lines = sorted(
-        {
-            bisect.bisect_right(starts, m.start())
-            for m in re.finditer(rf"\b(?:{alternatives})\b", text)
-        }
-    )
+    if len(names) <= _ALTERNATION_LIMIT:
+        words = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, names)))})\b")
+        positions = [m.start() for m in words.finditer(text)]
+    else:  # a regex alternation costs its number of branches at every position
+        positions = [m.start() for m in _WORD.finditer(text) if m.group() in names]
+    lines = sorted({bisect.bisect_right(starts, position) for position in positions})
     return frozenset(names), lines
+
+
+_ALTERNATION_LIMIT = 16
+_WORD = re.compile(r"\w+")
+
+
+def _name_bindings(tree: ast.Module) -> Iterator[tuple[str, str]]:
+    """``(spelled, bound)`` for each statement that binds a name to something spelled
+    with another name: ``bound = x.spelled``, ``class bound(x.spelled)``, ``from x import
+    spelled as bound`` (at any depth: statements only, never into expressions)."""
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                pending.extend(block)
+        if isinstance(node, ast.Assign):
+            source = _terminal_name(node.value)
+            if source is not None:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        yield source, target.id
+        elif isinstance(node, ast.AnnAssign):
+            source = _terminal_name(node.value) if node.value is not None else None
+            if source is not None and isinstance(node.target, ast.Name):
+                yield source, node.target.id
+        elif isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                source = _terminal_name(base)
+                if source is not None:
+                    yield source, node.name
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.asname is not None:
+                    yield alias.name.rsplit(".", 1)[-1], alias.asname
 
 
 def _bind_scope(scope: _Scope, node: ast.AST, *, walrus: bool) -> None:

@@ -34,6 +34,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,16 @@ class WorkerPool(Generic[T, R]):
         process = self._context.Process(
             target=_serve, args=(theirs, self._func, os.getpid()), daemon=True
         )
-        process.start()
+        # No Ctrl-C/SIGTERM handler may run inside the fork (one raised in a fork hook is
+        # only printed, "Exception ignored"): they wait until the worker is started.
+        blocked = _STOP_SIGNALS if hasattr(signal, "pthread_sigmask") else set()
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        try:
+            process.start()
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
         theirs.close()
         worker = _Worker(process, ours)
         self._workers.append(worker)
@@ -174,6 +184,8 @@ def _serve(conn: Connection, func: Callable[[Any], Any], parent: int) -> None:  
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it forked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     while True:
         try:
             task = conn.recv()

@@ -362,3 +362,83 @@ def test_names_resolve_in_a_scope_the_operation_search_never_entered() -> None:
     assert index.qualified_name(name, cls) == LOCAL
     assert index.qualified_name(ast.Name(id="path", ctx=ast.Load()), g) == LOCAL
     assert index.qualified_name(ast.Name(id="path", ctx=ast.Load()), tree) is None
+
+
+# -- linear time whatever the content ------------------------------------------------------
+
+
+def test_aliases_come_from_statements_not_from_text_that_looks_like_them() -> None:
+    from migration_fixer.migration_ast import OPERATIONS, _candidates
+
+    lines = "\n".join("class A(" for _ in range(16000))  # was 36 s: a regex spanned lines
+    source = (
+        f'from django.db import migrations\nX = """\n{lines}\n"""\n'
+        "op = migrations.RunPython(f)\n"
+    )
+    names, candidate_lines = _candidates(source, ast.parse(source), OPERATIONS)
+    assert names == OPERATIONS  # `A` is text in a string, not a subclass
+    assert candidate_lines == [16004]
+    assert operations(source) == [(16004, 5, "RunPython", None, False)]
+    # a real subclass, a real alias (annotated), an import alias, at any depth
+    source = (
+        "from django.db.migrations import RunSQL as SQL\n"
+        "if True:\n    class B(migrations.RunPython):\n        pass\n"
+        "try:\n    pass\nexcept E:\n    C: type = B\n"
+        "match x:\n    case _:\n        D = SQL\n"
+    )
+    names, _ = _candidates(source, ast.parse(source), frozenset({"RunPython", "RunSQL"}))
+    assert names == {"RunPython", "RunSQL", "SQL", "B", "C", "D"}
+
+
+def test_an_alias_chain_is_searched_once_and_resolved_without_recursion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import re
+
+    from migration_fixer import migration_ast
+
+    searches: list[str] = []
+
+    class CountingRe:
+        def __getattr__(self, name: str) -> object:
+            attribute = getattr(re, name)
+            if name in ("findall", "finditer", "compile", "search", "sub"):
+
+                def counted(*args: object, **kwargs: object) -> object:
+                    searches.append(name)
+                    return attribute(*args, **kwargs)
+
+                return counted
+            return attribute
+
+    monkeypatch.setattr(migration_ast, "re", CountingRe())
+    # 3,000 aliases: deeper than the interpreter's recursion limit
+    chain = "\n".join(f"a{i} = a{i - 1}" for i in range(3000, 1, -1))
+    source = (
+        "from django.db import migrations\n"
+        f"{chain}\na1 = migrations.RunPython\n"
+        "class Migration(migrations.Migration):\n    operations = [a3000(f), a1.x(g)]\n"
+    )
+    # 17 names and more: one word scan instead of an alternation of all of them
+    assert operations(source) == [(3003, 18, "RunPython", None, False)]
+    assert len(searches) <= 2
+    tree = ast.parse(source)
+    index = ModuleIndex(tree, source)
+    call = tree.body[-1].body[0].value.elts[1]  # type: ignore[attr-defined]
+    assert index.qualified_name(call.func, tree) == "django.db.migrations.RunPython.x"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a = b\nb = a\n", LOCAL),  # a cycle
+        ("a = f()\n", LOCAL),  # an alias of a call
+        ("a = unknown.x\n", LOCAL),  # an alias of something unknown
+        ("a = b.c\nb = unknown\n", f"{LOCAL}.c"),
+    ],
+)
+def test_aliases_of_what_cannot_be_known_are_local(source: str, expected: str) -> None:
+    tree = ast.parse(source + "a\n")
+    index = ModuleIndex(tree, source)
+    expr = tree.body[-1].value  # type: ignore[attr-defined]
+    assert index.qualified_name(expr, tree) == expected
