@@ -13,6 +13,7 @@ import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from migration_fixer.dotted_names import introduced_names
 from migration_fixer.migration_ast import char_column, split_lines
@@ -27,6 +28,9 @@ from migration_fixer.rule import (
     ReplaceArgument,
     ReplaceElement,
 )
+
+if TYPE_CHECKING:  # libcst is imported only to rewrite
+    from migration_fixer.rewrite import Splice
 
 
 @dataclass(frozen=True)
@@ -61,13 +65,21 @@ def verify(
     edits: Sequence[Edit],
     rescan: Callable[[str, ast.Module], list[Finding]],
     fixed: Sequence[Finding],
+    splices: Sequence[Splice] | None = None,
 ) -> None:
-    """Raise :class:`VerificationError` unless ``new_text`` is exactly the intended fix."""
-    try:
-        new_tree = ast.parse(new_text)
-        compile(new_tree, "<fixed>", "exec")
-    except (SyntaxError, ValueError) as exc:
-        raise VerificationError(f"the fixed source does not compile: {exc}") from exc
+    """Raise :class:`VerificationError` unless ``new_text`` is exactly the intended fix.
+
+    With ``splices`` (the statements the rewrite replaced, the rest of the text being the
+    same by construction) each replaced group of statements is compiled and compared
+    alone, and the new module's tree is the old one with those statements replaced:
+    the cost follows the size of the edit, not of the file."""
+    if splices is None:
+        new_tree = _compiled(new_text)
+        compared = [(old_text, new_tree, edits)]
+    else:
+        pieces = [(splice, _compiled(splice.new)) for splice in splices]
+        compared = [(splice.old, piece, splice.edits) for splice, piece in pieces]
+        new_tree = _spliced(old_tree, new_text, pieces)
     introduced = introduced_names(old_tree, new_tree)
     if introduced:
         raise VerificationError(
@@ -77,11 +89,48 @@ def verify(
     still = [f for f in fixed if (f.code, f.message) in remaining]
     if still:
         raise VerificationError(f"the fix did not remove {still[0].code}: {still[0].message}")
-    expected, added_imports = apply_to_ast(old_tree, old_text, edits)
+    for old, new, applied in compared:
+        _compare(old, new, applied)
+
+
+def _compiled(text: str) -> ast.Module:
+    try:
+        tree = ast.parse(text)
+        compile(tree, "<fixed>", "exec")
+    except (SyntaxError, ValueError) as exc:
+        raise VerificationError(f"the fixed source does not compile: {exc}") from exc
+    return tree
+
+
+def _compare(old_text: str, new_tree: ast.Module, edits: Sequence[Edit]) -> None:
+    expected, added_imports = apply_to_ast(new_tree, old_text, edits)
     if _imported_names(new_tree) != _imported_names(expected) | added_imports or _dump(
         expected
     ) != _dump(new_tree):
         raise VerificationError("the fixed source differs from the intended edit")
+
+
+def _spliced(
+    old_tree: ast.Module, new_text: str, pieces: Sequence[tuple[Splice, ast.Module]]
+) -> ast.Module:
+    """The new module's ``ast``: the old statements, with the replaced ones swapped for
+    the new pieces (parsed anew when a piece changed the line count of statements that
+    follow it: the old tree is shared with the history replay and stays unchanged)."""
+    body: list[ast.stmt] = []
+    position = 0
+    for splice, piece in pieces:
+        while position < len(old_tree.body) and old_tree.body[position].lineno < splice.first:
+            body.append(old_tree.body[position])
+            position += 1
+        while position < len(old_tree.body) and old_tree.body[position].lineno <= splice.last:
+            position += 1
+        shift = len(split_lines(splice.new)) - len(split_lines(splice.old))
+        if shift and position < len(old_tree.body):
+            return ast.parse(new_text)
+        ast.increment_lineno(piece, splice.first - 1)
+        body.extend(piece.body)
+    body.extend(old_tree.body[position:])
+    return ast.Module(body=body, type_ignores=[])
 
 
 #: An import as (module, imported name or None, alias or None).

@@ -440,17 +440,32 @@ def _candidates(
                 names.add(target)
                 pending.append(target)
     starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
-    if len(names) <= _ALTERNATION_LIMIT:
-        words = re.compile(rf"\b(?:{'|'.join(sorted(map(re.escape, names)))})\b")
-        positions = [m.start() for m in words.finditer(text)]
-    else:  # a regex alternation costs its number of branches at every position
+    if len(names) <= _FIND_LIMIT:  # str.find per name: much faster than any regex
+        positions = [p for name in names for p in _whole_words(text, name)]
+    else:  # one scan of every word (a regex alternation costs its branches everywhere)
         positions = [m.start() for m in _WORD.finditer(text) if m.group() in names]
     lines = sorted({bisect.bisect_right(starts, position) for position in positions})
     return frozenset(names), lines
 
 
-_ALTERNATION_LIMIT = 16
+_FIND_LIMIT = 16
 _WORD = re.compile(r"\w+")
+
+
+def _whole_words(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` occurs in ``text`` as a whole word (as ``\\b`` delimits one)."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if not (start and _is_word(text[start - 1])) and not (
+            end < len(text) and _is_word(text[end])
+        ):
+            yield start
+        start = text.find(word, end)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _name_bindings(tree: ast.Module) -> Iterator[tuple[str, str]]:

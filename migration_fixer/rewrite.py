@@ -6,9 +6,15 @@ it. Calls are found by their start position, which the rules took from the ``ast
 
 from __future__ import annotations
 
+import ast
+import bisect
+import dataclasses
+import re
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -30,8 +36,84 @@ class RewriteError(Exception):
     """An edit could not be applied (the source did not have the expected shape)."""
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+@dataclass(frozen=True)
+class Splice:
+    """Lines ``first``..``last`` (1-based, inclusive) of the old text, ``old``, replaced
+    by ``new``: whole top-level statements, so that each can be verified alone."""
+
+    first: int
+    last: int
+    old: str
+    new: str
+    #: The edits applied here, their lines counted from ``first``.
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    text: str
+    #: What was replaced (None: anything may have changed, verify the whole text).
+    splices: tuple[Splice, ...] | None
+
+
+#: libcst's native parser recurses once per level of nesting (a chain of ``and``/``+``
+#: included: 8,000 terms overflow an 8 MB stack, SIGSEGV). It runs in a thread with a
+#: known stack, and never on a statement nested deeper than this.
+MAX_DEPTH = 1000
+_STACK_SIZE = 64 * 1024 * 1024
+
+
+def apply_edits(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) -> str:
     """Return ``text`` with ``edits`` applied."""
+    return rewrite(text, edits, tree).text
+
+
+def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) -> Rewrite:
+    """Apply ``edits`` to the top-level statements they touch, each group of them parsed
+    and rewritten with libcst alone and spliced back: the cost follows the size of the
+    edit, not of the file (a 5 MB data list beside ``class Migration`` is never given to
+    libcst). ``tree`` is ``text``'s ``ast``, when the caller has it."""
+    if not edits:
+        return Rewrite(text, ())
+    tree = tree if tree is not None else ast.parse(text)
+    starts = _line_starts(text)
+    groups = _statement_groups(tree)
+    wanted: set[int] = set()
+    for edit in edits:
+        if isinstance(edit, InsertStatements):
+            wanted.add(_migration_group(tree, groups))
+        elif isinstance(edit, AddImport):
+            wanted.update(range(_import_groups(tree, groups)))
+        else:
+            group = _group_of(groups, edit.line)
+            if group is None:
+                raise RewriteError(f"no call found at {edit.line}:{edit.column + 1}")
+            wanted.add(group)
+    splices: list[Splice] = []
+    pieces: list[str] = []
+    position = 0
+    for first_group, last_group in _runs(sorted(wanted)):
+        first = groups[first_group - 1][1] + 1 if first_group else 1
+        last = groups[last_group][1]
+        start, end = starts[first - 1], starts[last] if last < len(starts) else len(text)
+        old = text[start:end]
+        imports = first == 1 and any(isinstance(e, AddImport) for e in edits)
+        mine = tuple(
+            _shift(e, first - 1) for e in edits if _inside(e, first, last, imports, tree, groups)
+        )
+        depth = nesting_depth(tree.body[groups[first_group][2] : groups[last_group][3]])
+        if depth > MAX_DEPTH:
+            raise RecursionError(f"nested {depth} levels deep")
+        new = _in_thread(_rewrite_lines, old, mine)
+        pieces += [text[position:start], new]
+        position = end
+        splices.append(Splice(first, last, old, new, mine))
+    pieces.append(text[position:])
+    return Rewrite("".join(pieces), tuple(splices))
+
+
+def _rewrite_lines(text: str, edits: Sequence[Edit]) -> str:
+    """The libcst rewrite of whole lines holding complete top-level statements."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - ast accepted it already
@@ -46,12 +128,143 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     if missing:
         line, column = missing[0]
         raise RewriteError(f"no call found at {line}:{column + 1}")
-    if rewriter.missing_class:
+    if rewriter.missing_class:  # pragma: no cover - the segment holds the class
         raise RewriteError("no `class Migration` to insert the new functions before")
     imports = [e for e in edits if isinstance(e, AddImport)]
     if imports:
         new_module = _add_imports(new_module, imports)
     return new_module.code
+
+
+_T = TypeVar("_T")
+
+
+def _in_thread(func: Callable[..., _T], *args: Any) -> _T:
+    """``func(*args)`` in a thread with a stack of known size (the caller's may be
+    small: 512 KB for a secondary thread on macOS)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, func(*args)))
+        except BaseException as exc:
+            outcome.append((False, exc))
+
+    with _STACK_LOCK:
+        previous = threading.stack_size(_STACK_SIZE)
+        try:
+            thread = threading.Thread(target=run, name="libcst", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    ok, value = outcome[0]
+    if ok:
+        return cast(_T, value)
+    raise value
+
+
+_STACK_LOCK = threading.Lock()
+
+
+def nesting_depth(nodes: Sequence[ast.AST]) -> int:
+    """How deeply libcst nests these statements: the ``ast``'s depth, where a chain
+    ``a and b and c`` (one node in the ``ast``) counts one level per operator."""
+    deepest = 0
+    pending: list[tuple[ast.AST, int]] = [(node, 1) for node in nodes]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each line starts, lines counted as the tokenizer counts them."""
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+#: (first line, last line, index of the first statement, index after the last)
+_Group = tuple[int, int, int, int]
+
+
+def _statement_groups(tree: ast.Module) -> list[_Group]:
+    """The module's top-level statements, grouped when they share a line."""
+    groups: list[_Group] = []
+    for index, stmt in enumerate(tree.body):
+        decorators = getattr(stmt, "decorator_list", [])
+        first = min([stmt.lineno, *(d.lineno for d in decorators)])
+        last = stmt.end_lineno or stmt.lineno
+        if groups and first <= groups[-1][1]:
+            start, end, first_index, _ = groups[-1]
+            groups[-1] = (start, max(end, last), first_index, index + 1)
+        else:
+            groups.append((first, last, index, index + 1))
+    return groups
+
+
+def _group_of(groups: list[_Group], line: int) -> int | None:
+    index = bisect.bisect_right([g[0] for g in groups], line) - 1
+    if index < 0 or line > groups[index][1]:
+        return None
+    return index
+
+
+def _migration_group(tree: ast.Module, groups: list[_Group]) -> int:
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ClassDef) and stmt.name == "Migration":
+            return cast(int, _group_of(groups, stmt.lineno))
+    raise RewriteError("no `class Migration` to insert the new functions before")
+
+
+def _import_groups(tree: ast.Module, groups: list[_Group]) -> int:
+    """How many groups from the top hold the module's imports (new ones go after the last
+    top-level import, or after the docstring, libcst's AddImportsVisitor's rule)."""
+    last = [s.lineno for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    if last:
+        return cast(int, _group_of(groups, last[-1])) + 1
+    # No import: the first one goes after the docstring, and a blank line after it
+    # separates it from the statement that follows, which must be in view.
+    docstring = int(ast.get_docstring(tree, clean=False) is not None)
+    return min(docstring + 1, len(groups))
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indices as (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for index in indices:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1] = (runs[-1][0], index)
+        else:
+            runs.append((index, index))
+    return runs
+
+
+def _inside(
+    edit: Edit,
+    first: int,
+    last: int,
+    imports: bool,
+    tree: ast.Module,
+    groups: list[_Group],
+) -> bool:
+    if isinstance(edit, AddImport):
+        return imports
+    if isinstance(edit, InsertStatements):
+        group = _migration_group(tree, groups)
+        return first <= groups[group][0] and groups[group][1] <= last
+    return first <= edit.line <= last
+
+
+def _shift(edit: Edit, lines: int) -> Edit:
+    """``edit`` with its line counted from the start of a splice."""
+    if isinstance(edit, (AddArgument, ReplaceArgument, ReplaceElement, AppendElement)):
+        return dataclasses.replace(edit, line=edit.line - lines)
+    return edit
 
 
 class _Rewriter(cst.CSTTransformer):
@@ -166,7 +379,10 @@ class _Rewriter(cst.CSTTransformer):
 def _parse_value(source: str) -> cst.BaseExpression:
     """An expression from source whose line breaks carry absolute indentation (the
     rules lay out multi-line values for their final position)."""
-    expression = cst.parse_expression(source)
+    try:
+        expression = cst.parse_expression(source)
+    except cst.ParserSyntaxError as exc:
+        raise RewriteError(f"the fix's new code does not parse: {exc.message}") from exc
     if "\n" not in source and "\r" not in source:
         return expression
     return cast(cst.BaseExpression, expression.visit(_AbsoluteIndent()))

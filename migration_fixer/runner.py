@@ -261,13 +261,14 @@ def _rewrite(
     result: FileResult,
     unsafe_fixes: bool = False,
 ) -> None:
-    from migration_fixer.rewrite import RewriteError, apply_edits
+    from migration_fixer.rewrite import RewriteError, rewrite
 
     # Two findings may need the same edit (one generated function for two calls): once.
     edits = list(dict.fromkeys(edit for f in fixes if f.fix is not None for edit in f.fix.edits))
     codes = sorted({f.code for f in fixes})
     try:
-        new_text = apply_edits(source.text, edits)
+        rewritten = rewrite(source.text, edits, tree)
+        new_text = rewritten.text
         verify(
             tree,
             source.text,
@@ -279,15 +280,23 @@ def _rewrite(
                 f for f in scan(source.path, text, new_tree, rules) if f.applicable(unsafe_fixes)
             ],
             fixes,
+            rewritten.splices,
         )
-    except (RewriteError, VerificationError, RecursionError) as exc:
-        # RecursionError: libcst and the verification recurse deeper than the ast scan.
-        message = (
-            f"cannot fix {', '.join(codes)}: the code is nested too deeply to rewrite safely, "
-            "file left untouched"
-            if isinstance(exc, RecursionError)
-            else f"internal error in {', '.join(codes)} fix, file left untouched: {exc}"
-        )
+    except Exception as exc:
+        # Whatever stops the fix, the findings stay, reported as not fixed, with why.
+        if _INTERRUPTED.is_set():
+            raise KeyboardInterrupt from exc
+        if isinstance(exc, RecursionError):
+            # libcst and the verification recurse deeper than the ast scan.
+            message = (
+                f"cannot fix {', '.join(codes)}: the code is nested too deeply to rewrite "
+                "safely, file left untouched"
+            )
+        else:
+            reason = str(exc) if isinstance(exc, (RewriteError, VerificationError)) else (
+                f"{type(exc).__name__}: {_first_line(exc)}"
+            )
+            message = f"internal error in {', '.join(codes)} fix, file left untouched: {reason}"
         result.problems.append(Problem(source.path, fixes[0].line, fixes[0].column, message))
         result.findings = [
             Finding(f.code, f.message, f.line, f.column, None, f.hint) for f in result.findings
@@ -297,6 +306,11 @@ def _rewrite(
         result.change = FileChange(
             source.path, source.text, new_text, source.encoding, source.bom, source.cr
         )
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else "(no message)"
 
 
 def default_jobs() -> int:

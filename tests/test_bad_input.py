@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 import migration_fixer.rewrite
 import migration_fixer.rules.mf002_runsql_reverse as mf002
 from migration_fixer.cli import cli
+from migration_fixer.rewrite import Rewrite
 
 MF002_MSG = "`RunSQL` without `reverse_sql` cannot be reversed"
 GOOD_BEFORE = b'from django.db import migrations\n\nops = [migrations.RunSQL("SELECT 1")]\n'
@@ -311,7 +312,10 @@ def _too_deep(text: str, edits: object) -> str:
 def test_verification_failure_leaves_the_file_untouched(
     project: Path, monkeypatch: pytest.MonkeyPatch, wrong: object, reason: str | None
 ) -> None:
-    monkeypatch.setattr(migration_fixer.rewrite, "apply_edits", wrong)
+    def rewrite(text: str, edits: object, tree: object = None) -> Rewrite:
+        return Rewrite(wrong(text, edits), None)  # type: ignore[operator]
+
+    monkeypatch.setattr(migration_fixer.rewrite, "rewrite", rewrite)
     result = invoke("app")
     assert result.exit_code == 2
     if reason is None:
@@ -361,22 +365,30 @@ def test_a_crashing_rule_is_reported_against_its_file(
 
 
 def test_too_deep_for_the_rewrite_is_reported_not_crashed(project: Path) -> None:
-    # The scan visits only the lines that can hold an operation, so it copes with deep
-    # nesting elsewhere; the libcst rewrite cannot, and says so: finding kept, file as is.
-    data = (
-        b"from django.db import migrations\nx = "
-        + b" + ".join([b"1"] * 800)
-        + b"\nops = [migrations.RunSQL('SELECT 1')]\n"
+    # libcst is given only the statements an edit touches: deep nesting elsewhere is no
+    # obstacle; inside the statement it recurses too deep and says so: finding kept,
+    # file as is.
+    deep = b" + ".join([b"1"] * 800)
+    head = b"from django.db import migrations\n"
+    elsewhere = add(
+        project,
+        "0002_elsewhere.py",
+        head + b"x = " + deep + b"\nops = [migrations.RunSQL('SELECT 1')]\n",
     )
-    bad = add(project, "0002_bad.py", data)
+    data = head + b"ops = [migrations.RunSQL('SELECT 1', hints=" + deep + b")]\n"
+    bad = add(project, "0003_bad.py", data)
     result = invoke("app")
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: app/migrations/0002_bad.py:3:8: cannot fix MF002: the code is nested too "
+        "error: app/migrations/0003_bad.py:2:8: cannot fix MF002: the code is nested too "
         "deeply to rewrite safely, file left untouched\n"
     )
     assert result.stdout == GOOD_LINE + (
-        f"app/migrations/0002_bad.py:3:8: MF002 {MF002_MSG}\n"
-        "Found 2 findings in 2 migration files (1 fixed, 1 remaining).\n"
+        f"app/migrations/0002_elsewhere.py:3:8: MF002 {MF002_MSG} [fixed]\n"
+        f"app/migrations/0003_bad.py:2:8: MF002 {MF002_MSG}\n"
+        "Found 3 findings in 3 migration files (2 fixed, 1 remaining).\n"
     )
     assert bad.read_bytes() == data
+    assert elsewhere.read_bytes().endswith(
+        b"\nops = [migrations.RunSQL('SELECT 1', reverse_sql=migrations.RunSQL.noop)]\n"
+    )

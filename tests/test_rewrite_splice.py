@@ -1,0 +1,252 @@
+"""libcst sees only the top-level statements an edit touches; they are spliced back and
+verified alone, so the cost of a fix follows the size of the edit, not of the file."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import libcst
+import pytest
+from _git_helpers import write
+
+import migration_fixer.rewrite
+from migration_fixer.api import fix_source
+from migration_fixer.changeset import VerificationError, verify
+from migration_fixer.rewrite import MAX_DEPTH, RewriteError, Splice, nesting_depth, rewrite
+from migration_fixer.rule import AddArgument, AddImport, InsertStatements
+
+DATA = "DATA = [\n" + "".join(f"    {{'id': {i}, 'name': 'n{i}'}},\n" for i in range(300)) + "]\n"
+MIGRATION = (
+    "class Migration(migrations.Migration):\n"
+    "    operations = [\n"
+    "        migrations.RunPython(load),\n"
+    "    ]\n"
+)
+SOURCE = (
+    "from django.db import migrations\n\n"
+    + DATA
+    + "\n\ndef load(apps, schema_editor):\n    pass\n\n\n"
+    + MIGRATION
+)
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts given to libcst's parser."""
+    texts: list[str] = []
+    parse_module = libcst.parse_module
+
+    def spy(text: str, *args: object, **kwargs: object) -> libcst.Module:
+        texts.append(text)
+        return parse_module(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(migration_fixer.rewrite.cst, "parse_module", spy)
+    return texts
+
+
+def test_only_the_statement_with_the_edit_is_parsed_by_libcst(parsed: list[str]) -> None:
+    fixed = fix_source(SOURCE)
+    assert fixed == SOURCE.replace(
+        "RunPython(load)", "RunPython(load, reverse_code=migrations.RunPython.noop)"
+    )
+    assert parsed == ["\n\n" + MIGRATION]  # with the blank lines before it
+
+
+def test_imports_and_new_statements_go_where_a_whole_module_rewrite_puts_them(
+    parsed: list[str],
+) -> None:
+    source = '"""Doc."""\nimport os\n' + DATA + "class Migration:\n    x = f(1)\n"
+    edits = [
+        AddImport("django.db", "models"),
+        InsertStatements("def g():\n    pass\n"),
+        AddArgument(len(source.splitlines()), 8, 0, "y", "2"),
+    ]
+    new = rewrite(source, edits)
+    assert new.text == (
+        '"""Doc."""\nimport os\nfrom django.db import models\n'
+        + DATA
+        + "def g():\n    pass\nclass Migration:\n    x = f(1, y=2)\n"
+    )
+    assert parsed == [  # the import block, the class, the new statement
+        '"""Doc."""\nimport os\n',
+        "class Migration:\n    x = f(1)\n",
+        "def g():\n    pass\n",
+    ]
+    assert new.splices is not None
+    assert [(s.first, s.last) for s in new.splices] == [(1, 2), (305, 306)]
+
+
+def test_statements_sharing_a_line_and_decorators_are_one_unit(parsed: list[str]) -> None:
+    source = "a = 1; b = f(2)\n@decorate\nclass Migration:\n    pass\n"
+    new = rewrite(source, [AddArgument(1, 11, 0, "x", "3"), InsertStatements("y = 4\n")])
+    assert new.text == "a = 1; b = f(2, x=3)\ny = 4\n@decorate\nclass Migration:\n    pass\n"
+    assert parsed == [source, "y = 4\n"]  # one run of two groups; the new statement
+
+
+@pytest.mark.parametrize(
+    ("source", "expected", "seen"),
+    [
+        ("x = 1\ny = 2\n", "import os\n\nx = 1\ny = 2\n", ["x = 1\n"]),
+        (
+            '"""D."""\nx = 1\ny = 2\n',
+            '"""D."""\nimport os\n\nx = 1\ny = 2\n',
+            ['"""D."""\nx = 1\n'],
+        ),
+        ('"""D."""\n', '"""D."""\nimport os\n', ['"""D."""\n']),
+    ],
+)
+def test_an_import_into_a_module_without_any(
+    parsed: list[str], source: str, expected: str, seen: list[str]
+) -> None:
+    # as libcst's AddImportsVisitor does on the whole module
+    assert rewrite(source, [AddImport("os")]).text == expected
+    assert parsed == seen
+
+
+def test_nothing_to_do_parses_nothing(parsed: list[str]) -> None:
+    assert rewrite(SOURCE, []).text == SOURCE
+    assert parsed == []
+
+
+def test_no_class_to_insert_before() -> None:
+    with pytest.raises(RewriteError, match=r"^no `class Migration` to insert"):
+        rewrite("x = 1\n", [InsertStatements("y = 2\n")])
+
+
+def test_libcst_runs_in_a_thread_whose_errors_reach_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(text: str, edits: object) -> str:
+        raise ValueError("from the thread")
+
+    monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)
+    with pytest.raises(ValueError, match=r"^from the thread$"):
+        rewrite(SOURCE, [AddArgument(307, 8, 0, "x", "1")])
+
+
+# -- libcst's native parser overflows its stack on long chains: never given one ------------
+
+
+def test_nesting_depth_counts_a_boolean_chain_like_libcst() -> None:
+    tree = ast.parse("x = a and b and c\n")
+    # Assign 1, BoolOp 2 + 2 for the chain, Name 5, its Load 6
+    assert nesting_depth(tree.body) == 6
+
+
+CHAIN = " and ".join(f"x{i}" for i in range(9000))  # SIGSEGV in libcst at about 7,000
+
+
+def test_a_chain_too_long_for_libcst_is_refused_before_parsing(parsed: list[str]) -> None:
+    source = (
+        "from django.db import migrations\n\n"
+        f"ops = [migrations.RunPython(f, hints={{'x': {CHAIN}}})]\n"
+    )
+    assert nesting_depth(ast.parse(source).body) > MAX_DEPTH
+    with pytest.raises(ValueError, match=r"^cannot fix MF001: the code is nested too deeply"):
+        fix_source(source)
+    assert parsed == []
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_that_crashed_libcst_is_one_line_and_the_others_are_fixed(
+    tmp_path: Path, jobs: str
+) -> None:
+    head = "from django.db import migrations\n\n\n"
+    migration = "class Migration(migrations.Migration):\n    operations = [{}]\n"
+    write(
+        tmp_path,
+        "app/migrations/0001_chain.py",
+        head + f"def f(apps, schema_editor):\n    return {CHAIN}\n\n\n"
+        + migration.format("migrations.RunPython(f)"),
+    )
+    inside = head + migration.format(f"migrations.RunPython(f, hints={{'x': {CHAIN}}})")
+    write(tmp_path, "app/migrations/0002_inside.py", inside)
+    for i in range(3, 200):  # enough files for a pool of two workers
+        write(tmp_path, f"app{i % 3}/migrations/{i:04d}_x.py", head + migration.format(""))
+    process = subprocess.run(
+        [sys.executable, "-m", "migration_fixer", "--jobs", jobs, "--no-cache", "app"],
+        cwd=tmp_path,
+        capture_output=True,
+        env={**os.environ, "CI": "true"},
+        timeout=600,
+        check=False,
+    )
+    assert process.returncode == 2, process.stderr
+    assert process.stderr.decode() == (
+        "error: app/migrations/0002_inside.py:5:19: cannot fix MF001: the code is nested "
+        "too deeply to rewrite safely, file left untouched\n"
+    )
+    assert process.stdout.decode().splitlines()[1:] == [
+        "app/migrations/0002_inside.py:5:19: MF001 `RunPython` without `reverse_code` "
+        "cannot be reversed",
+        "Found 2 findings in 2 migration files (1 fixed, 1 remaining).",
+    ]
+    assert (tmp_path / "app/migrations/0001_chain.py").read_text().endswith(
+        "operations = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop)]\n"
+    )
+    assert (tmp_path / "app/migrations/0002_inside.py").read_text() == inside
+
+
+# -- verification of the spliced statements ------------------------------------------------
+
+
+def test_the_new_tree_is_parsed_again_when_a_splice_moves_later_statements() -> None:
+    old = "import os\nx = f(1)\n"
+    tree = ast.parse(old)
+    edits = [AddImport("sys")]
+    new = rewrite(old, edits, tree)
+    assert new.text == "import os\nimport sys\nx = f(1)\n"
+    seen: list[str] = []
+
+    def rescan(text: str, new_tree: ast.Module) -> list[object]:
+        seen.append(ast.dump(new_tree, include_attributes=True))
+        return []
+
+    assert new.splices is not None
+    verify(tree, old, new.text, edits, rescan, [], new.splices)  # type: ignore[arg-type]
+    assert seen == [ast.dump(ast.parse(new.text), include_attributes=True)]
+
+
+def test_a_splice_that_is_not_the_intended_edit_is_refused() -> None:
+    old = "x = f(1)\n"
+    splice = Splice(1, 1, old, "x = f(2)\n", (AddArgument(1, 4, 0, "y", "2"),))
+    with pytest.raises(VerificationError, match=r"^the fixed source differs"):
+        verify(
+            ast.parse(old),
+            old,
+            "x = f(2)\n",
+            splice.edits,
+            lambda text, tree: [],
+            [],
+            [splice],
+        )
+
+
+def test_a_fix_that_fails_keeps_its_findings_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from migration_fixer.cli import cli
+
+    def broken(text: str, edits: object) -> str:
+        raise ValueError("Syntax Error @ 1:1.\ntokenizer error: unterminated string literal")
+
+    monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)
+    write(tmp_path, "app/migrations/0001_x.py", SOURCE)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--no-cache", "app"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: app/migrations/0001_x.py:313:9: internal error in MF001 fix, file left "
+        "untouched: ValueError: Syntax Error @ 1:1.\n"
+    )
+    assert result.stdout == (
+        "app/migrations/0001_x.py:313:9: MF001 `RunPython` without `reverse_code` cannot be "
+        "reversed\nFound 1 finding in 1 migration file (0 fixed, 1 remaining).\n"
+    )
+    assert (tmp_path / "app/migrations/0001_x.py").read_text() == SOURCE
