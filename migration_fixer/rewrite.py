@@ -104,7 +104,7 @@ def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) ->
         depth = nesting_depth(tree.body[groups[first_group][2] : groups[last_group][3]])
         if depth > MAX_DEPTH:
             raise RecursionError(f"nested {depth} levels deep")
-        new = _in_thread(_rewrite_lines, old, mine)
+        new = _in_thread(_rewrite_lines, old, mine, first == 1)
         pieces += [text[position:start], new]
         position = end
         splices.append(Splice(first, last, old, new, mine))
@@ -112,12 +112,19 @@ def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) ->
     return Rewrite("".join(pieces), tuple(splices))
 
 
-def _rewrite_lines(text: str, edits: Sequence[Edit]) -> str:
+def _rewrite_lines(text: str, edits: Sequence[Edit], at_top: bool) -> str:
     """The libcst rewrite of whole lines holding complete top-level statements."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:  # pragma: no cover - ast accepted it already
         raise RewriteError(f"libcst cannot parse the file: {exc.message}") from exc
+    if not at_top and module.header and module.body:
+        # Parsed alone, the blank and comment lines before the first statement are the
+        # module's header; in the file they are that statement's leading lines (which
+        # statements inserted before it copy).
+        first = module.body[0]
+        first = first.with_changes(leading_lines=[*module.header, *first.leading_lines])
+        module = module.with_changes(header=(), body=[first, *module.body[1:]])
     if module.code != text:
         # libcst drops a form feed that starts a top-level statement's line, for one.
         raise RewriteError("libcst cannot reproduce the file byte for byte")

@@ -120,7 +120,7 @@ def test_no_class_to_insert_before() -> None:
 def test_libcst_runs_in_a_thread_whose_errors_reach_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(text: str, edits: object) -> str:
+    def broken(text: str, edits: object, at_top: bool) -> str:
         raise ValueError("from the thread")
 
     monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)
@@ -233,7 +233,7 @@ def test_a_fix_that_fails_keeps_its_findings_with_the_reason(
 
     from migration_fixer.cli import cli
 
-    def broken(text: str, edits: object) -> str:
+    def broken(text: str, edits: object, at_top: bool) -> str:
         raise ValueError("Syntax Error @ 1:1.\ntokenizer error: unterminated string literal")
 
     monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)
@@ -250,3 +250,13 @@ def test_a_fix_that_fails_keeps_its_findings_with_the_reason(
         "reversed\nFound 1 finding in 1 migration file (0 fixed, 1 remaining).\n"
     )
     assert (tmp_path / "app/migrations/0001_x.py").read_text() == SOURCE
+
+
+def test_new_statements_are_spaced_like_the_class_they_precede(parsed: list[str]) -> None:
+    source = "x = 1\n\n\n# the migration\nclass Migration:\n    pass\n"
+    edits = [InsertStatements("def a():\n    pass\n"), InsertStatements("def b():\n    pass\n")]
+    assert rewrite(source, edits).text == (
+        "x = 1\n\n\n# the migration\ndef a():\n    pass\n\n\n# the migration\ndef b():\n"
+        "    pass\n\n\n# the migration\nclass Migration:\n    pass\n"
+    )
+    assert parsed[0] == "\n\n# the migration\nclass Migration:\n    pass\n"
