@@ -157,5 +157,6 @@ def test_sigterm_stops_a_parallel_run_like_ctrl_c(tmp_path: Path) -> None:
     assert process.returncode == 130, err.decode()
     assert out == b""
     assert err == (
-        b"Interrupted: stopped before the end; every file is either fully written or untouched.\n"
+        b"Interrupted: stopped before the end; each migrations folder is either fully fixed "
+        b"or untouched.\n"
     )
