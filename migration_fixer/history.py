@@ -210,6 +210,8 @@ class History:
         self._missing: dict[str, tuple[str, str]] = {}
         self._parents = self._build_parents()
         self._snapshot: tuple[tuple[str, ...], State] | None = None
+        #: Whether the run has reported ``problems`` (once per batch).
+        self.problems_reported = False
 
     # -- loading --------------------------------------------------------------------
     @classmethod
@@ -464,14 +466,14 @@ def _class_assignments(cls: ast.ClassDef) -> Iterator[tuple[str, ast.expr, bool]
             yield stmt.target.id, stmt.value, True
 
 
-def _flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
+def flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
     if isinstance(expr, (ast.List, ast.Tuple)):
         if any(isinstance(e, ast.Starred) for e in expr.elts):
             return None
         return list(expr.elts)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left = _flatten(expr.left, module)
-        right = _flatten(expr.right, module)
+        left = flatten(expr.left, module)
+        right = flatten(expr.right, module)
         return None if left is None or right is None else left + right
     if isinstance(expr, ast.Name):
         values = [
@@ -481,7 +483,7 @@ def _flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
             and any(isinstance(t, ast.Name) and t.id == expr.id for t in stmt.targets)
         ]
         if len(values) == 1:
-            return _flatten(values[0], module)
+            return flatten(values[0], module)
     return None
 
 
@@ -504,7 +506,7 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
             if name == "dependencies" and not augmented and isinstance(value, ast.List | ast.Tuple):
                 migration.dependencies_node = value
         elif name == "operations":
-            flat = _flatten(value, tree)
+            flat = flatten(value, tree)
             if flat is None:
                 reasons.append(f"`operations` is `{ast.unparse(value)[:60]}`")
                 operations = None
@@ -615,7 +617,7 @@ def _touches(migration: MigrationFile, op: ast.expr, model: str, field: str) -> 
             nested = args.get(key)
             if nested is None:
                 continue
-            elements = _flatten(nested, migration.tree)
+            elements = flatten(nested, migration.tree)
             if elements is None:
                 return LaterChange(migration.name, f"{migration.name}: `{key}` built dynamically")
             for element in elements:
@@ -701,7 +703,7 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         nested = args.get("state_operations")
         if nested is None:
             return
-        elements = _flatten(nested, migration.tree)
+        elements = flatten(nested, migration.tree)
         if elements is None:
             state.unknown = f"{migration.name}: `state_operations` built dynamically"
             return
@@ -716,7 +718,7 @@ def _create_model(state: State, migration: MigrationFile, args: dict[str, ast.ex
         return
     model = ModelState(name)
     fields = args.get("fields")
-    elements = _flatten(fields, migration.tree) if fields is not None else []
+    elements = flatten(fields, migration.tree) if fields is not None else []
     if elements is None:
         model.unknown = f"{migration.name}: the fields of `{name}` are built dynamically"
     else:

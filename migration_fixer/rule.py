@@ -9,7 +9,8 @@ re-applies on the ``ast`` to verify the result.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -233,6 +234,16 @@ class FileContext:
     plan_refused: str = ""
     #: The operations the selected rules look at (each rule's ``triggers`` name them).
     wanted: frozenset[str] = OPERATIONS
+    #: Loads the folder's history for a rule that reads it only for some files (MF002,
+    #: for a ``DROP``): see :meth:`folder_history`. None: there is no folder to read.
+    load_history: Callable[[], History] | None = None
+
+    def folder_history(self) -> History | None:
+        """The folder's history: ``history`` when the runner loaded it, else loaded now
+        (once) by ``load_history``; None without a folder."""
+        if self.history is None and self.load_history is not None:
+            self.history = self.load_history()
+        return self.history
 
     @cached_property
     def index(self) -> ModuleIndex:
@@ -286,6 +297,10 @@ class Rule(Protocol):
     triggers: tuple[bytes, ...]
     #: Whether the rule reads the migrations folder's replayed history (``ctx.history``).
     needs_history: bool
+    #: For a rule that reads the history only for some files (MF002: those with a
+    #: ``DROP``), what such a file's bytes match: the history is then offered to it, loaded
+    #: on first use (``ctx.folder_history()``), and its cached result depends on the folder.
+    history_when: re.Pattern[bytes] | None
     examples: RuleExamples
 
     def check(self, ctx: FileContext) -> Iterator[Finding]: ...  # pragma: no cover

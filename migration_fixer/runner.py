@@ -125,9 +125,13 @@ def process_file(
         result.problems.append(Problem(path, exc.line, exc.column, f"cannot parse: {exc}"))
         return result
     history = None
+    loader = None
+    known = histories if histories is not None else {}
     if _reads_history(rules, data):
-        history = _history(path.parent, histories if histories is not None else {}, result)
-    return process_source(source, rules, options, result, history, plan_refused)
+        history = _history(path.parent, known, result)
+    elif _may_read_history(rules, data):
+        loader = functools.partial(_history, path.parent, known, None)
+    return process_source(source, rules, options, result, history, plan_refused, loader)
 
 
 def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:
@@ -135,14 +139,29 @@ def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:
     return any(rule.needs_history and any(t in data for t in rule.triggers) for rule in rules)
 
 
-def _history(folder: Path, histories: dict[Path, History], result: FileResult) -> History:
-    """The folder's history, loaded once per batch; its problems are reported once."""
+def _may_read_history(rules: Sequence[Rule], data: bytes) -> bool:
+    """Whether a rule that reads the folder's history only for some files (its
+    ``history_when``) may read it for this one."""
+    return any(
+        rule.history_when is not None
+        and any(t in data for t in rule.triggers)
+        and rule.history_when.search(data) is not None
+        for rule in rules
+    )
+
+
+def _history(folder: Path, histories: dict[Path, History], result: FileResult | None) -> History:
+    """The folder's history, loaded once per batch; its problems are reported once, with
+    the first ``result`` given (a rule that reads it only for some files reports none:
+    its findings say what could not be read)."""
     if folder not in histories:
-        history = History.load(folder)
-        histories[folder] = history
+        histories[folder] = History.load(folder)
+    history = histories[folder]
+    if result is not None and not history.problems_reported:
+        history.problems_reported = True
         for problem in history.problems:
             result.problems.append(Problem(problem.path, problem.line, 0, problem.message))
-    return histories[folder]
+    return history
 
 
 def _context(
@@ -151,6 +170,7 @@ def _context(
     options: Options,
     history: History | None,
     plan_refused: str = "",
+    load_history: Callable[[], History] | None = None,
 ) -> FileContext:
     is_new = None
     if options.new_migrations is not None:
@@ -164,6 +184,7 @@ def _context(
         base=base,
         settings=options.settings,
         plan_refused=plan_refused,
+        load_history=load_history,
     )
 
 
@@ -174,6 +195,7 @@ def process_source(
     result: FileResult,
     history: History | None = None,
     plan_refused: str = "",
+    load_history: Callable[[], History] | None = None,
 ) -> FileResult:
     path = source.path
     known = history.files.get(path.stem) if history is not None else None
@@ -195,7 +217,7 @@ def process_source(
         reason = str(exc) or "the code is nested too deeply for Python's parser"
         result.problems.append(Problem(path, 1, 0, f"cannot parse: {reason}"))
         return result
-    ctx = _context(source, tree, options, history, plan_refused)
+    ctx = _context(source, tree, options, history, plan_refused, load_history)
     findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
     fixes = one_fix_per_call([f for f in findings if f.applicable(options.unsafe_fixes)])
@@ -293,8 +315,10 @@ def _rewrite(
                 "safely, file left untouched"
             )
         else:
-            reason = str(exc) if isinstance(exc, (RewriteError, VerificationError)) else (
-                f"{type(exc).__name__}: {_first_line(exc)}"
+            reason = (
+                str(exc)
+                if isinstance(exc, (RewriteError, VerificationError))
+                else (f"{type(exc).__name__}: {_first_line(exc)}")
             )
             message = f"internal error in {', '.join(codes)} fix, file left untouched: {reason}"
         result.problems.append(Problem(source.path, fixes[0].line, fixes[0].column, message))
@@ -523,8 +547,10 @@ def _planned(
 def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCache) -> str:
     """Everything ``path``'s result depends on, hashed."""
     extra: list[str] = []
-    if _reads_history(selected_rules(options.select), data):
-        # MF003 reads the folder's history and asks git which migrations are new.
+    rules = selected_rules(options.select)
+    if _reads_history(rules, data) or _may_read_history(rules, data):
+        # MF003 reads the folder's history and asks git which migrations are new; MF002
+        # reads the earlier RunSQL calls of the folder for a DROP.
         extra = [
             folder_cache.folder_hash(path.parent, options.new_migrations),
             repr((options.new_migrations is None, options.base, options.no_base_reason)),

@@ -6,11 +6,19 @@ MySQL/MariaDB, SQLite: those the project runs on, or all three when unknown) and
 the reverse statements where they are certain and the same on every one of those dialects,
 or why not. Names in the reverse are spelled as the parser read them from the forward SQL.
 Nothing here guesses: a statement the parser does not understand has no inverse.
+
+A ``DROP`` is undone with the statement that created the object, verbatim, when the
+``RunSQL`` calls that ran before it (:class:`Earlier`, in the order they run) create it
+exactly once and leave it as created: :func:`invert` replays them (only when a ``DROP`` is
+found) and follows each object by kind and name, names compared as the dialect compares
+identifiers (unquoted ones folded as the database folds them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +43,17 @@ class Inversion:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """A ``RunSQL`` that runs before the one being inverted: ``where`` it is (``file:line``
+    in hints), its ``statements`` (each string with whether it runs with ``params``), or
+    None when they cannot be read, and then why (``unreadable``)."""
+
+    where: str
+    statements: tuple[tuple[str, bool], ...] | None
+    unreadable: str = ""
+
+
 class _Uncertain(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -47,13 +66,20 @@ _DATA = object()  # a statement that only changes data
 def invert(
     texts: Sequence[str],
     dialects: Sequence[str] = (),
-    created: Mapping[str, str] | None = None,
+    earlier: Callable[[], Sequence[Earlier]] | None = None,
 ) -> Inversion:
     """The reverse of the statements in ``texts`` on every one of ``dialects`` (all of
-    them when empty). ``created`` maps ``"<KIND> <name>"`` (as :func:`object_key` spells
-    it) to the statement that created that object earlier, to undo a ``DROP``."""
+    them when empty). ``earlier`` gives the ``RunSQL`` calls that run before these (called
+    only when a ``DROP`` needs them), to undo a ``DROP`` with the ``CREATE`` it undoes."""
     chosen = tuple(dialects) or DIALECTS
-    results = {d: _invert_in(texts, d, created or {}) for d in chosen}
+    memo: list[Sequence[Earlier]] = []
+
+    def before() -> Sequence[Earlier]:
+        if not memo:
+            memo.append(earlier() if earlier is not None else ())
+        return memo[0]
+
+    results = {d: _invert_in(texts, d, before) for d in chosen}
     first = results[chosen[0]]
     if all(r == first for r in results.values()):
         return first
@@ -88,7 +114,9 @@ def _sqlglot() -> Any:
     return sqlglot
 
 
-def _invert_in(texts: Sequence[str], dialect: str, created: Mapping[str, str]) -> Inversion:
+def _invert_in(
+    texts: Sequence[str], dialect: str, earlier: Callable[[], Sequence[Earlier]]
+) -> Inversion:
     sqlglot = _sqlglot()
     exp = sqlglot.exp
     read = _SQLGLOT[dialect]
@@ -106,11 +134,16 @@ def _invert_in(texts: Sequence[str], dialect: str, created: Mapping[str, str]) -
         return Inversion(None, True)
     made: dict[str, str] = {}  # objects created earlier in this call
     reverse: list[list[str]] = []
+    objects: _Objects | None = None
     for number, statement in enumerate(statements, 1):
         shown = _short(statement.sql(dialect=read))
         where = f"statement {number} of {len(statements)}" if len(statements) > 1 else "it"
+        if _is_drop(statement, exp) and objects is None:
+            # What the RunSQL calls before this one, and this one's statements before the
+            # DROP, left behind.
+            objects = _replay([*earlier(), _this_call(texts)], read, number - 1)
         try:
-            result = _one(statement, exp, read, made, created)
+            result = _one(statement, exp, read, made, objects)
         except _Uncertain as exc:
             return Inversion(None, False, f"{where} (`{shown}`): {exc.reason}")
         if result is _DATA:
@@ -152,7 +185,7 @@ def _one(
     exp: Any,
     read: str,
     made: dict[str, str],
-    created: Mapping[str, str],
+    objects: _Objects | None,
 ) -> Any:
     """The inverse statements of one statement, or _DATA; _Uncertain says why not."""
     if _is_data(statement, exp):
@@ -164,8 +197,10 @@ def _one(
     if isinstance(statement, exp.Comment):
         return _comment(statement, exp, read, made)
     if isinstance(statement, exp.Drop):
-        return _drop(statement, exp, read, created)
+        return _drop(statement, exp, read, objects or {})
     if isinstance(statement, exp.Command):
+        if _is_drop(statement, exp):
+            return _command_drop(statement, read, objects or {})
         return _command(statement, read, made)
     words = statement.sql(dialect=read).split()
     raise _Uncertain(f"no certain inverse for `{words[0].upper() if words else '?'}`")
@@ -320,23 +355,498 @@ def _comment(statement: Any, exp: Any, read: str, made: Mapping[str, str]) -> li
     return [f"COMMENT ON {materialized}{kind} {target} IS NULL"]
 
 
-def _drop(statement: Any, exp: Any, read: str, created: Mapping[str, str]) -> list[str]:
+def _drop(statement: Any, exp: Any, read: str, objects: _Objects) -> list[str]:
     kind = str(statement.args.get("kind") or "").upper()
     if statement.args.get("materialized"):
         kind = f"MATERIALIZED {kind}"
     tables = statement.expressions if statement.args.get("expressions") else []
-    names = [_name(t, read) for t in statement.args.get("tables") or tables]
+    targets = statement.args.get("tables") or tables
+    names = [_name(t, read) for t in targets]
     if len(names) != 1 or statement.args.get("cascade"):
         raise _Uncertain(
             f"`DROP {kind}`: dropping several objects, or with CASCADE, cannot be undone"
         )
-    definition = created.get(object_key(kind, names[0]))
-    if definition is None:
+    return _undo_drop(
+        f"`DROP {kind} {names[0]}`", _dropped_key(statement, targets[0], kind, read), objects
+    )
+
+
+def _is_drop(statement: Any, exp: Any) -> bool:
+    return isinstance(statement, exp.Drop) or (
+        isinstance(statement, exp.Command) and str(statement.this).upper() == "DROP"
+    )
+
+
+def _command_drop(statement: Any, read: str, objects: _Objects) -> list[str]:
+    """A ``DROP`` the parser reads only as a generic command (``DROP EXTENSION``...)."""
+    text = statement.sql(dialect=read)
+    try:
+        events = _command_events(text, read)
+    except _Unreadable:
+        events = []
+    if len(events) != 1:
+        raise _Uncertain(f"no certain inverse for `{_short(text, 30)}`")
+    return _undo_drop(f"`{_short(text)}`", events[0].key, objects)
+
+
+def _undo_drop(dropped: str, key: str, objects: _Objects) -> list[str]:
+    """The statement that created the object ``key`` a ``DROP`` removes."""
+    found = objects.get(key)
+    if isinstance(found, _Known):
+        return [found.text]
+    if isinstance(found, _Unsure):
+        raise _Uncertain(f"{dropped} cannot be undone with certainty: {found.reason}")
+    if isinstance(found, _Dropped):
         raise _Uncertain(
-            f"`DROP {kind} {names[0]}` cannot be undone without the object's definition "
-            "(no earlier `RunSQL` of this migrations folder creates it)"
+            f"{dropped} cannot be undone without the object's definition (the `RunSQL` at "
+            f"{found.where} dropped it, and no later one creates it again)"
         )
-    return [definition]
+    unread = objects.get(_UNREAD)
+    but = f", but {unread.reason}" if isinstance(unread, _Unsure) else ""
+    raise _Uncertain(
+        f"{dropped} cannot be undone without the object's definition "
+        f"(no earlier `RunSQL` of this migrations folder creates it{but})"
+    )
+
+
+# -- what the earlier RunSQL calls left behind -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Known:
+    """An object that exists, created by ``text`` (verbatim) at ``where``."""
+
+    text: str
+    where: str
+    #: Its last name part (to notice it in SQL the parser cannot read).
+    name: str
+    #: The keys of the tables it belongs to (an index's, a trigger's).
+    tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Unsure:
+    """An object whose definition is not known for certain, and why; ``exists``: it is
+    there (renamed into this name, changed, created twice...) or not (renamed away)."""
+
+    reason: str
+    exists: bool
+
+
+@dataclass(frozen=True)
+class _Dropped:
+    where: str
+
+
+_Objects = Mapping[str, "_Known | _Unsure | _Dropped"]
+
+#: The key under which the replay keeps the first earlier call it could not read.
+_UNREAD = ""
+
+#: Object kinds the replay follows.
+_TRACKED = _DROPPABLE | {"INDEX", "MATERIALIZED VIEW", "FUNCTION", "TRIGGER", "EXTENSION"}
+
+
+@dataclass(frozen=True)
+class _Event:
+    """What one statement does to the objects: ``action`` is create (``mode``: plain,
+    replace, if-not-exists), drop, rename (``key`` to ``new``), alter (changes the object's
+    definition) or unknown (SQL the parser cannot read: ``text``; None when not even the
+    SQL is known)."""
+
+    action: str
+    key: str = ""
+    new: str = ""
+    mode: str = ""
+    text: str | None = None
+    name: str = ""
+    tables: tuple[str, ...] = ()
+
+
+def _this_call(texts: Sequence[str]) -> Earlier:
+    return Earlier("this `RunSQL`", tuple((t, False) for t in texts))
+
+
+def _replay(earlier: Sequence[Earlier], read: str, last_count: int) -> dict[str, Any]:
+    """The objects after the ``earlier`` calls (of the last one, only its first
+    ``last_count`` statements), by key."""
+    objects: dict[str, _Known | _Unsure | _Dropped] = {}
+    for position, call in enumerate(earlier):
+        if call.statements is None:
+            _apply(objects, _Event("unknown"), call.where, call.unreadable)
+            continue
+        chunks = [
+            (chunk, params) for text, params in call.statements for chunk in _split(text, read)
+        ]
+        if position == len(earlier) - 1:
+            chunks = chunks[:last_count]
+        for chunk, params in chunks:
+            for event in _events(chunk, read):
+                if params and event.action == "create":
+                    # Run with parameters: the text alone is not the statement that ran.
+                    event = dataclasses.replace(event, mode="params")
+                _apply(objects, event, call.where, "")
+    return objects
+
+
+def _apply(objects: dict[str, Any], event: _Event, where: str, unreadable: str) -> None:
+    key = event.key
+    current = objects.get(key)
+    exists = isinstance(current, _Known) or (isinstance(current, _Unsure) and current.exists)
+    if event.action == "create":
+        known = _Known(event.text or "", where, event.name, event.tables)
+        if event.mode == "params":
+            objects[key] = _Unsure(f"it is created with parameters at {where}", True)
+        elif event.mode == "replace" or not exists:
+            objects[key] = known
+        elif event.mode != "if-not-exists":
+            first = current.where if isinstance(current, _Known) else "before"
+            objects[key] = _Unsure(f"it is created twice ({first} and {where})", True)
+    elif event.action == "drop":
+        objects[key] = _Dropped(where)
+        for other, state in list(objects.items()):
+            if isinstance(state, _Known) and key in state.tables:
+                objects[other] = _Dropped(where)  # dropped with its table
+    elif event.action == "rename":
+        old, new = key.split(" ", 1)[1], event.new.split(" ", 1)[1]
+        objects[key] = _Unsure(f"it was renamed to `{new}` at {where}", False)
+        objects[event.new] = _Unsure(f"`{old}` was renamed to it at {where}", True)
+        for other, state in list(objects.items()):
+            if isinstance(state, _Known) and key in state.tables:
+                objects[other] = _Unsure(f"its table was renamed at {where}", True)
+    elif event.action == "alter":
+        if isinstance(current, _Known):
+            why = event.text or "it was changed"
+            objects[key] = _Unsure(f"{why} at {where}", True)
+    else:
+        if event.text is None and unreadable:
+            objects.setdefault(_UNREAD, _Unsure(unreadable, False))
+        for other, state in list(objects.items()):
+            if isinstance(state, _Known) and (
+                event.text is None or _mentions(event.text, state.name)
+            ):
+                reason = unreadable or f"the SQL parser cannot read `{_short(event.text or '')}`"
+                objects[other] = _Unsure(f"{reason} ({where}), which may change it", True)
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.IGNORECASE) is not None
+
+
+def _split(text: str, read: str) -> list[str]:
+    """The statements of ``text`` as written: split at each ``;`` outside a
+    ``BEGIN ... END`` body (a trigger's, a routine's)."""
+    sqlglot = _sqlglot()
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(read).tokenize(text)
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+        return [text]
+    chunks: list[str] = []
+    start: int | None = None
+    end = depth = 0
+    for index, token in enumerate([*tokens, None]):
+        word = token.text.upper() if token is not None else ""
+        if token is None or (token.token_type.name == "SEMICOLON" and depth <= 0):
+            if start is not None:
+                chunks.append(text[start:end])
+            start, depth = None, 0
+            continue
+        if (
+            start is not None
+            and text[start : start + 6].upper() == "CREATE"
+            and (token.token_type.name not in ("IDENTIFIER", "STRING", "HEREDOC_STRING"))
+        ):
+            after = tokens[index + 1].text.upper() if index + 1 < len(tokens) else ""
+            if word in ("BEGIN", "CASE") and tokens[index - 1].text.upper() != "END":
+                depth += 1
+            elif word == "END" and after not in ("IF", "LOOP", "WHILE", "REPEAT"):
+                depth -= 1
+        start = token.start if start is None else start
+        end = token.end + 1
+    return chunks
+
+
+def _events(text: str, read: str) -> list[_Event]:
+    sqlglot = _sqlglot()
+    exp = sqlglot.exp
+    try:
+        parsed = [s for s in sqlglot.parse(text, read=read) if s is not None]
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+        return [_Event("unknown", text=text)]
+    if len(parsed) != 1:
+        # A body the parser splits (``BEGIN ...; END``): the command's words say what it is.
+        try:
+            return _command_events(text, read)
+        except _Unreadable:
+            return [_Event("unknown", text=text)]
+    statement = parsed[0]
+    if _is_data(statement, exp):
+        return []
+    try:
+        if isinstance(statement, exp.Create):
+            return _create_events(statement, exp, read, text)
+        if isinstance(statement, exp.Drop):
+            return _drop_events(statement, read)
+        if isinstance(statement, exp.Alter):
+            return _alter_events(statement, exp, read)
+        if isinstance(statement, exp.Comment):
+            kind = str(statement.args.get("kind") or "").upper()
+            target = statement.this
+            if kind == "COLUMN":
+                kind, target = "TABLE", _parent(target, exp)
+            return [_Event("alter", _key(kind, target, read), text="its comment was changed")]
+        if isinstance(statement, exp.Command):
+            return _command_events(text, read)
+    except _Unreadable:
+        pass
+    return [_Event("unknown", text=text)]
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _parent(column: Any, exp: Any) -> Any:
+    """The table of a ``table.column`` name."""
+    if isinstance(column, exp.Column) and column.args.get("table") is not None:
+        return exp.Table(this=column.args["table"], db=column.args.get("db"))
+    raise _Unreadable
+
+
+def _ident(node: Any, read: str) -> str:
+    dialect = _sqlglot().Dialect.get_or_raise(read)
+    return str(dialect.normalize_identifier(node.copy()).name)
+
+
+def _key(kind: str, node: Any, read: str, within: Any = None) -> str:
+    """``"<KIND> <name>"``: the name's parts (``within``'s parts first: the table an index
+    or trigger belongs to, where its name is unique per table) as the dialect compares
+    identifiers."""
+    exp = _sqlglot().exp
+    parts: list[Any] = []
+    for owner in (within, node):
+        if owner is None:
+            continue
+        if isinstance(owner, exp.Table):
+            parts.extend(p for p in owner.parts if isinstance(p, exp.Identifier))
+        elif isinstance(owner, exp.Identifier):
+            parts.append(owner)
+        elif isinstance(owner, exp.Column):
+            parts.extend(p for p in owner.parts if isinstance(p, exp.Identifier))
+        else:
+            raise _Unreadable
+    if not parts:
+        raise _Unreadable
+    return f"{kind} {'.'.join(_ident(p, read) for p in parts)}"
+
+
+def _dropped_key(statement: Any, target: Any, kind: str, read: str) -> str:
+    try:
+        return _drop_events(statement, read, [target])[0].key
+    except _Unreadable:
+        return ""
+
+
+def _per_table(kind: str, read: str) -> bool:
+    """Whether the name of an object of ``kind`` is unique only within its table (an
+    index on MySQL, a trigger on PostgreSQL), not in the schema."""
+    return (kind == "INDEX" and read == "mysql") or (kind == "TRIGGER" and read == "postgres")
+
+
+def _drop_events(statement: Any, read: str, targets: Any = None) -> list[_Event]:
+    kind = str(statement.args.get("kind") or "").upper()
+    if statement.args.get("materialized"):
+        kind = f"MATERIALIZED {kind}"
+    if targets is None:
+        expressions = statement.expressions if statement.args.get("expressions") else []
+        targets = statement.args.get("tables") or expressions
+    on = statement.args.get("cluster")
+    table = on.this if on is not None else None
+    events = []
+    for target in targets:
+        if kind == "SCHEMA":
+            target = target.args.get("db")
+        within = table if _per_table(kind, read) else None
+        if within is None and _per_table(kind, read):
+            raise _Unreadable  # without the table it belongs to
+        events.append(_Event("drop", _key(kind, target, read, within)))
+    return events
+
+
+def _create_events(statement: Any, exp: Any, read: str, text: str) -> list[_Event]:
+    kind = str(statement.args.get("kind") or "").upper()
+    properties = statement.args.get("properties")
+    props = properties.expressions if properties is not None else []
+    if any(isinstance(p, exp.TemporaryProperty) for p in props):
+        return []  # gone at the end of the session
+    mode = "replace" if statement.args.get("replace") else ""
+    mode = "if-not-exists" if statement.args.get("exists") else mode
+    target = statement.this
+    tables: tuple[str, ...] = ()
+    within = None
+    if kind == "INDEX":
+        table = target.args.get("table")
+        if target.this is None or table is None:
+            return []  # a name chosen by the database: a DROP cannot name it here
+        within = table if _per_table(kind, read) else None
+        if read == "postgres" and table.args.get("db") is not None:
+            name_node: Any = exp.Table(this=target.this, db=table.args["db"])
+        else:
+            name_node = target.this
+        tables = (_key("TABLE", table, read),)
+    elif kind == "TRIGGER":
+        trigger = next((p for p in props if isinstance(p, exp.TriggerProperties)), None)
+        table = trigger.args.get("table") if trigger is not None else None
+        if table is None:
+            raise _Unreadable
+        within = table if _per_table(kind, read) else None
+        name_node = target
+        tables = (_key("TABLE", table, read),)
+    elif kind == "FUNCTION" and isinstance(target, exp.UserDefinedFunction):
+        name_node = target.this
+    elif kind in _DROPPABLE:
+        name_node = target.this if isinstance(target, exp.Schema) else target
+        if kind == "SCHEMA":
+            name_node = name_node.args.get("db")
+        if kind == "VIEW" and any(isinstance(p, exp.MaterializedProperty) for p in props):
+            kind = "MATERIALIZED VIEW"
+    else:
+        raise _Unreadable
+    key = _key(kind, name_node, read, within)
+    name = key.rsplit(".", 1)[-1].split(" ", 1)[-1]
+    events = [_Event("create", key, mode=mode, text=text, name=name, tables=tables)]
+    # An index or a trigger changes its table: the table's CREATE alone no longer
+    # restores it.
+    return events + [_Event("alter", t, text=f"`{kind} {name}` was added to it") for t in tables]
+
+
+def _alter_events(statement: Any, exp: Any, read: str) -> list[_Event]:
+    kind = str(statement.args.get("kind") or "TABLE").upper()
+    table = statement.this
+    key = _key(kind, table, read)
+    events = []
+    for action in statement.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            new = action.this.copy()
+            if table.args.get("db") is not None and new.args.get("db") is None:
+                new.set("db", table.args["db"].copy())
+            events.append(_Event("rename", key, _key(kind, new, read)))
+        elif isinstance(action, exp.RenameIndex):
+            within = table if _per_table("INDEX", read) else None
+            old, new = (_key("INDEX", action.args[k], read, within) for k in ("this", "to"))
+            events.append(_Event("rename", old, new))
+        elif isinstance(action, exp.Drop) and str(action.args.get("kind")).upper() == "INDEX":
+            for target in action.args.get("tables") or []:
+                within = table if _per_table("INDEX", read) else None
+                events.append(_Event("drop", _key("INDEX", target, read, within)))
+        else:
+            events.append(_Event("alter", key, text=f"it was changed (`ALTER {kind}`)"))
+    return events
+
+
+def _command_events(text: str, read: str) -> list[_Event]:
+    """Events of a statement the parser reads only as a generic command: its words."""
+    sqlglot = _sqlglot()
+    exp = sqlglot.exp
+    tokens = sqlglot.Dialect.get_or_raise(read).tokenize(text)
+    words = [
+        t.text.upper() if t.token_type.name not in ("IDENTIFIER", "STRING") else "" for t in tokens
+    ]
+
+    def name_at(index: int) -> tuple[Any, int]:
+        """The possibly dotted name at ``index`` as a table node, and the index after it."""
+        parts = [tokens[index]]
+        while index + 2 < len(tokens) and words[index + 1] == ".":
+            index += 2
+            parts.append(tokens[index])
+        identifiers = [
+            exp.Identifier(this=t.text, quoted=t.token_type.name == "IDENTIFIER") for t in parts
+        ]
+        if len(identifiers) > 3:
+            raise _Unreadable
+        names = dict(zip(("this", "db", "catalog"), reversed(identifiers), strict=False))
+        return exp.Table(**names), index + 1
+
+    verb = words[0] if words else ""
+    at = 1
+    mode = ""
+    if verb == "CREATE":
+        if words[1:3] == ["OR", "REPLACE"]:
+            mode, at = "replace", 3
+        while (
+            at < len(words)
+            and at < 12
+            and words[at] not in ("FUNCTION", "TRIGGER", "EXTENSION", "PROCEDURE")
+        ):
+            at += 1  # CONSTRAINT, DEFINER = user, ...
+        if at >= len(words) or at >= 12:
+            raise _Unreadable
+        kind = words[at]
+        at += 1
+        if words[at : at + 3] == ["IF", "NOT", "EXISTS"]:
+            mode, at = "if-not-exists", at + 3
+        node, after = name_at(at)
+        within = None
+        tables: tuple[str, ...] = ()
+        if kind == "TRIGGER":
+            if "ON" not in words[after:]:
+                raise _Unreadable
+            table, _ = name_at(words.index("ON", after) + 1)
+            within = table if _per_table(kind, read) else None
+            tables = (_key("TABLE", table, read),)
+        key = _key(kind, node, read, within)
+        name = _ident(node.this, read)
+        events = [_Event("create", key, mode=mode, text=text, name=name, tables=tables)]
+        return events + [
+            _Event("alter", t, text=f"`{kind} {name}` was added to it") for t in tables
+        ]
+    if (
+        verb == "DROP"
+        and at < len(words)
+        and words[at] in ("EXTENSION", "FUNCTION", "TRIGGER", "PROCEDURE")
+    ):
+        kind = words[at]
+        at += 1
+        if words[at : at + 2] == ["IF", "EXISTS"]:
+            at += 2
+        node, after = name_at(at)
+        if kind == "TRIGGER" and read == "postgres":
+            if words[after : after + 1] != ["ON"]:
+                raise _Unreadable
+            table, _ = name_at(after + 1)
+            return [_Event("drop", _key(kind, node, read, table))]
+        return [_Event("drop", _key(kind, node, read))]
+    if (
+        verb == "ALTER"
+        and at < len(words)
+        and words[at] in ("INDEX", "SEQUENCE", "VIEW", "TABLE", "FUNCTION", "TYPE")
+    ):
+        kind = words[at]
+        at += 1
+        if words[at : at + 2] == ["IF", "EXISTS"]:
+            at += 2
+        node, after = name_at(at)
+        key = _key(kind, node, read)
+        if words[after : after + 2] == ["RENAME", "TO"] and after + 3 == len(tokens):
+            new, _ = name_at(after + 2)
+            if node.args.get("db") is not None and new.args.get("db") is None:
+                new.set("db", node.args["db"].copy())
+            return [_Event("rename", key, _key(kind, new, read))]
+        return [_Event("alter", key, text=f"it was changed (`ALTER {kind}`)")]
+    if verb == "RENAME" and words[1:2] == ["TABLE"]:
+        events = []
+        at = 2
+        while at < len(tokens):
+            old, at = name_at(at)
+            if words[at : at + 1] != ["TO"]:
+                raise _Unreadable
+            new, at = name_at(at + 1)
+            events.append(_Event("rename", _key("TABLE", old, read), _key("TABLE", new, read)))
+            if at < len(tokens) and words[at] != ",":
+                raise _Unreadable
+            at += 1
+        return events
+    raise _Unreadable
 
 
 # -- statements sqlglot reads only as a generic command: read their tokens ----------------

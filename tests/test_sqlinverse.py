@@ -192,11 +192,6 @@ def test_no_certain_inverse(texts: list[str], dialects: tuple[str, ...], result:
     assert invert(texts, dialects) == result
 
 
-def test_a_drop_is_undone_with_the_statement_that_created_the_object() -> None:
-    create = "CREATE INDEX i ON t (a) WHERE b"
-    assert invert(["DROP INDEX i"], PG, {"INDEX i": create}) == Inversion((create,))
-
-
 def test_mf002_writes_the_inverse_for_the_dialect() -> None:
     head = "from django.db import migrations\n\n"
     before = head + f'operations = [migrations.RunSQL("{INDEX}")]\n'

@@ -37,13 +37,14 @@ def missing_reverse(
     operation: str,
     forward: str,
     reverse: str,
-    inverse: Callable[[ast.expr], Reverse] | None = None,
+    inverse: Callable[[ast.Call, ast.expr], Reverse] | None = None,
 ) -> Iterator[Finding]:
     """Report each ``operation(...)`` call that has no reverse (or ``reverse=None``).
 
     The fix adds ``reverse=<callee>.noop``, spelled with the callee exactly as the call
     spells it, so it is valid wherever the call is (same imports, same scope); or, where
-    ``inverse`` finds a real inverse of the forward argument, that (source form).
+    ``inverse`` finds a real inverse of the forward argument (given with its call), that
+    (source form).
     ``inverse`` also says whether the fix is safe, and why not.
     """
     for op in ctx.operation_calls:
@@ -60,11 +61,7 @@ def missing_reverse(
             message = f"`{shown}` with `{reverse}=None` cannot be reversed"
             offer = _offer(call, operation, forward, inverse)
             fix = Fix(
-                (
-                    ReplaceArgument(
-                        line, column, index, offer.value or _noop(call), offer.literal
-                    ),
-                ),
+                (ReplaceArgument(line, column, index, offer.value or _noop(call), offer.literal),),
                 applicability=offer.applicability,
             )
         elif has_star_args(call):
@@ -111,11 +108,11 @@ def _offer(
     call: ast.Call,
     operation: str,
     forward: str,
-    inverse: Callable[[ast.expr], Reverse] | None,
+    inverse: Callable[[ast.Call, ast.expr], Reverse] | None,
 ) -> Reverse:
     forward_arg = find_argument(call, operation, forward)
     if inverse is not None and forward_arg is not None:
-        return inverse(forward_arg[1])
+        return inverse(call, forward_arg[1])
     return Reverse()
 
 

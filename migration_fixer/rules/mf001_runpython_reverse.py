@@ -29,6 +29,7 @@ local subclasses that define their own `__init__`, are reported but not rewritte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from migration_fixer.rule import Example, FileContext, Finding, RuleExamples
@@ -38,6 +39,7 @@ code: str = "MF001"
 name: str = "runpython-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
+history_when: re.Pattern[bytes] | None = None
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
 fix_summary: str = "adds `reverse_code=migrations.RunPython.noop`"
 

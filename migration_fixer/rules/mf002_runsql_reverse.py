@@ -46,7 +46,19 @@ certain, the fix writes it (a safe fix):
 - `ALTER TABLE t ADD [COLUMN] c ...`: `ALTER TABLE t DROP COLUMN c`;
 - `ALTER TABLE t ADD CONSTRAINT n ...`: `DROP CONSTRAINT n` (PostgreSQL); on MySQL by kind,
   `DROP INDEX n` (unique), `DROP FOREIGN KEY n`, `DROP PRIMARY KEY`, `DROP CONSTRAINT n`;
-- `COMMENT ON ... IS '...'` on an object the same `RunSQL` creates: `COMMENT ON ... IS NULL`.
+- `COMMENT ON ... IS '...'` on an object the same `RunSQL` creates: `COMMENT ON ... IS NULL`;
+- `DROP INDEX/VIEW/MATERIALIZED VIEW/TABLE/SEQUENCE/SCHEMA/TYPE/FUNCTION/TRIGGER/EXTENSION x`
+  (`DROP INDEX x ON t` on MySQL, `DROP TRIGGER g ON t` on PostgreSQL; `IF EXISTS` or not):
+  the `CREATE` statement that made `x`, verbatim, when a `RunSQL` of the same migrations
+  folder created it before: in an ancestor migration (in the order of the folder's
+  dependency graph), earlier in the same migration, or earlier in the same call. Exactly one
+  definition must be live when the `DROP` runs: dropped and created again, the latest
+  `CREATE` counts, and `CREATE OR REPLACE` is the latest definition; renamed, changed by an
+  `ALTER`, created twice, created with parameters, or followed by SQL that cannot be read
+  and may change it, there is no certain inverse and the hint says why and where. Names are
+  compared as the database compares identifiers (unquoted ones folded as it folds them). An
+  object created by a Django operation (`AddIndex`...) has no `CREATE` to run. The folder's
+  history is read only for a file with a `DROP`.
 
 Several statements (one string, or a list) get their inverses in reverse order; a data
 statement on a table the same call creates needs none (dropping the table undoes it). A
@@ -58,26 +70,32 @@ When every statement only changes data (`SELECT`, `INSERT`, `UPDATE`, `DELETE`, 
 is a safe fix: running nothing on the way back leaves the schema as it was. For anything else
 (one statement without a certain inverse makes the whole call uncertain: `IF NOT EXISTS`,
 `OR REPLACE` and `TEMPORARY` forms, since the object may have existed before; a data change
-mixed with schema changes; a `DROP`; SQL the parser does not understand) it is an **unsafe**
-fix, written only with `--unsafe-fixes`: the rollback would "succeed" and leave the schema
-different, and running the migration forward again could fail with "already exists". The
-hint names the statement and says why. `(sql, params)` pairs are read as Django runs them;
-`state_operations=` and every other argument are kept as they are.
+mixed with schema changes; a `DROP` without a `CREATE` as above; SQL the parser does not
+understand) it is an **unsafe** fix, written only with `--unsafe-fixes`: the rollback would
+"succeed" and leave the schema different, and running the migration forward again could fail
+with "already exists". The hint names the statement and says why. `(sql, params)` pairs are
+read as Django runs them; `state_operations=` and every other argument are kept as they are.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
+from migration_fixer.history import MigrationFile, flatten, operation_of, read_migration
+from migration_fixer.migration_ast import find_argument
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
 from migration_fixer.rules._reverse import Reverse, missing_reverse
+from migration_fixer.sqlinverse import Earlier  # light: the parser is imported on first use
 
 code: str = "MF002"
 name: str = "runsql-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunSQL",)
 needs_history: bool = False
+#: A ``DROP`` in the file (any case): only then are the earlier ``RunSQL`` calls read.
+history_when: re.Pattern[bytes] | None = re.compile(rb"(?i)\bdrop\b")
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
 fix_summary: str = (
     "adds the inverse SQL where it is certain for the project's database (`DROP INDEX ...`, "
@@ -133,6 +151,16 @@ examples: RuleExamples = RuleExamples(
             'reverse_sql=["DROP VIEW IF EXISTS b", "DROP TABLE IF EXISTS a"])]\n',
         ),
         Example(
+            _HEAD + "\nclass Migration(migrations.Migration):\n    operations = [\n"
+            '        migrations.RunSQL("CREATE VIEW v AS SELECT 1", "DROP VIEW v"),\n'
+            '        migrations.RunSQL("DROP VIEW v"),\n'
+            "    ]\n",
+            _HEAD + "\nclass Migration(migrations.Migration):\n    operations = [\n"
+            '        migrations.RunSQL("CREATE VIEW v AS SELECT 1", "DROP VIEW v"),\n'
+            '        migrations.RunSQL("DROP VIEW v", reverse_sql="CREATE VIEW v AS SELECT 1"),\n'
+            "    ]\n",
+        ),
+        Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)")]\n',
             _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)", '
             "reverse_sql=migrations.RunSQL.noop)]\n",
@@ -160,14 +188,96 @@ examples: RuleExamples = RuleExamples(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    before = _Before(ctx)
     return missing_reverse(
         ctx,
         code=code,
         operation="RunSQL",
         forward="sql",
         reverse="reverse_sql",
-        inverse=lambda forward: inverse_sql(forward, _dialects(ctx)),
+        inverse=lambda call, forward: inverse_sql(
+            forward, _dialects(ctx), lambda: before.calls(call)
+        ),
     )
+
+
+class _Before:
+    """The ``RunSQL`` calls that run before a given one: those of its ancestors in the
+    folder's migration graph (in the order Django applies them), then the earlier ones
+    of its own migration. Read only when a ``DROP`` asks for them; the folder's history is
+    loaded then (:meth:`FileContext.folder_history`), once per file."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._ancestors: list[Earlier] | None = None
+        self._own: MigrationFile | None = None
+
+    def calls(self, call: ast.Call) -> list[Earlier]:
+        if self._own is None:
+            self._own = read_migration(self.ctx.path, self.ctx.text, self.ctx.tree)
+        own: list[Earlier] = []
+        if self._own.operations is None:
+            own.append(Earlier(self.ctx.path.name, None, self._own.unreadable))
+        else:
+            for found in _runsql_calls(self._own, self._own.operations):
+                if found is call:
+                    break
+                own.append(_earlier(self._own, found))
+        return [*self._ancestor_calls(), *own]
+
+    def _ancestor_calls(self) -> list[Earlier]:
+        if self._ancestors is None:
+            self._ancestors = []
+            history = self.ctx.folder_history()
+            name = self.ctx.path.stem
+            if history is not None and name in history.files:
+                order = history.ancestors(name)
+                if isinstance(order, str):
+                    why = f"the migration graph cannot be followed ({order})"
+                    self._ancestors.append(Earlier(name, None, why))
+                    order = []
+                for ancestor in order[:-1]:
+                    migration = history.files[ancestor]
+                    if migration.operations is None:
+                        self._ancestors.append(Earlier(ancestor, None, migration.unreadable))
+                        continue
+                    self._ancestors.extend(
+                        _earlier(migration, found)
+                        for found in _runsql_calls(migration, migration.operations)
+                    )
+        return self._ancestors
+
+
+def _runsql_calls(migration: MigrationFile, elements: list[ast.expr]) -> Iterator[ast.Call | str]:
+    """The ``RunSQL`` calls the database runs among ``elements`` (operations of
+    ``migration``), in order, also inside ``SeparateDatabaseAndState``'s
+    ``database_operations``; or why they cannot be read (a string)."""
+    for element in elements:
+        found = operation_of(migration, element)
+        if found is None:
+            continue
+        operation, call, args = found
+        if operation == "RunSQL":
+            yield call
+        elif operation == "SeparateDatabaseAndState":
+            nested = (args or {}).get("database_operations")
+            inner = flatten(nested, migration.tree) if nested is not None else []
+            if args is None or inner is None:
+                where = f"{migration.path.name}:{call.lineno}"
+                yield f"the `database_operations` at {where} are built dynamically"
+                continue
+            yield from _runsql_calls(migration, inner)
+
+
+def _earlier(migration: MigrationFile, found: ast.Call | str) -> Earlier:
+    if isinstance(found, str):
+        return Earlier(migration.path.name, None, found)
+    where = f"{migration.path.name}:{found.lineno}"
+    forward = find_argument(found, "RunSQL", "sql")
+    statements = _statements(forward[1], with_params=True) if forward is not None else None
+    if statements is None:
+        return Earlier(where, None, f"the `RunSQL` at {where} runs SQL that is not a literal")
+    return Earlier(where, tuple(statements))
 
 
 def _dialects(ctx: FileContext) -> tuple[str, ...]:
@@ -180,20 +290,24 @@ _NO_OP = (
 )
 
 
-def _statements(forward: ast.expr) -> list[str] | None:
+def _statements(forward: ast.expr, with_params: bool = False) -> list[Any] | None:
     """The SQL strings of the forward argument: a string, or a list/tuple of strings and
-    ``(sql, params)`` pairs (as Django accepts them); None where one is not a literal."""
+    ``(sql, params)`` pairs (as Django accepts them); None where one is not a literal.
+    ``with_params``: each as ``(text, whether it runs with params)``."""
     items = forward.elts if isinstance(forward, (ast.List, ast.Tuple)) else [forward]
-    texts = []
+    texts: list[Any] = []
     for item in items:
-        params = isinstance(item, (ast.List, ast.Tuple)) and len(item.elts) == 2
+        params = False
         if isinstance(item, (ast.List, ast.Tuple)) and len(item.elts) == 2:
+            # ``(sql, None)`` runs without parameters, as a plain string does.
+            params = not (isinstance(item.elts[1], ast.Constant) and item.elts[1].value is None)
             item = item.elts[0]
         if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
             return None
         # With params, the database driver fills the placeholders in: the parser reads
         # each as a value.
-        texts.append(_PLACEHOLDER.sub(_fill, item.value) if params else item.value)
+        text = _PLACEHOLDER.sub(_fill, item.value) if params else item.value
+        texts.append((text, params) if with_params else text)
     return texts
 
 
@@ -216,16 +330,21 @@ def python_string(value: str) -> str:
     return f"{quote}{body}{quote}"
 
 
-def inverse_sql(forward: ast.expr, dialects: tuple[str, ...] = ()) -> Reverse:
+def inverse_sql(
+    forward: ast.expr,
+    dialects: tuple[str, ...] = (),
+    earlier: Callable[[], Sequence[Earlier]] | None = None,
+) -> Reverse:
     """The reverse of the forward SQL on ``dialects`` (see :mod:`migration_fixer.sqlinverse`):
     the inverse statements where certain (a safe fix); else the no-op, a safe fix when
-    every statement only changes data, an unsafe one otherwise, with the reason."""
+    every statement only changes data, an unsafe one otherwise, with the reason.
+    ``earlier``: the ``RunSQL`` calls that run before this one (to undo a ``DROP``)."""
     texts = _statements(forward)
     if texts is None:
         return Reverse(None, Applicability.UNSAFE, f"the SQL is not a literal string, so {_NO_OP}")
     from migration_fixer.sqlinverse import invert
 
-    inversion = invert(texts, dialects)
+    inversion = invert(texts, dialects, earlier)
     if inversion.statements:
         statements = inversion.statements
         if len(statements) == 1:

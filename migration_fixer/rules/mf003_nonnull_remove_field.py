@@ -51,6 +51,7 @@ dynamically) are reported as "cannot determine" and never rewritten.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from migration_fixer.column_readd import Outcome, classify
@@ -89,6 +90,7 @@ fix_summary: str = (
 triggers: tuple[bytes, ...] = (b"RemoveField",)
 #: This rule needs the folder's history (and git) to run; tests/rules/test_mf003*.py cover it.
 needs_history: bool = True
+history_when: re.Pattern[bytes] | None = None
 
 _INITIAL = """\
 from django.db import migrations, models

@@ -110,6 +110,7 @@ code: str = "MF004"
 name: str = "runpython-not-rerunnable"
 triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
+history_when: re.Pattern[bytes] | None = None
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (

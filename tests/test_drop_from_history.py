@@ -1,0 +1,595 @@
+"""MF002 undoes a ``DROP`` with the ``CREATE`` an earlier ``RunSQL`` of the folder ran:
+the replay of the earlier statements (:func:`invert` with ``earlier``), then the rule on
+a folder's history (its ancestors in graph order, then the same migration), and the runner
+loading that history only for a file with a ``DROP``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migration_fixer import runner
+from migration_fixer.history import History
+from migration_fixer.rule import Finding, RuleSettings
+from migration_fixer.rules import mf002_runsql_reverse as mf002
+from migration_fixer.runner import FileResult, Options, process_file, process_source
+from migration_fixer.source import SourceFile
+from migration_fixer.sqlinverse import Earlier, Inversion, invert
+
+PG, MY, LITE = ("postgresql",), ("mysql",), ("sqlite",)
+INDEX = "CREATE INDEX shop_active_idx ON shop_product (stock) WHERE active"
+VIEW = "CREATE VIEW shop_cheap AS SELECT id FROM shop_product WHERE price < 5"
+FUNCTION = (
+    "CREATE FUNCTION shop_touch() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql"
+)
+TRIGGER = (
+    "CREATE TRIGGER shop_trg BEFORE INSERT ON shop_product FOR EACH ROW "
+    "EXECUTE PROCEDURE shop_touch()"
+)
+UNDONE = "cannot be undone"
+NOT_FOUND = (
+    "cannot be undone without the object's definition (no earlier `RunSQL` of this "
+    "migrations folder creates it)"
+)
+
+
+def ran(*texts: str, where: str = "0002_sql.py:8") -> Earlier:
+    return Earlier(where, tuple((text, False) for text in texts))
+
+
+@pytest.mark.parametrize(
+    ("drop", "dialects", "earlier", "reverse"),
+    [
+        (["DROP INDEX shop_active_idx"], PG, [ran(INDEX)], (INDEX,)),
+        (["DROP INDEX shop_active_idx"], LITE, [ran(INDEX)], (INDEX,)),
+        (["DROP INDEX IF EXISTS shop_active_idx"], PG, [ran(INDEX)], (INDEX,)),
+        (["DROP INDEX CONCURRENTLY shop_active_idx"], PG, [ran(INDEX)], (INDEX,)),
+        # MySQL: an index name is unique per table, and DROP INDEX names the table
+        (["DROP INDEX shop_active_idx ON shop_product"], MY, [ran(INDEX)], (INDEX,)),
+        (["DROP VIEW shop_cheap"], (), [ran(VIEW)], (VIEW,)),
+        (["DROP FUNCTION shop_touch()"], PG, [ran(FUNCTION)], (FUNCTION,)),
+        (["DROP FUNCTION IF EXISTS shop_touch"], PG, [ran(FUNCTION)], (FUNCTION,)),
+        (["DROP TRIGGER shop_trg ON shop_product"], PG, [ran(FUNCTION, TRIGGER)], (TRIGGER,)),
+        (
+            ["DROP TRIGGER shop_trg"],
+            MY,
+            ["CREATE TRIGGER shop_trg BEFORE INSERT ON shop_product FOR EACH ROW SET NEW.a = 1"],
+            ("CREATE TRIGGER shop_trg BEFORE INSERT ON shop_product FOR EACH ROW SET NEW.a = 1",),
+        ),
+        # a body the parser would split at its inner `;` is one statement
+        (
+            ["DROP TRIGGER shop_trg"],
+            LITE,
+            [
+                "CREATE TRIGGER shop_trg AFTER INSERT ON shop_product BEGIN "
+                "UPDATE shop_product SET stock = 0; END;"
+            ],
+            (
+                "CREATE TRIGGER shop_trg AFTER INSERT ON shop_product BEGIN "
+                "UPDATE shop_product SET stock = 0; END",
+            ),
+        ),
+        (
+            ["DROP EXTENSION IF EXISTS hstore"],
+            PG,
+            [ran("CREATE EXTENSION hstore")],
+            ("CREATE EXTENSION hstore",),
+        ),
+        (
+            ["DROP MATERIALIZED VIEW shop_mv"],
+            PG,
+            [ran("CREATE MATERIALIZED VIEW shop_mv AS SELECT 1")],
+            ("CREATE MATERIALIZED VIEW shop_mv AS SELECT 1",),
+        ),
+        (
+            ["DROP TABLE shop_log"],
+            (),
+            [ran("CREATE TABLE shop_log (id int)")],
+            ("CREATE TABLE shop_log (id int)",),
+        ),
+        # several statements in one string: each CREATE as written, without the `;`
+        (["DROP VIEW shop_cheap"], (), [ran(f"{INDEX};\n{VIEW};\n")], (VIEW,)),
+        # dropped and created again: the latest CREATE
+        (
+            ["DROP VIEW shop_cheap"],
+            (),
+            [
+                ran(VIEW),
+                ran("DROP VIEW shop_cheap", where="0003_a.py:8"),
+                ran("CREATE VIEW shop_cheap AS SELECT 2", where="0004_b.py:8"),
+            ],
+            ("CREATE VIEW shop_cheap AS SELECT 2",),
+        ),
+        # OR REPLACE is the latest definition
+        (
+            ["DROP VIEW shop_cheap"],
+            PG,
+            [ran(VIEW), ran("CREATE OR REPLACE VIEW shop_cheap AS SELECT 3")],
+            ("CREATE OR REPLACE VIEW shop_cheap AS SELECT 3",),
+        ),
+        # IF NOT EXISTS on an object that exists does nothing
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("CREATE INDEX IF NOT EXISTS shop_active_idx ON shop_product (id)")],
+            (INDEX,),
+        ),
+        # identifiers compared as the database does: unquoted ones fold to lower case
+        (["DROP INDEX Shop_Active_Idx"], PG, [ran(INDEX)], (INDEX,)),
+        (['DROP INDEX "shop_active_idx"'], PG, [ran(INDEX)], (INDEX,)),
+        (["DROP INDEX SHOP_ACTIVE_IDX"], LITE, [ran(INDEX)], (INDEX,)),
+        (
+            ["DROP INDEX s.shop_i"],
+            PG,
+            [ran("CREATE INDEX shop_i ON s.shop_product (id)")],
+            ("CREATE INDEX shop_i ON s.shop_product (id)",),
+        ),
+        # created earlier in the same RunSQL
+        (
+            [INDEX, "DROP INDEX shop_active_idx"],
+            PG,
+            [],
+            (INDEX, "DROP INDEX IF EXISTS shop_active_idx"),
+        ),
+        # several drops: the CREATEs in reverse order
+        (
+            ["DROP VIEW shop_cheap", "DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX, VIEW)],
+            (INDEX, VIEW),
+        ),
+        # data statements in between change no definition
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("UPDATE shop_product SET stock = 0")],
+            (INDEX,),
+        ),
+    ],
+)
+def test_a_drop_gets_the_create_that_made_the_object(
+    drop: list[str],
+    dialects: tuple[str, ...],
+    earlier: list[Earlier | str],
+    reverse: tuple[str, ...],
+) -> None:
+    calls = [ran(e) if isinstance(e, str) else e for e in earlier]
+    assert invert(drop, dialects, lambda: calls) == Inversion(reverse)
+
+
+@pytest.mark.parametrize(
+    ("drop", "dialects", "earlier", "why"),
+    [
+        (
+            ["DROP INDEX shop_other_idx"],
+            PG,
+            [ran(INDEX)],
+            f"`DROP INDEX shop_other_idx` {NOT_FOUND}",
+        ),
+        (
+            ["DROP INDEX IF EXISTS shop_other_idx"],
+            PG,
+            [],
+            f"`DROP INDEX shop_other_idx` {NOT_FOUND}",
+        ),
+        # a quoted name keeps its case: another index
+        (
+            ['DROP INDEX "Shop_Active_Idx"'],
+            PG,
+            [ran(INDEX)],
+            f'`DROP INDEX "Shop_Active_Idx"` {NOT_FOUND}',
+        ),
+        # MySQL: the same index name on another table is another index
+        (
+            ["DROP INDEX shop_active_idx ON shop_order"],
+            MY,
+            [ran(INDEX)],
+            f"`DROP INDEX shop_active_idx` {NOT_FOUND}",
+        ),
+        (
+            ["DROP VIEW shop_cheap"],
+            (),
+            [ran(VIEW), ran("ALTER VIEW shop_cheap RENAME TO shop_cheap2", where="0003_r.py:9")],
+            f"`DROP VIEW shop_cheap` {UNDONE} with certainty: it was renamed to `shop_cheap2` "
+            "at 0003_r.py:9",
+        ),
+        (
+            ["DROP VIEW shop_cheap2"],
+            PG,
+            [ran(VIEW), ran("ALTER VIEW shop_cheap RENAME TO shop_cheap2", where="0003_r.py:9")],
+            f"`DROP VIEW shop_cheap2` {UNDONE} with certainty: `shop_cheap` was renamed to it "
+            "at 0003_r.py:9",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("ALTER INDEX shop_active_idx SET TABLESPACE fast", where="0003:7")],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: it was changed "
+            "(`ALTER INDEX`) at 0003:7",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran(INDEX, where="0003_again.py:7")],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: it is created twice "
+            "(0002_sql.py:8 and 0003_again.py:7)",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("DROP INDEX shop_active_idx", where="0003_d.py:8")],
+            "`DROP INDEX shop_active_idx` cannot be undone without the object's definition "
+            "(the `RunSQL` at 0003_d.py:8 dropped it, and no later one creates it again)",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [
+                ran(INDEX),
+                Earlier(
+                    "0003_x.py:8",
+                    None,
+                    "the `RunSQL` at 0003_x.py:8 runs SQL that is not a literal",
+                ),
+            ],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: the `RunSQL` at 0003_x.py:8 "
+            "runs SQL that is not a literal (0003_x.py:8), which may change it",
+        ),
+        # SQL the parser cannot read that names the object may change it
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("REINDEX (VERBOSE) shop_active_idx ((", where="0003:5")],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: the SQL parser cannot read "
+            "`REINDEX (VERBOSE) shop_active_idx ((` (0003:5), which may change it",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [Earlier("0002_p.py:8", ((INDEX + " AND stock > %s", True),))],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: it is created with "
+            "parameters at 0002_p.py:8",
+        ),
+        # the table's CREATE alone does not restore the index added to it
+        (
+            ["DROP TABLE shop_product"],
+            PG,
+            [ran("CREATE TABLE shop_product (id int)"), ran(INDEX, where="0003:8")],
+            f"`DROP TABLE shop_product` {UNDONE} with certainty: `INDEX shop_active_idx` was "
+            "added to it at 0003:8",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("ALTER TABLE shop_product RENAME TO shop_item", where="0003:8")],
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: its table was renamed "
+            "at 0003:8",
+        ),
+        (
+            ["DROP INDEX shop_active_idx"],
+            PG,
+            [ran(INDEX), ran("DROP TABLE shop_product", where="0003:8")],
+            "`DROP INDEX shop_active_idx` cannot be undone without the object's definition "
+            "(the `RunSQL` at 0003:8 dropped it, and no later one creates it again)",
+        ),
+        # unknown dialect: `DROP INDEX i` names no table, as MySQL needs
+        (
+            ["DROP INDEX shop_active_idx"],
+            (),
+            [ran(INDEX)],
+            f"`DROP INDEX shop_active_idx` {NOT_FOUND} on MySQL/MariaDB",
+        ),
+    ],
+)
+def test_a_drop_without_a_certain_create(
+    drop: list[str], dialects: tuple[str, ...], earlier: list[Earlier], why: str
+) -> None:
+    shown = drop[0] if len(drop) == 1 else ""
+    suffix = " on MySQL/MariaDB" if why.endswith(" on MySQL/MariaDB") else ""
+    reason = why.removesuffix(suffix)
+    assert invert(drop, dialects, lambda: earlier) == Inversion(
+        None, False, f"it (`{shown}`): {reason}{suffix}"
+    )
+
+
+def test_one_drop_without_a_create_leaves_the_whole_call_without_an_inverse() -> None:
+    assert invert(["DROP VIEW shop_cheap", "DROP INDEX shop_gone"], PG, lambda: [ran(VIEW)]) == (
+        Inversion(
+            None,
+            False,
+            f"statement 2 of 2 (`DROP INDEX shop_gone`): `DROP INDEX shop_gone` {NOT_FOUND}",
+        )
+    )
+
+
+def test_the_earlier_calls_are_read_only_for_a_drop() -> None:
+    def fail() -> list[Earlier]:
+        raise AssertionError("read without a DROP")
+
+    assert invert([INDEX], PG, fail) == Inversion(("DROP INDEX IF EXISTS shop_active_idx",))
+
+
+# -- the rule on a folder's history ----------------------------------------------------------
+
+FOLDER = Path("/nonexistent-mf002-history/shop/migrations")
+
+
+def migration(dependencies: str, operations: str, head: str = "") -> str:
+    return (
+        f"from django.db import migrations\n{head}\n\n"
+        "class Migration(migrations.Migration):\n"
+        f"    dependencies = [{dependencies}]\n"
+        "    operations = [\n"
+        f"{operations}"
+        "    ]\n"
+    )
+
+
+INITIAL = migration("", "        migrations.RunSQL('CREATE TABLE shop_product (id int)', ''),\n")
+CREATES = migration(
+    '("shop", "0001_initial")',
+    f'        migrations.RunSQL("{INDEX}", reverse_sql="DROP INDEX shop_active_idx"),\n'
+    f'        migrations.RunSQL(["{VIEW}"], reverse_sql=["DROP VIEW shop_cheap"]),\n',
+)
+DROPS = migration(
+    '("shop", "0002_creates")', '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n'
+)
+
+
+def fix(
+    sources: dict[str, str], name: str, dialects: tuple[str, ...] = PG
+) -> tuple[str, list[Finding]]:
+    """The fixed text of ``name`` (in a folder of ``sources``) and its findings."""
+    history = History.from_sources(FOLDER, sources)
+    options = Options(
+        select=frozenset({"MF002"}),
+        rewrite=True,
+        settings=RuleSettings((("MF002", "dialect", ",".join(dialects)),)),
+    )
+    path = FOLDER / name
+    result = process_source(
+        SourceFile(path, sources[name], "utf-8", False),
+        [mf002],
+        options,
+        FileResult(path),
+        load_history=lambda: history,
+    )
+    assert result.problems == []
+    return (result.change.new_text if result.change else sources[name]), result.findings
+
+
+def hint(findings: list[Finding]) -> str | None:
+    (finding,) = findings
+    return finding.hint
+
+
+def test_a_drop_of_an_index_created_in_an_ancestor_gets_its_create() -> None:
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": DROPS}
+    fixed, findings = fix(sources, "0003_drops.py")
+    assert fixed == DROPS.replace(
+        '"DROP INDEX shop_active_idx")', f'"DROP INDEX shop_active_idx", reverse_sql="{INDEX}")'
+    )
+    assert [(f.code, f.line, f.hint, f.fix and f.fix.applicability.value) for f in findings] == [
+        ("MF002", 7, None, "safe")
+    ]
+
+
+def test_mysql_drop_index_on_its_table() -> None:
+    drops = DROPS.replace("shop_active_idx", "shop_active_idx ON shop_product")
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
+    fixed, _ = fix(sources, "0003_drops.py", MY)
+    assert f'reverse_sql="{INDEX}")' in fixed
+
+
+def test_a_drop_of_a_view_created_earlier_in_the_same_migration() -> None:
+    source = migration(
+        '("shop", "0001_initial")',
+        f'        migrations.RunSQL("{VIEW}", migrations.RunSQL.noop),\n'
+        "        migrations.AddField('product', 'x', None),\n"
+        '        migrations.RunSQL(sql="DROP VIEW shop_cheap"),\n',
+    )
+    fixed, _ = fix({"0001_initial.py": INITIAL, "0002_same.py": source}, "0002_same.py")
+    assert fixed == source.replace(
+        'sql="DROP VIEW shop_cheap")', f'sql="DROP VIEW shop_cheap", reverse_sql="{VIEW}")'
+    )
+
+
+def test_a_create_inside_separate_database_and_state_counts() -> None:
+    creates = migration(
+        '("shop", "0001_initial")',
+        "        migrations.SeparateDatabaseAndState(database_operations=[\n"
+        f'            migrations.RunSQL([("{INDEX}", None)], "DROP INDEX shop_active_idx"),\n'
+        "        ], state_operations=[\n"
+        '            migrations.RunSQL("CREATE INDEX shop_active_idx ON t (a)"),\n'
+        "        ]),\n",
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": DROPS}
+    fixed, _ = fix(sources, "0003_drops.py")
+    assert f'reverse_sql="{INDEX}")' in fixed
+
+
+def test_a_function_and_a_trigger_dropped_in_reverse_order() -> None:
+    creates = migration(
+        '("shop", "0001_initial")',
+        f'        migrations.RunSQL("{FUNCTION}", "DROP FUNCTION shop_touch()"),\n'
+        f'        migrations.RunSQL("{TRIGGER}", "DROP TRIGGER shop_trg ON shop_product"),\n',
+    )
+    drops = migration(
+        '("shop", "0002_creates")',
+        "        migrations.RunSQL([\n"
+        '            "DROP TRIGGER shop_trg ON shop_product",\n'
+        '            ("DROP FUNCTION shop_touch()", []),\n'
+        "        ]),\n",
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": drops}
+    fixed, _ = fix(sources, "0003_drops.py")
+    assert fixed == drops.replace(
+        "        ]),\n", f'        ], reverse_sql=["{FUNCTION}", "{TRIGGER}"]),\n'
+    )
+
+
+def test_a_drop_recreated_twice_takes_the_latest_and_a_rename_has_no_inverse() -> None:
+    later = "CREATE INDEX shop_active_idx ON shop_product (stock, id)"
+    again = migration(
+        '("shop", "0002_creates")',
+        f'        migrations.RunSQL(["DROP INDEX shop_active_idx", "{later}"]),\n',
+    )
+    drops = DROPS.replace("0002_creates", "0003_again")
+    sources = {
+        "0001_initial.py": INITIAL,
+        "0002_creates.py": CREATES,
+        "0003_again.py": again,
+        "0004_drops.py": drops,
+    }
+    fixed, _ = fix(sources, "0004_drops.py")
+    assert f'reverse_sql="{later}")' in fixed
+    # 0003's own DROP gets the index as 0002 created it
+    fixed, _ = fix(sources, "0003_again.py")
+    assert f'reverse_sql=["DROP INDEX IF EXISTS shop_active_idx", "{INDEX}"])' in fixed
+
+    renamed = migration(
+        '("shop", "0002_creates")',
+        '        migrations.RunSQL("ALTER INDEX shop_active_idx RENAME TO shop_idx", '
+        '"ALTER INDEX shop_idx RENAME TO shop_active_idx"),\n',
+    )
+    sources["0003_again.py"] = renamed
+    fixed, findings = fix(sources, "0004_drops.py")
+    assert fixed == drops
+    assert hint(findings) == (
+        "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+        "cannot be undone with certainty: it was renamed to `shop_idx` at 0003_again.py:7; "
+        "a no-op reverse would leave the schema changed after a rollback that reports "
+        "success: write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
+    )
+
+
+def test_only_ancestors_count() -> None:
+    # 0002_creates is on another branch: it may run after 0003_drops
+    drops = DROPS.replace("0002_creates", "0001_initial")
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
+    fixed, findings = fix(sources, "0003_drops.py")
+    assert fixed == drops
+    assert f"`DROP INDEX shop_active_idx` {NOT_FOUND}" in (hint(findings) or "")
+
+
+def test_an_index_created_by_a_django_operation_has_no_create_to_run() -> None:
+    creates = migration(
+        '("shop", "0001_initial")',
+        "        migrations.AddIndex('product', models.Index(fields=['stock'], "
+        "name='shop_active_idx')),\n",
+        head="from django.db import models\n",
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": DROPS}
+    fixed, findings = fix(sources, "0003_drops.py")
+    assert fixed == DROPS
+    assert f"`DROP INDEX shop_active_idx` {NOT_FOUND}" in (hint(findings) or "")
+
+
+@pytest.mark.parametrize(
+    ("between", "why"),
+    [
+        (
+            "        migrations.RunSQL(SQL, ''),\n",
+            "the `RunSQL` at 0003_between.py:8 runs SQL that is not a literal "
+            "(0003_between.py:8), which may change it",
+        ),
+        (
+            "        migrations.SeparateDatabaseAndState(database_operations=OPS),\n",
+            "the `database_operations` at 0003_between.py:8 are built dynamically "
+            "(0003_between.py), which may change it",
+        ),
+    ],
+)
+def test_what_cannot_be_read_in_between_may_change_the_object(between: str, why: str) -> None:
+    middle = migration('("shop", "0002_creates")', between, head="SQL = OPS = None\n")
+    drops = DROPS.replace("0002_creates", "0003_between")
+    sources = {
+        "0001_initial.py": INITIAL,
+        "0002_creates.py": CREATES,
+        "0003_between.py": middle,
+        "0004_drops.py": drops,
+    }
+    _, findings = fix(sources, "0004_drops.py")
+    assert f"cannot be undone with certainty: {why};" in (hint(findings) or "")
+
+
+def test_an_unreadable_history_leaves_the_same_migration() -> None:
+    dynamic = (
+        "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n    operations = OPS\n"
+    )
+    drops = migration(
+        '("shop", "0002_dynamic")',
+        f'        migrations.RunSQL("{INDEX}", "DROP INDEX shop_active_idx"),\n'
+        '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_dynamic.py": dynamic, "0003_drops.py": drops}
+    fixed, _ = fix(sources, "0003_drops.py")
+    assert f'migrations.RunSQL("DROP INDEX shop_active_idx", reverse_sql="{INDEX}")' in fixed
+    # with the CREATE before the unreadable migration, no certainty
+    sources["0003_drops.py"] = DROPS.replace("0002_creates", "0002_dynamic")
+    sources["0002_dynamic.py"] = dynamic.replace("0001_initial", "0001_creates")
+    sources["0001_creates.py"] = CREATES.replace('("shop", "0001_initial")', "")
+    del sources["0001_initial.py"]
+    _, findings = fix(sources, "0003_drops.py")
+    assert "the operations of 0002_dynamic are built dynamically (`operations` is `OPS`) " in (
+        hint(findings) or ""
+    )
+
+
+def test_a_broken_graph_is_said() -> None:
+    drops = DROPS.replace("0002_creates", "0002_missing")
+    _, findings = fix({"0001_initial.py": INITIAL, "0003_drops.py": drops}, "0003_drops.py")
+    assert hint(findings) == (
+        "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+        "cannot be undone without the object's definition (no earlier `RunSQL` of this "
+        "migrations folder creates it, but the migration graph cannot be followed (0003_drops "
+        "depends on ('shop', '0002_missing'), which is not in this folder)); a no-op reverse "
+        "would leave the schema changed after a rollback that reports success: write "
+        "`reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
+    )
+
+
+# -- the runner: the history is loaded only for a file with a DROP --------------------------
+
+
+def test_the_history_is_loaded_only_when_a_drop_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    for name, text in {
+        "0001_initial.py": INITIAL,
+        "0002_creates.py": CREATES,
+        "0003_drops.py": DROPS,
+        "0004_data.py": migration(
+            '("shop", "0003_drops")', '        migrations.RunSQL("UPDATE t SET a = 1"),\n'
+        ),
+    }.items():
+        (folder / name).write_text(text)
+    loaded: list[Path] = []
+    load = History.load
+
+    def counted(path: Path) -> History:
+        loaded.append(path)
+        return load(path)
+
+    monkeypatch.setattr(runner.History, "load", staticmethod(counted))
+    options = Options(
+        select=frozenset({"MF002"}),
+        rewrite=True,
+        settings=RuleSettings((("MF002", "dialect", "postgresql"),)),
+    )
+    histories: dict[Path, History] = {}
+    for name in ("0001_initial.py", "0002_creates.py", "0004_data.py"):
+        result = process_file(folder / name, options, histories)
+        assert result.problems == []
+    assert loaded == []
+    result = process_file(folder / "0003_drops.py", options, histories)
+    assert result.change is not None
+    assert f'reverse_sql="{INDEX}"' in result.change.new_text
+    assert loaded == [folder]
+    # once per batch
+    process_file(folder / "0003_drops.py", options, histories)
+    assert loaded == [folder]
