@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import json
 import os
 import signal
 import threading
@@ -184,6 +185,8 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
             (
                 ("MF003", "strategy", config.strategy),
                 ("MF003", "vocabulary", deploy_vocabulary(project_root)),
+                ("MF003", "roots", os.pathsep.join(_source_roots(repo, config))),
+                ("MF003", "field-classes", json.dumps(dict(config.field_classes), sort_keys=True)),
                 ("MF002", "dialect", ",".join(dialects)),
             )
         ),
@@ -217,6 +220,14 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     if config.mode is Mode.FIX and result.changeset:
         _write(result, repo)
     return result
+
+
+def _source_roots(repo: git.Repository | None, config: Config) -> list[str]:
+    """Where MF003 looks for the modules of the project's own field classes: the
+    repository, or else the paths the run was given."""
+    if repo is not None:
+        return [str(repo.root)]
+    return [str(p if p.is_dir() else p.parent) for p in (p.resolve() for p in config.paths)]
 
 
 def _cache(
@@ -497,4 +508,3 @@ def _encode_old(change: FileChange) -> bytes:
         SourceFile(change.path, change.old_text, change.encoding, change.bom, change.cr),
         change.old_text,
     )
-

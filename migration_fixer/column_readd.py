@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migration_fixer.migration_ast import has_star_args, keyword_argument
+from migration_fixer.migration_ast import LOCAL, has_star_args, keyword_argument
 
 if TYPE_CHECKING:  # only annotations: the deploy side imports this module without the history
+    from migration_fixer.field_classes import FieldClasses, Underlying, Value
     from migration_fixer.history import FieldState
 
 #: Django field classes whose ``empty_strings_allowed`` is true, and the placeholder a
@@ -59,6 +61,10 @@ _NO_COLUMN = {"ManyToManyField", "GeneratedField"}
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
+#: The Django field classes the rule knows (``field-classes`` values must name one).
+DJANGO_FIELD_CLASSES = frozenset(
+    {*_PLACEHOLDERS, *_RELATIONS, *_NO_COLUMN, *_AUTO, "ArrayField", "HStoreField"}
+)
 
 
 class Outcome(str, enum.Enum):
@@ -79,6 +85,8 @@ class Verdict:
     relation: bool = False
     unique: bool = False
     default_source: str | None = None  # a literal default worth reusing as placeholder
+    #: What the user can do about an "unknown" verdict ("" for the general advice).
+    hint: str = ""
 
     @property
     def placeholder(self) -> tuple[str, tuple[str, ...]] | None:
@@ -117,7 +125,8 @@ class FieldFacts:
     answers "unknown" only when it needs that keyword."""
 
     field_class: str  # the Django field class it is, or derives from
-    shown: str  # how messages name it (a custom class: "SkuField (a CharField)")
+    shown: str  # how messages name it (a custom class: "SkuField (a CharField)", shown as
+    # "`SkuField` (a CharField)")
     db_default: bool
     unique: bool | None  # unique=True
     primary_key: bool | None
@@ -134,7 +143,9 @@ class FieldFacts:
         return self.field_class in _RELATIONS
 
 
-def classify(state: FieldState) -> Verdict:
+def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
+    """The verdict for a field's defining expression; ``classes`` finds what a field class
+    that is not Django's own is underneath (:mod:`migration_fixer.field_classes`)."""
     expr = state.expr
     where = f"defined in {state.source.name}"
     if not isinstance(expr, ast.Call):
@@ -146,34 +157,86 @@ def classify(state: FieldState) -> Verdict:
         return Verdict(Outcome.UNKNOWN, f"`null=` is not a literal ({where})")
     if null:
         return Verdict(Outcome.SAFE, "null=True")
+    keywords: dict[str, Value] = {k.arg: k.value for k in expr.keywords if k.arg is not None}
     cls = _field_class(state)
-    if cls is None:
-        shown = ast.unparse(expr.func)
+    if cls is not None:
+        return _decide(state, cls, cls, keywords, None, where)
+    shown = ast.unparse(expr.func)
+    qualified = state.source.index.qualified_name(expr.func, state.source.index.tree)
+    if classes is None or qualified is None or qualified.startswith(LOCAL):
         return Verdict(
             Outcome.UNKNOWN,
             f"`{shown}` is not a Django field class this tool knows ({where}): "
             "cannot tell whether it can be re-added",
         )
-    default = keyword_argument(expr, "default")
+    from migration_fixer.field_classes import CannotFollow
+
+    try:
+        underlying = classes.underlying(qualified, state.source.path, keywords, tuple(expr.args))
+    except CannotFollow as exc:
+        return Verdict(
+            Outcome.UNKNOWN,
+            f"what `{shown}` is underneath cannot be told ({where}): {exc}",
+            hint=classes.hint(qualified, exc.django_class),
+        )
+    return _decide_underlying(state, shown.rpartition(".")[2], underlying, where)
+
+
+def _decide_underlying(state: FieldState, name: str, underlying: Underlying, where: str) -> Verdict:
+    cls = underlying.django_class
+    keywords = underlying.keywords
+    for key, value in keywords.items():
+        if not isinstance(value, ast.expr):
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"`{name}` sets `{key}` to a value this tool cannot read ({where})",
+                cls,
+            )
+    if underlying.no_column:
+        return Verdict(Outcome.SAFE, f"`{name}` (a {cls}) has no column to re-add", cls)
+    null = _is_true(keywords.get("null"))  # type: ignore[arg-type]
+    if null is None:
+        return Verdict(Outcome.UNKNOWN, f"`null=` of `{name}` is not a literal ({where})", cls)
+    if null:
+        return Verdict(Outcome.SAFE, f"`{name}` sets null=True", cls)
+    return _decide(
+        state, cls, f"{name} (a {cls})", keywords, underlying.empty_strings_allowed, where
+    )
+
+
+def _decide(
+    state: FieldState,
+    cls: str,
+    shown: str,
+    keywords: Mapping[str, Value],
+    empty_strings: bool | None,
+    where: str,
+) -> Verdict:
+    """The re-add rule on the arguments a Django class ``cls`` receives."""
+
+    def get(key: str) -> ast.expr | None:
+        value = keywords.get(key)
+        return value if isinstance(value, ast.expr) else None
+
+    default = get("default")
     kept = default is not None and state.preserve_default
     return decide_non_null(
         FieldFacts(
             field_class=cls,
-            shown=cls,
-            db_default=keyword_argument(expr, "db_default") is not None,
-            unique=_is_true(keyword_argument(expr, "unique")),
-            primary_key=_is_true(keyword_argument(expr, "primary_key")),
+            shown=shown,
+            db_default=get("db_default") is not None,
+            unique=_is_true(get("unique")),
+            primary_key=_is_true(get("primary_key")),
             default=kept,
             default_is_none=kept and isinstance(default, ast.Constant) and default.value is None,
             default_source=(
                 ast.unparse(default) if default is not None and _literal(default) else None
             ),
-            auto_now=bool(
-                _is_true(keyword_argument(expr, "auto_now"))
-                or _is_true(keyword_argument(expr, "auto_now_add"))
+            auto_now=bool(_is_true(get("auto_now")) or _is_true(get("auto_now_add"))),
+            blank=_is_true(get("blank")),
+            empty_strings_allowed=(
+                cls in _EMPTY_STRINGS if empty_strings is None else empty_strings
             ),
-            blank=_is_true(keyword_argument(expr, "blank")),
-            empty_strings_allowed=cls in _EMPTY_STRINGS,
             where=f" ({where})",
         ),
         had_default=default is not None,
@@ -218,12 +281,13 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
     if filled_by is not None:
         if not unique:
             return Verdict(Outcome.SAFE, filled_by, cls)
-        shown = facts.shown + (
-            "(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else ""
+        shown = _named(
+            facts.shown,
+            "(unique=True)" if unique_kw else "(primary_key=True)" if primary_kw else "",
         )
         return Verdict(
             Outcome.UNSAFE,
-            f"`{shown}` with {filled_by}: every existing row would get the same "
+            f"{shown} with {filled_by}: every existing row would get the same "
             "value, and the unique constraint refuses it",
             cls,
             relation,
@@ -231,7 +295,7 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
         )
     if relation:
         reason = (
-            f"non-null `{facts.shown}` has no value for existing rows: re-adding it fails on "
+            f"non-null {_named(facts.shown)} has no value for existing rows: re-adding it fails on "
             "every database (a foreign key cannot be filled with a placeholder)"
         )
     else:
@@ -241,11 +305,18 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
         elif had_default:
             dropped = " (its default has preserve_default=False)"
         reason = (
-            f"non-null `{facts.shown}` with no default{dropped}: re-adding it fails on SQLite "
-            "and PostgreSQL, and MySQL/MariaDB silently fill every row with "
+            f"non-null {_named(facts.shown)} with no default{dropped}: re-adding it fails on "
+            "SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row with "
             f"{_mysql_fill(cls)}"
         )
     return Verdict(Outcome.UNSAFE, reason, cls, relation, bool(unique), facts.default_source)
+
+
+def _named(shown: str, arguments: str = "") -> str:
+    """How a message names a field class: `` `CharField` ``, or `` `SkuField` (a CharField) ``
+    for a class that derives from one."""
+    name, _, what = shown.partition(" (")
+    return f"`{name}{arguments}`" + (f" ({what}" if what else "")
 
 
 def _literal(node: ast.expr) -> bool:

@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 from migration_fixer.dialect import DialectError
 from migration_fixer.dialect import parse as parse_dialect
+from migration_fixer.field_classes import configured_class
 from migration_fixer.rules import RULES_BY_CODE
 
 
@@ -51,6 +52,8 @@ class Config:
     #: from; None: detected from the settings files (:mod:`migration_fixer.dialect`).
     dialect: tuple[str, ...] | None = None
     dialect_source: str = ""
+    #: MF003: field classes the project declares (dotted path -> Django class name).
+    field_classes: tuple[tuple[str, str], ...] = ()
     root: Path = field(default_factory=Path.cwd)
 
 
@@ -63,6 +66,7 @@ _KEYS = {
     "strategy",
     "unsafe-fixes",
     "dialect",
+    "field-classes",
 }
 
 
@@ -203,6 +207,7 @@ def build_config(
     except DialectError as exc:
         raise ConfigError(str(exc)) from exc
     return Config(
+        field_classes=_field_classes(settings.get("field-classes", {}), f"{where} field-classes"),
         paths=tuple(roots),
         mode=mode,
         select=chosen,
@@ -220,6 +225,27 @@ def build_config(
         dialect_source=dialect_source,
         root=pyproject.parent if pyproject else Path.cwd(),
     )
+
+
+def _field_classes(value: object, where: str) -> tuple[tuple[str, str], ...]:
+    """``field-classes = {"pkg.fields.MyField" = "CharField"}``: each value names a Django
+    field class (``"CharField"`` or ``"django.db.models.CharField"``)."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f'{where}: expected a table of "dotted.path" = "DjangoClass", got {value!r}'
+        )
+    found: list[tuple[str, str]] = []
+    for path, django in value.items():
+        if not all(part.isidentifier() for part in path.split(".")) or "." not in path:
+            raise ConfigError(f"{where}: {path!r} is not a dotted path to a class")
+        cls = configured_class(django) if isinstance(django, str) else None
+        if cls is None:
+            raise ConfigError(
+                f"{where} {path!r}: {django!r} is not a Django field class this tool knows "
+                '(e.g. "CharField" or "django.db.models.CharField")'
+            )
+        found.append((path, cls))
+    return tuple(sorted(found))
 
 
 def anchor_per_file_ignores(

@@ -234,6 +234,9 @@ class FileContext:
     plan_refused: str = ""
     #: The operations the selected rules look at (each rule's ``triggers`` name them).
     wanted: frozenset[str] = OPERATIONS
+    #: Set by a rule whose findings depend on files outside the migrations folder (MF003
+    #: following the project's field classes): the file's result is then not cached.
+    reads_outside: bool = False
     #: Loads the folder's history for a rule that reads it only for some files (MF002,
     #: for a ``DROP``): see :meth:`folder_history`. None: there is no folder to read.
     load_history: Callable[[], History] | None = None

@@ -57,6 +57,9 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     change: FileChange | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: False when the result depends on files outside the folder (MF003 read the
+    #: project's field classes, or looked for them): it is not cached.
+    cacheable: bool = True
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,7 @@ def process_source(
     ctx = _context(source, tree, options, history, plan_refused, load_history)
     findings = scan(path, source.text, tree, rules, result, ctx)
     result.findings = findings
+    result.cacheable = not ctx.reads_outside
     fixes = one_fix_per_call([f for f in findings if f.applicable(options.unsafe_fixes)])
     if options.rewrite and fixes:
         _rewrite(source, tree, fixes, rules, result, options.unsafe_fixes)
@@ -507,7 +511,7 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
             results.append(cached)
             continue
         result = _process_safely(path, options, histories, data)
-        if cache_key is not None:
+        if cache_key is not None and result.cacheable:
             folder_cache.put(path, cache_key, result)
         results.append(result)
     for folder_cache in caches.values():

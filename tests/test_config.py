@@ -141,13 +141,34 @@ def test_cli_select_replaces_the_files_select_and_ignore(tmp_path: Path) -> None
         (
             '[tool.migration-fixer]\nextend_include = ["x"]\n',
             "pyproject.toml: [tool.migration-fixer] unknown key 'extend_include' "
-            "(did you mean 'extend-include'? known: dialect, exclude, extend-include, ignore, "
-            "per-file-ignores, select, strategy, unsafe-fixes)",
+            "(did you mean 'extend-include'? known: dialect, exclude, extend-include, "
+            "field-classes, ignore, per-file-ignores, select, strategy, unsafe-fixes)",
         ),
         (
             '[tool.migration-fixer]\nstrategy = "drop"\n',
             "pyproject.toml: [tool.migration-fixer] strategy: expected 'nullable' or "
             "'db-default', got 'drop'",
+        ),
+        (
+            '[tool.migration-fixer.field-classes]\n"shop.fields.SkuField" = "Charfield"\n',
+            "pyproject.toml: [tool.migration-fixer] field-classes 'shop.fields.SkuField': "
+            "'Charfield' is not a Django field class this tool knows (e.g. \"CharField\" or "
+            '"django.db.models.CharField")',
+        ),
+        (
+            '[tool.migration-fixer.field-classes]\n"shop.fields.SkuField" = "forms.CharField"\n',
+            "pyproject.toml: [tool.migration-fixer] field-classes 'shop.fields.SkuField': "
+            "'forms.CharField' is not a Django field class this tool knows",
+        ),
+        (
+            '[tool.migration-fixer]\nfield-classes = ["CharField"]\n',
+            "pyproject.toml: [tool.migration-fixer] field-classes: expected a table of "
+            '"dotted.path" = "DjangoClass", got [\'CharField\']',
+        ),
+        (
+            '[tool.migration-fixer.field-classes]\nSkuField = "CharField"\n',
+            "pyproject.toml: [tool.migration-fixer] field-classes: 'SkuField' is not a dotted "
+            "path to a class",
         ),
         ("tool.migration-fixer = 3\n", "pyproject.toml: [tool.migration-fixer] must be a table"),
         ("[tool.migration-fixer\n", "pyproject.toml: cannot read: "),
@@ -165,6 +186,21 @@ def test_invalid_config_is_a_one_line_error_naming_the_key(
     assert out == ""
     assert err.startswith("error: " + message)
     assert err.count("\n") == 1
+
+
+def test_field_classes(tmp_path: Path) -> None:
+    config = config_from(
+        tmp_path,
+        "[tool.migration-fixer.field-classes]\n"
+        '"shop.fields.SkuField" = "CharField"\n'
+        '"shop.fields.Money" = "django.db.models.DecimalField"\n'
+        '"shop.fields.Tags" = "django.contrib.postgres.fields.ArrayField"\n',
+    )
+    assert config.field_classes == (
+        ("shop.fields.Money", "DecimalField"),
+        ("shop.fields.SkuField", "CharField"),
+        ("shop.fields.Tags", "ArrayField"),
+    )
 
 
 def test_unknown_code_on_the_command_line(project: Path) -> None:

@@ -43,9 +43,12 @@ backfill's placeholder (`""`, `0`, `False`, 1970-01-01... or the field's old lit
 default) is a reviewable guess and is marked as such in the code; a foreign key has no
 placeholder, so its backfill is left for you to write (the finding says so). With
 `--strategy db-default` (Django 5.0+) the column stays NOT NULL and gets a `db_default`
-instead, so no NULL is ever written. Fields whose definition cannot be determined
-statically (a custom field class, a field from an app outside the paths, operations built
-dynamically) are reported as "cannot determine" and never rewritten.
+instead, so no NULL is ever written. A field class that is not Django's own is followed in
+the project's source (parsed, never imported), found in a table of widely used third-party
+classes, or declared in `field-classes` (docs/configuration.md). Fields whose definition
+cannot be determined statically (a custom field class whose `__init__` cannot be read, a
+field from an app outside the paths, operations built dynamically) are reported as "cannot
+determine" and never rewritten.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ import re
 from collections.abc import Iterator
 
 from migration_fixer.column_readd import Outcome, classify
+from migration_fixer.field_classes import FieldClasses, from_settings
 from migration_fixer.history import (
     History,
     MigrationFile,
@@ -196,10 +200,14 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     removals: list[tuple[Removal, Finding]] = []
     comments = NoqaComments(ctx.text, ctx.lines)
+    classes = from_settings(
+        ctx.settings.get(code, "roots", ""), ctx.settings.get(code, "field-classes", "")
+    )
     for op in ctx.operation_calls:
         if op.operation != "RemoveField":
             continue
-        finding, removal = _examine(ctx, history, migration, op)
+        finding, removal = _examine(ctx, history, migration, op, classes)
+        ctx.reads_outside = ctx.reads_outside or classes.consulted
         if finding is None:
             continue
         if removal is None:
@@ -244,7 +252,11 @@ def _with_hint(finding: Finding, hint: str) -> Finding:
 
 
 def _examine(
-    ctx: FileContext, history: History, migration: MigrationFile, op: OperationCall
+    ctx: FileContext,
+    history: History,
+    migration: MigrationFile,
+    op: OperationCall,
+    classes: FieldClasses,
 ) -> tuple[Finding | None, Removal | None]:
     line, column = ctx.position(op.node)
     args = bind_arguments(op.node, "RemoveField")
@@ -281,11 +293,11 @@ def _examine(
     looked_up = state.lookup(model, field)
     if isinstance(looked_up, str):
         return _cannot(shown, looked_up, line, column), None
-    verdict = classify(looked_up)
+    verdict = classify(looked_up, classes)
     if verdict.kind is Outcome.SAFE:
         return None, None
     if verdict.kind is Outcome.UNKNOWN:
-        return _cannot(shown, verdict.reason, line, column), None
+        return _cannot(shown, verdict.reason, line, column, verdict.hint), None
     message = f"removing {shown} cannot be rolled back: {verdict.reason}"
     finding = Finding(code, message, line, column)
     if placement is Placement.DATABASE:
@@ -294,13 +306,14 @@ def _examine(
     return finding, Removal(op, model, field, looked_up, verdict)
 
 
-def _cannot(shown: str, reason: str, line: int, column: int) -> Finding:
+def _cannot(shown: str, reason: str, line: int, column: int, hint: str = "") -> Finding:
+    advice = "check the field by hand; if it is non-null without a default, split the removal"
     return Finding(
         code,
         f"cannot determine whether removing {shown} can be rolled back: {reason}",
         line,
         column,
-        hint="check the field by hand; if it is non-null without a default, split the removal",
+        hint=f"{hint}, or {advice}" if hint else advice,
     )
 
 

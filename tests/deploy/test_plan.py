@@ -191,7 +191,7 @@ class NullableCode(models.CharField):
         (
             SkuField(),
             "unsafe",
-            "non-null `SkuField (a CharField)` with no default: re-adding it fails on SQLite "
+            "non-null `SkuField` (a CharField) with no default: re-adding it fails on SQLite "
             "and PostgreSQL, and MySQL/MariaDB silently fill every row with ''",
         ),
         (
@@ -269,8 +269,8 @@ def test_irreversible_operations() -> None:
     assert [f.line() for f in found] == [
         "shop.0002_cleanup: operation 2: RunPython has no reverse_code: Django cannot unapply it",
         "shop.0002_cleanup: operation 3: RunSQL has no reverse_sql: Django cannot unapply it",
-        "shop.0002_cleanup: operation 5: RemoveField Product.sku: non-null `SkuField (a "
-        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "shop.0002_cleanup: operation 5: RemoveField Product.sku: non-null `SkuField` (a "
+        "CharField) with no default: re-adding it fails on SQLite and PostgreSQL, and "
         "MySQL/MariaDB silently fill every row with ''",
         "shop.0003_more: operation 3 (database operation 2): RunPython has no reverse_code: "
         "Django cannot unapply it",

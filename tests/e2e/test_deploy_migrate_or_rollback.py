@@ -289,8 +289,8 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
         1,
         "Starting point on database 'default': alpha 0002_fields; beta 0001_initial\n",
         "The rollback of this plan would not work; nothing was applied:\n"
-        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField (a "
-        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField` (a "
+        "CharField) with no default: re-adding it fails on SQLite and PostgreSQL, and "
         "MySQL/MariaDB silently fill every row with ''\n"
         "  beta.0002_data: operation 1: RunPython has no reverse_code: Django cannot unapply it\n"
         "Fix the migrations (then review and commit the result):\n"
@@ -315,8 +315,8 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
     assert stderr.startswith(
         "Warning: the rollback of this plan would stop at these operations "
         "(--allow-irreversible):\n"
-        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField (a "
-        "CharField)` with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField` (a "
+        "CharField) with no default: re-adding it fails on SQLite and PostgreSQL, and "
         "MySQL/MariaDB silently fill every row with ''\n"
         "  beta.0002_data: operation 1: RunPython has no reverse_code: Django cannot unapply it\n"
         "gamma.0002_boom, operation 1 (Raw SQL operation) failed: "

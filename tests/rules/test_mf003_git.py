@@ -298,9 +298,11 @@ def test_cannot_determine_is_never_rewritten(
     result = run(monkeypatch, repo, ".")
     assert result.stdout == (
         "shop/migrations/0002_x.py:8:9: MF003 cannot determine whether removing `product.sku` "
-        "can be rolled back: `CustomField` is not a Django field class this tool knows "
-        "(defined in 0001_initial): cannot tell whether it can be re-added\n"
-        f"  hint: {CANNOT_HINT}\n"
+        "can be rolled back: what `CustomField` is underneath cannot be told (defined in "
+        "0001_initial): its module `x` is not among the project's files\n"
+        '  hint: add "x.CustomField" = "<the Django field class it derives from, e.g. '
+        'CharField>" under [tool.migration-fixer.field-classes] in pyproject.toml, or '
+        f"{CANNOT_HINT}\n"
         "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
     )
     assert status(repo) == "?? shop/migrations/0002_x.py\n"

@@ -59,10 +59,13 @@ def flagged(name: str, field: str, reason: str, hint: str, fixable: bool = True)
     )
 
 
-def cannot(name: str, field: str, reason: str, line: int = 8, column: int = 9) -> str:
+def cannot(
+    name: str, field: str, reason: str, line: int = 8, column: int = 9, hint: str = ""
+) -> str:
     return (
         f"shop/migrations/{name}.py:{line}:{column}: MF003 cannot determine whether removing "
-        f"`{field}` can be rolled back: {reason}\n  hint: {CANNOT_HINT}\n"
+        f"`{field}` can be rolled back: {reason}\n"
+        f"  hint: {hint + ', or ' + CANNOT_HINT if hint else CANNOT_HINT}\n"
     )
 
 
@@ -379,8 +382,10 @@ def test_custom_field_class_cannot_be_determined() -> None:
         cannot(
             "0002_remove",
             "product.sku",
-            "`shop.fields.SkuField` is not a Django field class this tool knows (defined in "
-            "0001_initial): cannot tell whether it can be re-added",
+            "what `shop.fields.SkuField` is underneath cannot be told (defined in "
+            "0001_initial): its module `shop.fields` is not among the project's files",
+            hint='add "shop.fields.SkuField" = "<the Django field class it derives from, e.g. '
+            'CharField>" under [tool.migration-fixer.field-classes] in pyproject.toml',
         )
         + summary(1, 2, 0)
     )
