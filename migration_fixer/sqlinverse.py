@@ -443,16 +443,13 @@ _Objects = Mapping[str, "_Known | _Unsure | _Dropped"]
 #: The key under which the replay keeps the first earlier call it could not read.
 _UNREAD = ""
 
-#: Object kinds the replay follows.
-_TRACKED = _DROPPABLE | {"INDEX", "MATERIALIZED VIEW", "FUNCTION", "TRIGGER", "EXTENSION"}
-
 
 @dataclass(frozen=True)
 class _Event:
     """What one statement does to the objects: ``action`` is create (``mode``: plain,
     replace, if-not-exists), drop, rename (``key`` to ``new``), alter (changes the object's
-    definition) or unknown (SQL the parser cannot read: ``text``; None when not even the
-    SQL is known)."""
+    definition) or unknown (SQL whose effect is not known: ``text``, ``mode`` "unparsed"
+    when the parser cannot read it; None when not even the SQL is known)."""
 
     action: str
     key: str = ""
@@ -525,7 +522,10 @@ def _apply(objects: dict[str, Any], event: _Event, where: str, unreadable: str) 
             if isinstance(state, _Known) and (
                 event.text is None or _mentions(event.text, state.name)
             ):
-                reason = unreadable or f"the SQL parser cannot read `{_short(event.text or '')}`"
+                shown = f"`{_short(event.text or '')}`"
+                reason = unreadable or (
+                    f"the SQL parser cannot read {shown}" if event.mode == "unparsed" else shown
+                )
                 objects[other] = _Unsure(f"{reason} ({where}), which may change it", True)
 
 
@@ -572,13 +572,13 @@ def _events(text: str, read: str) -> list[_Event]:
     try:
         parsed = [s for s in sqlglot.parse(text, read=read) if s is not None]
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
-        return [_Event("unknown", text=text)]
+        return [_Event("unknown", text=text, mode="unparsed")]
     if len(parsed) != 1:
         # A body the parser splits (``BEGIN ...; END``): the command's words say what it is.
         try:
             return _command_events(text, read)
         except _Unreadable:
-            return [_Event("unknown", text=text)]
+            return [_Event("unknown", text=text, mode="unparsed")]
     statement = parsed[0]
     if _is_data(statement, exp):
         return []
@@ -594,7 +594,7 @@ def _events(text: str, read: str) -> list[_Event]:
             target = statement.this
             if kind == "COLUMN":
                 kind, target = "TABLE", _parent(target, exp)
-            return [_Event("alter", _key(kind, target, read), text="its comment was changed")]
+            return [_Event("alter", _key(kind, target, read), text="a comment on it was changed")]
         if isinstance(statement, exp.Command):
             return _command_events(text, read)
     except _Unreadable:
@@ -631,8 +631,6 @@ def _key(kind: str, node: Any, read: str, within: Any = None) -> str:
             parts.extend(p for p in owner.parts if isinstance(p, exp.Identifier))
         elif isinstance(owner, exp.Identifier):
             parts.append(owner)
-        elif isinstance(owner, exp.Column):
-            parts.extend(p for p in owner.parts if isinstance(p, exp.Identifier))
         else:
             raise _Unreadable
     if not parts:
@@ -695,14 +693,12 @@ def _create_events(statement: Any, exp: Any, read: str, text: str) -> list[_Even
             name_node = target.this
         tables = (_key("TABLE", table, read),)
     elif kind == "TRIGGER":
-        trigger = next((p for p in props if isinstance(p, exp.TriggerProperties)), None)
-        table = trigger.args.get("table") if trigger is not None else None
-        if table is None:
-            raise _Unreadable
+        triggers = (p for p in props if isinstance(p, exp.TriggerProperties))
+        table = next((t.args.get("table") for t in triggers), None)
+        tables = (_key("TABLE", table, read),)  # none: _Unreadable
         within = table if _per_table(kind, read) else None
         name_node = target
-        tables = (_key("TABLE", table, read),)
-    elif kind == "FUNCTION" and isinstance(target, exp.UserDefinedFunction):
+    elif kind in ("FUNCTION", "PROCEDURE") and isinstance(target, exp.UserDefinedFunction):
         name_node = target.this
     elif kind in _DROPPABLE:
         name_node = target.this if isinstance(target, exp.Schema) else target
@@ -748,7 +744,11 @@ def _command_events(text: str, read: str) -> list[_Event]:
     """Events of a statement the parser reads only as a generic command: its words."""
     sqlglot = _sqlglot()
     exp = sqlglot.exp
-    tokens = sqlglot.Dialect.get_or_raise(read).tokenize(text)
+    dialect = sqlglot.Dialect.get_or_raise(read)
+    tokens = dialect.tokenize(text)
+    if len(tokens) == 2 and tokens[1].token_type.name == "STRING":
+        # The tokenizer reads what follows some command words (RENAME) as one string.
+        tokens = [tokens[0], *dialect.tokenize(tokens[1].text)]
     words = [
         t.text.upper() if t.token_type.name not in ("IDENTIFIER", "STRING") else "" for t in tokens
     ]
@@ -800,22 +800,12 @@ def _command_events(text: str, read: str) -> list[_Event]:
         return events + [
             _Event("alter", t, text=f"`{kind} {name}` was added to it") for t in tables
         ]
-    if (
-        verb == "DROP"
-        and at < len(words)
-        and words[at] in ("EXTENSION", "FUNCTION", "TRIGGER", "PROCEDURE")
-    ):
-        kind = words[at]
-        at += 1
-        if words[at : at + 2] == ["IF", "EXISTS"]:
-            at += 2
+    if verb == "DROP" and words[at : at + 1] == ["EXTENSION"]:
+        at += 3 if words[at + 1 : at + 3] == ["IF", "EXISTS"] else 1
         node, after = name_at(at)
-        if kind == "TRIGGER" and read == "postgres":
-            if words[after : after + 1] != ["ON"]:
-                raise _Unreadable
-            table, _ = name_at(after + 1)
-            return [_Event("drop", _key(kind, node, read, table))]
-        return [_Event("drop", _key(kind, node, read))]
+        if after != len(tokens):
+            raise _Unreadable  # several, or CASCADE
+        return [_Event("drop", _key("EXTENSION", node, read))]
     if (
         verb == "ALTER"
         and at < len(words)

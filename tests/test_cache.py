@@ -114,6 +114,35 @@ def test_a_new_sibling_migration_invalidates_mf003_results(
     assert Path("app/migrations/0002_remove.py") in seen
 
 
+def test_a_drop_follows_the_create_in_an_earlier_migration(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = project / "app" / "migrations"
+    (folder / "0003_sql.py").unlink()
+    create = REMOVE.replace(
+        'migrations.RemoveField(model_name="product", name="sku")',
+        'migrations.RunSQL("CREATE VIEW v AS SELECT 1", "DROP VIEW v")',
+    )
+    (folder / "0002_create.py").write_text(create)
+    (folder / "0003_drop.py").write_text(
+        REMOVE.replace("0001_initial", "0002_create").replace(
+            'migrations.RemoveField(model_name="product", name="sku")',
+            'migrations.RunSQL("DROP VIEW v")',
+        )
+    )
+    diff = CliRunner().invoke(cli, ["--diff", "app"]).output
+    assert '"DROP VIEW v", reverse_sql="CREATE VIEW v AS SELECT 1")' in diff
+    # the CREATE changes: the DROP's result is computed again, with the new one
+    (folder / "0002_create.py").write_text(create.replace("SELECT 1", "SELECT 2"))
+    seen = count_processed(monkeypatch)
+    diff = CliRunner().invoke(cli, ["--diff", "app"]).output
+    assert '"DROP VIEW v", reverse_sql="CREATE VIEW v AS SELECT 2")' in diff
+    assert sorted(seen) == [
+        Path("app/migrations/0002_create.py"),
+        Path("app/migrations/0003_drop.py"),
+    ]
+
+
 def test_mf003_results_follow_the_git_base(project: Path) -> None:
     folder = project / "app" / "migrations"
     (folder / "0003_sql.py").unlink()  # one leaf: 0002

@@ -236,12 +236,12 @@ def test_a_drop_gets_the_create_that_made_the_object(
             f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: the `RunSQL` at 0003_x.py:8 "
             "runs SQL that is not a literal (0003_x.py:8), which may change it",
         ),
-        # SQL the parser cannot read that names the object may change it
+        # SQL the replay does not follow that names the object may change it
         (
             ["DROP INDEX shop_active_idx"],
             PG,
             [ran(INDEX), ran("REINDEX (VERBOSE) shop_active_idx ((", where="0003:5")],
-            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: the SQL parser cannot read "
+            f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: "
             "`REINDEX (VERBOSE) shop_active_idx ((` (0003:5), which may change it",
         ),
         (
@@ -464,6 +464,57 @@ def test_a_drop_recreated_twice_takes_the_latest_and_a_rename_has_no_inverse() -
     )
 
 
+def test_two_drops_in_one_migration_and_one_that_does_not_run() -> None:
+    drops = migration(
+        '("shop", "0002_creates")',
+        '        migrations.RunSQL("DROP VIEW shop_cheap"),\n'
+        "        migrations.SeparateDatabaseAndState(state_operations=[\n"
+        '            migrations.RunSQL("DROP INDEX shop_active_idx"),\n'
+        "        ]),\n"
+        '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
+    fixed, findings = fix(sources, "0003_drops.py")
+    last = '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n    ]'
+    assert fixed == drops.replace(
+        '"DROP VIEW shop_cheap")', f'"DROP VIEW shop_cheap", reverse_sql="{VIEW}")'
+    ).replace(last, last.replace('idx")', f'idx", reverse_sql="{INDEX}")'))
+    # The database never runs the one in state_operations: every RunSQL the database runs
+    # in its migration counts as earlier, the later DROP too.
+    assert [(f.line, f.hint) for f in findings] == [
+        (7, None),
+        (
+            9,
+            "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+            "cannot be undone without the object's definition (the `RunSQL` at "
+            "0003_drops.py:11 dropped it, and no later one creates it again); a no-op reverse "
+            "would leave the schema changed after a rollback that reports success: write "
+            "`reverse_sql=` by hand, or accept the no-op with --unsafe-fixes",
+        ),
+        (11, None),
+    ]
+
+
+def test_a_migration_whose_operations_cannot_be_read_has_no_earlier_calls_of_its_own() -> None:
+    dynamic = (
+        "from django.db import migrations\n\n"
+        f'CREATE = migrations.RunSQL("{VIEW}")\n\n\n'
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('shop', '0001_initial')]\n"
+        '    operations = [CREATE] + make(migrations.RunSQL("DROP VIEW shop_cheap"))\n'
+    )
+    sources = {"0001_initial.py": INITIAL, "0002_dynamic.py": dynamic}
+    _, findings = fix(sources, "0002_dynamic.py")
+    assert [f.hint for f in findings if "DROP" in (f.hint or "")] == [
+        "no certain inverse: it (`DROP VIEW shop_cheap`): `DROP VIEW shop_cheap` cannot be "
+        "undone without the object's definition (no earlier `RunSQL` of this migrations folder "
+        "creates it, but the operations of 0002_dynamic are built dynamically (`operations` is "
+        "`[CREATE] + make(migrations.RunSQL('DROP VIEW shop_cheap'))`)); a no-op reverse would "
+        "leave the schema changed after a rollback that reports success: write `reverse_sql=` "
+        "by hand, or accept the no-op with --unsafe-fixes"
+    ]
+
+
 def test_only_ancestors_count() -> None:
     # 0002_creates is on another branch: it may run after 0003_drops
     drops = DROPS.replace("0002_creates", "0001_initial")
@@ -593,3 +644,236 @@ def test_the_history_is_loaded_only_when_a_drop_is_found(
     # once per batch
     process_file(folder / "0003_drops.py", options, histories)
     assert loaded == [folder]
+
+
+CERTAIN = "cannot be undone with certainty"
+GONE = "cannot be undone without the object's definition"
+
+
+@pytest.mark.parametrize(
+    ("drop", "dialects", "earlier", "result"),
+    [
+        # DROP EXTENSION, read as a generic command: one name, no CASCADE
+        (
+            "DROP EXTENSION a, b",
+            PG,
+            ["CREATE EXTENSION a"],
+            "no certain inverse for `DROP EXTENSION a, b`",
+        ),
+        (
+            "DROP EXTENSION a CASCADE",
+            PG,
+            ["CREATE EXTENSION a"],
+            "no certain inverse for `DROP EXTENSION a CASCADE`",
+        ),
+        (
+            "DROP EXTENSION x",
+            PG,
+            ["CREATE EXTENSION IF NOT EXISTS x"],
+            ("CREATE EXTENSION IF NOT EXISTS x",),
+        ),
+        # SQL that does not even tokenize, or a body that does not parse, naming the object
+        (
+            "DROP INDEX shop_active_idx",
+            PG,
+            [INDEX, "SELECT 'shop_active_idx"],
+            f"`DROP INDEX shop_active_idx` {CERTAIN}: the SQL parser cannot read "
+            "`SELECT 'shop_active_idx` (0002_sql.py:8), which may change it",
+        ),
+        (
+            "DROP INDEX shop_active_idx",
+            PG,
+            [INDEX, "CREATE VIEW v AS SELECT 1 BEGIN; SELECT shop_active_idx"],
+            f"`DROP INDEX shop_active_idx` {CERTAIN}: the SQL parser cannot read "
+            "`CREATE VIEW v AS SELECT 1 BEGIN; SELECT shop_active_idx` (0002_sql.py:8), which "
+            "may change it",
+        ),
+        (
+            "DROP INDEX shop_active_idx",
+            PG,
+            [INDEX, "CREATE AGGREGATE shop_active_idx (int) (sfunc = f, stype = int)"],
+            f"`DROP INDEX shop_active_idx` {CERTAIN}: "
+            "`CREATE AGGREGATE shop_active_idx (int) (sfunc = f, stype ...` (0002_sql.py:8), "
+            "which may change it",
+        ),
+        (
+            "DROP INDEX shop_active_idx",
+            PG,
+            [INDEX, "COMMENT ON INDEX shop_active_idx IS 'x'"],
+            f"`DROP INDEX shop_active_idx` {CERTAIN}: a comment on it was changed at 0002_sql.py:8",
+        ),
+        (
+            "DROP TABLE t",
+            PG,
+            ["CREATE TABLE t (c int)", "COMMENT ON COLUMN t.c IS 'x'"],
+            f"`DROP TABLE t` {CERTAIN}: a comment on it was changed at 0002_sql.py:8",
+        ),
+        # a column without its table: not this table's
+        (
+            "DROP TABLE t",
+            PG,
+            ["CREATE TABLE t (c int)", "COMMENT ON COLUMN c IS 'x'"],
+            ("CREATE TABLE t (c int)",),
+        ),
+        ("DROP SCHEMA s", PG, ["CREATE SCHEMA s"], ("CREATE SCHEMA s",)),
+        (
+            "DROP SCHEMA s",
+            PG,
+            ["CREATE SCHEMA s", "DROP SCHEMA s"],
+            f"`DROP SCHEMA s` {GONE} (the `RunSQL` at 0002_sql.py:8 dropped it, and no later "
+            "one creates it again)",
+        ),
+        # a temporary table is gone at the end of the session
+        ("DROP TABLE t", PG, ["CREATE TEMPORARY TABLE t (c int)"], f"`DROP TABLE t` {NOT_FOUND}"),
+        # an index without a name cannot be the one dropped
+        (
+            "DROP INDEX shop_active_idx",
+            PG,
+            [INDEX, "CREATE INDEX ON shop_product (stock)"],
+            (INDEX,),
+        ),
+        ("DROP TRIGGER t ON v", PG, ["CREATE TRIGGER t"], f"`DROP TRIGGER t` {NOT_FOUND}"),
+        (
+            "DROP TRIGGER trg",
+            MY,
+            ["CREATE TRIGGER trg BEFORE INSERT FOR EACH ROW SET NEW.a = 1"],
+            f"`DROP TRIGGER trg` {NOT_FOUND}",
+        ),
+        (
+            "DROP FUNCTION f(integer)",
+            PG,
+            ["CREATE FUNCTION f(a integer) RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql"],
+            ("CREATE FUNCTION f(a integer) RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql",),
+        ),
+        (
+            "DROP FUNCTION s.f",
+            PG,
+            [FUNCTION.replace("CREATE", "CREATE OR REPLACE").replace("shop_touch", "s.f")],
+            (FUNCTION.replace("CREATE", "CREATE OR REPLACE").replace("shop_touch", "s.f"),),
+        ),
+        (
+            "DROP FUNCTION f",
+            PG,
+            [FUNCTION.replace("shop_touch", "a.b.c.f")],
+            f"`DROP FUNCTION f` {NOT_FOUND}",
+        ),
+        (
+            "DROP PROCEDURE p()",
+            PG,
+            ["CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$"],
+            ("CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$",),
+        ),
+        ("DROP DATABASE d", PG, ["CREATE DATABASE d"], f"`DROP DATABASE d` {NOT_FOUND}"),
+        # read, but not known to leave the object alone
+        (
+            "DROP TABLE shop_product",
+            PG,
+            ["CREATE TABLE shop_product (id int)", "TRUNCATE shop_product"],
+            f"`DROP TABLE shop_product` {CERTAIN}: `TRUNCATE shop_product` (0002_sql.py:8), "
+            "which may change it",
+        ),
+        (
+            "DROP FUNCTION f",
+            PG,
+            [
+                "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql",
+                "COMMENT ON FUNCTION f() IS 'x'",
+            ],
+            f"`DROP FUNCTION f` {CERTAIN}: `COMMENT ON FUNCTION f() IS 'x'` (0002_sql.py:8), "
+            "which may change it",
+        ),
+        # renamed within its schema
+        (
+            "DROP TABLE s.b",
+            PG,
+            ["CREATE TABLE s.a (c int)", "ALTER TABLE s.a RENAME TO b"],
+            f"`DROP TABLE s.b` {CERTAIN}: `s.a` was renamed to it at 0002_sql.py:8",
+        ),
+        (
+            "DROP SEQUENCE b",
+            PG,
+            ["CREATE SEQUENCE a", "ALTER SEQUENCE a RENAME TO b"],
+            f"`DROP SEQUENCE b` {CERTAIN}: `a` was renamed to it at 0002_sql.py:8",
+        ),
+        (
+            "DROP SEQUENCE s.a",
+            PG,
+            ["CREATE SEQUENCE s.a", "ALTER SEQUENCE s.a RENAME TO b"],
+            f"`DROP SEQUENCE s.a` {CERTAIN}: it was renamed to `s.b` at 0002_sql.py:8",
+        ),
+        (
+            "DROP SEQUENCE a",
+            PG,
+            ["CREATE SEQUENCE a", "ALTER SEQUENCE IF EXISTS a RENAME TO b"],
+            f"`DROP SEQUENCE a` {CERTAIN}: it was renamed to `b` at 0002_sql.py:8",
+        ),
+        (
+            "DROP SEQUENCE a",
+            PG,
+            ["CREATE SEQUENCE a", "ALTER SEQUENCE a OWNED BY t.c"],
+            f"`DROP SEQUENCE a` {CERTAIN}: it was changed (`ALTER SEQUENCE`) at 0002_sql.py:8",
+        ),
+        # MySQL's index statements inside ALTER TABLE
+        (
+            "DROP INDEX a ON t",
+            MY,
+            ["CREATE INDEX a ON t (c)", "ALTER TABLE t RENAME INDEX a TO b"],
+            f"`DROP INDEX a` {CERTAIN}: it was renamed to `t.b` at 0002_sql.py:8",
+        ),
+        (
+            "DROP INDEX a ON t",
+            MY,
+            ["CREATE INDEX a ON t (c)", "ALTER TABLE t DROP INDEX a"],
+            f"`DROP INDEX a` {GONE} (the `RunSQL` at 0002_sql.py:8 dropped it, and no later one "
+            "creates it again)",
+        ),
+        (
+            "DROP INDEX a ON t",
+            MY,
+            ["CREATE INDEX a ON t (c)", "ALTER TABLE t ADD COLUMN d int"],
+            ("CREATE INDEX a ON t (c)",),
+        ),
+        # MySQL's RENAME TABLE, several pairs
+        (
+            "DROP TABLE a",
+            MY,
+            ["CREATE TABLE a (c int)", "RENAME TABLE a TO b, c TO d"],
+            f"`DROP TABLE a` {CERTAIN}: it was renamed to `b` at 0002_sql.py:8",
+        ),
+        (
+            "DROP TABLE d",
+            MY,
+            ["CREATE TABLE c (c int)", "RENAME TABLE a TO b, c TO d"],
+            f"`DROP TABLE d` {CERTAIN}: `c` was renamed to it at 0002_sql.py:8",
+        ),
+        *(
+            (
+                "DROP TABLE a",
+                MY,
+                ["CREATE TABLE a (c int)", rename],
+                f"`DROP TABLE a` {CERTAIN}: `{rename}` (0002_sql.py:8), which may change it",
+            )
+            for rename in ("RENAME TABLE a b", "RENAME TABLE a TO b c")
+        ),
+    ],
+)
+def test_what_the_replay_reads(
+    drop: str,
+    dialects: tuple[str, ...],
+    earlier: list[str],
+    result: tuple[str, ...] | str,
+) -> None:
+    calls = [ran(text) for text in earlier]
+    expected = (
+        Inversion(result)
+        if isinstance(result, tuple)
+        else Inversion(None, False, f"it (`{drop}`): {result}")
+    )
+    assert invert([drop], dialects, lambda: calls) == expected
+
+
+def test_a_name_without_parts_is_not_a_key() -> None:
+    from migration_fixer.sqlinverse import _key, _Unreadable
+
+    with pytest.raises(_Unreadable):
+        _key("TABLE", None, "postgres")
