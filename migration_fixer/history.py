@@ -20,8 +20,10 @@ import enum
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from migration_fixer.bindings import Bindings, Unknown
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
 from migration_fixer.source import SourceError, decode
 
@@ -85,33 +87,78 @@ class MigrationFile:
             f"the operations of {self.name} are built dynamically ({self.dynamic_reason})"
         )
 
+    @cached_property
+    def bindings(self) -> Bindings:
+        """What the names of the module hold (operations bound to names)."""
+        return Bindings(self.tree, self.migration_class)
+
+    def nested(self, element: ast.expr) -> Iterator[tuple[str, list[ast.expr] | Unknown]]:
+        """The operations lists inside ``element`` when it is a ``SeparateDatabaseAndState``
+        or a ``RunSQL`` (``database_operations`` first), each with its elements or why
+        they cannot be told."""
+        found = operation_of(self, element)
+        if found is None or found[0] not in ("SeparateDatabaseAndState", "RunSQL"):
+            return
+        args = found[2] or {}
+        for key in ("database_operations", "state_operations"):
+            value = args.get(key)
+            if value is not None:
+                yield key, self.bindings.elements(value, f"`{key}`")
+
     def placement(self, node: ast.Call) -> tuple[Placement, ast.expr | None]:
         """Where the operation ``node`` is in this migration, and the top-level operation
-        that holds it (where the state before it is replayed to)."""
-        if self.operations is not None and any(e is node for e in self.operations):
-            return Placement.TOP_LEVEL, node
+        that holds it (where the state before it is replayed to). Lists bound to names
+        are followed (``SeparateDatabaseAndState(database_operations=ops)``)."""
         for element in self.operations or ():
-            if not (
-                isinstance(element, ast.Call)
-                and element.lineno <= node.lineno <= (element.end_lineno or element.lineno)
-                and any(n is node for n in ast.walk(element))
-            ):
-                continue
-            resolved = self.index.resolve_callee(element.func, self.tree)
-            # RunSQL(state_operations=...) changes the state only, like the other.
-            if resolved.operation not in ("SeparateDatabaseAndState", "RunSQL"):
-                continue
-            args = bind_arguments(element, resolved.operation) or {}
-            state = args.get("state_operations")
-            if state is not None and any(n is node for n in ast.walk(state)):
-                return Placement.STATE_ONLY, element
-            return Placement.DATABASE, element
+            if element is node:
+                return Placement.TOP_LEVEL, node
+            where = self._placement_in(element, node)
+            if where is not None:
+                return where, element
         return Placement.ELSEWHERE, None
 
+    def _placement_in(self, element: ast.expr, node: ast.Call) -> Placement | None:
+        """Where ``node`` is inside the operation ``element`` (None: not in it)."""
+        for key, elements in self.nested(element):
+            for inner in elements if isinstance(elements, list) else ():
+                where = Placement.DATABASE if inner is node else self._placement_in(inner, node)
+                if where is not None:
+                    # In state_operations, even a database operation only changes the state.
+                    return Placement.STATE_ONLY if key == "state_operations" else where
+        if not (
+            isinstance(element, ast.Call)
+            and element.lineno <= node.lineno <= (element.end_lineno or element.lineno)
+            and any(n is node for n in ast.walk(element))
+        ):
+            return None
+        # Written inside it, in a list that cannot be read (or in another argument).
+        resolved = self.index.resolve_callee(element.func, self.tree)
+        if resolved.operation not in ("SeparateDatabaseAndState", "RunSQL"):
+            return None
+        args = bind_arguments(element, resolved.operation) or {}
+        state = args.get("state_operations")
+        if state is not None and any(n is node for n in ast.walk(state)):
+            return Placement.STATE_ONLY
+        return Placement.DATABASE
+
+    def database_operations(self) -> Iterator[ast.expr]:
+        """This migration's operations in the order they change the database: a
+        ``SeparateDatabaseAndState`` stands for its ``database_operations`` (followed
+        through names; one that cannot be read stands for itself)."""
+        pending = list(reversed(self.operations or ()))
+        while pending:
+            element = pending.pop()
+            database = dict(self.nested(element)).get("database_operations")
+            if isinstance(database, list):
+                pending.extend(reversed(database))
+            else:
+                yield element
+
     def operations_after(self, node: ast.expr) -> Iterator[tuple[str, dict[str, ast.expr]]]:
-        """The operations after ``node`` in this migration's list, with their arguments."""
+        """The operations that change the database after ``node`` in this migration,
+        with their arguments."""
         seen = False
-        for element in self.operations or ():
+        for element in self.database_operations():
             if element is node:
                 seen = True
                 continue
@@ -466,27 +513,6 @@ def _class_assignments(cls: ast.ClassDef) -> Iterator[tuple[str, ast.expr, bool]
             yield stmt.target.id, stmt.value, True
 
 
-def flatten(expr: ast.expr, module: ast.Module) -> list[ast.expr] | None:
-    if isinstance(expr, (ast.List, ast.Tuple)):
-        if any(isinstance(e, ast.Starred) for e in expr.elts):
-            return None
-        return list(expr.elts)
-    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-        left = flatten(expr.left, module)
-        right = flatten(expr.right, module)
-        return None if left is None or right is None else left + right
-    if isinstance(expr, ast.Name):
-        values = [
-            stmt.value
-            for stmt in module.body
-            if isinstance(stmt, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == expr.id for t in stmt.targets)
-        ]
-        if len(values) == 1:
-            return flatten(values[0], module)
-    return None
-
-
 def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     migration = MigrationFile(path, path.stem, text, tree, ModuleIndex(tree, text))
     classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
@@ -495,8 +521,6 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
         return migration
     cls = classes[-1]
     migration.migration_class = cls
-    operations: list[ast.expr] | None = []
-    reasons = []
     for name, value, augmented in _class_assignments(cls):
         if name in ("dependencies", "replaces", "run_before"):
             pairs = _tuple_pairs(value) or []
@@ -505,17 +529,17 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
             setattr(migration, name, pairs)
             if name == "dependencies" and not augmented and isinstance(value, ast.List | ast.Tuple):
                 migration.dependencies_node = value
-        elif name == "operations":
-            flat = flatten(value, tree)
-            if flat is None:
-                reasons.append(f"`operations` is `{ast.unparse(value)[:60]}`")
-                operations = None
-            elif operations is not None:
-                if not augmented:
-                    operations = []
-                    if isinstance(value, (ast.List, ast.Tuple)):
-                        migration.operations_node = value
-                operations.extend(flat)
+        elif name == "operations" and isinstance(value, (ast.List, ast.Tuple)) and not augmented:
+            migration.operations_node = value
+    # What Django reads: ``Migration.operations`` once the class body has run (the base
+    # class's empty list when the body does not bind it).
+    found = migration.bindings.class_attribute("operations")
+    operations: list[ast.expr] | None = [] if found is None else None
+    reasons = []
+    if isinstance(found, Unknown):
+        reasons.append(found.reason)
+    elif found is not None:
+        operations = found
     # Operations added outside the class (``Migration.operations.append(...)``).
     outside = ".operations" in text and (
         re.search(r"\bMigration\s*\.\s*operations\b", text) is not None
@@ -617,9 +641,9 @@ def _touches(migration: MigrationFile, op: ast.expr, model: str, field: str) -> 
             nested = args.get(key)
             if nested is None:
                 continue
-            elements = flatten(nested, migration.tree)
-            if elements is None:
-                return LaterChange(migration.name, f"{migration.name}: `{key}` built dynamically")
+            elements = migration.bindings.elements(nested, f"`{key}`")
+            if isinstance(elements, Unknown):
+                return LaterChange(migration.name, f"{migration.name}: {elements.reason}")
             for element in elements:
                 touched = _touches(migration, element, model, field)
                 if touched is not None:
@@ -703,9 +727,9 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         nested = args.get("state_operations")
         if nested is None:
             return
-        elements = flatten(nested, migration.tree)
-        if elements is None:
-            state.unknown = f"{migration.name}: `state_operations` built dynamically"
+        elements = migration.bindings.elements(nested, "`state_operations`")
+        if isinstance(elements, Unknown):
+            state.unknown = f"{migration.name}: {elements.reason}"
             return
         for element in elements:
             _apply(state, migration, element)
@@ -718,9 +742,10 @@ def _create_model(state: State, migration: MigrationFile, args: dict[str, ast.ex
         return
     model = ModelState(name)
     fields = args.get("fields")
-    elements = flatten(fields, migration.tree) if fields is not None else []
-    if elements is None:
-        model.unknown = f"{migration.name}: the fields of `{name}` are built dynamically"
+    what = f"the `fields` of `{name}`"
+    elements = migration.bindings.elements(fields, what) if fields is not None else []
+    if isinstance(elements, Unknown):
+        model.unknown = f"{migration.name}: {elements.reason}"
     else:
         for element in elements:
             if (
@@ -730,9 +755,8 @@ def _create_model(state: State, migration: MigrationFile, args: dict[str, ast.ex
             ):
                 field_name = literal_str(element.elts[0])
                 assert field_name is not None
-                model.fields[field_name.lower()] = FieldState(
-                    name, field_name, element.elts[1], migration
-                )
+                expr = migration.bindings.value(element.elts[1])
+                model.fields[field_name.lower()] = FieldState(name, field_name, expr, migration)
             else:
                 model.unknown = f"{migration.name}: a field of `{name}` is not a literal pair"
     state.models[name.lower()] = model
@@ -751,4 +775,5 @@ def _add_or_alter(
         return
     preserve = args.get("preserve_default")
     keep = not (isinstance(preserve, ast.Constant) and preserve.value is False)
-    model.fields[name.lower()] = FieldState(model.name, name, expr, migration, keep)
+    field_expr = migration.bindings.value(expr)
+    model.fields[name.lower()] = FieldState(model.name, name, field_expr, migration, keep)

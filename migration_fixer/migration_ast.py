@@ -48,7 +48,8 @@ OPERATIONS = frozenset(SIGNATURES)
 
 _DJANGO_NAMES = {f"{module}.{op}": op for module in _DJANGO_OP_MODULES for op in OPERATIONS}
 
-_SCOPE_NODES = (
+#: The nodes that open a scope of their own (names bound inside are theirs).
+SCOPE_NODES = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
     ast.Lambda,
@@ -150,7 +151,7 @@ class ModuleIndex:
         while pending:
             node, scope_node = pending.pop()
             for child in ast.iter_child_nodes(node):
-                if isinstance(child, _SCOPE_NODES):
+                if isinstance(child, SCOPE_NODES):
                     self._parents[id(child)] = scope_node
                     pending.append((child, child))
                 else:
@@ -322,7 +323,7 @@ class ModuleIndex:
                 if position == len(lines) or lines[position] > end:
                     continue  # no candidate line inside this subtree
             child_scope = scope_node
-            if isinstance(child, _SCOPE_NODES):
+            if isinstance(child, SCOPE_NODES):
                 child_scope = child
                 self._parents[id(child)] = scope_node
             if isinstance(child, ast.Call) and (

@@ -177,7 +177,14 @@ def test_renames_and_delete(tmp_path: Path) -> None:
         ("migrations.RenameField('product', NAME, 'x')", "`RenameField` with non-literal names"),
         ("migrations.AddField(*ARGS)", "`AddField` called with *args/**kwargs"),
         ("migrations.AlterField(**KWARGS)", "`AlterField` called with *args/**kwargs"),
-        ("migrations.SeparateDatabaseAndState([], OPS)", "`state_operations` built dynamically"),
+        (
+            "migrations.SeparateDatabaseAndState([], OPS)",
+            "`state_operations` is `OPS`, not bound before line 11",
+        ),
+        (
+            "migrations.SeparateDatabaseAndState([], make())",
+            "`state_operations` is `make()`",
+        ),
         ("MyAlterField('product', 'sku')", "custom operation `MyAlterField` may change fields"),
         ("ops.ReplaceModel('Product')", "custom operation `ops.ReplaceModel` may change fields"),
         ("OPERATION", "`OPERATION` is not an operation call"),
@@ -235,7 +242,7 @@ def test_fields_that_cannot_be_read_make_the_model_unknown(tmp_path: Path) -> No
         },
     )
     assert field(history, "0001_initial") == (
-        "0001_initial: the fields of `Product` are built dynamically"
+        "0001_initial: the `fields` of `Product` is `FIELDS`, not bound before line 6"
     )
     assert field(history, "0001_initial", model="order", field="id") == (
         "0001_initial: a field of `Order` is not a literal pair"
@@ -278,8 +285,9 @@ def test_state_operations_are_replayed(tmp_path: Path) -> None:
         (cls(f"    operations = [{CREATE}] + [{CREATE}]\n"), 2),
         (cls(f"    operations = [{CREATE}]\n    operations += ({CREATE},)\n"), 2),
         (cls(f"    operations = [{CREATE}]\n    operations = []\n"), 0),
+        (cls("    initial = True\n"), 0),
     ],
-    ids=["list", "module-name", "annotated", "added", "augmented", "reassigned"],
+    ids=["list", "module-name", "annotated", "added", "augmented", "reassigned", "none"],
 )  # fmt: skip
 def test_operations_list_shapes(tmp_path: Path, source: str, operations: int) -> None:
     history = load(tmp_path, {"0001_initial.py": source})
@@ -294,7 +302,10 @@ def test_operations_list_shapes(tmp_path: Path, source: str, operations: int) ->
         (cls("    operations = make()\n"), "`operations` is `make()`"),
         (cls("    operations = [*OPS]\n"), "`operations` is `[*OPS]`"),
         (cls("    operations = OPS()\n    operations += [1]\n"), "`operations` is `OPS()`"),
-        (cls("    operations = OPS\n", head="OPS = []\nOPS = [1]\n\n\n"), "`operations` is `OPS`"),
+        (
+            cls("    operations = OPS\n", head="if X:\n    OPS = []\nelse:\n    OPS = [1]\n\n\n"),
+            "`operations` is `OPS`, bound conditionally (line 4)",
+        ),
         (
             cls("    operations = []\n") + "\n\nMigration.operations.append(1)\n",
             "`Migration.operations` is changed outside the class",

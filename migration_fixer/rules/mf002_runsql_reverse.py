@@ -84,7 +84,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from migration_fixer.history import MigrationFile, flatten, operation_of, read_migration
+from migration_fixer.bindings import Unknown
+from migration_fixer.history import MigrationFile, operation_of, read_migration
 from migration_fixer.migration_ast import find_argument
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
 from migration_fixer.rules._reverse import Reverse, missing_reverse
@@ -261,8 +262,12 @@ def _runsql_calls(migration: MigrationFile, elements: list[ast.expr]) -> Iterato
             yield call
         elif operation == "SeparateDatabaseAndState":
             nested = (args or {}).get("database_operations")
-            inner = flatten(nested, migration.tree) if nested is not None else []
-            if args is None or inner is None:
+            inner = (
+                migration.bindings.elements(nested, "`database_operations`")
+                if nested is not None
+                else []
+            )
+            if args is None or isinstance(inner, Unknown):
                 where = f"{migration.path.name}:{call.lineno}"
                 yield f"the `database_operations` at {where} are built dynamically"
                 continue

@@ -3,7 +3,11 @@ Checks for `RemoveField` operations that drop a column Django cannot re-add when
 migration is rolled back: a non-null field with nothing to fill existing rows with (no
 `default`, `db_default`, `blank=True` on a string field, `auto_now`...), a non-null
 foreign key, or a unique field whose default would be the same in every row. The field's
-definition is found by replaying the folder's migration history statically.
+definition is found by replaying the folder's migration history statically. Operations
+bound to names are read as Django evaluates them: lists and tuples (and `+` concatenations)
+bound in the `Migration` class body or at module level, e.g. `state_operations = [...]`
+above `operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]`,
+with the binding in force where the name is used.
 
 ## Why is this bad?
 Unapplying `RemoveField` re-adds the column to a table that has rows. With no value to
@@ -45,9 +49,12 @@ placeholder, so its backfill is left for you to write (the finding says so). Wit
 `--strategy db-default` (Django 5.0+) the column stays NOT NULL and gets a `db_default`
 instead, so no NULL is ever written. A field class that is not Django's own is followed in
 the project's source (parsed, never imported), found in a table of widely used third-party
-classes, or declared in `field-classes` (docs/configuration.md). Fields whose definition
-cannot be determined statically (a custom field class whose `__init__` cannot be read, a
-field from an app outside the paths, operations built dynamically) are reported as "cannot
+classes, or declared in `field-classes` (docs/configuration.md). A removal inside
+`SeparateDatabaseAndState`, or written in a list the operations reach through a name
+(`ops = [...]`, `operations = ops`), is reported with a hint and left to split by hand.
+Fields whose definition cannot be determined statically (a custom field class whose
+`__init__` cannot be read, a field from an app outside the paths, operations built
+dynamically, a name bound conditionally or changed in place) are reported as "cannot
 determine" and never rewritten.
 """
 
@@ -302,6 +309,16 @@ def _examine(
     finding = Finding(code, message, line, column)
     if placement is Placement.DATABASE:
         hint = "inside `SeparateDatabaseAndState`: split it by hand (nullable first, drop later)"
+        return _with_hint(finding, hint), None
+    holder, in_class = migration.bindings.holder(op.node)
+    if not (in_class and holder in ("`operations = ...`", "`operations += ...`")):
+        # Reached through a name (``ops = [...]``, ``operations = ops``): that value may be
+        # used elsewhere too, so it is not rewritten.
+        where = holder + ("" if in_class else " at module level")
+        hint = (
+            f"the `RemoveField` is written in {where}, which the operations reach through "
+            "a name: split it by hand (nullable first, drop later)"
+        )
         return _with_hint(finding, hint), None
     return finding, Removal(op, model, field, looked_up, verdict)
 

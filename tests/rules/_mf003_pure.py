@@ -146,7 +146,7 @@ def check_report(
 ) -> Outcome:
     """The findings are exactly ``report`` (lines as :class:`Outcome` has them)."""
     outcome = run_mf003(base, new, **kwargs)
-    assert outcome.report == report
+    assert outcome.report == report, outcome.report
     return outcome
 
 

@@ -235,7 +235,7 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_pat
         (
             "migrations.SeparateDatabaseAndState(state_operations=helper())",
             "",
-            "0003_later: `state_operations` built dynamically",
+            "0003_later: `state_operations` is `helper()`",
         ),
         (
             "migrations.AddField(*args)",

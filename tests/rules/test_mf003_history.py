@@ -284,7 +284,7 @@ def test_state_operations_built_dynamically() -> None:
     new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
     result = check(base, new)
     assert result.stdout == (
-        cannot("0003_remove", "product.sku", "0002_state: `state_operations` built dynamically")
+        cannot("0003_remove", "product.sku", "0002_state: `state_operations` is `make_state()`")
         + summary(1, 3, 0)
     )
 

@@ -1,0 +1,431 @@
+"""What the names of a migration module hold, as Django evaluates them (for MF003).
+
+Django reads ``Migration.operations`` after the module has run: a list (or tuple, or ``+``
+concatenation of them) whose parts may be names bound in the ``Migration`` class body or
+at module level, e.g. ``state_operations = [...]`` above ``operations =
+[migrations.SeparateDatabaseAndState(state_operations=state_operations)]``. A name is
+looked up as Python does in a class body: the class body's bindings made *before* the
+point of use first, then the module's bindings made before the ``class`` statement. The
+binding in force at that point is used: a name rebound several times takes the last one
+before the use; ``name += [...]`` adds to it.
+
+Nothing is executed, and nothing is guessed: a name bound inside an ``if``/``for``/
+``try``/``with`` block, by unpacking, an import or a ``def``, a name changed in place
+(``name.append(...)``, ``name[0] = ...``, passed to a function called for its side
+effects), or a value that is not a list, tuple or concatenation is :class:`Unknown`, with
+the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from migration_fixer.migration_ast import SCOPE_NODES as _SCOPES
+
+#: How many names a value may go through (``a = b``, ``b = c + d``...) before giving up.
+_MAX_DEPTH = 64
+#: List methods that change the list in place.
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Why a value cannot be told statically; ``reason`` completes a sentence about the
+    value, e.g. "`operations` is `make()`" or "`operations` is `ops`, bound conditionally
+    (line 7)"."""
+
+    reason: str
+
+
+class _Scope(enum.Enum):
+    MODULE = "module"
+    CLASS = "class"
+
+
+@dataclass(frozen=True)
+class _Env:
+    """Where an expression is evaluated: a scope, and the index of the statement (of the
+    module's or the class body's) that holds it."""
+
+    scope: _Scope
+    index: int
+
+
+@dataclass(frozen=True)
+class _Site:
+    """One statement of a scope that binds a name: how (``value`` for ``name = value``,
+    ``added`` for ``name += value``; otherwise ``other`` says how it binds it)."""
+
+    index: int
+    line: int
+    value: ast.expr | None = None
+    added: ast.expr | None = None
+    other: str = ""
+
+
+class Bindings:
+    """The names of one module, for the expressions of its ``Migration`` class ``cls``."""
+
+    def __init__(self, tree: ast.Module, cls: ast.ClassDef | None) -> None:
+        self.tree = tree
+        self.cls = cls
+        self._bodies = {_Scope.MODULE: tree.body, _Scope.CLASS: cls.body if cls else []}
+        self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
+        self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
+        self._changed: dict[_Scope, dict[str, int]] = {}
+        #: Spans of the functions, lambdas and comprehensions of a statement, by statement.
+        self._inner_scopes: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+
+    # -- public ------------------------------------------------------------------------
+    def elements(self, expr: ast.expr, what: str) -> list[ast.expr] | Unknown:
+        """The elements of the sequence ``expr`` (written in the module) evaluates to;
+        ``what`` names it in the reason (e.g. "`state_operations`")."""
+        env = self._env_of(expr)
+        if env is None:
+            return _dynamic(what, expr)
+        return self._elements(expr, env, what, 0)
+
+    def class_attribute(self, name: str) -> list[ast.expr] | Unknown | None:
+        """The elements of the sequence the class attribute ``name`` holds once the class
+        body has run (None: the class body does not bind it)."""
+        if self.cls is None or name not in self._sites_of(_Scope.CLASS):
+            return None
+        end = _Env(_Scope.CLASS, len(self.cls.body))
+        return self._name_elements(name, end, f"`{name}`", 0, follow_module=False)
+
+    def value(self, expr: ast.expr) -> ast.expr:
+        """``expr``, or when it is a name, the expression it is bound to at that point
+        (followed through names); the name itself when that cannot be told."""
+        env = self._env_of(expr)
+        for _ in range(_MAX_DEPTH):
+            if not isinstance(expr, ast.Name) or env is None:
+                break
+            found = self._binding(expr.id, env, follow_module=True)
+            if not isinstance(found, tuple) or found[0].value is None:
+                break
+            site, scope = found
+            if expr.id in self._changes(scope):
+                break
+            assert site.value is not None
+            expr, env = site.value, _Env(scope, site.index)
+        return expr
+
+    def holder(self, node: ast.expr) -> tuple[str, bool]:
+        """The statement that holds ``node``, as messages show it (e.g. "`ops = ...`"),
+        and whether it is in the class body."""
+        env = self._env_of(node)
+        if env is None:
+            return "a statement outside the class body and the module's", False
+        statement = self._bodies[env.scope][env.index]
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            targets = [statement.target]
+        else:
+            targets = []
+        names = " = ".join(ast.unparse(t) for t in targets)
+        shown = f"`{names} {'+' if isinstance(statement, ast.AugAssign) else ''}= ...`"
+        return (shown if targets else f"`{ast.unparse(statement)[:40]}`"), (
+            env.scope is _Scope.CLASS
+        )
+
+    # -- resolution --------------------------------------------------------------------
+    def _elements(
+        self, expr: ast.expr, env: _Env, what: str, depth: int
+    ) -> list[ast.expr] | Unknown:
+        if depth > _MAX_DEPTH:
+            return Unknown(f"{what} goes through too many names")
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            if any(isinstance(e, ast.Starred) for e in expr.elts):
+                return _dynamic(what, expr)
+            return [self._element(e) for e in expr.elts]
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self._elements(expr.left, env, what, depth + 1)
+            if isinstance(left, Unknown):
+                return left
+            right = self._elements(expr.right, env, what, depth + 1)
+            return right if isinstance(right, Unknown) else left + right
+        if isinstance(expr, ast.Name):
+            return self._name_elements(expr.id, env, what, depth, follow_module=True)
+        return _dynamic(what, expr)
+
+    def _name_elements(
+        self, name: str, env: _Env, what: str, depth: int, *, follow_module: bool
+    ) -> list[ast.expr] | Unknown:
+        shown = what if what == f"`{name}`" else f"{what} is `{name}`,"
+        found = self._binding(name, env, follow_module=follow_module)
+        if found is None:
+            return Unknown(f"{shown} not bound before line {self._line(env)}")
+        if isinstance(found, Unknown):
+            return Unknown(f"{shown} {found.reason}")
+        site, scope = found
+        changed = self._changes(scope).get(name)
+        if changed is not None:
+            return Unknown(f"{shown} changed in place (line {changed})")
+        site_env = _Env(scope, site.index)
+        if site.added is not None:
+            # ``name += value``: what ``name`` was just before, then ``value``.
+            before = self._name_elements(name, site_env, what, depth + 1, follow_module=False)
+            if isinstance(before, Unknown):
+                return before
+            added = self._elements(site.added, site_env, what, depth + 1)
+            return added if isinstance(added, Unknown) else before + added
+        assert site.value is not None
+        return self._elements(site.value, site_env, what, depth + 1)
+
+    def _element(self, element: ast.expr) -> ast.expr:
+        """An element of a sequence; a name is followed to the operation call it holds."""
+        if not isinstance(element, ast.Name):
+            return element
+        resolved = self.value(element)
+        return resolved if isinstance(resolved, ast.Call) else element
+
+    def _binding(
+        self, name: str, env: _Env, *, follow_module: bool
+    ) -> tuple[_Site, _Scope] | Unknown | None:
+        """The binding of ``name`` in force just before the statement ``env`` (None: not
+        bound), in its scope and then, from a class body, at module level."""
+        sites = self._sites_of(env.scope).get(name, [])
+        position = bisect.bisect_left([s.index for s in sites], env.index)
+        if position:
+            site = sites[position - 1]
+            if site.other:
+                return Unknown(f"{site.other} (line {site.line})")
+            if site.added is not None and position == 1 and env.scope is _Scope.CLASS:
+                # ``name += x`` in a class body: Python reads ``name`` at module level.
+                return Unknown(f"added to before the class binds it (line {site.line})")
+            return site, env.scope
+        if env.scope is _Scope.CLASS and follow_module:
+            assert self.cls is not None
+            index = next(i for i, s in enumerate(self.tree.body) if s is self.cls)
+            return self._binding(name, _Env(_Scope.MODULE, index), follow_module=False)
+        return None
+
+    def _line(self, env: _Env) -> int:
+        return self._bodies[env.scope][env.index].lineno
+
+    # -- where an expression is --------------------------------------------------------
+    def _env_of(self, node: ast.expr) -> _Env | None:
+        """The statement of the module or of the class body that holds ``node`` (None
+        when it is inside a function, a comprehension or a compound statement, where
+        names are not the class's or the module's as of that statement)."""
+        index = _containing(self._starts[_Scope.MODULE], self.tree.body, node)
+        if index is None:
+            return None
+        scope = _Scope.MODULE
+        if self.cls is not None and self.tree.body[index] is self.cls:
+            index = _containing(self._starts[_Scope.CLASS], self.cls.body, node)
+            if index is None:
+                return None
+            scope = _Scope.CLASS
+        statement = self._bodies[scope][index]
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr)):
+            return None
+        spans = self._inner_scopes.get(id(statement))
+        if spans is None:
+            spans = [(_start(n), _end(n)) for n in ast.walk(statement) if isinstance(n, _SCOPES)]
+            self._inner_scopes[id(statement)] = spans
+        start, end = _start(node), _end(node)
+        if any(first <= start and end <= last for first, last in spans):
+            return None
+        return _Env(scope, index)
+
+    # -- what binds and what changes names (worked out once per module, when needed) -------
+    def _sites_of(self, scope: _Scope) -> dict[str, list[_Site]]:
+        if scope not in self._sites:
+            self._sites[scope] = _scope_sites(self._bodies[scope])
+        return self._sites[scope]
+
+    def _changes(self, scope: _Scope) -> dict[str, int]:
+        """The names of ``scope`` whose object may be changed in place, with where."""
+        changes = self._changed.get(scope)
+        if changes is None:
+            changes = {}
+            found = _changed_in_place(self._bodies[scope], into_functions=scope is _Scope.MODULE)
+            for name, line in sorted(found, key=lambda change: change[1]):
+                changes.setdefault(name, line)
+            self._changed[scope] = changes
+        return changes
+
+
+def _dynamic(what: str, expr: ast.expr) -> Unknown:
+    return Unknown(f"{what} is `{ast.unparse(expr)[:60]}`")
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0
+
+
+def _containing(starts: list[tuple[int, int]], body: list[ast.stmt], node: ast.AST) -> int | None:
+    """The index of the statement of ``body`` (starting at ``starts``) that holds
+    ``node``."""
+    position = bisect.bisect_right(starts, _start(node)) - 1
+    if position < 0 or _end(body[position]) < _end(node):
+        return None
+    return position
+
+
+def _scope_sites(body: list[ast.stmt]) -> dict[str, list[_Site]]:
+    """Every statement of ``body`` that binds a name, by name, in order."""
+    sites: dict[str, list[_Site]] = {}
+    for index, statement in enumerate(body):
+        line = statement.lineno
+        if isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    sites.setdefault(target.id, []).append(_Site(index, line, statement.value))
+                else:
+                    for name in _stored(target):
+                        sites.setdefault(name, []).append(
+                            _Site(index, line, other="bound by unpacking")
+                        )
+        elif isinstance(statement, ast.AnnAssign):
+            if isinstance(statement.target, ast.Name) and statement.value is not None:
+                sites.setdefault(statement.target.id, []).append(
+                    _Site(index, line, statement.value)
+                )
+        elif isinstance(statement, ast.AugAssign):
+            if isinstance(statement.target, ast.Name):
+                name = statement.target.id
+                if isinstance(statement.op, ast.Add):
+                    site = _Site(index, line, added=statement.value)
+                else:
+                    site = _Site(index, line, other=f"changed by `{name} {_op(statement.op)}= ...`")
+                sites.setdefault(name, []).append(site)
+        else:
+            how = _how(statement)
+            for name in _bound_names(statement):
+                sites.setdefault(name, []).append(_Site(index, line, other=how))
+    return sites
+
+
+def _op(op: ast.operator) -> str:
+    return _OPERATORS[type(op)]
+
+
+_OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.MatMult: "@",
+    ast.Div: "/",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.FloorDiv: "//",
+}
+
+
+def _how(statement: ast.stmt) -> str:
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return "bound by an import"
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return f"bound by `{'class' if isinstance(statement, ast.ClassDef) else 'def'}`"
+    if isinstance(statement, ast.Delete):
+        return "deleted by `del`"
+    return "bound conditionally"
+
+
+def _stored(target: ast.AST) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+
+
+def _bound_names(statement: ast.stmt) -> Iterator[str]:
+    """The names a statement other than an assignment binds in its scope (in its blocks
+    too; not in the functions and classes it defines, apart from their names)."""
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield node.name
+            pending.extend(node.decorator_list)
+            # ``global name`` in a function: calling it may rebind the module's name.
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Global):
+                    yield from inner.names
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                yield alias.asname or alias.name.split(".")[0]
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            yield node.id
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            yield node.name
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            yield node.rest
+        pending.extend(ast.iter_child_nodes(node))
+
+
+def _changed_in_place(nodes: list[ast.stmt], *, into_functions: bool) -> Iterator[tuple[str, int]]:
+    """Names whose object ``nodes`` may change in place: a list method that changes it
+    (``name.append(...)``), an item or slice assigned or deleted, or the name passed to a
+    call whose result is thrown away (a call made for its effects). With
+    ``into_functions``, also in the functions they define, where the name is not one of
+    the function's own (a module's names); otherwise not (a class body's names are not
+    seen from its functions)."""
+    pending: list[tuple[ast.AST, frozenset[str]]] = [(node, frozenset()) for node in nodes]
+    while pending:
+        node, own = pending.pop()
+        if isinstance(node, _SCOPES):
+            if not into_functions:
+                continue
+            own = own | _locals(node)
+        for name, line in _changes_by(node):
+            if name not in own:
+                yield name, line
+        pending.extend((child, own) for child in ast.iter_child_nodes(node))
+
+
+def _changes_by(node: ast.AST) -> Iterator[tuple[str, int]]:
+    """The names ``node`` itself may change in place (see :func:`_changed_in_place`)."""
+    method = isinstance(node, ast.Attribute) and (
+        node.attr in _MUTATORS or node.attr.startswith("__")
+    )
+    item = isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del))
+    if (method or item) and isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node.value, ast.Name):
+            yield node.value.id, node.lineno
+    elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        call = node.value
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(argument, ast.Starred):
+                argument = argument.value
+            if isinstance(argument, ast.Name):
+                yield argument.id, node.lineno
+
+
+def _locals(scope: ast.AST) -> frozenset[str]:
+    """The names a function, lambda, class or comprehension binds for itself."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        arguments = scope.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        names.update(a.arg for a in every)
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        if not isinstance(node, _SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
+    return frozenset(names - declared)
