@@ -1,6 +1,8 @@
 """MF002 on a corpus of real migrations: how many `RunSQL` calls without a reverse get a real
-inverse, a safe no-op (data statements) or an unsafe no-op, by statement kind; every
-rewritten file must compile, and nothing may crash.
+inverse, a safe no-op (data statements) or an unsafe no-op, by statement kind; how many
+`DROP`s get the `CREATE` of an earlier `RunSQL` of their folder, and why the others do not;
+every rewritten file must compile, and nothing may crash. Files are processed as a run
+processes them (the folder's history loaded only for a file with a `DROP`).
 
     python benchmarks/mf002_corpus.py --corpus /work/corpus/migrations [--dialect postgresql]
 """
@@ -14,10 +16,9 @@ import re
 import sys
 from pathlib import Path
 
-from migration_fixer.api import fix_source
-from migration_fixer.rule import AddArgument, Applicability, ReplaceArgument
-from migration_fixer.runner import FileResult, Options, process_source, selected_rules
-from migration_fixer.source import SourceFile
+from migration_fixer.history import History
+from migration_fixer.rule import AddArgument, Applicability, ReplaceArgument, RuleSettings
+from migration_fixer.runner import Options, process_file
 
 _WORDS = re.compile(r"[A-Za-z_]+")
 _KIND_WORDS = 3
@@ -53,6 +54,31 @@ def forward_text(call: ast.Call) -> str | None:
     return None
 
 
+_DROP_REASONS = (
+    ("the CREATE of an earlier RunSQL", r"^$"),
+    ("no earlier RunSQL creates it", r"no earlier `RunSQL` of this migrations folder creates it\)"),
+    ("not created, and SQL that cannot be read", r"creates it, but"),
+    ("dropped before", r"dropped it, and no later one"),
+    ("renamed", r"was renamed"),
+    ("created twice", r"created twice"),
+    ("changed after its CREATE", r"was changed at|was added to it|comment on it"),
+    ("SQL in between that may change it", r"which may change it"),
+    ("several objects or CASCADE", r"several objects, or with CASCADE"),
+    ("differs between databases", r"differs between databases"),
+    ("SQL that is not a literal", r"not a literal string"),
+)
+
+
+def drop_outcome(outcome: str, hint: str | None) -> str:
+    """Why a DROP got (or did not get) the CREATE that made its object."""
+    if outcome == "inverse":
+        return _DROP_REASONS[0][0]
+    for label, pattern in _DROP_REASONS[1:]:
+        if hint and re.search(pattern, hint):
+            return label
+    return "other"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, required=True)
@@ -60,12 +86,20 @@ def main() -> int:
     parser.add_argument("--reasons", action="store_true", help="print each unsafe no-op's hint")
     args = parser.parse_args()
     dialect = tuple(d for d in args.dialect.split(",") if d)
-    rules = selected_rules(frozenset({"MF002"}))
-    options = Options(select=frozenset({"MF002"}), rewrite=False, dialect=dialect)
+    options = Options(
+        select=frozenset({"MF002"}),
+        rewrite=True,
+        settings=RuleSettings((("MF002", "dialect", ",".join(dialect)),)),
+        unsafe_fixes=True,
+    )
     table: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     totals: collections.Counter[str] = collections.Counter()
+    drops: collections.Counter[str] = collections.Counter()
     crashes = not_compiling = files = rewritten = 0
+    histories: dict[Path, History] = {}
     for path in sorted(args.corpus.rglob("*.py")):
+        if path.parent not in histories:
+            histories.clear()  # one folder at a time, as a run's batches do
         data = path.read_bytes()
         if b"RunSQL" not in data:
             continue
@@ -76,9 +110,7 @@ def main() -> int:
             continue
         files += 1
         try:
-            result = process_source(
-                SourceFile(path, text, "utf-8", False), rules, options, FileResult(path)
-            )
+            result = process_file(path, options, histories, data)
             calls = {(n.lineno, n.col_offset): n for n in ast.walk(tree) if isinstance(n, ast.Call)}
             for finding in result.findings:
                 if finding.fix is None:
@@ -98,13 +130,12 @@ def main() -> int:
                 if args.reasons and outcome == "unsafe no-op":
                     print(f"{kind}: {finding.hint}", file=sys.stderr)
                 totals[outcome] += 1
-            if any(f.fix is not None for f in result.findings):
-                new = fix_source(
-                    text, str(path), frozenset({"MF002"}), unsafe_fixes=True, dialect=dialect
-                )
+                if kind.startswith("DROP"):
+                    drops[drop_outcome(outcome, finding.hint)] += 1
+            if result.change is not None:
                 rewritten += 1
                 try:
-                    compile(new, str(path), "exec")
+                    compile(result.change.new_text, str(path), "exec")
                 except SyntaxError:
                     not_compiling += 1
         except Exception as exc:
@@ -116,6 +147,10 @@ def main() -> int:
         f"not compiling: {not_compiling}; crashes: {crashes}"
     )
     print("totals: " + ", ".join(f"{k} {v}" for k, v in totals.most_common()))
+    print(
+        f"RunSQL calls whose first statement is a DROP: {sum(drops.values())}: "
+        + ", ".join(f"{k} {v}" for k, v in drops.most_common())
+    )
     print(f"{'statement kind':<32} {'inverse':>8} {'safe no-op':>11} {'unsafe no-op':>13}")
     for kind, counts in sorted(table.items(), key=lambda kv: -sum(kv[1].values())):
         print(
