@@ -78,6 +78,20 @@ class MigrationFile:
     #: Set for a file that does not parse (kept in the graph, with nothing known about it).
     parse_error: str = ""
 
+    @classmethod
+    def unparsed(cls, path: Path) -> MigrationFile:
+        """A migration whose source does not parse: still a node of the graph (what
+        depends on it cannot be replayed), with nothing known about it."""
+        empty = ast.Module(body=[], type_ignores=[])
+        return cls(
+            path,
+            path.stem,
+            "",
+            empty,
+            ModuleIndex(empty),
+            parse_error=f"{path.name} does not parse",
+        )
+
     @property
     def unreadable(self) -> str:
         """Why this migration's operations cannot be read ("" when they can)."""
@@ -281,19 +295,7 @@ class History:
                         f"migration history: cannot parse {path.name}: {reason}",
                     )
                 )
-                # Still a node of the graph: what depends on it cannot be replayed.
-                empty = ast.Module(body=[], type_ignores=[])
-                files.append(
-                    MigrationFile(
-                        path,
-                        path.stem,
-                        "",
-                        empty,
-                        ModuleIndex(empty),
-                        operations=None,
-                        parse_error=f"{path.name} does not parse",
-                    )
-                )
+                files.append(MigrationFile.unparsed(path))
                 continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, problems)
@@ -309,17 +311,7 @@ class History:
             try:
                 tree = ast.parse(text, filename=str(path))
             except SyntaxError:
-                empty = ast.Module(body=[], type_ignores=[])
-                files.append(
-                    MigrationFile(
-                        path,
-                        path.stem,
-                        "",
-                        empty,
-                        ModuleIndex(empty),
-                        parse_error=f"{name} does not parse",
-                    )
-                )
+                files.append(MigrationFile.unparsed(path))
                 continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, [])
