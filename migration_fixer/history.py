@@ -394,6 +394,12 @@ class History:
                 drop.add(name)  # the originals are here: replay them, not the squash
         return [n for n in order if n not in drop]
 
+    def squash_replacing(self, name: str) -> str | None:
+        """The squashed migration of this folder that replaces ``name``, if any."""
+        return next(
+            (m.name for m in self.files.values() if (self.label, name) in m.replaces), None
+        )
+
     def descendants(self, name: str) -> list[str]:
         """The migrations that come after ``name`` (depend on it, directly or not)."""
         children: dict[str, set[str]] = {}

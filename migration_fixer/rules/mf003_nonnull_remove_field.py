@@ -42,7 +42,9 @@ deploys, and what each step does on rollback: docs/two-deploys.md.
 
 ## Fix safety
 Only migrations that are new relative to the git base (`--since`, or the merge-base with
-the default branch) are split: an already-applied migration must not change. The
+the default branch) are split: an already-applied migration must not change. A migration that a
+squashed migration replaces, and a squashed migration itself, are not split either: the
+databases that take the other path would run the drop without the nullable step. The
 backfill's placeholder (`""`, `0`, `False`, 1970-01-01... or the field's old literal
 default) is a reviewable guess and is marked as such in the code; a foreign key has no
 placeholder, so its backfill is left for you to write (the finding says so). With
@@ -227,7 +229,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             removals.append((removal, finding))
     if not removals:
         return
-    refusal = _why_not_split(ctx)
+    refusal = _why_not_split(ctx, history, migration)
     if refusal:
         for _, finding in removals:
             yield _with_hint(finding, refusal)
@@ -235,8 +237,22 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     yield from _fix_all(ctx, history, migration, removals)
 
 
-def _why_not_split(ctx: FileContext) -> str:
+def _why_not_split(ctx: FileContext, history: History, migration: MigrationFile) -> str:
     """Why this migration's removals are not split ("" when they may be)."""
+    squash = history.squash_replacing(migration.name)
+    if squash:
+        return (
+            f"{migration.name} is replaced by the squashed migration {squash}: a database "
+            "migrated through the squash would run the new drop without ever having made the "
+            "field nullable; split it by hand, in the squash too"
+        )
+    replaced = [n for label, n in migration.replaces if label == history.label]
+    if replaced:
+        return (
+            f"{migration.name} is a squashed migration (it replaces {len(replaced)}): a "
+            "database that applied the replaced migrations skips it but would run the new "
+            "drop; split it by hand, in the replaced migrations too"
+        )
     if ctx.base.is_new is None:
         return (
             f"{ctx.base.no_base_reason}; MF003 splits only migrations that are new relative "

@@ -51,10 +51,12 @@ def check_git(
     return run(monkeypatch, repo, *(args or ("--check", ".")))
 
 
-def flagged(name: str, field: str, reason: str, hint: str, fixable: bool = True) -> str:
+def flagged(
+    name: str, field: str, reason: str, hint: str, fixable: bool = True, line: int = 8
+) -> str:
     tail = " [fixable]" if fixable else ""
     return (
-        f"shop/migrations/{name}.py:8:9: MF003 removing `{field}` cannot be rolled back: "
+        f"shop/migrations/{name}.py:{line}:9: MF003 removing `{field}` cannot be rolled back: "
         f"{reason}{tail}\n  hint: {hint}\n"
     )
 
@@ -327,6 +329,57 @@ def test_squashed_migrations(
         + summary(1, files, 1)
     )
     assert result.stderr == ""
+
+
+def test_a_removal_replaced_by_a_squash_is_not_split() -> None:
+    # Found on allianceauth's eveonline app: 0005 removes a field, 0019_v5squash replaces
+    # 0001-0018. Split, the drop would run on databases migrated through the squash, where the
+    # nullable step never ran: Django's state replay fails with KeyError.
+    removal = migration(remove("sku"))
+    squash = SQUASH.replace('("shop", "0002_alter")', '("shop", "0002_remove")').replace(
+        "models.TextField()", "models.CharField(max_length=32)"
+    )
+    new = {
+        "0001_initial.py": INITIAL,
+        "0002_remove.py": removal,
+        "0003_squashed.py": squash.replace(
+            'fields=[("sku", models.CharField(max_length=32))]', "fields=[]"
+        ),
+    }
+    result = check({}, new)
+    assert result.stdout == (
+        flagged(
+            "0002_remove",
+            "product.sku",
+            CHAR,
+            "0002_remove is replaced by the squashed migration 0003_squashed: a database "
+            "migrated through the squash would run the new drop without ever having made the "
+            "field nullable; split it by hand, in the squash too",
+            fixable=False,
+        )
+        + summary(1, 3, 0)
+    )
+
+
+def test_a_squash_that_removes_a_field_is_not_split() -> None:
+    squash = migration(remove("sku")).replace(
+        "    dependencies =",
+        '    replaces = [("shop", "0002_x"), ("shop", "0003_y")]\n    dependencies =',
+    )
+    result = check({"0001_initial.py": INITIAL}, {"0002_squashed_0003_y.py": squash})
+    assert result.stdout == (
+        flagged(
+            "0002_squashed_0003_y",
+            "product.sku",
+            CHAR,
+            "0002_squashed_0003_y is a squashed migration (it replaces 2): a database that "
+            "applied the replaced migrations skips it but would run the new drop; split it by "
+            "hand, in the replaced migrations too",
+            fixable=False,
+            line=9,
+        )
+        + summary(1, 2, 0)
+    )
 
 
 def test_run_before_puts_a_migration_before_the_removal() -> None:
