@@ -55,8 +55,21 @@ sys.path.insert(0, root)
 import django
 from django.conf import settings
 contrib = json.loads(sys.argv[4])
+from django.conf import global_settings
+
+
+class _Defaults:
+    # A setting the project defines (``settings.FILER_IMAGE_MODEL``) reads as a model
+    # label: swappable dependencies then point at an installed app.
+    def __getattr__(self, name):
+        if name.isupper():
+            return getattr(global_settings, name, "auth.User")
+        raise AttributeError(name)
+
+
 settings.configure(
-    INSTALLED_APPS=[*contrib, *[f"{pkg}.apps.Config" for pkg, _label, _folder in apps]],
+    _Defaults(),
+    INSTALLED_APPS=[*contrib, *[f"{pkg}.mfl_apps.Config" for pkg, _label, _folder in apps]],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
     SITE_ID=1,
     USE_TZ=True,
@@ -74,7 +87,14 @@ except Exception as exc:
 from django.db import models
 
 
-class _Anything(models.Field):
+class _StubType(type):
+    def __getattr__(cls, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _StubType(name, (_Anything,), {"__module__": cls.__module__})
+
+
+class _Anything(models.Field, metaclass=_StubType):
     def __init__(self, *args, **kwargs):
         super().__init__()
 
@@ -92,7 +112,7 @@ class _StubModule(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        return type(name, (_Anything,), {"__module__": self.__name__})
+        return _StubType(name, (_Anything,), {"__module__": self.__name__})
 
 
 class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -131,6 +151,16 @@ class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 sys.meta_path.append(_StubFinder())
+import builtins
+
+
+def _stub_attribute(name, module):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _StubType(name, (_Anything,), {"__module__": module})
+
+
+builtins.mfl_stub = _stub_attribute
 labels = {label: pkg for pkg, label, _ in apps}
 for label, modules in wanted.items():
     for module in modules:
@@ -173,22 +203,38 @@ def _django_tree(project: Path, where: Path) -> tuple[list[tuple[str, str, str]]
     apps: list[tuple[str, str, str]] = []
     label_of: dict[str, str] = {}
     taken = {name.rsplit(".", 1)[-1] for name in _CONTRIB}
-    for number, folder in enumerate(_app_folders(project)):
+    used: set[str] = set()
+    for folder in _app_folders(project):
         label = folder.parent.name
-        if label in taken or not label.isidentifier():
+        # The app at its own dotted path (the longest tail of identifiers), so that the
+        # migrations' relative imports (``from ..fields import X``) resolve as in the project.
+        parts = folder.relative_to(project).parts[:-1]
+        tail: list[str] = []
+        for part in reversed(parts):
+            if not part.isidentifier():
+                break
+            tail.insert(0, part)
+        dotted = ".".join(tail)
+        if label in taken or not label.isidentifier() or not tail or dotted in used:
             continue
         taken.add(label)
-        package = where / f"mfl_{number}"
+        used.add(dotted)
+        package = where.joinpath(*tail)
         shutil.copytree(
             folder, package / "migrations", ignore=shutil.ignore_patterns("__pycache__")
         )
         (package / "migrations" / "__init__.py").write_text("")
-        (package / "__init__.py").write_text("")
-        (package / "apps.py").write_text(
+        for level in range(1, len(tail) + 1):
+            # The project's own modules are absent: a name read from a package is a stub.
+            where.joinpath(*tail[:level], "__init__.py").write_text(
+                "def __getattr__(name):\n    import builtins\n\n"
+                "    return builtins.mfl_stub(name, __name__)\n"
+            )
+        (package / "mfl_apps.py").write_text(
             "from django.apps import AppConfig\n\n\n"
-            f"class Config(AppConfig):\n    name = {package.name!r}\n    label = {label!r}\n"
+            f"class Config(AppConfig):\n    name = {dotted!r}\n    label = {label!r}\n"
         )
-        apps.append((package.name, label, str(folder.relative_to(project))))
+        apps.append((dotted, label, str(folder.relative_to(project))))
         label_of[str(folder.relative_to(project))] = label
     # Apps outside the corpus that the migrations depend on: an empty app holding the named
     # migrations, so that the graph can be built (their models are not needed by the state).
@@ -207,7 +253,7 @@ def _django_tree(project: Path, where: Path) -> tuple[list[tuple[str, str, str]]
                 "from django.db import migrations\n\n\n"
                 "class Migration(migrations.Migration):\n    operations = []\n"
             )
-        (package / "apps.py").write_text(
+        (package / "mfl_apps.py").write_text(
             "from django.apps import AppConfig\n\n\n"
             f"class Config(AppConfig):\n    name = {package.name!r}\n    label = {label!r}\n"
         )
