@@ -341,6 +341,37 @@ THIRD_PARTY: dict[str, KnownField] = {
     "stdimage.StdImageField": KnownField(
         "django-stdimage", "ImageField", defined_in="stdimage.models"
     ),
+    # django-modelcluster (wagtail)
+    "modelcluster.fields.ParentalKey": KnownField("django-modelcluster", "ForeignKey"),
+    "modelcluster.fields.ParentalManyToManyField": KnownField(
+        "django-modelcluster", "ManyToManyField"
+    ),
+    # django-filer
+    "filer.fields.file.FilerFileField": KnownField("django-filer", "ForeignKey"),
+    "filer.fields.image.FilerImageField": KnownField("django-filer", "ForeignKey"),
+    "filer.fields.folder.FilerFolderField": KnownField("django-filer", "ForeignKey"),
+    # django-enumfields
+    # get_default: the default as an enum member (None stays None).
+    "enumfields.fields.EnumField": KnownField(
+        "django-enumfields",
+        "CharField",
+        reviewed=("EnumFieldMixin.get_default",),
+        required=(("enum", "'shop.Color'"),),
+    ),
+    "enumfields.fields.EnumIntegerField": KnownField(
+        "django-enumfields",
+        "IntegerField",
+        reviewed=("EnumFieldMixin.get_default",),
+        required=(("enum", "'shop.Color'"),),
+    ),
+    # django-fsm
+    "django_fsm.FSMField": KnownField("django-fsm", "CharField"),
+    "django_fsm.FSMIntegerField": KnownField("django-fsm", "IntegerField"),
+    "django_fsm.FSMKeyField": KnownField("django-fsm", "ForeignKey"),
+    # django-tagging
+    "tagging.fields.TagField": KnownField(
+        "django-tagging", "CharField", defaults=(("blank", "True"),)
+    ),
     # django-positions
     "positions.fields.PositionField": KnownField(
         "django-positions",
@@ -759,9 +790,11 @@ class _Frame:
     """The evaluator's state in one ``__init__``."""
 
     locals: dict[str, Value]
-    kwargs: dict[str, Value] | None  # None: the class takes no **kwargs
-    kwargs_name: str | None
+    kwargs_name: str | None  # None: the class takes no **kwargs
     args_name: str | None
+    #: The dicts of keyword arguments, by local name: ``**kwargs``, and dict literals
+    #: built in the body (``defaults = {...}; defaults.update(kwargs)``).
+    dicts: dict[str, dict[str, Value]] = field(default_factory=dict)
     raised: bool = False
     #: What the next ``__init__`` gets (positional arguments, keywords, and the class named
     #: in ``Base.__init__(self, ...)``), once called.
@@ -769,12 +802,20 @@ class _Frame:
     #: Instance attributes set before (False) or after (True) the call.
     attributes: dict[str, tuple[Value, bool]] = field(default_factory=dict)
 
+    @property
+    def kwargs(self) -> dict[str, Value] | None:
+        return self.dicts.get(self.kwargs_name) if self.kwargs_name else None
+
+    def mapping(self, node: ast.expr) -> dict[str, Value] | None:
+        """The dict of keyword arguments ``node`` names, if it names one."""
+        return self.dicts.get(node.id) if isinstance(node, ast.Name) else None
+
     def copy(self) -> _Frame:
         return _Frame(
             dict(self.locals),
-            None if self.kwargs is None else dict(self.kwargs),
             self.kwargs_name,
             self.args_name,
+            {name: dict(mapping) for name, mapping in self.dicts.items()},
             self.raised,
             self.called,
             dict(self.attributes),
@@ -945,9 +986,9 @@ class _Follower:
             )
         frame = _Frame(
             local,
-            remaining if args.kwarg else None,
             args.kwarg.arg if args.kwarg else None,
             args.vararg.arg if args.vararg else None,
+            {args.kwarg.arg: remaining} if args.kwarg else {},
         )
         known = [e for e in extra if isinstance(e, ast.expr)]
         frame.locals["*args"] = (
@@ -981,8 +1022,14 @@ class _Follower:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             if stmt.value is None:
                 return
-            value = self._evaluate(cls, stmt.value, frame)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            built = self._dict_literal(cls, stmt.value, frame)
+            if built is not None and len(targets) == 1 and isinstance(targets[0], ast.Name):
+                if targets[0].id in (frame.kwargs_name, frame.args_name):
+                    raise self._cannot(cls, stmt, f"replaces `{targets[0].id}`")
+                frame.dicts[targets[0].id] = built
+                return
+            value = self._evaluate(cls, stmt.value, frame)
             for target in targets:
                 self._store(cls, target, value, frame)
             return
@@ -995,8 +1042,8 @@ class _Follower:
                 key = self._kwargs_key(cls, target, frame)
                 if key is None:
                     self._store(cls, target, UNKNOWN, frame)
-                elif frame.kwargs is not None:
-                    frame.kwargs.pop(key, None)
+                else:
+                    frame.dicts[key[0]].pop(key[1], None)
             return
         if isinstance(stmt, ast.If):
             test = _truth(self._evaluate(cls, stmt.test, frame))
@@ -1021,7 +1068,7 @@ class _Follower:
 
     def _touches(self, stmt: ast.AST, frame: _Frame) -> bool:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and node.id in (frame.kwargs_name, "super"):
+            if isinstance(node, ast.Name) and (node.id in frame.dicts or node.id == "super"):
                 return True
             if isinstance(node, ast.Attribute) and node.attr in ("__init__", *_ATTRIBUTES):
                 return True
@@ -1066,10 +1113,16 @@ class _Follower:
             )
         frame.called = first.called
         frame.attributes = first.attributes
-        if frame.kwargs is not None:
-            # Relevant keys are the same on both branches (checked above); others may not be.
-            ours, theirs = first.kwargs or {}, second.kwargs or {}
-            frame.kwargs = {
+        frame.dicts = {}
+        for name in first.dicts.keys() | second.dicts.keys():
+            # Relevant keys of kwargs are the same on both branches (checked above);
+            # others may not be.
+            ours, theirs = first.dicts.get(name, {}), second.dicts.get(name, {})
+            if name != frame.kwargs_name and any(
+                not _same(ours.get(k), theirs.get(k)) for k in RELEVANT
+            ):
+                raise self._cannot(cls, stmt, f"builds `{name}` on a condition {_condition(stmt)}")
+            frame.dicts[name] = {
                 k: ours[k] if k in ours and k in theirs and _same(ours[k], theirs[k]) else UNKNOWN
                 for k in ours.keys() | theirs.keys()
             }
@@ -1080,11 +1133,10 @@ class _Follower:
     def _store(self, cls: _Class, target: ast.expr, value: Value, frame: _Frame) -> None:
         key = self._kwargs_key(cls, target, frame)
         if key is not None:
-            if frame.kwargs is not None:
-                frame.kwargs[key] = value
+            frame.dicts[key[0]][key[1]] = value
             return
         if isinstance(target, ast.Name):
-            if target.id in (frame.kwargs_name, frame.args_name):
+            if target.id in frame.dicts or target.id == frame.args_name:
                 raise self._cannot(cls, target, f"replaces `{target.id}`")
             frame.locals[target.id] = value
             return
@@ -1106,17 +1158,30 @@ class _Follower:
                 cls, target, "changes its arguments in a way this tool cannot follow"
             )
 
-    def _kwargs_key(self, cls: _Class, target: ast.expr, frame: _Frame) -> str | None:
+    def _kwargs_key(self, cls: _Class, target: ast.expr, frame: _Frame) -> tuple[str, str] | None:
+        """(dict name, key) for ``kwargs["key"]`` (or another dict of arguments)."""
         if (
             isinstance(target, ast.Subscript)
             and isinstance(target.value, ast.Name)
-            and target.value.id == frame.kwargs_name
+            and target.value.id in frame.dicts
         ):
             key = target.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return key.value
+                return target.value.id, key.value
             raise self._cannot(cls, target, "sets a keyword argument whose name is not a literal")
         return None
+
+    def _dict_literal(self, cls: _Class, expr: ast.expr, frame: _Frame) -> dict[str, Value] | None:
+        """``{"key": value, ...}`` (literal keys) as a dict of arguments."""
+        if not isinstance(expr, ast.Dict) or not all(
+            isinstance(k, ast.Constant) and isinstance(k.value, str) for k in expr.keys
+        ):
+            return None
+        return {
+            str(k.value): self._evaluate(cls, v, frame)
+            for k, v in zip(expr.keys, expr.values, strict=True)
+            if isinstance(k, ast.Constant)
+        }
 
     # -- expressions ------------------------------------------------------------------
     def _evaluate(
@@ -1127,8 +1192,8 @@ class _Follower:
         if isinstance(expr, ast.Constant):
             return expr
         if isinstance(expr, ast.Name):
-            if expr.id == frame.kwargs_name:
-                raise self._cannot(cls, expr, f"uses `{expr.id}` in a way this tool cannot follow")
+            if expr.id in frame.dicts:
+                self._lose(cls, expr, expr.id, frame)
             if expr.id in frame.locals:
                 return frame.locals[expr.id]
             return _evaluate_code(cls.module, expr)
@@ -1158,9 +1223,26 @@ class _Follower:
         ):
             return expr
         for node in ast.walk(expr):
-            if isinstance(node, ast.Name) and node.id == frame.kwargs_name:
-                raise self._cannot(cls, expr, f"uses `{node.id}` in a way this tool cannot follow")
+            if isinstance(node, ast.Name) and node.id in frame.dicts:
+                self._lose(cls, expr, node.id, frame)
         return UNKNOWN
+
+    def _lose(self, cls: _Class, node: ast.AST, name: str, frame: _Frame, what: str = "") -> None:
+        """``name``, a dict of arguments, is used in a way the evaluator does not follow:
+        ``kwargs`` cannot be followed any more; a dict built in the body is no longer one
+        (passing it on as arguments then cannot be followed)."""
+        if name == frame.kwargs_name:
+            raise self._cannot(cls, node, what or f"uses `{name}` in a way this tool cannot follow")
+        del frame.dicts[name]
+        frame.locals[name] = UNKNOWN
+
+    def _arguments(self, node: ast.expr, frame: _Frame) -> dict[str, Value] | None:
+        """The dict of arguments ``kwargs`` (or ``kwargs.keys()``) names, if any."""
+        if isinstance(node, ast.Call) and not node.args and not node.keywords:
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "keys":
+                node = func.value
+        return frame.mapping(node)
 
     def _bool_op(self, cls: _Class, expr: ast.BoolOp, frame: _Frame) -> Value:
         is_and = isinstance(expr.op, ast.And)
@@ -1176,18 +1258,12 @@ class _Follower:
 
     def _compare(self, cls: _Class, expr: ast.Compare, frame: _Frame) -> Value:
         op, right_node = expr.ops[0], expr.comparators[0]
-        if (
-            isinstance(op, (ast.In, ast.NotIn))
-            and isinstance(right_node, ast.Name)
-            and right_node.id == frame.kwargs_name
-        ):
+        mapping = self._arguments(right_node, frame)
+        if isinstance(op, (ast.In, ast.NotIn)) and mapping is not None:
             left = self._evaluate(cls, expr.left, frame)
-            if (
-                not (isinstance(left, ast.Constant) and isinstance(left.value, str))
-                or frame.kwargs is None
-            ):
+            if not (isinstance(left, ast.Constant) and isinstance(left.value, str)):
                 return UNKNOWN
-            present = left.value in frame.kwargs
+            present = left.value in mapping
             return ast.Constant(present if isinstance(op, ast.In) else not present)
         left_value = _literal(self._evaluate(cls, expr.left, frame))
         right_value = _literal(self._evaluate(cls, right_node, frame))
@@ -1201,12 +1277,10 @@ class _Follower:
 
     def _call(self, cls: _Class, call: ast.Call, frame: _Frame, statement: bool) -> Value:
         func = call.func
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id == frame.kwargs_name
-        ):
-            return self._kwargs_method(cls, call, func.attr, frame)
+        if isinstance(func, ast.Attribute):
+            mapping = frame.mapping(func.value)
+            if mapping is not None:
+                return self._dict_method(cls, call, func.attr, mapping, frame)
         if (
             isinstance(func, ast.Name)
             and func.id == "isinstance"
@@ -1219,8 +1293,10 @@ class _Follower:
             self._super_call(cls, call, frame)
             return ast.Constant(None)
         for node in ast.walk(call):
-            if isinstance(node, ast.Name) and node.id == frame.kwargs_name:
-                raise self._cannot(cls, call, f"passes `{node.id}` to `{ast.unparse(func)[:40]}`")
+            if isinstance(node, ast.Name) and node.id in frame.dicts:
+                self._lose(
+                    cls, call, node.id, frame, f"passes `{node.id}` to `{ast.unparse(func)[:40]}`"
+                )
             if isinstance(node, ast.Name) and node.id == "super":
                 raise self._cannot(cls, call, "calls another method of its base class")
         return UNKNOWN
@@ -1238,9 +1314,15 @@ class _Follower:
             return UNKNOWN
         return ast.Constant(isinstance(value, tuple(found)))
 
-    def _kwargs_method(self, cls: _Class, call: ast.Call, method: str, frame: _Frame) -> Value:
-        if frame.kwargs is None:  # pragma: no cover - kwargs_name is None then
-            return UNKNOWN
+    def _dict_method(
+        self,
+        cls: _Class,
+        call: ast.Call,
+        method: str,
+        mapping: dict[str, Value],
+        frame: _Frame,
+    ) -> Value:
+        """``kwargs.setdefault/get/pop/update(...)`` (or another dict of arguments)."""
         key_node = call.args[0] if call.args else None
         key = (
             key_node.value
@@ -1259,23 +1341,23 @@ class _Follower:
                 else ast.Constant(None)
             )
             if method == "setdefault":
-                return frame.kwargs.setdefault(key, default)
+                return mapping.setdefault(key, default)
             if method == "get":
-                return frame.kwargs.get(key, default)
-            return frame.kwargs.pop(key, default)
-        if (
-            method == "update"
-            and not call.keywords
-            and len(call.args) == 1
-            and isinstance(call.args[0], ast.Dict)
-        ):
-            update = call.args[0]
-            for dict_key, dict_value in zip(update.keys, update.values, strict=True):
-                if not (isinstance(dict_key, ast.Constant) and isinstance(dict_key.value, str)):
-                    raise self._cannot(
-                        cls, call, "updates its keyword arguments with names that are not literals"
-                    )
-                frame.kwargs[dict_key.value] = self._evaluate(cls, dict_value, frame)
+                return mapping.get(key, default)
+            return mapping.pop(key, default)
+        if method == "update" and len(call.args) <= 1:
+            given = call.args[0] if call.args else None
+            other = frame.mapping(given) if given is not None else {}
+            if other is None and given is not None:
+                other = self._dict_literal(cls, given, frame)
+            if other is None:
+                shown = ast.unparse(given) if given is not None else ""
+                raise self._cannot(cls, call, f"updates its arguments with `{shown[:40]}`")
+            mapping.update(other)
+            for keyword in call.keywords:
+                if keyword.arg is None:
+                    raise self._cannot(cls, call, "updates its arguments with `**...`")
+                mapping[keyword.arg] = self._evaluate(cls, keyword.value, frame)
             return ast.Constant(None)
         raise self._cannot(
             cls, call, f"calls `{ast.unparse(call)[:60]}`, which this tool cannot follow"
@@ -1330,11 +1412,10 @@ class _Follower:
         keywords: dict[str, Value] = {}
         for keyword in call.keywords:
             if keyword.arg is None:
-                if not (
-                    isinstance(keyword.value, ast.Name) and keyword.value.id == frame.kwargs_name
-                ):
+                mapping = frame.mapping(keyword.value)
+                if mapping is None:
                     raise self._cannot(cls, call, f"passes `**{ast.unparse(keyword.value)}`")
-                keywords.update(frame.kwargs or {})
+                keywords.update(mapping)
             else:
                 keywords[keyword.arg] = self._evaluate(cls, keyword.value, frame)
         frame.called = (tuple(positional), keywords, explicit, after)

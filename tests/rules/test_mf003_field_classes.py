@@ -135,6 +135,10 @@ def test_a_project_class_two_levels_across_two_apps_through_a_package_reexport(
         "super().__init__(*args, null=True, **kwargs)",
         'if "blank" not in kwargs:\n            kwargs["blank"] = True\n'
         "        super().__init__(*args, **kwargs)",
+        # dj-stripe's shape: the class's defaults, overridden by the call's arguments.
+        'defaults = {"max_length": 3, "blank": True}\n'
+        "        defaults.update(kwargs)\n"
+        "        super().__init__(*args, **defaults)",
     ],
 )
 def test_what_the_classs_init_forces_decides(
