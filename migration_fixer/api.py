@@ -63,6 +63,9 @@ class RunResult:
     #: Absolute paths of the files that do not exist in ``base_commit`` (added since,
     #: committed or not, and untracked files); None when ``base_commit`` is None.
     new_since_base: frozenset[Path] | None = None
+    #: Resolved paths of the files with unstaged changes (fix mode without
+    #: --allow-dirty): never written.
+    unwritable: frozenset[Path] = frozenset()
 
     def is_new(self, path: Path) -> bool | None:
         """Whether ``path`` is new relative to :attr:`base_commit` (None: unknown)."""
@@ -155,13 +158,12 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 )
     result.files_checked = len(files)
     project_root = repo.root if repo else config.root
-    unwritable: frozenset[str] = frozenset()
-    if config.mode is Mode.FIX and repo is not None and not config.allow_dirty:
-        # Known before the run, so that a folder's new migrations are planned without
-        # the fixes of a file that will be refused (see _write).
-        inside = [p for p in files if repo.contains(p)]
-        dirty = repo.dirty_files(inside if len(inside) <= 1000 else ()) if inside else set()
-        unwritable = frozenset(str(p.resolve()) for p in dirty)
+    targets = _Targets(config.paths, repo) if config.mode is Mode.FIX else None
+    if targets is not None and not config.allow_dirty:
+        # The one dirty check, in the repository that holds each file, before the run:
+        # a folder's new migrations are planned without the fixes of a file that will
+        # not be written, and _write refuses the same files.
+        result.unwritable = frozenset(p.resolve() for p in targets.dirty(files))
     dialects, dialect_source = config.dialect, config.dialect_source
     if dialects is None:
         dialects, dialect_source = detect_dialect(project_folder(config.paths[0], config.root))
@@ -190,7 +192,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 ("MF002", "dialect", ",".join(dialects)),
             )
         ),
-        unwritable=unwritable,
+        unwritable=frozenset(str(p) for p in result.unwritable),
         unsafe_fixes=config.unsafe_fixes,
     )
     if config.cache:
@@ -217,8 +219,8 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         for nf in f.fix.new_files
     )
     result.changeset = ChangeSet(changes, new_files)
-    if config.mode is Mode.FIX and result.changeset:
-        _write(result, repo)
+    if targets is not None and result.changeset:
+        _write(result, targets)
     return result
 
 
@@ -282,12 +284,12 @@ def _resolve_base(result: RunResult, repo: git.Repository | None) -> set[Path] |
         raise ConfigError(f"--since {since}: {exc}") from exc
 
 
-def _write(result: RunResult, repo: git.Repository | None) -> None:
+def _write(result: RunResult, targets: _Targets) -> None:
     """Write the ChangeSet: only files inside the repository (or the given paths), never
-    over unstaged changes (checked in each repository that holds a file) or an edit saved
-    during the run; folder by folder, each folder's writes ordered so that an interrupt or
+    over unstaged changes (``result.unwritable``, checked before the run in each repository
+    that holds a file) or an edit saved during the run (each write compares the file with
+    what was read); folder by folder, each folder's writes ordered so that an interrupt or
     a crash at any instant leaves it untouched, fully fixed, or migratable."""
-    targets = _Targets(result.config.paths, repo)
     refused: dict[Path, str] = {}  # path -> why it is not written
     for change in result.changeset.changes:
         why = targets.outside(change.path)
@@ -297,13 +299,11 @@ def _write(result: RunResult, repo: git.Repository | None) -> None:
         why = targets.outside(new_file.path, new=True)
         if why:
             refused[new_file.path] = why
-    if not result.config.allow_dirty:
-        # Unstaged changes only: staged files and untracked ones are written (see
-        # git.Repository.dirty_files and docs/configuration.md for why).
-        candidates = [c.path for c in result.changeset.changes if c.path not in refused]
-        dirty = targets.dirty(candidates)
-        for path in (p for p in candidates if p in dirty):
-            refused[path] = (
+    # Unstaged changes only: staged files and untracked ones are written (see
+    # git.Repository.dirty_files and docs/configuration.md for why).
+    for change in result.changeset.changes:
+        if change.path not in refused and change.path.resolve() in result.unwritable:
+            refused[change.path] = (
                 "has unstaged changes: not written (commit, stage or stash them, "
                 "or pass --allow-dirty)"
             )
@@ -490,8 +490,14 @@ class _Targets:
         return found
 
     def _repository(self, folder: Path) -> git.Repository | None:
+        """The repository holding ``folder``: a folder without ``.git`` (a directory, or
+        the file of a submodule or a worktree) is in its parent's, as git finds it; opened
+        once per repository, not once per folder."""
         if folder not in self._repos:
-            self._repos[folder] = git.open_repository(folder)
+            if (folder / ".git").exists() or folder.parent == folder:
+                self._repos[folder] = git.open_repository(folder)
+            else:
+                self._repos[folder] = self._repository(folder.parent)
         return self._repos[folder]
 
 
