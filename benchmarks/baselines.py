@@ -87,6 +87,8 @@ class Measurement:
     returncode: int
     stdout: str = ""
     stderr: str = ""
+    #: User + system time of the process and the children it waited for (its workers).
+    cpu_seconds: float = 0.0
 
 
 # Peak RSS is measured from a small launcher process: a child forked from a big process
@@ -101,14 +103,16 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
 code = os.waitstatus_to_exitcode(status)
-os.write(2, b"\\n@@measured %r %d %d\\n" % (wall, usage.ru_maxrss, code))
+cpu = usage.ru_utime + usage.ru_stime
+os.write(2, b"\\n@@measured %r %d %d %r\\n" % (wall, usage.ru_maxrss, code, cpu))
 """
 
 
 def run_measured(
     cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> Measurement:
-    """Run ``cmd`` and return its wall time and peak RSS (``os.wait4`` in a launcher)."""
+    """Run ``cmd`` and return its wall time, peak RSS and CPU time (``os.wait4`` in a
+    launcher)."""
     launcher = [sys.executable, "-S", "-c", _LAUNCHER, *cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(launcher, stdout=out, stderr=err, env=env, cwd=cwd)
@@ -117,13 +121,14 @@ def run_measured(
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
         stderr, _, tail = stderr.rpartition("\n@@measured ")
-        wall, maxrss, code = tail.split()
+        wall, maxrss, code, cpu = tail.split()
         return Measurement(
             wall_seconds=float(wall),
             peak_rss_mb=_maxrss_mb(int(maxrss)),
             returncode=int(code),
             stdout=out.read().decode("utf-8", "replace"),
             stderr=stderr,
+            cpu_seconds=float(cpu),
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import bisect
 import enum
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -125,12 +126,16 @@ class ModuleIndex:
     expressions too when the module has a ``:=``, the one binding made inside one).
     """
 
-    def __init__(self, tree: ast.Module, text: str | None = None) -> None:
+    def __init__(
+        self, tree: ast.Module, text: str | None = None, starts: list[int] | None = None
+    ) -> None:
         self.tree = tree
         self.text = text
         self._walrus = text is None or ":=" in text
         self._parents: dict[int, ast.AST] = {}
         self.scopes: dict[ast.AST, _Scope] = {}
+        #: Where the text's lines start (computed when first needed, if not given).
+        self._starts = starts
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
@@ -299,7 +304,9 @@ class ModuleIndex:
         its decorators and defaults). Asking only for what the rules need keeps the
         search to the lines that name those operations."""
         if self.text is not None:
-            names, lines = _candidates(self.text, self.tree, wanted)
+            if self._starts is None:
+                self._starts = line_starts(self.text)
+            names, lines = _candidates(self.text, self.tree, wanted, self._starts)
             calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
         else:
             calls = list(self._pruned_calls(self.tree, self.tree, None, None))
@@ -410,7 +417,17 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 def split_lines(text: str) -> list[str]:
     """Physical lines as the tokenizer counts them (not ``str.splitlines``, which also
     breaks on form feeds and other Unicode separators)."""
-    return _NEWLINE.split(text)
+    return _NEWLINE.split(text) if "\r" in text else text.split("\n")
+
+
+def line_starts(text: str, lines: list[str] | None = None) -> list[int]:
+    """The offset where each of :func:`split_lines`'s lines starts (``lines``: the
+    text's, when the caller has them)."""
+    if "\r" in text:
+        return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    # The same, without a Python step per line (a 50 MB file has a million lines).
+    lines = text.split("\n") if lines is None else lines
+    return [0, *itertools.accumulate(map((1).__add__, map(len, lines[:-1])))]
 
 
 def _terminal_name(func: ast.expr) -> str | None:
@@ -422,7 +439,10 @@ def _terminal_name(func: ast.expr) -> str | None:
 
 
 def _candidates(
-    text: str, tree: ast.Module, operations: frozenset[str] = OPERATIONS
+    text: str,
+    tree: ast.Module,
+    operations: frozenset[str] = OPERATIONS,
+    starts: list[int] | None = None,
 ) -> tuple[frozenset[str], list[int]]:
     """Names a call to one of ``operations`` can be spelled with (their names, plus local
     aliases and subclasses of them, to a fixed point), and the lines they appear on.
@@ -440,7 +460,7 @@ def _candidates(
             if target not in names:
                 names.add(target)
                 pending.append(target)
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    starts = line_starts(text) if starts is None else starts
     if len(names) <= _FIND_LIMIT:  # str.find per name: much faster than any regex
         positions = [p for name in names for p in _whole_words(text, name)]
     else:  # one scan of every word (a regex alternation costs its branches everywhere)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import bisect
 import dataclasses
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -19,6 +18,7 @@ from typing import Any, TypeVar, cast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from migration_fixer.migration_ast import line_starts
 from migration_fixer.rule import (
     AddArgument,
     AddImport,
@@ -190,10 +190,8 @@ def nesting_depth(nodes: Sequence[ast.AST]) -> int:
 
 def _line_starts(text: str) -> list[int]:
     """Offsets where each line starts, lines counted as the tokenizer counts them."""
-    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    return line_starts(text)
 
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 #: (first line, last line, index of the first statement, index after the last)
 _Group = tuple[int, int, int, int]

@@ -22,6 +22,7 @@ from migration_fixer.migration_ast import (
     ModuleIndex,
     OperationCall,
     char_column,
+    line_starts,
     split_lines,
 )
 
@@ -250,7 +251,7 @@ class FileContext:
 
     @cached_property
     def index(self) -> ModuleIndex:
-        return ModuleIndex(self.tree, self.text)
+        return ModuleIndex(self.tree, self.text, self.line_starts)
 
     @cached_property
     def operation_calls(self) -> list[OperationCall]:
@@ -260,9 +261,24 @@ class FileContext:
     def lines(self) -> list[str]:
         return split_lines(self.text)
 
+    @cached_property
+    def line_starts(self) -> list[int]:
+        return line_starts(self.text, self.lines)
+
     def position(self, node: ast.expr) -> tuple[int, int]:
         """(line, character column) of a node, as libcst counts them."""
         return node.lineno, char_column(self.lines, node.lineno, node.col_offset)
+
+    def segment(self, node: ast.stmt | ast.expr) -> str:
+        """The source of ``node``, as ``ast.get_source_segment`` gives it (which splits
+        the whole text again at each call: seconds on a large file)."""
+        assert node.end_lineno is not None
+        assert node.end_col_offset is not None
+        start = self.line_starts[node.lineno - 1]
+        end = self.line_starts[node.end_lineno - 1]
+        start += char_column(self.lines, node.lineno, node.col_offset)
+        end += char_column(self.lines, node.end_lineno, node.end_col_offset)
+        return self.text[start:end]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from migration_fixer.cache import key as cache_key
 from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
 from migration_fixer.migration_ast import split_lines
+from migration_fixer.parsing import parse_module
 from migration_fixer.planning import Refusal, plan_folder
 from migration_fixer.pool import Crashed, WorkerPool
 from migration_fixer.rule import (
@@ -206,7 +207,7 @@ def process_source(
         if known is not None and known.text == source.text:
             tree = known.tree  # parsed once, shared with the history replay
         else:
-            tree = ast.parse(source.text, filename=str(path))
+            tree = parse_module(source.text, filename=str(path))
     except SyntaxError as exc:
         message = (exc.msg or "invalid syntax").strip()
         result.problems.append(

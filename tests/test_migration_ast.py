@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from pathlib import Path
 
 import pytest
 
@@ -14,8 +16,10 @@ from migration_fixer.migration_ast import (
     find_argument,
     has_star_args,
     keyword_argument,
+    line_starts,
     split_lines,
 )
+from migration_fixer.rule import FileContext
 
 
 def operations(source: str) -> list[tuple[int, int, str, str | None, bool]]:
@@ -442,3 +446,29 @@ def test_aliases_of_what_cannot_be_known_are_local(source: str, expected: str) -
     index = ModuleIndex(tree, source)
     expr = tree.body[-1].value  # type: ignore[attr-defined]
     assert index.qualified_name(expr, tree) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "a", "a\n", "a\nb", "\n\n", "a\r\nb\rc\nd", "x = 1\r\n", "caf\u00e9\n\u00e9t\u00e9\n"],
+)
+def test_line_starts_are_where_split_lines_lines_start(text: str) -> None:
+    lines = split_lines(text)
+    assert lines == re.split(r"\r\n|\r|\n", text)
+    starts = line_starts(text)
+    assert starts == line_starts(text, lines)
+    assert len(starts) == len(lines)
+    assert [text[start : start + len(line)] for start, line in zip(starts, lines, strict=True)] == (
+        lines
+    )
+
+
+def test_a_node_s_segment_is_ast_get_source_segment_s() -> None:
+    text = 'x = "\u00e9t\u00e9" + f(\r\n    "caf\u00e9",\r\n    y)\r\n'
+    text += "def g():\n    return [1,\n 2]\n"
+    tree = ast.parse(text)
+    ctx = FileContext(Path("m.py"), text, tree)
+    nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.expr))]
+    assert len(nodes) > 10
+    for node in nodes:
+        assert ctx.segment(node) == ast.get_source_segment(text, node)
