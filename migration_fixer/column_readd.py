@@ -164,7 +164,7 @@ def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
     shown = ast.unparse(expr.func)
     qualified = state.source.index.qualified_name(expr.func, state.source.index.tree)
     if classes is None or qualified is None or qualified.startswith(LOCAL):
-        return Verdict(
+        return _own_arguments(state, expr, shown) or Verdict(
             Outcome.UNKNOWN,
             f"`{shown}` is not a Django field class this tool knows ({where}): "
             "cannot tell whether it can be re-added",
@@ -174,12 +174,42 @@ def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
     try:
         underlying = classes.underlying(qualified, state.source.path, keywords, tuple(expr.args))
     except CannotFollow as exc:
-        return Verdict(
+        # A class read and not followed may drop the arguments (docs/readd-matrix.md).
+        own = _own_arguments(state, expr, shown) if exc.source_missing else None
+        return own or Verdict(
             Outcome.UNKNOWN,
             f"what `{shown}` is underneath cannot be told ({where}): {exc}",
             hint=classes.hint(qualified, exc.django_class),
         )
     return _decide_underlying(state, shown.rpartition(".")[2], underlying, where)
+
+
+def _own_arguments(state: FieldState, expr: ast.Call, shown: str) -> Verdict | None:
+    """The verdict the field's own arguments settle whatever its class (None: they do
+    not): ``db_default=``, or a kept ``default=`` that is not None, fills every row (with
+    ``unique=True``/``primary_key=True``, the same value in every row, which the constraint
+    refuses). This assumes the class passes these arguments on to Django's ``Field``, as
+    field classes do; docs/readd-matrix.md names the exception."""
+    if keyword_argument(expr, "db_default") is not None:
+        return Verdict(Outcome.SAFE, "db_default")
+    default = keyword_argument(expr, "default")
+    if default is None or not state.preserve_default:
+        return None
+    if isinstance(default, ast.Constant) and default.value is None:
+        return None
+    unique = _is_true(keyword_argument(expr, "unique"))
+    primary_key = _is_true(keyword_argument(expr, "primary_key"))
+    if unique is None or primary_key is None:
+        return None
+    if not (unique or primary_key):
+        return Verdict(Outcome.SAFE, "a default")
+    arguments = "(unique=True)" if unique else "(primary_key=True)"
+    return Verdict(
+        Outcome.UNSAFE,
+        f"`{shown}{arguments}` with a default: every existing row would get the same value, "
+        "and the unique constraint refuses it",
+        unique=True,
+    )
 
 
 def _decide_underlying(state: FieldState, name: str, underlying: Underlying, where: str) -> Verdict:

@@ -121,9 +121,14 @@ class CannotFollow(Exception):
     """Why a class cannot be followed (the message is a finding's reason), and the Django
     class it derives from when that much is known."""
 
-    def __init__(self, message: str, django_class: str | None = None) -> None:
+    def __init__(
+        self, message: str, django_class: str | None = None, *, source_missing: bool = False
+    ) -> None:
         super().__init__(message)
         self.django_class = django_class
+        #: The class's source is not among the files read (rather than read and not
+        #: followed): what the field's own arguments say is all there is to go on.
+        self.source_missing = source_missing
 
 
 @dataclass(frozen=True)
@@ -568,7 +573,9 @@ class FieldClasses:
                 return _Class(found, target)
             return self._locate(".".join([target, *rest[1:]]), search, reads, depth + 1)
         module = qualified.rpartition(".")[0]
-        raise CannotFollow(f"its module `{module}` is not among the project's files")
+        raise CannotFollow(
+            f"its module `{module}` is not among the project's files", source_missing=True
+        )
 
     def _mro(self, start: _Class, search: tuple[Path, ...], reads: list[Path]) -> list[_Node]:
         """``start``'s method resolution order (C3), its Django classes included."""

@@ -163,6 +163,18 @@ def unknown(reason: str, cls: str = "") -> Verdict:
             unknown(f"`make_field` {NOT_KNOWN}: cannot tell whether it can be re-added"),
         ),
         ("MyField()", unknown(f"`MyField` {NOT_KNOWN}: cannot tell whether it can be re-added")),
+        # A class this tool does not know: its own arguments settle it, or nothing does.
+        ("MyField(default=1)", safe("a default")),
+        ("MyField(db_default=1, unique=True)", safe("db_default")),
+        ("MyField(default=1, unique=True)", same("MyField(unique=True)", "a default", "")),
+        (
+            "MyField(default=None)",
+            unknown(f"`MyField` {NOT_KNOWN}: cannot tell whether it can be re-added"),
+        ),
+        (
+            "MyField(default=1, unique=U)",
+            unknown(f"`MyField` {NOT_KNOWN}: cannot tell whether it can be re-added"),
+        ),
         ("FIELDS['x']", unknown(f"the field is `FIELDS['x']` {WHERE}")),
         ("models.CharField(**options)", unknown(STAR)),
         ("models.CharField(*args)", unknown(STAR)),

@@ -51,7 +51,9 @@ placeholder, so its backfill is left for you to write (the finding says so). Wit
 `--strategy db-default` (Django 5.0+) the column stays NOT NULL and gets a `db_default`
 instead, so no NULL is ever written. A field class that is not Django's own is followed in
 the project's source (parsed, never imported), found in a table of widely used third-party
-classes, or declared in `field-classes` (docs/configuration.md). A removal inside
+classes, or declared in `field-classes` (docs/configuration.md); one that cannot be
+followed is still decided by its own `db_default=` or kept `default=` (the assumption and
+its exception: docs/readd-matrix.md). A removal inside
 `SeparateDatabaseAndState`, or written in a list the operations reach through a name
 (`ops = [...]`, `operations = ops`), is reported with a hint and left to split by hand.
 Fields whose definition cannot be determined statically (a custom field class whose
@@ -69,6 +71,7 @@ from collections.abc import Iterator
 from migration_fixer.column_readd import Outcome, classify
 from migration_fixer.field_classes import FieldClasses, from_settings
 from migration_fixer.history import (
+    FieldState,
     History,
     MigrationFile,
     Placement,
@@ -326,6 +329,12 @@ def _examine(
     if placement is Placement.DATABASE:
         hint = "inside `SeparateDatabaseAndState`: split it by hand (nullable first, drop later)"
         return _with_hint(finding, hint), None
+    if not verdict.field_class:
+        hint = (
+            f"the nullable step cannot be written for a field class this tool does not "
+            f"follow ({_field_call(looked_up)}): split it by hand (nullable first, drop later)"
+        )
+        return _with_hint(finding, hint), None
     holder, in_class = migration.bindings.holder(op.node)
     if not (in_class and holder in ("`operations = ...`", "`operations += ...`")):
         # Reached through a name (``ops = [...]``, ``operations = ops``): that value may be
@@ -337,6 +346,11 @@ def _examine(
         )
         return _with_hint(finding, hint), None
     return finding, Removal(op, model, field, looked_up, verdict)
+
+
+def _field_call(field: FieldState) -> str:
+    expr = field.expr
+    return f"`{ast.unparse(expr.func if isinstance(expr, ast.Call) else expr)[:60]}`"
 
 
 def _cannot(shown: str, reason: str, line: int, column: int, hint: str = "") -> Finding:
