@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,6 +168,32 @@ class DeployProject:
     @staticmethod
     def interrupt(proc: subprocess.Popen[str]) -> None:
         os.kill(proc.pid, signal.SIGINT)
+
+    def rolls_back_to_the_same_schema(
+        self,
+        app: str,
+        target: str,
+        snapshot: Path,
+        after_forward: Callable[[], None] = lambda: None,
+        after_back: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``app`` at ``target`` (every other app forward), its schema snapshot written to
+        ``snapshot``; then twice: forward (and ``after_forward()``), back to ``target``,
+        and the schema equals the snapshot (and ``after_back()``)."""
+        for args in ((app, target), (), (app, target)):
+            result = self.manage("migrate", *args, "-v0")
+            assert result.returncode == 0, result.describe()
+        result = self.manage("schema_snapshot", "--output", str(snapshot))
+        assert result.returncode == 0, result.describe()
+        for _ in range(2):
+            result = self.manage("migrate", app, "-v0")
+            assert result.returncode == 0, result.describe()
+            after_forward()
+            result = self.manage("migrate", app, target, "-v0")
+            assert result.returncode == 0, result.describe()
+            same = self.manage("schema_snapshot", "--compare", str(snapshot))
+            assert same.returncode == 0, same.describe()
+            after_back()
 
     def applied(self, db: DbBackend | None = None) -> list[str]:
         """``app.name`` of every applied migration of the project's apps, sorted."""

@@ -398,8 +398,9 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 120) -> 
         time.sleep(0.05)
 
 
-def test_ctrl_c_rolls_back(db_backend: DbBackend, tmp_path: Path) -> None:
-    project = seeded(tmp_path, db_backend)
+def _slow_deploy(project: DeployProject, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """``migrate_or_rollback ARGS`` started on alpha's 0002_price and gamma's slow 0002,
+    once it is running gamma's 0002 (alpha's applied)."""
     project.write("alpha", "0002_price", ALPHA_0002)
     project.write(
         "gamma",
@@ -412,8 +413,25 @@ def test_ctrl_c_rolls_back(db_backend: DbBackend, tmp_path: Path) -> None:
     )
     started = tmp_path / "started"
     project.extra_env = {"MF_TEST_STARTED": str(started)}
-    proc = project.popen("migrate_or_rollback")
+    proc = project.popen("migrate_or_rollback", *args)
     _wait_for(started, proc)
+    return proc
+
+
+#: How an interrupted `_slow_deploy` ends.
+ROLLED_BACK = (
+    "Rolling back what this run applied on database 'default':\n"
+    "  Unapplying alpha.0002_price... OK (T)\n"
+    "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+    "Schema: identical to the snapshot taken before migrating.\n"
+    "CommandError: interrupted; rolled back to the starting point\n"
+)
+AT_THE_START = ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
+
+
+def test_ctrl_c_rolls_back(db_backend: DbBackend, tmp_path: Path) -> None:
+    project = seeded(tmp_path, db_backend)
+    proc = _slow_deploy(project, tmp_path)
     project.interrupt(proc)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stdout + stderr
@@ -421,14 +439,9 @@ def test_ctrl_c_rolls_back(db_backend: DbBackend, tmp_path: Path) -> None:
         "  Applying alpha.0002_price... OK (T)\n  Applying gamma.0002_slow... FAILED\n"
     )
     assert timeless(stderr) == (
-        "gamma.0002_slow, operation 1 (Raw Python operation): interrupted\n"
-        "Rolling back what this run applied on database 'default':\n"
-        "  Unapplying alpha.0002_price... OK (T)\n"
-        "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
-        "Schema: identical to the snapshot taken before migrating.\n"
-        "CommandError: interrupted; rolled back to the starting point\n"
+        "gamma.0002_slow, operation 1 (Raw Python operation): interrupted\n" + ROLLED_BACK
     )
-    assert project.applied() == ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
+    assert project.applied() == AT_THE_START
     assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",)]
 
 
@@ -533,37 +546,16 @@ def test_sigterm_rolls_back_like_ctrl_c(tmp_path: Path) -> None:
 
     with scratch_database("sqlite", tmp_path) as db:
         project = seeded(tmp_path, db)
-        project.write("alpha", "0002_price", ALPHA_0002)
-        project.write(
-            "gamma",
-            "0002_slow",
-            migration_source(
-                [("gamma", "0001_initial"), ("alpha", "0002_price")],
-                "migrations.RunPython(slow, migrations.RunPython.noop),\n",
-                header=SLOW,
-            ),
-        )
-        started = tmp_path / "started"
-        project.extra_env = {"MF_TEST_STARTED": str(started)}
-        proc = project.popen("migrate_or_rollback", "-v0")
-        _wait_for(started, proc)
+        proc = _slow_deploy(project, tmp_path, "-v0")
         os.kill(proc.pid, signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=120)
         assert (proc.returncode, stdout, timeless(stderr)) == (
             130,
             "",
             "gamma.0002_slow, operation 1 (Raw Python operation): terminated (SIGTERM)\n"
-            "Rolling back what this run applied on database 'default':\n"
-            "  Unapplying alpha.0002_price... OK (T)\n"
-            "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
-            "Schema: identical to the snapshot taken before migrating.\n"
-            "CommandError: interrupted; rolled back to the starting point\n",
+            + ROLLED_BACK,
         )
-        assert project.applied() == [
-            "alpha.0001_initial",
-            "beta.0001_initial",
-            "gamma.0001_initial",
-        ]
+        assert project.applied() == AT_THE_START
 
 
 def test_failing_backward_plan_is_applied_again(db_backend: DbBackend, tmp_path: Path) -> None:
