@@ -230,6 +230,16 @@ def listing(repo: PureRepo) -> list[str]:
     return sorted([*repo.base, *repo.new, "__init__.py"])
 
 
+def fixed_folder(base: Mapping[str, str], new: Mapping[str, str], *args: str) -> PureRepo:
+    """The folder after a fix run that exits 0 (``args``: its options), checked as
+    :func:`fixed_again` checks it: read what the fix wrote from it."""
+    repo = make_repo(Path(), base, new)
+    result = run(repo, *args, ".")
+    assert result.exit_code == 0, result.stdout
+    fixed_again(repo)
+    return repo
+
+
 def fixed_again(repo: PureRepo) -> None:
     """The fixed folder: every file compiles and imports what it uses, and a second run
     finds nothing and changes nothing."""

@@ -20,7 +20,7 @@ from _mf003 import (
     plan_hint,
     remove,
 )
-from _mf003_pure import fixed_again, listing, make_repo, read, run
+from _mf003_pure import fixed_again, fixed_folder, listing, make_repo, read, run
 
 FLUSH = (
     "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
@@ -127,7 +127,7 @@ def test_foreign_key_is_split_and_the_backfill_is_left_to_write(tmp_path: Path) 
     fixed_again(repo)
 
 
-def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(tmp_path: Path) -> None:
+def test_foreign_key_to_the_user_model_adds_the_swappable_dependency() -> None:
     initial_source = initial(
         '("owner", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
         "to=settings.AUTH_USER_MODEL))",
@@ -137,8 +137,7 @@ def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(tmp_path: P
         "    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]",
     )
     new = migration(remove("owner"), deps='\n        ("shop", "0001_initial"),\n    ')
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial_source}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial_source}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert fixed.startswith(
         "from django.db import migrations, models\n"
@@ -156,10 +155,9 @@ def test_foreign_key_to_the_user_model_adds_the_swappable_dependency(tmp_path: P
         "            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, "
         "to=settings.AUTH_USER_MODEL, null=True),\n"
     ) in fixed
-    fixed_again(repo)
 
 
-def test_existing_swappable_dependency_is_not_repeated(tmp_path: Path) -> None:
+def test_existing_swappable_dependency_is_not_repeated() -> None:
     base = {
         "0001_initial.py": initial(
             '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
@@ -172,18 +170,16 @@ def test_existing_swappable_dependency_is_not_repeated(tmp_path: Path) -> None:
         deps=deps,
         imports="from django.conf import settings\nfrom django.db import migrations\n",
     )
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert fixed.count("swappable_dependency") == 1
     assert fixed.startswith("from django.conf import settings\n")
-    fixed_again(repo)
 
 
 # -- imports the copied field needs ------------------------------------------------------
 
 
-def test_on_delete_spelled_with_the_module_path_imports_it(tmp_path: Path) -> None:
+def test_on_delete_spelled_with_the_module_path_imports_it() -> None:
     base = {
         "0001_initial.py": initial(
             '("category", models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, '
@@ -192,18 +188,15 @@ def test_on_delete_spelled_with_the_module_path_imports_it(tmp_path: Path) -> No
             extra=CATEGORY,
         )
     }
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("category"))})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("category"))})
     assert read(repo, "0002_x.py").startswith(
         "from django.db import migrations, models\nimport django.db.models.deletion\n\n\n"
     )
-    fixed_again(repo)
 
 
-def test_date_time_field_placeholder_imports_datetime(tmp_path: Path) -> None:
+def test_date_time_field_placeholder_imports_datetime() -> None:
     base = {"0001_initial.py": initial('("seen", models.DateTimeField())')}
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("seen"))})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("seen"))})
     assert read(repo, "0002_x.py") == (
         "from django.db import migrations, models\nimport datetime\n\n\n"
         + _backfill("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
@@ -211,7 +204,6 @@ def test_date_time_field_placeholder_imports_datetime(tmp_path: Path) -> None:
         '    dependencies = [("shop", "0001_initial")]\n\n'
         "    operations = [\n" + _alter("seen", "models.DateTimeField(null=True)") + "    ]\n"
     )
-    fixed_again(repo)
 
 
 def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> None:
@@ -263,8 +255,7 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
     tmp_path: Path, field: str, per_row: str
 ) -> None:
     base = {"0001_initial.py": initial(f'("code", {field})', imports="import uuid\n")}
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
     fixed = read(repo, "0002_x.py")
     assert (
         "def backfill_product_code(apps, schema_editor):\n"
@@ -277,7 +268,6 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
         f"        row.code = {per_row}\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
     ) in fixed
-    fixed_again(repo)
 
 
 def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> None:
@@ -293,7 +283,7 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> No
     )
 
 
-def test_dropped_literal_default_is_the_placeholder(tmp_path: Path) -> None:
+def test_dropped_literal_default_is_the_placeholder() -> None:
     add = migration(
         'migrations.AddField(model_name="product", name="size", '
         "field=models.IntegerField(default=3), preserve_default=False)",
@@ -301,13 +291,11 @@ def test_dropped_literal_default_is_the_placeholder(tmp_path: Path) -> None:
     )
     base = {"0001_initial.py": initial(), "0002_add.py": add}
     new = {"0003_x.py": migration(remove("size"), deps='("shop", "0002_add")')}
-    repo = make_repo(tmp_path / "repo", base, new)
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, new)
     fixed = read(repo, "0003_x.py")
     assert "    # MF003: rows written while `size` was nullable get its old default, so" in fixed
     assert ".filter(size__isnull=True).update(size=3)\n" in fixed
     assert "            field=models.IntegerField(default=3, null=True),\n" in fixed
-    fixed_again(repo)
 
 
 def test_field_type_without_placeholder_is_left_to_write(tmp_path: Path) -> None:
@@ -337,7 +325,7 @@ def test_field_type_without_placeholder_is_left_to_write(tmp_path: Path) -> None
     fixed_again(repo)
 
 
-def test_multi_line_field_definition_is_reindented(tmp_path: Path) -> None:
+def test_multi_line_field_definition_is_reindented() -> None:
     field = (
         '(\n                    "sku",\n                    models.CharField(\n'
         '                        help_text="""two\nlines""",\n'
@@ -346,8 +334,7 @@ def test_multi_line_field_definition_is_reindented(tmp_path: Path) -> None:
     other = '("note", models.CharField(\n                    max_length=32,\n                ))'
     base = {"0001_initial.py": initial(field, other)}
     new = migration(remove("sku"), remove("note"), imports="from django.db import migrations\n")
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     # A multi-line string keeps every line as it is; otherwise lines move to the new indent.
     assert (
@@ -361,7 +348,6 @@ def test_multi_line_field_definition_is_reindented(tmp_path: Path) -> None:
         "                max_length=32, null=True,\n"
         "            ),\n"
     ) in fixed
-    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -413,19 +399,17 @@ def test_two_new_migrations_get_two_drop_migrations_in_a_row(tmp_path: Path) -> 
     fixed_again(repo)
 
 
-def test_a_later_new_migration_is_the_leaf_the_drop_depends_on(tmp_path: Path) -> None:
+def test_a_later_new_migration_is_the_leaf_the_drop_depends_on() -> None:
     new = {
         "0002_a.py": migration(remove("sku")),
         "0003_b.py": migration(
             "migrations.RunSQL('SELECT 1', 'SELECT 1')", deps='("shop", "0002_a")'
         ),
     }
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, new)
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, new)
     assert read(repo, "0004_remove_product_sku.py") == drop_file(
         "0002_a", [("product", "sku")], depends_on="0003_b"
     )
-    fixed_again(repo)
 
 
 def test_db_default_strategy_refuses_json(tmp_path: Path) -> None:
@@ -441,7 +425,7 @@ def test_db_default_strategy_refuses_json(tmp_path: Path) -> None:
 # -- how the file spells things ----------------------------------------------------------
 
 
-def test_operations_imported_by_name_are_spelled_the_same_way(tmp_path: Path) -> None:
+def test_operations_imported_by_name_are_spelled_the_same_way() -> None:
     new = (
         "from django.db import migrations\n"
         "from django.db.migrations import RemoveField\n\n\n"
@@ -451,8 +435,7 @@ def test_operations_imported_by_name_are_spelled_the_same_way(tmp_path: Path) ->
         "        RemoveField('product', 'sku'),\n"
         "    ]\n"
     )
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     assert read(repo, "0002_x.py") == (
         "from django.db import migrations, models\n"
         "from django.db.migrations import AlterField, RemoveField, RunPython\n\n\n"
@@ -476,21 +459,18 @@ def test_operations_imported_by_name_are_spelled_the_same_way(tmp_path: Path) ->
         "        ),\n"
         "    ]\n"
     )
-    fixed_again(repo)
 
 
-def test_aliased_migrations_module(tmp_path: Path) -> None:
+def test_aliased_migrations_module() -> None:
     new = migration(
         remove("sku").replace("migrations.", "m."),
         imports="from django.db import migrations as m\nfrom django.db import models\n",
     ).replace("(migrations.Migration)", "(m.Migration)")
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert "        m.AlterField(\n" in fixed
     assert "            m.RunPython.noop,\n" in fixed
     assert fixed.startswith("from django.db import migrations as m\nfrom django.db import models\n")
-    fixed_again(repo)
 
 
 def test_name_that_means_something_else_is_not_used(tmp_path: Path) -> None:
@@ -506,39 +486,33 @@ def test_name_that_means_something_else_is_not_used(tmp_path: Path) -> None:
     assert "(0 fixable with `migration-fixer`)" in result.stdout
 
 
-def test_crlf_migration_stays_crlf(tmp_path: Path) -> None:
+def test_crlf_migration_stays_crlf() -> None:
     indent = "\n                    "
     field = f'({indent}"sku",{indent}models.CharField(max_length=32),\n                )'
     base = {"0001_initial.py": initial(field).replace("\n", "\r\n")}
     new = migration(remove("sku")).replace("\n", "\r\n")
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert "\n" not in fixed.replace("\r\n", "")
     assert "field=models.CharField(max_length=32, null=True),\r\n" in fixed
-    fixed_again(repo)
 
 
-def test_single_quoted_file_gets_single_quotes(tmp_path: Path) -> None:
+def test_single_quoted_file_gets_single_quotes() -> None:
     new = migration(
         "migrations.RemoveField(model_name='product', name='sku')", deps="('shop', '0001_initial')"
     )
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert ".update(sku='')\n" in fixed
     assert "            model_name='product',\n" in fixed
-    fixed_again(repo)
 
 
-def test_backfill_name_does_not_shadow_an_existing_one(tmp_path: Path) -> None:
+def test_backfill_name_does_not_shadow_an_existing_one() -> None:
     new = migration(remove("sku"), head="def backfill_product_sku():\n    pass\n\n\n")
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert "def backfill_product_sku_2(apps, schema_editor):\n" in fixed
     assert "reverse_code=backfill_product_sku_2,\n" in fixed
-    fixed_again(repo)
 
 
 def test_non_literal_names_cannot_be_determined(tmp_path: Path) -> None:
@@ -572,16 +546,14 @@ def test_removal_outside_the_operations_list(tmp_path: Path) -> None:
 # -- more shapes -------------------------------------------------------------------------
 
 
-def test_operations_already_imported_by_name_are_not_imported_again(tmp_path: Path) -> None:
+def test_operations_already_imported_by_name_are_not_imported_again() -> None:
     imports = (
         "from django.db import migrations, models\n"
         "from django.db.migrations import AlterField, RemoveField, RunPython\n"
     )
     new = migration("RemoveField('product', 'sku')", imports=imports)
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     assert read(repo, "0002_x.py").startswith(imports + "\n\ndef backfill_product_sku(")
-    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
@@ -612,25 +584,21 @@ def test_swappable_dependency_is_spelled_like_the_file(
         )
     }
     new = migration(remove_call, imports=imports).replace("(migrations.Migration)", "(object)")
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert f'    dependencies = [("shop", "0001_initial"), {dependency}]\n' in fixed
-    fixed_again(repo)
 
 
-def test_swappable_dependency_without_a_dependencies_list(tmp_path: Path) -> None:
+def test_swappable_dependency_without_a_dependencies_list() -> None:
     first = initial(
         '("owner", models.ForeignKey(on_delete=models.CASCADE, to=settings.AUTH_USER_MODEL))',
         imports="from django.conf import settings\n",
     ).replace("    dependencies = []\n", '    run_before = [("shop", "0002_x")]\n')
     new = migration(remove("owner")).replace('    dependencies = [("shop", "0001_initial")]\n', "")
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": first}, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder({"0001_initial.py": first}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert "swappable_dependency" not in fixed
     assert "to=settings.AUTH_USER_MODEL, null=True)" in fixed
-    fixed_again(repo)
 
 
 def test_db_default_in_a_single_quoted_file(tmp_path: Path) -> None:
@@ -760,14 +728,12 @@ def test_operations_module_spellings(
     new = migration(
         f"{call}('product', 'owner')", imports=f"from django.db import migrations\n{imports}"
     )
-    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
-    assert run(repo, ".").exit_code == 0
+    repo = fixed_folder(base, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert f"        {alter}(\n" in fixed
     assert f"        {run_python}(\n            {run_python}.noop,\n" in fixed
     assert f"{dependency}(settings.AUTH_USER_MODEL)]\n" in fixed
     assert added in fixed
-    fixed_again(repo)
 
 
 @pytest.mark.parametrize(
