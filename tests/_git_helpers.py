@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import pytest
 
 BAD = (
     "from django.db import migrations\n"
@@ -89,3 +92,26 @@ def copy_package(root: Path, dest: Path) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
     return dest
+
+
+#: A hook around one write of a run: the path and the keyword arguments (``create``...).
+WriteHook = Callable[[Path, Mapping[str, object]], None]
+
+
+def hook_writes(
+    monkeypatch: pytest.MonkeyPatch,
+    before: WriteHook = lambda path, options: None,
+    after: WriteHook = lambda path, options: None,
+) -> None:
+    """Every file a run writes goes through ``before`` (which may raise: the write is then
+    not made), the real write, then ``after``."""
+    from migration_fixer import api
+
+    real = api.write_atomic
+
+    def hooked(path: Path, data: bytes, **kwargs: object) -> None:
+        before(path, kwargs)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+        after(path, kwargs)
+
+    monkeypatch.setattr(api, "write_atomic", hooked)

@@ -8,10 +8,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from _git_helpers import BAD, FIXED, GIT_ENV, commit_all, git, init_repo, write
+from _git_helpers import BAD, FIXED, GIT_ENV, commit_all, git, hook_writes, init_repo, write
 from click.testing import CliRunner
 
 import migration_fixer.api as api
@@ -223,13 +224,7 @@ def test_the_edited_migration_is_written_before_its_drop_file(
     split_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     order: list[str] = []
-    real = api.write_atomic
-
-    def record(path: Path, data: bytes, **kwargs: object) -> None:
-        order.append(path.name)
-        real(path, data, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(api, "write_atomic", record)
+    hook_writes(monkeypatch, lambda path, options: order.append(path.name))
     code, _ = fix("--jobs", "1")
     assert code == 0
     assert [name[:4] for name in order] == ["0002", "0003", "0002", "0003"]
@@ -241,21 +236,20 @@ def test_a_crash_between_the_writes_leaves_the_folder_migratable(
 ) -> None:
     """SIGKILL cannot be deferred: whatever the instant, no folder has a drop file beside
     its original RemoveField (Django would then fail with KeyError)."""
-    real = api.write_atomic
+    crash_at = calls = 0
+
+    def crash(path: Path, options: Mapping[str, object]) -> None:
+        nonlocal calls
+        if calls == crash_at:
+            raise SystemExit(137)  # the process dies here
+        calls += 1
+
+    hook_writes(monkeypatch, crash)
     for crash_at in range(4):
         git(split_repo, "checkout", "-q", ".")
         for extra in split_repo.glob("*/migrations/0003_*.py"):
             extra.unlink()
         calls = 0
-
-        def crash(path: Path, data: bytes, crash_at: int = crash_at, **kwargs: object) -> None:
-            nonlocal calls
-            if calls == crash_at:
-                raise SystemExit(137)  # the process dies here
-            calls += 1
-            real(path, data, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(api, "write_atomic", crash)
         fix("--jobs", "1", "--no-cache")
         states = {_state(split_repo, app) for app in ("shop", "store")}
         assert "BROKEN" not in states, crash_at
@@ -264,14 +258,11 @@ def test_a_crash_between_the_writes_leaves_the_folder_migratable(
 def test_an_interrupt_waits_for_the_folder_and_the_closing_message_is_true(
     split_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = api.write_atomic
-
-    def interrupted(path: Path, data: bytes, **kwargs: object) -> None:
-        real(path, data, **kwargs)  # type: ignore[arg-type]
+    def interrupted(path: Path, options: Mapping[str, object]) -> None:
         if path.name.startswith("0002") and "shop" in str(path):
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C between the edit and the drop file
 
-    monkeypatch.setattr(api, "write_atomic", interrupted)
+    hook_writes(monkeypatch, after=interrupted)
     result = CliRunner().invoke(cli, ["--jobs", "1", "--no-progress"])
     assert result.exit_code == 130
     assert result.output == (
@@ -285,14 +276,11 @@ def test_an_interrupt_waits_for_the_folder_and_the_closing_message_is_true(
 def test_a_drop_file_that_cannot_be_created_undoes_the_edit(
     split_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = api.write_atomic
-
-    def no_new_files(path: Path, data: bytes, *, create: bool = False, **kwargs: object) -> None:
-        if create and "shop" in str(path):
+    def no_new_files(path: Path, options: Mapping[str, object]) -> None:
+        if options.get("create") and "shop" in str(path):
             raise PermissionError(13, "Permission denied")
-        real(path, data, create=create, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "write_atomic", no_new_files)
+    hook_writes(monkeypatch, no_new_files)
     code, out = fix("--jobs", "1")
     assert code == 2
     assert (

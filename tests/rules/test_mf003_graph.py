@@ -5,11 +5,11 @@ stops the split."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from _git_helpers import git
+from _git_helpers import git, hook_writes
 from _mf003 import (
     CHAR_MSG,
     assert_compiles,
@@ -98,7 +98,6 @@ def test_mixed_git_state_writes_no_split_of_the_folder(
 def test_a_failed_write_leaves_the_whole_folder_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from migration_fixer import api
 
     repo = make_repo(
         tmp_path / "repo",
@@ -109,14 +108,12 @@ def test_a_failed_write_leaves_the_whole_folder_as_it_was(
         },
     )
     before = {p: p.read_bytes() for p in repo.rglob("*.py")}
-    write = api.write_atomic
 
-    def failing(path: Path, data: bytes, **kwargs: Any) -> None:
+    def failing(path: Path, options: Mapping[str, object]) -> None:
         if path.name == "0003_c.py":
             raise OSError("disk full")
-        write(path, data, **kwargs)
 
-    monkeypatch.setattr(api, "write_atomic", failing)
+    hook_writes(monkeypatch, failing)
     result = run(monkeypatch, repo, ".")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
@@ -303,7 +300,6 @@ def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_sp
 def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from migration_fixer import api
 
     repo = make_repo(
         tmp_path / "repo",
@@ -311,14 +307,12 @@ def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was
         {"0002_b.py": migration(remove("sku"))},
     )
     before = {p: p.read_bytes() for p in repo.rglob("*.py")}
-    write = api.write_atomic
 
-    def failing(path: Path, data: bytes, **kwargs: Any) -> None:
-        if kwargs.get("create"):
+    def failing(path: Path, options: Mapping[str, object]) -> None:
+        if options.get("create"):
             raise OSError("read-only")
-        write(path, data, **kwargs)
 
-    monkeypatch.setattr(api, "write_atomic", failing)
+    hook_writes(monkeypatch, failing)
     result = run(monkeypatch, repo, ".")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
