@@ -171,8 +171,25 @@ def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
         )
     from migration_fixer.field_classes import CannotFollow
 
+    name = shown.rpartition(".")[2]
     try:
         underlying = classes.underlying(qualified, state.source.path, keywords, tuple(expr.args))
+        verdict = _decide_underlying(state, name, underlying, where)
+        if verdict.kind is Outcome.UNSAFE:
+            # MF003's fix adds null=True to the call: the class must not override it.
+            nullable = classes.underlying(
+                qualified,
+                state.source.path,
+                {**keywords, "null": ast.Constant(True)},
+                tuple(expr.args),
+            )
+            if _is_true(nullable.keywords.get("null")) is not True:  # type: ignore[arg-type]
+                return Verdict(
+                    Outcome.UNKNOWN,
+                    f"`{name}` ({where}) decides `null` itself: with null=True in the call it "
+                    "is still not nullable, so it cannot be made nullable before the drop",
+                    underlying.django_class,
+                )
     except CannotFollow as exc:
         # A class read and not followed may drop the arguments (docs/readd-matrix.md).
         own = _own_arguments(state, expr, shown) if exc.source_missing else None
@@ -181,7 +198,7 @@ def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
             f"what `{shown}` is underneath cannot be told ({where}): {exc}",
             hint=classes.hint(qualified, exc.django_class),
         )
-    return _decide_underlying(state, shown.rpartition(".")[2], underlying, where)
+    return verdict
 
 
 def _own_arguments(state: FieldState, expr: ast.Call, shown: str) -> Verdict | None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migration_fixer.dotted_names import attribute_chain
 from migration_fixer.source import SourceError, decode
 
 #: The keyword arguments (and attributes) the re-add rule reads.
@@ -566,6 +567,9 @@ class FieldClasses:
             rest = parts[cut:]
             target = _binding(found, rest[0])
             if target is None:
+                if found.is_package and len(rest) > 1:  # a submodule that is not there
+                    submodule = ".".join(parts[: cut + 1])
+                    raise CannotFollow(f"its module `{submodule}` is not among the project's files")
                 raise CannotFollow(f"`{rest[0]}` is not defined in {found.shown}")
             if isinstance(target, ast.ClassDef):
                 if len(rest) > 1:
@@ -754,25 +758,20 @@ def _from_module(module: _Module, stmt: ast.ImportFrom) -> str | None:
 
 def _qualified(module: _Module, expr: ast.expr, seen: tuple[str, ...] = ()) -> str | None:
     """The qualified name ``expr`` (a dotted name in ``module``) refers to."""
-    attrs: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        attrs.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    chain = attribute_chain(expr)
+    if chain is None or chain[0] in seen:
         return None
-    if expr.id in seen:
-        return None
-    found = module.bindings.get(expr.id)
+    head, attrs = chain[0], chain[1:]
+    found = module.bindings.get(head)
     if not found:
-        base = "builtins." + expr.id if expr.id in _BUILTIN_TYPES else None
-        return ".".join([base, *reversed(attrs)]) if base else None
+        return ".".join([f"builtins.{head}", *attrs]) if head in _BUILTIN_TYPES else None
     if len(found) > 1:
         # Several bindings: only when they all name the same thing.
-        targets = {_target_name(module, s, expr.id, seen) for s in found}
+        targets = {_target_name(module, s, head, seen) for s in found}
         if len(targets) != 1:
             return None
-    target = _target_name(module, found[0], expr.id, seen)
-    return None if target is None else ".".join([target, *reversed(attrs)])
+    target = _target_name(module, found[0], head, seen)
+    return None if target is None else ".".join([target, *attrs])
 
 
 def _target_name(module: _Module, stmt: ast.stmt, name: str, seen: tuple[str, ...]) -> str | None:
@@ -969,24 +968,24 @@ class _Follower:
         local: dict[str, Value] = {}
         remaining = dict(keywords)
         extra = list(positional)
-        for param, default in zip(params, defaults, strict=True):
-            if extra:
-                local[param.arg] = extra.pop(0)
-            elif param.arg in remaining:
+
+        def bind(param: ast.arg, default: ast.expr | None) -> None:
+            if param.arg in remaining:
                 local[param.arg] = remaining.pop(param.arg)
             elif default is not None:
                 local[param.arg] = _evaluate_code(cls.module, default)
             else:
                 raise CannotFollow(f"`{cls.node.name}` needs the argument `{param.arg}`")
+
+        for param, default in zip(params, defaults, strict=True):
+            if extra:
+                local[param.arg] = extra.pop(0)
+            else:
+                bind(param, default)
         if extra and args.vararg is None:
             raise CannotFollow(f"`{cls.node.name}` is given too many positional arguments")
         for param, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            if param.arg in remaining:
-                local[param.arg] = remaining.pop(param.arg)
-            elif kw_default is not None:
-                local[param.arg] = _evaluate_code(cls.module, kw_default)
-            else:
-                raise CannotFollow(f"`{cls.node.name}` needs the argument `{param.arg}`")
+            bind(param, kw_default)
         if remaining and args.kwarg is None:
             raise CannotFollow(
                 f"`{cls.node.name}.__init__` takes no `{sorted(remaining)[0]}` argument"
@@ -1489,9 +1488,7 @@ def _condition(stmt: ast.If) -> str:
 
 
 def _is_dotted(expr: ast.expr) -> bool:
-    while isinstance(expr, ast.Attribute):
-        expr = expr.value
-    return isinstance(expr, ast.Name)
+    return attribute_chain(expr) is not None
 
 
 def _evaluate_code(module: _Module, expr: ast.expr) -> Value:
@@ -1505,12 +1502,9 @@ def _evaluate_code(module: _Module, expr: ast.expr) -> Value:
         qualified = _qualified(module, expr)
         if qualified is not None:
             return ast.Name(id=qualified, ctx=ast.Load())
-        name = expr
-        while isinstance(name, ast.Attribute):
-            name = name.value
-        assert isinstance(name, ast.Name)
-        found = module.bindings.get(name.id)
-        if found and len(found) == 1 and isinstance(found[0], ast.Assign) and name is expr:
+        # A module-level name bound once to a literal.
+        found = module.bindings.get(expr.id) if isinstance(expr, ast.Name) else None
+        if found and len(found) == 1 and isinstance(found[0], ast.Assign):
             value = found[0].value
             if _literal(value) is not _NO:
                 return value

@@ -334,3 +334,40 @@ def test_a_changed_field_module_is_read_again_with_the_cache(
     assert CliRunner().invoke(cli, cached).stdout == CLEAN
     (root / "shop/fields.py").write_text(fields.format("False"))
     assert CliRunner().invoke(cli, cached).stdout == unsafe("`SkuField` (a CharField)")
+
+
+@pytest.mark.parametrize(
+    ("init", "reason"),
+    [
+        (
+            'kwargs["null"] = False',
+            "`SkuField` (defined in 0001_initial) decides `null` itself: with null=True in the "
+            "call it is still not nullable, so it cannot be made nullable before the drop",
+        ),
+        (
+            'kwargs["unique"] = compute()',
+            "`SkuField` sets `unique` to a value this tool cannot read (defined in 0001_initial)",
+        ),
+        (
+            'kwargs["null"] = settings.SKU_NULLABLE',
+            "`null=` of `SkuField` is not a literal (defined in 0001_initial)",
+        ),
+    ],
+)
+def test_what_the_class_sets_but_cannot_be_decided(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, init: str, reason: str
+) -> None:
+    fields = (
+        "from django.conf import settings\n"
+        "from django.db import models\n\n\n"
+        "class SkuField(models.CharField):\n"
+        "    def __init__(self, *args, **kwargs):\n"
+        f"        {init}\n"
+        "        super().__init__(*args, **kwargs)\n"
+    )
+    project(tmp_path, "shop.fields.SkuField()", "import shop.fields", {"shop/fields.py": fields})
+    assert check(tmp_path, monkeypatch, "--check") == (
+        1,
+        f"{WHERE}cannot determine whether removing `product.sku` can be rolled back: {reason}\n"
+        f"  hint: {BY_HAND}\n{SUMMARY}",
+    )
