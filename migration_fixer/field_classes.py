@@ -569,7 +569,10 @@ class FieldClasses:
             if target is None:
                 if found.is_package and len(rest) > 1:  # a submodule that is not there
                     submodule = ".".join(parts[: cut + 1])
-                    raise CannotFollow(f"its module `{submodule}` is not among the project's files")
+                    raise CannotFollow(
+                        f"its module `{submodule}` is not among the project's files",
+                        source_missing=True,
+                    )
                 raise CannotFollow(f"`{rest[0]}` is not defined in {found.shown}")
             if isinstance(target, ast.ClassDef):
                 if len(rest) > 1:
