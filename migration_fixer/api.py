@@ -29,6 +29,7 @@ from migration_fixer.dialect import describe as describe_dialect
 from migration_fixer.dialect import detect as detect_dialect
 from migration_fixer.dialect import project_folder
 from migration_fixer.discovery import discover
+from migration_fixer.layout import DEFAULT_LINE_LENGTH
 from migration_fixer.project import deploy_vocabulary
 from migration_fixer.rule import Finding, NewFile, RuleSettings
 from migration_fixer.rules import RULES_BY_CODE
@@ -109,9 +110,11 @@ def fix_source(
     *,
     unsafe_fixes: bool = False,
     dialect: tuple[str, ...] = (),
+    line_length: int = DEFAULT_LINE_LENGTH,
 ) -> str:
     """The source with every fixable finding fixed (verified like a run's fixes); unsafe
-    fixes only with ``unsafe_fixes=True``."""
+    fixes only with ``unsafe_fixes=True``; a line a fix makes longer than
+    ``line_length`` split as black would."""
     result = FileResult(Path(path))
     source = SourceFile(Path(path), text, "utf-8", False)
     options = Options(
@@ -119,6 +122,7 @@ def fix_source(
         rewrite=True,
         unsafe_fixes=unsafe_fixes,
         settings=RuleSettings((("MF002", "dialect", ",".join(dialect)),)),
+        line_length=line_length,
     )
     process_source(source, _selected(options.select), options, result)
     if result.problems:
@@ -194,6 +198,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         ),
         unwritable=frozenset(str(p) for p in result.unwritable),
         unsafe_fixes=config.unsafe_fixes,
+        line_length=config.line_length,
     )
     if config.cache:
         cache_dir, secret = _cache(result, repo, config.root)

@@ -54,6 +54,10 @@ class Config:
     dialect_source: str = ""
     #: MF003: field classes the project declares (dotted path -> Django class name).
     field_classes: tuple[tuple[str, str], ...] = ()
+    #: ``[tool.migration-fixer] line-length`` of the run's configuration file: the line
+    #: length for every file; None: each file's from its project's formatter settings
+    #: (:mod:`migration_fixer.line_length`).
+    line_length: int | None = None
     root: Path = field(default_factory=Path.cwd)
 
 
@@ -67,6 +71,7 @@ _KEYS = {
     "unsafe-fixes",
     "dialect",
     "field-classes",
+    "line-length",
 }
 
 
@@ -206,6 +211,11 @@ def build_config(
             dialects = parse_dialect(settings["dialect"], dialect_source)
     except DialectError as exc:
         raise ConfigError(str(exc)) from exc
+    line_length = settings.get("line-length")
+    if line_length is not None and not (
+        isinstance(line_length, int) and not isinstance(line_length, bool) and line_length > 0
+    ):
+        raise ConfigError(f"{where} line-length: expected a positive integer, got {line_length!r}")
     return Config(
         field_classes=_field_classes(settings.get("field-classes", {}), f"{where} field-classes"),
         paths=tuple(roots),
@@ -223,6 +233,7 @@ def build_config(
         unsafe_fixes=unsafe_fixes,
         dialect=dialects,
         dialect_source=dialect_source,
+        line_length=line_length,
         root=pyproject.parent if pyproject else Path.cwd(),
     )
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import ast
 import bisect
 import dataclasses
+import io
+import re
 import threading
+import tokenize
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +21,8 @@ from typing import Any, TypeVar, cast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from migration_fixer.migration_ast import line_starts
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width
+from migration_fixer.migration_ast import line_starts, split_lines
 from migration_fixer.rule import (
     AddArgument,
     AddImport,
@@ -63,16 +67,27 @@ MAX_DEPTH = 1000
 _STACK_SIZE = 64 * 1024 * 1024
 
 
-def apply_edits(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) -> str:
+def apply_edits(
+    text: str,
+    edits: Sequence[Edit],
+    tree: ast.Module | None = None,
+    line_length: int | None = DEFAULT_LINE_LENGTH,
+) -> str:
     """Return ``text`` with ``edits`` applied."""
-    return rewrite(text, edits, tree).text
+    return rewrite(text, edits, tree, line_length).text
 
 
-def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) -> Rewrite:
+def rewrite(
+    text: str,
+    edits: Sequence[Edit],
+    tree: ast.Module | None = None,
+    line_length: int | None = DEFAULT_LINE_LENGTH,
+) -> Rewrite:
     """Apply ``edits`` to the top-level statements they touch, each group of them parsed
     and rewritten with libcst alone and spliced back: the cost follows the size of the
     edit, not of the file (a 5 MB data list beside ``class Migration`` is never given to
-    libcst). ``tree`` is ``text``'s ``ast``, when the caller has it."""
+    libcst). ``tree`` is ``text``'s ``ast``, when the caller has it. A line an edit
+    makes longer than ``line_length`` is split as black splits it (None: never)."""
     if not edits:
         return Rewrite(text, ())
     tree = tree if tree is not None else ast.parse(text)
@@ -104,7 +119,7 @@ def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) ->
         depth = nesting_depth(tree.body[groups[first_group][2] : groups[last_group][3]])
         if depth > MAX_DEPTH:
             raise RecursionError(f"nested {depth} levels deep")
-        new = _in_thread(_rewrite_lines, old, mine, first == 1)
+        new = _in_thread(_rewrite_lines, old, mine, first == 1, line_length)
         pieces += [text[position:start], new]
         position = end
         splices.append(Splice(first, last, old, new, mine))
@@ -112,7 +127,9 @@ def rewrite(text: str, edits: Sequence[Edit], tree: ast.Module | None = None) ->
     return Rewrite("".join(pieces), tuple(splices))
 
 
-def _rewrite_lines(text: str, edits: Sequence[Edit], at_top: bool) -> str:
+def _rewrite_lines(
+    text: str, edits: Sequence[Edit], at_top: bool, line_length: int | None = None
+) -> str:
     """The libcst rewrite of whole lines holding complete top-level statements."""
     try:
         module = cst.parse_module(text)
@@ -138,9 +155,74 @@ def _rewrite_lines(text: str, edits: Sequence[Edit], at_top: bool) -> str:
     if rewriter.missing_class:  # pragma: no cover - the segment holds the class
         raise RewriteError("no `class Migration` to insert the new functions before")
     imports = [e for e in edits if isinstance(e, AddImport)]
+    if line_length is not None and rewriter.lengthened:
+        code = new_module.code
+        old_lines = split_lines(text)
+        nodes = [
+            node
+            for node, line in rewriter.lengthened
+            if str_width(old_lines[line - 1]) <= line_length  # else it was long already
+        ]
+        reflowed = _reflow(new_module, code, nodes, line_length)
+        if reflowed == code:
+            pass
+        elif imports:
+            new_module = cst.parse_module(reflowed)
+        else:
+            return reflowed
     if imports:
         new_module = _add_imports(new_module, imports)
     return new_module.code
+
+
+def _reflow(
+    module: cst.Module, code: str, nodes: Sequence[cst.CSTNode], line_length: int
+) -> str:
+    """``code`` (``module``'s) with each line that holds one of ``nodes`` split as black
+    would, where it is now too long."""
+    lines = split_lines(code)
+    if all(str_width(line) <= line_length for line in lines):
+        return code
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted = sorted({positions[node].start.line for node in nodes}, reverse=True)
+    wanted = [n for n in wanted if str_width(lines[n - 1]) > line_length]
+    if not wanted:
+        return code
+    newlines = _NEWLINES.findall(code)
+    inside = _lines_inside_brackets(code)
+    for number in wanted:
+        split = reflow_line(lines[number - 1], number in inside, line_length)
+        if split is None or len(split) == 1:
+            continue
+        newline = newlines[number - 1] if number <= len(newlines) else "\n"
+        lines[number - 1] = newline.join(split)
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        out.append(line)
+        if index < len(newlines):
+            out.append(newlines[index])
+    return "".join(out)
+
+
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+def _lines_inside_brackets(code: str) -> set[int]:
+    """The numbers of the lines that start inside brackets opened on an earlier line."""
+    inside: set[int] = set()
+    depth = 0
+    line = 0
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.start[0] != line:
+            line = token.start[0]
+            if depth:
+                inside.add(line)
+        if token.type == tokenize.OP:
+            if token.string in "([{":
+                depth += 1
+            elif token.string in ")]}":
+                depth -= 1
+    return inside
 
 
 _T = TypeVar("_T")
@@ -292,6 +374,9 @@ class _Rewriter(cst.CSTTransformer):
             elif isinstance(edit, AppendElement):
                 self.append_edits[(edit.line, edit.column)].append(edit)
         self.done: set[tuple[int, int]] = set()
+        #: The arguments the edits added or made longer, each with the line (of the old
+        #: text) it joins: their new lines may need splitting.
+        self.lengthened: list[tuple[cst.CSTNode, int]] = []
 
     def pending(self) -> list[tuple[int, int]]:
         wanted = set(self.call_edits) | set(self.element_edits) | set(self.append_edits)
@@ -311,9 +396,13 @@ class _Rewriter(cst.CSTTransformer):
         self.done.add(key)
         for edit in edits:
             if isinstance(edit, ReplaceArgument):
-                updated_node = _replace_argument(updated_node, edit)
+                updated_node, arg = _replace_argument(updated_node, edit)
+                near = original_node.args[edit.index]
             else:
-                updated_node = _add_argument(updated_node, edit)
+                updated_node, arg = _add_argument(updated_node, edit)
+                near = original_node.args[edit.after]
+            line = self.get_metadata(PositionProvider, near).end.line
+            self.lengthened.append((arg, line))
         return updated_node
 
     def leave_List(self, original_node: cst.List, updated_node: cst.List) -> cst.List:
@@ -400,13 +489,14 @@ class _AbsoluteIndent(cst.CSTTransformer):
         return updated_node.with_changes(indent=False)
 
 
-def _replace_argument(call: cst.Call, edit: ReplaceArgument) -> cst.Call:
+def _replace_argument(call: cst.Call, edit: ReplaceArgument) -> tuple[cst.Call, cst.Arg]:
     args = list(call.args)
     args[edit.index] = args[edit.index].with_changes(value=_parse_value(edit.value))
-    return call.with_changes(args=args)
+    return call.with_changes(args=args), args[edit.index]
 
 
-def _add_argument(call: cst.Call, edit: AddArgument) -> cst.Call:
+def _add_argument(call: cst.Call, edit: AddArgument) -> tuple[cst.Call, cst.Arg]:
+    """The call with the new argument, laid out like its neighbours, and that argument."""
     args = list(call.args)
     index = edit.after
     prev = args[index]
@@ -427,6 +517,9 @@ def _add_argument(call: cst.Call, edit: AddArgument) -> cst.Call:
     # laid out the same way (same line, or its own line at the same indentation).
     if index == 0:
         separator: _Whitespace = call.whitespace_before_args
+        if _hugged(call):
+            # ``f(\n    a, b\n)``: the arguments share one line, the new one joins them.
+            separator = cst.SimpleWhitespace(" ")
     else:
         previous_comma = args[index - 1].comma
         assert isinstance(previous_comma, cst.Comma)
@@ -460,7 +553,24 @@ def _add_argument(call: cst.Call, edit: AddArgument) -> cst.Call:
         )
     args[index] = prev
     args.insert(index + 1, new)
-    return call.with_changes(args=args)
+    return call.with_changes(args=args), new
+
+
+def _hugged(call: cst.Call) -> bool:
+    """Whether the arguments are on one line of their own, between the brackets' lines
+    (how black writes them when they fit there)."""
+    if not isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return False
+    last = call.args[-1]
+    if isinstance(last.comma, cst.Comma) or not isinstance(
+        last.whitespace_after_arg, cst.ParenthesizedWhitespace
+    ):
+        return False  # a magic trailing comma (one argument per line), or no line break
+    return not any(
+        isinstance(arg.comma, cst.Comma)
+        and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for arg in call.args[:-1]
+    )
 
 
 def _clean(ws: _Whitespace) -> _Whitespace:

@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from migration_fixer.layout import DEFAULT_LINE_LENGTH
 from migration_fixer.migration_ast import (
     OPERATIONS,
     ModuleIndex,
@@ -241,6 +242,8 @@ class FileContext:
     #: Loads the folder's history for a rule that reads it only for some files (MF002,
     #: for a ``DROP``): see :meth:`folder_history`. None: there is no folder to read.
     load_history: Callable[[], History] | None = None
+    #: The line length the project's formatter keeps (generated code is laid out for it).
+    line_length: int = DEFAULT_LINE_LENGTH
 
     def folder_history(self) -> History | None:
         """The folder's history: ``history`` when the runner loaded it, else loaded now

@@ -24,6 +24,8 @@ from migration_fixer.cache import FolderCache
 from migration_fixer.cache import key as cache_key
 from migration_fixer.changeset import FileChange, VerificationError, verify
 from migration_fixer.history import History
+from migration_fixer.layout import DEFAULT_LINE_LENGTH
+from migration_fixer.line_length import project_line_length
 from migration_fixer.migration_ast import split_lines
 from migration_fixer.parsing import parse_module
 from migration_fixer.planning import Refusal, plan_folder
@@ -85,6 +87,14 @@ class Options:
     #: secret that signs the cache files (the cache is used only with both).
     cache_dir: str | None = None
     cache_secret: str | None = None
+    #: The line length fixes keep to; None: each file's project's
+    #: (:func:`migration_fixer.line_length.project_line_length`).
+    line_length: int | None = None
+
+    def line_length_for(self, path: Path) -> int:
+        if self.line_length is not None:
+            return self.line_length
+        return project_line_length(path.parent)
 
     def fingerprint(self) -> str:
         """What in the options changes a file's result (the cache key's part)."""
@@ -189,6 +199,7 @@ def _context(
         settings=options.settings,
         plan_refused=plan_refused,
         load_history=load_history,
+        line_length=options.line_length_for(source.path),
     )
 
 
@@ -227,7 +238,7 @@ def process_source(
     result.cacheable = not ctx.reads_outside
     fixes = one_fix_per_call([f for f in findings if f.applicable(options.unsafe_fixes)])
     if options.rewrite and fixes:
-        _rewrite(source, tree, fixes, rules, result, options.unsafe_fixes)
+        _rewrite(source, tree, fixes, rules, result, options.unsafe_fixes, ctx.line_length)
     return result
 
 
@@ -287,6 +298,7 @@ def _rewrite(
     rules: Sequence[Rule],
     result: FileResult,
     unsafe_fixes: bool = False,
+    line_length: int = DEFAULT_LINE_LENGTH,
 ) -> None:
     from migration_fixer.rewrite import RewriteError, rewrite
 
@@ -294,7 +306,7 @@ def _rewrite(
     edits = list(dict.fromkeys(edit for f in fixes if f.fix is not None for edit in f.fix.edits))
     codes = sorted({f.code for f in fixes})
     try:
-        rewritten = rewrite(source.text, edits, tree)
+        rewritten = rewrite(source.text, edits, tree, line_length)
         new_text = rewritten.text
         verify(
             tree,
@@ -560,6 +572,8 @@ def _cache_key(path: Path, data: bytes, options: Options, folder_cache: FolderCa
             folder_cache.folder_hash(path.parent, options.new_migrations),
             repr((options.new_migrations is None, options.base, options.no_base_reason)),
         ]
+    if options.rewrite:
+        extra.append(str(options.line_length_for(path)))
     return cache_key(options.fingerprint(), data, *extra)
 
 

@@ -21,9 +21,12 @@ BAD = (
     "    dependencies = []\n"
     "    operations = [migrations.RunPython(forwards)]\n"
 )
+#: BAD fixed: the line is longer than 88 columns with the reverse, so it is split.
 FIXED = BAD.replace(
-    "migrations.RunPython(forwards)",
-    "migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop)",
+    "    operations = [migrations.RunPython(forwards)]\n",
+    "    operations = [\n"
+    "        migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop)\n"
+    "    ]\n",
 )
 CLEAN = (
     "from django.db import migrations\n"

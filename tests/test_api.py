@@ -81,20 +81,33 @@ def test_check_source_on_invalid_python_raises_syntax_error() -> None:
 
 def test_fix_source() -> None:
     # 'x' is not SQL the fixer understands: its no-op reverse is an unsafe fix.
+    # The line the fix makes longer than 88 columns is split as black would split it.
     assert fix_source(SOURCE) == (
+        "from django.db import migrations\n\n"
+        "ops = [\n"
+        "    migrations.RunPython(f, reverse_code=migrations.RunPython.noop),\n"
+        "    migrations.RunSQL('x'),\n"
+        "    migrations.RunSQL(*a),\n"
+        "]\n"
+    )
+    assert fix_source(SOURCE, unsafe_fixes=True) == (
+        "from django.db import migrations\n\n"
+        "ops = [\n"
+        "    migrations.RunPython(f, reverse_code=migrations.RunPython.noop),\n"
+        "    migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop),\n"
+        "    migrations.RunSQL(*a),\n"
+        "]\n"
+    )
+    # Within the line length, it stays whole.
+    assert fix_source(SOURCE, line_length=120) == (
         "from django.db import migrations\n\n"
         "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop), "
         "migrations.RunSQL('x'), migrations.RunSQL(*a)]\n"
     )
-    assert fix_source(SOURCE, unsafe_fixes=True) == (
-        "from django.db import migrations\n\n"
-        "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop), "
-        "migrations.RunSQL('x', reverse_sql=migrations.RunSQL.noop), migrations.RunSQL(*a)]\n"
-    )
 
 
 def test_fix_source_select() -> None:
-    assert fix_source(SOURCE, select=frozenset({"MF001"})) == (
+    assert fix_source(SOURCE, select=frozenset({"MF001"}), line_length=120) == (
         "from django.db import migrations\n\n"
         "ops = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop), "
         "migrations.RunSQL('x'), migrations.RunSQL(*a)]\n"

@@ -142,7 +142,13 @@ def test_cli_select_replaces_the_files_select_and_ignore(tmp_path: Path) -> None
             '[tool.migration-fixer]\nextend_include = ["x"]\n',
             "pyproject.toml: [tool.migration-fixer] unknown key 'extend_include' "
             "(did you mean 'extend-include'? known: dialect, exclude, extend-include, "
-            "field-classes, ignore, per-file-ignores, select, strategy, unsafe-fixes)",
+            "field-classes, ignore, line-length, per-file-ignores, select, strategy, "
+            "unsafe-fixes)",
+        ),
+        (
+            "[tool.migration-fixer]\nline-length = 0\n",
+            "pyproject.toml: [tool.migration-fixer] line-length: expected a positive integer, "
+            "got 0",
         ),
         (
             '[tool.migration-fixer]\nstrategy = "drop"\n',

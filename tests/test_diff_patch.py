@@ -107,7 +107,7 @@ def test_cli_diff_is_a_patch_from_the_repository_root(fixable_repo: Path) -> Non
     assert patch.startswith(
         b"diff --git a/svc/shop/migrations/0001_lf.py b/svc/shop/migrations/0001_lf.py\n"
         b"--- a/svc/shop/migrations/0001_lf.py\n+++ b/svc/shop/migrations/0001_lf.py\n"
-        b"@@ -7,4 +7,4 @@\n"
+        b"@@ -7,4 +7,6 @@\n"
     )
     assert b"\x1b[" not in patch
     # The findings and summary go to stderr, so stdout is a clean patch.
@@ -131,7 +131,7 @@ def test_cli_diff_is_a_patch_from_the_repository_root(fixable_repo: Path) -> Non
 def test_diff_colour(fixable_repo: Path) -> None:
     runner = CliRunner()
     always = runner.invoke(cli, ["--diff", "--color", "always"]).stdout
-    assert "\x1b[32m+    operations = [migrations.RunPython(forwards, reverse_code" in always
+    assert "\x1b[32m+        migrations.RunPython(forwards, reverse_code" in always
     assert "\x1b[31m-    operations" in always
     assert "\x1b[1mdiff --git" in always
     never = runner.invoke(cli, ["--diff", "--color", "never"]).stdout

@@ -120,7 +120,7 @@ def test_no_class_to_insert_before() -> None:
 def test_libcst_runs_in_a_thread_whose_errors_reach_the_caller(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(text: str, edits: object, at_top: bool) -> str:
+    def broken(text: str, edits: object, at_top: bool, line_length: object) -> str:
         raise ValueError("from the thread")
 
     monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)
@@ -233,7 +233,7 @@ def test_a_fix_that_fails_keeps_its_findings_with_the_reason(
 
     from migration_fixer.cli import cli
 
-    def broken(text: str, edits: object, at_top: bool) -> str:
+    def broken(text: str, edits: object, at_top: bool, line_length: object) -> str:
         raise ValueError("Syntax Error @ 1:1.\ntokenizer error: unterminated string literal")
 
     monkeypatch.setattr(migration_fixer.rewrite, "_rewrite_lines", broken)

@@ -54,8 +54,8 @@ examples: RuleExamples = RuleExamples(
         ),
         Example(
             _HEAD + "operations = [migrations.RunPython(code=forwards, reverse_code=None)]\n",
-            _HEAD + "operations = [migrations.RunPython(code=forwards, "
-            "reverse_code=migrations.RunPython.noop)]\n",
+            _HEAD + "operations = [\n    migrations.RunPython(code=forwards, "
+            "reverse_code=migrations.RunPython.noop)\n]\n",
         ),
         Example(
             _HEAD + "operations = [\n    migrations.RunPython(\n        forwards,\n"

@@ -111,38 +111,43 @@ examples: RuleExamples = RuleExamples(
     flagged=(
         Example(
             _HEAD + 'operations = [migrations.RunSQL("UPDATE t SET a = 1")]\n',
-            _HEAD + 'operations = [migrations.RunSQL("UPDATE t SET a = 1", '
-            "reverse_sql=migrations.RunSQL.noop)]\n",
+            _HEAD + 'operations = [\n    migrations.RunSQL("UPDATE t SET a = 1", '
+            "reverse_sql=migrations.RunSQL.noop)\n]\n",
         ),
         Example(
             _HEAD + 'operations = [migrations.RunSQL(sql=["UPDATE t SET a = 1"], '
             "reverse_sql=None)]\n",
-            _HEAD + 'operations = [migrations.RunSQL(sql=["UPDATE t SET a = 1"], '
-            "reverse_sql=migrations.RunSQL.noop)]\n",
+            _HEAD + 'operations = [\n    migrations.RunSQL(sql=["UPDATE t SET a = 1"], '
+            "reverse_sql=migrations.RunSQL.noop)\n]\n",
         ),
         Example(
             "from django.db import migrations as m\n\n"
             'operations = [m.RunSQL([("UPDATE t SET a = %s", [1])], state_operations=[])]\n',
             "from django.db import migrations as m\n\n"
-            'operations = [m.RunSQL([("UPDATE t SET a = %s", [1])], '
-            "reverse_sql=m.RunSQL.noop, state_operations=[])]\n",
+            "operations = [\n    m.RunSQL(\n"
+            '        [("UPDATE t SET a = %s", [1])], reverse_sql=m.RunSQL.noop, '
+            "state_operations=[]\n"
+            "    )\n]\n",
         ),
         Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE TABLE shop_archive (id int)")]\n',
-            _HEAD + 'operations = [migrations.RunSQL("CREATE TABLE shop_archive (id int)", '
-            'reverse_sql="DROP TABLE IF EXISTS shop_archive")]\n',
+            _HEAD + "operations = [\n    migrations.RunSQL(\n"
+            '        "CREATE TABLE shop_archive (id int)",\n'
+            '        reverse_sql="DROP TABLE IF EXISTS shop_archive",\n    )\n]\n',
         ),
         Example(
             _HEAD + "operations = [migrations.RunSQL(['CREATE EXTENSION \"uuid-ossp\";'], None)]\n",
-            _HEAD + "operations = [migrations.RunSQL(['CREATE EXTENSION \"uuid-ossp\";'], "
-            "'DROP EXTENSION IF EXISTS \"uuid-ossp\"')]\n",
+            _HEAD + "operations = [\n    migrations.RunSQL(\n"
+            "        ['CREATE EXTENSION \"uuid-ossp\";'], "
+            "'DROP EXTENSION IF EXISTS \"uuid-ossp\"'\n"
+            "    )\n]\n",
         ),
         Example(
             _HEAD
             + 'operations = [migrations.RunSQL("ALTER TABLE shop_item RENAME TO shop_product")]\n',
-            _HEAD
-            + 'operations = [migrations.RunSQL("ALTER TABLE shop_item RENAME TO shop_product", '
-            'reverse_sql="ALTER TABLE shop_product RENAME TO shop_item")]\n',
+            _HEAD + "operations = [\n    migrations.RunSQL(\n"
+            '        "ALTER TABLE shop_item RENAME TO shop_product",\n'
+            '        reverse_sql="ALTER TABLE shop_product RENAME TO shop_item",\n    )\n]\n',
         ),
         Example(
             _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
@@ -163,14 +168,16 @@ examples: RuleExamples = RuleExamples(
         ),
         Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)")]\n',
-            _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)", '
-            "reverse_sql=migrations.RunSQL.noop)]\n",
+            _HEAD + 'operations = [\n    migrations.RunSQL("CREATE INDEX i ON t (c)", '
+            "reverse_sql=migrations.RunSQL.noop)\n]\n",
             unsafe=True,
         ),
         Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE VIEW IF NOT EXISTS v AS SELECT 1")]\n',
-            _HEAD + 'operations = [migrations.RunSQL("CREATE VIEW IF NOT EXISTS v AS SELECT 1", '
-            "reverse_sql=migrations.RunSQL.noop)]\n",
+            _HEAD + "operations = [\n    migrations.RunSQL(\n"
+            '        "CREATE VIEW IF NOT EXISTS v AS SELECT 1", '
+            "reverse_sql=migrations.RunSQL.noop\n"
+            "    )\n]\n",
             unsafe=True,
         ),
         Example(

@@ -18,6 +18,10 @@ MF002_MSG = "`RunSQL` without `reverse_sql` cannot be reversed"
 MF002_NONE = "`RunSQL` with `reverse_sql=None` cannot be reversed"
 
 
+#: A line length no fix here reaches.
+WIDE = 1000
+
+
 def findings(source: str) -> list[tuple[str, int, int, str, bool]]:
     return [(f.code, f.line, f.column, f.message, f.fixable) for f in check_source(source)]
 
@@ -27,13 +31,14 @@ def assert_fixed(before: str, after: str) -> None:
 
     These tests are about where and how the reverse is written, whatever the SQL: the
     no-op of SQL that is not a data statement (``'x'``) is an unsafe fix, so they fix with
-    ``unsafe_fixes=True`` (tests/rules/test_mf002_inverse.py covers which fix is safe)."""
+    ``unsafe_fixes=True`` (tests/rules/test_mf002_inverse.py covers which fix is safe),
+    and with lines long enough never to be split (tests/test_layout.py covers that)."""
     found = check_source(before)
     assert found
     assert all(f.fixable for f in found)
-    assert fix_source(before, unsafe_fixes=True) == after
+    assert fix_source(before, unsafe_fixes=True, line_length=WIDE) == after
     assert check_source(after) == []
-    assert fix_source(after, unsafe_fixes=True) == after
+    assert fix_source(after, unsafe_fixes=True, line_length=WIDE) == after
 
 
 def assert_untouched(source: str) -> None:
@@ -830,8 +835,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
         pytest.param(
             "        migrations.RunPython(\n            forwards\n        ),",
             "        migrations.RunPython(\n"
-            "            forwards,\n"
-            "            reverse_code=migrations.RunPython.noop\n"
+            "            forwards, reverse_code=migrations.RunPython.noop\n"
             "        ),",
             id="one-per-line-no-trailing-comma",
         ),
@@ -928,8 +932,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
         pytest.param(
             "        migrations.RunPython(\n            forwards  # the data migration\n        ),",
             "        migrations.RunPython(\n"
-            "            forwards,  # the data migration\n"
-            "            reverse_code=migrations.RunPython.noop\n"
+            "            forwards, reverse_code=migrations.RunPython.noop  # the data migration\n"
             "        ),",
             id="comment-after-last-arg-no-comma",
         ),
@@ -944,8 +947,7 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
         pytest.param(
             "        migrations.RunPython(  # data\n            forwards\n        ),",
             "        migrations.RunPython(  # data\n"
-            "            forwards,\n"
-            "            reverse_code=migrations.RunPython.noop\n"
+            "            forwards, reverse_code=migrations.RunPython.noop\n"
             "        ),",
             id="comment-after-open-paren-no-comma",
         ),
@@ -1117,8 +1119,7 @@ def test_crlf_file_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         b"            reverse_code=migrations.RunPython.noop,\r\n"
         b"        ),\r\n"
         b"        migrations.RunSQL(\r\n"
-        b"            'SELECT 1',\r\n"
-        b"            reverse_sql=migrations.RunSQL.noop\r\n"
+        b"            'SELECT 1', reverse_sql=migrations.RunSQL.noop\r\n"
         b"        ),\r\n"
         b"    ]\r\n"
     )
@@ -1157,9 +1158,11 @@ def test_latin1_coding_cookie_is_kept(tmp_path: Path, monkeypatch: pytest.Monkey
     after = (
         b"# -*- coding: latin-1 -*-\n"
         b"from django.db import migrations\n"
-        b"ops = [migrations.RunSQL(\"UPDATE t SET name = 'caf\xe9'\", "
-        b"reverse_sql=migrations.RunSQL.noop), "
-        b"migrations.RunPython(f, reverse_code=migrations.RunPython.noop)]\n"
+        b"ops = [\n"
+        b"    migrations.RunSQL(\"UPDATE t SET name = 'caf\xe9'\", "
+        b"reverse_sql=migrations.RunSQL.noop),\n"
+        b"    migrations.RunPython(f, reverse_code=migrations.RunPython.noop),\n"
+        b"]\n"
     )
     path = write_migration(tmp_path, before)
     code, out = run_cli(tmp_path, monkeypatch)

@@ -546,8 +546,8 @@ def test_generated_name_does_not_clash_and_two_calls_share_one_function() -> Non
     )
     after = module(
         SEED + undo_seed + "\n\n" + UNDO_SEED.replace("undo_seed", "undo_seed_2"),
-        "migrations.RunPython(seed, undo_seed_2), migrations.RunPython(seed, "
-        "reverse_code=undo_seed_2)",
+        "\n        migrations.RunPython(seed, undo_seed_2),\n"
+        "        migrations.RunPython(seed, reverse_code=undo_seed_2),\n    ",
     )
     assert [f.line for f in mf004(before)] == [14, 14]
     assert fix_source(before, select=MF004, unsafe_fixes=True) == after

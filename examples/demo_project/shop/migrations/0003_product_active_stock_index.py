@@ -6,9 +6,11 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0002_load_catalogue'),
+        ("shop", "0002_load_catalogue"),
     ]
 
     operations = [
-        migrations.RunSQL("CREATE INDEX shop_product_active_stock_idx ON shop_product (active, stock)"),
+        migrations.RunSQL(
+            "CREATE INDEX shop_product_active_stock_idx ON shop_product (active, stock)"
+        ),
     ]
