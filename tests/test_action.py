@@ -186,7 +186,7 @@ def test_the_suggestions_recipe_runs(tmp_path: Path, upstream: tuple[Path, str])
         "review.json",
     ]
     posted = json.loads((calls / "review.json").read_text())
-    fixed_line = FIXED.splitlines()[9]
+    fixed_line = "\n".join(FIXED.splitlines()[9:12])  # the fixed line, split
     assert posted["commit_id"] == head
     assert posted["event"] == "COMMENT"
     assert posted["comments"] == [

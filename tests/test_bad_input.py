@@ -312,7 +312,7 @@ def _too_deep(text: str, edits: object) -> str:
 def test_verification_failure_leaves_the_file_untouched(
     project: Path, monkeypatch: pytest.MonkeyPatch, wrong: object, reason: str | None
 ) -> None:
-    def rewrite(text: str, edits: object, tree: object = None) -> Rewrite:
+    def rewrite(text: str, edits: object, tree: object = None, line_length: object = 88) -> Rewrite:
         return Rewrite(wrong(text, edits), None)  # type: ignore[operator]
 
     monkeypatch.setattr(migration_fixer.rewrite, "rewrite", rewrite)
