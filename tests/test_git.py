@@ -302,7 +302,7 @@ def test_staged_and_untracked_files_are_written(clean_repo: Path) -> None:
     assert (clean_repo / "a/migrations/0001_initial.py").read_text() == FIXED + "# staged\n"
     assert (clean_repo / "d/migrations/0002_fresh_from_makemigrations.py").read_text() == FIXED
     # What the fixer changed in the staged file is exactly the unstaged diff.
-    assert "+    operations = [migrations.RunPython(forwards, reverse_code" in git(
+    assert "+        migrations.RunPython(forwards, reverse_code" in git(
         clean_repo, "diff"
     )
 

@@ -212,10 +212,14 @@ def test_backslashes_in_names_are_kept() -> None:
     before = head + 'operations = [migrations.RunSQL(r"CREATE TABLE `tmp\\table` (id int)")]\n'
     after = fix_source(before, dialect=MY)
     assert after == head + (
-        'operations = [migrations.RunSQL(r"CREATE TABLE `tmp\\table` (id int)", '
-        'reverse_sql="DROP TABLE IF EXISTS `tmp\\\\table`")]\n'
+        "operations = [\n"
+        "    migrations.RunSQL(\n"
+        '        r"CREATE TABLE `tmp\\table` (id int)",\n'
+        '        reverse_sql="DROP TABLE IF EXISTS `tmp\\\\table`",\n'
+        "    )\n"
+        "]\n"
     )
-    reverse = ast.literal_eval(after.split("reverse_sql=")[1].rstrip(")]\n"))
+    reverse = ast.literal_eval(after.split("reverse_sql=")[1].split(",\n")[0])
     assert reverse == "DROP TABLE IF EXISTS `tmp\\table`"
     # the verification compares values, not two parses of the same text
     with pytest.raises(VerificationError, match="differs from"):

@@ -32,8 +32,10 @@ class Migration(migrations.Migration):
     dependencies = [("shop", "0004_remove_product_sku")]
 
     operations = [
-        migrations.RunSQL("CREATE TABLE shop_archive (id integer PRIMARY KEY)", \
-reverse_sql="DROP TABLE IF EXISTS shop_archive"),
+        migrations.RunSQL(
+            "CREATE TABLE shop_archive (id integer PRIMARY KEY)",
+            reverse_sql="DROP TABLE IF EXISTS shop_archive",
+        ),
         migrations.RunSQL(
             "CREATE VIEW shop_active_product AS SELECT id, name FROM shop_product WHERE active",
             reverse_sql="DROP VIEW IF EXISTS shop_active_product",
