@@ -10,7 +10,6 @@ ops = [migrations.RunSQL('DELETE FROM t', reverse_sql=migrations.RunSQL.noop)]
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import dataclasses
 import json
@@ -30,6 +29,7 @@ from migration_fixer.dialect import detect as detect_dialect
 from migration_fixer.dialect import project_folder
 from migration_fixer.discovery import discover
 from migration_fixer.layout import DEFAULT_LINE_LENGTH
+from migration_fixer.parsing import parse_module
 from migration_fixer.project import deploy_vocabulary
 from migration_fixer.rule import Finding, NewFile, RuleSettings
 from migration_fixer.rules import RULES_BY_CODE
@@ -100,7 +100,7 @@ def check_source(
 ) -> list[Finding]:
     """The findings for one module's source (noqa comments honoured)."""
     rules = _selected(_codes(select))
-    return scan(Path(path), text, ast.parse(text), rules)
+    return scan(Path(path), text, parse_module(text), rules)
 
 
 def fix_source(

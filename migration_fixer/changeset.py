@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from migration_fixer import newer_syntax
 from migration_fixer.dotted_names import introduced_names
 from migration_fixer.migration_ast import char_column, split_lines
 from migration_fixer.rule import (
@@ -95,7 +96,7 @@ def verify(
 
 def _compiled(text: str) -> ast.Module:
     try:
-        tree = ast.parse(text)
+        tree = newer_syntax.parse(text)
         compile(tree, "<fixed>", "exec")
     except (SyntaxError, ValueError) as exc:
         raise VerificationError(f"the fixed source does not compile: {exc}") from exc
@@ -126,7 +127,7 @@ def _spliced(
             position += 1
         shift = len(split_lines(splice.new)) - len(split_lines(splice.old))
         if shift and position < len(old_tree.body):
-            return ast.parse(new_text)
+            return newer_syntax.parse(new_text)
         ast.increment_lineno(piece, splice.first - 1)
         body.extend(piece.body)
     body.extend(old_tree.body[position:])
@@ -165,7 +166,7 @@ def apply_to_ast(
     """
     added: set[_ImportedName] = set()
     # A fresh tree from the text: the same as a deep copy, without its recursion limit.
-    tree = ast.parse(text)
+    tree = newer_syntax.parse(text)
     lines = split_lines(text)
     calls: dict[tuple[int, int], ast.Call] = {}
     containers: dict[tuple[int, int], tuple[ast.List | ast.Tuple, int]] = {}

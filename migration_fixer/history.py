@@ -15,9 +15,12 @@ literal), the state says so, with the reason, instead of guessing.
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import enum
+import io
 import re
+import tokenize
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from migration_fixer.bindings import Bindings, Unknown
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
+from migration_fixer.parsing import parse_module
 from migration_fixer.source import SourceError, decode
 
 _NUMBER = re.compile(r"^(\d+)_")
@@ -77,20 +81,46 @@ class MigrationFile:
     dynamic_reason: str = ""
     #: Set for a file that does not parse (kept in the graph, with nothing known about it).
     parse_error: str = ""
+    #: A file that does not parse: whether its ``dependencies`` could be read anyway.
+    graph_read: bool = True
 
     @classmethod
-    def unparsed(cls, path: Path) -> MigrationFile:
-        """A migration whose source does not parse: still a node of the graph (what
-        depends on it cannot be replayed), with nothing known about it."""
+    def unparsed(cls, path: Path, text: str = "") -> MigrationFile:
+        """A migration whose source does not parse: still a node of the graph, with
+        nothing known about it but its ``text`` (when it could be read) and the literal
+        ``dependencies``/``replaces``/``run_before`` lists found in it."""
         empty = ast.Module(body=[], type_ignores=[])
-        return cls(
+        migration = cls(
             path,
             path.stem,
-            "",
+            text,
             empty,
             ModuleIndex(empty),
             parse_error=f"{path.name} does not parse",
         )
+        migration.graph_read = False
+        for name, value in _literal_lists(text):
+            pairs = _tuple_pairs(value)
+            setattr(migration, name, pairs or [])
+            if name == "dependencies" and pairs is not None:
+                migration.graph_read = True
+        return migration
+
+    @property
+    def skippable(self) -> bool:
+        """A migration that does not parse, whose text and dependencies are known: the
+        replay goes past it, for the models its text does not name."""
+        return bool(self.parse_error and self.text and self.graph_read)
+
+    def cannot_touch(self, model: str) -> bool:
+        """Whether this migration, which does not parse, cannot change ``model``: its text
+        does not name it (every operation that changes a model's fields names the model),
+        compared case-insensitively as Django compares model names."""
+        return self.skippable and model.lower() not in self._lowered
+
+    @cached_property
+    def _lowered(self) -> str:
+        return self.text.lower()
 
     @property
     def unreadable(self) -> str:
@@ -226,6 +256,8 @@ class State:
     models: dict[str, ModelState] = field(default_factory=dict)
     #: Set when something we could not read may have changed any model.
     unknown: str = ""
+    #: Migrations that do not parse, skipped by the replay (they name none of its models).
+    skipped: list[MigrationFile] = field(default_factory=list)
 
     def copy(self) -> State:
         """An independent copy (the replay mutates models and field states)."""
@@ -233,7 +265,15 @@ class State:
             key: ModelState(model.name, dict(model.fields), model.unknown)
             for key, model in self.models.items()
         }
-        return State(models, self.unknown)
+        return State(models, self.unknown, list(self.skipped))
+
+    def skip(self, migration: MigrationFile) -> None:
+        """Replay a migration that does not parse, whose text is known: the models its
+        text names become unknown; the others cannot have been changed by it."""
+        self.skipped.append(migration)
+        for model in self.models.values():
+            if not migration.cannot_touch(model.name):
+                model.unknown = f"{migration.parse_error}, and its text names `{model.name}`"
 
     def lookup(self, model: str, name: str) -> FieldState | str:
         """The field's state, or a reason why it cannot be determined."""
@@ -241,6 +281,9 @@ class State:
             return self.unknown
         state = self.models.get(model.lower())
         if state is None:
+            for skipped in self.skipped:
+                if not skipped.cannot_touch(model):
+                    return f"{skipped.parse_error}, and its text names `{model}`"
             return f"model `{model}` is not created in this folder's migrations"
         if state.unknown:
             return state.unknown
@@ -282,9 +325,10 @@ class History:
         for path in sorted(folder.glob("*.py")):
             if path.name == "__init__.py" or not path.is_file():
                 continue  # not a regular file (a FIFO would block): discovery says so
+            text = ""
             try:
                 text = decode(path, path.read_bytes()).text
-                tree = ast.parse(text, filename=str(path))
+                tree = parse_module(text, filename=str(path))
             except (OSError, SourceError, SyntaxError, ValueError, RecursionError) as exc:
                 line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
                 reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
@@ -295,7 +339,7 @@ class History:
                         f"migration history: cannot parse {path.name}: {reason}",
                     )
                 )
-                files.append(MigrationFile.unparsed(path))
+                files.append(MigrationFile.unparsed(path, text))
                 continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, problems)
@@ -309,9 +353,9 @@ class History:
         for name, text in sorted(sources.items()):
             path = folder / name
             try:
-                tree = ast.parse(text, filename=str(path))
+                tree = parse_module(text, filename=str(path))
             except SyntaxError:
-                files.append(MigrationFile.unparsed(path))
+                files.append(MigrationFile.unparsed(path, text))
                 continue
             files.append(_read_migration(path, text, tree))
         return cls(folder, files, [])
@@ -471,6 +515,9 @@ class History:
             if migration_name == name and position == len(order) - 1 and position:
                 self._snapshot = (tuple(order[:position]), state.copy())
             migration = self.files[migration_name]
+            if migration.skippable:
+                state.skip(migration)
+                continue
             if migration.operations is None:
                 state.unknown = migration.parse_error or (
                     f"the operations of {migration.name} are built dynamically "
@@ -497,6 +544,40 @@ def _tuple_pairs(node: ast.expr) -> list[tuple[str, str]] | None:
             if label is not None and name is not None:
                 pairs.append((label, name))
     return pairs
+
+
+_GRAPH_NAMES = ("dependencies", "replaces", "run_before")
+
+
+def _literal_lists(text: str) -> Iterator[tuple[str, ast.expr]]:
+    """``name = [...]`` for the graph's names, found by the tokenizer in a source the
+    parser refuses (the last of each wins, as in a class body), when the bracketed value
+    parses alone."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return
+    starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]
+    found: dict[str, ast.expr] = {}
+    for index, token in enumerate(tokens[:-2]):
+        if not (
+            token.type == tokenize.NAME
+            and token.string in _GRAPH_NAMES
+            and tokens[index + 1].string == "="
+            and tokens[index + 2].string in ("[", "(")
+        ):
+            continue
+        # The tokenizer refuses unbalanced brackets: the value's closing one is there.
+        following = iter(tokens[index + 3 :])
+        depth, closing = 1, tokens[index + 2]
+        while depth:
+            closing = next(following)
+            depth += (closing.string in ("[", "(", "{")) - (closing.string in ("]", ")", "}"))
+        first, last = tokens[index + 2].start, closing.end
+        source = text[starts[first[0] - 1] + first[1] : starts[last[0] - 1] + last[1]]
+        with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
+            found[token.string] = ast.parse(source.strip(), mode="eval").body
+    yield from found.items()
 
 
 def _class_assignments(cls: ast.ClassDef) -> Iterator[tuple[str, ast.expr, bool]]:

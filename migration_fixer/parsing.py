@@ -30,6 +30,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from migration_fixer import newer_syntax
+
 #: A statement shorter than this is cheaper to parse than to check (characters).
 ELIDE_ABOVE = 256 * 1024
 #: How deep the data may nest (CPython refuses 200 levels of brackets).
@@ -74,17 +76,18 @@ class _Elided:
 
 
 def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:
-    """``ast.parse(text, filename)``, leaving large literal data out (module docstring)."""
+    """``ast.parse(text, filename)``, leaving large literal data out (module docstring);
+    syntax of a newer Python read as :mod:`migration_fixer.newer_syntax` reads it."""
     if len(text) < ELIDE_ABOVE:
-        return ast.parse(text, filename=filename)
+        return newer_syntax.parse(text, filename)
     elided = list(_elidable(text))
     if not elided:
-        return ast.parse(text, filename=filename)
+        return newer_syntax.parse(text, filename)
     try:
         return _parse_around(text, filename, elided)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # Whatever went wrong, the whole parse says it as it always says it.
-        return ast.parse(text, filename=filename)
+        return newer_syntax.parse(text, filename)
 
 
 def _parse_around(text: str, filename: str, elided: list[_Elided]) -> ast.Module:

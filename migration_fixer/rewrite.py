@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from migration_fixer import newer_syntax
 from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width
 from migration_fixer.migration_ast import line_starts, split_lines
 from migration_fixer.rule import (
@@ -90,7 +91,7 @@ def rewrite(
     makes longer than ``line_length`` is split as black splits it (None: never)."""
     if not edits:
         return Rewrite(text, ())
-    tree = tree if tree is not None else ast.parse(text)
+    tree = tree if tree is not None else newer_syntax.parse(text)
     starts = _line_starts(text)
     groups = _statement_groups(tree)
     wanted: set[int] = set()

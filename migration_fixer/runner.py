@@ -215,7 +215,7 @@ def process_source(
     path = source.path
     known = history.files.get(path.stem) if history is not None else None
     try:
-        if known is not None and known.text == source.text:
+        if known is not None and known.text == source.text and not known.parse_error:
             tree = known.tree  # parsed once, shared with the history replay
         else:
             tree = parse_module(source.text, filename=str(path))

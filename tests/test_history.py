@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from migration_fixer.history import FieldState, History, State
+from migration_fixer.history import FieldState, History, MigrationFile, State
 from migration_fixer.migration_ast import bind_arguments
 
 HEAD = "from django.db import migrations, models\n\n\n"
@@ -694,3 +694,37 @@ def test_history_from_sources_reads_nothing_from_disk(tmp_path: Path) -> None:
     assert history.files["0002_x"].parse_error == "0002_x.py does not parse"
     assert history.files["0002_x"].unreadable == "0002_x.py does not parse"
     assert history.problems == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dependencies", "replaces", "skippable"),
+    [
+        (
+            'print "python 2"\nclass Migration(migrations.Migration):\n'
+            "    dependencies = [('shop', '0001_initial')]\n"
+            "    replaces = (\n        ('shop', '0001_a'),\n        ('shop', '0001_b'),\n    )\n",
+            [("shop", "0001_initial")],
+            [("shop", "0001_a"), ("shop", "0001_b")],
+            True,
+        ),
+        ('print "x"\ndependencies = [d for d in DEPS]\nreplaces = [x y]\n', [], [], False),
+        ('print "x"\nclass Migration:\n    dependencies = []\n', [], [], True),
+        ('print "x"\ndependencies = DEPS\ns = """never closed\n', [], [], False),
+        ("", [], [], False),
+    ],
+    ids=["literal", "not-literal", "initial", "tokenizer-error", "unread"],
+)
+def test_a_migration_that_does_not_parse_keeps_its_literal_graph(
+    text: str,
+    dependencies: list[tuple[str, str]],
+    replaces: list[tuple[str, str]],
+    skippable: bool,
+) -> None:
+    """What the replay may go past: its dependencies are known, and its text names the
+    models it may change."""
+    migration = MigrationFile.unparsed(Path("0002_x.py"), text)
+    assert (migration.dependencies, migration.replaces) == (dependencies, replaces)
+    assert migration.parse_error == "0002_x.py does not parse"
+    assert migration.skippable is skippable
+    assert migration.cannot_touch("Product") is skippable
+    assert migration.cannot_touch("PRINT") is False

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from migration_fixer.dotted_names import introduced_names
 from migration_fixer.history import History
+from migration_fixer.newer_syntax import parse
 from migration_fixer.planning import Refusal, plan_folder
 from migration_fixer.rule import RuleSettings
 from migration_fixer.rules import mf003_nonnull_remove_field as mf003
@@ -131,7 +132,7 @@ def check_transformed(
     assert outcome.problems == []
     assert outcome.fixed == {name: after}
     assert outcome.new_files == dict(new_files)
-    assert introduced_names(ast.parse(before), ast.parse(after)) == set()
+    assert introduced_names(parse(before), parse(after)) == set()
     for text in new_files.values():
         assert introduced_names(ast.Module(body=[], type_ignores=[]), ast.parse(text)) == set()
     again = run_mf003(base, {name: after, **new_files}, strategy=strategy, vocabulary=vocabulary)
@@ -244,7 +245,7 @@ def fixed_again(repo: PureRepo) -> None:
     """The fixed folder: every file compiles and imports what it uses, and a second run
     finds nothing and changes nothing."""
     for name, text in {**repo.base, **repo.new}.items():
-        compile(ast.parse(text), name, "exec")
+        compile(parse(text), name, "exec")
     before = dict(repo.new)
     again = run(repo, ".")
     assert " MF003 " not in again.stdout
