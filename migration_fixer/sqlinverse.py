@@ -47,11 +47,14 @@ class Inversion:
 class Earlier:
     """A ``RunSQL`` that runs before the one being inverted: ``where`` it is (``file:line``
     in hints), its ``statements`` (each string with whether it runs with ``params``), or
-    None when they cannot be read, and then why (``unreadable``)."""
+    None when they cannot be read, and then what it is (``unreadable``). Another operation
+    (a Django one) has no statements and ``mentions`` the strings it names: it may change
+    an object of one of those names (``RemoveIndex(name=...)``...)."""
 
     where: str
     statements: tuple[tuple[str, bool], ...] | None
     unreadable: str = ""
+    mentions: tuple[str, ...] | None = None
 
 
 class _Uncertain(Exception):
@@ -470,7 +473,8 @@ def _replay(earlier: Sequence[Earlier], read: str, last_count: int) -> dict[str,
     objects: dict[str, _Known | _Unsure | _Dropped] = {}
     for position, call in enumerate(earlier):
         if call.statements is None:
-            _apply(objects, _Event("unknown"), call.where, call.unreadable)
+            text = " ".join(call.mentions) if call.mentions is not None else None
+            _apply(objects, _Event("unknown", text=text), call.where, call.unreadable)
             continue
         chunks = [
             (chunk, params) for text, params in call.statements for chunk in _split(text, read)
@@ -494,6 +498,10 @@ def _apply(objects: dict[str, Any], event: _Event, where: str, unreadable: str) 
         known = _Known(event.text or "", where, event.name, event.tables)
         if event.mode == "params":
             objects[key] = _Unsure(f"it is created with parameters at {where}", True)
+        elif event.mode == "if-not-exists" and current is None:
+            # Nothing known about it before: it may exist (a Django operation's object),
+            # and then this CREATE did nothing.
+            objects[key] = _Unsure(f"`IF NOT EXISTS` at {where}: {MAY_HAVE_EXISTED}", True)
         elif event.mode == "replace" or not exists:
             objects[key] = known
         elif event.mode != "if-not-exists":
@@ -522,11 +530,11 @@ def _apply(objects: dict[str, Any], event: _Event, where: str, unreadable: str) 
             if isinstance(state, _Known) and (
                 event.text is None or _mentions(event.text, state.name)
             ):
-                shown = f"`{_short(event.text or '')}`"
+                shown = f"`{_short(event.text or '')}` ({where})"
                 reason = unreadable or (
                     f"the SQL parser cannot read {shown}" if event.mode == "unparsed" else shown
                 )
-                objects[other] = _Unsure(f"{reason} ({where}), which may change it", True)
+                objects[other] = _Unsure(f"{reason}, which may change it", True)
 
 
 def _mentions(text: str, name: str) -> bool:

@@ -234,7 +234,7 @@ def test_a_drop_gets_the_create_that_made_the_object(
                 ),
             ],
             f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: the `RunSQL` at 0003_x.py:8 "
-            "runs SQL that is not a literal (0003_x.py:8), which may change it",
+            "runs SQL that is not a literal, which may change it",
         ),
         # SQL the replay does not follow that names the object may change it
         (
@@ -387,6 +387,7 @@ def test_a_drop_of_a_view_created_earlier_in_the_same_migration() -> None:
         '("shop", "0001_initial")',
         f'        migrations.RunSQL("{VIEW}", migrations.RunSQL.noop),\n'
         "        migrations.AddField('product', 'x', None),\n"
+        "        migrations.RunPython(migrations.RunPython.noop),  # (not read)\n"
         '        migrations.RunSQL(sql="DROP VIEW shop_cheap"),\n',
     )
     fixed, _ = fix({"0001_initial.py": INITIAL, "0002_same.py": source}, "0002_same.py")
@@ -537,23 +538,63 @@ def test_an_index_created_by_a_django_operation_has_no_create_to_run() -> None:
     assert f"`DROP INDEX shop_active_idx` {NOT_FOUND}" in (hint(findings) or "")
 
 
+def test_a_django_operation_naming_the_object_may_have_changed_it() -> None:
+    # The index is Django's in the state (state_operations) and replaced by Django in 0003.
+    creates = migration(
+        '("shop", "0001_initial")',
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            database_operations=[\n"
+        f'                migrations.RunSQL("{INDEX}", "DROP INDEX shop_active_idx"),\n'
+        "            ],\n"
+        "            state_operations=[\n"
+        "                migrations.AddIndex(\n"
+        "                    'product', models.Index(fields=['stock'], name='shop_active_idx')\n"
+        "                ),\n"
+        "            ],\n"
+        "        ),\n",
+        head="from django.db import models\n",
+    )
+    replaces = migration(
+        '("shop", "0002_creates")',
+        "        migrations.RemoveIndex('product', 'shop_active_idx'),\n"
+        "        migrations.AddIndex('product', models.Index(fields=['id'], "
+        "name='shop_active_idx')),\n",
+        head="from django.db import models\n",
+    )
+    sources = {
+        "0001_initial.py": INITIAL,
+        "0002_creates.py": creates,
+        "0003_replaces.py": replaces,
+        "0004_drops.py": DROPS.replace("0002_creates", "0003_replaces"),
+    }
+    _, findings = fix(sources, "0004_drops.py")
+    assert (
+        f"`DROP INDEX shop_active_idx` {UNDONE} with certainty: `RemoveIndex` at "
+        "0003_replaces.py:8, which may change it;"
+    ) in (hint(findings) or "")
+
+
 @pytest.mark.parametrize(
     ("between", "why"),
     [
         (
+            '        migrations.RunSQL("DROP INDEX shop_active_idx") if FLAG else None,\n',
+            "`migrations.RunSQL('DROP INDEX shop_active_idx') if FLAG e...` at "
+            "0003_between.py:8, which may change it",
+        ),
+        (
             "        migrations.RunSQL(SQL, ''),\n",
-            "the `RunSQL` at 0003_between.py:8 runs SQL that is not a literal "
-            "(0003_between.py:8), which may change it",
+            "the `RunSQL` at 0003_between.py:8 runs SQL that is not a literal, which may change it",
         ),
         (
             "        migrations.SeparateDatabaseAndState(database_operations=OPS),\n",
-            "the `database_operations` at 0003_between.py:8 are built dynamically "
-            "(0003_between.py), which may change it",
+            "the `database_operations` at 0003_between.py:8 are built dynamically, which may "
+            "change it",
         ),
     ],
 )
 def test_what_cannot_be_read_in_between_may_change_the_object(between: str, why: str) -> None:
-    middle = migration('("shop", "0002_creates")', between, head="SQL = OPS = None\n")
+    middle = migration('("shop", "0002_creates")', between, head="SQL = OPS = FLAG = None\n")
     drops = DROPS.replace("0002_creates", "0003_between")
     sources = {
         "0001_initial.py": INITIAL,
@@ -585,8 +626,8 @@ def test_an_unreadable_history_leaves_the_same_migration() -> None:
     del sources["0001_initial.py"]
     _, findings = fix(sources, "0003_drops.py")
     assert (
-        "the operations of 0002_dynamic are built dynamically (`operations` is `OPS`, not bound "
-        "before line 6) "
+        "cannot be undone with certainty: the operations of 0002_dynamic are built dynamically "
+        "(`operations` is `OPS`, not bound before line 6), which may change it; "
     ) in (hint(findings) or "")
 
 
@@ -667,10 +708,19 @@ GONE = "cannot be undone without the object's definition"
             ["CREATE EXTENSION a"],
             "no certain inverse for `DROP EXTENSION a CASCADE`",
         ),
+        # IF NOT EXISTS where nothing is known: the object may have been there
         (
             "DROP EXTENSION x",
             PG,
             ["CREATE EXTENSION IF NOT EXISTS x"],
+            f"`DROP EXTENSION x` {CERTAIN}: `IF NOT EXISTS` at 0002_sql.py:8: the object may "
+            "have existed before",
+        ),
+        # ... where it was dropped before: the definition
+        (
+            "DROP EXTENSION x",
+            PG,
+            ["CREATE EXTENSION x", "DROP EXTENSION x", "CREATE EXTENSION IF NOT EXISTS x"],
             ("CREATE EXTENSION IF NOT EXISTS x",),
         ),
         # SQL that does not even tokenize, or a body that does not parse, naming the object

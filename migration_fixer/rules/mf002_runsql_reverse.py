@@ -54,8 +54,11 @@ certain, the fix writes it (a safe fix):
   dependency graph), earlier in the same migration, or earlier in the same call. Exactly one
   definition must be live when the `DROP` runs: dropped and created again, the latest
   `CREATE` counts, and `CREATE OR REPLACE` is the latest definition; renamed, changed by an
-  `ALTER`, created twice, created with parameters, or followed by SQL that cannot be read
-  and may change it, there is no certain inverse and the hint says why and where. Names are
+  `ALTER`, created twice, created with parameters, created `IF NOT EXISTS` with nothing
+  known of it before (it may have existed), or followed by SQL that cannot be read or by
+  another operation that names it (`RemoveIndex`, a custom operation...) and may change it,
+  there is no certain inverse and the hint says why and where (a `RunPython` in between is
+  not read). Names are
   compared as the database compares identifiers (unquoted ones folded as it folds them). An
   object created by a Django operation (`AddIndex`...) has no `CREATE` to run. The folder's
   history is read only for a file with a `DROP`.
@@ -256,17 +259,28 @@ class _Before:
         return self._ancestors
 
 
-def _runsql_calls(migration: MigrationFile, elements: list[ast.expr]) -> Iterator[ast.Call | str]:
-    """The ``RunSQL`` calls the database runs among ``elements`` (operations of
-    ``migration``), in order, also inside ``SeparateDatabaseAndState``'s
-    ``database_operations``; or why they cannot be read (a string)."""
+def _runsql_calls(
+    migration: MigrationFile, elements: list[ast.expr]
+) -> Iterator[ast.Call | str | tuple[str, ast.expr]]:
+    """The operations the database runs among ``elements`` (operations of ``migration``),
+    in order, also inside ``SeparateDatabaseAndState``'s ``database_operations``: each
+    ``RunSQL`` call, any other operation (Django's, a custom one, an expression) as ``(what
+    it is, its node)``, and why what cannot be read cannot (a string). A ``RunPython`` is
+    not read."""
     for element in elements:
         found = operation_of(migration, element)
-        if found is None:
+        if found is None:  # AddIndex, RemoveConstraint, a custom one, an expression...
+            if isinstance(element, ast.Call):
+                shown = ast.unparse(element.func).rsplit(".", 1)[-1]
+            else:
+                shown = ast.unparse(element)
+            yield (shown if len(shown) <= 60 else shown[:57] + "..."), element
             continue
         operation, call, args = found
         if operation == "RunSQL":
             yield call
+        elif operation not in ("SeparateDatabaseAndState", "RunPython"):
+            yield operation, call
         elif operation == "SeparateDatabaseAndState":
             nested = (args or {}).get("database_operations")
             inner = (
@@ -281,9 +295,18 @@ def _runsql_calls(migration: MigrationFile, elements: list[ast.expr]) -> Iterato
             yield from _runsql_calls(migration, inner)
 
 
-def _earlier(migration: MigrationFile, found: ast.Call | str) -> Earlier:
+def _earlier(migration: MigrationFile, found: ast.Call | str | tuple[str, ast.expr]) -> Earlier:
     if isinstance(found, str):
         return Earlier(migration.path.name, None, found)
+    if isinstance(found, tuple):
+        operation, call = found
+        names = tuple(
+            n.value
+            for n in ast.walk(call)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+        )
+        where = f"{migration.path.name}:{call.lineno}"
+        return Earlier(where, None, f"`{operation}` at {where}", names)
     where = f"{migration.path.name}:{found.lineno}"
     forward = find_argument(found, "RunSQL", "sql")
     statements = _statements(forward[1], with_params=True) if forward is not None else None
