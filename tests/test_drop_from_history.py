@@ -359,6 +359,15 @@ def fix(
     return (result.change.new_text if result.change else sources[name]), result.findings
 
 
+def split(first: str, reverse: str, indent: str = "        ") -> str:
+    """A ``RunSQL(first)`` line once the fix added ``reverse_sql=``: too long, it is split
+    as black splits a call, one argument a line."""
+    inner = indent + "    "
+    return (
+        f"{indent}migrations.RunSQL(\n{inner}{first},\n{inner}reverse_sql={reverse},\n{indent}),\n"
+    )
+
+
 def hint(findings: list[Finding]) -> str | None:
     (finding,) = findings
     return finding.hint
@@ -368,7 +377,8 @@ def test_a_drop_of_an_index_created_in_an_ancestor_gets_its_create() -> None:
     sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": DROPS}
     fixed, findings = fix(sources, "0003_drops.py")
     assert fixed == DROPS.replace(
-        '"DROP INDEX shop_active_idx")', f'"DROP INDEX shop_active_idx", reverse_sql="{INDEX}")'
+        '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
+        split('"DROP INDEX shop_active_idx"', f'"{INDEX}"'),
     )
     assert [(f.code, f.line, f.hint, f.fix and f.fix.applicability.value) for f in findings] == [
         ("MF002", 7, None, "safe")
@@ -379,7 +389,7 @@ def test_mysql_drop_index_on_its_table() -> None:
     drops = DROPS.replace("shop_active_idx", "shop_active_idx ON shop_product")
     sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
     fixed, _ = fix(sources, "0003_drops.py", MY)
-    assert f'reverse_sql="{INDEX}")' in fixed
+    assert f'reverse_sql="{INDEX}",\n' in fixed
 
 
 def test_a_drop_of_a_view_created_earlier_in_the_same_migration() -> None:
@@ -392,7 +402,8 @@ def test_a_drop_of_a_view_created_earlier_in_the_same_migration() -> None:
     )
     fixed, _ = fix({"0001_initial.py": INITIAL, "0002_same.py": source}, "0002_same.py")
     assert fixed == source.replace(
-        'sql="DROP VIEW shop_cheap")', f'sql="DROP VIEW shop_cheap", reverse_sql="{VIEW}")'
+        '        migrations.RunSQL(sql="DROP VIEW shop_cheap"),\n',
+        split('sql="DROP VIEW shop_cheap"', f'"{VIEW}"'),
     )
 
 
@@ -407,7 +418,7 @@ def test_a_create_inside_separate_database_and_state_counts() -> None:
     )
     sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": DROPS}
     fixed, _ = fix(sources, "0003_drops.py")
-    assert f'reverse_sql="{INDEX}")' in fixed
+    assert f'reverse_sql="{INDEX}",\n' in fixed
 
 
 def test_a_function_and_a_trigger_dropped_in_reverse_order() -> None:
@@ -444,7 +455,7 @@ def test_a_drop_recreated_twice_takes_the_latest_and_a_rename_has_no_inverse() -
         "0004_drops.py": drops,
     }
     fixed, _ = fix(sources, "0004_drops.py")
-    assert f'reverse_sql="{later}")' in fixed
+    assert f'reverse_sql="{later}",\n' in fixed
     # 0003's own DROP gets the index as 0002 created it
     fixed, _ = fix(sources, "0003_again.py")
     assert f'reverse_sql=["DROP INDEX IF EXISTS shop_active_idx", "{INDEX}"])' in fixed
@@ -478,8 +489,9 @@ def test_two_drops_in_one_migration_and_one_that_does_not_run() -> None:
     fixed, findings = fix(sources, "0003_drops.py")
     last = '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n    ]'
     assert fixed == drops.replace(
-        '"DROP VIEW shop_cheap")', f'"DROP VIEW shop_cheap", reverse_sql="{VIEW}")'
-    ).replace(last, last.replace('idx")', f'idx", reverse_sql="{INDEX}")'))
+        '        migrations.RunSQL("DROP VIEW shop_cheap"),\n',
+        split('"DROP VIEW shop_cheap"', f'"{VIEW}"'),
+    ).replace(last, split('"DROP INDEX shop_active_idx"', f'"{INDEX}"') + "    ]")
     # The database never runs the one in state_operations: every RunSQL the database runs
     # in its migration counts as earlier, the later DROP too.
     assert [(f.line, f.hint) for f in findings] == [
@@ -618,7 +630,7 @@ def test_an_unreadable_history_leaves_the_same_migration() -> None:
     )
     sources = {"0001_initial.py": INITIAL, "0002_dynamic.py": dynamic, "0003_drops.py": drops}
     fixed, _ = fix(sources, "0003_drops.py")
-    assert f'migrations.RunSQL("DROP INDEX shop_active_idx", reverse_sql="{INDEX}")' in fixed
+    assert split('"DROP INDEX shop_active_idx"', f'"{INDEX}"') in fixed
     # with the CREATE before the unreadable migration, no certainty
     sources["0003_drops.py"] = DROPS.replace("0002_creates", "0002_dynamic")
     sources["0002_dynamic.py"] = dynamic.replace("0001_initial", "0001_creates")
