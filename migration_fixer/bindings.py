@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migration_fixer.migration_ast import SCOPE_NODES as _SCOPES
+from migration_fixer.migration_ast import occurrences
 
 #: How many names a value may go through (``a = b``, ``b = c + d``...) before giving up.
 _MAX_DEPTH = 64
@@ -70,9 +71,13 @@ class _Site:
 class Bindings:
     """The names of one module, for the expressions of its ``Migration`` class ``cls``."""
 
-    def __init__(self, tree: ast.Module, cls: ast.ClassDef | None) -> None:
+    def __init__(self, tree: ast.Module, cls: ast.ClassDef | None, text: str | None = None) -> None:
         self.tree = tree
         self.cls = cls
+        #: The module's source (ASCII only: a name is then spelled as the tree has it). A
+        #: name it mentions once, where it is bound, is changed nowhere: no walk of the
+        #: whole module looks for changes (most migrations: ``operations = [...]``).
+        self._text = text if text is not None and text.isascii() else None
         self._bodies = {_Scope.MODULE: tree.body, _Scope.CLASS: cls.body if cls else []}
         self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
@@ -108,7 +113,7 @@ class Bindings:
             if not isinstance(found, tuple) or found[0].value is None:
                 break
             site, scope = found
-            if expr.id in self._changes(scope):
+            if self._changed_at(scope, expr.id) is not None:
                 break
             assert site.value is not None
             expr, env = site.value, _Env(scope, site.index)
@@ -163,7 +168,7 @@ class Bindings:
         if isinstance(found, Unknown):
             return Unknown(f"{shown} {found.reason}")
         site, scope = found
-        changed = self._changes(scope).get(name)
+        changed = self._changed_at(scope, name)
         if changed is not None:
             return Unknown(f"{shown} changed in place (line {changed})")
         site_env = _Env(scope, site.index)
@@ -239,6 +244,14 @@ class Bindings:
         if scope not in self._sites:
             self._sites[scope] = _scope_sites(self._bodies[scope])
         return self._sites[scope]
+
+    def _changed_at(self, scope: _Scope, name: str) -> int | None:
+        """The first line where the object ``name`` holds in ``scope`` may be changed in
+        place (None: nowhere). Asked only of a bound name, whose binding mentions it once:
+        a change mentions it again."""
+        if self._text is not None and occurrences(self._text, name, 2) < 2:
+            return None
+        return self._changes(scope).get(name)
 
     def _changes(self, scope: _Scope) -> dict[str, int]:
         """The names of ``scope`` whose object may be changed in place, with where."""

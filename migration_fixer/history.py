@@ -134,7 +134,7 @@ class MigrationFile:
     @cached_property
     def bindings(self) -> Bindings:
         """What the names of the module hold (operations bound to names)."""
-        return Bindings(self.tree, self.migration_class)
+        return Bindings(self.tree, self.migration_class, self.text)
 
     def nested(self, element: ast.expr) -> Iterator[tuple[str, list[ast.expr] | Unknown]]:
         """The operations lists inside ``element`` when it is a ``SeparateDatabaseAndState``

@@ -473,6 +473,11 @@ _FIND_LIMIT = 16
 _WORD = re.compile(r"\w+")
 
 
+def occurrences(text: str, word: str, limit: int) -> int:
+    """How many times ``word`` occurs in ``text`` as a whole word, counted up to ``limit``."""
+    return sum(1 for _ in itertools.islice(_whole_words(text, word), limit))
+
+
 def _whole_words(text: str, word: str) -> Iterator[int]:
     """Where ``word`` occurs in ``text`` as a whole word (as ``\\b`` delimits one)."""
     start = text.find(word)

@@ -18,6 +18,16 @@ def _bindings(source: str) -> Bindings:
 
 def _operations(source: str) -> list[str] | str | None:
     found = _bindings(source).class_attribute("operations")
+    # With the source, names mentioned once are not looked for in the whole module: the
+    # answer is the same.
+    tree = ast.parse(source)
+    classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
+    with_text = Bindings(tree, classes[0] if classes else None, source)
+    assert _shown(with_text.class_attribute("operations")) == _shown(found)
+    return _shown(found)
+
+
+def _shown(found: list[ast.expr] | Unknown | None) -> list[str] | str | None:
     if isinstance(found, Unknown):
         return found.reason
     return None if found is None else [ast.unparse(e) for e in found]
