@@ -123,10 +123,18 @@ class CannotFollow(Exception):
     class it derives from when that much is known."""
 
     def __init__(
-        self, message: str, django_class: str | None = None, *, source_missing: bool = False
+        self,
+        message: str,
+        django_class: str | None = None,
+        *,
+        source_missing: bool = False,
+        not_defined: bool = False,
     ) -> None:
         super().__init__(message)
         self.django_class = django_class
+        #: The name is not defined in the module looked in (a ``from m import *`` of the
+        #: module that imports it may still define it).
+        self.not_defined = not_defined
         #: The class's source is not among the files read (rather than read and not
         #: followed): what the field's own arguments say is all there is to go on.
         self.source_missing = source_missing
@@ -436,6 +444,8 @@ class _Module:
     tree: ast.Module
     is_package: bool
     bindings: dict[str, list[ast.stmt]] = field(default_factory=dict)
+    #: ``from m import *`` statements.
+    stars: list[ast.ImportFrom] = field(default_factory=list)
 
     def package(self) -> str:
         return self.name if self.is_package else self.name.rpartition(".")[0]
@@ -572,8 +582,9 @@ class FieldClasses:
                     raise CannotFollow(
                         f"its module `{submodule}` is not among the project's files",
                         source_missing=True,
+                        not_defined=True,
                     )
-                raise CannotFollow(f"`{rest[0]}` is not defined in {found.shown}")
+                return self._from_stars(found, rest, search, reads, depth)
             if isinstance(target, ast.ClassDef):
                 if len(rest) > 1:
                     raise CannotFollow(f"`{qualified}`: a class nested in a class")
@@ -581,8 +592,39 @@ class FieldClasses:
             return self._locate(".".join([target, *rest[1:]]), search, reads, depth + 1)
         module = qualified.rpartition(".")[0]
         raise CannotFollow(
-            f"its module `{module}` is not among the project's files", source_missing=True
+            f"its module `{module}` is not among the project's files",
+            source_missing=True,
+            not_defined=True,
         )
+
+    def _from_stars(
+        self,
+        module: _Module,
+        rest: list[str],
+        search: tuple[Path, ...],
+        reads: list[Path],
+        depth: int,
+    ) -> _Node:
+        """``rest[0]``, not bound in ``module``, from one of its ``from m import *``."""
+        missing = ""
+        for star in module.stars:
+            source = _from_module(module, star)
+            if source is None:
+                continue
+            try:
+                return self._locate(".".join([source, *rest]), search, reads, depth + 1)
+            except CannotFollow as exc:
+                if not exc.not_defined:
+                    raise
+                missing = missing or (source if exc.source_missing else "")
+        if missing:
+            raise CannotFollow(
+                f"`{rest[0]}` is not defined in {module.shown}, and `from {missing} import *` "
+                "there is not among the project's files",
+                source_missing=True,
+                not_defined=True,
+            )
+        raise CannotFollow(f"`{rest[0]}` is not defined in {module.shown}", not_defined=True)
 
     def _mro(self, start: _Class, search: tuple[Path, ...], reads: list[Path]) -> list[_Node]:
         """``start``'s method resolution order (C3), its Django classes included."""
@@ -687,6 +729,8 @@ def _bind(module: _Module, body: list[ast.stmt]) -> None:
         names: list[str] = []
         if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             names = [stmt.name]
+        elif isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+            module.stars.append(stmt)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
             names = [(a.asname or a.name).split(".")[0] for a in stmt.names]
         elif isinstance(stmt, ast.Assign):
@@ -840,6 +884,11 @@ class _Follower:
         self.search = search
         self.reads = reads
         self.mro = classes._mro(start, search, reads)
+        if not any(isinstance(n, _Terminal) for n in self.mro):
+            raise CannotFollow(
+                f"`{start.node.name}` ({start.module.shown}:{start.node.lineno}) derives from "
+                "no Django model field class"
+            )
 
     def where(self, cls: _Class, node: ast.AST) -> str:
         return f"{cls.module.shown}:{getattr(node, 'lineno', cls.node.lineno)}"

@@ -523,6 +523,49 @@ def test_finding_the_class(
     assert follow(tmp_path, files, qualified, call, **{"vendor.Thing": "CharField"}) == expected
 
 
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (
+            {
+                "shop/__init__.py": "",
+                "shop/fields/__init__.py": "from .base import *\nfrom vendor import *\n",
+                "shop/fields/base.py": HEAD + "class F(models.TextField):\n    pass\n",
+            },
+            {"@class": "TextField"},
+        ),
+        (
+            {
+                "shop/__init__.py": "",
+                "shop/fields/__init__.py": "from .base import *\nfrom vendor import *\n",
+                "shop/fields/base.py": "",
+            },
+            "cannot: `F` is not defined in shop/fields/__init__.py, and `from vendor import *` "
+            "there is not among the project's files",
+        ),
+        (
+            {"shop/fields/__init__.py": "from .base import *\n", "shop/fields/base.py": ""},
+            "cannot: `F` is not defined in shop/fields/__init__.py",
+        ),
+        (
+            {
+                "shop/fields/__init__.py": "from .base import *\n",
+                "shop/fields/base.py": "class F(G):\n    pass\n",
+            },
+            "cannot: `F` (shop/fields/base.py:1) derives from `G`, which this tool cannot follow",
+        ),
+        (
+            {"shop/fields/__init__.py": "class F:\n    pass\n"},
+            "cannot: `F` (shop/fields/__init__.py:1) derives from no Django model field class",
+        ),
+    ],
+)
+def test_star_imports_and_classes_that_are_no_field(
+    tmp_path: Path, files: dict[str, str], expected: object
+) -> None:
+    assert follow(tmp_path, files, "shop.fields.F") == expected
+
+
 def test_outside_the_roots_nothing_is_read(tmp_path: Path) -> None:
     (tmp_path / "shop").mkdir()
     (tmp_path / "shop" / "fields.py").write_text("class F:\n    pass\n")
