@@ -124,7 +124,10 @@ def _unpack(archive: Path, target: Path) -> None:
             zipped.extractall(target)
     else:
         with tarfile.open(archive) as tarred:
-            tarred.extractall(target, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python 3.10.12+/3.11.4+
+                tarred.extractall(target, filter="data")
+            else:  # pragma: no cover - older interpreters
+                tarred.extractall(target)
 
 
 def _roots(folder: Path) -> list[Path]:

@@ -11,13 +11,14 @@ column depends on the Django class it derives from and on the keyword arguments 
    source by ``benchmarks/verify_field_classes.py`` and a test;
 3. the project's own source: the module that defines the class is found among the
    project's files as Python would find it (``shop.fields`` -> ``shop/fields.py`` or
-   ``shop/fields/__init__.py``, re-exports followed) and read with ``ast`` (never
-   imported); its bases are followed through several levels and modules down to a Django
-   class (or a class of the table), and each ``__init__`` on the way is read by a small
-   evaluator that knows ``kwargs.setdefault``, ``kwargs[...] =``, ``kwargs.pop``,
-   ``del kwargs[...]``, the arguments passed to ``super().__init__`` and conditions it can
-   evaluate (on the call's literal arguments, on ``"key" in kwargs``); anything else that
-   could change ``null``, ``blank``, ``default``, ``db_default``, ``unique``,
+   ``shop/fields/__init__.py``, re-exports and ``from m import *`` followed) and read with
+   ``ast`` (never imported); its bases are followed through several levels and modules
+   down to a Django class (or a class of the table), and each ``__init__`` on the way is
+   read by a small evaluator that knows ``kwargs.setdefault``, ``kwargs[...] =``,
+   ``kwargs.pop``, ``del kwargs[...]``, dicts of defaults (``defaults = {...};
+   defaults.update(kwargs)``), the arguments passed to ``super().__init__`` and conditions
+   it can evaluate (on the call's literal arguments, on ``"key" in kwargs``); anything else
+   that could change ``null``, ``blank``, ``default``, ``db_default``, ``unique``,
    ``primary_key``, ``auto_now(_add)`` or ``empty_strings_allowed`` makes the answer
    "cannot determine", with the file, line and reason.
 
