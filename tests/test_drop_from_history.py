@@ -337,6 +337,11 @@ DROPS = migration(
 )
 
 
+def folder(creates: str = CREATES, drops: str = DROPS) -> dict[str, str]:
+    """The folder: 0001 creates the table, 0002 (``creates``), 0003 (``drops``)."""
+    return {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": drops}
+
+
 def fix(
     sources: dict[str, str], name: str, dialects: tuple[str, ...] = PG
 ) -> tuple[str, list[Finding]]:
@@ -374,7 +379,7 @@ def hint(findings: list[Finding]) -> str | None:
 
 
 def test_a_drop_of_an_index_created_in_an_ancestor_gets_its_create() -> None:
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": DROPS}
+    sources = folder()
     fixed, findings = fix(sources, "0003_drops.py")
     assert fixed == DROPS.replace(
         '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
@@ -387,7 +392,7 @@ def test_a_drop_of_an_index_created_in_an_ancestor_gets_its_create() -> None:
 
 def test_mysql_drop_index_on_its_table() -> None:
     drops = DROPS.replace("shop_active_idx", "shop_active_idx ON shop_product")
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
+    sources = folder(drops=drops)
     fixed, _ = fix(sources, "0003_drops.py", MY)
     assert f'reverse_sql="{INDEX}",\n' in fixed
 
@@ -416,7 +421,7 @@ def test_a_create_inside_separate_database_and_state_counts() -> None:
         '            migrations.RunSQL("CREATE INDEX shop_active_idx ON t (a)"),\n'
         "        ]),\n",
     )
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": DROPS}
+    sources = folder(creates=creates)
     fixed, _ = fix(sources, "0003_drops.py")
     assert f'reverse_sql="{INDEX}",\n' in fixed
 
@@ -434,7 +439,7 @@ def test_a_function_and_a_trigger_dropped_in_reverse_order() -> None:
         '            ("DROP FUNCTION shop_touch()", []),\n'
         "        ]),\n",
     )
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": drops}
+    sources = folder(creates=creates, drops=drops)
     fixed, _ = fix(sources, "0003_drops.py")
     assert fixed == drops.replace(
         "        ]),\n", f'        ], reverse_sql=["{FUNCTION}", "{TRIGGER}"]),\n'
@@ -485,7 +490,7 @@ def test_two_drops_in_one_migration_and_one_that_does_not_run() -> None:
         "        ]),\n"
         '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
     )
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
+    sources = folder(drops=drops)
     fixed, findings = fix(sources, "0003_drops.py")
     last = '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n    ]'
     assert fixed == drops.replace(
@@ -528,25 +533,27 @@ def test_a_migration_whose_operations_cannot_be_read_has_no_earlier_calls_of_its
     ]
 
 
-def test_only_ancestors_count() -> None:
-    # 0002_creates is on another branch: it may run after 0003_drops
-    drops = DROPS.replace("0002_creates", "0001_initial")
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": CREATES, "0003_drops.py": drops}
-    fixed, findings = fix(sources, "0003_drops.py")
+@pytest.mark.parametrize(
+    ("creates", "drops"),
+    [
+        # 0002_creates is on another branch: it may run after 0003_drops
+        (CREATES, DROPS.replace("0002_creates", "0001_initial")),
+        # a Django operation's index: no CREATE to run
+        (
+            migration(
+                '("shop", "0001_initial")',
+                "        migrations.AddIndex('product', models.Index(fields=['stock'], "
+                "name='shop_active_idx')),\n",
+                head="from django.db import models\n",
+            ),
+            DROPS,
+        ),
+    ],
+    ids=["not-an-ancestor", "django-operation"],
+)
+def test_no_create_of_a_runsql_before_it(creates: str, drops: str) -> None:
+    fixed, findings = fix(folder(creates, drops), "0003_drops.py")
     assert fixed == drops
-    assert f"`DROP INDEX shop_active_idx` {NOT_FOUND}" in (hint(findings) or "")
-
-
-def test_an_index_created_by_a_django_operation_has_no_create_to_run() -> None:
-    creates = migration(
-        '("shop", "0001_initial")',
-        "        migrations.AddIndex('product', models.Index(fields=['stock'], "
-        "name='shop_active_idx')),\n",
-        head="from django.db import models\n",
-    )
-    sources = {"0001_initial.py": INITIAL, "0002_creates.py": creates, "0003_drops.py": DROPS}
-    fixed, findings = fix(sources, "0003_drops.py")
-    assert fixed == DROPS
     assert f"`DROP INDEX shop_active_idx` {NOT_FOUND}" in (hint(findings) or "")
 
 
