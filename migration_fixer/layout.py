@@ -83,12 +83,20 @@ class _Line:
 
 
 def reflow_line(
-    line: str, inside_brackets: bool, line_length: int, indent_unit: str = "    "
+    line: str,
+    inside_brackets: bool,
+    line_length: int,
+    indent_unit: str = "    ",
+    *,
+    chains: bool = False,
 ) -> list[str] | None:
     """``line`` (one physical line: indentation, code, maybe a trailing comment) as black
     writes it at ``line_length``: the line itself when it fits, else the lines it splits
     into; None where black's split is not one this module reproduces.
-    ``inside_brackets``: the line is inside brackets opened on an earlier line."""
+    ``inside_brackets``: the line is inside brackets opened on an earlier line.
+    ``chains``: the line is a statement ending with a call chain with one call after a
+    bracket (``x = M.objects.using(db).filter(...)``, ``M.objects.filter(...).update(...)``),
+    which black too splits at its last brackets."""
     indent = line[: len(line) - len(line.lstrip(" \t"))]
     if str_width(line) <= line_length:
         return [line]
@@ -99,7 +107,7 @@ def reflow_line(
             raise _Unsupported("a noqa or type comment")
         layout = _Layout(leaves, comment, indent, indent_unit, line_length)
         whole = _Line(0, len(leaves), 0, inside_brackets)
-        if not inside_brackets:
+        if not inside_brackets and not chains:
             layout.check_statement()
         return [layout.render(part) for part in layout.transform(whole)]
     except _Unsupported:

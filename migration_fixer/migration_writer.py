@@ -16,6 +16,7 @@ import ast
 import builtins
 import io
 import re
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ from migration_fixer import __version__
 from migration_fixer.column_readd import Verdict
 from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
 from migration_fixer.history import FieldState, MigrationFile
-from migration_fixer.migration_ast import LOCAL, OperationCall, keyword_argument
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width
+from migration_fixer.migration_ast import LOCAL, OperationCall, keyword_argument, split_lines
 from migration_fixer.rule import (
     AddImport,
     AppendElement,
@@ -239,7 +241,7 @@ def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -
             start = at(kw.value.lineno, kw.value.col_offset)
             end = at(kw.value.end_lineno or kw.value.lineno, kw.value.end_col_offset or 0)
             return (data[:start] + value.encode() + data[end:]).decode("utf-8")
-    every = [*tree.args, *tree.keywords]
+    every: list[ast.expr | ast.keyword] = [*tree.args, *tree.keywords]
     if not every:
         end = at(tree.end_lineno or 1, (tree.end_col_offset or 1) - 1)
         return (data[:end] + f"{keyword}={value}".encode() + data[end:]).decode("utf-8")
@@ -247,6 +249,16 @@ def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -
     node = last.value if isinstance(last, ast.keyword) else last
     assert isinstance(node, ast.expr)
     end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
+    first = at(last.lineno, 0)
+    start = at(last.lineno, last.col_offset)
+    before = data[first:start].decode("utf-8")
+    closing = at(tree.end_lineno or 1, (tree.end_col_offset or 1) - 1)
+    if last.lineno > tree.lineno and not before.strip() and b"," in data[end:closing]:
+        # One argument per line (a magic trailing comma): the new one gets a line of its
+        # own, indented alike.
+        newline = "\r\n" if "\r\n" in expression else "\n"
+        added = f",{newline}{before}{keyword}={value}"
+        return (data[:end] + added.encode() + data[end:]).decode("utf-8")
     return (data[:end] + f", {keyword}={value}".encode() + data[end:]).decode("utf-8")
 
 
@@ -259,15 +271,66 @@ def _max_length(expr: ast.expr) -> int | None:
 
 
 def backfill_function(
-    label: str, removal: Removal, function: str, quote: str, edits: list[Edit]
+    label: str,
+    removal: Removal,
+    function: str,
+    quote: str,
+    edits: list[Edit],
+    line_length: int = DEFAULT_LINE_LENGTH,
 ) -> str:
     """The reverse of the nullable step: puts a placeholder into the rows written with
-    NULL (or, with no placeholder, says what to write by hand)."""
+    NULL (or, with no placeholder, says what to write by hand), laid out to keep within
+    ``line_length`` (a long query on a line of its own, long comments wrapped)."""
+    return _keep_within(
+        _backfill_function(label, removal, function, quote, edits), line_length
+    )
+
+
+def _keep_within(source: str, line_length: int) -> str:
+    """``source`` (a function) with its lines longer than ``line_length`` laid out as
+    black would: statements split at their last brackets, comment paragraphs wrapped."""
+    out: list[str] = []
+    comment: list[str] = []
+
+    def flush() -> None:
+        if any(str_width(c) > line_length for c in comment):
+            indent = indent_of(comment[0])
+            text = " ".join(c.strip()[1:].strip() for c in comment)
+            out.extend(
+                textwrap.wrap(
+                    text,
+                    line_length,
+                    initial_indent=indent + "# ",
+                    subsequent_indent=indent + "# ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
+        else:
+            out.extend(comment)
+        comment.clear()
+
+    for line in source.splitlines():
+        if line.lstrip().startswith("#"):
+            comment.append(line)
+            continue
+        flush()
+        out.extend(reflow_line(line, False, line_length, chains=True) or [line])
+    flush()
+    return "\n".join(out) + "\n"
+
+
+def _backfill_function(
+    label: str, removal: Removal, function: str, quote: str, edits: list[Edit]
+) -> str:
     model = removal.state.model
     field = removal.field
     header = f"def {function}(apps, schema_editor):\n"
     get_model = f"    {model} = apps.get_model({quoted(label, quote)}, {quoted(model, quote)})\n"
-    manager = f"{model}.objects.using(schema_editor.connection.alias)"
+    rows = (
+        "    db = schema_editor.connection.alias\n"
+        f"    rows = {model}.objects.using(db).filter({field}__isnull=True)\n"
+    )
     verdict = removal.verdict
     placeholder = verdict.placeholder
     # PostgreSQL queues the foreign key checks of an UPDATE until COMMIT, and ALTER TABLE
@@ -314,7 +377,8 @@ def backfill_function(
             header
             + comment.replace("get a placeholder", "get a distinct placeholder")
             + get_model
-            + f"    for row in {manager}.filter({field}__isnull=True):\n"
+            + rows
+            + "    for row in rows:\n"
             f"        row.{field} = {per_row}\n"
             f"        row.save(update_fields=[{quoted(field, quote)}])\n" + flush
         )
@@ -322,7 +386,8 @@ def backfill_function(
         header
         + comment
         + get_model
-        + f"    {manager}.filter({field}__isnull=True).update({field}={value})\n"
+        + rows
+        + f"    rows.update({field}={value})\n"
         + flush
     )
 
@@ -427,6 +492,10 @@ def nullable_step(
     placeholder = removal.verdict.placeholder
     line, column = ctx.position(removal.op.node)
     indent = indent_of(ctx.lines[line - 1])
+    # A call after something else on its line is in a list written on one line: black
+    # lays that list out one element per line once an element spans several lines.
+    explode = indent + "    " if column > len(indent) else None
+    indent = explode or indent
     inner = indent + "    "
     expression = copy_field(ctx, label, removal.state, inner, edits)
     quote = quote_style(migration.text)
@@ -439,6 +508,15 @@ def nullable_step(
         edits.extend(AddImport(module) for module in placeholder[1])
     else:
         expression = set_keyword(expression, removal.state.expr, "null", "True")
+    # A line now too long (the keyword added) is split as black would split it.
+    newline = "\r\n" if "\r\n" in ctx.text else "\n"
+    field_lines = split_lines(f"{inner}field={expression},")
+    split = [
+        part
+        for index, line in enumerate(field_lines)
+        for part in reflow_line(line, index > 0, ctx.line_length) or [line]
+    ]
+    expression = newline.join(split)[len(inner) + len("field=") : -1]
     alter = operation_spelling(ctx, removal.op, "AlterField", edits)
     model_src, field_src = quoted(removal.model, quote), quoted(removal.field, quote)
     # A one-off default (AddField/AlterField(preserve_default=False)) is not in the state:
@@ -455,7 +533,11 @@ def nullable_step(
         elements.append(
             f"{run_python}(\n{inner}{run_python}.noop,\n{inner}reverse_code={function},\n{indent})"
         )
-        edits.append(InsertStatements(backfill_function(label, removal, function, quote, edits)))
-    edits.insert(0, ReplaceElement(line, column, tuple(elements)))
+        edits.append(
+            InsertStatements(
+                backfill_function(label, removal, function, quote, edits, ctx.line_length)
+            )
+        )
+    edits.insert(0, ReplaceElement(line, column, tuple(elements), explode))
     add_swappable_dependency(ctx, migration, removal, edits, added_dependencies)
     return edits

@@ -375,6 +375,8 @@ class _Rewriter(cst.CSTTransformer):
             elif isinstance(edit, AppendElement):
                 self.append_edits[(edit.line, edit.column)].append(edit)
         self.done: set[tuple[int, int]] = set()
+        #: Set by an element edit whose list is to be laid out one element per line.
+        self.explode: str | None = None
         #: The arguments the edits added or made longer, each with the line (of the old
         #: text) it joins: their new lines may need splitting.
         self.lengthened: list[tuple[cst.CSTNode, int]] = []
@@ -408,6 +410,7 @@ class _Rewriter(cst.CSTTransformer):
 
     def leave_List(self, original_node: cst.List, updated_node: cst.List) -> cst.List:
         opening = updated_node.lbracket.whitespace_after
+        self.explode = None
         elements = self._replace_elements(original_node.elements, updated_node.elements, opening)
         key = self._start(original_node)
         append = self.append_edits.get(key)
@@ -415,6 +418,8 @@ class _Rewriter(cst.CSTTransformer):
             self.done.add(key)
             for edit in append:
                 elements = _append_element(elements, edit.element, opening)
+        if self.explode is not None:
+            return _exploded(updated_node.with_changes(elements=elements), self.explode)
         return updated_node.with_changes(elements=elements)
 
     def leave_Tuple(self, original_node: cst.Tuple, updated_node: cst.Tuple) -> cst.Tuple:
@@ -468,7 +473,30 @@ class _Rewriter(cst.CSTTransformer):
             self.done.add(key)
             before = _leading_whitespace(updated, index, opening)
             result.extend(_expand_element(new, edit.elements, before))
+            if edit.explode_indent is not None:
+                self.explode = edit.explode_indent
         return result
+
+
+def _exploded(node: cst.List, indent: str) -> cst.List:
+    """``node`` laid out one element per line at ``indent``, each with a trailing comma,
+    the closing bracket on its own line one level less."""
+
+    def line_break(to: str) -> cst.ParenthesizedWhitespace:
+        return cst.ParenthesizedWhitespace(indent=False, last_line=cst.SimpleWhitespace(to))
+
+    last = len(node.elements) - 1
+    elements = [
+        element.with_changes(
+            comma=cst.Comma(whitespace_after=line_break(indent if index < last else indent[:-4]))
+        )
+        for index, element in enumerate(node.elements)
+    ]
+    return node.with_changes(
+        lbracket=node.lbracket.with_changes(whitespace_after=line_break(indent)),
+        elements=elements,
+        rbracket=node.rbracket.with_changes(whitespace_before=cst.SimpleWhitespace("")),
+    )
 
 
 def _parse_value(source: str) -> cst.BaseExpression:

@@ -68,6 +68,10 @@ class ReplaceElement:
     line: int
     column: int
     elements: tuple[str, ...]
+    #: Set when the list holding the call is written on one line: it is then laid out
+    #: one element per line at this indentation (black's layout once an element spans
+    #: lines), its closing bracket one level (four spaces) less.
+    explode_indent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -153,8 +153,9 @@ examples = RuleExamples(
             " rolling\n"
             "    # this migration back can restore NOT NULL. Review the value.\n"
             '    Product = apps.get_model("shop", "Product")\n'
-            "    Product.objects.using(schema_editor.connection.alias).filter(sku__isnull=True)"
-            '.update(sku="")\n'
+            "    db = schema_editor.connection.alias\n"
+            '    rows = Product.objects.using(db).filter(sku__isnull=True)\n'
+            '    rows.update(sku="")\n'
             "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
             '    if schema_editor.connection.vendor == "postgresql":\n'
             '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'

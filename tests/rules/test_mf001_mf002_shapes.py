@@ -952,6 +952,18 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
             id="comment-after-open-paren-no-comma",
         ),
         pytest.param(
+            "        migrations.RunPython(\n"
+            "            atomic=True,\n"
+            "            code=forwards  # the data migration\n"
+            "        ),",
+            "        migrations.RunPython(\n"
+            "            atomic=True,\n"
+            "            code=forwards,  # the data migration\n"
+            "            reverse_code=migrations.RunPython.noop\n"
+            "        ),",
+            id="comment-after-last-of-several-args-no-comma",
+        ),
+        pytest.param(
             "        migrations.RunSQL('SELECT 1'  # why\n        ),",
             "        migrations.RunSQL('SELECT 1', reverse_sql=migrations.RunSQL.noop  # why\n"
             "        ),",

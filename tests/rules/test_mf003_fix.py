@@ -46,8 +46,9 @@ def _backfill(field: str, value: str, model: str = "Product") -> str:
         "rolling\n"
         "    # this migration back can restore NOT NULL. Review the value.\n"
         f'    {model} = apps.get_model("shop", "{model}")\n'
-        f"    {model}.objects.using(schema_editor.connection.alias).filter({field}__isnull=True)"
-        f".update({field}={value})\n" + FLUSH
+        "    db = schema_editor.connection.alias\n"
+        f"    rows = {model}.objects.using(db).filter({field}__isnull=True)\n"
+        f"    rows.update({field}={value})\n" + FLUSH
     )
 
 
@@ -259,12 +260,12 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
     fixed = read(repo, "0002_x.py")
     assert (
         "def backfill_product_code(apps, schema_editor):\n"
-        "    # MF003: rows written while `code` was nullable get a distinct placeholder, so "
-        "that rolling\n"
-        "    # this migration back can restore NOT NULL. Review the value.\n"
+        "    # MF003: rows written while `code` was nullable get a distinct placeholder, so that\n"
+        "    # rolling this migration back can restore NOT NULL. Review the value.\n"
         '    Product = apps.get_model("shop", "Product")\n'
-        "    for row in Product.objects.using(schema_editor.connection.alias)"
-        ".filter(code__isnull=True):\n"
+        "    db = schema_editor.connection.alias\n"
+        '    rows = Product.objects.using(db).filter(code__isnull=True)\n'
+        "    for row in rows:\n"
         f"        row.code = {per_row}\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
     ) in fixed
@@ -294,7 +295,7 @@ def test_dropped_literal_default_is_the_placeholder() -> None:
     repo = fixed_folder(base, new)
     fixed = read(repo, "0003_x.py")
     assert "    # MF003: rows written while `size` was nullable get its old default, so" in fixed
-    assert ".filter(size__isnull=True).update(size=3)\n" in fixed
+    assert ".filter(size__isnull=True)\n    rows.update(size=3)\n" in fixed
     assert "            field=models.IntegerField(default=3, null=True),\n" in fixed
 
 
@@ -340,12 +341,15 @@ def test_multi_line_field_definition_is_reindented() -> None:
     assert (
         "            field=models.CharField(\n"
         '                        help_text="""two\nlines""",\n'
-        "                        max_length=32, null=True,\n"
+        "                        max_length=32,\n"
+        "                        null=True,\n"
         "                    ),\n"
     ) in fixed
+    # One argument per line (a magic trailing comma): the new one gets a line of its own.
     assert (
         "            field=models.CharField(\n"
-        "                max_length=32, null=True,\n"
+        "                max_length=32,\n"
+        "                null=True,\n"
         "            ),\n"
     ) in fixed
 
@@ -443,8 +447,11 @@ def test_operations_imported_by_name_are_spelled_the_same_way() -> None:
         "    # MF003: rows written while `sku` was nullable get a placeholder, so that rolling\n"
         "    # this migration back can restore NOT NULL. Review the value.\n"
         "    Product = apps.get_model('shop', 'Product')\n"
-        "    Product.objects.using(schema_editor.connection.alias).filter(sku__isnull=True)"
-        ".update(sku='')\n" + FLUSH.replace('"', "'") + "\n\n"
+        "    db = schema_editor.connection.alias\n"
+        "    rows = Product.objects.using(db).filter(sku__isnull=True)\n"
+        "    rows.update(sku='')\n"
+        + FLUSH.replace('"', "'")
+        + "\n\n"
         "class Migration(migrations.Migration):\n"
         "    dependencies = [('shop', '0001_initial')]\n\n"
         "    operations = [\n"
