@@ -118,3 +118,28 @@ def hook_writes(
         after(path, kwargs)
 
     monkeypatch.setattr(api, "write_atomic", hooked)
+
+
+#: The first migration of an app: ``Product(id, sku)``, ``sku`` NOT NULL.
+INITIAL = (
+    "from django.db import migrations, models\n\n\n"
+    "class Migration(migrations.Migration):\n"
+    "    dependencies = []\n"
+    "    operations = [\n"
+    "        migrations.CreateModel(\n"
+    '            name="Product",\n'
+    '            fields=[("id", models.AutoField(primary_key=True)), '
+    '("sku", models.CharField(max_length=9))],\n'
+    "        ),\n"
+    "    ]\n"
+)
+
+
+def remove_sku(label: str) -> str:
+    """The second migration of app ``label``: removes ``Product.sku`` (MF003's case)."""
+    return (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f'    dependencies = [("{label}", "0001_initial")]\n'
+        '    operations = [migrations.RemoveField(model_name="product", name="sku")]\n'
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from _git_helpers import INITIAL, remove_sku
 from click.testing import CliRunner
 
 import migration_fixer.runner as runner
@@ -20,24 +21,7 @@ from migration_fixer.cache import CACHE_DIR_NAME
 from migration_fixer.cli import cli
 
 SQL = "from django.db import migrations\nops = [migrations.RunSQL('SELECT 1')]\n"
-INITIAL = (
-    "from django.db import migrations, models\n\n\n"
-    "class Migration(migrations.Migration):\n"
-    "    dependencies = []\n"
-    "    operations = [\n"
-    "        migrations.CreateModel(\n"
-    '            name="Product",\n'
-    '            fields=[("id", models.AutoField(primary_key=True)), '
-    '("sku", models.CharField(max_length=9))],\n'
-    "        ),\n"
-    "    ]\n"
-)
-REMOVE = (
-    "from django.db import migrations\n\n\n"
-    "class Migration(migrations.Migration):\n"
-    '    dependencies = [("app", "0001_initial")]\n'
-    '    operations = [migrations.RemoveField(model_name="product", name="sku")]\n'
-)
+REMOVE = remove_sku("app")
 
 
 @pytest.fixture

@@ -12,30 +12,24 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from _git_helpers import BAD, FIXED, GIT_ENV, commit_all, git, hook_writes, init_repo, write
+from _git_helpers import (
+    BAD,
+    FIXED,
+    GIT_ENV,
+    INITIAL,
+    commit_all,
+    git,
+    hook_writes,
+    init_repo,
+    remove_sku,
+    write,
+)
 from click.testing import CliRunner
 
 import migration_fixer.api as api
 from migration_fixer.cli import cli
 
-INITIAL = (
-    "from django.db import migrations, models\n\n\n"
-    "class Migration(migrations.Migration):\n"
-    "    dependencies = []\n"
-    "    operations = [\n"
-    "        migrations.CreateModel(\n"
-    '            name="Product",\n'
-    '            fields=[("id", models.AutoField(primary_key=True)), '
-    '("sku", models.CharField(max_length=9))],\n'
-    "        ),\n"
-    "    ]\n"
-)
-REMOVE = (
-    "from django.db import migrations\n\n\n"
-    "class Migration(migrations.Migration):\n"
-    '    dependencies = [("shop", "0001_initial")]\n'
-    '    operations = [migrations.RemoveField(model_name="product", name="sku")]\n'
-)
+REMOVE = remove_sku("shop")
 
 
 def fix(*args: str) -> tuple[int, str]:
