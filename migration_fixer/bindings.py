@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migration_fixer.migration_ast import SCOPE_NODES as _SCOPES
-from migration_fixer.migration_ast import occurrences
+from migration_fixer.migration_ast import line_starts, occurrences
 
 #: How many names a value may go through (``a = b``, ``b = c + d``...) before giving up.
 _MAX_DEPTH = 64
@@ -78,6 +78,7 @@ class Bindings:
         #: name it mentions once, where it is bound, is changed nowhere: no walk of the
         #: whole module looks for changes (most migrations: ``operations = [...]``).
         self._text = text if text is not None and text.isascii() else None
+        self._lines: list[int] | None = None  # where the text's lines start
         self._bodies = {_Scope.MODULE: tree.body, _Scope.CLASS: cls.body if cls else []}
         self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
@@ -105,6 +106,8 @@ class Bindings:
     def value(self, expr: ast.expr) -> ast.expr:
         """``expr``, or when it is a name, the expression it is bound to at that point
         (followed through names); the name itself when that cannot be told."""
+        if not isinstance(expr, ast.Name):
+            return expr  # (before _env_of: most elements are calls, and it walks)
         env = self._env_of(expr)
         for _ in range(_MAX_DEPTH):
             if not isinstance(expr, ast.Name) or env is None:
@@ -232,12 +235,30 @@ class Bindings:
             return None
         spans = self._inner_scopes.get(id(statement))
         if spans is None:
-            spans = [(_start(n), _end(n)) for n in ast.walk(statement) if isinstance(n, _SCOPES)]
+            spans = []
+            if self._may_hold_scopes(statement):
+                scopes = [n for n in ast.walk(statement) if isinstance(n, _SCOPES)]
+                spans = [(_start(n), _end(n)) for n in scopes]
             self._inner_scopes[id(statement)] = spans
         start, end = _start(node), _end(node)
         if any(first <= start and end <= last for first, last in spans):
             return None
         return _Env(scope, index)
+
+    def _may_hold_scopes(self, statement: ast.stmt) -> bool:
+        """Whether ``statement`` (not a ``def`` or a ``class``) may hold a lambda or a
+        comprehension: not without the word ``lambda`` or ``for`` in its source (known
+        when the module's is), so the walk over it (a whole ``operations`` list) is saved."""
+        if self._text is None:
+            return True
+        if self._lines is None:
+            self._lines = line_starts(self._text)
+        assert statement.end_lineno is not None
+        assert statement.end_col_offset is not None
+        start = self._lines[statement.lineno - 1] + statement.col_offset
+        end = self._lines[statement.end_lineno - 1] + statement.end_col_offset
+        source = self._text[start:end]
+        return any(occurrences(source, word, 1) for word in ("lambda", "for"))
 
     # -- what binds and what changes names (worked out once per module, when needed) -------
     def _sites_of(self, scope: _Scope) -> dict[str, list[_Site]]:

@@ -10,20 +10,18 @@ import pytest
 from migration_fixer.bindings import Bindings, Unknown
 
 
-def _bindings(source: str) -> Bindings:
+def _bindings(source: str, *, text: bool = True) -> Bindings:
+    """The module's bindings, with its source (which spares walks) or without."""
     tree = ast.parse(source)
     classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
-    return Bindings(tree, classes[0] if classes else None)
+    return Bindings(tree, classes[0] if classes else None, source if text else None)
 
 
 def _operations(source: str) -> list[str] | str | None:
     found = _bindings(source).class_attribute("operations")
-    # With the source, names mentioned once are not looked for in the whole module: the
-    # answer is the same.
-    tree = ast.parse(source)
-    classes = [s for s in tree.body if isinstance(s, ast.ClassDef) and s.name == "Migration"]
-    with_text = Bindings(tree, classes[0] if classes else None, source)
-    assert _shown(with_text.class_attribute("operations")) == _shown(found)
+    # Without the source, every name is looked for in the whole module: the same answer.
+    without = _bindings(source, text=False).class_attribute("operations")
+    assert _shown(without) == _shown(found)
     return _shown(found)
 
 
