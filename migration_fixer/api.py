@@ -215,6 +215,11 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         result.problems.extend(file_result.problems)
         if file_result.findings or file_result.change:
             result.files.append(file_result)
+    for rule in _selected(config.select):
+        # A rule may sum up its findings for --verbose (MF003: what is left undecided).
+        summarize = getattr(rule, "summarize", None)
+        if summarize is not None:
+            result.details.extend(summarize([f for _, f in result.findings]))
     changes = tuple(r.change for r in result.files if r.change is not None)
     new_files: tuple[NewFile, ...] = tuple(
         nf

@@ -66,7 +66,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 
 from migration_fixer.column_readd import Outcome, classify
 from migration_fixer.field_classes import FieldClasses, from_settings
@@ -363,6 +364,61 @@ def _cannot(shown: str, reason: str, line: int, column: int, hint: str = "") -> 
         column,
         hint=f"{hint}, or {advice}" if hint else advice,
     )
+
+
+# -- what is left undecided, by cause ----------------------------------------------------
+
+#: The shapes of the reasons a removal cannot be decided, first match wins (the reason is
+#: a "cannot determine" finding's message).
+_CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), shape)
+    for pattern, shape in (
+        (r"which is not in this folder", "a dependency is not in the folder"),
+        (r"dependency cycle", "a dependency cycle"),
+        (r"is not among the project's files", "a field class whose source is not found"),
+        (r"is underneath cannot be told", "a field class that cannot be followed"),
+        (r"is not a Django field class this tool knows", "a field class this tool does not know"),
+        (r"generated key", "an auto-generated primary key"),
+        (r"no `class Migration` at module level", "not a migration module"),
+        (r"does not parse", "a migration that does not parse"),
+        (
+            r"bound conditionally|bound by|deleted by|changed by|changed in place|"
+            r"not bound before|added to before|too many names",
+            "a list bound to a name dynamically",
+        ),
+        (r"built dynamically|operations` is `|the `fields` of", "operations built by code"),
+        (r"outside the migration's `operations` list", "a removal outside the operations"),
+        (r"non-literal name", "names that are not literals"),
+        (r"custom operation|subclasses `|is not an operation call", "a custom operation"),
+        (r"is not created in|is not defined in", "a model or field from outside the folder"),
+        (
+            r"is not a literal|\*args|the field is `|to a value this tool cannot read",
+            "field arguments that are not literals",
+        ),
+    )
+)
+
+
+def cause_shape(message: str) -> str | None:
+    """The shape of why a finding cannot be decided (None: it is decided)."""
+    if "cannot determine" not in message:
+        return None
+    return next((shape for pattern, shape in _CAUSES if pattern.search(message)), "other")
+
+
+def summarize(findings: Sequence[Finding]) -> list[str]:
+    """For ``--verbose``: how many of the findings cannot be decided, by cause shape."""
+    shapes = Counter(cause_shape(f.message) for f in findings if f.code == code)
+    unknown = sum(n for shape, n in shapes.items() if shape is not None)
+    if not unknown:
+        return []
+    total = sum(shapes.values())
+    by_cause = ", ".join(
+        f"{n} {shape}"
+        for shape, n in sorted(shapes.items(), key=lambda item: (-item[1], str(item[0])))
+        if shape is not None
+    )
+    return [f"{code}: {unknown} of {total} findings cannot be determined: {by_cause}"]
 
 
 # -- the fix ---------------------------------------------------------------------------
