@@ -65,6 +65,8 @@ VERSIONS = {
     "django-modelcluster": "6.5",
     "django-money": "3.6.2",
     "django-mptt": "0.20.0",
+    "django-multiselectfield": "1.0.1",
+    "django-parler": "2.4",
     "django-phonenumber-field": "9.0.0",
     "django-positions": "0.6.0",
     "django-stdimage": "6.0.2",
@@ -72,9 +74,12 @@ VERSIONS = {
     "django-taggit": "6.1.0",
     "django-timezone-field": "7.2.2",
     "django-tinymce": "5.0.0",
+    "django-versatileimagefield": "3.1",
+    "djangocms-text-ckeditor": "5.1.7",
     "easy-thumbnails": "2.10.1",
     "jsonfield": "3.2.0",
     "sorl-thumbnail": "13.4.0",
+    "wagtail": "8.0.1",
 }
 
 

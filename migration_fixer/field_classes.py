@@ -387,6 +387,17 @@ THIRD_PARTY: dict[str, KnownField] = {
     "tagging.fields.TagField": KnownField(
         "django-tagging", "CharField", defaults=(("blank", "True"),)
     ),
+    # wagtail, django-parler, django-multiselectfield, djangocms-text-ckeditor,
+    # django-versatileimagefield
+    "wagtail.fields.RichTextField": KnownField("wagtail", "TextField"),
+    "parler.fields.TranslationsForeignKey": KnownField("django-parler", "ForeignKey"),
+    "multiselectfield.db.fields.MultiSelectField": KnownField(
+        "django-multiselectfield", "CharField"
+    ),
+    "djangocms_text_ckeditor.fields.HTMLField": KnownField("djangocms-text-ckeditor", "TextField"),
+    "versatileimagefield.fields.VersatileImageField": KnownField(
+        "django-versatileimagefield", "ImageField"
+    ),
     # django-positions
     "positions.fields.PositionField": KnownField(
         "django-positions",
@@ -1263,6 +1274,11 @@ class _Follower:
             return _evaluate_code(cls.module, expr) if _is_dotted(expr) else UNKNOWN
         if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
             return self._compare(cls, expr, frame)
+        if isinstance(expr, ast.Subscript):
+            mapping = frame.mapping(expr.value)
+            key = expr.slice
+            if mapping is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return mapping.get(key.value, UNKNOWN)
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
             truth = _truth(self._evaluate(cls, expr.operand, frame))
             return UNKNOWN if truth is None else ast.Constant(not truth)
@@ -1351,13 +1367,20 @@ class _Follower:
         if isinstance(func, ast.Attribute) and func.attr == "__init__":
             self._super_call(cls, call, frame)
             return ast.Constant(None)
-        for node in ast.walk(call):
-            if isinstance(node, ast.Name) and node.id in frame.dicts:
+        if any(isinstance(n, ast.Name) and n.id == "super" for n in ast.walk(call)):
+            raise self._cannot(cls, call, "calls another method of its base class")
+        # Any other call: what it is called on and with is evaluated (it may pop an
+        # argument); a dict of arguments passed to it may be changed by it.
+        if isinstance(func, ast.Attribute):
+            self._evaluate(cls, func.value, frame)
+        for argument in [*call.args, *(k.value for k in call.keywords)]:
+            value = argument.value if isinstance(argument, ast.Starred) else argument
+            if isinstance(value, ast.Name) and value.id in frame.dicts:
                 self._lose(
-                    cls, call, node.id, frame, f"passes `{node.id}` to `{ast.unparse(func)[:40]}`"
+                    cls, call, value.id, frame, f"passes `{value.id}` to `{ast.unparse(func)[:40]}`"
                 )
-            if isinstance(node, ast.Name) and node.id == "super":
-                raise self._cannot(cls, call, "calls another method of its base class")
+            else:
+                self._evaluate(cls, value, frame)
         return UNKNOWN
 
     def _isinstance(self, cls: _Class, call: ast.Call, frame: _Frame) -> Value:
@@ -1518,8 +1541,12 @@ def _truth(value: Value) -> bool | None:
 
 
 def _same(a: Value | None, b: Value | None) -> bool:
+    """Whether two values are the same (an unknown value is the same as itself only: what
+    it stands for stays unknown either way)."""
+    if a is b:
+        return True
     if a is None or b is None:
-        return a is b
+        return False
     if isinstance(a, _Unknown) or isinstance(b, _Unknown):
         return False
     return a is b or ast.dump(a) == ast.dump(b)

@@ -127,6 +127,28 @@ SUPER = "super().__init__(*args, **kwargs)\n"
             {"@class": "CharField"},
         ),
         (init("if len(args) > 3:\n    raise ValueError\n" + SUPER), "", {"@class": "CharField"}),
+        # reading kwargs[...], a call on what kwargs.pop gives, an unknown value kept
+        (
+            init(
+                "if 'default' not in kwargs:\n    kwargs['default'] = 'x'\n"
+                "kwargs['blank'] = kwargs['default'] == 'x'\n" + SUPER
+            ),
+            "",
+            {"@class": "CharField", "blank": "True", "default": "'x'"},
+        ),
+        (
+            init("fmt = kwargs.pop('format', 'hex').lower()\n" + SUPER),
+            "format='rgb'",
+            {"@class": "CharField"},
+        ),
+        (
+            init(
+                "kwargs.setdefault('default', compute())\n" + SUPER + "if self.choices:\n"
+                "    self.choices = []"
+            ),
+            "",
+            {"@class": "CharField", "default": "<unknown>"},
+        ),
         # attributes set on the instance, class attributes, skipped bases
         (init(SUPER + "self.null = True"), "", {"@class": "CharField", "null": "True"}),
         (init("self.null = True\n" + SUPER), "", {"@class": "CharField"}),
