@@ -484,8 +484,9 @@ class _Terminal:
 
 _Node = _Class | _Terminal
 
-#: Parsed modules: path -> (bytes, module or why it cannot be read). Kept per process.
-_PARSED: dict[Path, tuple[bytes, _Module | str]] = {}
+#: Parsed modules: (path, module name) -> (bytes, module or why it cannot be read). Kept
+#: per process; a file whose bytes changed is parsed again.
+_PARSED: dict[tuple[Path, str, str], tuple[bytes, _Module | str]] = {}
 
 
 class FieldClasses:
@@ -502,7 +503,8 @@ class FieldClasses:
         self.configured = dict(configured)
         #: ``Class.method`` overrides to trust (the table's verification only).
         self.reviewed = frozenset(reviewed)
-        #: Whether a class was looked up (the answer depends on the project's files).
+        #: Whether the project's files were searched for a module (what was found, or
+        #: not, then depends on them).
         self.consulted = False
 
     # -- public -------------------------------------------------------------------------
@@ -515,7 +517,6 @@ class FieldClasses:
     ) -> Underlying:
         """What the field ``qualified(*positional, **keywords)`` of ``migration`` is, or
         :class:`CannotFollow`."""
-        self.consulted = True
         reads: list[Path] = []
         search = self._search_path(migration)
         node = self._locate(qualified, search, reads, 0)
@@ -555,6 +556,7 @@ class FieldClasses:
     def _module(
         self, name: str, search: tuple[Path, ...], reads: list[Path]
     ) -> _Module | str | None:
+        self.consulted = True
         for root in search:
             found = _find_module(root, name)
             if found is not None:
@@ -718,7 +720,8 @@ def _parse(path: Path, name: str, shown: str, is_package: bool) -> _Module | str
         data = path.read_bytes()
     except OSError as exc:
         return f"cannot read {shown}: {exc.strerror or exc}"
-    cached = _PARSED.get(path)
+    key = (path, name, shown)
+    cached = _PARSED.get(key)
     if cached is not None and cached[0] == data:
         return cached[1]
     result: _Module | str
@@ -730,7 +733,7 @@ def _parse(path: Path, name: str, shown: str, is_package: bool) -> _Module | str
     else:
         result = _Module(name, path, shown, tree, is_package)
         _bind(result, tree.body)
-    _PARSED[path] = (data, result)
+    _PARSED[key] = (data, result)
     return result
 
 
