@@ -109,14 +109,16 @@ class MigrationFile:
     @property
     def skippable(self) -> bool:
         """A migration that does not parse, whose text and dependencies are known: the
-        replay goes past it, for the models its text does not name."""
+        replay goes past it, for the models and fields its text does not name. (Not one
+        that builds its operations at run time: the code that does may be imported, and
+        name what it changes anywhere.)"""
         return bool(self.parse_error and self.text and self.graph_read)
 
-    def cannot_touch(self, model: str) -> bool:
-        """Whether this migration, which does not parse, cannot change ``model``: its text
-        does not name it (every operation that changes a model's fields names the model),
-        compared case-insensitively as Django compares model names."""
-        return self.skippable and model.lower() not in self._lowered
+    def cannot_touch(self, name: str) -> bool:
+        """Whether this migration, which does not parse, cannot change the model or field
+        ``name``: its text does not name it (an operation names the model it changes, and
+        the field), compared case-insensitively as Django compares names."""
+        return self.skippable and name.lower() not in self._lowered
 
     @cached_property
     def _lowered(self) -> str:
@@ -269,7 +271,8 @@ class State:
 
     def skip(self, migration: MigrationFile) -> None:
         """Replay a migration that does not parse, whose text is known: the models its
-        text names become unknown; the others cannot have been changed by it."""
+        text names become unknown; the others cannot have been changed by it (nor the
+        fields it does not name: :meth:`lookup`)."""
         self.skipped.append(migration)
         for model in self.models.values():
             if not migration.cannot_touch(model.name):
@@ -280,13 +283,14 @@ class State:
         if self.unknown:
             return self.unknown
         state = self.models.get(model.lower())
-        if state is None:
-            for skipped in self.skipped:
-                if not skipped.cannot_touch(model):
-                    return f"{skipped.parse_error}, and its text names `{model}`"
-            return f"model `{model}` is not created in this folder's migrations"
-        if state.unknown:
+        if state is not None and state.unknown:
             return state.unknown
+        for shown in (model, name) if state is None else (name,):
+            for skipped in self.skipped:
+                if not skipped.cannot_touch(shown):
+                    return f"{skipped.parse_error}, and its text names `{shown}`"
+        if state is None:
+            return f"model `{model}` is not created in this folder's migrations"
         found = state.fields.get(name.lower())
         if found is None:
             return f"field `{model}.{name}` is not defined in this folder's migrations"
@@ -515,7 +519,7 @@ class History:
             if migration_name == name and position == len(order) - 1 and position:
                 self._snapshot = (tuple(order[:position]), state.copy())
             migration = self.files[migration_name]
-            if migration.skippable:
+            if migration.skippable and migration_name != name:
                 state.skip(migration)
                 continue
             if migration.operations is None:

@@ -99,3 +99,17 @@ def test_a_file_that_does_not_parse_and_names_the_model_is_unknown() -> None:
                 f"  hint: {CANNOT_HINT}",
             ],
         )
+
+
+def test_a_file_that_does_not_parse_and_names_the_field_is_unknown() -> None:
+    unreadable = migration('migrations.RunSQL("UPDATE t SET sku = 1")') + PYTHON_2
+    later = migration(remove("sku"), deps='("shop", "0002_sql")')
+    check_report(
+        {**BASE, "0002_sql.py": unreadable},
+        {"0003_y.py": later},
+        [
+            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be "
+            "rolled back: 0002_sql.py does not parse, and its text names `sku`",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
