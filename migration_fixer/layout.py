@@ -100,12 +100,18 @@ def reflow_line(
     indent = line[: len(line) - len(line.lstrip(" \t"))]
     if str_width(line) <= line_length:
         return [line]
+    return _reflow(line, indent, inside_brackets, line_length, indent_unit, chains)
+
+
+def _reflow(
+    line: str, indent: str, inside_brackets: bool, line_length: int, unit: str, chains: bool
+) -> list[str] | None:
     try:
         leaves, comment = _leaves(line[len(indent) :])
         if _PRAGMA.search(comment):
             # Split, the comment would end up on another line than the code it is for.
             raise _Unsupported("a noqa or type comment")
-        layout = _Layout(leaves, comment, indent, indent_unit, line_length)
+        layout = _Layout(leaves, comment, indent, unit, line_length)
         whole = _Line(0, len(leaves), 0, inside_brackets)
         if not inside_brackets and not chains:
             layout.check_statement()

@@ -429,7 +429,11 @@ def add_swappable_dependency(
 
 
 def drop_migration(
-    origin: Path, label: str, removals: list[Removal], vocabulary: str
+    origin: Path,
+    label: str,
+    removals: list[Removal],
+    vocabulary: str,
+    line_length: int = DEFAULT_LINE_LENGTH,
 ) -> NewMigration:
     """The deferred drop, to be numbered by the runner's planning (after every migration
     of the folder, depending on the folder's leaf or the run's previous new migration)."""
@@ -471,7 +475,7 @@ def drop_migration(
         + "\n    dependencies = [\n"
     )
     tail = "    ]\n\n    operations = [\n" + operations + "    ]\n"
-    return NewMigration(origin, label, suffix, head, tail)
+    return NewMigration(origin, label, suffix, head, tail, line_length)
 
 
 def nullable_step(
@@ -512,9 +516,7 @@ def nullable_step(
     newline = "\r\n" if "\r\n" in ctx.text else "\n"
     field_lines = split_lines(f"{inner}field={expression},")
     split = [
-        part
-        for index, line in enumerate(field_lines)
-        for part in reflow_line(line, index > 0, ctx.line_length) or [line]
+        part for line in field_lines for part in reflow_line(line, True, ctx.line_length) or [line]
     ]
     expression = newline.join(split)[len(inner) + len("field=") : -1]
     alter = operation_spelling(ctx, removal.op, "AlterField", edits)

@@ -159,11 +159,20 @@ def _rewrite_lines(
     if line_length is not None and rewriter.lengthened:
         code = new_module.code
         old_lines = split_lines(text)
-        nodes = [
-            node
-            for node, line in rewriter.lengthened
-            if str_width(old_lines[line - 1]) <= line_length  # else it was long already
-        ]
+        old_inside: set[int] | None = None
+
+        def was_black(line: int) -> bool:
+            """Whether the old line is as black leaves it: short enough, or too long
+            but with nothing black could split (a long string...)."""
+            nonlocal old_inside
+            if str_width(old_lines[line - 1]) <= line_length:
+                return True
+            if old_inside is None:
+                old_inside = _lines_inside_brackets(text)
+            old = old_lines[line - 1]
+            return reflow_line(old, line in old_inside, line_length) == [old]
+
+        nodes = [node for node, line in rewriter.lengthened if was_black(line)]
         reflowed = _reflow(new_module, code, nodes, line_length)
         if reflowed == code:
             pass
@@ -575,7 +584,10 @@ def _add_argument(call: cst.Call, edit: AddArgument) -> tuple[cst.Call, cst.Arg]
             # ``f  # comment`` on its own line: the comment stays with ``f``.
             sep = sep.with_changes(first_line=after.first_line)
             after = _drop_first_line(after)
-        new = new.with_changes(whitespace_after_arg=after)
+        if _spans_lines(call) and isinstance(after, cst.ParenthesizedWhitespace):
+            new = new.with_changes(comma=cst.Comma(whitespace_after=after))
+        else:
+            new = new.with_changes(whitespace_after_arg=after)
         prev = prev.with_changes(
             comma=cst.Comma(whitespace_after=sep),
             whitespace_after_arg=cst.SimpleWhitespace(""),
@@ -599,7 +611,16 @@ def _hugged(call: cst.Call) -> bool:
         isinstance(arg.comma, cst.Comma)
         and isinstance(arg.comma.whitespace_after, cst.ParenthesizedWhitespace)
         for arg in call.args[:-1]
-    )
+    ) and not _spans_lines(call)
+
+
+def _spans_lines(call: cst.Call) -> bool:
+    """Whether an argument spans several lines (a multi-line string, strings concatenated
+    over lines...): black then writes one argument per line, with a trailing comma."""
+    if not isinstance(call.whitespace_before_args, cst.ParenthesizedWhitespace):
+        return False
+    empty = cst.Module([])
+    return any("\n" in empty.code_for_node(arg.value) for arg in call.args)
 
 
 def _clean(ws: _Whitespace) -> _Whitespace:

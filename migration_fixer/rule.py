@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from migration_fixer.layout import DEFAULT_LINE_LENGTH
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line
 from migration_fixer.migration_ast import (
     OPERATIONS,
     ModuleIndex,
@@ -141,10 +141,13 @@ class NewMigration:
     suffix: str
     head: str
     tail: str
+    #: The project's line length: a dependency line longer than that is split.
+    line_length: int = DEFAULT_LINE_LENGTH
 
     def render(self, name: str, depends_on: str) -> NewFile:
-        dependency = f'        ("{_escape(self.label)}", "{_escape(depends_on)}"),\n'
-        text = self.head + dependency + self.tail
+        dependency = f'        ("{_escape(self.label)}", "{_escape(depends_on)}"),'
+        lines = reflow_line(dependency, True, self.line_length) or [dependency]
+        text = self.head + "".join(f"{line}\n" for line in lines) + self.tail
         return NewFile(self.origin.parent / f"{name}.py", text, origin=self.origin)
 
 

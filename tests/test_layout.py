@@ -410,3 +410,56 @@ def test_a_run_keeps_to_the_project_line_length(
     result = CliRunner().invoke(cli, ["--no-cache", "."], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert path.read_text(encoding="utf-8") == expected
+
+
+LONG_SQL = '"UPDATE shop_product SET stock = 0 WHERE stock < 0 AND name IS NOT NULL AND id > 10"'
+
+
+def test_a_long_string_black_left_whole_gets_the_keyword_on_its_own_line() -> None:
+    # The old line was too long, but nothing black could split: the file was black-clean.
+    assert_fixed(
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        f"            {LONG_SQL}\n"
+        "        ),\n"
+        "    ]\n",
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        f"            {LONG_SQL},\n"
+        "            reverse_sql=migrations.RunSQL.noop,\n"
+        "        ),\n"
+        "    ]\n",
+    )
+
+
+def test_strings_concatenated_over_lines_get_the_keyword_on_its_own_line() -> None:
+    before = (
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        '            "UPDATE shop_product SET stock = 0 WHERE stock < 0 AND name IS NOT NULL "\n'
+        '            "AND id > 10"\n'
+        "        ),\n"
+        "    ]\n"
+    )
+    after = (
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        '            "UPDATE shop_product SET stock = 0 WHERE stock < 0 AND name IS NOT NULL "\n'
+        '            "AND id > 10",\n'
+        "            reverse_sql=migrations.RunSQL.noop,\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    assert fix_source(HEAD + before, unsafe_fixes=True) == HEAD + after
+    assert black_clean(HEAD + after, 88)
+
+
+def test_a_long_dependency_of_a_drop_migration_is_split() -> None:
+    from migration_fixer.rule import NewMigration
+
+    new = NewMigration(Path("app/migrations/0002_x.py"), "evaluation", "x", "", "")
+    long = "0164_remove_questionnaire_questionnaire_visibility_choices_and_more"
+    assert new.render("0003_x", long).text == (
+        f'        (\n            "evaluation",\n            "{long}",\n        ),\n'
+    )
+    assert new.render("0003_x", "0002_x").text == '        ("evaluation", "0002_x"),\n'

@@ -460,7 +460,9 @@ def _fix_all(
     if not fixed:
         return
     vocabulary = ctx.settings.get(code, "vocabulary", "ours")
-    drop = drop_migration(ctx.path, history.label, [r for r, _, _ in fixed], vocabulary)
+    drop = drop_migration(
+        ctx.path, history.label, [r for r, _, _ in fixed], vocabulary, ctx.line_length
+    )
     plan = (
         f"deploy {migration.path.name} (the field stays, "
         f"{'with a db_default' if strategy == 'db-default' else 'nullable'}) in this release; "
