@@ -249,10 +249,15 @@ def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -
     node = last.value if isinstance(last, ast.keyword) else last
     assert isinstance(node, ast.expr)
     end = at(node.end_lineno or node.lineno, node.end_col_offset or 0)
+    closing = at(tree.end_lineno or 1, (tree.end_col_offset or 1) - 1)
+    # The argument ends at its last bracket: ``help_text=("...")``'s node is the string.
+    rest = data[end:closing]
+    while rest.lstrip().startswith(b")"):
+        end = closing - len(rest.lstrip()) + 1
+        rest = data[end:closing]
     first = at(last.lineno, 0)
     start = at(last.lineno, last.col_offset)
     before = data[first:start].decode("utf-8")
-    closing = at(tree.end_lineno or 1, (tree.end_col_offset or 1) - 1)
     if last.lineno > tree.lineno and not before.strip() and b"," in data[end:closing]:
         # One argument per line (a magic trailing comma): the new one gets a line of its
         # own, indented alike.
@@ -260,6 +265,32 @@ def set_keyword(expression: str, original: ast.expr, keyword: str, value: str) -
         added = f",{newline}{before}{keyword}={value}"
         return (data[:end] + added.encode() + data[end:]).decode("utf-8")
     return (data[:end] + f", {keyword}={value}".encode() + data[end:]).decode("utf-8")
+
+
+def _join_hugged(lines: list[str], line_length: int) -> list[str]:
+    """``lines`` (a definition copied from a deeper place) with each pair of brackets that
+    holds one line of its own (``f(`` / ``a, b`` / ``)``, black's layout when it did not fit
+    there) joined back where it now fits, as black would join it; innermost first."""
+    lines = list(lines)
+    joined = True
+    while joined:
+        joined = False
+        for index in range(len(lines) - 2):
+            head, body, tail = lines[index : index + 3]
+            if (
+                head.rstrip()[-1:] in ("(", "[", "{")
+                and tail.strip()[:1] in (")", "]", "}")
+                and indent_of(tail) == indent_of(head)
+                and indent_of(body) == indent_of(head) + "    "
+                and not body.rstrip().endswith(",")  # a magic trailing comma stays
+                and not any(mark in body for mark in ("#", '"""', "'''"))
+            ):
+                line = head.rstrip() + body.strip() + tail.strip()
+                if str_width(line) <= line_length:
+                    lines[index : index + 3] = [line]
+                    joined = True
+                    break
+    return lines
 
 
 def _max_length(expr: ast.expr) -> int | None:
@@ -514,7 +545,7 @@ def nullable_step(
         expression = set_keyword(expression, removal.state.expr, "null", "True")
     # A line now too long (the keyword added) is split as black would split it.
     newline = "\r\n" if "\r\n" in ctx.text else "\n"
-    field_lines = split_lines(f"{inner}field={expression},")
+    field_lines = _join_hugged(split_lines(f"{inner}field={expression},"), ctx.line_length)
     split = [
         part for line in field_lines for part in reflow_line(line, True, ctx.line_length) or [line]
     ]

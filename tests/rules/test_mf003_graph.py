@@ -150,9 +150,11 @@ def test_a_chain_under_a_bound_package_gets_its_own_import(tmp_path: Path) -> No
         "import django.contrib.sites.models\n\n\n"
     )
     assert (
-        "            field=models.CharField(max_length=100, "
-        "validators=[django.contrib.sites.models._simple_domain_name_validator], "
-        "null=True),\n"
+        "            field=models.CharField(\n"
+        "                max_length=100,\n"
+        "                validators=[django.contrib.sites.models._simple_domain_name_validator],\n"
+        "                null=True,\n"
+        "            ),\n"
     ) in fixed
     assert pure_run(repo, "--check", ".").exit_code == 0
 

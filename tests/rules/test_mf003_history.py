@@ -196,19 +196,24 @@ def test_rename_model_retargets_a_copied_relation(
     new = {"0004_remove.py": migration(remove("category"), deps='("shop", "0003_rename")')}
     assert check_git(tmp_path, monkeypatch, base, new, ".").exit_code == 0
     fixed = read(tmp_path / "repo", "0004_remove.py")
-    assert 'field=models.ForeignKey(on_delete=models.CASCADE, to="shop.sort", null=True)' in fixed
+    assert (
+        "            field=models.ForeignKey(\n"
+        '                on_delete=models.CASCADE, to="shop.sort", null=True\n'
+        "            ),\n"
+    ) in fixed
 
 
 @pytest.mark.parametrize(
-    ("target", "expected"),
+    ("target", "expected", "split"),
     [
-        ("'Category'", "'Sort'"),  # positional, without the app label
-        ("to='other.category'", "to='other.category'"),  # another app's model
-        ("to=settings.CATEGORY_MODEL", "to=settings.CATEGORY_MODEL"),
+        ("'Category'", "'Sort'", False),  # positional, without the app label
+        # another app's model (the line is then longer than 88 columns: split)
+        ("to='other.category'", "to='other.category'", True),
+        ("to=settings.CATEGORY_MODEL", "to=settings.CATEGORY_MODEL", True),
     ],
 )
 def test_rename_model_retargets_only_this_apps_literal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, expected: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, expected: str, split: bool
 ) -> None:
     category = '        migrations.CreateModel(name="Category", fields=[]),\n'
     fk = f'("category", models.ForeignKey({target}, on_delete=models.CASCADE))'
@@ -220,10 +225,13 @@ def test_rename_model_retargets_only_this_apps_literal(
     }
     new = {"0003_remove.py": migration(remove("category"), deps='("shop", "0002_rename")')}
     assert check_git(tmp_path, monkeypatch, base, new, ".").exit_code == 0
-    assert (
-        f"            field=models.ForeignKey({expected}, on_delete=models.CASCADE, null=True),\n"
-        in read(tmp_path / "repo", "0003_remove.py")
+    arguments = f"{expected}, on_delete=models.CASCADE, null=True"
+    layout = (
+        f"            field=models.ForeignKey(\n                {arguments}\n            ),\n"
+        if split
+        else f"            field=models.ForeignKey({arguments}),\n"
     )
+    assert layout in read(tmp_path / "repo", "0003_remove.py")
 
 
 # -- state-only operations ---------------------------------------------------------------

@@ -54,9 +54,15 @@ def black_format(source: str, line_length: int) -> str:
     return black.format_str(source, mode=black.Mode(line_length=line_length))
 
 
-def split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, removal: str, line_length: int) -> Path:
+def split(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    removal: str,
+    line_length: int,
+    initial: str = INITIAL,
+) -> Path:
     """The folder after MF003 split ``removal`` (both files black-clean at ``line_length``)."""
-    initial, removal = black_format(INITIAL, line_length), black_format(removal, line_length)
+    initial, removal = black_format(initial, line_length), black_format(removal, line_length)
     repo = init_repo(tmp_path / "repo")
     write(repo, "pyproject.toml", f"[tool.migration-fixer]\nline-length = {line_length}\n")
     write(repo, "shop/migrations/0001_initial.py", initial)
@@ -197,3 +203,20 @@ def test_a_list_on_one_line_is_laid_out_one_element_per_line(
         "        ),\n"
         "    ]\n"
     )
+
+
+def test_a_definition_copied_from_deeper_is_joined_where_it_now_fits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the CreateModel the definition is 8 columns deeper than in the AlterField: black
+    # split it there, and joins it back here.
+    initial = INITIAL.replace(
+        '("sku", models.CharField(max_length=32, unique=True))',
+        '("sku", models.CharField(max_length=32, help_text=("a code that can be read aloud")))',
+    )
+    folder = split(tmp_path, monkeypatch, ONE_LINE_LIST, 88, initial)
+    assert (
+        "            field=models.CharField(\n"
+        '                max_length=32, help_text=("a code that can be read aloud"), null=True\n'
+        "            ),\n"
+    ) in (folder / "0002_x.py").read_text(encoding="utf-8")
