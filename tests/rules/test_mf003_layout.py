@@ -220,3 +220,25 @@ def test_a_definition_copied_from_deeper_is_joined_where_it_now_fits(
         '                max_length=32, help_text=("a code that can be read aloud"), null=True\n'
         "            ),\n"
     ) in (folder / "0002_x.py").read_text(encoding="utf-8")
+
+
+def test_brackets_black_split_deeper_are_joined_where_they_now_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the CreateModel (8 columns deeper) black split help_text's parentheses over three
+    # lines; in the AlterField they fit on one, where black joins them.
+    text = "the code printed on every label of the product box"
+    initial = INITIAL.replace(
+        '("sku", models.CharField(max_length=32, unique=True))',
+        f'("sku", models.CharField(max_length=32, unique=True, help_text=("{text}")))',
+    )
+    assert f'help_text=(\n                            "{text}"\n' in black_format(initial, 88)
+    folder = split(tmp_path, monkeypatch, ONE_LINE_LIST, 88, initial)
+    assert (
+        "            field=models.CharField(\n"
+        "                max_length=32,\n"
+        "                unique=True,\n"
+        f'                help_text=("{text}"),\n'
+        "                null=True,\n"
+        "            ),\n"
+    ) in (folder / "0002_x.py").read_text(encoding="utf-8")
