@@ -463,3 +463,17 @@ def test_a_long_dependency_of_a_drop_migration_is_split() -> None:
         f'        (\n            "evaluation",\n            "{long}",\n        ),\n'
     )
     assert new.render("0003_x", "0002_x").text == '        ("evaluation", "0002_x"),\n'
+
+
+def test_two_long_strings_in_one_statement() -> None:
+    call = f"        migrations.RunSQL(\n            {LONG_SQL}\n        ),\n"
+    fixed = (
+        "        migrations.RunSQL(\n"
+        f"            {LONG_SQL},\n"
+        "            reverse_sql=migrations.RunSQL.noop,\n"
+        "        ),\n"
+    )
+    assert_fixed(
+        "    operations = [\n" + call + call + "    ]\n",
+        "    operations = [\n" + fixed + fixed + "    ]\n",
+    )
