@@ -8,12 +8,20 @@ import pytest
 
 from migration_fixer.changeset import VerificationError, apply_to_ast, verify
 from migration_fixer.rewrite import RewriteError, apply_edits
-from migration_fixer.rule import AddImport, AppendElement, InsertStatements
+from migration_fixer.rule import AddArgument, AddImport, AppendElement, InsertStatements
 
 
 def test_insert_statements_needs_a_migration_class() -> None:
     with pytest.raises(RewriteError, match="no `class Migration`"):
         apply_edits("x = 1\n", [InsertStatements("def f():\n    pass\n")])
+
+
+@pytest.mark.parametrize("value", ["(", "a b", "x =\n 1"])
+def test_new_code_that_does_not_parse_is_refused(value: str) -> None:
+    source = "migrations.RunPython(f)\n"
+    with pytest.raises(RewriteError, match=r"^the fix's new code does not parse: "):
+        apply_edits(source, [AddArgument(1, 0, 0, "reverse_code", value)])
+    assert source == "migrations.RunPython(f)\n"
 
 
 @pytest.mark.parametrize(
