@@ -144,7 +144,7 @@ HEAD = "from django.db import migrations\n\n"
             "    migrations.AddField('t', 'c', models.IntegerField()),\n"
             "])]\n",
             "ops = [migrations.RunSQL('ALTER TABLE t ADD c int', "
-            "reverse_sql=\"ALTER TABLE t DROP COLUMN c\", state_operations=[\n"
+            'reverse_sql="ALTER TABLE t DROP COLUMN c", state_operations=[\n'
             "    migrations.AddField('t', 'c', models.IntegerField()),\n"
             "])]\n",
             MF002_MSG,
@@ -1105,6 +1105,16 @@ def write_migration(tmp_path: Path, data: bytes, name: str = "0002_data.py") -> 
     return path
 
 
+def assert_cli_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: bytes, after: bytes, output: str
+) -> None:
+    """The CLI fixes the migration ``before`` into exactly the bytes ``after``, exits 0 and
+    prints exactly ``output``."""
+    path = write_migration(tmp_path, before)
+    assert run_cli(tmp_path, monkeypatch) == (0, output)
+    assert path.read_bytes() == after
+
+
 def test_crlf_file_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = (
         b"from django.db import migrations\r\n"
@@ -1135,30 +1145,37 @@ def test_crlf_file_stays_crlf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         b"        ),\r\n"
         b"    ]\r\n"
     )
-    path = write_migration(tmp_path, before)
-    code, out = run_cli(tmp_path, monkeypatch)
-    assert (code, out) == (
-        0,
+    assert_cli_fixed(
+        tmp_path,
+        monkeypatch,
+        before,
+        after,
         f"app/migrations/0002_data.py:6:9: MF001 {MF001_MSG} [fixed]\n"
         f"app/migrations/0002_data.py:9:9: MF002 {MF002_MSG} [fixed]\n"
         "Found 2 findings in 1 migration file (2 fixed, 0 remaining).\n",
     )
-    assert path.read_bytes() == after
 
 
 def test_utf8_bom_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before = codecs.BOM_UTF8 + (
-        "from django.db import migrations\nops = [migrations.RunSQL(\"SELECT 'é'\")]\n"
-    ).encode()
-    after = codecs.BOM_UTF8 + (
-        "from django.db import migrations\n"
-        "ops = [migrations.RunSQL(\"SELECT 'é'\", reverse_sql=migrations.RunSQL.noop)]\n"
-    ).encode()
-    path = write_migration(tmp_path, before)
-    code, out = run_cli(tmp_path, monkeypatch)
-    assert code == 0
-    assert out.splitlines()[0] == f"app/migrations/0002_data.py:2:8: MF002 {MF002_MSG} [fixed]"
-    assert path.read_bytes() == after
+    before = (
+        codecs.BOM_UTF8
+        + ("from django.db import migrations\nops = [migrations.RunSQL(\"SELECT 'é'\")]\n").encode()
+    )
+    after = (
+        codecs.BOM_UTF8
+        + (
+            "from django.db import migrations\n"
+            "ops = [migrations.RunSQL(\"SELECT 'é'\", reverse_sql=migrations.RunSQL.noop)]\n"
+        ).encode()
+    )
+    assert_cli_fixed(
+        tmp_path,
+        monkeypatch,
+        before,
+        after,
+        f"app/migrations/0002_data.py:2:8: MF002 {MF002_MSG} [fixed]\n"
+        "Found 1 finding in 1 migration file (1 fixed, 0 remaining).\n",
+    )
 
 
 def test_latin1_coding_cookie_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1176,15 +1193,15 @@ def test_latin1_coding_cookie_is_kept(tmp_path: Path, monkeypatch: pytest.Monkey
         b"    migrations.RunPython(f, reverse_code=migrations.RunPython.noop),\n"
         b"]\n"
     )
-    path = write_migration(tmp_path, before)
-    code, out = run_cli(tmp_path, monkeypatch)
-    assert (code, out) == (
-        0,
+    assert_cli_fixed(
+        tmp_path,
+        monkeypatch,
+        before,
+        after,
         f"app/migrations/0002_data.py:3:8: MF002 {MF002_MSG} [fixed]\n"
         f"app/migrations/0002_data.py:3:57: MF001 {MF001_MSG} [fixed]\n"
         "Found 2 findings in 1 migration file (2 fixed, 0 remaining).\n",
     )
-    assert path.read_bytes() == after
 
 
 # -- noqa ----------------------------------------------------------------------------------

@@ -50,6 +50,23 @@ ONE_LINE_LIST = (
 )
 
 
+#: How every backfill function ends at 60 columns (the deferred foreign key checks run),
+#: with the two blank lines after it.
+FLUSH_AT_60 = (
+    "    # Run the deferred foreign key checks now: ALTER TABLE\n"
+    "    # refuses pending ones.\n"
+    '    if schema_editor.connection.vendor == "postgresql":\n'
+    "        schema_editor.execute(\n"
+    '            "SET CONSTRAINTS ALL IMMEDIATE"\n'
+    "        )\n"
+    "        schema_editor.execute(\n"
+    '            "SET CONSTRAINTS ALL DEFERRED"\n'
+    "        )\n"
+    "\n"
+    "\n"
+)
+
+
 def black_format(source: str, line_length: int) -> str:
     return black.format_str(source, mode=black.Mode(line_length=line_length))
 
@@ -98,18 +115,8 @@ def test_generated_code_at_a_small_line_length(
         "    for row in rows:\n"
         '        row.sku = f"placeholder-{row.pk}"\n'
         '        row.save(update_fields=["sku"])\n'
-        "    # Run the deferred foreign key checks now: ALTER TABLE\n"
-        "    # refuses pending ones.\n"
-        '    if schema_editor.connection.vendor == "postgresql":\n'
-        "        schema_editor.execute(\n"
-        '            "SET CONSTRAINTS ALL IMMEDIATE"\n'
-        "        )\n"
-        "        schema_editor.execute(\n"
-        '            "SET CONSTRAINTS ALL DEFERRED"\n'
-        "        )\n"
-        "\n"
-        "\n"
-        "def backfill_product_reference_code(apps, schema_editor):\n"
+        + FLUSH_AT_60
+        + "def backfill_product_reference_code(apps, schema_editor):\n"
         "    # MF003: rows written while `reference_code` was\n"
         "    # nullable get a placeholder, so that rolling this\n"
         "    # migration back can restore NOT NULL. Review the value.\n"
@@ -119,18 +126,8 @@ def test_generated_code_at_a_small_line_length(
         "        reference_code__isnull=True\n"
         "    )\n"
         '    rows.update(reference_code="")\n'
-        "    # Run the deferred foreign key checks now: ALTER TABLE\n"
-        "    # refuses pending ones.\n"
-        '    if schema_editor.connection.vendor == "postgresql":\n'
-        "        schema_editor.execute(\n"
-        '            "SET CONSTRAINTS ALL IMMEDIATE"\n'
-        "        )\n"
-        "        schema_editor.execute(\n"
-        '            "SET CONSTRAINTS ALL DEFERRED"\n'
-        "        )\n"
-        "\n"
-        "\n"
-        "class Migration(migrations.Migration):\n"
+        + FLUSH_AT_60
+        + "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n'
         "\n"
         "    operations = [\n"
