@@ -31,6 +31,26 @@ UNIQUE_MSG = (
 )
 CANNOT_HINT = "check the field by hand; if it is non-null without a default, split the removal"
 
+#: The findings' messages for the usual fields.
+CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
+INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
+FK = FK_MSG.format(cls="ForeignKey")
+#: A CreateModel of a ``Category`` model, for foreign keys to point at.
+CATEGORY = (
+    "        migrations.CreateModel(\n"
+    '            name="Category",\n'
+    '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
+    "        ),\n"
+)
+
+
+#: Three fields of ``Product``: a CharField, an IntegerField and one with a long name.
+FIELDS = (
+    '("sku", models.CharField(max_length=32))',
+    '("stock", models.IntegerField())',
+    '("a_rather_long_field_name", models.IntegerField())',
+)
+
 
 def initial(*fields: str, model: str = "Product", imports: str = "", extra: str = "") -> str:
     """A Django-style 0001_initial creating ``model`` with ``fields`` (``("name", expr)``

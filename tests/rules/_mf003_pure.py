@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _mf003 import initial, migration, remove
+
 from migration_fixer.dotted_names import introduced_names
 from migration_fixer.history import History
 from migration_fixer.newer_syntax import parse
@@ -239,6 +241,24 @@ def fixed_folder(base: Mapping[str, str], new: Mapping[str, str], *args: str) ->
     assert result.exit_code == 0, result.stdout
     fixed_again(repo)
     return repo
+
+
+def removed_then(
+    later: str, *, imports: str = "from django.db import migrations, models\n", head: str = ""
+) -> PureRepo:
+    """The folder where new 0002_remove removes ``product.sku`` (a CharField on the git
+    base) and new 0003_later runs the operation ``later`` (its file starts with ``imports``,
+    then ``head``)."""
+    return make_repo(
+        Path(),
+        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
+        {
+            "0002_remove.py": migration(remove("sku")),
+            "0003_later.py": migration(
+                later, deps='("shop", "0002_remove")', imports=imports, head=head
+            ),
+        },
+    )
 
 
 def fixed_again(repo: PureRepo) -> None:

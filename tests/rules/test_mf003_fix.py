@@ -12,68 +12,22 @@ from pathlib import Path
 import pytest
 from _mf003 import (
     CANNOT_HINT,
+    CATEGORY,
+    CHAR,
     CHAR_MSG,
-    FK_MSG,
+    FIELDS,
+    FK,
+    INTEGER,
     drop_file,
     initial,
     migration,
     plan_hint,
     remove,
 )
-from _mf003_pure import fixed_again, fixed_folder, listing, make_repo, read, run
-
-FLUSH = (
-    "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
-    '    if schema_editor.connection.vendor == "postgresql":\n'
-    '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
-    '        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")\n'
-)
-CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
-INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
-FK = FK_MSG.format(cls="ForeignKey")
-CATEGORY = (
-    "        migrations.CreateModel(\n"
-    '            name="Category",\n'
-    '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
-    "        ),\n"
-)
-
-
-def _backfill(field: str, value: str, model: str = "Product") -> str:
-    return (
-        f"def backfill_{model.lower()}_{field}(apps, schema_editor):\n"
-        f"    # MF003: rows written while `{field}` was nullable get a placeholder, so that "
-        "rolling\n"
-        "    # this migration back can restore NOT NULL. Review the value.\n"
-        f'    {model} = apps.get_model("shop", "{model}")\n'
-        "    db = schema_editor.connection.alias\n"
-        f"    rows = {model}.objects.using(db).filter({field}__isnull=True)\n"
-        f"    rows.update({field}={value})\n" + FLUSH
-    )
-
-
-def _alter(field: str, expression: str, spell: str = "migrations.") -> str:
-    return (
-        f"        {spell}AlterField(\n"
-        '            model_name="product",\n'
-        f'            name="{field}",\n'
-        f"            field={expression},\n"
-        "        ),\n"
-        f"        {spell}RunPython(\n"
-        f"            {spell}RunPython.noop,\n"
-        f"            reverse_code=backfill_product_{field},\n"
-        "        ),\n"
-    )
-
+from _mf003_fixed import FLUSH, backfill_function, nullable_step
+from _mf003_pure import fixed_again, fixed_folder, listing, make_repo, read, removed_then, run
 
 # -- the drop migration ------------------------------------------------------------------
-
-FIELDS = (
-    '("sku", models.CharField(max_length=32))',
-    '("stock", models.IntegerField())',
-    '("a_rather_long_field_name", models.IntegerField())',
-)
-
 
 TWO = "0003_remove_product_sku_remove_product_stock"
 LONG = "0003_remove_product_a_rather_long_field_name"
@@ -116,7 +70,7 @@ def test_foreign_key_is_split_and_the_backfill_is_left_to_write(tmp_path: Path) 
         "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n\n'
         "    operations = [\n"
-        + _alter(
+        + nullable_step(
             "category",
             # Too long for one line at 88 columns: split as black would.
             "models.ForeignKey(\n"
@@ -206,10 +160,12 @@ def test_date_time_field_placeholder_imports_datetime() -> None:
     repo = fixed_folder(base, {"0002_x.py": migration(remove("seen"))})
     assert read(repo, "0002_x.py") == (
         "from django.db import migrations, models\nimport datetime\n\n\n"
-        + _backfill("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
+        + backfill_function("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
         + "\n\nclass Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n\n'
-        "    operations = [\n" + _alter("seen", "models.DateTimeField(null=True)") + "    ]\n"
+        "    operations = [\n"
+        + nullable_step("seen", "models.DateTimeField(null=True)")
+        + "    ]\n"
     )
 
 
@@ -270,7 +226,7 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
         "    # rolling this migration back can restore NOT NULL. Review the value.\n"
         '    Product = apps.get_model("shop", "Product")\n'
         "    db = schema_editor.connection.alias\n"
-        '    rows = Product.objects.using(db).filter(code__isnull=True)\n'
+        "    rows = Product.objects.using(db).filter(code__isnull=True)\n"
         "    for row in rows:\n"
         f"        row.code = {per_row}\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
@@ -455,9 +411,7 @@ def test_operations_imported_by_name_are_spelled_the_same_way() -> None:
         "    Product = apps.get_model('shop', 'Product')\n"
         "    db = schema_editor.connection.alias\n"
         "    rows = Product.objects.using(db).filter(sku__isnull=True)\n"
-        "    rows.update(sku='')\n"
-        + FLUSH.replace('"', "'")
-        + "\n\n"
+        "    rows.update(sku='')\n" + FLUSH.replace('"', "'") + "\n\n"
         "class Migration(migrations.Migration):\n"
         "    dependencies = [('shop', '0001_initial')]\n\n"
         "    operations = [\n"
@@ -625,34 +579,26 @@ def test_db_default_in_a_single_quoted_file(tmp_path: Path) -> None:
     )
 
 
-def test_explicit_null_false_becomes_true_and_builtins_are_kept(tmp_path: Path) -> None:
+def test_explicit_null_false_becomes_true_and_builtins_are_kept() -> None:
     field = '("sku", models.CharField(help_text="x".upper(), max_length=len("abcd"), null=False))'
-    repo = make_repo(
-        tmp_path / "repo",
-        {"0001_initial.py": initial(field)},
-        {"0002_x.py": migration(remove("sku"))},
+    repo = fixed_folder(
+        {"0001_initial.py": initial(field)}, {"0002_x.py": migration(remove("sku"))}
     )
-    assert run(repo, ".").exit_code == 0
     assert (
         "            field=models.CharField(\n"
         '                help_text="x".upper(), max_length=len("abcd"), null=True\n'
         "            ),\n"
     ) in read(repo, "0002_x.py")
-    fixed_again(repo)
 
 
-def test_continuation_lines_left_of_the_definition_stay_where_they_are(tmp_path: Path) -> None:
+def test_continuation_lines_left_of_the_definition_stay_where_they_are() -> None:
     field = '("sku", models.CharField(\nmax_length=32))'
-    repo = make_repo(
-        tmp_path / "repo",
-        {"0001_initial.py": initial(field)},
-        {"0002_x.py": migration(remove("sku"))},
+    repo = fixed_folder(
+        {"0001_initial.py": initial(field)}, {"0002_x.py": migration(remove("sku"))}
     )
-    assert run(repo, ".").exit_code == 0
     assert "            field=models.CharField(\nmax_length=32, null=True),\n" in read(
         repo, "0002_x.py"
     )
-    fixed_again(repo)
 
 
 def test_removal_wrapped_in_another_call_cannot_be_determined(tmp_path: Path) -> None:
@@ -777,20 +723,10 @@ def test_operations_module_spellings(
     ],
 )
 def test_a_later_migration_that_changes_the_field_again_blocks_the_split(
-    tmp_path: Path, later: str, changed: bool
+    later: str, changed: bool
 ) -> None:
-    repo = make_repo(
-        tmp_path,
-        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
-        {
-            "0002_remove.py": migration(remove("sku")),
-            "0003_later.py": migration(
-                later,
-                deps='("shop", "0002_remove")',
-                imports="from django.db import migrations, models\n",
-                head="def helper():\n    return migrations.RunSQL('SELECT 1', '')\n\n\n",
-            ),
-        },
+    repo = removed_then(
+        later, head="def helper():\n    return migrations.RunSQL('SELECT 1', '')\n\n\n"
     )
     result = run(repo, "--check", ".")
     lines = result.stdout.splitlines()

@@ -12,7 +12,11 @@ import pytest
 from _git_helpers import commit_all, git, init_repo, write
 from _mf003 import (
     CANNOT_HINT,
+    CHAR,
     CHAR_MSG,
+    FIELDS,
+    FK,
+    INTEGER,
     assert_compiles,
     drop_file,
     initial,
@@ -25,7 +29,6 @@ from _mf003 import (
     run,
     status,
 )
-from test_mf003_fix import CHAR, FIELDS, FK, INTEGER
 
 
 def fixed_again(monkeypatch: pytest.MonkeyPatch, repo: Path) -> None:

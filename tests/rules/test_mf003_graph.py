@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from _git_helpers import git, hook_writes
+from _git_helpers import WriteHook, git, hook_writes
 from _mf003 import (
-    CHAR_MSG,
+    CATEGORY,
+    CHAR,
+    INTEGER,
     assert_compiles,
     drop_file,
     initial,
@@ -25,10 +27,9 @@ from _mf003 import (
 )
 from _mf003_pure import make_repo as pure_repo
 from _mf003_pure import read as pure_read
+from _mf003_pure import removed_then
 from _mf003_pure import run as pure_run
 
-CHAR = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
-INTEGER = CHAR_MSG.format(cls="IntegerField", fill="0", dropped="")
 FIELDS = (
     '("sku", models.CharField(max_length=32))',
     '("stock", models.IntegerField())',
@@ -39,6 +40,22 @@ REFUSED = (
     "migrations of a folder are written together or not at all (commit or stash the "
     "changes, or pass --allow-dirty)"
 )
+
+
+def assert_nothing_written(
+    monkeypatch: pytest.MonkeyPatch,
+    repo: Path,
+    failing: WriteHook,
+    errors: list[str],
+) -> None:
+    """With the writes ``failing`` raises in, the fix exits 2, prints exactly ``errors``
+    and leaves every file of ``repo`` as it was."""
+    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
+    hook_writes(monkeypatch, failing)
+    result = run(monkeypatch, repo, ".")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == errors
+    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
 
 
 def test_mixed_git_state_writes_no_split_of_the_folder(
@@ -107,24 +124,25 @@ def test_a_failed_write_leaves_the_whole_folder_as_it_was(
             "0003_c.py": migration(remove("name"), deps='("shop", "0002_b")'),
         },
     )
-    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
 
     def failing(path: Path, options: Mapping[str, object]) -> None:
         if path.name == "0003_c.py":
             raise OSError("disk full")
 
-    hook_writes(monkeypatch, failing)
-    result = run(monkeypatch, repo, ".")
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "error: shop/migrations/0003_c.py: cannot write: disk full",
-        "error: shop/migrations/0002_b.py: not written: another file of this folder's fix failed",
-        "error: shop/migrations/0004_remove_product_sku.py: not written: another file of this "
-        "folder's fix failed",
-        "error: shop/migrations/0005_remove_product_name.py: not written: another file of this "
-        "folder's fix failed",
-    ]
-    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
+    assert_nothing_written(
+        monkeypatch,
+        repo,
+        failing,
+        [
+            "error: shop/migrations/0003_c.py: cannot write: disk full",
+            "error: shop/migrations/0002_b.py: not written: another file of this folder's fix "
+            "failed",
+            "error: shop/migrations/0004_remove_product_sku.py: not written: another file of "
+            "this folder's fix failed",
+            "error: shop/migrations/0005_remove_product_name.py: not written: another file of "
+            "this folder's fix failed",
+        ],
+    )
 
 
 # -- what the fix writes imports what it uses -------------------------------------------------
@@ -164,15 +182,9 @@ def test_a_chain_the_file_already_imports_gets_nothing(tmp_path: Path) -> None:
         '("category", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, '
         'to="shop.category"))'
     )
-    category = (
-        "        migrations.CreateModel(\n"
-        '            name="Category",\n'
-        '            fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],\n'
-        "        ),\n"
-    )
     base = {
         "0001_initial.py": initial(
-            field, imports="import django.db.models.deletion\n", extra=category
+            field, imports="import django.db.models.deletion\n", extra=CATEGORY
         )
     }
     new = migration(
@@ -250,49 +262,27 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_pat
     ids=["dynamic", "non-literal", "nested-dynamic", "star-args", "custom"],
 )
 def test_a_later_migration_the_replay_cannot_read_stops_the_split(
-    tmp_path: Path, later: str, head: str, reason: str
+    later: str, head: str, reason: str
 ) -> None:
-    repo = pure_repo(
-        tmp_path,
-        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
-        {
-            "0002_remove.py": migration(remove("sku")),
-            "0003_later.py": migration(
-                later,
-                deps='("shop", "0002_remove")',
-                imports=f"{head}from django.db import migrations, models\n",
-            ).replace("operations = [\n        *helper(),\n    ]", "operations = [*helper()]"),
-        },
+    repo = removed_then(later, imports=f"{head}from django.db import migrations, models\n")
+    repo.new["0003_later.py"] = repo.new["0003_later.py"].replace(
+        "operations = [\n        *helper(),\n    ]", "operations = [*helper()]"
     )
     result = pure_run(repo, "--check", ".")
     assert result.stdout.splitlines()[:2] == [
         f"shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku` cannot be rolled "
-        f"back: {CHAR_MSG.format(cls='CharField', fill=chr(39) * 2, dropped='')}",
+        f"back: {CHAR}",
         "  hint: cannot determine whether a later migration changes `product.sku` "
         f"({reason}): the deferred drop would come after it; split by hand",
     ]
 
 
-def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_split(
-    tmp_path: Path,
-) -> None:
+def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_split() -> None:
     later = (
         "migrations.SeparateDatabaseAndState(database_operations=[], state_operations=["
         "migrations.AlterField('product', 'sku', models.IntegerField())])"
     )
-    repo = pure_repo(
-        tmp_path,
-        {"0001_initial.py": initial('("sku", models.CharField(max_length=9))')},
-        {
-            "0002_remove.py": migration(remove("sku")),
-            "0003_later.py": migration(
-                later,
-                deps='("shop", "0002_remove")',
-                imports="from django.db import migrations, models\n",
-            ),
-        },
-    )
-    result = pure_run(repo, "--check", ".")
+    result = pure_run(removed_then(later), "--check", ".")
     assert result.stdout.splitlines()[1] == (
         "  hint: 0003_later changes `product.sku` (or its model) again: the deferred drop "
         "would come after it and undo it; split by hand"
@@ -308,20 +298,21 @@ def test_a_new_drop_migration_that_cannot_be_created_leaves_the_folder_as_it_was
         {"0001_initial.py": initial(*FIELDS)},
         {"0002_b.py": migration(remove("sku"))},
     )
-    before = {p: p.read_bytes() for p in repo.rglob("*.py")}
 
     def failing(path: Path, options: Mapping[str, object]) -> None:
         if options.get("create"):
             raise OSError("read-only")
 
-    hook_writes(monkeypatch, failing)
-    result = run(monkeypatch, repo, ".")
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "error: shop/migrations/0003_remove_product_sku.py: cannot create: read-only",
-        "error: shop/migrations/0002_b.py: not written: another file of this folder's fix failed",
-    ]
-    assert {p: p.read_bytes() for p in repo.rglob("*.py")} == before
+    assert_nothing_written(
+        monkeypatch,
+        repo,
+        failing,
+        [
+            "error: shop/migrations/0003_remove_product_sku.py: cannot create: read-only",
+            "error: shop/migrations/0002_b.py: not written: another file of this folder's fix "
+            "failed",
+        ],
+    )
 
 
 def test_a_chain_that_works_by_accident_in_its_source_gets_its_module_imported(

@@ -6,8 +6,8 @@ runs on the pure harness (tests/rules/_mf003_pure.py): 0001 on the git base, 000
 from __future__ import annotations
 
 from _mf003 import CANNOT_HINT, CHAR_MSG, drop_file, initial, migration, plan_hint, remove
+from _mf003_fixed import backfill_function, nullable_step
 from _mf003_pure import check_report, check_transformed
-from test_mf003_fix import _alter, _backfill
 
 BASE = {"0001_initial.py": initial('("sku", models.CharField(max_length=32))')}
 SKU = "`product.sku`"
@@ -109,9 +109,9 @@ def test_module_level_concatenation() -> None:
     before = _class(f"    operations = COMMON + [\n        {remove('sku')},\n    ]\n", head=head)
     after = _class(
         "    operations = COMMON + [\n"
-        + _alter("sku", "models.CharField(max_length=64, null=True)")
+        + nullable_step("sku", "models.CharField(max_length=64, null=True)")
         + "    ]\n",
-        head=head + _backfill("sku", '""') + "\n\n",
+        head=head + backfill_function("sku", '""') + "\n\n",
     )
     outcome = check_transformed(
         BASE,

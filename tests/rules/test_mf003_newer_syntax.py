@@ -5,8 +5,8 @@ skipped by the history replay only when its text does not name the model. Pure h
 from __future__ import annotations
 
 from _mf003 import CANNOT_HINT, CHAR_MSG, drop_file, initial, migration, plan_hint, remove
+from _mf003_fixed import backfill_function, nullable_step
 from _mf003_pure import check_report, check_transformed
-from test_mf003_fix import _alter, _backfill
 
 BASE = {"0001_initial.py": initial('("sku", models.CharField(max_length=32))')}
 UNSAFE = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
@@ -28,8 +28,8 @@ def test_except_without_parentheses_is_read_and_fixed() -> None:
     )
     after = before.replace(
         f"        {remove('sku')},\n",
-        _alter("sku", "models.CharField(max_length=32, null=True)"),
-    ).replace(PEP_758, PEP_758 + _backfill("sku", '""') + "\n\n")
+        nullable_step("sku", "models.CharField(max_length=32, null=True)"),
+    ).replace(PEP_758, PEP_758 + backfill_function("sku", '""') + "\n\n")
     outcome = check_transformed(
         BASE,
         before,
