@@ -18,7 +18,8 @@ MF002_MSG = "`RunSQL` without `reverse_sql` cannot be reversed"
 STAR_MSG = "`RunPython` called with `*args`/`**kwargs`: cannot tell whether it has `reverse_code`"
 STAR_HINT = "  hint: pass `reverse_code=` explicitly (e.g. `migrations.RunPython.noop`)"
 
-BEFORE = """\
+#: The 0002 migration up to its operations, the same before and after the fix.
+OPERATIONS = """\
 from django.db import migrations
 
 
@@ -30,25 +31,22 @@ class Migration(migrations.Migration):
     dependencies = [("shop", "0001_initial")]
 
     operations = [
+"""
+
+BEFORE = (
+    OPERATIONS
+    + """\
         migrations.RunPython(forwards),
         migrations.RunSQL(
             "UPDATE shop_product SET stock = 0",
         ),
     ]
 """
+)
 
-AFTER = """\
-from django.db import migrations
-
-
-def forwards(apps, schema_editor):
-    pass
-
-
-class Migration(migrations.Migration):
-    dependencies = [("shop", "0001_initial")]
-
-    operations = [
+AFTER = (
+    OPERATIONS
+    + """\
         migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop),
         migrations.RunSQL(
             "UPDATE shop_product SET stock = 0",
@@ -56,6 +54,7 @@ class Migration(migrations.Migration):
         ),
     ]
 """
+)
 
 CLEAN = """\
 from django.db import migrations

@@ -9,7 +9,8 @@ from click.testing import CliRunner, Result
 
 from migration_fixer.cli import cli
 
-BEFORE = """\
+#: The 0002 migration's forward functions, the same before and after the fix.
+FUNCTIONS = """\
 from django.db import migrations
 
 
@@ -22,6 +23,11 @@ def load(apps, schema_editor):
     Country = apps.get_model("geo", "Country")
     for code in ("de", "it"):
         Country.objects.create(code=code)
+"""
+
+BEFORE = (
+    FUNCTIONS
+    + """\
 
 
 class Migration(migrations.Migration):
@@ -30,20 +36,11 @@ class Migration(migrations.Migration):
         migrations.RunPython(load),
     ]
 """
+)
 
-AFTER = """\
-from django.db import migrations
-
-
-def seed(apps, schema_editor):
-    Country = apps.get_model("geo", "Country")
-    Country.objects.create(code="fr")
-
-
-def load(apps, schema_editor):
-    Country = apps.get_model("geo", "Country")
-    for code in ("de", "it"):
-        Country.objects.create(code=code)
+AFTER = (
+    FUNCTIONS
+    + """\
 
 
 def undo_seed(apps, schema_editor):
@@ -57,6 +54,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(load, reverse_code=migrations.RunPython.noop),
     ]
 """
+)
 
 PATH = "geo/migrations/0002_countries.py"
 SEED = (

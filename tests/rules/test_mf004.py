@@ -48,6 +48,18 @@ def one(source: str) -> Finding:
     return found[0]
 
 
+def assert_reverse_written(
+    forward: str, reverse: str, head: str = HEAD, *, unsafe_fixes: bool = False
+) -> None:
+    """In a migration running ``forward`` (the function ``def name(...)``) without a reverse,
+    MF004's fix writes exactly ``reverse`` (``undo_name``) after it as the reverse."""
+    name = forward.removeprefix("def ").split("(", 1)[0]
+    before = module(forward, f"migrations.RunPython({name})", head)
+    assert fix_source(before, select=MF004, unsafe_fixes=unsafe_fixes) == module(
+        f"{forward}\n\n{reverse}", f"migrations.RunPython({name}, reverse_code=undo_{name})", head
+    )
+
+
 SEED = (
     "def seed(apps, schema_editor):\n"
     '    Country = apps.get_model("geo", "Country")\n'
@@ -351,11 +363,7 @@ def test_bulk_create_through_the_connection_alias_as_in_djangos_docs() -> None:
         '    Country.objects.using(db_alias).filter(name="France", code="fr").delete()\n'
         '    Country.objects.using(db_alias).filter(name="USA", code="us").delete()\n'
     )
-    before = module(forwards, "migrations.RunPython(forwards_func)")
-    assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
-        forwards + "\n\n" + reverse,
-        "migrations.RunPython(forwards_func, reverse_code=undo_forwards_func)",
-    )
+    assert_reverse_written(forwards, reverse, unsafe_fixes=True)
 
 
 def test_delete_reverse_keeps_literals_as_written_and_the_parameter_names() -> None:
@@ -643,10 +651,9 @@ def test_long_lookups_are_written_one_argument_a_line() -> None:
     assert one(before).hint == "`seed` both creates and updates rows" + ADVICE.format("seed")
     creates, updates = forward.rsplit("    Theme.objects.update", 1)
     updates = "    Theme.objects.update" + updates
-    assert fix_source(
-        module(creates, "migrations.RunPython(seed)", FHEAD), select=MF004, unsafe_fixes=True
-    ) == module(
-        creates + "\n\ndef undo_seed(apps, schema_editor):\n"
+    assert_reverse_written(
+        creates,
+        "def undo_seed(apps, schema_editor):\n"
         '    Theme = apps.get_model("themes", "Theme")\n'
         "    Theme.objects.filter(\n"
         '        name="default",\n'
@@ -655,21 +662,19 @@ def test_long_lookups_are_written_one_argument_a_line() -> None:
         "        lft=1,\n"
         "        rght=2,\n"
         "    ).delete()\n",
-        "migrations.RunPython(seed, reverse_code=undo_seed)",
         FHEAD,
+        unsafe_fixes=True,
     )
     first = forward.split("    Theme.objects.create")[0]
-    assert fix_source(
-        module(first + updates, "migrations.RunPython(seed)", FHEAD), select=MF004
-    ) == module(
-        first + updates + "\n\ndef undo_seed(apps, schema_editor):\n"
+    assert_reverse_written(
+        first + updates,
+        "def undo_seed(apps, schema_editor):\n"
         '    Theme = apps.get_model("themes", "Theme")\n'
         "    Theme.objects.update(\n"
         '        version=F("version") - 1,\n'
         '        revision=F("revision") - 1,\n'
         '        n=F("n") - 1,\n'
         "    )\n",
-        "migrations.RunPython(seed, reverse_code=undo_seed)",
         FHEAD,
     )
 
@@ -688,10 +693,7 @@ def test_statements_in_transaction_atomic_are_straight_line() -> None:
         '    Product.objects.all().update(version=F("version") - 1)\n'
     )
     head = "from django.db import migrations, transaction\nfrom django.db.models import F\n\n\n"
-    before = module(forward, "migrations.RunPython(bump)", head)
-    assert fix_source(before, select=MF004) == module(
-        forward + "\n\n" + undo, "migrations.RunPython(bump, reverse_code=undo_bump)", head
-    )
+    assert_reverse_written(forward, undo, head)
 
 
 @pytest.mark.parametrize(
@@ -737,11 +739,7 @@ def test_f_imported_in_the_function_or_through_models() -> None:
         '    Product = apps.get_model("shop", "Product")\n'
         '    Product.objects.update(stock=F("stock") - 1, rank=models.F("rank") - 1)\n'
     )
-    head = "from django.db import migrations, models\n\n\n"
-    before = module(forward, "migrations.RunPython(bump)", head)
-    assert fix_source(before, select=MF004) == module(
-        forward + "\n\n" + undo, "migrations.RunPython(bump, reverse_code=undo_bump)", head
-    )
+    assert_reverse_written(forward, undo, "from django.db import migrations, models\n\n\n")
 
 
 @pytest.mark.parametrize(
