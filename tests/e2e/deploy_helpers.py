@@ -17,12 +17,11 @@ from .harness import CommandResult, DbBackend, copy_project, run_python, subproc
 
 DEPLOY_PROJECT = Path(__file__).resolve().parent / "deploy_project"
 
-#: The first migration of each app: beta.Owner <- alpha.Item (FK, unique name, index, check);
-#: gamma.Tag.
-INITIAL = {
-    "beta": (
-        "0001_initial",
-        """\
+
+def _one_model(name: str, field: str) -> str:
+    """An initial migration (indented, as :data:`INITIAL` holds them) creating the model
+    ``name`` with an id and ``field``."""
+    return f"""\
         from django.db import migrations, models
 
 
@@ -30,15 +29,20 @@ INITIAL = {
             initial = True
             operations = [
                 migrations.CreateModel(
-                    name="Owner",
+                    name="{name}",
                     fields=[
                         ("id", models.BigAutoField(primary_key=True, serialize=False)),
-                        ("email", models.EmailField(max_length=100)),
+                        {field},
                     ],
                 ),
             ]
-        """,
-    ),
+        """
+
+
+#: The first migration of each app: beta.Owner <- alpha.Item (FK, unique name, index, check);
+#: gamma.Tag.
+INITIAL = {
+    "beta": ("0001_initial", _one_model("Owner", '("email", models.EmailField(max_length=100))')),
     "alpha": (
         "0001_initial",
         """\
@@ -70,25 +74,7 @@ INITIAL = {
             ]
         """,
     ),
-    "gamma": (
-        "0001_initial",
-        """\
-        from django.db import migrations, models
-
-
-        class Migration(migrations.Migration):
-            initial = True
-            operations = [
-                migrations.CreateModel(
-                    name="Tag",
-                    fields=[
-                        ("id", models.BigAutoField(primary_key=True, serialize=False)),
-                        ("label", models.CharField(max_length=20)),
-                    ],
-                ),
-            ]
-        """,
-    ),
+    "gamma": ("0001_initial", _one_model("Tag", '("label", models.CharField(max_length=20))')),
 }
 
 
