@@ -7,6 +7,7 @@ Usage, from the repository root::
     python benchmarks/fetch_corpus.py --list      # show the list, download nothing
     python benchmarks/fetch_corpus.py --only wagtail django-cms
     python benchmarks/fetch_corpus.py --force     # re-extract projects already done
+    python benchmarks/fetch_corpus.py --with-sources   # the full corpus (below)
 
 For every entry of ``PROJECTS`` (a pinned release of a public Django project or app), the script
 downloads one distribution file (a wheel or an sdist, see ``Project.prefer``) from PyPI, checks
@@ -47,6 +48,21 @@ Output: one line per release with its file count, the total, and ``MANIFEST.txt`
 folder (tab-separated: project, version, files, exact and near duplicates skipped, South
 migrations skipped, archive, note).
 
+The full corpus (``--with-sources``, default folder ``benchmarks/.corpus-full``)
+    The same releases, extracted whole, so that each folder is a project as it is installed
+    rather than migrations cut out of it: MF003 then finds a project's own field modules, and
+    a migration's history has every file of its release. Three kinds of files are written:
+    * the corpus's migrations: exactly the files the migrations corpus holds, chosen by the
+      same de-duplication in the same order (the list is in each ``.done`` marker,
+      ``"migrations"``);
+    * context migrations: the release's other migrations, which the migrations corpus leaves
+      out as exact or near duplicates or, in an older release, as present in the main release
+      (``"context"`` in the marker; South migrations are still left out). They are in the
+      folder for the history of the others; ``mf003_causes.py`` leaves their findings out, as
+      the same files are counted where the corpus keeps them;
+    * every other ``.py`` file of the release (``"sources"`` in the marker: the number).
+    A corpus folder holds one kind: markers of the other kind are re-extracted.
+
 Network: the PyPI JSON API and the file URLs it lists (stdlib ``urllib``); if that fails for a
 release, ``pip download --no-deps`` of that exact version is tried instead.
 """
@@ -79,6 +95,7 @@ from pathlib import Path, PurePosixPath
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE / ".corpus"
+DEFAULT_FULL_CORPUS = HERE / ".corpus-full"
 PYPI_JSON = "https://pypi.org/pypi/{name}/json"
 USER_AGENT = "migration-fixer-benchmarks/0.1 (+fetch_corpus.py)"
 DONE_MARKER = ".done"
@@ -553,6 +570,12 @@ def is_migration_path(path: str) -> bool:
     )
 
 
+def is_python_path(path: str) -> bool:
+    """True for any ``*.py`` file (not a hidden one)."""
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and not name.startswith(".")
+
+
 def safe_relpath(path: str) -> PurePosixPath | None:
     """The archive member path as a relative path, or None if it tries to escape."""
     p = PurePosixPath(path.replace("\\", "/").lstrip("/"))
@@ -705,18 +728,20 @@ def is_sdist(archive: Path) -> bool:
     return not archive.name.endswith(".whl")
 
 
-def iter_archive(archive: Path) -> Iterator[tuple[str, bytes]]:
-    """Yield ``(member path, bytes)`` for every migration file in a wheel/zip or tarball."""
+def iter_archive(archive: Path, every_py: bool = False) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(member path, bytes)`` for every migration file in a wheel/zip or tarball
+    (with ``every_py``, for every ``.py`` file)."""
+    wanted = is_python_path if every_py else is_migration_path
     name = archive.name
     if name.endswith((".whl", ".zip")):
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
-                if not info.is_dir() and is_migration_path(info.filename):
+                if not info.is_dir() and wanted(info.filename):
                     yield info.filename, zf.read(info)
     else:
         with tarfile.open(archive) as tf:
             for member in tf:
-                if member.isfile() and is_migration_path(member.name):
+                if member.isfile() and wanted(member.name):
                     fh = tf.extractfile(member)
                     if fh is not None:
                         yield member.name, fh.read()
@@ -834,6 +859,11 @@ class Result:
     archive: str = ""
     error: str = ""
     cached: bool = False
+    # The full corpus (--with-sources) only: the release's migrations written for context
+    # (left out of the corpus's migrations above), its other .py files, and their bytes.
+    context: int = 0
+    sources: int = 0
+    source_bytes: int = 0
 
 
 def extract(
@@ -842,38 +872,60 @@ def extract(
     out_dir: Path,
     dedup: Deduper,
     exclude_keys: set[str] | None = None,
+    with_sources: bool = False,
 ) -> Result:
     """Write the migrations of ``archive`` below ``out_dir``, skipping South migrations, exact
     and near duplicates of files already in ``dedup`` (updated), and, for a supplement, the
-    package-relative paths in ``exclude_keys``."""
+    package-relative paths in ``exclude_keys``. With ``with_sources``, the skipped migrations
+    (South ones excepted) are written too, as context, and so is every other ``.py`` file; the
+    choice of the corpus's migrations is the same."""
     result = Result(project, archive=archive.name)
     tmp_dir = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp_dir, ignore_errors=True)
     tmp_dir.mkdir(parents=True)
     sdist = is_sdist(archive)
-    for member, data in sorted(iter_archive(archive)):
+    kept: list[str] = []
+    context: list[str] = []
+
+    def write(rel: PurePosixPath, data: bytes) -> None:
+        target = tmp_dir.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    for member, data in sorted(iter_archive(archive, every_py=with_sources)):
         rel = safe_relpath(member)
         if rel is None:
             continue
-        if exclude_keys is not None and package_key(member, sdist) in exclude_keys:
-            result.skipped_present_in_main += 1
+        if not is_migration_path(member):  # with_sources only
+            write(rel, data)
+            result.sources += 1
+            result.source_bytes += len(data)
             continue
         if is_south(data):
             result.south += 1
             continue
-        kind = dedup.classify(member, data, project.dirname)
-        if kind == "exact":
-            result.duplicates += 1
-            continue
-        if kind == "near":
-            result.near_duplicates += 1
+        skipped = True
+        if exclude_keys is not None and package_key(member, sdist) in exclude_keys:
+            result.skipped_present_in_main += 1
+        else:
+            kind = dedup.classify(member, data, project.dirname)
+            if kind == "exact":
+                result.duplicates += 1
+            elif kind == "near":
+                result.near_duplicates += 1
+            else:
+                skipped = False
+        if skipped:
+            if with_sources:
+                write(rel, data)
+                context.append(rel.as_posix())
+                result.context += 1
             continue
         dedup.add(member, data, project.dirname)
-        target = tmp_dir.joinpath(*rel.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write(rel, data)
+        kept.append(rel.as_posix())
         result.files += 1
-    info = {
+    info: dict[str, object] = {
         "project": project.name,
         "version": project.version,
         "files": result.files,
@@ -885,14 +937,23 @@ def extract(
         "supplement_of": project.supplement_of,
         "keys": sorted(archive_keys(archive)),
     }
+    if with_sources:
+        info.update(
+            with_sources=True,
+            migrations=kept,
+            context=context,
+            sources=result.sources,
+            source_bytes=result.source_bytes,
+        )
     (tmp_dir / DONE_MARKER).write_text(json.dumps(info, indent=1) + "\n")
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp_dir.replace(out_dir)
     return result
 
 
-def load_done(out_dir: Path, project: Project, dedup: Deduper | None = None) -> Result | None:
-    """The Result of a project extracted earlier (None if not done); its files go to ``dedup``."""
+def read_marker(out_dir: Path, with_sources: bool | None = None) -> dict[str, object] | None:
+    """The ``.done`` marker of a release folder, None if absent, unreadable or (when
+    ``with_sources`` is given) of the other kind of corpus."""
     marker = out_dir / DONE_MARKER
     if not marker.is_file():
         return None
@@ -900,9 +961,50 @@ def load_done(out_dir: Path, project: Project, dedup: Deduper | None = None) -> 
         info = json.loads(marker.read_text())
     except ValueError:
         return None
+    if not isinstance(info, dict):
+        return None
+    if with_sources is not None and bool(info.get("with_sources")) != with_sources:
+        return None
+    return info
+
+
+def corpus_migrations(out_dir: Path, info: dict[str, object]) -> list[str]:
+    """The corpus's migrations of a release folder (relative paths), context ones excluded."""
+    listed = info.get("migrations")
+    if isinstance(listed, list):
+        return [str(m) for m in listed]
+    return sorted(
+        path.relative_to(out_dir).as_posix()
+        for path in out_dir.rglob("*.py")
+        if is_migration_path(path.relative_to(out_dir).as_posix())
+    )
+
+
+def context_migrations(corpus: Path) -> set[Path]:
+    """The context migrations of a full corpus (resolved paths; none in a migrations corpus)."""
+    out: set[Path] = set()
+    for marker in sorted(corpus.glob(f"*/{DONE_MARKER}")):
+        info = read_marker(marker.parent)
+        listed = info.get("context") if info else None
+        if isinstance(listed, list):
+            out.update((marker.parent / str(rel)).resolve() for rel in listed)
+    return out
+
+
+def load_done(
+    out_dir: Path,
+    project: Project,
+    dedup: Deduper | None = None,
+    with_sources: bool | None = None,
+) -> Result | None:
+    """The Result of a project extracted earlier (None if not done, or done for the other kind
+    of corpus); its migrations go to ``dedup``."""
+    info = read_marker(out_dir, with_sources)
+    if info is None:
+        return None
     if dedup is not None:
-        for path in sorted(out_dir.rglob("*.py")):
-            dedup.add(path.relative_to(out_dir).as_posix(), path.read_bytes(), project.dirname)
+        for rel in corpus_migrations(out_dir, info):
+            dedup.add(rel, (out_dir / rel).read_bytes(), project.dirname)
     return Result(
         project,
         files=int(info.get("files", 0)),
@@ -912,11 +1014,16 @@ def load_done(out_dir: Path, project: Project, dedup: Deduper | None = None) -> 
         skipped_present_in_main=int(info.get("skipped_present_in_main", 0)),
         archive=str(info.get("archive", "")),
         cached=True,
+        context=len(info.get("context") or ()),
+        sources=int(info.get("sources", 0)),
+        source_bytes=int(info.get("source_bytes", 0)),
     )
 
 
-def write_manifest(corpus: Path, results: Iterable[Result]) -> Path:
+def write_manifest(corpus: Path, results: Iterable[Result], with_sources: bool = False) -> Path:
     header = "project\tversion\tfiles\texact_dups\tnear_dups\tsouth\tarchive\tnote"
+    if with_sources:
+        header += "\tcontext_migrations\tother_py_files\tother_py_bytes"
     lines = [f"# {header}"]
     for r in results:
         note = r.project.note
@@ -928,23 +1035,26 @@ def write_manifest(corpus: Path, results: Iterable[Result]) -> Path:
             )
         if r.error:
             note = f"ERROR: {r.error}"
-        lines.append(
+        row = (
             f"{r.project.name}\t{r.project.version}\t{r.files}\t{r.duplicates}\t"
             f"{r.near_duplicates}\t{r.south}\t{r.archive}\t{note}"
         )
+        if with_sources:
+            row += f"\t{r.context}\t{r.sources}\t{r.source_bytes}"
+        lines.append(row)
     path = corpus / MANIFEST
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
 def count_files(corpus: Path, projects: Iterable[Project]) -> int:
-    """Migration files on disk for ``projects``."""
-    return sum(
-        1
-        for p in projects
-        for f in (corpus / p.dirname).rglob("*.py")
-        if f.is_file()
-    )
+    """The corpus's migration files on disk for ``projects`` (context ones excluded)."""
+    total = 0
+    for p in projects:
+        folder = corpus / p.dirname
+        info = read_marker(folder) or {}
+        total += sum(1 for rel in corpus_migrations(folder, info) if (folder / rel).is_file())
+    return total
 
 
 # --------------------------------------------------------------------------------------------
@@ -983,6 +1093,10 @@ def line(result: Result) -> str:
             f"OLDER RELEASE of {r.project.supplement_of}, supplement: "
             f"{r.skipped_present_in_main} files also in the main release skipped"
         )
+    if r.context:
+        bits.append(f"{r.context} of them written as context")
+    if r.sources:
+        bits.append(f"{r.sources} other .py files, {r.source_bytes / 1e6:.1f} MB")
     extra = f"  ({'; '.join(bits)})" if bits else ""
     return f"  {r.project.dirname:<42} {r.files:>6} files{extra}"
 
@@ -995,19 +1109,24 @@ def fetch(
     force: bool = False,
     keep_archives: bool = False,
     jobs: int = 4,
+    with_sources: bool = False,
 ) -> list[Result]:
     """Download and extract ``projects`` into ``corpus``; return one Result per project."""
     corpus.mkdir(parents=True, exist_ok=True)
     archives = archives or corpus / "_archives"
     dedup = Deduper()
-    todo = [p for p in projects if force or not (corpus / p.dirname / DONE_MARKER).is_file()]
+    todo = [
+        p for p in projects if force or read_marker(corpus / p.dirname, with_sources) is None
+    ]
 
     # Everything already in the corpus takes part in de-duplication, in PROJECTS order.
     done: dict[Project, Result] = {}
     for project in PROJECTS:
         if project not in todo:
             # (Tokenizing the corpus takes a while: only when there is something to add.)
-            r = load_done(corpus / project.dirname, project, dedup if todo else None)
+            r = load_done(
+                corpus / project.dirname, project, dedup if todo else None, with_sources
+            )
             if r is not None:
                 done[project] = r
 
@@ -1032,7 +1151,9 @@ def fetch(
                                 break
                             if other.name == project.supplement_of:
                                 exclude |= keys.get(other) or stored_keys(corpus, other)
-                    result = extract(project, archive, corpus / project.dirname, dedup, exclude)
+                    result = extract(
+                        project, archive, corpus / project.dirname, dedup, exclude, with_sources
+                    )
                     if not keep_archives:
                         archive.unlink(missing_ok=True)
                 except Exception as exc:  # report and go on with the other projects
@@ -1058,8 +1179,12 @@ def stored_keys(corpus: Path, project: Project) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
-                        help="where to put the corpus (default: benchmarks/.corpus)")
+    parser.add_argument("--corpus", type=Path,
+                        help="where to put the corpus (default: benchmarks/.corpus, with"
+                        " --with-sources benchmarks/.corpus-full)")
+    parser.add_argument("--with-sources", action="store_true",
+                        help="the full corpus: the same migrations, plus the releases' other"
+                        " migrations (as context) and all their other .py files")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="fetch only these projects")
     parser.add_argument("--force", action="store_true", help="re-extract projects already done")
     parser.add_argument("--archives", type=Path,
@@ -1070,6 +1195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the projects and exit")
     args = parser.parse_args(argv)
 
+    if args.corpus is None:
+        args.corpus = DEFAULT_FULL_CORPUS if args.with_sources else DEFAULT_CORPUS
     projects = select(PROJECTS, args.only)
     if args.list:
         for p in projects:
@@ -1090,15 +1217,17 @@ def main(argv: list[str] | None = None) -> int:
         )
     started = time.perf_counter()
     results = fetch(args.corpus, projects, archives=args.archives, force=args.force,
-                    keep_archives=args.keep_archives, jobs=args.jobs)
+                    keep_archives=args.keep_archives, jobs=args.jobs,
+                    with_sources=args.with_sources)
 
     # The manifest and the total are about the whole corpus, also with --only.
     by_project = {r.project: r for r in results}
-    everything = [
-        r for p in PROJECTS
-        if (r := by_project.get(p) or load_done(args.corpus / p.dirname, p)) is not None
-    ]
-    manifest = write_manifest(args.corpus, everything)
+    everything = []
+    for p in PROJECTS:
+        r = by_project.get(p) or load_done(args.corpus / p.dirname, p, None, args.with_sources)
+        if r is not None:
+            everything.append(r)
+    manifest = write_manifest(args.corpus, everything, args.with_sources)
     ok = [r for r in everything if not r.error]
     total = sum(r.files for r in ok)
     on_disk = count_files(args.corpus, [r.project for r in ok])
@@ -1111,6 +1240,12 @@ def main(argv: list[str] | None = None) -> int:
         f" {sum(1 for r in ok if r.project.supplement_of)} older-release supplements)"
         f" in {time.perf_counter() - started:.0f}s"
     )
+    if args.with_sources:
+        print(
+            f"full corpus: besides those, {sum(r.context for r in ok)} context migrations and"
+            f" {sum(r.sources for r in ok)} other .py files"
+            f" ({sum(r.source_bytes for r in ok) / 1e6:.0f} MB)"
+        )
     if on_disk != total:
         print(f"warning: {on_disk} files on disk, the markers say {total}")
     print(f"manifest: {manifest}")
