@@ -8,6 +8,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from migration_fixer.cli import cli
 
 BAD = (
     "from django.db import migrations\n"
@@ -35,6 +38,15 @@ CLEAN = (
     "class Migration(migrations.Migration):\n"
     "    dependencies = []\n"
     "    operations = []\n"
+)
+#: A migration with a RunSQL without reverse_sql (MF002).
+RUNSQL = (
+    "from django.db import migrations\n"
+    "\n"
+    "\n"
+    "class Migration(migrations.Migration):\n"
+    "    dependencies = []\n"
+    "    operations = [migrations.RunSQL('SELECT 1')]\n"
 )
 
 GIT_ENV = {
@@ -143,3 +155,10 @@ def remove_sku(label: str) -> str:
         f'    dependencies = [("{label}", "0001_initial")]\n'
         '    operations = [migrations.RemoveField(model_name="product", name="sku")]\n'
     )
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """The CLI through click's runner (an exception is raised, not caught): its exit
+    code, stdout and stderr."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr

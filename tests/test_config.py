@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _git_helpers import BAD, write
-from click.testing import CliRunner
+from _git_helpers import BAD, RUNSQL, invoke, write
 
-from migration_fixer.cli import cli
 from migration_fixer.config import (
     Config,
     ConfigError,
@@ -18,25 +16,11 @@ from migration_fixer.config import (
 )
 from migration_fixer.rules import RULES_BY_CODE
 
-RUNSQL = (
-    "from django.db import migrations\n"
-    "\n"
-    "\n"
-    "class Migration(migrations.Migration):\n"
-    "    dependencies = []\n"
-    "    operations = [migrations.RunSQL('SELECT 1')]\n"
-)
-
 
 def config_from(tmp_path: Path, toml: str, **options: object) -> Config:
     write(tmp_path, "pyproject.toml", toml)
     kwargs: dict[str, object] = {"select": None, "ignore": None, **options}
     return build_config(paths=[tmp_path], mode=Mode.CHECK, **kwargs)  # type: ignore[arg-type]
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _git_helpers import BAD, CLEAN, FIXED, commit_all, git, init_repo, write
-from click.testing import CliRunner
+from _git_helpers import BAD, CLEAN, FIXED, commit_all, git, init_repo, invoke, write
 
 from migration_fixer import api, discovery
 from migration_fixer import git as mf_git
-from migration_fixer.cli import cli
 from migration_fixer.config import Mode, build_config
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
@@ -302,9 +295,7 @@ def test_staged_and_untracked_files_are_written(clean_repo: Path) -> None:
     assert (clean_repo / "a/migrations/0001_initial.py").read_text() == FIXED + "# staged\n"
     assert (clean_repo / "d/migrations/0002_fresh_from_makemigrations.py").read_text() == FIXED
     # What the fixer changed in the staged file is exactly the unstaged diff.
-    assert "+        migrations.RunPython(forwards, reverse_code" in git(
-        clean_repo, "diff"
-    )
+    assert "+        migrations.RunPython(forwards, reverse_code" in git(clean_repo, "diff")
 
 
 @pytest.mark.parametrize("mode", ["--check", "--diff"])

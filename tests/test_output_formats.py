@@ -8,10 +8,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from _git_helpers import BAD, FIXED, commit_all, init_repo, write
-from click.testing import CliRunner
+from _git_helpers import BAD, FIXED, RUNSQL, commit_all, init_repo, invoke, write
 
-from migration_fixer.cli import cli
 from migration_fixer.output.machine import _escape_data, _escape_property
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,23 +17,10 @@ JSON_SCHEMA = json.loads((ROOT / "docs/output-schema.json").read_text())
 # The OASIS SARIF 2.1.0 schema, as Microsoft ships it (see tests/data/README.md).
 SARIF_SCHEMA = json.loads((ROOT / "tests/data/sarif-schema-2.1.0.json").read_text())
 
-RUNSQL = (
-    "from django.db import migrations\n"
-    "\n"
-    "\n"
-    "class Migration(migrations.Migration):\n"
-    "    dependencies = []\n"
-    "    operations = [migrations.RunSQL('SELECT 1')]\n"
-)
 BROKEN = "from django.db import migrations\nRunPython(\n"
 WITH_BAD_NOQA = BAD.replace(
     "migrations.RunPython(forwards)]", "migrations.RunPython(forwards)]  # noqa: MF404"
 )
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
