@@ -495,17 +495,31 @@ def test_non_literal_names_cannot_be_determined(tmp_path: Path) -> None:
     )
 
 
-def test_removal_outside_the_operations_list(tmp_path: Path) -> None:
-    new = migration(
-        "migrations.RunSQL('SELECT 1', 'SELECT 1')",
-        head=f"def helper():\n    return {remove('sku')}\n\n\n",
-    )
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+@pytest.mark.parametrize(
+    ("new", "where"),
+    [
+        pytest.param(
+            migration(
+                "migrations.RunSQL('SELECT 1', 'SELECT 1')",
+                head=f"def helper():\n    return {remove('sku')}\n\n\n",
+            ),
+            "5:12",
+            id="in-a-function",
+        ),
+        pytest.param(
+            migration(f"Wrapper({remove('sku')})", head="def Wrapper(op):\n    return op\n\n\n"),
+            "12:17",
+            id="wrapped-in-another-call",
+        ),
+    ],
+)
+def test_removal_outside_the_operations_list_cannot_be_determined(new: str, where: str) -> None:
+    repo = make_repo(Path(), {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     result = run(repo, "--check", ".")
     assert result.stdout == (
-        "shop/migrations/0002_x.py:5:12: MF003 cannot determine whether removing `product.sku` "
-        "can be rolled back: `RemoveField` outside the migration's `operations` list\n"
-        f"  hint: {CANNOT_HINT}\n"
+        f"shop/migrations/0002_x.py:{where}: MF003 cannot determine whether removing "
+        "`product.sku` can be rolled back: `RemoveField` outside the migration's `operations` "
+        f"list\n  hint: {CANNOT_HINT}\n"
         "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
     )
 
@@ -598,18 +612,6 @@ def test_continuation_lines_left_of_the_definition_stay_where_they_are() -> None
     )
     assert "            field=models.CharField(\nmax_length=32, null=True),\n" in read(
         repo, "0002_x.py"
-    )
-
-
-def test_removal_wrapped_in_another_call_cannot_be_determined(tmp_path: Path) -> None:
-    new = migration(f"Wrapper({remove('sku')})", head="def Wrapper(op):\n    return op\n\n\n")
-    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
-    result = run(repo, "--check", ".")
-    assert result.stdout == (
-        "shop/migrations/0002_x.py:12:17: MF003 cannot determine whether removing "
-        "`product.sku` can be rolled back: `RemoveField` outside the migration's `operations` "
-        f"list\n  hint: {CANNOT_HINT}\n"
-        "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import black
 import pytest
 from _git_helpers import commit_all, init_repo, write
+from _mf003_fixed import FLUSH
 from click.testing import CliRunner
 
 from migration_fixer.cli import cli
@@ -179,13 +180,8 @@ def test_a_list_on_one_line_is_laid_out_one_element_per_line(
         "    for row in rows:\n"
         '        row.sku = f"placeholder-{row.pk}"\n'
         '        row.save(update_fields=["sku"])\n'
-        "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
-        '    if schema_editor.connection.vendor == "postgresql":\n'
-        '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
-        '        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")\n'
-        "\n"
-        "\n"
-        "class Migration(migrations.Migration):\n"
+        + FLUSH
+        + "\n\nclass Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n'
         "\n"
         "    operations = [\n"

@@ -68,19 +68,30 @@ def test_a_file_that_does_not_parse_and_does_not_name_the_model_is_skipped() -> 
     )
 
 
+def assert_cannot_determine(earlier: dict[str, str], removes: str, field: str, why: str) -> None:
+    """With ``earlier`` files on the base after BASE, the new 0003_y.py ``removes`` the
+    ``model.field`` ``field``: MF003 cannot determine whether that can be rolled back,
+    for the reason ``why``."""
+    check_report(
+        {**BASE, **earlier},
+        {"0003_y.py": removes},
+        [
+            f"0003_y.py:8:9: MF003 cannot determine whether removing `{field}` can be "
+            f"rolled back: {why}",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
+
+
 def test_a_file_that_does_not_parse_and_names_the_model_is_unknown() -> None:
     unreadable = (
         migration('migrations.AlterField("product", "sku", models.TextField(null=True))') + PYTHON_2
     )
-    later = migration(remove("sku"), deps='("shop", "0002_alter")')
-    check_report(
-        {**BASE, "0002_alter.py": unreadable},
-        {"0003_y.py": later},
-        [
-            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be "
-            "rolled back: 0002_alter.py does not parse, and its text names `Product`",
-            f"  hint: {CANNOT_HINT}",
-        ],
+    assert_cannot_determine(
+        {"0002_alter.py": unreadable},
+        migration(remove("sku"), deps='("shop", "0002_alter")'),
+        "product.sku",
+        "0002_alter.py does not parse, and its text names `Product`",
     )
     # A model the replay does not know: the file that does not parse may create it (it
     # names it), or not.
@@ -89,27 +100,19 @@ def test_a_file_that_does_not_parse_and_names_the_model_is_unknown() -> None:
         ("order", "0002_alter.py does not parse, and its text names `order`"),
         ("invoice", "model `invoice` is not created in this folder's migrations"),
     ]:
-        removes = migration(remove("sku", model=model), deps='("shop", "0002_alter")')
-        check_report(
-            {**BASE, "0002_alter.py": creates},
-            {"0003_y.py": removes},
-            [
-                f"0003_y.py:8:9: MF003 cannot determine whether removing `{model}.sku` can be "
-                f"rolled back: {reason}",
-                f"  hint: {CANNOT_HINT}",
-            ],
+        assert_cannot_determine(
+            {"0002_alter.py": creates},
+            migration(remove("sku", model=model), deps='("shop", "0002_alter")'),
+            f"{model}.sku",
+            reason,
         )
 
 
 def test_a_file_that_does_not_parse_and_names_the_field_is_unknown() -> None:
     unreadable = migration('migrations.RunSQL("UPDATE t SET sku = 1")') + PYTHON_2
-    later = migration(remove("sku"), deps='("shop", "0002_sql")')
-    check_report(
-        {**BASE, "0002_sql.py": unreadable},
-        {"0003_y.py": later},
-        [
-            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be "
-            "rolled back: 0002_sql.py does not parse, and its text names `sku`",
-            f"  hint: {CANNOT_HINT}",
-        ],
+    assert_cannot_determine(
+        {"0002_sql.py": unreadable},
+        migration(remove("sku"), deps='("shop", "0002_sql")'),
+        "product.sku",
+        "0002_sql.py does not parse, and its text names `sku`",
     )
