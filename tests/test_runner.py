@@ -91,30 +91,19 @@ def test_an_interrupt_cancels_the_pending_batches(paths: list[Path]) -> None:
         list(run_files(paths, options, 2, interrupt))
 
 
-def test_ctrl_c_is_noticed_and_the_handler_restored() -> None:
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_is_noticed_and_the_handler_restored(signum: str) -> None:
     import os
     import signal
 
     from migration_fixer import runner
 
-    previous = signal.getsignal(signal.SIGINT)
+    number = getattr(signal, signum)
+    previous = signal.getsignal(number)
     with pytest.raises(KeyboardInterrupt), runner.stop_on_signals():
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), number)
     assert runner._INTERRUPTED.is_set()
-    assert signal.getsignal(signal.SIGINT) is previous
-
-
-def test_sigterm_behaves_like_ctrl_c() -> None:
-    import os
-    import signal
-
-    from migration_fixer import runner
-
-    previous = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt), runner.stop_on_signals():
-        os.kill(os.getpid(), signal.SIGTERM)
-    assert runner._INTERRUPTED.is_set()
-    assert signal.getsignal(signal.SIGTERM) is previous
+    assert signal.getsignal(number) is previous
 
 
 def test_an_error_after_ctrl_c_stops_the_run_instead_of_blaming_the_file(
