@@ -87,6 +87,20 @@ def write(root: Path, rel: str, text: str) -> Path:
     return path
 
 
+def project_outside_git(
+    root: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str | bytes]
+) -> Path:
+    """``root`` as a project outside git, made the current folder: an empty pyproject.toml
+    (the project root) and ``files`` (paths relative to ``root``, text or bytes)."""
+    monkeypatch.chdir(root)
+    (root / "pyproject.toml").write_text("")
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return root
+
+
 def commit_all(repo: Path, message: str = "commit") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", message)

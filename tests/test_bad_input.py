@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from _git_helpers import project_outside_git
 from click.testing import CliRunner, Result
 
 import migration_fixer.rewrite
@@ -29,12 +30,7 @@ CLEAN = b'from django.db import migrations\n\nops = [migrations.RunSQL("SELECT 1
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    folder = tmp_path / "app" / "migrations"
-    folder.mkdir(parents=True)
-    (folder / "0001_good.py").write_bytes(GOOD_BEFORE)
-    return tmp_path
+    return project_outside_git(tmp_path, monkeypatch, {GOOD: GOOD_BEFORE})
 
 
 def invoke(*args: str) -> Result:

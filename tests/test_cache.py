@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from _git_helpers import INITIAL, remove_sku
+from _git_helpers import INITIAL, project_outside_git, remove_sku
 from click.testing import CliRunner
 
 import migration_fixer.runner as runner
@@ -26,13 +26,9 @@ REMOVE = remove_sku("app")
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "app" / "migrations"
-    folder.mkdir(parents=True)
-    (folder / "0001_initial.py").write_text(INITIAL)
-    (folder / "0003_sql.py").write_text(SQL)
-    (tmp_path / "pyproject.toml").write_text("")  # the project root, where the cache goes
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    # pyproject.toml: the project root, where the cache goes
+    files = {"app/migrations/0001_initial.py": INITIAL, "app/migrations/0003_sql.py": SQL}
+    return project_outside_git(tmp_path, monkeypatch, files)
 
 
 def check(*args: str) -> tuple[int, str]:

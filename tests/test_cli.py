@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _git_helpers import project_outside_git
 from click.testing import CliRunner, Result
 
 from migration_fixer import __version__
@@ -96,14 +97,8 @@ diff --git a/{DATA} b/{DATA}
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project (not a git repository) with an app whose 0002 migration has both problems."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    folder = tmp_path / "app" / "migrations"
-    folder.mkdir(parents=True)
-    (folder / "__init__.py").write_text("")
-    (folder / "0001_initial.py").write_text(CLEAN)
-    (folder / "0002_data.py").write_text(BEFORE)
-    return tmp_path
+    files = {"app/migrations/__init__.py": "", INITIAL: CLEAN, DATA: BEFORE}
+    return project_outside_git(tmp_path, monkeypatch, files)
 
 
 def invoke(*args: str) -> Result:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _git_helpers import project_outside_git
 from click.testing import CliRunner, Result
 
 from migration_fixer.cli import cli
@@ -82,13 +83,9 @@ LOAD_HINT = (
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    folder = tmp_path / "geo" / "migrations"
-    folder.mkdir(parents=True)
-    (folder / "__init__.py").write_text("")
-    (tmp_path / PATH).write_text(BEFORE)
-    return tmp_path
+    return project_outside_git(
+        tmp_path, monkeypatch, {"geo/migrations/__init__.py": "", PATH: BEFORE}
+    )
 
 
 def invoke(*args: str) -> Result:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from _git_helpers import project_outside_git
 from click.testing import CliRunner, Result
 
 from migration_fixer.cli import cli
@@ -41,11 +42,7 @@ HIDDEN = "1 hidden fix can be enabled with the `--unsafe-fixes` option"
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app" / "migrations").mkdir(parents=True)
-    (tmp_path / PATH).write_text(BEFORE)
-    return tmp_path
+    return project_outside_git(tmp_path, monkeypatch, {PATH: BEFORE})
 
 
 def invoke(*args: str) -> Result:
@@ -142,8 +139,7 @@ def test_sarif_and_github_say_which_fix_is_unsafe(project: Path) -> None:
     ]
     assert results[0]["message"]["text"] == MSG
     assert results[1]["message"]["text"].endswith(
-        "or accept the no-op with --unsafe-fixes An unsafe fix is available with "
-        "`--unsafe-fixes`."
+        "or accept the no-op with --unsafe-fixes An unsafe fix is available with `--unsafe-fixes`."
     )
     github = invoke("--check", "--output-format", "github").stdout.splitlines()
     assert github[0].startswith(f"::error file={PATH},line=6,col=9,title=MF002 fixable::")
