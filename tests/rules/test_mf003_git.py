@@ -201,12 +201,18 @@ def test_strategy_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 # -- when the fix must not be made -------------------------------------------------------
 
 
+def committed_removal(tmp_path: Path) -> tuple[Path, str]:
+    """A repository whose base commit (returned with it) already holds 0002_x.py, which
+    removes ``product.sku``."""
+    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
+    repo = make_repo(tmp_path / "repo", base)
+    return repo, git(repo, "rev-parse", "HEAD").strip()
+
+
 def test_already_committed_migration_is_reported_not_rewritten(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
-    repo = make_repo(tmp_path / "repo", base)
-    head = git(repo, "rev-parse", "HEAD").strip()
+    repo, head = committed_removal(tmp_path)
     result = run(monkeypatch, repo, ".")
     assert result.stdout == (
         f"shop/migrations/0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
@@ -284,9 +290,7 @@ def test_since_sets_the_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_since_base_after_the_migration_reports_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = {"0001_initial.py": initial(*FIELDS), "0002_x.py": migration(remove("sku"))}
-    repo = make_repo(tmp_path / "repo", base)
-    head = git(repo, "rev-parse", "HEAD").strip()
+    repo, head = committed_removal(tmp_path)
     # An edit after the base: the file is checked, but it is not new.
     write(repo, "shop/migrations/0002_x.py", migration(remove("sku"), remove("stock")))
     result = run(monkeypatch, repo, "--check", "--since", "HEAD", ".")
