@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
@@ -57,13 +58,13 @@ def deploy_lock(
     vendor) for a backend without a lock, and the block then runs unlocked.
     """
     connection = connections[using]
-    deadline = time.monotonic() + max(timeout, 0.0)
+    wait = _Wait(using, timeout, time.monotonic() + max(timeout, 0.0), on_wait)
     vendor = connection.vendor
     if vendor == "sqlite":
-        with _sqlite_lock(connection, deadline, on_wait, using, timeout):
+        with _sqlite_lock(connection, wait):
             yield
     elif vendor in ("postgresql", "mysql"):
-        with _server_lock(connection, deadline, on_wait, using, timeout):
+        with _server_lock(connection, wait):
             yield
     else:
         if on_unsupported is not None:
@@ -71,43 +72,40 @@ def deploy_lock(
         yield
 
 
-def _timeout_error(using: str, timeout: float) -> LockTimeout:
-    return LockTimeout(
-        f"another migrate_or_rollback has held the lock of database '{using}' for more than "
-        f"{timeout:g} s: giving up (raise --lock-timeout to wait longer)"
-    )
+@dataclass(frozen=True)
+class _Wait:
+    """How long a run waits for the lock of database `using` (`timeout` seconds, until the
+    `deadline` of :func:`time.monotonic`), and `on_wait`, called once when it has to wait."""
 
+    using: str
+    timeout: float
+    deadline: float
+    on_wait: Callable[[], None] | None
 
-def _wait(
-    attempt: Callable[[], bool],
-    deadline: float,
-    on_wait: Callable[[], None] | None,
-    using: str,
-    timeout: float,
-) -> None:
-    pause = POLL_FIRST
-    if attempt():
-        return
-    if on_wait is not None:
-        on_wait()
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise _timeout_error(using, timeout)
-        time.sleep(min(pause, remaining))
-        pause = min(pause * 2, POLL_MAX)
+    def until(self, attempt: Callable[[], bool]) -> None:
+        """Call `attempt` until it takes the lock (returns True), pausing longer each time;
+        raise :class:`LockTimeout` at the deadline."""
+        pause = POLL_FIRST
         if attempt():
             return
+        if self.on_wait is not None:
+            self.on_wait()
+        while True:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise LockTimeout(
+                    f"another migrate_or_rollback has held the lock of database '{self.using}' "
+                    f"for more than {self.timeout:g} s: giving up (raise --lock-timeout to wait "
+                    "longer)"
+                )
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, POLL_MAX)
+            if attempt():
+                return
 
 
 @contextmanager
-def _sqlite_lock(
-    connection: BaseDatabaseWrapper,
-    deadline: float,
-    on_wait: Callable[[], None] | None,
-    using: str,
-    timeout: float,
-) -> Iterator[None]:
+def _sqlite_lock(connection: BaseDatabaseWrapper, wait: _Wait) -> Iterator[None]:
     path = str(connection.settings_dict.get("NAME") or "")
     if not path or getattr(connection, "is_in_memory_db", lambda: False)():
         yield
@@ -128,7 +126,7 @@ def _sqlite_lock(
                 return False
             return True
 
-        _wait(attempt, deadline, on_wait, using, timeout)
+        wait.until(attempt)
         try:
             yield
         finally:
@@ -138,16 +136,10 @@ def _sqlite_lock(
 
 
 @contextmanager
-def _server_lock(
-    connection: BaseDatabaseWrapper,
-    deadline: float,
-    on_wait: Callable[[], None] | None,
-    using: str,
-    timeout: float,
-) -> Iterator[None]:
+def _server_lock(connection: BaseDatabaseWrapper, wait: _Wait) -> Iterator[None]:
     # A connection of its own: the migrations may close or reset Django's connection, and a
     # session lock must outlive that.
-    own: Any = connection.copy(f"{using}:migration-fixer-lock")
+    own: Any = connection.copy(f"{wait.using}:migration-fixer-lock")
     own.ensure_connection()
     try:
         with own.cursor() as cursor:
@@ -167,7 +159,7 @@ def _server_lock(
                     return bool(cursor.fetchone()[0] == 1)
 
                 release = ("SELECT RELEASE_LOCK(%s)", [name])
-            _wait(attempt, deadline, on_wait, using, timeout)
+            wait.until(attempt)
             try:
                 yield
             finally:
