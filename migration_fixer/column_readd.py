@@ -59,6 +59,8 @@ _PLACEHOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
 _RELATIONS = {"ForeignKey", "OneToOneField"}
 _NO_COLUMN = {"ManyToManyField", "GeneratedField"}
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
+#: The verdicts where Django fills the re-added rows with a value of its own choosing.
+_FILLED = ("blank=True", "auto_now")
 _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 #: The Django field classes the rule knows (``field-classes`` values must name one).
@@ -110,11 +112,13 @@ def _field_class(state: FieldState) -> str | None:
 
 
 def _is_true(node: ast.expr | None) -> bool | None:
-    """True/False for a literal, None when absent or not a literal."""
+    """The truth of a literal as Django reads these options (``if field.null``, ``self._unique
+    or self.primary_key``: ``unique=None`` is not unique), False when absent, None when not
+    a literal."""
     if node is None:
         return False
-    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
-        return node.value
+    if isinstance(node, ast.Constant) and node.value is not Ellipsis:
+        return bool(node.value)
     return None
 
 
@@ -175,6 +179,14 @@ def classify(state: FieldState, classes: FieldClasses | None = None) -> Verdict:
     try:
         underlying = classes.underlying(qualified, state.source.path, keywords, tuple(expr.args))
         verdict = _decide_underlying(state, name, underlying, where)
+        if verdict.kind is Outcome.SAFE and verdict.reason in _FILLED and underlying.stores:
+            # Django fills the rows itself (``''``, now): with a value the class may refuse.
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"what `{shown}` is underneath cannot be told ({where}): {underlying.stores}",
+                underlying.django_class,
+                hint=classes.hint(qualified, underlying.django_class),
+            )
         if verdict.kind is Outcome.UNSAFE:
             # MF003's fix adds null=True to the call: the class must not override it.
             nullable = classes.underlying(

@@ -62,6 +62,11 @@ _DECIDING_METHODS = (
     "get_db_prep_save",
     "db_parameters",
 )
+#: Methods whose override changes the column a re-added field gets, or how the value Django
+#: fills it with (``''`` for blank strings, now for ``auto_now``) is stored: that value may
+#: not be one the class accepts (a ``get_prep_value`` that raises on a string, a
+#: ``db_type`` of ``uuid``).
+_STORING_METHODS = ("get_prep_value", "get_db_prep_value", "db_type", "get_internal_type")
 
 DJANGO_MODULES = (
     "django.db.models",
@@ -446,6 +451,9 @@ class Underlying:
     no_column: bool = False
     #: The project files read to find this out (a cached result depends on them).
     reads: tuple[Path, ...] = ()
+    #: Why the value Django fills a re-added column with may not be stored as by the Django
+    #: class (a method of :data:`_STORING_METHODS` overridden; "" if none is).
+    stores: str = ""
 
 
 @dataclass
@@ -963,7 +971,28 @@ class _Follower:
             result = dataclasses.replace(result, empty_strings_allowed=empty_strings)
         if many_to_many:
             result = dataclasses.replace(result, no_column=True)
+        stores = self._storing_method(sources)
+        if stores:
+            result = dataclasses.replace(result, stores=stores)
         return result
+
+    def _storing_method(self, sources: list[_Class]) -> str:
+        """The first override of :data:`_STORING_METHODS` among ``sources``, said in words
+        ("" if none): a ``get_internal_type`` that returns the Django class's own name does
+        not count."""
+        for cls in sources:
+            for stmt in cls.node.body:
+                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                if stmt.name not in _STORING_METHODS:
+                    continue
+                if stmt.name == "get_internal_type" and _returns_only(stmt, self.django_class):
+                    continue
+                return (
+                    f"`{cls.node.name}.{stmt.name}` ({self.where(cls, stmt)}) decides how the "
+                    "value Django fills a re-added column with is stored"
+                )
+        return ""
 
     def _next(self, index: int, explicit: ast.expr | None, node: _Class) -> int:
         """Where the next ``__init__`` is looked for: after ``index`` in the MRO, or at the
@@ -1626,6 +1655,19 @@ def _class_attribute(cls: _Class, name: str) -> bool | None:
         return value.value
     raise CannotFollow(
         f"`{cls.node.name}.{name}` ({cls.module.shown}:{value.lineno}) is not a literal"
+    )
+
+
+def _returns_only(function: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> bool:
+    """Whether ``function`` is a docstring and ``return <text>`` (a string literal)."""
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Return)
+        and isinstance(body[0].value, ast.Constant)
+        and body[0].value.value == text
     )
 
 

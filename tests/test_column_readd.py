@@ -185,6 +185,15 @@ def unknown(reason: str, cls: str = "") -> Verdict:
             unknown(f"`unique=` is not a literal {WHERE}", "IntegerField"),
         ),
         ("models.CharField(blank=B)", unknown(f"`blank=` is not a literal {WHERE}", "CharField")),
+        # Other literals count as Django reads them (``self._unique or self.primary_key``,
+        # ``if not field.null``): ``unique=None`` is not unique, ``null=None`` not nullable.
+        ("models.SlugField(blank=True, unique=None)", safe("blank=True", "SlugField")),
+        ("models.CharField(null=None)", unsafe(fails("CharField", "''"), "CharField")),
+        ("models.CharField(null=1)", safe("null=True")),
+        (
+            "models.SlugField(blank=1, unique='yes')",
+            same("SlugField(unique=True)", "blank=True", "SlugField"),
+        ),
         (
             "models.BigAutoField(primary_key=True, serialize=False)",
             unknown(

@@ -230,6 +230,94 @@ def test_a_method_that_decides_the_default_is_a_precise_unknown(
     )
 
 
+STRINGS_FIELD = """\
+    from django.db import models
+
+
+    class StringsField(models.TextField):
+        def get_prep_value(self, value):
+            if isinstance(value, (list, tuple)):
+                return ",".join(value)
+            raise TypeError("Invalid data type passed.")
+"""
+CLOCK_FIELD = """\
+    from django.db import models
+
+
+    class ClockField(models.DateTimeField):
+        def db_type(self, connection):
+            return "bigint"
+"""
+TAG_FIELD = """\
+    from django.db import models
+
+
+    class TagField(models.CharField):
+        def get_internal_type(self):
+            \"\"\"The column of a CharField.\"\"\"
+            return "CharField"
+"""
+
+HEX_FIELD = """\
+    from django.db import models
+
+
+    class HexField(models.CharField):
+        def get_internal_type(self):
+            return "UUIDField"
+"""
+
+
+def _stores(cls: str, method: str, line: int, django_class: str) -> str:
+    return cannot(
+        f"what `shop.fields.{cls}` is underneath cannot be told (defined in 0001_initial): "
+        f"`{cls}.{method}` (shop/fields.py:{line}) decides how the value Django fills a "
+        "re-added column with is stored",
+        f'if `{cls}` stores like a plain {django_class}, add "shop.fields.{cls}" = '
+        f'"{django_class}" under [tool.migration-fixer.field-classes] in pyproject.toml',
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "out"),
+    [
+        # Django would fill the rows with '' (blank), or now (auto_now): a class that
+        # converts values (pretix's MultiStringField raises on a string) or makes another
+        # column may refuse it.
+        (
+            STRINGS_FIELD,
+            "shop.fields.StringsField(blank=True)",
+            _stores("StringsField", "get_prep_value", 5, "TextField"),
+        ),
+        (
+            CLOCK_FIELD,
+            "shop.fields.ClockField(auto_now=True)",
+            _stores("ClockField", "db_type", 5, "DateTimeField"),
+        ),
+        # Where the call's own arguments fill the rows, the class's storage does not matter.
+        (STRINGS_FIELD, "shop.fields.StringsField(null=True)", CLEAN),
+        (STRINGS_FIELD, "shop.fields.StringsField(default=list)", CLEAN),
+        (CLOCK_FIELD, "shop.fields.ClockField(db_default=0)", CLEAN),
+        # Nor where nothing fills them: not re-addable either way.
+        (STRINGS_FIELD, "shop.fields.StringsField()", None),
+        # morango's UUIDField: a CharField in a uuid column, where '' is not a value.
+        (
+            HEX_FIELD,
+            "shop.fields.HexField(blank=True, max_length=32)",
+            _stores("HexField", "get_internal_type", 5, "CharField"),
+        ),
+        # A get_internal_type that returns its Django class's own name changes nothing.
+        (TAG_FIELD, "shop.fields.TagField(blank=True, max_length=9)", CLEAN),
+    ],
+)
+def test_a_class_that_stores_values_its_own_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fields: str, field: str, out: str | None
+) -> None:
+    project(tmp_path, field, "import shop.fields", {"shop/fields.py": fields})
+    expected = out or unsafe("`StringsField` (a TextField)")
+    assert check(tmp_path, monkeypatch, "--check") == (0 if expected == CLEAN else 1, expected)
+
+
 @pytest.mark.parametrize(
     ("field", "imports", "out"),
     [
