@@ -66,7 +66,13 @@ _DECIDING_METHODS = (
 #: fills it with (``''`` for blank strings, now for ``auto_now``) is stored: that value may
 #: not be one the class accepts (a ``get_prep_value`` that raises on a string, a
 #: ``db_type`` of ``uuid``).
-_STORING_METHODS = ("get_prep_value", "get_db_prep_value", "db_type", "get_internal_type")
+_STORING_METHODS = (
+    "get_prep_value",
+    "get_db_prep_value",
+    "db_type",
+    "get_internal_type",
+    "db_parameters",
+)
 
 DJANGO_MODULES = (
     "django.db.models",
@@ -1026,6 +1032,8 @@ class _Follower:
                     continue
                 if f"{cls.node.name}.{stmt.name}" in self.classes.reviewed:
                     continue
+                if stmt.name == "db_parameters" and _keeps_column_type(stmt):
+                    continue  # a collation, a check: a storing method (_storing_method)
                 if stmt.name in _DECIDING_METHODS:
                     raise CannotFollow(
                         f"`{cls.node.name}.{stmt.name}` ({self.where(cls, stmt)}) decides what "
@@ -1656,6 +1664,53 @@ def _class_attribute(cls: _Class, name: str) -> bool | None:
     raise CannotFollow(
         f"`{cls.node.name}.{name}` ({cls.module.shown}:{value.lineno}) is not a literal"
     )
+
+
+def _keeps_column_type(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a ``db_parameters`` override leaves the column's ``"type"`` to Django (only
+    a collation or a check added, as openedx's ``MultiCollationMixin`` does): it never names
+    the key ``"type"``, sets keys only as ``params["<literal>"] = ...`` (no ``update``, no
+    ``|=``), and returns the base's ``db_parameters(...)``."""
+
+    def from_base(expr: ast.expr | None) -> bool:
+        return (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "db_parameters"
+        )
+
+    bound: dict[str, bool] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    bound[target.id] = bound.get(target.id, True) and from_base(node.value)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and not (
+            from_base(node.value)
+            or (isinstance(node.value, ast.Name) and bound.get(node.value.id, False))
+        ):
+            return False
+        if isinstance(node, ast.Constant) and node.value == "type":
+            return False
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+            return False
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str))
+        ):
+            return False
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MAPPING_WRITES
+        ):
+            return False
+    return True
+
+
+_MAPPING_WRITES = ("update", "setdefault", "__setitem__", "__ior__")
 
 
 def _returns_only(function: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> bool:

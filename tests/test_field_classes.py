@@ -594,3 +594,44 @@ def test_outside_the_roots_nothing_is_read(tmp_path: Path) -> None:
     classes = FieldClasses([tmp_path / "elsewhere"])
     with pytest.raises(CannotFollow, match="not among the project's files"):
         classes.underlying("shop.fields.F", tmp_path / MIGRATION, {})
+
+
+def db_parameters(body: str) -> str:
+    lines = textwrap.indent(textwrap.dedent(body), " " * 8)
+    return f"{HEAD}class F(models.CharField):\n    def db_parameters(self, connection):\n{lines}"
+
+
+BASE_PARAMETERS = "params = super().db_parameters(connection)\n"
+DECIDES = "`F.db_parameters` (shop/fields.py:5) decides what re-adding the column writes"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        # openedx's MultiCollationMixin: the base's parameters and a collation. The type of
+        # the column stays Django's: the class is followed (MF003 still says "cannot
+        # determine" where Django itself would fill the rows: a storing method).
+        (
+            "params = models.Field.db_parameters(self, connection)\n"
+            "if connection.vendor in self.db_collations:\n"
+            '    params["collation"] = self.db_collations[connection.vendor]\n'
+            "return params\n",
+            None,
+        ),
+        ("return super().db_parameters(connection)\n", None),
+        # Anything that may set the type (None: no column) decides.
+        (BASE_PARAMETERS + 'params["type"] = "citext"\nreturn params\n', DECIDES),
+        (BASE_PARAMETERS + "params[key] = value\nreturn params\n", DECIDES),
+        (BASE_PARAMETERS + "params.update(extra)\nreturn params\n", DECIDES),
+        (BASE_PARAMETERS + "params |= extra\nreturn params\n", DECIDES),
+        ("return {**super().db_parameters(connection), 'check': None}\n", DECIDES),
+        ("return dict(super().db_parameters(connection))\n", DECIDES),
+        ('return {"collation": "C"}\n', DECIDES),
+        ("params = compute(connection)\nreturn params\n", DECIDES),
+        (BASE_PARAMETERS + "params = other\nreturn params\n", DECIDES),
+        ("self.params = super().db_parameters(connection)\nreturn self.params\n", DECIDES),
+    ],
+)
+def test_a_db_parameters_override(tmp_path: Path, body: str, reason: str | None) -> None:
+    found = follow(tmp_path, {"shop/fields.py": db_parameters(body)}, "shop.fields.F")
+    assert found == ({"@class": "CharField"} if reason is None else f"cannot: {reason}")

@@ -267,6 +267,17 @@ HEX_FIELD = """\
             return "UUIDField"
 """
 
+COLLATION_FIELD = """\
+    from django.db import models
+
+
+    class NameField(models.CharField):
+        def db_parameters(self, connection):
+            params = models.Field.db_parameters(self, connection)
+            params["collation"] = "utf8mb4_bin"
+            return params
+"""
+
 
 def _stores(cls: str, method: str, line: int, django_class: str) -> str:
     return cannot(
@@ -299,23 +310,33 @@ def _stores(cls: str, method: str, line: int, django_class: str) -> str:
         (STRINGS_FIELD, "shop.fields.StringsField(default=list)", CLEAN),
         (CLOCK_FIELD, "shop.fields.ClockField(db_default=0)", CLEAN),
         # Nor where nothing fills them: not re-addable either way.
-        (STRINGS_FIELD, "shop.fields.StringsField()", None),
+        (STRINGS_FIELD, "shop.fields.StringsField()", unsafe("`StringsField` (a TextField)")),
         # morango's UUIDField: a CharField in a uuid column, where '' is not a value.
         (
             HEX_FIELD,
             "shop.fields.HexField(blank=True, max_length=32)",
             _stores("HexField", "get_internal_type", 5, "CharField"),
         ),
+        # openedx's MultiCollationCharField: a collation on Django's column.
+        (
+            COLLATION_FIELD,
+            "shop.fields.NameField(max_length=9)",
+            unsafe("`NameField` (a CharField)"),
+        ),
+        (
+            COLLATION_FIELD,
+            "shop.fields.NameField(blank=True, max_length=9)",
+            _stores("NameField", "db_parameters", 5, "CharField"),
+        ),
         # A get_internal_type that returns its Django class's own name changes nothing.
         (TAG_FIELD, "shop.fields.TagField(blank=True, max_length=9)", CLEAN),
     ],
 )
 def test_a_class_that_stores_values_its_own_way(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fields: str, field: str, out: str | None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fields: str, field: str, out: str
 ) -> None:
     project(tmp_path, field, "import shop.fields", {"shop/fields.py": fields})
-    expected = out or unsafe("`StringsField` (a TextField)")
-    assert check(tmp_path, monkeypatch, "--check") == (0 if expected == CLEAN else 1, expected)
+    assert check(tmp_path, monkeypatch, "--check") == (0 if out == CLEAN else 1, out)
 
 
 @pytest.mark.parametrize(
