@@ -121,7 +121,9 @@ def fix_source(
         select=_codes(select),
         rewrite=True,
         unsafe_fixes=unsafe_fixes,
-        settings=RuleSettings((("MF002", "dialect", ",".join(dialect)),)),
+        settings=RuleSettings(
+            (("MF002", "dialect", ",".join(dialect)), ("MF003", "dialect", ",".join(dialect)))
+        ),
         line_length=line_length,
     )
     process_source(source, _selected(options.select), options, result)
@@ -194,6 +196,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 ("MF003", "roots", os.pathsep.join(_source_roots(repo, config))),
                 ("MF003", "field-classes", json.dumps(dict(config.field_classes), sort_keys=True)),
                 ("MF002", "dialect", ",".join(dialects)),
+                ("MF003", "dialect", ",".join(dialects)),
             )
         ),
         unwritable=frozenset(str(p) for p in result.unwritable),

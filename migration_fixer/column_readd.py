@@ -6,13 +6,17 @@ when the field is ``null=True``, has a ``db_default``, a kept ``default`` (not w
 ``empty_strings_allowed`` is true, or ``auto_now``/``auto_now_add``. Everything else
 fails on SQLite and PostgreSQL, and "succeeds" on MySQL/MariaDB by inventing ``''``/``0``/
 ``0000-00-00``. Measured on all three: docs/readd-matrix.md.
+
+An auto-generated primary key (``AutoField``, ``BigAutoField``, ``SmallAutoField``) is
+numbered by the database when it is re-added, on all three: :func:`decide_auto_key` says
+where that is not enough (measured too: docs/readd-matrix.md, "Auto-generated keys").
 """
 
 from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +65,12 @@ _NO_COLUMN = {"ManyToManyField", "GeneratedField"}
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 #: The verdicts where Django fills the re-added rows with a value of its own choosing.
 _FILLED = ("blank=True", "auto_now")
+#: How messages name the dialects of :mod:`migration_fixer.dialect`.
+_DIALECT_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB"}
+_DIALECT_HINT = (
+    "set `dialect` in [tool.migration-fixer] (or pass --dialect) to the databases the "
+    "project runs on"
+)
 _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 #: The Django field classes the rule knows (``field-classes`` values must name one).
@@ -89,6 +99,9 @@ class Verdict:
     default_source: str | None = None  # a literal default worth reusing as placeholder
     #: What the user can do about an "unknown" verdict ("" for the general advice).
     hint: str = ""
+    #: An auto-generated primary key (``primary_key=True``): the caller decides it with
+    #: :func:`decide_auto_key`, which needs the model and the project's dialects.
+    auto_key: bool = False
 
     @property
     def placeholder(self) -> tuple[str, tuple[str, ...]] | None:
@@ -311,11 +324,18 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
     if cls in _NO_COLUMN:
         return Verdict(Outcome.SAFE, f"{cls} has no column to re-add", cls)
     if cls in _AUTO:
+        if facts.primary_key is not True:
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"{_named(facts.shown)} is a generated key without a literal `primary_key=True`"
+                f"{where}: how the database fills it when it is re-added was not measured",
+                cls,
+            )
         return Verdict(
             Outcome.UNKNOWN,
-            f"`{cls}` is the table's generated key: the database numbers re-added rows itself "
-            "on some backends and not on others",
+            f"{_named(facts.shown)} is the table's generated key",
             cls,
+            auto_key=True,
         )
     if facts.db_default:
         return Verdict(Outcome.SAFE, "db_default", cls)
@@ -369,6 +389,95 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
             f"{_mysql_fill(cls)}"
         )
     return Verdict(Outcome.UNSAFE, reason, cls, relation, bool(unique), facts.default_source)
+
+
+def decide_auto_key(
+    verdict: Verdict,
+    *,
+    other_key: str | None,
+    id_without_key: bool | None,
+    dialects: Sequence[str],
+) -> Verdict:
+    """The verdict for the removal of an auto-generated primary key (``verdict.auto_key``).
+
+    Measured on SQLite, PostgreSQL and MariaDB (tests/e2e/test_autopk_readd.py): re-adding
+    the key numbers the existing rows 1, 2, 3... (new numbers, not the removed ones) and
+    new rows continue after them, whatever the model's new primary key is, added or altered
+    after the removal. Two shapes differ by database:
+
+    - ``other_key``: the field that is already the primary key when the key is re-added
+      ("" when none is, None when that cannot be told). SQLite then re-numbers the rows
+      and the rollback works; PostgreSQL and MySQL/MariaDB refuse a second primary key, so
+      the migration cannot even be applied there.
+    - ``id_without_key``: after a later operation of the same migration, the model has no
+      primary key and a field called ``id`` that is not one (evap: ``RenameField(uuid ->
+      id)`` before ``AlterField(id, primary_key=True)``; None when that cannot be told).
+      Rolling back fails on SQLite (``duplicate column name: id``: Django's model for that
+      state gets an automatic ``id`` beside the other one, and SQLite rebuilds the table
+      from it) and works on the other two. Made the primary key first, then renamed
+      (openwisp-radius), it works everywhere.
+
+    ``dialects``: the project's (:mod:`migration_fixer.dialect`); empty when unknown."""
+    cls = verdict.field_class
+    shown = f"`{cls}`"
+    if other_key is None:
+        return Verdict(
+            Outcome.UNKNOWN,
+            f"{shown} is the table's generated key, and whether another field of the model "
+            "is the primary key when it is re-added cannot be told (a field whose `primary_key=` "
+            "cannot be read)",
+            cls,
+        )
+    if other_key:
+        if tuple(dialects) == ("sqlite",):
+            return Verdict(Outcome.SAFE, "SQLite numbers the re-added key", cls)
+        return Verdict(
+            Outcome.UNKNOWN,
+            f"{shown}, the table's generated key, would be re-added while `{other_key}` is the "
+            "primary key: SQLite "
+            "re-numbers the rows and the rollback works; PostgreSQL and MySQL/MariaDB refuse "
+            f"a second primary key (the migration cannot be applied there){_on(dialects)}",
+            cls,
+            hint=_DIALECT_HINT if not dialects else "",
+        )
+    if id_without_key is None:
+        return Verdict(
+            Outcome.UNKNOWN,
+            f"{shown} is the table's generated key, and whether a later operation of this "
+            "migration leaves the model without a primary key beside a field `id` cannot be "
+            "told (a field whose `primary_key=` cannot be read): rolling such a migration back "
+            "fails on SQLite",
+            cls,
+        )
+    if id_without_key:
+        without = (
+            f"{shown} is the table's generated key, and a later operation of this migration "
+            "leaves the model without a primary key beside a field `id` that is not one: "
+        )
+        if not dialects:
+            return Verdict(
+                Outcome.UNKNOWN,
+                f"{without}rolling the migration back fails on SQLite (`duplicate column name: "
+                "id`) and works on PostgreSQL and MySQL/MariaDB; the project's database is not "
+                "known",
+                cls,
+                hint=_DIALECT_HINT,
+            )
+        if "sqlite" in dialects:
+            return Verdict(
+                Outcome.UNSAFE,
+                f"{without}on SQLite, rolling the migration back fails (`duplicate column name: "
+                "id`: Django's model for that state gets an automatic `id` beside it)",
+                cls,
+            )
+    return Verdict(Outcome.SAFE, "the database numbers the re-added key", cls)
+
+
+def _on(dialects: Sequence[str]) -> str:
+    """What a reason says of the project's dialects."""
+    if not dialects:
+        return "; the project's database is not known"
+    return f"; the project runs on {', '.join(_DIALECT_NAMES[d] for d in dialects)}"
 
 
 def _named(shown: str, arguments: str = "") -> str:

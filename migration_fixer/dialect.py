@@ -85,12 +85,17 @@ def _settings_files(root: Path) -> list[Path]:
 
 def project_folder(path: Path, fallback: Path) -> Path:
     """The Django project ``path`` belongs to: the nearest folder at or above it holding a
-    ``manage.py``, else ``fallback`` (the configuration's folder)."""
+    ``manage.py``, else ``fallback`` (the configuration's folder) when ``path`` is inside
+    it, else ``path`` itself (the settings of the folder the tool runs from say nothing of
+    a project elsewhere)."""
     start = path.resolve()
     for folder in [start, *start.parents] if start.is_dir() else start.parents:
         if (folder / "manage.py").is_file():
             return folder
-    return fallback
+    root = fallback.resolve()
+    if start == root or root in start.parents:
+        return fallback
+    return start if start.is_dir() else start.parent
 
 
 def detect(root: Path) -> tuple[tuple[str, ...], str]:

@@ -196,10 +196,11 @@ def unknown(reason: str, cls: str = "") -> Verdict:
         ),
         (
             "models.BigAutoField(primary_key=True, serialize=False)",
-            unknown(
-                "`BigAutoField` is the table's generated key: the database numbers re-added "
-                "rows itself on some backends and not on others",
+            Verdict(
+                Outcome.UNKNOWN,
+                "`BigAutoField` is the table's generated key",
                 "BigAutoField",
+                auto_key=True,
             ),
         ),
     ],

@@ -339,6 +339,35 @@ def test_dialect_sources(
         assert f'reverse_sql="{reverse}")]' in result.stdout
 
 
+def test_the_settings_of_the_working_directory_say_nothing_of_a_path_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from a project (its settings name MySQL) on a folder outside it, with neither a
+    manage.py nor a pyproject.toml above: the folder's own settings decide (none here)."""
+    (tmp_path / "here").mkdir()
+    here = _project(tmp_path / "here", 'ENGINE = "django.db.backends.mysql"\n')
+    (here / "pyproject.toml").unlink()
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "migrations").mkdir(parents=True)
+    (elsewhere / "migrations" / "0002_sql.py").write_text(RAW)
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(cli, ["--diff", "--verbose", str(elsewhere / "migrations")])
+    assert (
+        "note: SQL dialect: unknown (no database engine found in the settings files); only "
+        "inverses that are the same on postgresql, mysql, sqlite are written\n"
+    ) in result.stderr
+    result = CliRunner().invoke(cli, ["--diff", "--verbose", "app"])
+    assert "note: SQL dialect: mysql (from the database engine in proj/settings.py:1)\n" in (
+        result.stderr
+    )
+    (elsewhere / "manage.py").write_text("")  # now a project: its settings decide
+    (elsewhere / "settings.py").write_text('ENGINE = "django.db.backends.sqlite3"\n')
+    result = CliRunner().invoke(cli, ["--diff", "--verbose", str(elsewhere / "migrations")])
+    assert "note: SQL dialect: sqlite (from the database engine in settings.py:1)" in (
+        result.stderr
+    )
+
+
 def test_a_bad_dialect_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = _run(_project(tmp_path), monkeypatch, "--dialect", "oracle")
     assert result.exit_code == 2

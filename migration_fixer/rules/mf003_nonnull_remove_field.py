@@ -56,6 +56,12 @@ followed is still decided by its own `db_default=` or kept `default=` (the assum
 its exception: docs/readd-matrix.md). A removal inside
 `SeparateDatabaseAndState`, or written in a list the operations reach through a name
 (`ops = [...]`, `operations = ops`), is reported with a hint and left to split by hand.
+The removal of an auto-generated primary key (`id` removed when the model gets another
+primary key) is re-addable: every database numbers the rows again (new numbers, not the old
+ones); where the rollback depends on the database (a later operation that leaves the model
+without a primary key beside a field `id` makes it fail on SQLite) it is decided from the
+project's `dialect` (`--dialect`, `[tool.migration-fixer]`, the settings files), and "cannot
+determine" names that setting when the dialect is unknown (measured: docs/readd-matrix.md).
 Fields whose definition cannot be determined statically (a custom field class whose
 `__init__` cannot be read, a field from an app outside the paths, operations built
 dynamically, a name bound conditionally or changed in place) are reported as "cannot
@@ -65,20 +71,28 @@ determine" and never rewritten.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from migration_fixer.column_readd import Outcome, classify
+from migration_fixer.column_readd import Outcome, Verdict, classify, decide_auto_key
 from migration_fixer.field_classes import FieldClasses, from_settings
 from migration_fixer.history import (
     FieldState,
     History,
     MigrationFile,
     Placement,
+    State,
     literal_str,
+    names_match,
 )
-from migration_fixer.migration_ast import OperationCall, bind_arguments
+from migration_fixer.migration_ast import (
+    OperationCall,
+    bind_arguments,
+    has_star_args,
+    keyword_argument,
+)
 from migration_fixer.migration_writer import (
     CannotWrite,
     Removal,
@@ -155,7 +169,7 @@ examples = RuleExamples(
             "    # this migration back can restore NOT NULL. Review the value.\n"
             '    Product = apps.get_model("shop", "Product")\n'
             "    db = schema_editor.connection.alias\n"
-            '    rows = Product.objects.using(db).filter(sku__isnull=True)\n'
+            "    rows = Product.objects.using(db).filter(sku__isnull=True)\n"
             '    rows.update(sku="")\n'
             "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
             '    if schema_editor.connection.vendor == "postgresql":\n'
@@ -322,6 +336,8 @@ def _examine(
     if isinstance(looked_up, str):
         return _cannot(shown, looked_up, line, column), None
     verdict = classify(looked_up, classes)
+    if verdict.auto_key:
+        verdict = _auto_key(ctx, migration, op, state, looked_up, verdict)
     if verdict.kind is Outcome.SAFE:
         return None, None
     if verdict.kind is Outcome.UNKNOWN:
@@ -330,6 +346,12 @@ def _examine(
     finding = Finding(code, message, line, column)
     if placement is Placement.DATABASE:
         hint = "inside `SeparateDatabaseAndState`: split it by hand (nullable first, drop later)"
+        return _with_hint(finding, hint), None
+    if verdict.auto_key:
+        hint = (
+            "an auto-generated key cannot be made nullable, so the removal is not split: do not "
+            "roll this migration back on SQLite, or rewrite its rollback by hand"
+        )
         return _with_hint(finding, hint), None
     if not verdict.field_class:
         hint = (
@@ -348,6 +370,83 @@ def _examine(
         )
         return _with_hint(finding, hint), None
     return finding, Removal(op, model, field, looked_up, verdict)
+
+
+def _auto_key(
+    ctx: FileContext,
+    migration: MigrationFile,
+    op: OperationCall,
+    state: State,
+    removed: FieldState,
+    verdict: Verdict,
+) -> Verdict:
+    """The verdict for an auto-generated primary key's removal, from the model's other
+    fields, the rest of the migration and the project's dialects (measured:
+    :func:`migration_fixer.column_readd.decide_auto_key`)."""
+    # Each field of the model after the removal: whether it is the primary key (None:
+    # cannot be told).
+    keys = {
+        name: _primary_key(other.expr)
+        for name, other in state.models[removed.model.lower()].fields.items()
+        if name != removed.name.lower()
+    }
+    names = {name: other.name for name, other in state.models[removed.model.lower()].fields.items()}
+    other_key: str | None = next((names[n] for n, key in keys.items() if key), "")
+    if not other_key and None in keys.values():
+        other_key = None
+    # Right after the removal (not measured: a key other than `id` removed beside a field
+    # `id`), then after each later operation of the migration on the model.
+    id_without_key: bool | None = None if _id_without_key(keys) is not False else False
+    for operation, args in migration.operations_after(op.node):
+        if id_without_key:
+            break
+        if literal_str(args.get("model_name")) is None and "model_name" in args:
+            id_without_key = None
+            continue
+        if not names_match(args.get("model_name"), removed.model):
+            continue
+        if operation in ("AddField", "AlterField", "RemoveField"):
+            name = literal_str(args.get("name"))
+            if name is None:
+                id_without_key = None
+                continue
+            keys.pop(name.lower(), None)
+            if operation != "RemoveField":
+                keys[name.lower()] = _primary_key(args.get("field"))
+        else:  # RenameField: the one other operation with a `model_name`
+            old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
+            if old is None or new is None:
+                id_without_key = None
+                continue
+            keys[new.lower()] = keys.pop(old.lower(), None)
+        now = _id_without_key(keys)
+        if now is not False:
+            id_without_key = now
+    dialects = tuple(d for d in ctx.settings.get(code, "dialect", "").split(",") if d)
+    result = decide_auto_key(
+        verdict, other_key=other_key, id_without_key=id_without_key, dialects=dialects
+    )
+    return dataclasses.replace(result, auto_key=True)
+
+
+def _primary_key(expr: ast.expr | None) -> bool | None:
+    """Whether a field's definition makes it the primary key (None: cannot be told)."""
+    if not isinstance(expr, ast.Call) or has_star_args(expr):
+        return None
+    value = keyword_argument(expr, "primary_key")
+    if value is None:
+        return False
+    if isinstance(value, ast.Constant) and value.value is not Ellipsis:
+        return bool(value.value)  # by its truth, as Django reads it
+    return None
+
+
+def _id_without_key(keys: dict[str, bool | None]) -> bool | None:
+    """Whether a model whose fields are ``keys`` (name: is the primary key) has a field
+    `id` that is not the primary key and no primary key (None: cannot be told)."""
+    if "id" not in keys or True in keys.values():
+        return False
+    return None if None in keys.values() else True
 
 
 def _field_call(field: FieldState) -> str:

@@ -50,6 +50,7 @@ def _planned_results(
     *,
     vocabulary: str = "ours",
     no_base_reason: str | None = None,
+    dialect: str = "",
 ) -> list[FileResult]:
     """Every file's result, planned for the folder as the runner does."""
     sources = {**base, **new}
@@ -63,7 +64,11 @@ def _planned_results(
         no_base_reason=no_base_reason or "",
         base=BASE_COMMIT,
         settings=RuleSettings(
-            (("MF003", "strategy", strategy), ("MF003", "vocabulary", vocabulary))
+            (
+                ("MF003", "strategy", strategy),
+                ("MF003", "vocabulary", vocabulary),
+                ("MF003", "dialect", dialect),
+            )
         ),
     )
 
@@ -90,11 +95,13 @@ def run_mf003(
     strategy: str = "nullable",
     vocabulary: str = "ours",
     no_base_reason: str | None = None,
+    dialect: str = "",
 ) -> Outcome:
     """MF003 over a folder whose ``base`` files are on the git base and ``new`` ones are
-    not (``no_base_reason``: there is no base, and why)."""
+    not (``no_base_reason``: there is no base, and why; ``dialect``: the project's, as
+    ``--dialect`` takes them)."""
     planned = _planned_results(
-        base, new, strategy, vocabulary=vocabulary, no_base_reason=no_base_reason
+        base, new, strategy, vocabulary=vocabulary, no_base_reason=no_base_reason, dialect=dialect
     )
     return _outcome(planned)
 

@@ -28,7 +28,12 @@ CANNOT = "cannot determine whether removing `product.sku` can be rolled back: "
          "a field class that cannot be followed"),
         ("`F` is not a Django field class this tool knows (defined in 0001): cannot tell",
          "a field class this tool does not know"),
-        ("`AutoField` is the table's generated key: the database numbers",
+        ("`AutoField` is the table's generated key, and a later `RenameField` of this "
+         "migration names another field `id`: rolling the migration back fails on SQLite",
+         "an auto-generated primary key"),
+        ("`AutoField`, the table's generated key, would be re-added while `code` is the "
+         "primary key", "an auto-generated primary key"),
+        ("`AutoField` is a generated key without a literal `primary_key=True`",
          "an auto-generated primary key"),
         ("the operations of tests are built dynamically (no `class Migration` at module level)",
          "not a migration module"),
