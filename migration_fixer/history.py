@@ -365,10 +365,18 @@ class History:
         return cls(folder, files, [])
 
     def _infer_label(self) -> str:
+        # A migration that depends on (label, its own name) says that label is another
+        # app's (waldur's monitoring/0001_initial on ("contenttypes", "0001_initial")).
+        others = {
+            label
+            for migration in self.files.values()
+            for label, name in migration.dependencies
+            if name == migration.name
+        }
         votes: dict[str, int] = {}
         for migration in self.files.values():
             for label, name in migration.dependencies:
-                if name in self.files:
+                if name in self.files and label not in others:
                     votes[label] = votes.get(label, 0) + 1
         if votes:
             return max(sorted(votes), key=lambda k: votes[k])

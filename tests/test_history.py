@@ -395,6 +395,23 @@ def test_label_from_dependencies_else_the_folder(tmp_path: Path) -> None:
     assert alone.label == "blog"
 
 
+def test_a_label_a_migration_names_with_its_own_name_is_another_apps(tmp_path: Path) -> None:
+    # waldur's monitoring: 0001_initial depends on ("contenttypes", "0001_initial"), and
+    # so does 0002 beside ("monitoring", "0001_initial"): contenttypes got two votes, the
+    # folder became contenttypes' and 0001_initial its own parent (a cycle).
+    contenttypes = dep("0001_initial", "contenttypes")
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(deps=contenttypes),
+            "0002_sla.py": mig(deps=f"{contenttypes}, {dep('0001_initial', 'monitoring')}"),
+        },
+        folder="monitoring/migrations",
+    )
+    assert history.label == "monitoring"
+    assert history.ancestors("0002_sla") == ["0001_initial", "0002_sla"]
+
+
 def test_ancestors_leaves_and_numbers(tmp_path: Path) -> None:
     history = load(
         tmp_path,
