@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import bisect
 import enum
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +30,12 @@ from migration_fixer.migration_ast import line_starts, occurrences
 
 #: How many names a value may go through (``a = b``, ``b = c + d``...) before giving up.
 _MAX_DEPTH = 64
+#: What in a module's source may change a list in place.
+_CHANGES = re.compile(
+    r"\.\s*(?:append|extend|insert|remove|pop|clear|sort|reverse|__\w+__)\b|\]\s*=[^=]|"
+    r"\+=|\*=|^(?:    |\t)?(?:[\w.]+\s*\(|for\b|while\b)",
+    re.MULTILINE,
+)
 #: List methods that change the list in place.
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
 
@@ -92,6 +99,12 @@ class Bindings:
         ``what`` names it in the reason (e.g. "`state_operations`")."""
         env = self._env_of(expr)
         if env is None:
+            # Under an ``if`` (of a variant of the operations), in a function...: a literal
+            # list is still what it says; what its names hold is not told here.
+            if isinstance(expr, (ast.List, ast.Tuple)) and not any(
+                isinstance(e, ast.Starred) for e in expr.elts
+            ):
+                return list(expr.elts)
             return _dynamic(what, expr)
         return self._elements(expr, env, what, 0)
 
@@ -102,6 +115,28 @@ class Bindings:
             return None
         end = _Env(_Scope.CLASS, len(self.cls.body))
         return self._name_elements(name, end, f"`{name}`", 0, follow_module=False)
+
+    def variants(self, name: str) -> list[Variant] | Unknown | None:
+        """The values the class attribute ``name`` may hold once the module has run (None:
+        the class body does not bind it): one, or one per way through the module's and
+        the class body's ``if`` statements that gives a different one (with the branches
+        that give it). Lists changed in place in straight-line code (``append``,
+        ``extend``, ``insert`` at a literal index, ``+=``) are evaluated in source order."""
+        found = self.class_attribute(name)
+        if found is None or (not isinstance(found, Unknown) and not self._may_change_lists()):
+            return None if found is None else [Variant(found)]
+        # Read as Python runs the module: also when a list may be changed in place through
+        # another name bound to it (``x = ops``, ``x.append(...)``), which the reading by
+        # name does not follow.
+        return _Interpreter(self).attribute(name)
+
+    def _may_change_lists(self) -> bool:
+        """Whether the module may change a list in place (known from its source: a list
+        method called, an item assigned, ``+=``, a call or a loop at the top of the module,
+        of the class body or of a function's body)."""
+        if self._text is None:
+            return True
+        return _CHANGES.search(self._text) is not None
 
     def value(self, expr: ast.expr) -> ast.expr:
         """``expr``, or when it is a name, the expression it is bound to at that point
@@ -127,6 +162,9 @@ class Bindings:
         and whether it is in the class body."""
         env = self._env_of(node)
         if env is None:
+            branch = self._branch_of(node)
+            if branch is not None:
+                return branch
             return "a statement outside the class body and the module's", False
         statement = self._bodies[env.scope][env.index]
         if isinstance(statement, ast.Assign):
@@ -135,11 +173,36 @@ class Bindings:
             targets = [statement.target]
         else:
             targets = []
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                return f"`{ast.unparse(statement.value.func)[:40]}(...)`", (
+                    env.scope is _Scope.CLASS
+                )
         names = " = ".join(ast.unparse(t) for t in targets)
         shown = f"`{names} {'+' if isinstance(statement, ast.AugAssign) else ''}= ...`"
         return (shown if targets else f"`{ast.unparse(statement)[:40]}`"), (
             env.scope is _Scope.CLASS
         )
+
+    def _branch_of(self, node: ast.expr) -> tuple[str, bool] | None:
+        """ "under `if ...: ...` (line N)" when ``node`` is in a branch of an ``if`` of the
+        class body or the module (outside functions), and whether it is the class's."""
+        index = _containing(self._starts[_Scope.MODULE], self.tree.body, node)
+        if index is None:
+            return None
+        scope, statement = _Scope.MODULE, self.tree.body[index]
+        if self.cls is not None and statement is self.cls:
+            index = _containing(self._starts[_Scope.CLASS], self.cls.body, node)
+            if index is None:
+                return None
+            scope, statement = _Scope.CLASS, self.cls.body[index]
+        if not isinstance(statement, ast.If):
+            return None
+        if any(
+            isinstance(n, _SCOPES) and _start(n) <= _start(node) and _end(node) <= _end(n)
+            for n in ast.walk(statement)
+        ):
+            return None
+        return f"under `{_summary(statement)}` (line {statement.lineno})", scope is _Scope.CLASS
 
     # -- resolution --------------------------------------------------------------------
     def _elements(
@@ -463,3 +526,435 @@ def _locals(scope: ast.AST) -> frozenset[str]:
         if not isinstance(node, _SCOPES):
             pending.extend(ast.iter_child_nodes(node))
     return frozenset(names - declared)
+
+
+# -- several ways through the module: ``if`` statements and lists changed in place ----------
+
+#: How many ways through the module's and the class body's ``if`` statements are followed.
+MAX_VARIANTS = 16
+#: The list methods whose effect is evaluated (others make the list unknown).
+_EVALUATED = frozenset({"append", "extend", "insert"})
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One value a class attribute may hold once the module has run, and the branches of
+    the ``if`` statements that give it: ``(line, taken)`` pairs, outermost first (empty
+    when every way through the module gives this value)."""
+
+    elements: list[ast.expr]
+    branches: tuple[tuple[int, bool], ...] = ()
+
+
+class _List:
+    """A list object (shared by the names bound to it); ``unknown`` says why its elements
+    cannot be told once something may have changed it, through the name ``via``."""
+
+    __slots__ = ("elements", "unknown", "via")
+
+    def __init__(self, elements: list[ast.expr], unknown: str = "", via: str = "") -> None:
+        self.elements = elements
+        self.unknown = unknown
+        self.via = via
+
+    def spoil(self, via: str, why: str) -> None:
+        """From here on, the elements cannot be told (the first reason is kept)."""
+        if not self.unknown:
+            self.unknown, self.via = why, via
+
+    def why(self, name: str) -> str:
+        """Why the elements cannot be told, completing a sentence about ``name``."""
+        return self.unknown if name == self.via else f"is `{self.via}`, {self.unknown}"
+
+
+@dataclass(frozen=True)
+class _Tuple:
+    elements: tuple[ast.expr, ...]
+
+
+#: A value: a list object, a tuple, or why it cannot be told (a phrase completing the
+#: name, e.g. "is `make()`", "bound by an import (line 1)").
+_Value = _List | _Tuple | Unknown
+
+
+@dataclass
+class _Run:
+    """One way through the module so far: the names of the module and of the class body."""
+
+    module: dict[str, _Value]
+    cls: dict[str, _Value] | None
+    branches: tuple[tuple[int, bool], ...] = ()
+
+    def fork(self, branch: tuple[int, bool]) -> _Run:
+        """A copy whose list objects are new ones, shared as they were shared."""
+        copies: dict[int, _List] = {}
+
+        def copy(value: _Value) -> _Value:
+            if not isinstance(value, _List):
+                return value
+            if id(value) not in copies:
+                copies[id(value)] = _List(list(value.elements), value.unknown, value.via)
+            return copies[id(value)]
+
+        module = {name: copy(value) for name, value in self.module.items()}
+        cls = None if self.cls is None else {n: copy(v) for n, v in self.cls.items()}
+        return _Run(module, cls, (*self.branches, branch))
+
+    def signature(self) -> tuple[object, ...]:
+        """What the names hold, lists compared by their elements and by which names share
+        them: two runs with the same signature go on the same way."""
+        objects: dict[int, int] = {}
+        shown: list[object] = []
+        for scope, names in (("module", self.module), ("class", self.cls or {})):
+            for name in sorted(names):
+                value = names[name]
+                if isinstance(value, _List):
+                    number = objects.setdefault(id(value), len(objects))
+                    elements = tuple(id(e) for e in value.elements)
+                    shown.append((scope, name, number, elements, value.unknown, value.via))
+                elif isinstance(value, _Tuple):
+                    shown.append((scope, name, tuple(id(e) for e in value.elements)))
+                else:
+                    shown.append((scope, name, value.reason))
+        return (self.cls is None, *shown)
+
+
+class _TooManyWays(Exception):
+    pass
+
+
+class _Interpreter:
+    """Runs the module's statements in source order over lists and tuples, as Python
+    would: ``name = [...]``, ``+`` and ``+=``, ``name.append(x)``, ``name.extend([...])``,
+    ``name.insert(<int>, x)``, each branch of an ``if`` (the ways through are followed
+    apart, merged where they end up the same). Anything else that binds a name makes it
+    unknown, and a list used in any other way (passed to a call, a method, indexed, read
+    by a loop or a function) is unknown from there on: it may have been changed."""
+
+    def __init__(self, bindings: Bindings) -> None:
+        self.bindings = bindings
+        assert bindings.cls is not None
+        self.cls = bindings.cls
+        #: Names a function or lambda of the module may change when it is called (any
+        #: time, so from the start): module names it mentions and does not bind for
+        #: itself, with the line of the first; and the attributes of a name that the
+        #: methods of the class mention (``self.operations = ...`` in ``__init__``).
+        self.deferred: dict[str, int] = {}
+        self.attributes: dict[str, int] = {}
+        for node in ast.walk(bindings.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                own = _locals(node)
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Name) and inner.id not in own:
+                        self.deferred.setdefault(inner.id, node.lineno)
+        for node in ast.walk(self.cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                for attribute in _changed_attributes(node):
+                    self.attributes.setdefault(attribute, node.lineno)
+
+    def attribute(self, name: str) -> list[Variant] | Unknown | None:
+        if name in self.attributes:
+            line = self.attributes[name]
+            return Unknown(f"`{name}` may be changed by the function at line {line}")
+        try:
+            runs = self._body(self.bindings.tree.body, [_Run({}, None)], _Scope.MODULE)
+        except _TooManyWays:
+            return Unknown(
+                f"`{name}` depends on more than {MAX_VARIANTS} ways through the "
+                "module's `if` statements"
+            )
+        variants: list[Variant] = []
+        for run in runs:
+            value = (run.cls or {}).get(name)
+            if value is None:
+                elements: list[ast.expr] = []  # the base class's empty list
+            elif isinstance(value, Unknown):
+                return Unknown(f"`{name}` {value.reason}")
+            elif isinstance(value, _List) and value.unknown:
+                return Unknown(f"`{name}` {value.why(name)}")
+            else:
+                elements = list(value.elements)
+            same = next((v for v in variants if _same(v.elements, elements)), None)
+            if same is None:
+                variants.append(Variant(elements, run.branches))
+            else:
+                common = _common(same.branches, run.branches)
+                variants[variants.index(same)] = Variant(same.elements, common)
+        if len(variants) == 1:
+            return [Variant(variants[0].elements)]
+        if not any(v.branches for v in variants):
+            lines = sorted({line for run in runs for line, _ in run.branches})
+            shown = ", ".join(str(line) for line in lines)
+            return Unknown(f"`{name}` depends on the `if` statements at lines {shown} together")
+        return variants
+
+    # -- statements --------------------------------------------------------------------
+    def _body(self, body: list[ast.stmt], runs: list[_Run], scope: _Scope) -> list[_Run]:
+        for statement in body:
+            following: list[_Run] = []
+            for run in runs:
+                following.extend(self._statement(statement, run, scope))
+            runs = _merged(following)
+            if len(runs) > MAX_VARIANTS:
+                raise _TooManyWays
+        return runs
+
+    def _statement(self, statement: ast.stmt, run: _Run, scope: _Scope) -> list[_Run]:
+        line = statement.lineno
+        if statement is self.cls:
+            run.cls = {}
+            return self._body(statement.body, [run], _Scope.CLASS)
+        if isinstance(statement, ast.If):
+            self._escapes(statement.test, run, scope, line, set())
+            taken = self._body(statement.body, [run.fork((line, True))], scope)
+            other = self._body(statement.orelse, [run.fork((line, False))], scope)
+            return [*taken, *other]
+        names = _names(run, scope)
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            used: set[int] = set()
+            value = self._value(statement.value, run, scope, line, used)
+            self._escapes(statement.value, run, scope, line, used)
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    self._bind(names, target.id, value, scope)
+                else:
+                    self._escapes(target, run, scope, line, set(), statement)
+                    for name in _stored(target):
+                        names[name] = Unknown(f"bound by unpacking (line {line})")
+            return [run]
+        if isinstance(statement, ast.AugAssign) and isinstance(statement.target, ast.Name):
+            self._augmented(statement, run, scope, names)
+            return [run]
+        if isinstance(statement, ast.Expr) and self._method(statement.value, run, scope, line):
+            return [run]
+        # Anything else: the names it binds are unknown, the lists it uses may be changed.
+        self._escapes(statement, run, scope, line, set())
+        if not isinstance(statement, ast.AnnAssign):  # (``x: list`` binds nothing)
+            for name in _bound_names(statement):
+                names[name] = Unknown(f"{_how(statement)} (line {line})")
+        return [run]
+
+    def _bind(self, names: dict[str, _Value], name: str, value: _Value, scope: _Scope) -> None:
+        """Bind ``name``; a list bound to a module name that a function mentions may be
+        changed when that function is called."""
+        if scope is _Scope.MODULE and name in self.deferred and isinstance(value, _List):
+            value.spoil(name, f"may be changed by the function at line {self.deferred[name]}")
+        names[name] = value
+
+    def _augmented(
+        self, statement: ast.AugAssign, run: _Run, scope: _Scope, names: dict[str, _Value]
+    ) -> None:
+        target = statement.target
+        assert isinstance(target, ast.Name)
+        line = statement.lineno
+        used: set[int] = set()
+        added = self._value(statement.value, run, scope, line, used)
+        self._escapes(statement.value, run, scope, line, used)
+        current = self._lookup(target.id, run, scope, line)
+        if not isinstance(statement.op, ast.Add):
+            changed = f"changed by `{target.id} {_op(statement.op)}= ...` (line {line})"
+            if isinstance(current, _List):
+                current.spoil(target.id, changed)
+            names[target.id] = current if isinstance(current, _List) else Unknown(changed)
+            return
+        if isinstance(current, _List):
+            # ``list += iterable`` extends the list itself: every name bound to it sees it.
+            if isinstance(added, Unknown):
+                current.spoil(target.id, f"extended by a value that {added.reason} (line {line})")
+            else:
+                current.elements.extend(added.elements)
+            self._bind(names, target.id, current, scope)
+        elif isinstance(current, _Tuple) and isinstance(added, _Tuple):
+            names[target.id] = _Tuple(current.elements + added.elements)
+        elif isinstance(current, Unknown):
+            names[target.id] = current
+        else:
+            names[target.id] = Unknown(f"is `{ast.unparse(statement)[:60]}` (line {line})")
+
+    def _method(self, call: ast.expr, run: _Run, scope: _Scope, line: int) -> bool:
+        """Evaluate ``name.append(x)``, ``name.extend(seq)``, ``name.insert(<int>, x)`` on a
+        list (False: not one of these)."""
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr in _EVALUATED
+            and not call.keywords
+            and not any(isinstance(a, ast.Starred) for a in call.args)
+        ):
+            return False
+        name = call.func.value.id
+        target = self._lookup(name, run, scope, line)
+        method, args = call.func.attr, call.args
+        if isinstance(target, _Tuple):
+            # A tuple has no such method: the module fails to import.
+            _names(run, scope)[name] = Unknown(
+                f"is a tuple: `{name}.{method}(...)` fails (line {line})"
+            )
+            return True
+        if not isinstance(target, _List) or len(args) != {"insert": 2}.get(method, 1):
+            return False
+        used: set[int] = set()
+        if method == "extend":
+            added = self._value(args[0], run, scope, line, used)
+        elif method == "append":
+            added = _Tuple((self.bindings._element(args[0]),))
+        else:
+            index = _int(args[0])
+            if index is None:
+                return False
+            added = _Tuple((self.bindings._element(args[1]),))
+        for argument in args:
+            self._escapes(argument, run, scope, line, used)
+        if target.unknown:
+            return True
+        if isinstance(added, Unknown):
+            target.spoil(name, f"extended by a value that {added.reason} (line {line})")
+        elif method == "insert":
+            assert index is not None
+            target.elements.insert(index, added.elements[0])
+        else:
+            target.elements.extend(added.elements)
+        return True
+
+    # -- expressions -------------------------------------------------------------------
+    def _value(self, expr: ast.expr, run: _Run, scope: _Scope, line: int, used: set[int]) -> _Value:
+        """What ``expr`` evaluates to; the names read as lists (which it does not
+        change) are added to ``used``."""
+        if isinstance(expr, (ast.List, ast.Tuple)):
+            if any(isinstance(e, ast.Starred) for e in expr.elts):
+                return Unknown(f"is `{ast.unparse(expr)[:60]}`")
+            elements = [self.bindings._element(e) for e in expr.elts]
+            return _List(elements) if isinstance(expr, ast.List) else _Tuple(tuple(elements))
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+            left = self._value(expr.left, run, scope, line, used)
+            right = self._value(expr.right, run, scope, line, used)
+            if isinstance(left, Unknown):
+                return left
+            if isinstance(right, Unknown):
+                return right
+            for side in (left, right):
+                if isinstance(side, _List) and side.unknown:
+                    return Unknown(side.why(""))
+            if isinstance(left, _List) and isinstance(right, _List):
+                return _List([*left.elements, *right.elements])
+            if isinstance(left, _Tuple) and isinstance(right, _Tuple):
+                return _Tuple(left.elements + right.elements)
+            return Unknown(f"is `{ast.unparse(expr)[:60]}`, a list added to a tuple")
+        if isinstance(expr, ast.Name):
+            used.add(id(expr))
+            value = self._lookup(expr.id, run, scope, line)
+            if isinstance(value, Unknown):
+                return Unknown(f"is `{expr.id}`, {value.reason}")
+            return value
+        return Unknown(f"is `{ast.unparse(expr)[:60]}`")
+
+    def _lookup(self, name: str, run: _Run, scope: _Scope, line: int) -> _Value:
+        """``name`` as Python reads it there: the class body's names, then the module's."""
+        for names in (run.cls, run.module) if scope is _Scope.CLASS else (run.module,):
+            if names is not None and name in names:
+                return names[name]
+        return Unknown(f"not bound before line {line}")
+
+    def _escapes(
+        self,
+        node: ast.AST,
+        run: _Run,
+        scope: _Scope,
+        line: int,
+        used: set[int],
+        statement: ast.AST | None = None,
+    ) -> None:
+        """Every list that ``node`` (of ``statement``) reads other than through ``used``
+        may be changed by it: its elements are unknown from here on."""
+        calls: dict[int, ast.Call] = {}
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                for argument in [*inner.args, *(k.value for k in inner.keywords)]:
+                    if isinstance(argument, ast.Starred):
+                        argument = argument.value
+                    calls[id(argument)] = inner
+        for inner in ast.walk(node):
+            if not (isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load)):
+                continue
+            if id(inner) in used:
+                continue
+            value = self._lookup(inner.id, run, scope, line)
+            if isinstance(value, _List) and not value.unknown:
+                call = calls.get(id(inner))
+                if call is not None:
+                    how = f"passed to `{ast.unparse(call.func)[:40]}(...)`"
+                else:
+                    how = f"used by `{_summary(statement or node)}`"
+                value.spoil(inner.id, f"{how} (line {line})")
+
+
+def _changed_attributes(function: ast.AST) -> Iterator[str]:
+    """The attributes of a name (``self.operations``) that ``function`` binds, deletes or
+    changes in place (a list method, an item assigned)."""
+    for node in ast.walk(function):
+        target: ast.AST | None = None
+        stored = not isinstance(getattr(node, "ctx", None), ast.Load)
+        if isinstance(node, ast.Attribute) and stored:
+            target = node
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and (
+            stored or getattr(node, "attr", "") in _MUTATORS
+        ):
+            target = node.value
+        elif isinstance(node, ast.AugAssign):
+            target = node.target
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            yield target.attr
+
+
+def _summary(node: ast.AST) -> str:
+    """A statement or expression, short, as messages show it."""
+    if isinstance(node, ast.If):
+        return f"if {ast.unparse(node.test)[:40]}: ..."
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return f"for ... in {ast.unparse(node.iter)[:40]}: ..."
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return f"{'class' if isinstance(node, ast.ClassDef) else 'def'} {node.name}"
+    first = ast.unparse(node).splitlines()[0]
+    return first if len(first) <= 40 else f"{first[:37]}..."
+
+
+def _names(run: _Run, scope: _Scope) -> dict[str, _Value]:
+    if scope is _Scope.CLASS:
+        assert run.cls is not None
+        return run.cls
+    return run.module
+
+
+def _int(node: ast.expr) -> int | None:
+    """The value of an integer literal (``-1`` too)."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        sign, node = -1, node.operand
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
+def _same(a: list[ast.expr], b: list[ast.expr]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+def _common(
+    a: tuple[tuple[int, bool], ...], b: tuple[tuple[int, bool], ...]
+) -> tuple[tuple[int, bool], ...]:
+    """The branches two ways through both took."""
+    return tuple(branch for branch in a if branch in b)
+
+
+def _merged(runs: list[_Run]) -> list[_Run]:
+    """The runs, those that hold the same values merged (keeping the branches they share)."""
+    kept: dict[tuple[object, ...], _Run] = {}
+    for run in runs:
+        key = run.signature()
+        if key in kept:
+            kept[key].branches = _common(kept[key].branches, run.branches)
+        else:
+            kept[key] = run
+    return list(kept.values())

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from migration_fixer.bindings import Bindings, Unknown
+from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
 from migration_fixer.parsing import parse_module
 from migration_fixer.source import SourceError, decode
@@ -69,8 +69,12 @@ class MigrationFile:
     dependencies: list[tuple[str, str]] = field(default_factory=list)
     replaces: list[tuple[str, str]] = field(default_factory=list)
     run_before: list[tuple[str, str]] = field(default_factory=list)
-    #: The top-level operations list, or None when it is built dynamically.
+    #: The top-level operations list, or None when it is built dynamically (with
+    #: several ``variants``: the elements of all of them, in order).
     operations: list[ast.expr] | None = None
+    #: The lists ``operations`` may be, one per way through the ``if`` statements of the
+    #: class body and the module that gives a different one (empty: just ``operations``).
+    variants: list[Variant] = field(default_factory=list)
     operations_node: ast.List | ast.Tuple | None = None
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
@@ -187,11 +191,11 @@ class MigrationFile:
             return Placement.STATE_ONLY
         return Placement.DATABASE
 
-    def database_operations(self) -> Iterator[ast.expr]:
-        """This migration's operations in the order they change the database: a
-        ``SeparateDatabaseAndState`` stands for its ``database_operations`` (followed
-        through names; one that cannot be read stands for itself)."""
-        pending = list(reversed(self.operations or ()))
+    def database_operations(self, elements: list[ast.expr] | None = None) -> Iterator[ast.expr]:
+        """This migration's operations (or ``elements``) in the order they change the
+        database: a ``SeparateDatabaseAndState`` stands for its ``database_operations``
+        (followed through names; one that cannot be read stands for itself)."""
+        pending = list(reversed(self.operations or () if elements is None else elements))
         while pending:
             element = pending.pop()
             database = dict(self.nested(element)).get("database_operations")
@@ -200,37 +204,49 @@ class MigrationFile:
             else:
                 yield element
 
-    def operations_after(self, node: ast.expr) -> Iterator[tuple[str, dict[str, ast.expr]]]:
+    def operations_after(self, node: ast.expr) -> list[list[tuple[str, dict[str, ast.expr]]]]:
         """The operations that change the database after ``node`` in this migration,
-        with their arguments."""
-        seen = False
-        for element in self.database_operations():
-            if element is node:
-                seen = True
+        with their arguments: one list per variant of the operations that holds ``node``."""
+        found: list[list[tuple[str, dict[str, ast.expr]]]] = []
+        for variant in self.variants or [Variant(self.operations or [])]:
+            elements = list(self.database_operations(variant.elements))
+            if not any(e is node for e in elements):
                 continue
-            found = operation_of(self, element) if seen else None
-            if found is not None:
-                yield found[0], found[2] or {}
+            after = elements[[id(e) for e in elements].index(id(node)) + 1 :]
+            resolved = (operation_of(self, element) for element in after)
+            found.append([(r[0], r[2] or {}) for r in resolved if r is not None])
+        return found
 
     def deletes_model_after(self, node: ast.expr, model: str) -> bool:
-        """Whether an operation after ``node`` deletes ``model``."""
-        return any(
-            operation == "DeleteModel" and names_match(args.get("name"), model)
-            for operation, args in self.operations_after(node)
+        """Whether an operation after ``node`` deletes ``model`` (in every variant of the
+        operations that holds ``node``)."""
+        variants = self.operations_after(node)
+        return bool(variants) and all(
+            any(
+                operation == "DeleteModel" and names_match(args.get("name"), model)
+                for operation, args in after
+            )
+            for after in variants
         )
 
     def adds_field_after(self, node: ast.expr, model: str, field: str) -> bool:
         """Whether an ``AddField``/``RenameField`` after ``node`` gives ``model`` a field
-        called ``field`` (a change of type written as remove + add)."""
-        for operation, args in self.operations_after(node):
-            target = {"AddField": "name", "RenameField": "new_name"}.get(operation)
-            if (
-                target
-                and names_match(args.get("model_name"), model)
-                and names_match(args.get(target), field)
-            ):
-                return True
-        return False
+        called ``field`` (a change of type written as remove + add), in every variant of
+        the operations that holds ``node``."""
+        variants = self.operations_after(node)
+        return bool(variants) and all(_adds_field(after, model, field) for after in variants)
+
+
+def _adds_field(after: list[tuple[str, dict[str, ast.expr]]], model: str, field: str) -> bool:
+    for operation, args in after:
+        target = {"AddField": "name", "RenameField": "new_name"}.get(operation)
+        if (
+            target
+            and names_match(args.get("model_name"), model)
+            and names_match(args.get(target), field)
+        ):
+            return True
+    return False
 
 
 @dataclass
@@ -251,6 +267,9 @@ class ModelState:
     fields: dict[str, FieldState] = field(default_factory=dict)
     #: Set when something we could not read may have changed this model's fields.
     unknown: str = ""
+    #: Fields that are not the same after every branch of an ``if`` (lower-case name ->
+    #: why), until an operation defines or removes them again.
+    differing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -264,10 +283,51 @@ class State:
     def copy(self) -> State:
         """An independent copy (the replay mutates models and field states)."""
         models = {
-            key: ModelState(model.name, dict(model.fields), model.unknown)
+            key: ModelState(model.name, dict(model.fields), model.unknown, dict(model.differing))
             for key, model in self.models.items()
         }
         return State(models, self.unknown, list(self.skipped))
+
+    @classmethod
+    def merged(cls, states: list[State], where: str) -> State:
+        """What every one of ``states`` (one per branch of ``where``, e.g. "the `if` at
+        line 7 of 0002_x") agrees on: a model or field that is not the same in all of
+        them is unknown, with the reason."""
+        if len(states) == 1:
+            return states[0]
+        skipped = list({id(m): m for s in states for m in s.skipped}.values())
+        unknown = next((s.unknown for s in states if s.unknown), "")
+        if unknown:
+            return State({}, unknown, skipped)
+        models: dict[str, ModelState] = {}
+        for key in dict.fromkeys(k for s in states for k in s.models):
+            present = [s.models.get(key) for s in states]
+            known = [m for m in present if m is not None]
+            shown = known[0].name
+            if len(known) < len(present) or len({m.name for m in known}) > 1:
+                reason = f"model `{shown}` is not the same after each branch of {where}"
+                models[key] = ModelState(shown, unknown=reason)
+                continue
+            reason = next((m.unknown for m in known if m.unknown), "")
+            if reason:
+                models[key] = ModelState(shown, unknown=reason)
+                continue
+            merged = ModelState(shown)
+            for name in dict.fromkeys(n for m in known for n in (*m.fields, *m.differing)):
+                fields = [m.fields.get(name) for m in known]
+                first = fields[0]
+                why = next((m.differing[name] for m in known if name in m.differing), "")
+                if why:
+                    merged.differing[name] = why
+                elif first is not None and all(_same_field(first, f) for f in fields[1:]):
+                    merged.fields[name] = first
+                else:
+                    shown_field = (first or next(f for f in fields if f is not None)).name
+                    merged.differing[name] = (
+                        f"`{shown}.{shown_field}` is not the same after each branch of {where}"
+                    )
+            models[key] = merged
+        return State(models, "", skipped)
 
     def skip(self, migration: MigrationFile) -> None:
         """Replay a migration that does not parse, whose text is known: the models its
@@ -293,6 +353,8 @@ class State:
             return f"model `{model}` is not created in this folder's migrations"
         found = state.fields.get(name.lower())
         if found is None:
+            if name.lower() in state.differing:
+                return state.differing[name.lower()]
             return f"field `{model}.{name}` is not defined in this folder's migrations"
         return found
 
@@ -452,9 +514,7 @@ class History:
 
     def squash_replacing(self, name: str) -> str | None:
         """The squashed migration of this folder that replaces ``name``, if any."""
-        return next(
-            (m.name for m in self.files.values() if (self.label, name) in m.replaces), None
-        )
+        return next((m.name for m in self.files.values() if (self.label, name) in m.replaces), None)
 
     def descendants(self, name: str) -> list[str]:
         """The migrations that come after ``name`` (depend on it, directly or not)."""
@@ -538,11 +598,55 @@ class History:
                 if migration_name == name:
                     return state
                 continue
+            if len(migration.variants) > 1:
+                state = _replay_variants(state, migration, operation, own=migration_name == name)
+                if migration_name == name:
+                    return state
+                continue
             for op in migration.operations:
                 if migration_name == name and op is operation:
                     return state
                 _apply(state, migration, op)
         return state
+
+
+def _replay_variants(
+    state: State, migration: MigrationFile, operation: ast.expr, *, own: bool
+) -> State:
+    """The state after ``migration``, whose operations depend on ``if`` statements, or
+    with ``own`` just before ``operation`` (one of them): each variant replayed (those
+    that hold ``operation``), and what they agree on kept."""
+    states: list[State] = []
+    variants = migration.variants
+    holding = [v for v in variants if any(e is operation for e in v.elements)]
+    if own and holding:
+        variants = holding
+    for variant in variants:
+        replayed = state.copy()
+        for op in variant.elements:
+            if own and op is operation:
+                break
+            _apply(replayed, migration, op)
+        states.append(replayed)
+    # The first ``if`` whose branches these variants take (some variant takes one).
+    lines = {line for v in variants for line, _ in v.branches} or {
+        line for v in migration.variants for line, _ in v.branches
+    }
+    return State.merged(states, f"the `if` at line {min(lines)} of {migration.name}")
+
+
+def _same_field(a: FieldState | None, b: FieldState | None) -> bool:
+    """Whether two branches leave a field defined the same way."""
+    if a is None or b is None:
+        return False
+    return a is b or (
+        a.model == b.model
+        and a.name == b.name
+        and a.source is b.source
+        and a.preserve_default == b.preserve_default
+        and a.renamed_models == b.renamed_models
+        and ast.dump(a.expr) == ast.dump(b.expr)
+    )
 
 
 def _tuple_pairs(node: ast.expr) -> list[tuple[str, str]] | None:
@@ -624,13 +728,14 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
             migration.operations_node = value
     # What Django reads: ``Migration.operations`` once the class body has run (the base
     # class's empty list when the body does not bind it).
-    found = migration.bindings.class_attribute("operations")
+    found = migration.bindings.variants("operations")
     operations: list[ast.expr] | None = [] if found is None else None
     reasons = []
     if isinstance(found, Unknown):
         reasons.append(found.reason)
     elif found is not None:
-        operations = found
+        operations = list({id(e): e for v in found for e in v.elements}.values())
+        migration.variants = found if len(found) > 1 else []
     # Operations added outside the class (``Migration.operations.append(...)``).
     outside = ".operations" in text and (
         re.search(r"\bMigration\s*\.\s*operations\b", text) is not None
@@ -644,6 +749,7 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
         ):
             reasons.append("`Migration.operations` is changed outside the class")
             operations = None
+            migration.variants = []
     migration.operations = operations
     migration.dynamic_reason = "; ".join(reasons)
     return migration
@@ -804,6 +910,7 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             state.unknown = f"{migration.name}: `RemoveField` with non-literal names"
         elif model_name.lower() in state.models:
             state.models[model_name.lower()].fields.pop(name.lower(), None)
+            state.models[model_name.lower()].differing.pop(name.lower(), None)
     elif operation == "RenameField":
         model_name = literal_str(args.get("model_name"))
         old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
@@ -812,8 +919,11 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         elif model_name.lower() in state.models:
             model = state.models[model_name.lower()]
             moved = model.fields.pop(old.lower(), None)
+            model.differing.pop(new.lower(), None)
             if moved is not None:
                 model.fields[new.lower()] = dataclasses.replace(moved, name=new)
+            elif old.lower() in model.differing:
+                model.differing[new.lower()] = model.differing.pop(old.lower())
     elif operation in ("SeparateDatabaseAndState", "RunSQL"):
         nested = args.get("state_operations")
         if nested is None:
@@ -868,3 +978,4 @@ def _add_or_alter(
     keep = not (isinstance(preserve, ast.Constant) and preserve.value is False)
     field_expr = migration.bindings.value(expr)
     model.fields[name.lower()] = FieldState(model.name, name, field_expr, migration, keep)
+    model.differing.pop(name.lower(), None)

@@ -303,8 +303,8 @@ def test_operations_list_shapes(tmp_path: Path, source: str, operations: int) ->
         (cls("    operations = [*OPS]\n"), "`operations` is `[*OPS]`"),
         (cls("    operations = OPS()\n    operations += [1]\n"), "`operations` is `OPS()`"),
         (
-            cls("    operations = OPS\n", head="if X:\n    OPS = []\nelse:\n    OPS = [1]\n\n\n"),
-            "`operations` is `OPS`, bound conditionally (line 4)",
+            cls("    operations = OPS\n", head="OPS = []\nextend(OPS)\n\n\n"),
+            "`operations` is `OPS`, passed to `extend(...)` (line 5)",
         ),
         (
             cls("    operations = []\n") + "\n\nMigration.operations.append(1)\n",

@@ -7,7 +7,12 @@ definition is found by replaying the folder's migration history statically. Oper
 bound to names are read as Django evaluates them: lists and tuples (and `+` concatenations)
 bound in the `Migration` class body or at module level, e.g. `state_operations = [...]`
 above `operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]`,
-with the binding in force where the name is used.
+with the binding in force where the name is used. A list changed in straight-line code
+(`operations.append(...)`, `.extend([...])`, `.insert(0, ...)`, `+=`) is evaluated in source
+order, and operations that depend on an `if` of the class body or the module (`if
+connection.vendor == "postgresql": operations.append(...)`) are replayed branch by branch:
+a removal is decided when every branch that reaches it gives the same answer
+(docs/mf003-operations.md).
 
 ## Why is this bad?
 Unapplying `RemoveField` re-adds the column to a table that has rows. With no value to
@@ -54,8 +59,10 @@ the project's source (parsed, never imported), found in a table of widely used t
 classes, or declared in `field-classes` (docs/configuration.md); one that cannot be
 followed is still decided by its own `db_default=` or kept `default=` (the assumption and
 its exception: docs/readd-matrix.md). A removal inside
-`SeparateDatabaseAndState`, or written in a list the operations reach through a name
-(`ops = [...]`, `operations = ops`), is reported with a hint and left to split by hand.
+`SeparateDatabaseAndState`, written in a list the operations reach through a name
+(`ops = [...]`, `operations = ops`) or added by `operations.append(...)`, or in a migration
+whose operations depend on an `if`, is reported with a hint and left to split by hand (the
+drop migration would run whatever the condition).
 The removal of an auto-generated primary key (`id` removed when the model gets another
 primary key) is re-addable: every database numbers the rows again (new numbers, not the old
 ones); where the rollback depends on the database (a later operation that leaves the model
@@ -64,8 +71,8 @@ project's `dialect` (`--dialect`, `[tool.migration-fixer]`, the settings files),
 determine" names that setting when the dialect is unknown (measured: docs/readd-matrix.md).
 Fields whose definition cannot be determined statically (a custom field class whose
 `__init__` cannot be read, a field from an app outside the paths, operations built
-dynamically, a name bound conditionally or changed in place) are reported as "cannot
-determine" and never rewritten.
+dynamically, a list passed to a function, branches of an `if` that leave the field
+different) are reported as "cannot determine" and never rewritten.
 """
 
 from __future__ import annotations
@@ -360,6 +367,20 @@ def _examine(
         )
         return _with_hint(finding, hint), None
     holder, in_class = migration.bindings.holder(op.node)
+    if holder.startswith("under "):
+        # In a branch of an ``if``: the drop migration would run whichever branch ran.
+        where = holder + ("" if in_class else " at module level")
+        hint = (
+            f"the `RemoveField` is written {where}: split it by hand (nullable first, "
+            "drop later, under the same condition)"
+        )
+        return _with_hint(finding, hint), None
+    if holder.endswith("(...)`"):
+        where = holder + ("" if in_class else " at module level")
+        hint = (
+            f"the `RemoveField` is added by {where}: split it by hand (nullable first, drop later)"
+        )
+        return _with_hint(finding, hint), None
     if not (in_class and holder in ("`operations = ...`", "`operations += ...`")):
         # Reached through a name (``ops = [...]``, ``operations = ops``): that value may be
         # used elsewhere too, so it is not rewritten.
@@ -367,6 +388,13 @@ def _examine(
         hint = (
             f"the `RemoveField` is written in {where}, which the operations reach through "
             "a name: split it by hand (nullable first, drop later)"
+        )
+        return _with_hint(finding, hint), None
+    if migration.variants:
+        lines = sorted({line for v in migration.variants for line, _ in v.branches})
+        hint = (
+            f"the operations of {migration.name} depend on the `if` at line {lines[0]}: "
+            "split it by hand (nullable first, drop later, under the same condition)"
         )
         return _with_hint(finding, hint), None
     return finding, Removal(op, model, field, looked_up, verdict)
@@ -480,9 +508,11 @@ _CAUSES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"generated key", "an auto-generated primary key"),
         (r"no `class Migration` at module level", "not a migration module"),
         (r"does not parse", "a migration that does not parse"),
+        (r"is not the same after each branch of the `if`", "branches that disagree"),
         (
             r"bound conditionally|bound by|deleted by|changed by|changed in place|"
-            r"not bound before|added to before|too many names",
+            r"not bound before|added to before|too many names|passed to `|used by `|"
+            r"extended by a value|is a tuple: |ways through the module|statements at lines",
             "a list bound to a name dynamically",
         ),
         (r"built dynamically|operations` is `|the `fields` of", "operations built by code"),

@@ -43,6 +43,20 @@ CANNOT = "cannot determine whether removing `product.sku` can be rolled back: "
          "(line 4))", "a list bound to a name dynamically"),
         ("0002: `state_operations` is `ops`, changed in place (line 9)",
          "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` passed to `f(...)` "
+         "(line 9))", "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` is `ops`, used by "
+         "`for ... in ops: ...` (line 9))", "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` extended by a value that "
+         "is `f()` (line 9))", "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` is a tuple: "
+         "`operations.append(...)` fails (line 9))", "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` depends on more than 16 "
+         "ways through the module's `if` statements)", "a list bound to a name dynamically"),
+        ("the operations of 0002 are built dynamically (`operations` depends on the `if` "
+         "statements at lines 4, 9 together)", "a list bound to a name dynamically"),
+        ("`Product.sku` is not the same after each branch of the `if` at line 7 of 0002_x",
+         "branches that disagree"),
         ("the operations of 0002 are built dynamically (`operations` is `make()`)",
          "operations built by code"),
         ("0002: the `fields` of `Product` is `FIELDS()`", "operations built by code"),

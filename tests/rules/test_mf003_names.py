@@ -189,17 +189,18 @@ def test_what_cannot_be_told_stays_unknown() -> None:
     changed = _class(
         f"    ops = [{remove('sku')}]\n"
         "    ops.append(migrations.DeleteModel('Product'))\n"
+        "    prepare(ops)\n"
         "    operations = ops\n"
     )
     reason = (
-        "the operations of 0002_x are built dynamically (`operations` is `ops`, changed in "
-        "place (line 8))"
+        "the operations of 0002_x are built dynamically (`operations` is `ops`, passed to "
+        "`prepare(...)` (line 9))"
     )
     check_report(BASE, {"0002_x.py": changed}, _cannot("7:12", reason))
     # The list is changed by a function only the module sees: a class-body name is not.
     head = f"ops = [{remove('sku')}]\nextend(ops)\n\n\n"
     module = _class("    operations = ops\n", head=head)
-    reason = reason.replace("line 8", "line 5")
+    reason = reason.replace("line 9", "line 5").replace("prepare", "extend")
     check_report(BASE, {"0002_x.py": module}, _cannot("4:8", reason))
 
 

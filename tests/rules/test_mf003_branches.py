@@ -1,0 +1,145 @@
+"""MF003 on migrations whose operations depend on ``if`` statements or are changed in
+place (``operations.append(...)``): read as Python runs the module, each way through the
+``if`` statements apart. A removal is decided when every branch that can reach it gives
+the same answer; what disagrees, or what cannot be followed, stays "cannot determine"
+with the reason. Each case runs on the pure harness: 0001 on the git base, the rest new."""
+
+from __future__ import annotations
+
+from _mf003 import CANNOT_HINT, CHAR_MSG, initial, migration, remove
+from _mf003_pure import check_report
+
+BASE = {"0001_initial.py": initial('("sku", models.CharField(max_length=32))')}
+UNSAFE = "removing `product.sku` cannot be rolled back: " + CHAR_MSG.format(
+    cls="CharField", fill="''", dropped=""
+)
+SAME_CONDITION = "split it by hand (nullable first, drop later, under the same condition)"
+NULLABLE = "migrations.AlterField('product', 'sku', models.CharField(max_length=32, null=True))"
+
+
+def _class(body: str, head: str = "") -> str:
+    """A migration after 0001 whose class body is ``body`` (the ``dependencies`` on line
+    5, ``body`` from line 7)."""
+    return (
+        "from django.db import migrations, models\n\n\n"
+        f"{head}"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        f"{body}"
+    )
+
+
+def _later(*operations: str) -> str:
+    return migration(*operations, deps='("shop", "0002_x")')
+
+
+def test_a_removal_in_one_branch_is_decided_from_that_branch() -> None:
+    source = _class(
+        "    if FLAG:\n"
+        f"        operations = [{remove('sku')}]\n"
+        "    else:\n"
+        "        operations = []\n"
+    )
+    check_report(
+        BASE,
+        {"0002_x.py": source},
+        [
+            f"0002_x.py:8:23: MF003 {UNSAFE}",
+            f"  hint: the `RemoveField` is written under `if FLAG: ...` (line 7): {SAME_CONDITION}",
+        ],
+    )
+    # The same at module level.
+    module = (
+        "from django.db import migrations, models\n\n"
+        "OPS = []\n"
+        "if FLAG:\n"
+        f"    OPS.append({remove('sku')})\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = OPS\n"
+    )
+    check_report(
+        BASE,
+        {"0002_x.py": module},
+        [
+            f"0002_x.py:5:16: MF003 {UNSAFE}",
+            "  hint: the `RemoveField` is written under `if FLAG: ...` (line 4) at module "
+            f"level: {SAME_CONDITION}",
+        ],
+    )
+
+
+def test_straight_line_appends_are_read() -> None:
+    source = _class(f"    operations = []\n    operations.append({remove('sku')})\n")
+    check_report(
+        BASE,
+        {"0002_x.py": source},
+        [
+            f"0002_x.py:8:23: MF003 {UNSAFE}",
+            "  hint: the `RemoveField` is added by `operations.append(...)`: split it by hand "
+            "(nullable first, drop later)",
+        ],
+    )
+
+
+def test_operations_that_depend_on_an_if_are_not_rewritten() -> None:
+    """The removal is in every variant, but the drop migration would run whatever the
+    condition: split by hand."""
+    source = _class(
+        f"    operations = [{remove('sku')}]\n"
+        "    if FLAG:\n"
+        "        operations.append(migrations.RunSQL('SELECT 1'))\n"
+    )
+    hint = f"the operations of 0002_x depend on the `if` at line 8: {SAME_CONDITION}"
+    check_report(
+        BASE, {"0002_x.py": source}, [f"0002_x.py:7:19: MF003 {UNSAFE}", f"  hint: {hint}"]
+    )
+    # A ``DeleteModel`` in one branch only: the other branch still drops the column alone.
+    deleted = source.replace("migrations.RunSQL('SELECT 1')", "migrations.DeleteModel('Product')")
+    check_report(
+        BASE, {"0002_x.py": deleted}, [f"0002_x.py:7:19: MF003 {UNSAFE}", f"  hint: {hint}"]
+    )
+
+
+def test_an_earlier_if_whose_branches_agree() -> None:
+    earlier = _class("    if FLAG:\n        operations = [migrations.RunSQL('SELECT 1')]\n")
+    check_report(
+        BASE,
+        {"0002_x.py": earlier, "0003_y.py": _later(remove("sku"))},
+        [
+            f"0003_y.py:8:9: MF003 {UNSAFE} [fixable]",
+            "  hint: deploy 0003_y.py (the field stays, nullable) in this release; "
+            "0004_remove_product_sku.py drops it and is marked to run after the deploy: ship it "
+            "in a later release, once no running code reads the column",
+        ],
+    )
+
+
+def test_an_earlier_if_whose_branches_disagree() -> None:
+    earlier = _class(f"    if FLAG:\n        operations = [{NULLABLE}]\n")
+    check_report(
+        BASE,
+        {"0002_x.py": earlier, "0003_y.py": _later(remove("sku"))},
+        [
+            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be rolled "
+            "back: `Product.sku` is not the same after each branch of the `if` at line 7 of "
+            "0002_x",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
+
+
+def test_a_list_passed_to_a_function_stays_unknown() -> None:
+    source = _class(
+        f"    operations = [{remove('sku')}]\n    if FLAG:\n        prepare(operations)\n"
+    )
+    check_report(
+        BASE,
+        {"0002_x.py": source},
+        [
+            "0002_x.py:7:19: MF003 cannot determine whether removing `product.sku` can be rolled "
+            "back: the operations of 0002_x are built dynamically (`operations` passed to "
+            "`prepare(...)` (line 9))",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )

@@ -1,0 +1,150 @@
+"""The replay of migrations whose operations depend on ``if`` statements (one variant of
+``operations`` per way through them): each variant is replayed, and a model or field is
+known only where every variant leaves it the same."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from test_history import CREATE, cls, dep, field, load, mig
+
+from migration_fixer.history import FieldState, History, State
+
+ALTER_NULL = "migrations.AlterField('product', 'sku', models.CharField(max_length=9, null=True))"
+ALTER_SAME = "migrations.AlterField('product', 'sku', models.CharField(max_length=9))"
+
+
+def branches(then: str, otherwise: str = "", deps: str = dep("0001_initial")) -> str:
+    """A migration whose operations are ``[then]`` if ``FLAG`` else ``[otherwise]``
+    (the ``if`` is on line 6)."""
+    body = f"    dependencies = [{deps}]\n    if FLAG:\n        operations = [{then}]\n"
+    if otherwise:
+        body += f"    else:\n        operations = [{otherwise}]\n"
+    return cls(body)
+
+
+def history(tmp_path: Path, *later: str) -> History:
+    files = {"0001_initial.py": mig(CREATE)}
+    for number, source in enumerate(later, start=2):
+        files[f"000{number}_x.py"] = source
+    return load(tmp_path, files)
+
+
+def test_branches_that_agree(tmp_path: Path) -> None:
+    found = history(tmp_path, branches("migrations.RunSQL('SELECT 1')"))
+    assert field(found, "0002_x") == "models.CharField(max_length=9)"
+    same = history(tmp_path / "b", branches(ALTER_SAME, ALTER_SAME))
+    assert field(same, "0002_x") == "models.CharField(max_length=9)"
+
+
+def test_branches_that_disagree(tmp_path: Path) -> None:
+    found = history(tmp_path, branches(ALTER_NULL))
+    reason = "`Product.sku` is not the same after each branch of the `if` at line 6 of 0002_x"
+    assert field(found, "0002_x") == reason
+    # A later migration that defines it again settles it.
+    settled = history(tmp_path / "b", branches(ALTER_NULL), mig(ALTER_SAME, deps=dep("0002_x")))
+    assert field(settled, "0003_x") == "models.CharField(max_length=9)"
+    # One that renames it carries the doubt along; one that removes it ends it.
+    rename = "migrations.RenameField('product', 'sku', 'code')"
+    renamed = history(tmp_path / "c", branches(ALTER_NULL), mig(rename, deps=dep("0002_x")))
+    assert field(renamed, "0003_x", field="code") == reason
+    assert (
+        field(renamed, "0003_x") == "field `product.sku` is not defined in this folder's migrations"
+    )
+    remove = "migrations.RemoveField('product', 'sku')"
+    removed = history(tmp_path / "d", branches(ALTER_NULL), mig(remove, deps=dep("0002_x")))
+    assert field(removed, "0003_x") == (
+        "field `product.sku` is not defined in this folder's migrations"
+    )
+    # The doubt goes through a later ``if`` that leaves the field alone.
+    again = history(
+        tmp_path / "e", branches(ALTER_NULL), branches("migrations.RunSQL('')", deps=dep("0002_x"))
+    )
+    assert field(again, "0003_x") == reason
+
+
+def test_a_field_or_model_in_some_branches_only(tmp_path: Path) -> None:
+    add = "migrations.AddField('product', 'code', models.IntegerField())"
+    found = history(tmp_path, branches(add))
+    assert field(found, "0002_x", field="code") == (
+        "`Product.code` is not the same after each branch of the `if` at line 6 of 0002_x"
+    )
+    create = "migrations.CreateModel(name='Other', fields=[('id', models.AutoField())])"
+    created = history(tmp_path / "b", branches(create))
+    assert field(created, "0002_x", model="other", field="id") == (
+        "model `Other` is not the same after each branch of the `if` at line 6 of 0002_x"
+    )
+    rename = "migrations.RenameModel('Product', 'Item')"
+    renamed = history(tmp_path / "c", branches(rename, "migrations.RenameModel('Product', 'ITEM')"))
+    assert field(renamed, "0002_x", model="item") == (
+        "model `Item` is not the same after each branch of the `if` at line 6 of 0002_x"
+    )
+
+
+def test_a_branch_that_cannot_be_read(tmp_path: Path) -> None:
+    found = history(tmp_path, branches("migrations.AlterField('product', 'sku', *args)"))
+    assert field(found, "0002_x") == "0002_x: `AlterField` called with *args/**kwargs"
+    fields = "migrations.CreateModel(name='Product', fields=make())"
+    unknown_model = history(tmp_path / "b", branches(fields))
+    assert field(unknown_model, "0002_x") == "0002_x: the `fields` of `Product` is `make()`"
+
+
+def test_the_state_just_before_an_operation_in_a_branch(tmp_path: Path) -> None:
+    source = cls(
+        f"    dependencies = [{dep('0001_initial')}]\n"
+        f"    operations = [{ALTER_NULL}]\n"
+        "    if FLAG:\n"
+        "        operations.append(migrations.RemoveField('product', 'sku'))\n"
+    )
+    found = history(tmp_path, source)
+    migration = found.files["0002_x"]
+    assert len(migration.variants) == 2
+    assert migration.operations is not None
+    removal = migration.operations[1]
+    state = found.state_before("0002_x", removal)
+    assert isinstance(state, State)
+    looked_up = state.lookup("product", "sku")
+    assert isinstance(looked_up, FieldState)
+    assert ast.unparse(looked_up.expr) == "models.CharField(max_length=9, null=True)"
+    # Once the whole migration has run, the field exists after one branch only.
+    assert field(found, "0002_x") == (
+        "`Product.sku` is not the same after each branch of the `if` at line 7 of 0002_x"
+    )
+
+
+def test_operations_after_a_removal_in_each_variant(tmp_path: Path) -> None:
+    remove = "migrations.RemoveField('product', 'sku')"
+    delete = "migrations.DeleteModel('Product')"
+    add = "migrations.AddField('product', 'sku', models.IntegerField(null=True))"
+    source = cls(
+        f"    dependencies = [{dep('0001_initial')}]\n"
+        f"    operations = [{remove}]\n"
+        "    if FLAG:\n"
+        f"        operations.append({delete})\n"
+        f"        operations.append({add})\n"
+    )
+    found = history(tmp_path, source).files["0002_x"]
+    assert found.operations is not None
+    node = found.operations[0]
+    assert [[op for op, _ in after] for after in found.operations_after(node)] == [
+        ["DeleteModel", "AddField"],
+        [],
+    ]
+    # Only in one branch: not in every variant that holds the removal.
+    assert not found.deletes_model_after(node, "product")
+    assert not found.adds_field_after(node, "product", "sku")
+    always = source.replace("    if FLAG:\n", "    if FLAG:\n        pass\n").replace(
+        "        operations.append", "    operations.append"
+    )
+    both = history(tmp_path / "b", always).files["0002_x"]
+    assert both.variants == []
+    assert both.operations is not None
+    assert both.deletes_model_after(both.operations[0], "product")
+    assert both.adds_field_after(both.operations[0], "product", "sku")
+    assert not both.deletes_model_after(ast.Constant(None), "product")
+
+
+def test_merging_one_state_is_that_state() -> None:
+    state = State()
+    assert State.merged([state], "the `if` at line 1 of x") is state
