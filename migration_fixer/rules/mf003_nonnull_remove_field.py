@@ -423,15 +423,37 @@ def _auto_key(
     if not other_key and None in keys.values():
         other_key = None
     # Right after the removal (not measured: a key other than `id` removed beside a field
-    # `id`), then after each later operation of the migration on the model.
-    id_without_key: bool | None = None if _id_without_key(keys) is not False else False
-    for operation, args in migration.operations_after(op.node):
+    # `id`), then after each later operation of the migration on the model, in each variant
+    # of the operations that holds the removal (an answer only when they all agree).
+    initial: bool | None = None if _id_without_key(keys) is not False else False
+    outcomes = {
+        _id_without_key_after(dict(keys), initial, after, removed.model)
+        for after in migration.operations_after(op.node)
+    }
+    id_without_key = outcomes.pop() if len(outcomes) == 1 else None
+    dialects = tuple(d for d in ctx.settings.get(code, "dialect", "").split(",") if d)
+    result = decide_auto_key(
+        verdict, other_key=other_key, id_without_key=id_without_key, dialects=dialects
+    )
+    return dataclasses.replace(result, auto_key=True)
+
+
+def _id_without_key_after(
+    keys: dict[str, bool | None],
+    id_without_key: bool | None,
+    after: list[tuple[str, dict[str, ast.expr]]],
+    model: str,
+) -> bool | None:
+    """Whether the operations ``after`` the removal leave ``model`` with a field ``id``
+    and no primary key (None: cannot be told), from its fields' ``keys`` and what is known
+    right after the removal (``id_without_key``)."""
+    for operation, args in after:
         if id_without_key:
             break
         if literal_str(args.get("model_name")) is None and "model_name" in args:
             id_without_key = None
             continue
-        if not names_match(args.get("model_name"), removed.model):
+        if not names_match(args.get("model_name"), model):
             continue
         if operation in ("AddField", "AlterField", "RemoveField"):
             name = literal_str(args.get("name"))
@@ -450,11 +472,7 @@ def _auto_key(
         now = _id_without_key(keys)
         if now is not False:
             id_without_key = now
-    dialects = tuple(d for d in ctx.settings.get(code, "dialect", "").split(",") if d)
-    result = decide_auto_key(
-        verdict, other_key=other_key, id_without_key=id_without_key, dialects=dialects
-    )
-    return dataclasses.replace(result, auto_key=True)
+    return id_without_key
 
 
 def _primary_key(expr: ast.expr | None) -> bool | None:
