@@ -445,8 +445,8 @@ def decide_auto_key(
             Outcome.UNKNOWN,
             f"{shown} is the table's generated key, and whether a later operation of this "
             "migration leaves the model without a primary key beside a field `id` cannot be "
-            "told (a field whose `primary_key=` cannot be read): rolling such a migration back "
-            "fails on SQLite",
+            "told (a `primary_key=` that cannot be read, or a key other than `id` removed beside "
+            "a field `id`: not measured): rolling such a migration back fails on SQLite",
             cls,
         )
     if id_without_key:

@@ -44,7 +44,13 @@ from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models.fields import NOT_PROVIDED
 
-from migration_fixer.column_readd import FieldFacts, Outcome, Verdict, decide_non_null
+from migration_fixer.column_readd import (
+    FieldFacts,
+    Outcome,
+    Verdict,
+    decide_auto_key,
+    decide_non_null,
+)
 
 #: A plan as Django's ``MigrationExecutor.migration_plan`` returns it.
 Plan = Sequence[tuple[Migration, bool]]
@@ -172,19 +178,33 @@ class Irreversible:
         return f"{self.label}: operation {self.position}: {self.reason}"
 
 
-def irreversible_operations(plan: Plan, state: ProjectState) -> list[Irreversible]:
+#: Django's ``connection.vendor`` -> the dialect of :mod:`migration_fixer.dialect`.
+_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}
+
+
+def irreversible_operations(
+    plan: Plan, state: ProjectState, vendor: str = ""
+) -> list[Irreversible]:
     """The operations of the forward steps of `plan` that cannot be rolled back.
 
     `state` is the project state before the plan (``executor._create_project_state(
-    with_applied_migrations=True)``); it is mutated (pass a clone to keep it).
+    with_applied_migrations=True)``); it is mutated (pass a clone to keep it). `vendor`:
+    the database's ``connection.vendor`` ("" when unknown), for the removals whose rollback
+    depends on it (an auto-generated key: :func:`migration_fixer.column_readd.decide_auto_key`).
     """
     found: list[Irreversible] = []
+    dialects = (_DIALECTS[vendor],) if vendor in _DIALECTS else ()
     for migration, backwards in plan:
         if backwards:
             continue
         for index, operation in enumerate(migration.operations, start=1):
             for position, reason in _operation_problems(
-                operation, str(index), migration.app_label, state
+                operation,
+                str(index),
+                migration.app_label,
+                state,
+                migration.operations[index:],
+                dialects,
             ):
                 found.append(Irreversible(migration, position, reason))
             operation.state_forwards(migration.app_label, state)
@@ -192,14 +212,24 @@ def irreversible_operations(plan: Plan, state: ProjectState) -> list[Irreversibl
 
 
 def _operation_problems(
-    operation: Operation, position: str, app_label: str, state: ProjectState
+    operation: Operation,
+    position: str,
+    app_label: str,
+    state: ProjectState,
+    later: Sequence[Operation],
+    dialects: tuple[str, ...],
 ) -> list[tuple[str, str]]:
     if isinstance(operation, SeparateDatabaseAndState):
         problems: list[tuple[str, str]] = []
         inner_state = state.clone()
-        for index, inner in enumerate(operation.database_operations, start=1):
+        inner_ops = operation.database_operations
+        for index, inner in enumerate(inner_ops, start=1):
             where = f"{position} (database operation {index})"
-            problems.extend(_operation_problems(inner, where, app_label, inner_state))
+            problems.extend(
+                _operation_problems(
+                    inner, where, app_label, inner_state, inner_ops[index:], dialects
+                )
+            )
             inner.state_forwards(app_label, inner_state)
         return problems
     if not operation.reversible:
@@ -208,6 +238,8 @@ def _operation_problems(
         # Exactly what Django's own state_forwards looks up (it fails the same way).
         field = state.models[app_label, operation.model_name_lower].fields[operation.name]
         verdict = readd_verdict(field)
+        if verdict.auto_key:
+            verdict = _auto_key(verdict, operation, app_label, state, later, dialects)
         if verdict.kind is not Outcome.SAFE:
             prefix = "" if verdict.kind is Outcome.UNSAFE else "cannot tell if it can be re-added: "
             return [
@@ -218,6 +250,42 @@ def _operation_problems(
                 )
             ]
     return []
+
+
+def _auto_key(
+    verdict: Verdict,
+    operation: RemoveField,
+    app_label: str,
+    state: ProjectState,
+    later: Sequence[Operation],
+    dialects: tuple[str, ...],
+) -> Verdict:
+    """MF003's verdict for an auto-generated key's removal, on the loaded state: another
+    field already the primary key, and a later operation of the migration that leaves the
+    model without one beside a field `id` (replayed on a copy of the state)."""
+    key = (app_label, operation.model_name_lower)
+    fields = state.models[key].fields
+    other_key = next(
+        (name for name, f in fields.items() if f.primary_key and name != operation.name), ""
+    )
+    replay = state.clone()
+    operation.state_forwards(app_label, replay)
+    id_without_key: bool | None = None if _id_without_key(replay.models[key]) else False
+    for step in later:
+        if id_without_key or key not in replay.models:
+            break
+        step.state_forwards(app_label, replay)
+        if key in replay.models and _id_without_key(replay.models[key]):
+            id_without_key = True
+    return decide_auto_key(
+        verdict, other_key=other_key, id_without_key=id_without_key, dialects=dialects
+    )
+
+
+def _id_without_key(model: Any) -> bool:
+    """Whether a model state has a field `id` that is not its primary key, and none."""
+    fields = {name.lower(): f for name, f in model.fields.items()}
+    return "id" in fields and not any(f.primary_key for f in fields.values())
 
 
 def _irreversible_reason(operation: Operation) -> str:

@@ -209,8 +209,7 @@ class NullableCode(models.CharField):
         (
             models.BigAutoField(primary_key=True),
             "unknown",
-            "`BigAutoField` is the table's generated key: the database numbers re-added rows "
-            "itself on some backends and not on others",
+            "`BigAutoField` is the table's generated key",  # decided with the migration
         ),
     ],
 )
@@ -288,11 +287,113 @@ def test_irreversible_unknown_verdict_and_other_operations() -> None:
         "0002",
         operations=[migrations.RemoveField("product", "id"), Custom("SELECT 1", "SELECT 1")],
     )
+    # The key is numbered again when it is re-added, on every database (docs/readd-matrix.md).
     assert [f.line() for f in irreversible_operations([(m, False)], _state())] == [
-        "shop.0002: operation 1: RemoveField product.id: cannot tell if it can be re-added: "
-        "`BigAutoField` is the table's generated key: the database numbers re-added rows "
-        "itself on some backends and not on others",
         "shop.0002: operation 2: Custom is not reversible",
+    ]
+
+
+WITHOUT_KEY = (
+    "`BigAutoField` is the table's generated key, and a later operation of this migration "
+    "leaves the model without a primary key beside a field `id` that is not one: "
+)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "lines"),
+    [
+        (
+            "sqlite",
+            [
+                "shop.0002: operation 2: RemoveField product.id: "
+                + WITHOUT_KEY
+                + "on SQLite, rolling the migration back fails (`duplicate column name: id`: "
+                "Django's model for that state gets an automatic `id` beside it)"
+            ],
+        ),
+        ("postgresql", []),
+        ("mysql", []),
+        (
+            "oracle",
+            [
+                "shop.0002: operation 2: RemoveField product.id: cannot tell if it can be "
+                "re-added: " + WITHOUT_KEY + "rolling the migration back fails on SQLite "
+                "(`duplicate column name: id`) and works on PostgreSQL and MySQL/MariaDB; the "
+                "project's database is not known"
+            ],
+        ),
+    ],
+)
+def test_an_auto_key_removal_is_decided_for_the_database(vendor: str, lines: list[str]) -> None:
+    """evap's shape: the new key renamed `id` before it is made the primary key."""
+    uuid_field = models.UUIDField(default="x", serialize=False)
+    m = make(
+        "shop",
+        "0002",
+        operations=[
+            migrations.AddField("product", "uuid", uuid_field),
+            migrations.RemoveField("product", "id"),
+            migrations.RenameField("product", "uuid", "id"),
+            migrations.AlterField(
+                "product", "id", models.UUIDField(default="x", primary_key=True, serialize=False)
+            ),
+        ],
+    )
+    found = irreversible_operations([(m, False)], _state(), vendor)
+    assert [f.line() for f in found] == lines
+    # Made the primary key first, then renamed (openwisp-radius): re-addable everywhere.
+    m.operations[2:] = [m.operations[3], m.operations[2]]
+    m.operations[2] = migrations.AlterField(
+        "product", "uuid", models.UUIDField(default="x", primary_key=True, serialize=False)
+    )
+    assert irreversible_operations([(m, False)], _state(), vendor) == []
+
+
+def test_an_auto_key_re_added_beside_another_primary_key() -> None:
+    m = make(
+        "shop",
+        "0002",
+        operations=[
+            migrations.AlterField("product", "price", models.IntegerField(primary_key=True)),
+            migrations.RemoveField("product", "id"),
+        ],
+    )
+    assert irreversible_operations([(m, False)], _state(), "sqlite") == []
+    dropped = make(
+        "shop",
+        "0002",
+        operations=[
+            migrations.RemoveField("product", "id"),
+            migrations.DeleteModel("product"),
+            migrations.RunSQL("SELECT 1", "SELECT 1"),
+        ],
+    )
+    assert irreversible_operations([(dropped, False)], _state(), "sqlite") == []
+    assert [f.line() for f in irreversible_operations([(m, False)], _state(), "postgresql")] == [
+        "shop.0002: operation 2: RemoveField product.id: cannot tell if it can be re-added: "
+        "`BigAutoField`, the table's generated key, would be re-added while `price` is the "
+        "primary key: SQLite re-numbers the rows and the rollback works; PostgreSQL and "
+        "MySQL/MariaDB refuse a second primary key (the migration cannot be applied there); "
+        "the project runs on PostgreSQL"
+    ]
+
+
+def test_a_key_other_than_id_removed_beside_a_field_id() -> None:
+    state = ProjectState()
+    state.add_model(
+        ModelState(
+            "shop",
+            "Product",
+            [("key", models.BigAutoField(primary_key=True)), ("id", models.IntegerField())],
+        )
+    )
+    m = make("shop", "0002", operations=[migrations.RemoveField("product", "key")])
+    assert [f.line() for f in irreversible_operations([(m, False)], state, "postgresql")] == [
+        "shop.0002: operation 1: RemoveField product.key: cannot tell if it can be re-added: "
+        "`BigAutoField` is the table's generated key, and whether a later operation of this "
+        "migration leaves the model without a primary key beside a field `id` cannot be told "
+        "(a `primary_key=` that cannot be read, or a key other than `id` removed beside a field "
+        "`id`: not measured): rolling such a migration back fails on SQLite"
     ]
 
 

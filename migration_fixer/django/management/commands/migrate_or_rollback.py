@@ -361,7 +361,7 @@ class Command(django_migrate.Command):
             )
         if plan and not run.fake:
             state = _private(executor)._create_project_state(with_applied_migrations=True)
-            run.irreversible = irreversible_operations(plan, state)
+            run.irreversible = irreversible_operations(plan, state, executor.connection.vendor)
             if run.irreversible:
                 self._refuse_or_warn(run.irreversible)
         if (plan and not run.fake) or options["snapshot_file"]:
