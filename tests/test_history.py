@@ -412,6 +412,24 @@ def test_a_label_a_migration_names_with_its_own_name_is_another_apps(tmp_path: P
     assert history.ancestors("0002_sla") == ["0001_initial", "0002_sla"]
 
 
+def test_an_initial_migration_that_depends_on_other_apps_initial_ones(tmp_path: Path) -> None:
+    # django-crm's planner: 0001_initial depends on two other apps' 0001_initial, 0002 on
+    # ("planner", "0001_initial"): three labels got a vote each, and "contacts" won (the
+    # first in sorted order); "leads" and "contacts" are named with 0001_initial's own name.
+    others = f"{dep('0001_initial', 'leads')}, {dep('0001_initial', 'contacts')}"
+    remove_sku = "migrations.RemoveField(model_name='product', name='sku')"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE, deps=others),
+            "0002_x.py": mig(remove_sku, deps=dep("0001_initial", "planner")),
+        },
+        folder="planner/migrations",
+    )
+    assert history.label == "planner"
+    assert history.ancestors("0002_x") == ["0001_initial", "0002_x"]
+
+
 def test_ancestors_leaves_and_numbers(tmp_path: Path) -> None:
     history = load(
         tmp_path,
