@@ -270,6 +270,8 @@ class ModelState:
     #: Fields that are not the same after every branch of an ``if`` (lower-case name ->
     #: why), until an operation defines or removes them again.
     differing: dict[str, str] = field(default_factory=dict)
+    #: For some of those, what each branch leaves (None: no such field after it).
+    alternatives: dict[str, list[FieldState | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -283,7 +285,13 @@ class State:
     def copy(self) -> State:
         """An independent copy (the replay mutates models and field states)."""
         models = {
-            key: ModelState(model.name, dict(model.fields), model.unknown, dict(model.differing))
+            key: ModelState(
+                model.name,
+                dict(model.fields),
+                model.unknown,
+                dict(model.differing),
+                dict(model.alternatives),
+            )
             for key, model in self.models.items()
         }
         return State(models, self.unknown, list(self.skipped))
@@ -317,15 +325,21 @@ class State:
                 fields = [m.fields.get(name) for m in known]
                 first = fields[0]
                 why = next((m.differing[name] for m in known if name in m.differing), "")
-                if why:
-                    merged.differing[name] = why
-                elif first is not None and all(_same_field(first, f) for f in fields[1:]):
+                if not why and first is not None and all(_same_field(first, f) for f in fields[1:]):
                     merged.fields[name] = first
-                else:
+                    continue
+                if not why:
                     shown_field = (first or next(f for f in fields if f is not None)).name
-                    merged.differing[name] = (
-                        f"`{shown}.{shown_field}` is not the same after each branch of {where}"
-                    )
+                    why = f"`{shown}.{shown_field}` is not the same after each branch of {where}"
+                merged.differing[name] = why
+                # What each branch leaves, when every branch's is known.
+                alternatives: list[FieldState | None] = []
+                for m in known:
+                    if name in m.differing and name not in m.alternatives:
+                        break
+                    alternatives.extend(m.alternatives.get(name, [m.fields.get(name)]))
+                else:
+                    merged.alternatives[name] = alternatives
             models[key] = merged
         return State(models, "", skipped)
 
@@ -357,6 +371,14 @@ class State:
                 return state.differing[name.lower()]
             return f"field `{model}.{name}` is not defined in this folder's migrations"
         return found
+
+    def alternatives(self, model: str, name: str) -> list[FieldState | None] | None:
+        """When :meth:`lookup` cannot tell the field because branches of an ``if`` leave
+        it different: what each branch leaves (None: no such field after it), if known."""
+        state = self.models.get(model.lower())
+        if state is None or self.lookup(model, name) != state.differing.get(name.lower()):
+            return None
+        return state.alternatives.get(name.lower())
 
 
 @dataclass
@@ -889,6 +911,7 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             state.unknown = f"{migration.name}: `RenameModel` with non-literal names"
             return
         for other in state.models.values():
+            other.alternatives.clear()  # (what they name is not renamed: unknown)
             for key_, field_state in list(other.fields.items()):
                 renamed = {
                     key: new if value.lower() == old.lower() else value
@@ -911,6 +934,7 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         elif model_name.lower() in state.models:
             state.models[model_name.lower()].fields.pop(name.lower(), None)
             state.models[model_name.lower()].differing.pop(name.lower(), None)
+            state.models[model_name.lower()].alternatives.pop(name.lower(), None)
     elif operation == "RenameField":
         model_name = literal_str(args.get("model_name"))
         old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
@@ -920,10 +944,17 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             model = state.models[model_name.lower()]
             moved = model.fields.pop(old.lower(), None)
             model.differing.pop(new.lower(), None)
+            model.alternatives.pop(new.lower(), None)
             if moved is not None:
                 model.fields[new.lower()] = dataclasses.replace(moved, name=new)
             elif old.lower() in model.differing:
                 model.differing[new.lower()] = model.differing.pop(old.lower())
+                alternatives = model.alternatives.pop(old.lower(), None)
+                if alternatives is not None:
+                    model.alternatives[new.lower()] = [
+                        None if f is None else dataclasses.replace(f, name=new)
+                        for f in alternatives
+                    ]
     elif operation in ("SeparateDatabaseAndState", "RunSQL"):
         nested = args.get("state_operations")
         if nested is None:
@@ -979,3 +1010,4 @@ def _add_or_alter(
     field_expr = migration.bindings.value(expr)
     model.fields[name.lower()] = FieldState(model.name, name, field_expr, migration, keep)
     model.differing.pop(name.lower(), None)
+    model.alternatives.pop(name.lower(), None)

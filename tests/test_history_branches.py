@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from test_history import CREATE, cls, dep, field, load, mig
+from test_history import CREATE, after, cls, dep, field, load, mig
 
 from migration_fixer.history import FieldState, History, State
 
@@ -127,7 +127,7 @@ def test_operations_after_a_removal_in_each_variant(tmp_path: Path) -> None:
     found = history(tmp_path, source).files["0002_x"]
     assert found.operations is not None
     node = found.operations[0]
-    assert [[op for op, _ in after] for after in found.operations_after(node)] == [
+    assert [[op for op, _ in ops] for ops in found.operations_after(node)] == [
         ["DeleteModel", "AddField"],
         [],
     ]
@@ -148,3 +148,79 @@ def test_operations_after_a_removal_in_each_variant(tmp_path: Path) -> None:
 def test_merging_one_state_is_that_state() -> None:
     state = State()
     assert State.merged([state], "the `if` at line 1 of x") is state
+
+
+def _alternatives(
+    found: History, name: str, model: str = "product", field: str = "sku"
+) -> list[str] | None:
+    """What each branch leaves of the field after ``name``, as the rule sees it."""
+    alternatives = after(found, name).alternatives(model, field)
+    if alternatives is None:
+        return None
+    return [
+        "-" if f is None else f"{f.model}.{f.name}: {ast.unparse(f.expr)}" for f in alternatives
+    ]
+
+
+def test_what_each_branch_leaves(tmp_path: Path) -> None:
+    found = history(tmp_path, branches(ALTER_NULL))
+    assert _alternatives(found, "0002_x") == [
+        "Product.sku: models.CharField(max_length=9, null=True)",
+        "Product.sku: models.CharField(max_length=9)",
+    ]
+    # A field in one branch only; and through a second ``if``, every way through.
+    add = "migrations.AddField('product', 'code', models.IntegerField())"
+    twice = history(tmp_path / "b", branches(add), branches(ALTER_SAME, deps=dep("0002_x")))
+    assert _alternatives(twice, "0002_x", field="code") == [
+        "Product.code: models.IntegerField()",
+        "-",
+    ]
+    assert _alternatives(twice, "0003_x", field="code") == [
+        "Product.code: models.IntegerField()",
+        "-",
+        "Product.code: models.IntegerField()",
+        "-",
+    ]
+    # Renamed with the field.
+    rename = "migrations.RenameField('product', 'sku', 'code')"
+    renamed = history(tmp_path / "c", branches(ALTER_NULL), mig(rename, deps=dep("0002_x")))
+    assert _alternatives(renamed, "0003_x", field="code") == [
+        "Product.code: models.CharField(max_length=9, null=True)",
+        "Product.code: models.CharField(max_length=9)",
+    ]
+    # A field known the same way has none; nor one a later migration could not read.
+    assert _alternatives(renamed, "0003_x", field="id") is None
+    unreadable = history(
+        tmp_path / "d",
+        branches(ALTER_NULL),
+        mig("migrations.AlterField(*args)", deps=dep("0002_x")),
+    )
+    assert _alternatives(unreadable, "0003_x") is None
+
+
+def test_a_renamed_model_forgets_what_each_branch_left(tmp_path: Path) -> None:
+    """A relation's target is not renamed in the branches' definitions: unknown again."""
+    rename = "migrations.RenameModel('Product', 'Item')"
+    found = history(
+        tmp_path,
+        branches(ALTER_NULL),
+        mig(rename, deps=dep("0002_x")),
+        branches("migrations.RunSQL('')", deps=dep("0003_x")),
+    )
+    assert _alternatives(found, "0003_x", model="item") is None
+    assert field(found, "0004_x", model="item") == (
+        "`Product.sku` is not the same after each branch of the `if` at line 6 of 0002_x"
+    )
+    assert _alternatives(found, "0004_x", model="item") is None
+
+
+def test_a_renamed_field_without_what_each_branch_left(tmp_path: Path) -> None:
+    rename_model = "migrations.RenameModel('Product', 'Item')"
+    rename_field = "migrations.RenameField('item', 'sku', 'code')"
+    found = history(
+        tmp_path, branches(ALTER_NULL), mig(rename_model, rename_field, deps=dep("0002_x"))
+    )
+    assert field(found, "0003_x", model="item", field="code") == (
+        "`Product.sku` is not the same after each branch of the `if` at line 6 of 0002_x"
+    )
+    assert _alternatives(found, "0003_x", model="item", field="code") is None

@@ -341,6 +341,9 @@ def _examine(
         return None, None  # the table is dropped too: rolling back re-adds it empty
     looked_up = state.lookup(model, field)
     if isinstance(looked_up, str):
+        alternatives = state.alternatives(model, field)
+        if alternatives:
+            return _examine_branches(shown, looked_up, alternatives, classes, line, column), None
         return _cannot(shown, looked_up, line, column), None
     verdict = classify(looked_up, classes)
     if verdict.auto_key:
@@ -398,6 +401,33 @@ def _examine(
         )
         return _with_hint(finding, hint), None
     return finding, Removal(op, model, field, looked_up, verdict)
+
+
+def _examine_branches(
+    shown: str,
+    why: str,
+    alternatives: list[FieldState | None],
+    classes: FieldClasses,
+    line: int,
+    column: int,
+) -> Finding | None:
+    """A field that the branches of an ``if`` leave different (``why`` says which): decided
+    when every branch that leaves such a field gives the same answer (after a branch that
+    leaves none, the removal would fail: it does not run there). Never rewritten."""
+    verdicts = [classify(f, classes) for f in alternatives if f is not None]
+    kinds = {v.kind for v in verdicts}
+    if any(v.auto_key for v in verdicts):
+        return _cannot(shown, f"{why}, and it is an auto-generated key after one", line, column)
+    if kinds == {Outcome.SAFE}:
+        return None
+    if kinds == {Outcome.UNSAFE}:
+        reasons = "; or ".join(dict.fromkeys(v.reason for v in verdicts))
+        finding = Finding(code, f"removing {shown} cannot be rolled back: {reasons}", line, column)
+        return _with_hint(finding, f"{why}: split it by hand (nullable first, drop later)")
+    unknown = next((v for v in verdicts if v.kind is Outcome.UNKNOWN), None)
+    if unknown is not None:
+        return _cannot(shown, f"{why}; after one: {unknown.reason}", line, column, unknown.hint)
+    return _cannot(shown, f"{why}: it can be re-added after one, not after another", line, column)
 
 
 def _auto_key(

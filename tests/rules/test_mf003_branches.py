@@ -123,7 +123,82 @@ def test_an_earlier_if_whose_branches_disagree() -> None:
         [
             "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be rolled "
             "back: `Product.sku` is not the same after each branch of the `if` at line 7 of "
-            "0002_x",
+            "0002_x: it can be re-added after one, not after another",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
+
+
+WHY = "`Product.sku` is not the same after each branch of the `if` at line 7 of 0002_x"
+
+
+def _alter(field: str) -> str:
+    return f"migrations.AlterField('product', 'sku', {field})"
+
+
+def _either(then: str, otherwise: str) -> str:
+    return _class(
+        f"    if FLAG:\n        operations = [{then}]\n"
+        f"    else:\n        operations = [{otherwise}]\n"
+    )
+
+
+def test_branches_that_define_the_field_differently_but_agree() -> None:
+    """Different definitions, one answer: decided (and never rewritten)."""
+    unsafe = _either(_alter("models.CharField(max_length=64)"), _alter("models.TextField()"))
+    check_report(
+        BASE,
+        {"0002_x.py": unsafe, "0003_y.py": _later(remove("sku"))},
+        [
+            f"0003_y.py:8:9: MF003 {UNSAFE}; or "
+            + CHAR_MSG.format(cls="TextField", fill="''", dropped=""),
+            f"  hint: {WHY}: split it by hand (nullable first, drop later)",
+        ],
+    )
+    same_reason = _either(
+        _alter("models.CharField(max_length=64)"), _alter("models.CharField(max_length=16)")
+    )
+    check_report(
+        BASE,
+        {"0002_x.py": same_reason, "0003_y.py": _later(remove("sku"))},
+        [
+            f"0003_y.py:8:9: MF003 {UNSAFE}",
+            f"  hint: {WHY}: split it by hand (nullable first, drop later)",
+        ],
+    )
+    safe = _either(NULLABLE, _alter("models.CharField(max_length=32, default='x')"))
+    check_report(BASE, {"0002_x.py": safe, "0003_y.py": _later(remove("sku"))}, [])
+    # After a branch that leaves no such field, the removal would fail: it cannot run there.
+    gone = _either(NULLABLE, "migrations.RemoveField('product', 'sku')")
+    check_report(
+        BASE,
+        {"0002_x.py": gone, "0003_y.py": _later(remove("sku"))},
+        [
+            f"0002_x.py:10:23: MF003 {UNSAFE}",
+            f"  hint: the `RemoveField` is written under `if FLAG: ...` (line 7): {SAME_CONDITION}",
+        ],
+    )
+
+
+def test_branches_where_one_answer_is_unknown() -> None:
+    unknown = _either(_alter("models.CharField(max_length=32)"), _alter("Unknown()"))
+    check_report(
+        BASE,
+        {"0002_x.py": unknown, "0003_y.py": _later(remove("sku"))},
+        [
+            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be rolled "
+            f"back: {WHY}; after one: `Unknown` is not a Django field class this tool knows "
+            "(defined in 0002_x): cannot tell whether it can be re-added",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
+    key = _either(_alter("models.AutoField(primary_key=True)"), NULLABLE)
+    check_report(
+        BASE,
+        {"0002_x.py": key, "0003_y.py": _later(remove("sku"))},
+        [
+            "0003_y.py:8:9: MF003 cannot determine whether removing `product.sku` can be rolled "
+            f"back: {WHY}, and it is an auto-generated key after one",
             f"  hint: {CANNOT_HINT}",
         ],
     )
