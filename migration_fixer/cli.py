@@ -99,7 +99,7 @@ def cli() -> None:
 @click.option(
     "--dialect",
     metavar="NAMES",
-    help="MF002: the database(s) the project runs on: postgresql, mysql, sqlite "
+    help="MF002, MF003: the database(s) the project runs on: postgresql, mysql, sqlite "
     "(comma-separated; default: dialect in [tool.migration-fixer], else the settings files).",
 )
 @click.option(
