@@ -948,7 +948,7 @@ class _Follower:
                 index += 1
                 continue
             frame = self._frame(node, init, positional, keywords)
-            self._run_body(node, init.body, frame)
+            self._run_body(node, _ending_in_a_call(init.body), frame)
             if frame.raised:
                 raise CannotFollow(
                     f"`{node.node.name}.__init__` ({self.where(node, init)}) raises an error "
@@ -1664,6 +1664,18 @@ def _class_attribute(cls: _Class, name: str) -> bool | None:
     raise CannotFollow(
         f"`{cls.node.name}.{name}` ({cls.module.shown}:{value.lineno}) is not a literal"
     )
+
+
+def _ending_in_a_call(body: list[ast.stmt]) -> list[ast.stmt]:
+    """``body`` with a last ``return <expr>`` run as the statement ``<expr>`` (sentry's
+    ``return super().__init__(*args, **kwargs)``: ``__init__`` returns None either way) and a
+    last bare ``return`` dropped; a ``return`` anywhere else still ends the method early."""
+    if not body or not isinstance(body[-1], ast.Return):
+        return body
+    last = body[-1]
+    if last.value is None:
+        return body[:-1]
+    return [*body[:-1], ast.copy_location(ast.Expr(value=last.value), last)]
 
 
 def _keeps_column_type(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

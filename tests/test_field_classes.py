@@ -224,6 +224,13 @@ SUPER = "super().__init__(*args, **kwargs)\n"
             "",
             {"@class": "Field", "@no_column": "True"},
         ),
+        # sentry's FlexibleForeignKey: `return super().__init__(...)` (None either way).
+        (
+            init('kwargs.setdefault("null", True)\nreturn super().__init__(*args, **kwargs)\n'),
+            "",
+            {"@class": "CharField", "null": "True"},
+        ),
+        (init(SUPER + "return\n"), "null=True", {"@class": "CharField", "null": "True"}),
     ],
 )
 def test_what_a_class_gives(
@@ -299,7 +306,17 @@ def test_what_a_class_gives(
             "",
             "`F.__init__` (shop/fields.py:6) changes its arguments in a `for` statement",
         ),
-        (init("return\n"), "", "`F.__init__` (shop/fields.py:6) returns early"),
+        (
+            init("if flag:\n    return\n" + SUPER),
+            "",
+            "`F.__init__` (shop/fields.py:7) returns early",
+        ),
+        (
+            init("return\n"),
+            "",
+            "`F.__init__` (shop/fields.py:5) does not call `super().__init__()` where this "
+            "tool can see it",
+        ),
         (
             init("pass"),
             "",
