@@ -434,9 +434,9 @@ def decide_auto_key(
         return Verdict(
             Outcome.UNKNOWN,
             f"{shown}, the table's generated key, would be re-added while `{other_key}` is the "
-            "primary key: SQLite "
-            "re-numbers the rows and the rollback works; PostgreSQL and MySQL/MariaDB refuse "
-            f"a second primary key (the migration cannot be applied there){_on(dialects)}",
+            "primary key: SQLite re-numbers the rows and the rollback works; PostgreSQL and "
+            "MySQL/MariaDB refuse a second primary key (the migration cannot be applied "
+            f"there){_on(dialects)}",
             cls,
             hint=_DIALECT_HINT if not dialects else "",
         )
@@ -445,8 +445,9 @@ def decide_auto_key(
             Outcome.UNKNOWN,
             f"{shown} is the table's generated key, and whether a later operation of this "
             "migration leaves the model without a primary key beside a field `id` cannot be "
-            "told (a `primary_key=` that cannot be read, or a key other than `id` removed beside "
-            "a field `id`: not measured): rolling such a migration back fails on SQLite",
+            "told (a `primary_key=` or a name that cannot be read, operations that differ by "
+            "branch, or a key other than `id` removed beside a field `id`, not measured): rolling "
+            "such a migration back fails on SQLite",
             cls,
         )
     if id_without_key:

@@ -392,8 +392,9 @@ def test_a_key_other_than_id_removed_beside_a_field_id() -> None:
         "shop.0002: operation 1: RemoveField product.key: cannot tell if it can be re-added: "
         "`BigAutoField` is the table's generated key, and whether a later operation of this "
         "migration leaves the model without a primary key beside a field `id` cannot be told "
-        "(a `primary_key=` that cannot be read, or a key other than `id` removed beside a field "
-        "`id`: not measured): rolling such a migration back fails on SQLite"
+        "(a `primary_key=` or a name that cannot be read, operations that differ by branch, or a "
+        "key other than `id` removed beside a field `id`, not measured): rolling such a "
+        "migration back fails on SQLite"
     ]
 
 

@@ -247,8 +247,9 @@ def test_the_cli_gives_mf003_the_dialect(monkeypatch: pytest.MonkeyPatch, tmp_pa
 UNREAD = (
     "`AutoField` is the table's generated key, and whether a later operation of this "
     "migration leaves the model without a primary key beside a field `id` cannot be told "
-    "(a `primary_key=` that cannot be read, or a key other than `id` removed beside a field "
-    "`id`: not measured): rolling such a migration back fails on SQLite"
+    "(a `primary_key=` or a name that cannot be read, operations that differ by branch, or a "
+    "key other than `id` removed beside a field `id`, not measured): rolling such a "
+    "migration back fails on SQLite"
 )
 
 
