@@ -29,6 +29,7 @@ from pathlib import Path
 from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
 from migration_fixer.parsing import parse_module
+from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
 from migration_fixer.source import SourceError, decode
 
 _NUMBER = re.compile(r"^(\d+)_")
@@ -78,6 +79,8 @@ class MigrationFile:
     operations_node: ast.List | ast.Tuple | None = None
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
+    #: Memo of :func:`_models_changed` (keyed by the operation node's id).
+    changes: dict[int, frozenset[str] | None] = field(default_factory=dict)
     #: Memo of :func:`operation_of` (keyed by the operation node's id).
     resolved: dict[int, tuple[str, ast.Call, dict[str, ast.expr] | None] | None] = field(
         default_factory=dict
@@ -104,7 +107,7 @@ class MigrationFile:
         )
         migration.graph_read = False
         for name, value in _literal_lists(text):
-            pairs = _tuple_pairs(value)
+            pairs = tuple_pairs(value)
             setattr(migration, name, pairs or [])
             if name == "dependencies" and pairs is not None:
                 migration.graph_read = True
@@ -388,38 +391,144 @@ class HistoryProblem:
     message: str
 
 
-class History:
-    """The migrations of one folder, with their graph."""
+@dataclass
+class _Source:
+    """One migration file of the folder: its text and graph lists, read when the history
+    is loaded; its ``ast`` built only when something asks for it (:class:`_Files`)."""
 
-    def __init__(
-        self, folder: Path, files: Sequence[MigrationFile], problems: list[HistoryProblem]
-    ):
+    path: Path
+    text: str
+    dependencies: list[tuple[str, str]]
+    replaces: list[tuple[str, str]]
+    run_before: list[tuple[str, str]]
+    #: The file read from its parsed source (or unparsed), once it has been asked for.
+    parsed: MigrationFile | None = None
+    #: Whether the graph lists are known (not for a file that neither parses nor has a
+    #: literal ``dependencies``).
+    graph_known: bool = True
+
+    @classmethod
+    def of(cls, migration: MigrationFile) -> _Source:
+        return cls(
+            migration.path,
+            migration.text,
+            migration.dependencies,
+            migration.replaces,
+            migration.run_before,
+            migration,
+            graph_known=migration.graph_read,
+        )
+
+    @cached_property
+    def lowered(self) -> str:
+        return self.text.lower()
+
+    @cached_property
+    def renames_models(self) -> bool:
+        return "RenameModel" in self.text
+
+    @cached_property
+    def must_read(self) -> str:
+        """Why the replay reads this file whatever it asks about ("" if it need not)."""
+        return must_read(self.text)
+
+    def cannot_touch(self, aliases: frozenset[str]) -> bool:
+        """Whether this file cannot change the model whose names (lower case) are
+        ``aliases``: its text is known, none of its operations names one of them
+        (:func:`migration_fixer.skim.names_model`), and it has nothing that could change a
+        model it does not name (:func:`migration_fixer.skim.must_read`)."""
+        if not self.text or not self.graph_known or self.must_read:
+            return False
+        return not names_model(self.lowered, aliases)
+
+
+class _Files(Mapping[str, MigrationFile]):
+    """The folder's migrations by name, each parsed when first looked up."""
+
+    def __init__(self, sources: dict[str, _Source], problems: list[HistoryProblem]) -> None:
+        self._sources = sources
+        self._problems = problems
+
+    def __getitem__(self, name: str) -> MigrationFile:
+        source = self._sources[name]
+        if source.parsed is None:
+            source.parsed = _parse(source.path, source.text, self._problems)
+        return source.parsed
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
+def _parse(path: Path, text: str, problems: list[HistoryProblem]) -> MigrationFile:
+    """``path`` read from its source, or unparsed (with the problem said) if it does not
+    parse."""
+    try:
+        tree = parse_module(text, filename=str(path))
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+        problems.append(
+            HistoryProblem(
+                path, int(line), f"migration history: cannot parse {path.name}: {reason}"
+            )
+        )
+        return MigrationFile.unparsed(path, text)
+    return _read_migration(path, text, tree)
+
+
+def _source(path: Path, text: str, problems: list[HistoryProblem]) -> _Source:
+    """A file of the folder: its graph read from the text when the file has the usual
+    shape (:func:`migration_fixer.skim.graph_edges`), else from its parse, done now."""
+    edges = graph_edges(text)
+    if edges is None:
+        return _Source.of(_parse(path, text, problems))
+    return _Source(path, text, edges.dependencies, edges.replaces, edges.run_before)
+
+
+class History:
+    """The migrations of one folder, with their graph.
+
+    Every file's text and graph lists are read when the history is loaded; a file is
+    parsed only when a rule or the replay needs its operations (``files[name]``). The
+    replay for a model (:meth:`state_before`) does not parse a file that cannot change
+    that model (:meth:`_Source.cannot_touch`): a file the replay leaves unparsed and that
+    has a syntax error is not reported."""
+
+    def __init__(self, folder: Path, sources: Sequence[_Source], problems: list[HistoryProblem]):
         self.folder = folder
-        self.files = {f.name: f for f in files}
+        self._sources = {s.path.stem: s for s in sources}
+        self.files: Mapping[str, MigrationFile] = _Files(self._sources, problems)
         self.problems = problems
         self.label = self._infer_label()
         #: Migrations that depend on one that is not in the folder, and on which.
         self._missing: dict[str, tuple[str, str]] = {}
         self._parents = self._build_parents()
-        self._snapshot: tuple[tuple[str, ...], State] | None = None
-        #: Whether the run has reported ``problems`` (once per batch).
-        self.problems_reported = False
+        #: The state saved by the last replay, by the model names it was replayed for.
+        self._snapshots: dict[frozenset[str] | None, tuple[tuple[str, ...], State]] = {}
+        #: The models each migration renames (old and new names, lower case).
+        self._renames: dict[str, list[tuple[str, str]]] = {}
+        #: The models whose state each migration's operations change (None: any model).
+        self._changes: dict[str, frozenset[str] | None] = {}
+        self._ancestors: dict[str, list[str] | str] = {}
+        #: How many of ``problems`` the run has reported (a parse done later adds some).
+        self.problems_reported = 0
 
     # -- loading --------------------------------------------------------------------
     @classmethod
     def load(cls, folder: Path) -> History:
-        files: list[MigrationFile] = []
+        sources: list[_Source] = []
         problems: list[HistoryProblem] = []
         for path in sorted(folder.glob("*.py")):
             if path.name == "__init__.py" or not path.is_file():
                 continue  # not a regular file (a FIFO would block): discovery says so
-            text = ""
             try:
                 text = decode(path, path.read_bytes()).text
-                tree = parse_module(text, filename=str(path))
-            except (OSError, SourceError, SyntaxError, ValueError, RecursionError) as exc:
-                line = getattr(exc, "lineno", None) or getattr(exc, "line", 1) or 1
-                reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
+            except (OSError, SourceError) as exc:
+                line = getattr(exc, "line", 1) or 1
+                reason = str(exc) or type(exc).__name__
                 problems.append(
                     HistoryProblem(
                         path,
@@ -427,79 +536,86 @@ class History:
                         f"migration history: cannot parse {path.name}: {reason}",
                     )
                 )
-                files.append(MigrationFile.unparsed(path, text))
+                sources.append(_Source.of(MigrationFile.unparsed(path)))
                 continue
-            files.append(_read_migration(path, text, tree))
-        return cls(folder, files, problems)
+            sources.append(_source(path, text, problems))
+        return cls(folder, sources, problems)
 
     @classmethod
     def from_sources(cls, folder: Path, sources: Mapping[str, str]) -> History:
         """The history of ``folder`` given as ``{file name: source}``, reading nothing from
         disk (MF003's test harness); a source that does not parse is in the graph with
         nothing known about it, as with :meth:`load`."""
-        files: list[MigrationFile] = []
-        for name, text in sorted(sources.items()):
-            path = folder / name
-            try:
-                tree = parse_module(text, filename=str(path))
-            except SyntaxError:
-                files.append(MigrationFile.unparsed(path, text))
-                continue
-            files.append(_read_migration(path, text, tree))
-        return cls(folder, files, [])
+        unreported: list[HistoryProblem] = []
+        read = [_source(folder / name, text, unreported) for name, text in sorted(sources.items())]
+        history = cls(folder, read, [])
+        history.files = _Files(history._sources, unreported)
+        return history
+
+    def extended(self, added: Sequence[MigrationFile]) -> History:
+        """This folder's history with the migrations ``added`` (new files, not on disk)."""
+        sources = [*self._sources.values(), *(_Source.of(m) for m in added)]
+        return History(self.folder, sources, [])
 
     def _infer_label(self) -> str:
         # A migration that depends on (label, its own name) says that label is another
         # app's (waldur's monitoring/0001_initial on ("contenttypes", "0001_initial")).
         others = {
             label
-            for migration in self.files.values()
-            for label, name in migration.dependencies
-            if name == migration.name
+            for migration_name, source in self._sources.items()
+            for label, name in source.dependencies
+            if name == migration_name
         }
         votes: dict[str, int] = {}
-        for migration in self.files.values():
-            for label, name in migration.dependencies:
-                if name in self.files and label not in others:
+        for source in self._sources.values():
+            for label, name in source.dependencies:
+                if name in self._sources and label not in others:
                     votes[label] = votes.get(label, 0) + 1
         if votes:
             return max(sorted(votes), key=lambda k: votes[k])
         return self.folder.parent.name
 
     def _build_parents(self) -> dict[str, set[str]]:
-        parents: dict[str, set[str]] = {name: set() for name in self.files}
-        for migration in self.files.values():
+        sources = self._sources
+        parents: dict[str, set[str]] = {name: set() for name in sources}
+        for migration_name, migration in sources.items():
             for label, name in migration.dependencies:
                 if label == self.label:
-                    if name in self.files:
-                        parents[migration.name].add(name)
+                    if name in sources:
+                        parents[migration_name].add(name)
                     elif name != "__first__" and not any(
-                        (self.label, name) in m.replaces for m in self.files.values()
+                        (self.label, name) in m.replaces for m in sources.values()
                     ):
-                        self._missing.setdefault(migration.name, (label, name))
+                        self._missing.setdefault(migration_name, (label, name))
                         self.problems.append(
                             HistoryProblem(
                                 migration.path,
                                 1,
-                                f"migration history: {migration.name} depends on "
+                                f"migration history: {migration_name} depends on "
                                 f"({label!r}, {name!r}), which is not in {self.folder}",
                             )
                         )
             for label, name in migration.run_before:
-                if label == self.label and name in self.files:
-                    parents[name].add(migration.name)
+                if label == self.label and name in sources:
+                    parents[name].add(migration_name)
         # Dependencies on a replaced migration that is gone point to its squash.
-        for squash in self.files.values():
+        for squash_name, squash in sources.items():
             for label, name in squash.replaces:
-                if label == self.label and name not in self.files:
-                    for migration in self.files.values():
+                if label == self.label and name not in sources:
+                    for migration_name, migration in sources.items():
                         if (label, name) in migration.dependencies:
-                            parents[migration.name].add(squash.name)
+                            parents[migration_name].add(squash_name)
         return parents
 
     # -- graph ----------------------------------------------------------------------
     def ancestors(self, name: str) -> list[str] | str:
         """``name``'s ancestors in application order (itself last), or why not."""
+        if name not in self._ancestors:
+            self._ancestors[name] = self._find_ancestors(name)
+        found = self._ancestors[name]
+        return found if isinstance(found, str) else list(found)
+
+    def _find_ancestors(self, name: str) -> list[str] | str:
         order: list[str] = []
         state: dict[str, _Visit] = {}
 
@@ -529,14 +645,14 @@ class History:
         present = set(order)
         drop: set[str] = set()
         for name in order:
-            replaced = {n for label, n in self.files[name].replaces if label == self.label}
+            replaced = {n for label, n in self._sources[name].replaces if label == self.label}
             if replaced & present:
                 drop.add(name)  # the originals are here: replay them, not the squash
         return [n for n in order if n not in drop]
 
     def squash_replacing(self, name: str) -> str | None:
         """The squashed migration of this folder that replaces ``name``, if any."""
-        return next((m.name for m in self.files.values() if (self.label, name) in m.replaces), None)
+        return next((n for n, m in self._sources.items() if (self.label, name) in m.replaces), None)
 
     def descendants(self, name: str) -> list[str]:
         """The migrations that come after ``name`` (depend on it, directly or not)."""
@@ -557,8 +673,12 @@ class History:
         """The first migration after ``name`` that changes ``model.field`` (adds it back,
         alters, renames or removes it) or the whole model, or that cannot be read, so
         could: something deferred to after every one of them (MF003's drop) would undo
-        what it made, or be a guess."""
+        what it made, or be a guess. A migration that cannot change ``model`` is not
+        read (:meth:`_Source.cannot_touch`)."""
+        names = frozenset({model.lower()})
         for later_name in self.descendants(name):
+            if self._sources[later_name].cannot_touch(names):
+                continue
             later = self.files[later_name]
             if later.unreadable:
                 return LaterChange(later_name, later.unreadable)
@@ -570,34 +690,39 @@ class History:
 
     def leaves(self) -> list[str]:
         replaced = {
-            n for m in self.files.values() for label, n in m.replaces if label == self.label
+            n for m in self._sources.values() for label, n in m.replaces if label == self.label
         }
         has_child = {p for parents in self._parents.values() for p in parents}
         squashes_with_originals = {
-            m.name
-            for m in self.files.values()
-            if any(n in self.files for label, n in m.replaces if label == self.label)
+            name
+            for name, m in self._sources.items()
+            if any(n in self._sources for label, n in m.replaces if label == self.label)
         }
         return sorted(
             n
-            for n in self.files
+            for n in self._sources
             if n not in has_child and n not in replaced and n not in squashes_with_originals
         )
 
     def next_number(self) -> int:
-        numbers = [int(m.group(1)) for n in self.files if (m := _NUMBER.match(n))]
+        numbers = [int(m.group(1)) for n in self._sources if (m := _NUMBER.match(n))]
         return max(numbers, default=0) + 1
 
     # -- state ----------------------------------------------------------------------
-    def state_before(self, name: str, operation: ast.expr) -> State | str:
-        """The state just before ``operation`` (an element of ``name``'s operations)."""
+    def state_before(self, name: str, operation: ast.expr, model: str | None = None) -> State | str:
+        """The state just before ``operation`` (an element of ``name``'s operations).
+
+        With ``model``, the replay is for that model: a migration that cannot change it
+        (nor a name it had, :meth:`_Source.cannot_touch`) is not read, so only ``model``
+        is to be looked up in the state returned."""
         order = self.ancestors(name)
         if isinstance(order, str):
             return order
+        names = None if model is None else self._names_of(model, order)
         # Removals are examined in file order, so the replay usually extends the last one:
         # start from the state saved after the longest prefix already replayed.
         state, start = State(), 0
-        cached = self._snapshot
+        cached = self._snapshots.get(names)
         # (A proper prefix: the saved state must not include ``name`` itself.)
         if (
             cached is not None
@@ -607,7 +732,13 @@ class History:
             state, start = cached[1].copy(), len(cached[0])
         for position, migration_name in enumerate(order[start:], start):
             if migration_name == name and position == len(order) - 1 and position:
-                self._snapshot = (tuple(order[:position]), state.copy())
+                self._snapshots[names] = (tuple(order[:position]), state.copy())
+            if (
+                names is not None
+                and migration_name != name
+                and self._sources[migration_name].cannot_touch(names)
+            ):
+                continue
             migration = self.files[migration_name]
             if migration.skippable and migration_name != name:
                 state.skip(migration)
@@ -620,20 +751,89 @@ class History:
                 if migration_name == name:
                     return state
                 continue
+            if names is not None and migration_name != name:
+                changes = self._models_changed_by(migration)
+                if changes is not None and changes.isdisjoint(names):
+                    continue
             if len(migration.variants) > 1:
-                state = _replay_variants(state, migration, operation, own=migration_name == name)
+                state = _replay_variants(
+                    state, migration, operation, own=migration_name == name, names=names
+                )
                 if migration_name == name:
                     return state
                 continue
             for op in migration.operations:
                 if migration_name == name and op is operation:
                     return state
-                _apply(state, migration, op)
+                if names is None or _may_change(migration, op, names):
+                    _apply(state, migration, op)
         return state
+
+    def _models_changed_by(self, migration: MigrationFile) -> frozenset[str] | None:
+        """The models whose state ``migration``'s operations change (None: any)."""
+        if migration.name not in self._changes:
+            changed: set[str] = set()
+            for op in migration.operations or ():
+                models = _models_changed(migration, op)
+                if models is None:
+                    self._changes[migration.name] = None
+                    break
+                changed |= models
+            else:
+                self._changes[migration.name] = frozenset(changed)
+        return self._changes[migration.name]
+
+    def _names_of(self, model: str, order: Sequence[str]) -> frozenset[str]:
+        """The names (lower case) ``model`` has had over the migrations ``order``: the
+        ``RenameModel`` operations that connect a name to it, followed both ways."""
+        renames = [
+            pair
+            for migration_name in order
+            if self._sources[migration_name].renames_models
+            for pair in self._renamed_in(migration_name)
+        ]
+        names = {model.lower()}
+        grown = True
+        while grown:
+            grown = False
+            for old, new in renames:
+                if (old in names) != (new in names):
+                    names |= {old, new}
+                    grown = True
+        return frozenset(names)
+
+    def _renamed_in(self, name: str) -> list[tuple[str, str]]:
+        """The ``(old, new)`` names (lower case) of the ``RenameModel`` calls in ``name``
+        with literal names (the replay makes the others unknown)."""
+        if name not in self._renames:
+            migration = self.files[name]
+            found = []
+            # The operations the replay applies (:func:`_apply`): the migration's, and
+            # the ``state_operations`` inside them.
+            pending = list(migration.operations or ())
+            while pending:
+                operation = operation_of(migration, pending.pop())
+                if operation is None or operation[2] is None:
+                    continue
+                kind, args = operation[0], operation[2]
+                old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
+                if kind == "RenameModel" and old is not None and new is not None:
+                    found.append((old.lower(), new.lower()))
+                nested = args.get("state_operations")
+                if kind in ("SeparateDatabaseAndState", "RunSQL") and nested is not None:
+                    elements = migration.bindings.elements(nested, "`state_operations`")
+                    pending.extend(elements if isinstance(elements, list) else ())
+            self._renames[name] = found
+        return self._renames[name]
 
 
 def _replay_variants(
-    state: State, migration: MigrationFile, operation: ast.expr, *, own: bool
+    state: State,
+    migration: MigrationFile,
+    operation: ast.expr,
+    *,
+    own: bool,
+    names: frozenset[str] | None,
 ) -> State:
     """The state after ``migration``, whose operations depend on ``if`` statements, or
     with ``own`` just before ``operation`` (one of them): each variant replayed (those
@@ -648,7 +848,8 @@ def _replay_variants(
         for op in variant.elements:
             if own and op is operation:
                 break
-            _apply(replayed, migration, op)
+            if names is None or _may_change(migration, op, names):
+                _apply(replayed, migration, op)
         states.append(replayed)
     # The first ``if`` whose branches these variants take (some variant takes one).
     lines = {line for v in variants for line, _ in v.branches} or {
@@ -671,22 +872,6 @@ def _same_field(a: FieldState | None, b: FieldState | None) -> bool:
     )
 
 
-def _tuple_pairs(node: ast.expr) -> list[tuple[str, str]] | None:
-    if not isinstance(node, (ast.List, ast.Tuple)):
-        return None
-    pairs: list[tuple[str, str]] = []
-    for element in node.elts:
-        if isinstance(element, (ast.Tuple, ast.List)) and len(element.elts) == 2:
-            label = literal_str(element.elts[0])
-            name = literal_str(element.elts[1])
-            if label is not None and name is not None:
-                pairs.append((label, name))
-    return pairs
-
-
-_GRAPH_NAMES = ("dependencies", "replaces", "run_before")
-
-
 def _literal_lists(text: str) -> Iterator[tuple[str, ast.expr]]:
     """``name = [...]`` for the graph's names, found by the tokenizer in a source the
     parser refuses (the last of each wins, as in a class body), when the bracketed value
@@ -700,7 +885,7 @@ def _literal_lists(text: str) -> Iterator[tuple[str, ast.expr]]:
     for index, token in enumerate(tokens[:-2]):
         if not (
             token.type == tokenize.NAME
-            and token.string in _GRAPH_NAMES
+            and token.string in GRAPH_NAMES
             and tokens[index + 1].string == "="
             and tokens[index + 2].string in ("[", "(")
         ):
@@ -740,7 +925,7 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     migration.migration_class = cls
     for name, value, augmented in _class_assignments(cls):
         if name in ("dependencies", "replaces", "run_before"):
-            pairs = _tuple_pairs(value) or []
+            pairs = tuple_pairs(value) or []
             if augmented:  # ``dependencies += [...]`` adds to the list
                 pairs = getattr(migration, name) + pairs
             setattr(migration, name, pairs)
@@ -882,6 +1067,50 @@ def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | N
     if last.endswith(("Field", "Model")) or "Field" in last:
         return f"custom operation `{name}` may change fields"
     return None
+
+
+def _may_change(migration: MigrationFile, op: ast.expr, names: frozenset[str]) -> bool:
+    """Whether applying ``op`` may change the state of a model called one of ``names``
+    (lower case): a replay for those models leaves out the other operations."""
+    key = id(op)
+    if key not in migration.changes:
+        migration.changes[key] = _models_changed(migration, op)
+    changed = migration.changes[key]
+    return changed is None or not changed.isdisjoint(names)
+
+
+#: The arguments of each model operation that :func:`_apply` needs to be literals.
+_NAMED_BY: dict[str, tuple[str, ...]] = {
+    "CreateModel": ("name",),
+    "DeleteModel": ("name",),
+    "AddField": ("model_name", "name"),
+    "AlterField": ("model_name", "name"),
+    "RemoveField": ("model_name", "name"),
+    "RenameField": ("model_name", "old_name", "new_name"),
+}
+
+
+def _models_changed(migration: MigrationFile, op: ast.expr) -> frozenset[str] | None:
+    """The models (lower case) whose state :func:`_apply` changes with ``op``; None when
+    it may change any model's (a rename, names that are not literals, nested operations,
+    a custom operation)."""
+    found = operation_of(migration, op)
+    if found is None:
+        return None if _custom_may_change_fields(migration, op) else frozenset()
+    operation, _, args = found
+    if args is None:
+        return frozenset() if operation in ("RunPython", "RunSQL") else None
+    if operation not in _NAMED_BY:
+        nested = operation in ("SeparateDatabaseAndState", "RunSQL") and "state_operations" in args
+        return None if nested or operation == "RenameModel" else frozenset()
+    names = [literal_str(args.get(key)) for key in _NAMED_BY[operation]]
+    if any(name is None for name in names) or (
+        operation in ("AddField", "AlterField") and args.get("field") is None
+    ):
+        return None
+    model = names[0]
+    assert model is not None
+    return frozenset({model.lower()})
 
 
 def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:

@@ -124,7 +124,7 @@ def verify_new_migrations(history: History, new_files: Sequence[NewFile]) -> str
         for label, dependency in migration.dependencies:
             if label == history.label and dependency not in known:
                 return f"{migration.name} depends on {dependency}, which does not exist"
-    after = History(history.folder, [*history.files.values(), *added], [])
+    after = history.extended(added)
     leaves = after.leaves()
     if len(leaves) != 1:
         return f"the folder would have {len(leaves)} leaf migrations ({', '.join(leaves)})"

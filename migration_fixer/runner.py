@@ -145,7 +145,10 @@ def process_file(
         history = _history(path.parent, known, result)
     elif _may_read_history(rules, data):
         loader = functools.partial(_history, path.parent, known, None)
-    return process_source(source, rules, options, result, history, plan_refused, loader)
+    process_source(source, rules, options, result, history, plan_refused, loader)
+    if history is not None:
+        _report_problems(history, result)
+    return result
 
 
 def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:
@@ -171,11 +174,17 @@ def _history(folder: Path, histories: dict[Path, History], result: FileResult | 
     if folder not in histories:
         histories[folder] = History.load(folder)
     history = histories[folder]
-    if result is not None and not history.problems_reported:
-        history.problems_reported = True
-        for problem in history.problems:
-            result.problems.append(Problem(problem.path, problem.line, 0, problem.message))
+    if result is not None:
+        _report_problems(history, result)
     return history
+
+
+def _report_problems(history: History, result: FileResult) -> None:
+    """Report with ``result`` the history's problems not reported yet (a file the history
+    parses while a rule reads it adds one when it does not parse)."""
+    for problem in history.problems[history.problems_reported :]:
+        result.problems.append(Problem(problem.path, problem.line, 0, problem.message))
+    history.problems_reported = len(history.problems)
 
 
 def _context(

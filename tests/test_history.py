@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from migration_fixer.history import FieldState, History, MigrationFile, State
+from migration_fixer.history import FieldState, History, MigrationFile, State, read_migration
 from migration_fixer.migration_ast import bind_arguments
+from migration_fixer.runner import Options, process_file
 
 HEAD = "from django.db import migrations, models\n\n\n"
 
@@ -214,6 +215,7 @@ def test_what_cannot_be_read_makes_the_state_unknown(
     "operation",
     [
         "migrations.RunPython(*ARGS)",
+        "migrations.RunPython(forwards)",
         "migrations.RunSQL('SELECT 1')",
         "migrations.RunSQL(*SQL)",
         "migrations.AddIndex('product', models.Index(fields=['sku'], name='i'))",
@@ -763,3 +765,197 @@ def test_a_migration_that_does_not_parse_keeps_its_literal_graph(
     assert migration.skippable is skippable
     assert migration.cannot_touch("Product") is skippable
     assert migration.cannot_touch("PRINT") is False
+
+
+BROKEN = 'print "a Python 2 statement"\n'
+
+
+def test_the_replay_for_a_model_reads_only_what_may_change_it(tmp_path: Path) -> None:
+    other = "migrations.CreateModel(name='Order', fields=[('id', models.AutoField())])"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_order.py": mig(other, deps=dep("0001_initial")) + BROKEN,
+            "0003_x.py": mig(deps=dep("0002_order")),
+        },
+    )
+    # The graph is read from the text: nothing is parsed yet, nothing reported.
+    assert history.problems == []
+    assert history.ancestors("0003_x") == ["0001_initial", "0002_order", "0003_x"]
+    state = history.state_before("0003_x", ast.Constant(None), "Product")
+    assert isinstance(state, State)
+    found = state.lookup("Product", "sku")
+    assert isinstance(found, FieldState)
+    assert found.source.name == "0001_initial"
+    assert list(state.models) == ["product"]  # the other models are not kept
+    # 0002 cannot change Product: it was not parsed, its syntax error is not reported.
+    assert history.problems == []
+    # For its own model it is read: it does not parse, and names it.
+    state = history.state_before("0003_x", ast.Constant(None), "order")
+    assert isinstance(state, State)
+    assert state.lookup("order", "id") == "0002_order.py does not parse, and its text names `order`"
+    [problem] = history.problems
+    assert problem.message.startswith("migration history: cannot parse 0002_order.py: ")
+    # The same state again: from the saved one.
+    again = history.state_before("0003_x", ast.Constant(None), "order")
+    assert isinstance(again, State)
+    assert again.lookup("order", "id") == state.lookup("order", "id")
+
+
+def test_the_replay_for_a_model_applies_only_its_operations(tmp_path: Path) -> None:
+    # 0002 must be read (a class), but only what it does to `product` is applied.
+    order = "migrations.CreateModel(name='Order', fields=[('id', models.AutoField())])"
+    alter = "migrations.AlterField('product', 'sku', models.TextField())"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(order, alter, deps=dep("0001_initial"), head="class A:\n    pass\n"),
+            "0003_y.py": mig(deps=dep("0002_x")),
+        },
+    )
+    state = history.state_before("0003_y", ast.Constant(None), "product")
+    assert isinstance(state, State)
+    assert list(state.models) == ["product"]
+    assert field(history, "0003_y") == "models.TextField()"
+
+
+def test_a_later_migration_that_cannot_change_the_model_is_not_read(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig("migrations.RunSQL('SELECT 1')", deps=dep("0001_initial")) + BROKEN,
+            "0003_y.py": mig(
+                "migrations.RunPython(forwards)",
+                "migrations.AlterField('product', 'sku', models.TextField())",
+                deps=dep("0002_x"),
+            ),
+        },
+    )
+    change = history.first_change_after("0001_initial", "product", "sku")
+    assert change is not None
+    assert (change.migration, change.unknown) == ("0003_y", "")
+    assert history.problems == []
+
+
+def test_extended_history_has_the_new_migrations(tmp_path: Path) -> None:
+    history = load(tmp_path, {"0001_initial.py": mig(CREATE)})
+    text = mig(deps=dep("0001_initial"))
+    new = read_migration(tmp_path / "0002_new.py", text, ast.parse(text))
+    assert history.extended([new]).leaves() == ["0002_new"]
+    assert history.leaves() == ["0001_initial"]
+
+
+def test_a_read_migration_whose_operations_change_other_models_is_passed(
+    tmp_path: Path,
+) -> None:
+    # Read (it defines a class), but its operations change `order` only; the next one
+    # has an operation that may change any model.
+    add = "migrations.AddField('order', 'note', models.TextField())"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(add, deps=dep("0001_initial"), head="class A:\n    pass\n"),
+            "0003_y.py": mig("CustomField()", deps=dep("0002_x")),
+        },
+    )
+    assert field(history, "0002_x") == "models.CharField(max_length=9)"
+    state = history.state_before("0003_y", ast.Constant(None), "product")
+    assert isinstance(state, State)
+    assert state.lookup("product", "sku") == (
+        "0003_y: custom operation `CustomField` may change fields"
+    )
+
+
+def test_the_renames_are_read_from_the_operations_the_replay_applies(tmp_path: Path) -> None:
+    rename = "migrations.RenameModel('Item', 'Product')"
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE.replace("'Product'", "'Item'")),
+            "0002_x.py": mig(
+                "migrations.RunPython(f, *a)",
+                f"migrations.RunSQL('', state_operations=[{rename}])",
+                deps=dep("0001_initial"),
+            ),
+            "0003_y.py": mig(deps=dep("0002_x")),
+        },
+    )
+    for _ in range(2):  # (the second time from what the first one read)
+        state = history.state_before("0003_y", ast.Constant(None), "product")
+        assert isinstance(state, State)
+        found = state.lookup("product", "sku")
+        assert isinstance(found, FieldState)
+        assert found.source.name == "0001_initial"
+
+
+def test_a_model_named_at_run_time_makes_every_model_unknown(tmp_path: Path) -> None:
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": mig(
+                "migrations.AddField(model_name=M, name='x', field=None)", deps=dep("0001_initial")
+            ),
+            "0003_y.py": mig(deps=dep("0002_x")),
+        },
+    )
+    for model in ("product", "order"):  # (the second replay from what the first one read)
+        state = history.state_before("0003_y", ast.Constant(None), model)
+        assert isinstance(state, State)
+        assert state.lookup(model, "sku") == "0002_x: `AddField` with non-literal names"
+
+
+def test_the_run_reports_a_file_the_replay_read_that_does_not_parse(tmp_path: Path) -> None:
+    alter = "migrations.AlterField('product', 'sku', models.TextField())"
+    remove = "migrations.RemoveField('product', 'sku')"
+    files = {
+        "0001_initial.py": mig(CREATE),
+        "0002_x.py": mig(alter, deps=dep("0001_initial")) + BROKEN,
+        "0003_y.py": mig("migrations.RunSQL('SELECT 1')", deps=dep("0002_x")) + BROKEN,
+        "0004_z.py": mig(remove, deps=dep("0003_y")),
+    }
+    root = load(tmp_path, files).folder
+    options = Options(select=frozenset({"MF003"}), rewrite=False)
+    result = process_file(root / "0004_z.py", options)
+    # 0002 names the model: read, and reported; 0003 cannot change it: neither.
+    assert [(p.path.name, p.message[:46]) for p in result.problems] == [
+        ("0002_x.py", "migration history: cannot parse 0002_x.py: Mis")
+    ]
+    assert [f.message for f in result.findings] == [
+        "cannot determine whether removing `product.sku` can be rolled back: 0002_x.py does "
+        "not parse, and its text names `Product`"
+    ]
+
+
+def test_the_replay_for_a_model_leaves_the_other_models_out_of_each_branch(
+    tmp_path: Path,
+) -> None:
+    alter = "migrations.AlterField('product', 'sku', models.TextField())"
+    body = (
+        f"    dependencies = [{dep('0001_initial')}]\n"
+        "    if settings.DEBUG:\n"
+        f"        operations = [migrations.CreateModel(name='Order', fields=[]), {alter}]\n"
+        "    else:\n"
+        f"        operations = [{alter}]\n"
+    )
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_x.py": cls(body, head="from django.conf import settings\n\n\n"),
+            "0003_y.py": mig(deps=dep("0002_x")),
+        },
+    )
+    state = history.state_before("0003_y", ast.Constant(None), "product")
+    assert isinstance(state, State)
+    assert list(state.models) == ["product"]
+    found = state.lookup("product", "sku")
+    assert isinstance(found, FieldState)
+    assert ast.unparse(found.expr) == "models.TextField()"
+    assert after(history, "0003_y").lookup("order", "id") == (
+        "model `Order` is not the same after each branch of the `if` at line 9 of 0002_x"
+    )

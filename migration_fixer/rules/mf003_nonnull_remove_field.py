@@ -72,7 +72,12 @@ determine" names that setting when the dialect is unknown (measured: docs/readd-
 Fields whose definition cannot be determined statically (a custom field class whose
 `__init__` cannot be read, a field from an app outside the paths, operations built
 dynamically, a list passed to a function, branches of an `if` that leave the field
-different) are reported as "cannot determine" and never rewritten.
+different) are reported as "cannot determine" and never rewritten. The replay for a model
+reads only the migrations that may change it: those whose operations name it (or a name it
+had), and those with anything that could change a model they do not name (a `RenameModel`,
+a class, an import from outside Django, names reached at run time or not written as string
+literals); an earlier migration that builds its operations at run time but cannot change
+the model is passed over.
 """
 
 from __future__ import annotations
@@ -334,7 +339,7 @@ def _examine(
                 f"({migration.dynamic_reason})"
             )
         return _cannot(shown, where, line, column), None
-    state = history.state_before(migration.name, anchor)
+    state = history.state_before(migration.name, anchor, model)
     if isinstance(state, str):
         return _cannot(shown, state, line, column), None
     if migration.deletes_model_after(op.node, model):

@@ -20,6 +20,7 @@ from _mf003 import (
     listing,
     make_repo,
     migration,
+    plan_hint,
     read,
     remove,
     run,
@@ -229,13 +230,19 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_pat
 
 # -- what the replay cannot read after the removal ------------------------------------------
 
+#: A helper whose operation names `product`: a migration with it may change the model.
+HELPER = (
+    "def helper():\n"
+    "    return [migrations.AlterField(model_name='product', name='sku', field=None)]\n\n\n"
+)
+
 
 @pytest.mark.parametrize(
     ("later", "head", "reason"),
     [
         (
             "*helper()",
-            "",
+            HELPER,
             "the operations of 0003_later are built dynamically (`operations` is `[*helper()]`)",
         ),
         (
@@ -245,7 +252,7 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_pat
         ),
         (
             "migrations.SeparateDatabaseAndState(state_operations=helper())",
-            "",
+            HELPER,
             "0003_later: `state_operations` is `helper()`",
         ),
         (
@@ -275,6 +282,33 @@ def test_a_later_migration_the_replay_cannot_read_stops_the_split(
         "  hint: cannot determine whether a later migration changes `product.sku` "
         f"({reason}): the deferred drop would come after it; split by hand",
     ]
+
+
+def test_a_later_migration_built_at_run_time_that_cannot_touch_the_model_is_passed() -> None:
+    # No operation of 0003 names `product`, nothing in it could change a model it does
+    # not name: the split goes ahead, its drop after 0003.
+    helper = "def helper():\n    return [migrations.DeleteModel(name='order')]\n\n\n"
+    repo = removed_then(
+        "migrations.SeparateDatabaseAndState(state_operations=helper())",
+        imports=f"{helper}from django.db import migrations, models\n",
+    )
+    result = pure_run(repo, "--check", ".")
+    assert result.stdout.splitlines()[:2] == [
+        f"shop/migrations/0002_remove.py:8:9: MF003 removing `product.sku` cannot be rolled "
+        f"back: {CHAR} [fixable]",
+        f"  hint: {plan_hint('0002_remove', '0004_remove_product_sku')}",
+    ]
+
+
+def test_a_later_migration_that_changes_other_fields_of_the_model_is_passed() -> None:
+    later = (
+        "migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL('')], "
+        "state_operations=[migrations.AlterField('product', 'name', models.IntegerField())])"
+    )
+    result = pure_run(removed_then(later), "--check", ".")
+    assert result.stdout.splitlines()[1] == (
+        f"  hint: {plan_hint('0002_remove', '0004_remove_product_sku')}"
+    )
 
 
 def test_a_later_separate_database_and_state_that_changes_the_field_stops_the_split() -> None:

@@ -288,14 +288,87 @@ def test_run_sql_state_operations_removal_is_not_a_finding() -> None:
     assert result.stdout == "No findings in 2 migration files.\n"
 
 
+MAKE_STATE = "migrations.SeparateDatabaseAndState(state_operations=make_state())"
+#: A function whose operation names the model `product`: a file with it may change it.
+NAMES_PRODUCT = (
+    "def make_state():\n"
+    '    return [migrations.AlterField(model_name="product", name="sku", field=None)]\n\n\n'
+)
+STATE_UNKNOWN = "0002_state: `state_operations` is `make_state()`"
+
+
 def test_state_operations_built_dynamically() -> None:
-    op = "migrations.SeparateDatabaseAndState(state_operations=make_state())"
-    base = {"0001_initial.py": INITIAL, "0002_state.py": migration(op)}
+    base = {"0001_initial.py": INITIAL, "0002_state.py": migration(MAKE_STATE, head=NAMES_PRODUCT)}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
+    result = check(base, new)
+    assert result.stdout == cannot("0003_remove", "product.sku", STATE_UNKNOWN) + summary(1, 3, 0)
+
+
+def test_an_earlier_migration_built_at_run_time_that_cannot_touch_the_model_is_skipped() -> None:
+    # No operation in 0002 names `product` (a relation's `to=` does not change it), and
+    # nothing in it could change a model it does not name: the replay for `product`
+    # does not read it, so what it builds at run time does not matter.
+    related = 'models.ForeignKey(to="shop.product", on_delete=models.CASCADE)'
+    head = (
+        "def make_state():\n"
+        f'    return [migrations.AddField(model_name="order", name="item", field={related})]'
+        "\n\n\n"
+    )
+    earlier = migration(MAKE_STATE, head=head, imports=MODELS)
+    base = {"0001_initial.py": INITIAL, "0002_state.py": earlier}
     new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
     result = check(base, new)
     assert result.stdout == (
-        cannot("0003_remove", "product.sku", "0002_state: `state_operations` is `make_state()`")
-        + summary(1, 3, 0)
+        flagged(
+            "0003_remove", "product.sku", CHAR, plan_hint("0003_remove", "0004_remove_product_sku")
+        )
+        + summary(1, 3, 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("head", "imports", "operation"),
+    [
+        # A renamed model: the relations to it now point to its new name.
+        ("", "", 'migrations.RenameModel("Category", "Group")'),
+        # A class: a custom operation can change any model.
+        ("class Helper:\n    pass\n\n\n", "", ""),
+        # Code from the project: it can name any model.
+        ("", "from shop.operations import make_state\n", ""),
+        ("", "from django.db import migrations as m\n", ""),
+        # Names reached at run time.
+        ('exec("")\n\n\n', "", ""),
+        ("", "", 'migrations.AlterField(MODEL, "sku", None)'),
+        ("", "", 'migrations.AlterField(model_name=MODEL, name="sku", field=None)'),
+        ("", "", "migrations.AlterField(**FIELD)"),
+    ],
+)
+def test_an_earlier_migration_that_could_change_any_model_is_read(
+    head: str, imports: str, operation: str
+) -> None:
+    operations = [op for op in (operation, MAKE_STATE) if op]
+    earlier = migration(
+        *operations, head=head, imports="from django.db import migrations\n" + imports
+    )
+    base = {"0001_initial.py": INITIAL, "0002_state.py": earlier}
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_state")')}
+    result = check(base, new)
+    assert result.stdout == cannot("0003_remove", "product.sku", STATE_UNKNOWN) + summary(1, 3, 0)
+
+
+def test_the_names_a_model_had_are_followed() -> None:
+    # The replay for `product` reads the migrations that name `item`, its name before.
+    base = {
+        "0001_initial.py": initial(SKU, model="Item"),
+        "0002_rename.py": migration('migrations.RenameModel("Item", "Product")'),
+    }
+    new = {"0003_remove.py": migration(remove("sku"), deps='("shop", "0002_rename")')}
+    result = check(base, new)
+    assert result.stdout == (
+        flagged(
+            "0003_remove", "product.sku", CHAR, plan_hint("0003_remove", "0004_remove_product_sku")
+        )
+        + summary(1, 3, 1)
     )
 
 
@@ -463,8 +536,10 @@ def test_custom_field_class_cannot_be_determined() -> None:
     ],
 )
 def test_operations_built_dynamically_cannot_be_determined(operations: str, reason: str) -> None:
+    # (An operation in 0002 names `product`: it may change it.)
     dynamic = (
-        "from django.db import migrations\n\n\n"
+        "from django.db import migrations\n\n"
+        'NAMES = migrations.AlterField(model_name="product", name="sku", field=None)\n\n\n'
         "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n'
         f"    {operations}\n"

@@ -4,6 +4,7 @@ skipped by the history replay only when its text does not name the model. Pure h
 
 from __future__ import annotations
 
+import pytest
 from _mf003 import CANNOT_HINT, CHAR_MSG, drop_file, initial, migration, plan_hint, remove
 from _mf003_fixed import backfill_function, nullable_step
 from _mf003_pure import check_report, check_transformed
@@ -55,8 +56,31 @@ def test_an_earlier_migration_with_pep_758_is_replayed() -> None:
 PYTHON_2 = 'print "0002 ran"\n'
 
 
-def test_a_file_that_does_not_parse_and_does_not_name_the_model_is_skipped() -> None:
-    unreadable = migration('migrations.RunSQL("SELECT 1")') + PYTHON_2
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1",
+        # The field's name, not the model's: no operation of it can change the model, so
+        # the replay for the model does not read it.
+        "UPDATE t SET sku = 1",
+    ],
+)
+def test_a_file_that_does_not_parse_and_does_not_name_the_model_is_skipped(sql: str) -> None:
+    unreadable = migration(f'migrations.RunSQL("{sql}")') + PYTHON_2
+    later = migration(remove("sku"), deps='("shop", "0002_sql")')
+    check_report(
+        {**BASE, "0002_sql.py": unreadable},
+        {"0003_y.py": later},
+        [
+            f"0003_y.py:8:9: MF003 removing `product.sku` cannot be rolled back: {UNSAFE}",
+            "  hint: 0002_sql.py does not parse: fix it, then run again",
+        ],
+    )
+
+
+def test_a_file_that_does_not_parse_read_for_what_it_imports_may_name_neither() -> None:
+    imports = "from django.db import migrations\nfrom shop import sql\n"
+    unreadable = migration('migrations.RunSQL("SELECT 1")', imports=imports) + PYTHON_2
     later = migration(remove("sku"), deps='("shop", "0002_sql")')
     check_report(
         {**BASE, "0002_sql.py": unreadable},
@@ -109,7 +133,11 @@ def test_a_file_that_does_not_parse_and_names_the_model_is_unknown() -> None:
 
 
 def test_a_file_that_does_not_parse_and_names_the_field_is_unknown() -> None:
-    unreadable = migration('migrations.RunSQL("UPDATE t SET sku = 1")') + PYTHON_2
+    # Read because it imports code of the project (which could change any model); the
+    # replay goes past it for the model, which it does not name, not for the field.
+    imports = "from django.db import migrations\nfrom shop import sql\n"
+    unreadable = migration('migrations.RunSQL("UPDATE t SET sku = 1")', imports=imports)
+    unreadable += PYTHON_2
     assert_cannot_determine(
         {"0002_sql.py": unreadable},
         migration(remove("sku"), deps='("shop", "0002_sql")'),

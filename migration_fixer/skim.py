@@ -1,0 +1,295 @@
+"""Reading a migration's text without parsing it (for the history's replay).
+
+MF003 replays a folder's migrations to find how a removed field was defined. Most files of
+a folder cannot change the model asked about, and building their ``ast`` was most of a
+cold run's time. Two cheap reads let the history leave them unparsed:
+
+* :func:`graph_edges`: the ``dependencies``/``replaces``/``run_before`` lists of a file
+  of the usual shape, read from the text (the bracketed value alone is parsed). A file of
+  another shape gives None: the history parses it to read its graph.
+* :func:`must_read`: why a file must be read whatever model is asked about ("" when it
+  changes no model its text does not name). A file for which it says "" and whose text
+  does not name the model (nor a name the model had) is skipped by the replay for that
+  model: every operation that changes a model names it with a literal, and the file has
+  nothing that could reach a model another way.
+
+Both are conservative: when in doubt, the file is parsed and read as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+#: The lists of a ``Migration`` class that make the graph.
+GRAPH_NAMES = ("dependencies", "replaces", "run_before")
+
+# (The patterns start with a literal where they can: Python's ``re`` then finds the
+# candidates quickly; the word boundary before it is checked by :func:`_word_at`.)
+_CLASS = re.compile(r"class\s+(\w+)")
+_MIGRATION_CLASS = re.compile(r"class\s+Migration\b")
+_GRAPH_WORD = re.compile(r"(dependencies|replaces|run_before)\b")
+_COLUMN_0_STATEMENT = re.compile(r"\n[^\s#]")
+#: A bracketed list or tuple of pairs (brackets inside strings end the match early: the
+#: value then fails to parse, or is not followed by the end of the statement).
+_BRACKETED = re.compile(r"[\[(][^\[\]()]*(?:\([^()\[\]]*\)[^\[\]()]*)*[\])]")
+_END_OF_STATEMENT = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
+_STATEMENT_START = re.compile(r"^[ \t]*\S", re.MULTILINE)
+
+#: Modules whose import cannot bring an operation or a model name into a migration.
+_HARMLESS_MODULES = frozenset(
+    {
+        "__future__",
+        "django",
+        "collections",
+        "datetime",
+        "decimal",
+        "enum",
+        "json",
+        "logging",
+        "math",
+        "re",
+        "string",
+        "typing",
+        "uuid",
+    }
+)
+_IMPORT_WORD = re.compile(r"import\b")
+_IMPORT = re.compile(
+    r"[ \t]*(?:from[ \t]+(\S+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))"
+)
+#: Builtins and modules that reach names or code the text does not spell (the words
+#: first, found faster than the pattern).
+_DYNAMIC_WORDS = (
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "globals",
+    "locals",
+    "vars",
+    "getattr",
+    "setattr",
+    "delattr",
+    "importlib",
+    "__dict__",
+    "modules",
+)
+_DYNAMIC = re.compile(
+    r"\b(?:exec|eval|compile|__import__|globals|locals|vars|getattr|setattr|delattr)"
+    r"\s*\(|\bimportlib\b|\b__dict__\b|\bsys\s*\.\s*modules\b"
+)
+_TYPE_CALL = re.compile(r"type\s*\(")
+#: The operations that create, change or delete a model or its fields (``RenameModel``
+#: makes a file always read).
+#: One not followed by a call whose first argument is a string literal or a keyword.
+_MODEL_OPERATION_NOT_CALLED = re.compile(
+    r"(?:CreateModel|DeleteModel|AddField|AlterField|RemoveField|RenameField)\b"
+    r"(?!\s*\(\s*(?:[rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)]|\w+\s*=(?!=)|\)))"
+)
+#: A keyword ending in ``name`` whose value is not a single string literal: a model's
+#: when the keyword is ``model_name`` or ``name`` (of ``CreateModel``, ``DeleteModel``).
+_NAME_NOT_LITERAL = re.compile(r"name\s*=(?!=)\s*(?![rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)])")
+_STAR_ARGUMENT = re.compile(r"[(,]\s*\*\*?\s*[\w(\[{]")
+
+
+@dataclass(frozen=True)
+class GraphEdges:
+    dependencies: list[tuple[str, str]]
+    replaces: list[tuple[str, str]]
+    run_before: list[tuple[str, str]]
+
+
+def graph_edges(text: str) -> GraphEdges | None:
+    """The graph lists of a migration of the usual shape, read from its text: one
+    ``class Migration`` at column 0, no triple-quoted string before it, each of the
+    graph's names written once, as ``name = [...]`` (or a tuple) directly in the class
+    body, a literal of pairs. None for any other shape (the caller parses the file)."""
+    classes = [
+        m for m in _MIGRATION_CLASS.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
+    ]
+    if len(classes) != 1:
+        return None
+    start = classes[0].start()
+    if text.find('"""', 0, start) != -1 or text.find("'''", 0, start) != -1:
+        return None
+    header_end = text.find("\n", start)
+    body_indent = None if header_end == -1 else _body_indent(text, header_end)
+    if body_indent is None:
+        return None
+    found: dict[str, list[tuple[str, str]]] = {}
+    for match in _GRAPH_WORD.finditer(text):
+        name = match.group(1)
+        if name in found:
+            return None  # written twice (``+=``, another class, a comment): parse it
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if (
+            match.start() < header_end
+            or text[line_start : match.start()] != body_indent
+            or _COLUMN_0_STATEMENT.search(text, header_end, line_start) is not None
+        ):
+            return None
+        value = _bracketed_value(text, match.end())
+        if value is None:
+            return None
+        found[name] = tuple_pairs(value) or []
+    return GraphEdges(
+        found.get("dependencies", []), found.get("replaces", []), found.get("run_before", [])
+    )
+
+
+def _body_indent(text: str, header_end: int) -> str | None:
+    """The indentation of the first statement after the class header (None: none)."""
+    for match in _STATEMENT_START.finditer(text, header_end + 1):
+        line = text[match.start() : match.end() - 1]
+        if text[match.end() - 1] == "#":
+            continue
+        return line if line else None
+    return None
+
+
+def _bracketed_value(text: str, after_name: int) -> ast.List | ast.Tuple | None:
+    equals = re.compile(r"\s*=(?!=)\s*").match(text, after_name)
+    if equals is None:
+        return None
+    bracketed = _BRACKETED.match(text, equals.end())
+    if bracketed is None or _END_OF_STATEMENT.match(text, bracketed.end()) is None:
+        return None
+    try:
+        value = ast.parse(bracketed.group(0), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return value if isinstance(value, (ast.List, ast.Tuple)) else None
+
+
+def _word_at(text: str, start: int, word: str) -> bool:
+    """Whether ``word`` is at ``start`` in ``text``, not inside a longer name."""
+    return (
+        start >= 0
+        and text.startswith(word, start)
+        and (start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"))
+    )
+
+
+def tuple_pairs(node: ast.expr) -> list[tuple[str, str]] | None:
+    """The ``(label, name)`` pairs of a literal list or tuple (other elements, such as
+    ``swappable_dependency(...)``, left out); None when ``node`` is not a list or tuple."""
+    if not isinstance(node, (ast.List, ast.Tuple)):
+        return None
+    pairs: list[tuple[str, str]] = []
+    for element in node.elts:
+        if isinstance(element, (ast.Tuple, ast.List)) and len(element.elts) == 2:
+            label, name = element.elts
+            if (
+                isinstance(label, ast.Constant)
+                and isinstance(label.value, str)
+                and isinstance(name, ast.Constant)
+                and isinstance(name.value, str)
+            ):
+                pairs.append((label.value, name.value))
+    return pairs
+
+
+def must_read(text: str) -> str:
+    """Why the replay must read this migration whatever model it asks about ("" when
+    the file can change no model its text does not name)."""
+    if "RenameModel" in text:
+        # A relation's target follows a renamed model: the fields of other models change.
+        return "it renames a model"
+    for defined in _CLASS.finditer(text):
+        if _word_at(text, defined.start(), "class") and defined.group(1) != "Migration":
+            return f"it defines `class {defined.group(1)}` (an operation can change any model)"
+    for word in _IMPORT_WORD.finditer(text):
+        if not _word_at(text, word.start(), "import"):
+            continue  # (``__import__``: below)
+        line_start = text.rfind("\n", 0, word.start()) + 1
+        match = _IMPORT.match(text, line_start)
+        if match is None or match.end() < word.start():
+            return "it has `import` outside an import statement this tool reads"
+        if match.group(1) is not None:
+            modules, imported = [match.group(1)], match.group(2)
+        else:
+            modules, imported = match.group(3).split(","), ""
+        if re.search(r"\bas\b", imported):
+            return f"it imports under another name (`{match.group(0).strip()}`)"
+        for module in modules:
+            words = module.split()
+            if len(words) != 1 or words[0].split(".")[0] not in _HARMLESS_MODULES:
+                return f"it imports `{module.strip()}`"
+    if any(word in text for word in _DYNAMIC_WORDS) and _DYNAMIC.search(text):
+        return "it reaches names dynamically"
+    if any(_word_at(text, m.start(), "type") for m in _TYPE_CALL.finditer(text)):
+        return "it calls `type()`"
+    if "*" in text and _STAR_ARGUMENT.search(text):
+        return "it passes arguments with * or **"
+    for match in _NAME_NOT_LITERAL.finditer(text):
+        start = match.start()
+        if _word_at(text, start, "name") or _word_at(text, start - len("model_"), "model_name"):
+            return "it names a model with something other than a string literal"
+    for match in _MODEL_OPERATION_NOT_CALLED.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if not re.match(r"[ \t]*(?:from|import)\b", text[line_start:]):
+            return f"`{match.group(0)}` is not called with a literal or keyword first"
+    return ""
+
+
+#: A model operation's name (lower case), whose first argument may name a model.
+_OPERATION_CALLS = (
+    "createmodel",
+    "deletemodel",
+    "addfield",
+    "alterfield",
+    "removefield",
+    "renamefield",
+)
+
+
+def names_model(lowered: str, names: frozenset[str]) -> bool:
+    """Whether the lower-cased migration text ``lowered`` names one of the models
+    ``names`` (lower case) where a model operation names the model it changes: a string
+    literal that is the value of ``model_name=`` or ``name=`` (of ``CreateModel`` and
+    ``DeleteModel``; a field's name too, which only makes this say yes more often), or
+    the first argument of the operation's call. For a file :func:`must_read` lets go,
+    these are the only places a model it changes can be named (a relation's ``to=``
+    naming the model does not change it)."""
+    for name in names:
+        start = lowered.find(name)
+        while start != -1:
+            end = start + len(name)
+            quote = lowered[end : end + 1]
+            if (
+                quote in ("'", '"')
+                and lowered[start - 1 : start] == quote
+                and _named_by_operation(lowered, start - 2)
+            ):
+                return True
+            start = lowered.find(name, start + 1)
+    return False
+
+
+def _named_by_operation(lowered: str, before: int) -> bool:
+    """Whether the string literal whose opening quote is just after ``before`` is the
+    value of ``model_name=``/``name=`` or the first argument of a model operation."""
+    index = before
+    if index >= 0 and lowered[index] in "ru":
+        index -= 1  # a prefix: r"..." u"..."
+    while index >= 0 and lowered[index].isspace():
+        index -= 1
+    if index < 0:
+        return False
+    if lowered[index] == "=":
+        index -= 1
+        while index >= 0 and lowered[index].isspace():
+            index -= 1
+        end = index + 1
+        return _word_at(lowered, end - len("name"), "name") or _word_at(
+            lowered, end - len("model_name"), "model_name"
+        )
+    if lowered[index] == "(":
+        index -= 1
+        while index >= 0 and lowered[index].isspace():
+            index -= 1
+        end = index + 1
+        return any(lowered.endswith(call, 0, end) for call in _OPERATION_CALLS)
+    return False
