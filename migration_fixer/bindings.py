@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import copy
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from migration_fixer.migration_ast import SCOPE_NODES as _SCOPES
@@ -90,6 +91,10 @@ class Bindings:
         self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
         self._changed: dict[_Scope, dict[str, int]] = {}
+        #: Comprehensions expanded (by id: their copies of the element, or None), and the
+        #: copies by the id of the element they copy.
+        self._expansions: dict[int, list[ast.expr] | None] = {}
+        self._copies: dict[int, list[ast.expr]] = {}
         #: Spans of the functions, lambdas and comprehensions of a statement, by statement.
         self._inner_scopes: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
 
@@ -195,6 +200,8 @@ class Bindings:
             if index is None:
                 return None
             scope, statement = _Scope.CLASS, self.cls.body[index]
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return f"the function `{statement.name}` (line {statement.lineno})", False
         if not isinstance(statement, ast.If):
             return None
         if any(
@@ -211,9 +218,24 @@ class Bindings:
         if depth > _MAX_DEPTH:
             return Unknown(f"{what} goes through too many names")
         if isinstance(expr, (ast.List, ast.Tuple)):
-            if any(isinstance(e, ast.Starred) for e in expr.elts):
-                return _dynamic(what, expr)
-            return [self._element(e) for e in expr.elts]
+            found: list[ast.expr] = []
+            for element in expr.elts:
+                if not isinstance(element, ast.Starred):
+                    found.append(self._element(element))
+                    continue
+                # ``*[...]``, ``*(...)``, ``*name``, ``*[x for x in (...)]``: its elements.
+                inner = self._elements(element.value, env, what, depth + 1)
+                if isinstance(inner, Unknown):
+                    return _dynamic(what, expr)
+                found.extend(inner)
+            return found
+        if isinstance(expr, ast.ListComp):
+            expanded = self._expanded(expr, env)
+            return _dynamic(what, expr) if expanded is None else expanded
+        if isinstance(expr, ast.Call):
+            returned = self._returned_literal(expr, env)
+            if returned is not None:
+                return self._elements(returned, self._module_env(env), what, depth + 1)
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self._elements(expr.left, env, what, depth + 1)
             if isinstance(left, Unknown):
@@ -223,6 +245,90 @@ class Bindings:
         if isinstance(expr, ast.Name):
             return self._name_elements(expr.id, env, what, depth, follow_module=True)
         return _dynamic(what, expr)
+
+    def _expanded(self, comprehension: ast.ListComp, env: _Env) -> list[ast.expr] | None:
+        """The elements of ``[f(x, y) for x in (...) for y in (...)]`` whose iterables
+        are literal lists or tuples of constants (or names bound to one), without ``if``:
+        one copy of the element per value, the names replaced by the values (None: not
+        such a comprehension). The copies are made once: the same ones on every call."""
+        if id(comprehension) in self._expansions:
+            return self._expansions[id(comprehension)]
+        module = self._module_env(env)
+
+        def constant(name: ast.Name) -> ast.expr | None:
+            # A free name of the element is the module's (a comprehension does not see
+            # the class body): followed when it holds a constant.
+            value = self.value_at(name, module)
+            return value if isinstance(value, ast.Constant) else None
+
+        expanded = _expand(comprehension, lambda node: self._literal_values(node, env), constant)
+        self._expansions[id(comprehension)] = expanded
+        if expanded is not None:
+            self._copies[id(comprehension.elt)] = expanded
+        return expanded
+
+    def copies_of(self, node: ast.expr) -> list[ast.expr] | None:
+        """The copies of ``node`` a comprehension gives, once its elements were asked for
+        (None: ``node`` is not the element of such a comprehension)."""
+        return self._copies.get(id(node))
+
+    def _literal_values(self, node: ast.expr, env: _Env) -> list[ast.expr] | None:
+        """The constants (or tuples of constants) a comprehension iterates over: a literal
+        list or tuple, or a name bound to a tuple (a list bound to a name may be changed
+        through another name)."""
+        if isinstance(node, ast.Name):
+            node = self.value_at(node, env)
+            if not isinstance(node, ast.Tuple):
+                return None
+        if not isinstance(node, (ast.List, ast.Tuple)):
+            return None
+        if all(_constant(e) for e in node.elts):
+            return list(node.elts)
+        return None
+
+    def value_at(self, name: ast.Name, env: _Env) -> ast.expr:
+        """What ``name`` holds at ``env`` when it is bound plainly and never changed."""
+        found = self._binding(name.id, env, follow_module=True)
+        if not isinstance(found, tuple) or found[0].value is None:
+            return name
+        site, scope = found
+        if self._changed_at(scope, name.id) is not None:
+            return name
+        assert site.value is not None
+        return site.value
+
+    def _returned_literal(self, call: ast.Call, env: _Env) -> ast.expr | None:
+        """The list or tuple a call to a module function returns, when the function takes
+        no arguments and only returns that literal (``def _base_fields(): return [...]``):
+        each call makes it anew (None: not such a call)."""
+        if not isinstance(call.func, ast.Name) or call.args or call.keywords:
+            return None
+        name, module = call.func.id, self._module_env(env)
+        if env.scope is _Scope.CLASS and name in self._sites_of(_Scope.CLASS):
+            return None  # (bound in the class body: a function there is not this one)
+        sites = [s for s in self._sites_of(_Scope.MODULE).get(name, []) if s.index < module.index]
+        if not sites:
+            return None
+        function = self.tree.body[sites[-1].index]
+        if not (
+            isinstance(function, ast.FunctionDef)
+            and function.name == name
+            and not function.decorator_list
+            and _no_arguments(function.args)
+        ):
+            return None
+        body = function.body[1:] if _docstring(function.body[0]) else function.body
+        if len(body) != 1 or not isinstance(body[0], ast.Return):
+            return None
+        value = body[0].value
+        return value if isinstance(value, (ast.List, ast.Tuple)) else None
+
+    def _module_env(self, env: _Env) -> _Env:
+        """Where the module's names are read from ``env`` (a function's globals)."""
+        if env.scope is _Scope.MODULE:
+            return env
+        index = next(i for i, s in enumerate(self.tree.body) if s is self.cls)
+        return _Env(_Scope.MODULE, index)
 
     def _name_elements(
         self, name: str, env: _Env, what: str, depth: int, *, follow_module: bool
@@ -304,7 +410,11 @@ class Bindings:
                 spans = [(_start(n), _end(n)) for n in scopes]
             self._inner_scopes[id(statement)] = spans
         start, end = _start(node), _end(node)
-        if any(first <= start and end <= last for first, last in spans):
+        # (A comprehension itself is where its first iterable is read: not inside itself.)
+        if any(
+            first <= start and end <= last and (first, last) != (start, end)
+            for first, last in spans
+        ):
             return None
         return _Env(scope, index)
 
@@ -347,6 +457,137 @@ class Bindings:
                 changes.setdefault(name, line)
             self._changed[scope] = changes
         return changes
+
+
+#: How many copies a comprehension may make before it is left unknown.
+_MAX_COPIES = 256
+
+
+def _constant(node: ast.expr) -> bool:
+    if isinstance(node, ast.Tuple):
+        return all(_constant(e) for e in node.elts)
+    return isinstance(node, ast.Constant)
+
+
+def _docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def _no_arguments(arguments: ast.arguments) -> bool:
+    return not (
+        arguments.posonlyargs
+        or arguments.args
+        or arguments.vararg
+        or arguments.kwonlyargs
+        or arguments.kwarg
+    )
+
+
+def _expand(
+    comprehension: ast.ListComp,
+    values_of: Callable[[ast.expr], list[ast.expr] | None],
+    constant: Callable[[ast.Name], ast.expr | None],
+) -> list[ast.expr] | None:
+    """The copies of the element of ``comprehension``, one per combination of the values
+    its ``for`` clauses go over (``values_of`` gives them from an iterable, or None) that
+    its ``if`` clauses keep (comparisons of constants only); other names of the element
+    that hold a constant (``constant``) replaced too."""
+    if any(isinstance(n, _SCOPES) for n in ast.walk(comprehension.elt)):
+        return None  # (a name inside may be another scope's)
+    combinations: list[dict[str, ast.expr]] = [{}]
+    for generator in comprehension.generators:
+        values = values_of(generator.iter)
+        if generator.is_async or values is None:
+            return None
+        following = []
+        for bound in combinations:
+            for value in values:
+                names = _unpacked(generator.target, value)
+                if names is None:
+                    return None
+                names = {**bound, **names}
+                kept = [_compared(_substituted(test, names)) for test in generator.ifs]
+                if None in kept:
+                    return None
+                if all(kept):
+                    following.append(names)
+        combinations = following
+        if len(combinations) > _MAX_COPIES:
+            return None
+    targets = {name for g in comprehension.generators for name in _stored(g.target)}
+    free = {
+        n.id: held
+        for n in ast.walk(comprehension.elt)
+        if isinstance(n, ast.Name) and n.id not in targets and (held := constant(n)) is not None
+    }
+    return [_substituted(comprehension.elt, {**free, **bound}) for bound in combinations]
+
+
+_COMPARISONS: dict[type[ast.cmpop], Callable[[object, object], bool]] = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.In: lambda a, b: a in b,  # type: ignore[operator]
+    ast.NotIn: lambda a, b: a not in b,  # type: ignore[operator]
+}
+
+
+def _compared(test: ast.expr) -> bool | None:
+    """The truth of ``a == b``, ``!=``, ``in``, ``not in`` between constants (None: not
+    such a test)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    compare = _COMPARISONS.get(type(test.ops[0]))
+    operands = [test.left, test.comparators[0]]
+    if compare is None or not all(_constant(o) or _constants(o) for o in operands):
+        return None
+    left, right = (ast.literal_eval(o) for o in operands)
+    return compare(left, right)
+
+
+def _constants(node: ast.expr) -> bool:
+    return isinstance(node, ast.List) and all(_constant(e) for e in node.elts)
+
+
+def _unpacked(target: ast.expr, value: ast.expr) -> dict[str, ast.expr] | None:
+    """``target = value`` for a name or a tuple of names (None: something else)."""
+    if isinstance(target, ast.Name):
+        return {target.id: value}
+    if not (
+        isinstance(target, ast.Tuple)
+        and isinstance(value, ast.Tuple)
+        and len(target.elts) == len(value.elts)
+    ):
+        return None
+    names: dict[str, ast.expr] = {}
+    for inner_target, inner_value in zip(target.elts, value.elts, strict=True):
+        inner = _unpacked(inner_target, inner_value)
+        if inner is None:
+            return None
+        names.update(inner)
+    return names
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, bound: dict[str, ast.expr]) -> None:
+        self.bound = bound
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        value = self.bound.get(node.id)
+        if value is None or not isinstance(node.ctx, ast.Load):
+            return node
+        return ast.copy_location(copy.deepcopy(value), node)
+
+
+def _substituted(element: ast.expr, bound: dict[str, ast.expr]) -> ast.expr:
+    """A copy of ``element`` (at its place in the source) with the names ``bound`` replaced
+    by their values."""
+    result = _Substitute(bound).visit(copy.deepcopy(element))
+    assert isinstance(result, ast.expr)
+    return result
 
 
 def _dynamic(what: str, expr: ast.expr) -> Unknown:
@@ -823,10 +1064,22 @@ class _Interpreter:
         """What ``expr`` evaluates to; the names read as lists (which it does not
         change) are added to ``used``."""
         if isinstance(expr, (ast.List, ast.Tuple)):
-            if any(isinstance(e, ast.Starred) for e in expr.elts):
-                return Unknown(f"is `{ast.unparse(expr)[:60]}`")
-            elements = [self.bindings._element(e) for e in expr.elts]
+            elements: list[ast.expr] = []
+            for element in expr.elts:
+                if not isinstance(element, ast.Starred):
+                    elements.append(self.bindings._element(element))
+                    continue
+                inner = self._value(element.value, run, scope, line, used)
+                if isinstance(inner, Unknown) or (isinstance(inner, _List) and inner.unknown):
+                    return Unknown(f"is `{ast.unparse(expr)[:60]}`")
+                elements.extend(inner.elements)
             return _List(elements) if isinstance(expr, ast.List) else _Tuple(tuple(elements))
+        if isinstance(expr, ast.ListComp):
+            env = self.bindings._env_of(expr)
+            expanded = None if env is None else self.bindings._expanded(expr, env)
+            if expanded is None:
+                return Unknown(f"is `{ast.unparse(expr)[:60]}`")
+            return _List(list(expanded))
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self._value(expr.left, run, scope, line, used)
             right = self._value(expr.right, run, scope, line, used)

@@ -980,9 +980,34 @@ def operation_of(
     if isinstance(op, ast.Call):
         resolved = migration.index.resolve_callee(op.func, migration.index.tree)
         if resolved.operation is not None and not resolved.overrides_init:
-            found = resolved.operation, op, bind_arguments(op, resolved.operation)
+            found = (
+                resolved.operation,
+                op,
+                with_constants(migration, bind_arguments(op, resolved.operation)),
+            )
     migration.resolved[key] = found
     return found
+
+
+#: The arguments of an operation that name a model or a field.
+_NAME_ARGUMENTS = ("model_name", "name", "old_name", "new_name")
+
+
+def with_constants(
+    migration: MigrationFile, args: dict[str, ast.expr] | None
+) -> dict[str, ast.expr] | None:
+    """``args`` with the names of models and fields that are names bound to a string
+    (``model_name=MODEL`` below ``MODEL = "region"``) replaced by that string."""
+    if args is None or not any(isinstance(args.get(k), ast.Name) for k in _NAME_ARGUMENTS):
+        return args
+    resolved = dict(args)
+    for key in _NAME_ARGUMENTS:
+        value = args.get(key)
+        if isinstance(value, ast.Name):
+            held = migration.bindings.value(value)
+            if literal_str(held) is not None:
+                resolved[key] = held
+    return resolved
 
 
 def names_match(node: ast.expr | None, name: str) -> bool:

@@ -121,8 +121,8 @@ def test_what_django_reads(source: str, expected: list[str]) -> None:
          "`operations` is `ops`, changed in place (line 4)"),
         ("ops = [1]\nclass Migration:\n    operations = ops\nops.__iadd__([2])\n",
          "`operations` is `ops`, changed in place (line 4)"),
-        ("ops = [1]\nclass Migration:\n    operations = [x for x in ops]\n",
-         "`operations` is `[x for x in ops]`"),
+        ("ops = [1]\nclass Migration:\n    operations = [x for x in ops if x]\n",
+         "`operations` is `[x for x in ops if x]`"),
         ("ops = [1]\nclass Migration:\n    x = ops.append(2)\n    operations = ops\n",
          "`operations` is `ops`, changed in place (line 3)"),
         ("a0 = [1]\n" + "".join(f"a{i + 1} = a{i}\n" for i in range(70))
@@ -241,5 +241,5 @@ def test_holder() -> None:
         ("`operations += ...`", True),
         ("`print(...)`", True),
         ("`c = ...`", True),
-        ("a statement outside the class body and the module's", False),
+        ("the function `h` (line 8)", False),
     ]

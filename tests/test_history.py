@@ -713,7 +713,7 @@ def test_first_change_after(tmp_path: Path, later: str, found: tuple[str, str] |
         {
             "0001_initial.py": mig(CREATE),
             "0002_a.py": mig(deps=dep("0001_initial")),
-            "0003_b.py": mig(later, deps=dep("0002_a"), head="NAME = 'x'\n"),
+            "0003_b.py": mig(later, deps=dep("0002_a"), head="NAME = make()\n"),
         },
     )
     change = history.first_change_after("0002_a", "Product", "sku")

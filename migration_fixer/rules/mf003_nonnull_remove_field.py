@@ -98,6 +98,7 @@ from migration_fixer.history import (
     State,
     literal_str,
     names_match,
+    with_constants,
 )
 from migration_fixer.migration_ast import (
     OperationCall,
@@ -243,10 +244,14 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     classes = from_settings(
         ctx.settings.get(code, "roots", ""), ctx.settings.get(code, "field-classes", "")
     )
-    for op in ctx.operation_calls:
-        if op.operation != "RemoveField":
-            continue
-        finding, removal = _examine(ctx, history, migration, op, classes)
+    examined = [
+        (each, copied)
+        for op in ctx.operation_calls
+        if op.operation == "RemoveField"
+        for each, copied in _instances(migration, op)
+    ]
+    for op, copied in examined:
+        finding, removal = _examine(ctx, history, migration, op, classes, copied=copied)
         ctx.reads_outside = ctx.reads_outside or classes.consulted
         if finding is None:
             continue
@@ -266,6 +271,19 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             yield _with_hint(finding, refusal)
         return
     yield from _fix_all(ctx, history, migration, removals)
+
+
+def _instances(migration: MigrationFile, op: OperationCall) -> list[tuple[OperationCall, bool]]:
+    """The removals ``op`` makes: itself, or when it is the element of a comprehension over
+    literal constants (``[RemoveField(model_name=m, name="lft") for m in MODELS]``), each
+    copy of it, with the names in place (and True)."""
+    args = with_constants(migration, bind_arguments(op.node, "RemoveField"))
+    if args and literal_str(args.get("model_name")) and literal_str(args.get("name")):
+        return [(op, False)]
+    migration.placement(op.node)  # (reads the lists that hold it: comprehensions expanded)
+    copies = migration.bindings.copies_of(op.node) or []
+    calls = [c for c in copies if isinstance(c, ast.Call)]
+    return [(dataclasses.replace(op, node=c), True) for c in calls] or [(op, False)]
 
 
 def _why_not_split(ctx: FileContext, history: History, migration: MigrationFile) -> str:
@@ -311,9 +329,13 @@ def _examine(
     migration: MigrationFile,
     op: OperationCall,
     classes: FieldClasses,
+    *,
+    copied: bool = False,
 ) -> tuple[Finding | None, Removal | None]:
+    """The finding for one removal (``copied``: one of the copies a comprehension makes of
+    the call written in the source), and the removal to split when it may be."""
     line, column = ctx.position(op.node)
-    args = bind_arguments(op.node, "RemoveField")
+    args = with_constants(migration, bind_arguments(op.node, "RemoveField"))
     model = literal_str(args.get("model_name")) if args else None
     field = literal_str(args.get("name")) if args else None
     if model is None or field is None:
@@ -372,6 +394,12 @@ def _examine(
         hint = (
             f"the nullable step cannot be written for a field class this tool does not "
             f"follow ({_field_call(looked_up)}): split it by hand (nullable first, drop later)"
+        )
+        return _with_hint(finding, hint), None
+    if copied:
+        hint = (
+            "the `RemoveField` is written in a comprehension, once for several fields: split "
+            "it by hand (nullable first, drop later)"
         )
         return _with_hint(finding, hint), None
     holder, in_class = migration.bindings.holder(op.node)

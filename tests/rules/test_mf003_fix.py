@@ -484,7 +484,7 @@ def test_backfill_name_does_not_shadow_an_existing_one() -> None:
 
 def test_non_literal_names_cannot_be_determined(tmp_path: Path) -> None:
     new = migration(
-        'migrations.RemoveField(model_name=MODEL, name="sku")', head="MODEL = 'product'\n\n\n"
+        'migrations.RemoveField(model_name=MODEL, name="sku")', head="MODEL = model()\n\n\n"
     )
     repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
     result = run(repo, "--check", ".")
@@ -492,6 +492,34 @@ def test_non_literal_names_cannot_be_determined(tmp_path: Path) -> None:
         "shop/migrations/0002_x.py:11:9: MF003 `RemoveField` with non-literal names: cannot "
         "determine whether it can be rolled back\n"
         "Found 1 finding in 2 migration files (0 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_names_held_by_module_constants_are_read(tmp_path: Path) -> None:
+    """``model_name=MODEL`` below ``MODEL = 'product'``: the model is known, the removal is
+    split (the nullable step and the drop name it literally)."""
+    new = migration(
+        'migrations.RemoveField(model_name=MODEL, name="sku")', head="MODEL = 'product'\n\n\n"
+    )
+    repo = make_repo(tmp_path / "repo", {"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    result = run(repo, ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:11:9: MF003 removing `product.sku` cannot be rolled back: "
+        "non-null `CharField` with no default: re-adding it fails on SQLite and PostgreSQL, "
+        "and MySQL/MariaDB silently fill every row with '' [fixed]\n"
+        "  hint: deploy 0002_x.py (the field stays, nullable) in this release; "
+        "0003_remove_product_sku.py drops it and is marked to run after the deploy: ship it in "
+        "a later release, once no running code reads the column\n"
+        "Found 1 finding in 2 migration files (1 fixed, 0 remaining).\n"
+    )
+    fixed = read(repo, "0002_x.py")
+    assert (
+        "        migrations.AlterField(\n"
+        '            model_name="product",\n'
+        '            name="sku",\n'
+    ) in fixed
+    assert 'model_name="product",\n            name="sku",\n' in read(
+        repo, "0003_remove_product_sku.py"
     )
 
 

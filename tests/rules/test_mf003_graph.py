@@ -247,7 +247,7 @@ HELPER = (
         ),
         (
             "migrations.AlterField(model_name=MODEL, name='sku', field=models.IntegerField())",
-            "MODEL = 'product'\n\n\n",
+            "MODEL = model()\n\n\n",
             "0003_later: `AlterField` with non-literal names",
         ),
         (

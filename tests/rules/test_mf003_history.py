@@ -560,7 +560,7 @@ def test_operations_built_dynamically_cannot_be_determined(operations: str, reas
 def test_removal_in_dynamically_built_operations_cannot_be_determined() -> None:
     dynamic = (
         "from django.db import migrations\n\n\n"
-        "def removals():\n"
+        "def removals(flag=True):\n"
         f"    return [{remove('sku')}]\n\n\n"
         "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n'
