@@ -232,7 +232,7 @@ def test_two_foreign_keys_to_the_user_model_add_one_swappable_dependency(tmp_pat
 
 #: A helper whose operation names `product`: a migration with it may change the model.
 HELPER = (
-    "def helper():\n"
+    "def helper(kind=None):\n"
     "    return [migrations.AlterField(model_name='product', name='sku', field=None)]\n\n\n"
 )
 

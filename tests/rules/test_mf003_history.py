@@ -291,7 +291,7 @@ def test_run_sql_state_operations_removal_is_not_a_finding() -> None:
 MAKE_STATE = "migrations.SeparateDatabaseAndState(state_operations=make_state())"
 #: A function whose operation names the model `product`: a file with it may change it.
 NAMES_PRODUCT = (
-    "def make_state():\n"
+    "def make_state(kind=None):\n"
     '    return [migrations.AlterField(model_name="product", name="sku", field=None)]\n\n\n'
 )
 STATE_UNKNOWN = "0002_state: `state_operations` is `make_state()`"
