@@ -23,6 +23,7 @@ import bisect
 import copy
 import enum
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -882,16 +883,17 @@ class _Interpreter:
         #: methods of the class mention (``self.operations = ...`` in ``__init__``).
         self.deferred: dict[str, int] = {}
         self.attributes: dict[str, int] = {}
-        for node in ast.walk(bindings.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                own = _locals(node)
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Name) and inner.id not in own:
-                        self.deferred.setdefault(inner.id, node.lineno)
-        for node in ast.walk(self.cls):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                for attribute in _changed_attributes(node):
-                    self.attributes.setdefault(attribute, node.lineno)
+        #: The names each statement (or part of one) reads, by its id (:meth:`_loads`).
+        self._read_names: dict[int, tuple[ast.AST, list[ast.Name]]] = {}
+        functions, methods = _functions(bindings.tree, self.cls)
+        for function in functions:
+            own = _locals(function)
+            for inner in ast.walk(function):
+                if isinstance(inner, ast.Name) and inner.id not in own:
+                    self.deferred.setdefault(inner.id, function.lineno)
+        for function in methods:
+            for attribute in _changed_attributes(function):
+                self.attributes.setdefault(attribute, function.lineno)
 
     def attribute(self, name: str) -> list[Variant] | Unknown | None:
         if name in self.attributes:
@@ -1110,6 +1112,17 @@ class _Interpreter:
                 return names[name]
         return Unknown(f"not bound before line {line}")
 
+    def _loads(self, node: ast.AST) -> list[ast.Name]:
+        """The names ``node`` reads, in the order of :func:`ast.walk` (found once: each
+        way through the module reads the same statements)."""
+        if id(node) not in self._read_names:
+            loads = [
+                n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+            ]
+            # (The node is kept with them: its id is not reused while the cache holds it.)
+            self._read_names[id(node)] = (node, loads)
+        return self._read_names[id(node)][1]
+
     def _escapes(
         self,
         node: ast.AST,
@@ -1121,26 +1134,59 @@ class _Interpreter:
     ) -> None:
         """Every list that ``node`` (of ``statement``) reads other than through ``used``
         may be changed by it: its elements are unknown from here on."""
-        calls: dict[int, ast.Call] = {}
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Call):
-                for argument in [*inner.args, *(k.value for k in inner.keywords)]:
-                    if isinstance(argument, ast.Starred):
-                        argument = argument.value
-                    calls[id(argument)] = inner
-        for inner in ast.walk(node):
-            if not (isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load)):
-                continue
+        calls: dict[int, ast.Call] | None = None  # (found when a list is read)
+        for inner in self._loads(node):
             if id(inner) in used:
                 continue
             value = self._lookup(inner.id, run, scope, line)
             if isinstance(value, _List) and not value.unknown:
+                if calls is None:
+                    calls = _calls_by_argument(node)
                 call = calls.get(id(inner))
                 if call is not None:
                     how = f"passed to `{ast.unparse(call.func)[:40]}(...)`"
                 else:
                     how = f"used by `{_summary(statement or node)}`"
                 value.spoil(inner.id, f"{how} (line {line})")
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+def _functions(tree: ast.AST, cls: ast.AST) -> tuple[list[_Function], list[_Function]]:
+    """The functions and lambdas of ``tree``, and those inside ``cls`` (one of its
+    nodes), each in the order of :func:`ast.walk` (one walk for both)."""
+    everywhere: list[_Function] = []
+    inside_class: list[_Function] = []
+    pending: deque[tuple[ast.AST, bool]] = deque([(tree, tree is cls)])
+    while pending:
+        node, inside = pending.popleft()
+        if isinstance(node, _FUNCTIONS):
+            everywhere.append(node)
+            if inside:
+                inside_class.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                pending.extend(
+                    (item, inside or item is cls) for item in value if isinstance(item, ast.AST)
+                )
+            elif isinstance(value, ast.AST):
+                pending.append((value, inside or value is cls))
+    return everywhere, inside_class
+
+
+def _calls_by_argument(node: ast.AST) -> dict[int, ast.Call]:
+    """The call of ``node`` each argument is passed to, by the argument's id."""
+    calls: dict[int, ast.Call] = {}
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            for argument in [*inner.args, *(k.value for k in inner.keywords)]:
+                if isinstance(argument, ast.Starred):
+                    argument = argument.value
+                calls[id(argument)] = inner
+    return calls
 
 
 def _changed_attributes(function: ast.AST) -> Iterator[str]:

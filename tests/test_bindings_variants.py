@@ -101,6 +101,9 @@ def test_each_way_through_the_ifs(
     [
         ("class Migration:\n    operations = []\n    if X:\n        prepare(operations)\n",
          "`operations` passed to `prepare(...)` (line 4)"),
+        ("class Migration:\n    operations = []\n    extra = []\n    if X:\n"
+         "        prepare(extra, operations)\n",
+         "`operations` passed to `prepare(...)` (line 5)"),
         ("class Migration:\n    operations = []\n    if X:\n        operations.append(a)\n"
          "    x = len(operations)\n", "`operations` passed to `len(...)` (line 5)"),
         ("class Migration:\n    operations = []\n    if X:\n        operations.append(a)\n"
