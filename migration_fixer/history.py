@@ -76,6 +76,10 @@ class MigrationFile:
     #: The lists ``operations`` may be, one per way through the ``if`` statements of the
     #: class body and the module that gives a different one (empty: just ``operations``).
     variants: list[Variant] = field(default_factory=list)
+    #: ``dependencies`` bound under an ``if`` of the class body: the pairs of each way
+    #: through it (``dependencies`` is then all of them), and the ``if``'s line.
+    dependency_variants: list[list[tuple[str, str]]] = field(default_factory=list)
+    dependency_if: int = 0
     operations_node: ast.List | ast.Tuple | None = None
     dependencies_node: ast.List | ast.Tuple | None = None
     migration_class: ast.ClassDef | None = None
@@ -505,6 +509,8 @@ class History:
         self.label = self._infer_label()
         #: Migrations that depend on one that is not in the folder, and on which.
         self._missing: dict[str, tuple[str, str]] = {}
+        #: Migrations whose dependencies on this folder's differ by branch, and why.
+        self._conditional: dict[str, str] = {}
         self._parents = self._build_parents()
         #: The state saved by the last replay, by the model names it was replayed for.
         self._snapshots: dict[frozenset[str] | None, tuple[tuple[str, ...], State]] = {}
@@ -598,6 +604,15 @@ class History:
             for label, name in migration.run_before:
                 if label == self.label and name in sources:
                     parents[name].add(migration_name)
+        for migration_name, migration in sources.items():
+            parsed = migration.parsed
+            ways = parsed.dependency_variants if parsed is not None else []
+            if len({frozenset(p for p in way if p[0] == self.label) for way in ways}) > 1:
+                assert parsed is not None
+                self._conditional[migration_name] = (
+                    f"the dependencies of {migration_name} on this folder's migrations depend "
+                    f"on the `if` at line {parsed.dependency_if}"
+                )
         # Dependencies on a replaced migration that is gone point to its squash.
         for squash_name, squash in sources.items():
             for label, name in squash.replaces:
@@ -627,6 +642,8 @@ class History:
                 return f"dependency cycle: {cycle}"
             if node in self._missing:
                 return f"{node} depends on {self._missing[node]!r}, which is not in this folder"
+            if node in self._conditional:
+                return self._conditional[node]
             state[node] = _Visit.IN_PROGRESS
             for parent in sorted(self._parents[node]):
                 error = visit(parent, (*trail, node))
@@ -933,6 +950,10 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
                 migration.dependencies_node = value
         elif name == "operations" and isinstance(value, (ast.List, ast.Tuple)) and not augmented:
             migration.operations_node = value
+    if "dependencies" not in {name for name, _, _ in _class_assignments(cls)} and any(
+        isinstance(s, ast.If) for s in cls.body
+    ):
+        _read_dependencies_under_ifs(migration)
     # What Django reads: ``Migration.operations`` once the class body has run (the base
     # class's empty list when the body does not bind it).
     found = migration.bindings.variants("operations")
@@ -960,6 +981,19 @@ def _read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:
     migration.operations = operations
     migration.dynamic_reason = "; ".join(reasons)
     return migration
+
+
+def _read_dependencies_under_ifs(migration: MigrationFile) -> None:
+    """``dependencies`` bound in the branches of an ``if`` of the class body: all the
+    pairs, and each way's (the graph checks they agree on this folder's migrations)."""
+    found = migration.bindings.variants("dependencies")
+    if not isinstance(found, list):
+        return
+    ways = [tuple_pairs(ast.List(elts=v.elements, ctx=ast.Load())) or [] for v in found]
+    migration.dependencies = list(dict.fromkeys(pair for pairs in ways for pair in pairs))
+    if len(found) > 1:
+        migration.dependency_variants = ways
+        migration.dependency_if = min(line for v in found for line, _ in v.branches)
 
 
 def read_migration(path: Path, text: str, tree: ast.Module) -> MigrationFile:

@@ -224,3 +224,42 @@ def test_a_renamed_field_without_what_each_branch_left(tmp_path: Path) -> None:
         "`Product.sku` is not the same after each branch of the `if` at line 6 of 0002_x"
     )
     assert _alternatives(found, "0003_x", model="item", field="code") is None
+
+
+def _deps_under_if(then: str, otherwise: str) -> str:
+    return cls(
+        "    if FLAG:\n"
+        f"        dependencies = [{then}]\n"
+        "    else:\n"
+        f"        dependencies = [{otherwise}]\n"
+        f"    operations = [{ALTER_NULL}]\n"
+    )
+
+
+def test_dependencies_bound_under_an_if(tmp_path: Path) -> None:
+    # Both branches depend on 0001 (one on another app too): the graph is the same.
+    agree = _deps_under_if(dep("0001_initial"), f"('filer', '__first__'), {dep('0001_initial')}")
+    found = history(tmp_path, agree)
+    assert found.files["0002_x"].dependencies == [("shop", "0001_initial"), ("filer", "__first__")]
+    assert found.ancestors("0002_x") == ["0001_initial", "0002_x"]
+    assert field(found, "0002_x") == "models.CharField(max_length=9, null=True)"
+    # On this folder's migrations they differ: the order cannot be told.
+    other = mig(deps=dep("0001_initial"))
+    differ = _deps_under_if(dep("0001_initial"), dep("0002_other"))
+    files = {"0001_initial.py": mig(CREATE), "0002_other.py": other, "0003_x.py": differ}
+    split = load(tmp_path / "b", files)
+    reason = "the dependencies of 0003_x on this folder's migrations depend on the `if` at line 5"
+    assert split.ancestors("0003_x") == reason
+    assert split.state_before("0003_x", ast.Constant(None)) == reason
+    # One that cannot be told is left as before (no pairs).
+    unknown = cls(f"    if FLAG:\n        dependencies = make()\n    operations = [{ALTER_NULL}]\n")
+    assert history(tmp_path / "c", unknown).files["0002_x"].dependencies == []
+    # Every branch binds the same list: one way, its pairs.
+    single = cls(
+        "    if FLAG:\n        dependencies = DEPS\n    else:\n        dependencies = DEPS\n"
+        f"    operations = [{ALTER_NULL}]\n",
+        head=f"DEPS = [{dep('0001_initial')}]\n\n\n",
+    )
+    same = history(tmp_path / "d", single).files["0002_x"]
+    assert same.dependency_variants == []
+    assert same.dependencies == [("shop", "0001_initial")]

@@ -218,3 +218,43 @@ def test_a_list_passed_to_a_function_stays_unknown() -> None:
             f"  hint: {CANNOT_HINT}",
         ],
     )
+
+
+def test_dependencies_that_depend_on_an_if() -> None:
+    """The branches agree on this folder's migrations: the removal is decided; they differ:
+    the order of the replay cannot be told."""
+
+    def deps_under_if(then: str, otherwise: str) -> str:
+        return (
+            "from django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            f"    if FLAG:\n        dependencies = [{then}]\n"
+            f"    else:\n        dependencies = [{otherwise}]\n\n"
+            f"    operations = [{remove('sku')}]\n"
+        )
+
+    agree = deps_under_if('("shop", "0001_initial")', '("shop", "0001_initial"), ("filer", "0001")')
+    check_report(
+        BASE,
+        {"0002_x.py": agree},
+        [
+            f"0002_x.py:10:19: MF003 {UNSAFE} [fixable]",
+            "  hint: deploy 0002_x.py (the field stays, nullable) in this release; "
+            "0003_remove_product_sku.py drops it and is marked to run after the deploy: ship it "
+            "in a later release, once no running code reads the column",
+        ],
+    )
+    differ = deps_under_if('("shop", "0001_initial")', '("shop", "0002_x")')
+    check_report(
+        BASE,
+        {
+            "0002_x.py": _class("    operations = []\n"),
+            "0003_y.py": differ.replace('0002_x")', '0002_x")'),
+        },
+        [
+            "0003_y.py:10:19: MF003 cannot determine whether removing `product.sku` can be "
+            "rolled back: the dependencies of 0003_y on this folder's migrations depend on the "
+            "`if` at line 5",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
