@@ -410,6 +410,8 @@ class _Source:
     #: Whether the graph lists are known (not for a file that neither parses nor has a
     #: literal ``dependencies``).
     graph_known: bool = True
+    #: Its ``ast``, parsed by the run for the rules, before ``parsed`` is asked for.
+    tree: ast.Module | None = None
 
     @classmethod
     def of(cls, migration: MigrationFile) -> _Source:
@@ -455,7 +457,9 @@ class _Files(Mapping[str, MigrationFile]):
 
     def __getitem__(self, name: str) -> MigrationFile:
         source = self._sources[name]
-        if source.parsed is None:
+        if source.parsed is None and source.tree is not None:
+            source.parsed = _read_migration(source.path, source.text, source.tree)
+        elif source.parsed is None:
             source.parsed = _parse(source.path, source.text, self._problems)
         return source.parsed
 
@@ -483,13 +487,17 @@ def _parse(path: Path, text: str, problems: list[HistoryProblem]) -> MigrationFi
     return _read_migration(path, text, tree)
 
 
-def _source(path: Path, text: str, problems: list[HistoryProblem]) -> _Source:
-    """A file of the folder: its graph read from the text when the file has the usual
-    shape (:func:`migration_fixer.skim.graph_edges`), else from its parse, done now."""
+def _source(
+    path: Path, text: str, problems: list[HistoryProblem], tree: ast.Module | None = None
+) -> _Source:
+    """A file of the folder (``tree``: its ``ast``, when parsed already): its graph read
+    from the text when the file has the usual shape (:func:`migration_fixer.skim.graph_edges`),
+    else from its parse, done now."""
     edges = graph_edges(text)
     if edges is None:
-        return _Source.of(_parse(path, text, problems))
-    return _Source(path, text, edges.dependencies, edges.replaces, edges.run_before)
+        read = _parse(path, text, problems) if tree is None else _read_migration(path, text, tree)
+        return _Source.of(read)
+    return _Source(path, text, edges.dependencies, edges.replaces, edges.run_before, tree=tree)
 
 
 class History:
@@ -524,7 +532,11 @@ class History:
 
     # -- loading --------------------------------------------------------------------
     @classmethod
-    def load(cls, folder: Path) -> History:
+    def load(
+        cls, folder: Path, parsed: dict[Path, tuple[str, ast.Module]] | None = None
+    ) -> History:
+        """The history of ``folder``; ``parsed``: files of it the run has parsed already
+        (taken out of it: the history keeps them)."""
         sources: list[_Source] = []
         problems: list[HistoryProblem] = []
         for path in sorted(folder.glob("*.py")):
@@ -544,7 +556,11 @@ class History:
                 )
                 sources.append(_Source.of(MigrationFile.unparsed(path)))
                 continue
-            sources.append(_source(path, text, problems))
+            tree = None
+            if parsed is not None and path in parsed:
+                earlier, tree = parsed.pop(path)
+                tree = tree if earlier == text else None
+            sources.append(_source(path, text, problems, tree))
         return cls(folder, sources, problems)
 
     @classmethod
@@ -557,6 +573,23 @@ class History:
         history = cls(folder, read, [])
         history.files = _Files(history._sources, unreported)
         return history
+
+    def parsed_tree(self, name: str, text: str) -> ast.Module | None:
+        """The ``ast`` of the migration ``name`` when it is parsed already from ``text``
+        (None: not parsed yet, or it does not parse)."""
+        source = self._sources.get(name)
+        if source is None or source.text != text:
+            return None
+        if source.parsed is not None:
+            return None if source.parsed.parse_error else source.parsed.tree
+        return source.tree
+
+    def adopt(self, name: str, text: str, tree: ast.Module) -> None:
+        """The migration ``name`` parsed by the run from ``text``: the history uses that
+        ``ast`` instead of parsing it again."""
+        source = self._sources.get(name)
+        if source is not None and source.parsed is None and source.text == text:
+            source.tree = tree
 
     def extended(self, added: Sequence[MigrationFile]) -> History:
         """This folder's history with the migrations ``added`` (new files, not on disk)."""

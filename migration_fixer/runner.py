@@ -116,9 +116,12 @@ def process_file(
     histories: dict[Path, History] | None = None,
     data: bytes | None = None,
     plan_refused: str = "",
+    parsed: dict[Path, tuple[str, ast.Module]] | None = None,
 ) -> FileResult:
     """One file's result (``data``: its bytes, when the caller has read them already;
-    ``plan_refused``: why the folder's new migrations cannot be written, if so)."""
+    ``plan_refused``: why the folder's new migrations cannot be written, if so;
+    ``parsed``: the files of the batch parsed before their folder's history was loaded,
+    which the history takes instead of parsing them again)."""
     result = FileResult(path)
     select = options.select
     for pattern, codes in options.ignores:
@@ -142,10 +145,12 @@ def process_file(
     loader = None
     known = histories if histories is not None else {}
     if _reads_history(rules, data):
-        history = _history(path.parent, known, result)
+        history = _history(path.parent, known, result, parsed)
     elif _may_read_history(rules, data):
-        loader = functools.partial(_history, path.parent, known, None)
-    process_source(source, rules, options, result, history, plan_refused, loader)
+        loader = functools.partial(_history, path.parent, known, None, parsed)
+    # The history parses the files of its folder once, for the rules and the replay.
+    shared = known.get(path.parent, history)
+    process_source(source, rules, options, result, history, plan_refused, loader, shared, parsed)
     if history is not None:
         _report_problems(history, result)
     return result
@@ -167,12 +172,17 @@ def _may_read_history(rules: Sequence[Rule], data: bytes) -> bool:
     )
 
 
-def _history(folder: Path, histories: dict[Path, History], result: FileResult | None) -> History:
+def _history(
+    folder: Path,
+    histories: dict[Path, History],
+    result: FileResult | None,
+    parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+) -> History:
     """The folder's history, loaded once per batch; its problems are reported once, with
     the first ``result`` given (a rule that reads it only for some files reports none:
     its findings say what could not be read)."""
     if folder not in histories:
-        histories[folder] = History.load(folder)
+        histories[folder] = History.load(folder, parsed)
     history = histories[folder]
     if result is not None:
         _report_problems(history, result)
@@ -220,14 +230,22 @@ def process_source(
     history: History | None = None,
     plan_refused: str = "",
     load_history: Callable[[], History] | None = None,
+    shared: History | None = None,
+    parsed: dict[Path, tuple[str, ast.Module]] | None = None,
 ) -> FileResult:
+    """``shared``: the folder's history, when loaded (the file is parsed once, for the
+    rules and the replay); ``parsed``: where a file parsed here is kept for the history
+    loaded later."""
     path = source.path
-    known = history.files.get(path.stem) if history is not None else None
+    shared = history if shared is None else shared
+    tree = shared.parsed_tree(path.stem, source.text) if shared is not None else None
     try:
-        if known is not None and known.text == source.text and not known.parse_error:
-            tree = known.tree  # parsed once, shared with the history replay
-        else:
+        if tree is None:
             tree = parse_module(source.text, filename=str(path))
+            if shared is not None:
+                shared.adopt(path.stem, source.text, tree)
+            elif parsed is not None:
+                parsed[path] = (source.text, tree)
     except SyntaxError as exc:
         message = (exc.msg or "invalid syntax").strip()
         result.problems.append(
@@ -513,6 +531,7 @@ def _batches(paths: Sequence[Path], by_folder: bool) -> list[list[Path]]:
 
 def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
     histories: dict[Path, History] = {}
+    parsed: dict[Path, tuple[str, ast.Module]] = {}
     root = Path(options.cache_dir) if options.cache_dir and options.cache_secret else None
     caches: dict[Path, FolderCache] = {}
     results = []
@@ -532,7 +551,7 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
         if isinstance(cached, FileResult):
             results.append(cached)
             continue
-        result = _process_safely(path, options, histories, data)
+        result = _process_safely(path, options, histories, data, parsed=parsed)
         if cache_key is not None and result.cacheable:
             folder_cache.put(path, cache_key, result)
         results.append(result)
@@ -592,11 +611,12 @@ def _process_safely(
     histories: dict[Path, History],
     data: bytes | None = None,
     plan_refused: str = "",
+    parsed: dict[Path, tuple[str, ast.Module]] | None = None,
 ) -> FileResult:
     """:func:`process_file`, with anything unexpected reported against the file: one odd
     file must not stop (or crash with a traceback) a run over thousands."""
     try:
-        return process_file(path, options, histories, data, plan_refused)
+        return process_file(path, options, histories, data, plan_refused, parsed)
     except RecursionError:
         message = "cannot analyse: the code is nested too deeply"
     except Exception as exc:

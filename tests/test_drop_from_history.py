@@ -5,6 +5,7 @@ loading that history only for a file with a ``DROP``."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -683,9 +684,9 @@ def test_the_history_is_loaded_only_when_a_drop_is_found(
     loaded: list[Path] = []
     load = History.load
 
-    def counted(path: Path) -> History:
+    def counted(path: Path, parsed: dict[Path, tuple[str, ast.Module]] | None = None) -> History:
         loaded.append(path)
-        return load(path)
+        return load(path, parsed)
 
     monkeypatch.setattr(runner.History, "load", staticmethod(counted))
     options = Options(

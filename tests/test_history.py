@@ -959,3 +959,38 @@ def test_the_replay_for_a_model_leaves_the_other_models_out_of_each_branch(
     assert after(history, "0003_y").lookup("order", "id") == (
         "model `Order` is not the same after each branch of the `if` at line 9 of 0002_x"
     )
+
+
+def test_the_history_takes_the_trees_the_run_parsed(tmp_path: Path) -> None:
+    odd = "from django.db import migrations\n\n\nclass Migration(migrations.Migration): pass\n"
+    files = {
+        "0001_initial.py": mig(CREATE),
+        "0002_x.py": mig(deps=dep("0001_initial")),
+        "0003_odd.py": odd,  # (its graph is read from its parse)
+        "0004_broken.py": mig(deps=dep("0002_x")) + BROKEN,
+    }
+    root = load(tmp_path, files).folder
+    trees = {name: ast.parse(text) for name, text in files.items() if name != "0004_broken.py"}
+    stale = files["0002_x.py"] + "# changed since\n"
+    parsed = {
+        root / "0001_initial.py": (files["0001_initial.py"], trees["0001_initial.py"]),
+        root / "0002_x.py": (stale, ast.parse(stale)),
+        root / "0003_odd.py": (odd, trees["0003_odd.py"]),
+    }
+    history = History.load(root, parsed)
+    assert parsed == {}  # (taken)
+    assert history.parsed_tree("0001_initial", files["0001_initial.py"]) is trees["0001_initial.py"]
+    assert history.files["0001_initial"].tree is trees["0001_initial.py"]
+    assert history.files["0003_odd"].tree is trees["0003_odd.py"]
+    # Parsed from another text: not taken, and not given for another text.
+    assert history.parsed_tree("0002_x", files["0002_x.py"]) is None
+    assert history.parsed_tree("0002_x", stale) is None
+    assert history.parsed_tree("0009_gone", stale) is None
+    history.adopt("0002_x", files["0002_x.py"], trees["0002_x.py"])
+    assert history.parsed_tree("0002_x", files["0002_x.py"]) is trees["0002_x.py"]
+    assert history.files["0002_x"].tree is trees["0002_x.py"]
+    history.adopt("0002_x", files["0002_x.py"], ast.parse(files["0002_x.py"]))  # read already
+    assert history.files["0002_x"].tree is trees["0002_x.py"]
+    history.adopt("0009_gone", stale, trees["0002_x.py"])
+    assert history.files["0004_broken"].parse_error == "0004_broken.py does not parse"
+    assert history.parsed_tree("0004_broken", files["0004_broken.py"]) is None
