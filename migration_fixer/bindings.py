@@ -92,6 +92,9 @@ class Bindings:
         self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
         self._changed: dict[_Scope, dict[str, int]] = {}
+        #: What calls to the module's functions return (by the call's id: see
+        #: :meth:`_returned_literal`).
+        self._returned: dict[int, ast.expr | None] = {}
         #: Comprehensions expanded (by id: their copies of the element, or None), and the
         #: copies by the id of the element they copy.
         self._expansions: dict[int, list[ast.expr] | None] = {}
@@ -236,7 +239,8 @@ class Bindings:
         if isinstance(expr, ast.Call):
             returned = self._returned_literal(expr, env)
             if returned is not None:
-                return self._elements(returned, self._module_env(env), what, depth + 1)
+                built = self._elements(returned, self._module_env(env), what, depth + 1)
+                return _dynamic(what, expr) if isinstance(built, Unknown) else built
         if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
             left = self._elements(expr.left, env, what, depth + 1)
             if isinstance(left, Unknown):
@@ -299,9 +303,20 @@ class Bindings:
         return site.value
 
     def _returned_literal(self, call: ast.Call, env: _Env) -> ast.expr | None:
-        """The list or tuple a call to a module function returns, when the function takes
-        no arguments and only returns that literal (``def _base_fields(): return [...]``):
-        each call makes it anew (None: not such a call)."""
+        """What a call to a module function returns, when the function takes no arguments
+        and only returns a literal list or tuple (``def _base_fields(): return [...]``), or
+        first binds local names to literal lists that its ``return`` adds or hands to a
+        Django operation (``database_operations = [...]``, ``state_operations = [...]``,
+        ``return database_operations + [SeparateDatabaseAndState(state_operations=...)]``):
+        each call makes it anew (None: not such a call). With local names, the returned
+        expression is a copy with them replaced, made once per call."""
+        if id(call) in self._returned:
+            return self._returned[id(call)]
+        found = self._returned_by(call, env)
+        self._returned[id(call)] = found
+        return found
+
+    def _returned_by(self, call: ast.Call, env: _Env) -> ast.expr | None:
         if not isinstance(call.func, ast.Name) or call.args or call.keywords:
             return None
         name, module = call.func.id, self._module_env(env)
@@ -319,10 +334,32 @@ class Bindings:
         ):
             return None
         body = function.body[1:] if _docstring(function.body[0]) else function.body
-        if len(body) != 1 or not isinstance(body[0], ast.Return):
+        if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             return None
-        value = body[0].value
-        return value if isinstance(value, (ast.List, ast.Tuple)) else None
+        value = body[-1].value
+        local: dict[str, ast.expr] = {}
+        for statement in body[:-1]:
+            if not (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and statement.targets[0].id not in local
+                and isinstance(statement.value, (ast.List, ast.Tuple))
+                and not any(
+                    isinstance(n, ast.Name) and n.id in local for n in ast.walk(statement.value)
+                )
+            ):
+                return None
+            local[statement.targets[0].id] = statement.value
+        if not local:
+            return value if isinstance(value, (ast.List, ast.Tuple, ast.ListComp)) else None
+        if not isinstance(value, (ast.List, ast.Tuple, ast.BinOp)) or not _only_read(value, local):
+            return None
+        copies: dict[int, ast.expr] = {}
+        returned = _substituted(value, local, copies)
+        for original, copied in copies.items():
+            self._copies.setdefault(original, []).append(copied)
+        return returned
 
     def _module_env(self, env: _Env) -> _Env:
         """Where the module's names are read from ``env`` (a function's globals)."""
@@ -573,22 +610,60 @@ def _unpacked(target: ast.expr, value: ast.expr) -> dict[str, ast.expr] | None:
 
 
 class _Substitute(ast.NodeTransformer):
-    def __init__(self, bound: dict[str, ast.expr]) -> None:
+    def __init__(self, bound: dict[str, ast.expr], copies: dict[int, ast.expr] | None) -> None:
         self.bound = bound
+        self.copies = copies
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         value = self.bound.get(node.id)
         if value is None or not isinstance(node.ctx, ast.Load):
             return node
-        return ast.copy_location(copy.deepcopy(value), node)
+        copied = copy.deepcopy(value)
+        if self.copies is not None:
+            self.copies.update(_pairs(value, copied))
+        return ast.copy_location(copied, node)
 
 
-def _substituted(element: ast.expr, bound: dict[str, ast.expr]) -> ast.expr:
+def _pairs(original: ast.AST, copied: ast.AST) -> Iterator[tuple[int, ast.expr]]:
+    """Each expression of ``original`` (by id) with its counterpart in ``copied``, a
+    copy of it."""
+    for a, b in zip(ast.walk(original), ast.walk(copied), strict=True):
+        if isinstance(b, ast.expr):
+            yield id(a), b
+
+
+def _substituted(
+    element: ast.expr, bound: dict[str, ast.expr], copies: dict[int, ast.expr] | None = None
+) -> ast.expr:
     """A copy of ``element`` (at its place in the source) with the names ``bound`` replaced
-    by their values."""
-    result = _Substitute(bound).visit(copy.deepcopy(element))
+    by their values; with ``copies``, each expression of ``element`` and of the values
+    copied is recorded there with its copy (by the original's id)."""
+    copied = copy.deepcopy(element)
+    if copies is not None:
+        copies.update(_pairs(element, copied))
+    result = _Substitute(bound, copies).visit(copied)
     assert isinstance(result, ast.expr)
     return result
+
+
+def _only_read(value: ast.expr, local: dict[str, ast.expr]) -> bool:
+    """Whether ``value`` uses the ``local`` names only as operands of ``+``, elements, or
+    arguments given by keyword to a Django operation (``migrations.X(...)``): nothing
+    there can change them before they are read."""
+    parents = {id(child): node for node in ast.walk(value) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(value):
+        if not (isinstance(node, ast.Name) and node.id in local):
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.keyword):
+            call = parents.get(id(parent))
+            if not (
+                isinstance(call, ast.Call) and ast.unparse(call.func).startswith("migrations.")
+            ):
+                return False
+        elif not isinstance(parent, (ast.BinOp, ast.List, ast.Tuple, ast.Starred, type(None))):
+            return False
+    return True
 
 
 def _dynamic(what: str, expr: ast.expr) -> Unknown:

@@ -27,9 +27,7 @@ def rule_table() -> str:
     return "\n".join(lines)
 
 
-README_START = (
-    "<!-- rules table: generated from the rule modules by migration_fixer.docs -->"
-)
+README_START = "<!-- rules table: generated from the rule modules by migration_fixer.docs -->"
 README_END = "<!-- end of rules table -->"
 
 

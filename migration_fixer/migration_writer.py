@@ -312,9 +312,7 @@ def backfill_function(
     """The reverse of the nullable step: puts a placeholder into the rows written with
     NULL (or, with no placeholder, says what to write by hand), laid out to keep within
     ``line_length`` (a long query on a line of its own, long comments wrapped)."""
-    return _keep_within(
-        _backfill_function(label, removal, function, quote, edits), line_length
-    )
+    return _keep_within(_backfill_function(label, removal, function, quote, edits), line_length)
 
 
 def _keep_within(source: str, line_length: int) -> str:
@@ -413,14 +411,7 @@ def _backfill_function(
             f"        row.{field} = {per_row}\n"
             f"        row.save(update_fields=[{quoted(field, quote)}])\n" + flush
         )
-    return (
-        header
-        + comment
-        + get_model
-        + rows
-        + f"    rows.update({field}={value})\n"
-        + flush
-    )
+    return header + comment + get_model + rows + f"    rows.update({field}={value})\n" + flush
 
 
 def add_swappable_dependency(

@@ -76,8 +76,7 @@ def summary(result: RunResult) -> str:
     if mode is Mode.FIX:
         fixed = sum(1 for p, f in findings if result.is_fixed(p, f))
         return (
-            f"Found {total} {noun} in {checked} "
-            f"({fixed} fixed, {total - fixed} remaining{unsafe})."
+            f"Found {total} {noun} in {checked} ({fixed} fixed, {total - fixed} remaining{unsafe})."
         )
     fixable = sum(1 for _, f in findings if result.fixable(f))
     changed = len(result.changeset.changes) + len(result.changeset.new_files)

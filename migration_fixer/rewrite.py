@@ -185,9 +185,7 @@ def _rewrite_lines(
     return new_module.code
 
 
-def _reflow(
-    module: cst.Module, code: str, nodes: Sequence[cst.CSTNode], line_length: int
-) -> str:
+def _reflow(module: cst.Module, code: str, nodes: Sequence[cst.CSTNode], line_length: int) -> str:
     """``code`` (``module``'s) with each line that holds one of ``nodes`` split as black
     would, where it is now too long."""
     lines = split_lines(code)

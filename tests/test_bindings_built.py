@@ -55,10 +55,21 @@ def _operations(source: str) -> list[str] | str | None:
          "    operations = base() + [c]\n", ["a", "b", "c"]),
         ("def base():\n    return (a,)\nX = [*base()]\nclass Migration:\n    operations = X\n",
          ["a"]),
+        # sentry's shape: local lists, returned added up or handed to an operation.
+        ("def ops():\n    database = [a]\n    state = [b]\n"
+         "    return database + [migrations.SeparateDatabaseAndState(state_operations=state)]\n"
+         "class Migration:\n    operations = ops() + ops()\n",
+         ["a", "migrations.SeparateDatabaseAndState(state_operations=[b])", "a",
+          "migrations.SeparateDatabaseAndState(state_operations=[b])"]),
+        ("def ops():\n    first = (a,)\n    return [*first, b]\nclass Migration:\n"
+         "    operations = ops()\n", ["a", "b"]),
+        ("NAMES = ('x', 'y')\ndef ops() -> list:\n    return [f(n, T[n]) for n in NAMES]\n"
+         "class Migration:\n    operations = ops()\n", ["f('x', T['x'])", "f('y', T['y'])"]),
     ],
     ids=["star-literals", "star-name", "comprehension", "star-comprehension", "names",
          "unpacking", "unused-name", "if-not-equal", "if-equal", "if-in", "if-not-in",
-         "module-constants", "function", "function-at-module-level"],
+         "module-constants", "function", "function-at-module-level", "function-locals",
+         "function-local-starred", "function-comprehension"],
 )  # fmt: skip
 def test_what_code_builds_that_can_be_told(source: str, expected: list[str]) -> None:
     assert _operations(source) == expected
@@ -113,6 +124,24 @@ def test_what_code_builds_that_can_be_told(source: str, expected: list[str]) -> 
         ("class Migration:\n    operations = base()\ndef base():\n    return [a]\n",
          "`operations` is `base()`"),
         ("class Migration:\n    operations = base(1)\n", "`operations` is `base(1)`"),
+        ("def base():\n    return [f(n) for n in NAMES]\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    x = [b]\n    return x\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    y = [x]\n    return y\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = make()\n    return x\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    return x\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    return x + [f(x)]\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    return x + [f(y=x)]\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    return x + [x.copy()]\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
+        ("def base():\n    x = [a]\n    return\nclass Migration:\n"
+         "    operations = base()\n", "`operations` is `base()`"),
         ("class Migration:\n    operations = x.base()\n", "`operations` is `x.base()`"),
     ],
 )  # fmt: skip
@@ -166,3 +195,20 @@ def test_run_in_order_with_what_code_builds(
     assert found is not None
     shown = [([ast.unparse(e) for e in v.elements], list(v.branches)) for v in found]
     assert shown == expected
+
+
+def test_what_a_call_returns_is_copied_once() -> None:
+    source = (
+        "def ops():\n    database = [R(1)]\n    return database + [b]\n"
+        "class Migration:\n    operations = ops()\n"
+    )
+    bindings = _bindings(source)
+    first = bindings.class_attribute("operations")
+    again = bindings.class_attribute("operations")
+    assert isinstance(first, list)
+    assert isinstance(again, list)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    original = next(
+        n for n in ast.walk(bindings.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "R(1)"
+    )
+    assert bindings.copies_of(original) == [first[0]]

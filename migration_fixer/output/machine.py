@@ -152,9 +152,7 @@ def to_sarif(result: RunResult) -> str:
                 "ruleId": f.code,
                 "ruleIndex": index[f.code],
                 "level": "note" if result.is_fixed(path, f) else "error",
-                "message": {
-                    "text": f.message + (f" Hint: {f.hint}" if f.hint else "") + unsafe
-                },
+                "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "") + unsafe},
                 "locations": [
                     {
                         "physicalLocation": {

@@ -274,13 +274,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 
 
 def _instances(migration: MigrationFile, op: OperationCall) -> list[tuple[OperationCall, bool]]:
-    """The removals ``op`` makes: itself, or when it is the element of a comprehension over
-    literal constants (``[RemoveField(model_name=m, name="lft") for m in MODELS]``), each
-    copy of it, with the names in place (and True)."""
-    args = with_constants(migration, bind_arguments(op.node, "RemoveField"))
-    if args and literal_str(args.get("model_name")) and literal_str(args.get("name")):
-        return [(op, False)]
-    migration.placement(op.node)  # (reads the lists that hold it: comprehensions expanded)
+    """The removals ``op`` makes: itself, or the copies of it the operations hold (and
+    True): one per value when it is the element of a comprehension over literal constants
+    (``[RemoveField(model_name=m, name="lft") for m in MODELS]``, the names in place), one
+    per call of a function that builds its operations in local lists."""
+    migration.placement(op.node)  # (reads the lists that hold it: copies made)
     copies = migration.bindings.copies_of(op.node) or []
     calls = [c for c in copies if isinstance(c, ast.Call)]
     return [(dataclasses.replace(op, node=c), True) for c in calls] or [(op, False)]
@@ -398,8 +396,8 @@ def _examine(
         return _with_hint(finding, hint), None
     if copied:
         hint = (
-            "the `RemoveField` is written in a comprehension, once for several fields: split "
-            "it by hand (nullable first, drop later)"
+            "the `RemoveField` is written in code that builds the operations (a comprehension, "
+            "a function): split it by hand (nullable first, drop later)"
         )
         return _with_hint(finding, hint), None
     holder, in_class = migration.bindings.holder(op.node)

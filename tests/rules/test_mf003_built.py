@@ -16,8 +16,8 @@ BASE = {
     )
 }
 COMPREHENSION = (
-    "the `RemoveField` is written in a comprehension, once for several fields: split it by "
-    "hand (nullable first, drop later)"
+    "the `RemoveField` is written in code that builds the operations (a comprehension, a "
+    "function): split it by hand (nullable first, drop later)"
 )
 
 
@@ -119,5 +119,35 @@ def test_a_removal_returned_by_a_function() -> None:
             "  hint: the `RemoveField` is written in the function `removals` (line 4) at module "
             "level, which the operations reach through a name: split it by hand (nullable "
             "first, drop later)",
+        ],
+    )
+
+
+def test_a_removal_in_a_function_that_builds_the_operations_in_local_lists() -> None:
+    """sentry's shape: ``database_operations``/``state_operations`` lists in a function
+    that returns them, the state ones inside ``SeparateDatabaseAndState``."""
+    source = (
+        "from django.db import migrations, models\n\n\n"
+        "def product_migrations():\n"
+        "    database_operations = [\n"
+        "        migrations.RemoveField(model_name='product', name='sku'),\n"
+        "    ]\n"
+        "    state_operations = [\n"
+        "        migrations.RemoveField(model_name='product', name='code'),\n"
+        "    ]\n"
+        "    return database_operations + [\n"
+        "        migrations.SeparateDatabaseAndState(state_operations=state_operations)\n"
+        "    ]\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = product_migrations()\n"
+    )
+    check_report(
+        BASE,
+        {"0002_x.py": source},
+        [
+            "0002_x.py:6:9: MF003 removing `product.sku` cannot be rolled back: "
+            + CHAR_MSG.format(cls="CharField", fill="''", dropped=""),
+            f"  hint: {COMPREHENSION}",
         ],
     )
