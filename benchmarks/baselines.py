@@ -219,8 +219,14 @@ def run_worker(
         fh.write("\n".join(str(p) for p in files) + "\n")
         list_path = fh.name
     try:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind,
-               "--files-from", list_path]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--worker",
+            kind,
+            "--files-from",
+            list_path,
+        ]
         m = run_measured(cmd)
     finally:
         os.unlink(list_path)
@@ -360,15 +366,22 @@ def format_stats(s: Stats, corpus: Path) -> str:
 
     rows = [
         ("files that fail ast.parse on this Python", f"{len(s.parse_failures)}"),
-        ("files with none of RunPython/RunSQL/RemoveField",
-         f"{s.prefilter_skipped}  ({pct(s.prefilter_skipped, s.files)}: the prefilter skips them)"),
+        (
+            "files with none of RunPython/RunSQL/RemoveField",
+            f"{s.prefilter_skipped}  "
+            f"({pct(s.prefilter_skipped, s.files)}: the prefilter skips them)",
+        ),
         ("RunPython calls", f"{s.runpython_calls}"),
-        ("  without reverse_code",
-         f"{s.runpython_no_reverse}  ({pct(s.runpython_no_reverse, s.runpython_calls)})"),
+        (
+            "  without reverse_code",
+            f"{s.runpython_no_reverse}  ({pct(s.runpython_no_reverse, s.runpython_calls)})",
+        ),
         ("  with reverse_code=None", f"{s.runpython_none_reverse}"),
         ("RunSQL calls", f"{s.runsql_calls}"),
-        ("  without reverse_sql",
-         f"{s.runsql_no_reverse}  ({pct(s.runsql_no_reverse, s.runsql_calls)})"),
+        (
+            "  without reverse_sql",
+            f"{s.runsql_no_reverse}  ({pct(s.runsql_no_reverse, s.runsql_calls)})",
+        ),
         ("  with reverse_sql=None", f"{s.runsql_none_reverse}"),
         ("RunPython/RunSQL with *args/**kwargs", f"{s.star_args_calls}"),
         ("RemoveField calls", f"{s.removefield_calls}"),
@@ -391,10 +404,19 @@ def format_stats(s: Stats, corpus: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
-                        help="folder to search for */migrations/*.py (default: %(default)s)")
-    parser.add_argument("--sample", type=int, metavar="N",
-                        help="libcst: parse a fixed random sample of N files and extrapolate")
+    parser.add_argument(
+        "corpus",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        help="folder to search for */migrations/*.py (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="libcst: parse a fixed random sample of N files and extrapolate",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     parser.add_argument("--worker", choices=WORKER_KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--files-from", type=Path, help=argparse.SUPPRESS)
@@ -407,15 +429,24 @@ def main(argv: list[str] | None = None) -> int:
 
     files = find_migrations(args.corpus)
     if not files:
-        print(f"no */migrations/*.py under {args.corpus}: run benchmarks/fetch_corpus.py first",
-              file=sys.stderr)
+        print(
+            f"no */migrations/*.py under {args.corpus}: run benchmarks/fetch_corpus.py first",
+            file=sys.stderr,
+        )
         return 2
     n = len(files)
-    print(f"{n} migration files under {args.corpus}; {os.cpu_count()} cores; "
-          f"each measurement in a fresh process", flush=True)
+    print(
+        f"{n} migration files under {args.corpus}; {os.cpu_count()} cores; "
+        f"each measurement in a fresh process",
+        flush=True,
+    )
     rows = []
-    for kind, label in (("startup", "startup (no work)"), ("read", "read bytes"),
-                        ("ast", "ast.parse"), ("libcst", "libcst.parse_module")):
+    for kind, label in (
+        ("startup", "startup (no work)"),
+        ("read", "read bytes"),
+        ("ast", "ast.parse"),
+        ("libcst", "libcst.parse_module"),
+    ):
         subset = sample_files(files, args.sample) if kind == "libcst" else files
         rows.append(run_worker(kind, subset, total_files=n, label=label))
         print(f"  {label}: done in {rows[-1].wall_seconds:.1f}s", flush=True)
@@ -425,8 +456,10 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     ast_row, cst_row = rows[2], rows[3]
     if ast_row.ms_per_file:
-        print(f"\nlibcst.parse_module / ast.parse per file: "
-              f"{cst_row.ms_per_file / ast_row.ms_per_file:.1f}x")
+        print(
+            f"\nlibcst.parse_module / ast.parse per file: "
+            f"{cst_row.ms_per_file / ast_row.ms_per_file:.1f}x"
+        )
     print()
     print(format_stats(stats, args.corpus))
     if cst_row.failures:
@@ -441,8 +474,11 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "cores": os.cpu_count(),
             "rows": [
-                {**asdict(r), "ms_per_file": r.ms_per_file,
-                 "full_loop_seconds": r.full_loop_seconds}
+                {
+                    **asdict(r),
+                    "ms_per_file": r.ms_per_file,
+                    "full_loop_seconds": r.full_loop_seconds,
+                }
                 for r in rows
             ],
             "stats": {**asdict(stats), "prefilter_fraction": stats.prefilter_fraction},

@@ -127,8 +127,7 @@ class Project:
 # vendor them. The trailing comments are the number of migration files in each archive.
 PROJECTS: list[Project] = [
     # The framework itself first: applications vendor copies of it (kolibri ships Django).
-    Project("django", "6.1.3", prefer="sdist",
-            note="contrib apps and the test suite's apps"),  # 88
+    Project("django", "6.1.3", prefer="sdist", note="contrib apps and the test suite's apps"),  # 88
     # Frameworks and reusable apps (before the applications that vendor some of them).
     Project("wagtail", "8.0.1", prefer="sdist"),  # 302
     Project("django-oscar", "4.2.1", prefer="sdist"),  # 134
@@ -524,21 +523,51 @@ PROJECTS: list[Project] = [
     # or moved their migrations, so these releases hold real files the main release no longer
     # ships. Only files absent from the main release (by path) and not near duplicates are kept.
     Project("sentry", "21.5.0", supplement_of="sentry", note="sentry 0001-0200 before squash"),
-    Project("weblate", "4.18.2", prefer="sdist", supplement_of="weblate",
-            note="before the Weblate 5 squash"),
-    Project("weblate", "3.11.1", prefer="sdist", supplement_of="weblate",
-            note="before the Weblate 4 squash"),
-    Project("weblate", "2.20", prefer="sdist", supplement_of="weblate",
-            note="before the Weblate 3 squash"),
-    Project("waldur-mastermind", "4.0.7", supplement_of="waldur-mastermind",
-            note="before the Waldur 4.1 squash"),
+    Project(
+        "weblate",
+        "4.18.2",
+        prefer="sdist",
+        supplement_of="weblate",
+        note="before the Weblate 5 squash",
+    ),
+    Project(
+        "weblate",
+        "3.11.1",
+        prefer="sdist",
+        supplement_of="weblate",
+        note="before the Weblate 4 squash",
+    ),
+    Project(
+        "weblate",
+        "2.20",
+        prefer="sdist",
+        supplement_of="weblate",
+        note="before the Weblate 3 squash",
+    ),
+    Project(
+        "waldur-mastermind",
+        "4.0.7",
+        supplement_of="waldur-mastermind",
+        note="before the Waldur 4.1 squash",
+    ),
     Project("waldur-mastermind", "3.0.2", supplement_of="waldur-mastermind"),
-    Project("wagtail", "2.16.3", prefer="sdist", supplement_of="wagtail",
-            note="wagtail.core etc. before Wagtail 3 moved them"),
-    Project("wagtail", "1.13.4", prefer="sdist", supplement_of="wagtail",
-            note="wagtail.wagtail* apps before Wagtail 2"),
-    Project("edx-enterprise", "3.0.0", supplement_of="edx-enterprise",
-            note="before the 2020 squashes"),
+    Project(
+        "wagtail",
+        "2.16.3",
+        prefer="sdist",
+        supplement_of="wagtail",
+        note="wagtail.core etc. before Wagtail 3 moved them",
+    ),
+    Project(
+        "wagtail",
+        "1.13.4",
+        prefer="sdist",
+        supplement_of="wagtail",
+        note="wagtail.wagtail* apps before Wagtail 2",
+    ),
+    Project(
+        "edx-enterprise", "3.0.0", supplement_of="edx-enterprise", note="before the 2020 squashes"
+    ),
     Project("pulpcore", "3.20.0", supplement_of="pulpcore", note="before 0001_squashed_0090"),
     Project("pulp-ansible", "0.15.0", supplement_of="pulp-ansible", note="before the squashes"),
     Project("django-crm", "0.9.0", supplement_of="django-crm", note="before the 1.x rewrite"),
@@ -702,8 +731,18 @@ def pip_download(project: Project, archives: Path) -> Path:
     """Fallback: ``pip download --no-deps`` of the exact version into ``archives``."""
     with tempfile.TemporaryDirectory(dir=archives) as tmp:
         kind = "--only-binary=:all:" if project.prefer == "wheel" else "--no-binary=:all:"
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-build-isolation",
-               kind, "-d", tmp, f"{project.name}=={project.version}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-build-isolation",
+            kind,
+            "-d",
+            tmp,
+            f"{project.name}=={project.version}",
+        ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             # Try the other kind of distribution before giving up.
@@ -761,8 +800,13 @@ _GENERIC_NAME = re.compile(
     r"^\d{4}_(initial|merge|auto|data|initial_data|squashed|update|fix|migration)\.py$"
 )
 _SKIPPED_TOKENS = {
-    tokenize.ENCODING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
-    tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+    tokenize.ENCODING,
+    tokenize.COMMENT,
+    tokenize.NL,
+    tokenize.NEWLINE,
+    tokenize.INDENT,
+    tokenize.DEDENT,
+    tokenize.ENDMARKER,
 }
 
 
@@ -1115,27 +1159,21 @@ def fetch(
     corpus.mkdir(parents=True, exist_ok=True)
     archives = archives or corpus / "_archives"
     dedup = Deduper()
-    todo = [
-        p for p in projects if force or read_marker(corpus / p.dirname, with_sources) is None
-    ]
+    todo = [p for p in projects if force or read_marker(corpus / p.dirname, with_sources) is None]
 
     # Everything already in the corpus takes part in de-duplication, in PROJECTS order.
     done: dict[Project, Result] = {}
     for project in PROJECTS:
         if project not in todo:
             # (Tokenizing the corpus takes a while: only when there is something to add.)
-            r = load_done(
-                corpus / project.dirname, project, dedup if todo else None, with_sources
-            )
+            r = load_done(corpus / project.dirname, project, dedup if todo else None, with_sources)
             if r is not None:
                 done[project] = r
 
     results: list[Result] = []
     keys: dict[Project, set[str]] = {}  # package-relative migration paths per release
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures: dict[Project, Future[Path]] = {
-            p: pool.submit(download, p, archives) for p in todo
-        }
+        futures: dict[Project, Future[Path]] = {p: pool.submit(download, p, archives) for p in todo}
         for project in projects:
             if project in done:
                 result = done[project]
@@ -1179,18 +1217,28 @@ def stored_keys(corpus: Path, project: Project) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path,
-                        help="where to put the corpus (default: benchmarks/.corpus, with"
-                        " --with-sources benchmarks/.corpus-full)")
-    parser.add_argument("--with-sources", action="store_true",
-                        help="the full corpus: the same migrations, plus the releases' other"
-                        " migrations (as context) and all their other .py files")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        help="where to put the corpus (default: benchmarks/.corpus, with"
+        " --with-sources benchmarks/.corpus-full)",
+    )
+    parser.add_argument(
+        "--with-sources",
+        action="store_true",
+        help="the full corpus: the same migrations, plus the releases' other"
+        " migrations (as context) and all their other .py files",
+    )
     parser.add_argument("--only", nargs="+", metavar="NAME", help="fetch only these projects")
     parser.add_argument("--force", action="store_true", help="re-extract projects already done")
-    parser.add_argument("--archives", type=Path,
-                        help="download cache (default: <corpus>/_archives)")
-    parser.add_argument("--keep-archives", action="store_true",
-                        help="keep the downloaded archives (deleted after extraction otherwise)")
+    parser.add_argument(
+        "--archives", type=Path, help="download cache (default: <corpus>/_archives)"
+    )
+    parser.add_argument(
+        "--keep-archives",
+        action="store_true",
+        help="keep the downloaded archives (deleted after extraction otherwise)",
+    )
     parser.add_argument("--jobs", type=int, default=4, help="parallel downloads (default 4)")
     parser.add_argument("--list", action="store_true", help="list the projects and exit")
     args = parser.parse_args(argv)
@@ -1216,9 +1264,15 @@ def main(argv: list[str] | None = None) -> int:
             " already in the corpus are kept from them."
         )
     started = time.perf_counter()
-    results = fetch(args.corpus, projects, archives=args.archives, force=args.force,
-                    keep_archives=args.keep_archives, jobs=args.jobs,
-                    with_sources=args.with_sources)
+    results = fetch(
+        args.corpus,
+        projects,
+        archives=args.archives,
+        force=args.force,
+        keep_archives=args.keep_archives,
+        jobs=args.jobs,
+        with_sources=args.with_sources,
+    )
 
     # The manifest and the total are about the whole corpus, also with --only.
     by_project = {r.project: r for r in results}

@@ -54,8 +54,7 @@ def test_a_task_that_kills_its_worker_comes_back_as_crashed() -> None:
         "C",
         Crashed("internal error: ValueError: bad task"),
         Crashed(
-            "internal error: AttributeError: "
-            "Can't pickle local object '_work.<locals>.<lambda>'"
+            "internal error: AttributeError: Can't pickle local object '_work.<locals>.<lambda>'"
         ),
         "D",
     ]
@@ -90,9 +89,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(
     monkeypatch.setattr(runner, "process_file", crashing)  # inherited by forked workers
     results = list(run_files(paths, options, 2))
     assert [r.path for r in results] == paths
-    assert [
-        (p.path, p.line, p.column, p.message) for r in results for p in r.problems
-    ] == [
+    assert [(p.path, p.line, p.column, p.message) for r in results for p in r.problems] == [
         (
             victim,
             1,

@@ -376,8 +376,7 @@ def test_aliases_come_from_statements_not_from_text_that_looks_like_them() -> No
 
     lines = "\n".join("class A(" for _ in range(16000))  # was 36 s: a regex spanned lines
     source = (
-        f'from django.db import migrations\nX = """\n{lines}\n"""\n'
-        "op = migrations.RunPython(f)\n"
+        f'from django.db import migrations\nX = """\n{lines}\n"""\nop = migrations.RunPython(f)\n'
     )
     names, candidate_lines = _candidates(source, ast.parse(source), OPERATIONS)
     assert names == OPERATIONS  # `A` is text in a string, not a subclass

@@ -160,7 +160,8 @@ def test_a_file_that_crashed_libcst_is_one_line_and_the_others_are_fixed(
     write(
         tmp_path,
         "app/migrations/0001_chain.py",
-        head + f"def f(apps, schema_editor):\n    return {CHAIN}\n\n\n"
+        head
+        + f"def f(apps, schema_editor):\n    return {CHAIN}\n\n\n"
         + migration.format("migrations.RunPython(f)"),
     )
     inside = head + migration.format(f"migrations.RunPython(f, hints={{'x': {CHAIN}}})")
@@ -185,8 +186,12 @@ def test_a_file_that_crashed_libcst_is_one_line_and_the_others_are_fixed(
         "cannot be reversed",
         "Found 2 findings in 2 migration files (1 fixed, 1 remaining).",
     ]
-    assert (tmp_path / "app/migrations/0001_chain.py").read_text().endswith(
-        "operations = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop)]\n"
+    assert (
+        (tmp_path / "app/migrations/0001_chain.py")
+        .read_text()
+        .endswith(
+            "operations = [migrations.RunPython(f, reverse_code=migrations.RunPython.noop)]\n"
+        )
     )
     assert (tmp_path / "app/migrations/0002_inside.py").read_text() == inside
 
