@@ -94,6 +94,19 @@ def migration(
     )
 
 
+def class_body_migration(body: str, head: str = "") -> str:
+    """A migration after shop's 0001 whose class body is ``body`` (lines indented by four
+    spaces; the ``dependencies`` on line 5, ``body`` from line 7), with ``head`` between
+    the imports and the class."""
+    return (
+        "from django.db import migrations, models\n\n\n"
+        f"{head}"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        f"{body}"
+    )
+
+
 def remove(field: str, model: str = "product") -> str:
     return f'migrations.RemoveField(model_name="{model}", name="{field}")'
 

@@ -6,7 +6,7 @@ with the reason. Each case runs on the pure harness: 0001 on the git base, the r
 
 from __future__ import annotations
 
-from _mf003 import CANNOT_HINT, CHAR_MSG, initial, migration, remove
+from _mf003 import CANNOT_HINT, CHAR_MSG, class_body_migration, initial, migration, remove
 from _mf003_pure import check_report
 
 BASE = {"0001_initial.py": initial('("sku", models.CharField(max_length=32))')}
@@ -17,24 +17,12 @@ SAME_CONDITION = "split it by hand (nullable first, drop later, under the same c
 NULLABLE = "migrations.AlterField('product', 'sku', models.CharField(max_length=32, null=True))"
 
 
-def _class(body: str, head: str = "") -> str:
-    """A migration after 0001 whose class body is ``body`` (the ``dependencies`` on line
-    5, ``body`` from line 7)."""
-    return (
-        "from django.db import migrations, models\n\n\n"
-        f"{head}"
-        "class Migration(migrations.Migration):\n"
-        '    dependencies = [("shop", "0001_initial")]\n\n'
-        f"{body}"
-    )
-
-
 def _later(*operations: str) -> str:
     return migration(*operations, deps='("shop", "0002_x")')
 
 
 def test_a_removal_in_one_branch_is_decided_from_that_branch() -> None:
-    source = _class(
+    source = class_body_migration(
         "    if FLAG:\n"
         f"        operations = [{remove('sku')}]\n"
         "    else:\n"
@@ -70,7 +58,7 @@ def test_a_removal_in_one_branch_is_decided_from_that_branch() -> None:
 
 
 def test_straight_line_appends_are_read() -> None:
-    source = _class(f"    operations = []\n    operations.append({remove('sku')})\n")
+    source = class_body_migration(f"    operations = []\n    operations.append({remove('sku')})\n")
     check_report(
         BASE,
         {"0002_x.py": source},
@@ -85,7 +73,7 @@ def test_straight_line_appends_are_read() -> None:
 def test_operations_that_depend_on_an_if_are_not_rewritten() -> None:
     """The removal is in every variant, but the drop migration would run whatever the
     condition: split by hand."""
-    source = _class(
+    source = class_body_migration(
         f"    operations = [{remove('sku')}]\n"
         "    if FLAG:\n"
         "        operations.append(migrations.RunSQL('SELECT 1'))\n"
@@ -102,7 +90,9 @@ def test_operations_that_depend_on_an_if_are_not_rewritten() -> None:
 
 
 def test_an_earlier_if_whose_branches_agree() -> None:
-    earlier = _class("    if FLAG:\n        operations = [migrations.RunSQL('SELECT 1')]\n")
+    earlier = class_body_migration(
+        "    if FLAG:\n        operations = [migrations.RunSQL('SELECT 1')]\n"
+    )
     check_report(
         BASE,
         {"0002_x.py": earlier, "0003_y.py": _later(remove("sku"))},
@@ -116,7 +106,7 @@ def test_an_earlier_if_whose_branches_agree() -> None:
 
 
 def test_an_earlier_if_whose_branches_disagree() -> None:
-    earlier = _class(f"    if FLAG:\n        operations = [{NULLABLE}]\n")
+    earlier = class_body_migration(f"    if FLAG:\n        operations = [{NULLABLE}]\n")
     check_report(
         BASE,
         {"0002_x.py": earlier, "0003_y.py": _later(remove("sku"))},
@@ -137,7 +127,7 @@ def _alter(field: str) -> str:
 
 
 def _either(then: str, otherwise: str) -> str:
-    return _class(
+    return class_body_migration(
         f"    if FLAG:\n        operations = [{then}]\n"
         f"    else:\n        operations = [{otherwise}]\n"
     )
@@ -205,7 +195,7 @@ def test_branches_where_one_answer_is_unknown() -> None:
 
 
 def test_a_list_passed_to_a_function_stays_unknown() -> None:
-    source = _class(
+    source = class_body_migration(
         f"    operations = [{remove('sku')}]\n    if FLAG:\n        prepare(operations)\n"
     )
     check_report(
@@ -248,7 +238,7 @@ def test_dependencies_that_depend_on_an_if() -> None:
     check_report(
         BASE,
         {
-            "0002_x.py": _class("    operations = []\n"),
+            "0002_x.py": class_body_migration("    operations = []\n"),
             "0003_y.py": differ.replace('0002_x")', '0002_x")'),
         },
         [

@@ -5,24 +5,22 @@ runs on the pure harness (tests/rules/_mf003_pure.py): 0001 on the git base, 000
 
 from __future__ import annotations
 
-from _mf003 import CANNOT_HINT, CHAR_MSG, drop_file, initial, migration, plan_hint, remove
+from _mf003 import (
+    CANNOT_HINT,
+    CHAR_MSG,
+    class_body_migration,
+    drop_file,
+    initial,
+    migration,
+    plan_hint,
+    remove,
+)
 from _mf003_fixed import backfill_function, nullable_step
 from _mf003_pure import check_report, check_transformed
 
 BASE = {"0001_initial.py": initial('("sku", models.CharField(max_length=32))')}
 SKU = "`product.sku`"
 UNSAFE = CHAR_MSG.format(cls="CharField", fill="''", dropped="")
-
-
-def _class(body: str, head: str = "") -> str:
-    """A migration whose class body is ``body`` (lines indented by four spaces)."""
-    return (
-        "from django.db import migrations, models\n\n\n"
-        f"{head}"
-        "class Migration(migrations.Migration):\n"
-        '    dependencies = [("shop", "0001_initial")]\n\n'
-        f"{body}"
-    )
 
 
 def _cannot(where: str, reason: str, name: str = "0002_x.py") -> list[str]:
@@ -48,7 +46,7 @@ def test_class_body_database_operations_are_decided() -> None:
     """saleor's shape: the lists are bound in the class body above ``operations``; the
     removal in ``database_operations`` drops the column (reported), the one in
     ``state_operations`` does not."""
-    source = _class(
+    source = class_body_migration(
         "    database_operations = [\n"
         f"        {remove('sku')},\n"
         "    ]\n"
@@ -68,7 +66,7 @@ def test_class_body_database_operations_are_decided() -> None:
 
 
 def test_class_body_state_operations_only_is_not_a_finding() -> None:
-    source = _class(
+    source = class_body_migration(
         "    state_operations = [\n"
         f"        {remove('sku')},\n"
         '        migrations.DeleteModel(name="Product"),\n'
@@ -82,7 +80,7 @@ def test_class_body_state_operations_only_is_not_a_finding() -> None:
 
 
 def test_a_removal_in_a_list_bound_to_a_name_is_reported_not_rewritten() -> None:
-    source = _class(
+    source = class_body_migration(
         "    operations = OPS\n",
         head=f"OPS = [\n    {remove('sku')},\n]\n\n\n",
     )
@@ -92,7 +90,9 @@ def test_a_removal_in_a_list_bound_to_a_name_is_reported_not_rewritten() -> None
     )
     outcome = check_report(BASE, {"0002_x.py": source}, _unsafe("5:5", hint))
     assert outcome.fixed == {}
-    class_body = _class(f"    removals = [{remove('sku')}]\n    operations = removals\n")
+    class_body = class_body_migration(
+        f"    removals = [{remove('sku')}]\n    operations = removals\n"
+    )
     hint = hint.replace("`OPS = ...` at module level", "`removals = ...`")
     check_report(BASE, {"0002_x.py": class_body}, _unsafe("7:17", hint))
 
@@ -106,8 +106,10 @@ def test_module_level_concatenation() -> None:
         '    migrations.AlterField("product", "sku", models.CharField(max_length=64)),\n'
         "]\n\n\n"
     )
-    before = _class(f"    operations = COMMON + [\n        {remove('sku')},\n    ]\n", head=head)
-    after = _class(
+    before = class_body_migration(
+        f"    operations = COMMON + [\n        {remove('sku')},\n    ]\n", head=head
+    )
+    after = class_body_migration(
         "    operations = COMMON + [\n"
         + nullable_step("sku", "models.CharField(max_length=64, null=True)")
         + "    ]\n",
@@ -145,7 +147,7 @@ def test_history_replays_lists_bound_to_names() -> None:
         {"0002_x.py": migration(remove("sku"))},
         _unsafe("8:9", plan_hint("0002_x", "0003_remove_product_sku"), fixable=True),
     )
-    nullable = _class(
+    nullable = class_body_migration(
         "    state_operations = [\n"
         '        migrations.AlterField("product", "sku", models.CharField(null=True)),\n'
         "    ]\n"
@@ -160,7 +162,7 @@ def test_history_replays_lists_bound_to_names() -> None:
 def test_the_binding_in_force_where_the_name_is_used() -> None:
     """A name rebound in sequence takes the binding before its use; class-body names
     shadow the module's; ``+=`` adds to the list."""
-    source = _class(
+    source = class_body_migration(
         "    ops = []\n"
         f"    ops = [{remove('sku')}]\n"
         "    operations = [migrations.SeparateDatabaseAndState(database_operations=ops)]\n"
@@ -168,7 +170,7 @@ def test_the_binding_in_force_where_the_name_is_used() -> None:
         head="ops = []\n\n\n",
     )
     check_report(BASE, {"0002_x.py": source}, _unsafe("11:12", BY_HAND))
-    added = _class(
+    added = class_body_migration(
         "    ops = []\n"
         f"    ops += [{remove('sku')}]\n"
         "    operations = [migrations.SeparateDatabaseAndState(database_operations=ops)]\n"
@@ -177,7 +179,7 @@ def test_the_binding_in_force_where_the_name_is_used() -> None:
 
 
 def test_what_cannot_be_told_stays_unknown() -> None:
-    conditional = _class(
+    conditional = class_body_migration(
         "    if FLAG:\n"
         f"        ops = [{remove('sku')}]\n"
         "    else:\n"
@@ -186,7 +188,7 @@ def test_what_cannot_be_told_stays_unknown() -> None:
     )
     where = "`RemoveField` outside the migration's `operations` list"
     check_report(BASE, {"0002_x.py": conditional}, _cannot("8:16", where))
-    changed = _class(
+    changed = class_body_migration(
         f"    ops = [{remove('sku')}]\n"
         "    ops.append(migrations.DeleteModel('Product'))\n"
         "    prepare(ops)\n"
@@ -199,7 +201,7 @@ def test_what_cannot_be_told_stays_unknown() -> None:
     check_report(BASE, {"0002_x.py": changed}, _cannot("7:12", reason))
     # The list is changed by a function only the module sees: a class-body name is not.
     head = f"ops = [{remove('sku')}]\nextend(ops)\n\n\n"
-    module = _class("    operations = ops\n", head=head)
+    module = class_body_migration("    operations = ops\n", head=head)
     reason = reason.replace("line 9", "line 5").replace("prepare", "extend")
     check_report(BASE, {"0002_x.py": module}, _cannot("4:8", reason))
 
@@ -220,7 +222,7 @@ def test_lists_written_inline_that_cannot_be_read() -> None:
 def test_a_later_database_operation_drops_the_table_too() -> None:
     """The operations after the removal are the database's: a ``DeleteModel`` in a later
     ``database_operations`` list (bound to a name) drops the table too."""
-    source = _class(
+    source = class_body_migration(
         '    drop = [migrations.DeleteModel(name="Product")]\n'
         "    operations = [\n"
         f"        {remove('sku')},\n"
