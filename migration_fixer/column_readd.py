@@ -102,6 +102,9 @@ class Verdict:
     #: An auto-generated primary key (``primary_key=True``): the caller decides it with
     #: :func:`decide_auto_key`, which needs the model and the project's dialects.
     auto_key: bool = False
+    #: ``primary_key=True``: a primary key cannot be made nullable, so the removal is not
+    #: split (PostgreSQL refuses ``DROP NOT NULL`` on a key column).
+    primary_key: bool = False
 
     @property
     def placeholder(self) -> tuple[str, tuple[str, ...]] | None:
@@ -251,6 +254,7 @@ def _own_arguments(state: FieldState, expr: ast.Call, shown: str) -> Verdict | N
         f"`{shown}{arguments}` with a default: every existing row would get the same value, "
         "and the unique constraint refuses it",
         unique=True,
+        primary_key=bool(primary_key),
     )
 
 
@@ -371,6 +375,7 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
             cls,
             relation,
             True,
+            primary_key=bool(primary_kw),
         )
     if relation:
         reason = (
@@ -388,7 +393,15 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
             "SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row with "
             f"{_mysql_fill(cls)}"
         )
-    return Verdict(Outcome.UNSAFE, reason, cls, relation, bool(unique), facts.default_source)
+    return Verdict(
+        Outcome.UNSAFE,
+        reason,
+        cls,
+        relation,
+        bool(unique),
+        facts.default_source,
+        primary_key=bool(primary_kw),
+    )
 
 
 def decide_auto_key(

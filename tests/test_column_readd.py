@@ -5,6 +5,7 @@ docs/readd-matrix.md; these are the same decisions on every branch of the rule."
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -139,7 +140,10 @@ def unknown(reason: str, cls: str = "") -> Verdict:
         ),
         (
             "models.IntegerField(default=1, primary_key=True)",
-            same("IntegerField(primary_key=True)", "a default", "IntegerField"),
+            dataclasses.replace(
+                same("IntegerField(primary_key=True)", "a default", "IntegerField"),
+                primary_key=True,
+            ),
         ),
         (
             f"models.OneToOneField(default=1, {CASCADE})",

@@ -388,6 +388,13 @@ def _examine(
             "roll this migration back on SQLite, or rewrite its rollback by hand"
         )
         return _with_hint(finding, hint), None
+    if verdict.primary_key:
+        hint = (
+            "a primary key cannot be made nullable, so the removal is not split: rewrite its "
+            "rollback by hand (re-add the column nullable, give each row its own value, then "
+            "make it the key)"
+        )
+        return _with_hint(finding, hint), None
     if not verdict.field_class:
         hint = (
             f"the nullable step cannot be written for a field class this tool does not "

@@ -246,6 +246,67 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> No
     )
 
 
+PK_HINT = (
+    "a primary key cannot be made nullable, so the removal is not split: rewrite its "
+    "rollback by hand (re-add the column nullable, give each row its own value, then make "
+    "it the key)"
+)
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"),
+    [
+        (
+            # pulpcore 0008: the UUID key removed while another field becomes the key.
+            "models.UUIDField(default=uuid.uuid4, primary_key=True, serialize=False)",
+            "`UUIDField(primary_key=True)` with a default: every existing row would get the "
+            "same value, and the unique constraint refuses it",
+        ),
+        (
+            "models.CharField(max_length=8, primary_key=True)",
+            CHAR_MSG.format(cls="CharField", fill="''", dropped=""),
+        ),
+        (
+            'models.OneToOneField(on_delete=models.CASCADE, primary_key=True, to="shop.category")',
+            "non-null `OneToOneField` has no value for existing rows: re-adding it fails on "
+            "every database (a foreign key cannot be filled with a placeholder)",
+        ),
+    ],
+)
+def test_primary_key_is_never_made_nullable(tmp_path: Path, field: str, reason: str) -> None:
+    base = {
+        "0001_initial.py": (
+            "import uuid\n\nfrom django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    initial = True\n\n"
+            "    dependencies = []\n\n"
+            "    operations = [\n"
+            '        migrations.CreateModel(name="Category", fields=[("id", '
+            "models.BigAutoField(primary_key=True, serialize=False))]),\n"
+            '        migrations.CreateModel(name="Product", fields=[("key", '
+            f'{field}), ("code", models.IntegerField())]),\n'
+            "    ]\n"
+        )
+    }
+    new = migration(
+        remove("key"),
+        'migrations.AlterField(model_name="product", name="code", '
+        "field=models.IntegerField(primary_key=True, serialize=False))",
+        imports="from django.db import migrations, models\n",
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": new})
+    result = run(repo, ".")
+    assert result.stdout == (
+        f"shop/migrations/0002_x.py:8:9: MF003 removing `product.key` cannot be rolled back: "
+        f"{reason}\n"
+        f"  hint: {PK_HINT}\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert result.exit_code == 1
+    assert listing(repo) == ["0001_initial.py", "0002_x.py", "__init__.py"]
+    assert read(repo, "0002_x.py") == new
+
+
 def test_dropped_literal_default_is_the_placeholder() -> None:
     add = migration(
         'migrations.AddField(model_name="product", name="size", '

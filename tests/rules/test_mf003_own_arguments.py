@@ -56,8 +56,9 @@ def test_a_unique_default_is_the_same_value_in_every_row() -> None:
             "0002_x.py:8:9: MF003 removing `product.sku` cannot be rolled back: "
             "`SkuField(primary_key=True)` with a default: every existing row would get the "
             "same value, and the unique constraint refuses it",
-            "  hint: the nullable step cannot be written for a field class this tool does not "
-            "follow (`SkuField`): split it by hand (nullable first, drop later)",
+            "  hint: a primary key cannot be made nullable, so the removal is not split: "
+            "rewrite its rollback by hand (re-add the column nullable, give each row its own "
+            "value, then make it the key)",
         ],
     )
 
