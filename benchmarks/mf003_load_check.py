@@ -336,7 +336,12 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", default=[], help="project name prefixes")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    executable = shutil.which("migration-fixer") or "migration-fixer"
+    # The venv's own script first: run as `.venv/bin/python benchmarks/...` without the venv
+    # on PATH, `migration-fixer` is not found (or another install's is).
+    beside = Path(sys.executable).with_name("migration-fixer")
+    executable = str(beside) if beside.exists() else shutil.which("migration-fixer")
+    if executable is None:
+        parser.error("migration-fixer is not installed in this Python's environment")
     projects = sorted(
         p
         for p in args.corpus.iterdir()
