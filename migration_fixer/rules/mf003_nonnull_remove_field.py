@@ -49,7 +49,10 @@ deploys, and what each step does on rollback: docs/two-deploys.md.
 Only migrations that are new relative to the git base (`--since`, or the merge-base with
 the default branch) are split: an already-applied migration must not change. A migration that a
 squashed migration replaces, and a squashed migration itself, are not split either: the
-databases that take the other path would run the drop without the nullable step. The
+databases that take the other path would run the drop without the nullable step. A
+primary key (`primary_key=True`) is never split: it cannot be made nullable (PostgreSQL refuses
+`DROP NOT NULL` on a key column, and Django allows one key per model), so its removal is
+reported with a hint to rewrite the rollback by hand. The
 backfill's placeholder (`""`, `0`, `False`, 1970-01-01... or the field's old literal
 default) is a reviewable guess and is marked as such in the code; a foreign key has no
 placeholder, so its backfill is left for you to write (the finding says so). With
