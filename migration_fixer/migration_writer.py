@@ -293,6 +293,10 @@ def _join_hugged(lines: list[str], line_length: int) -> list[str]:
     return lines
 
 
+#: The length of ``f"placeholder-{row.pk}"`` when the key is a UUID (12 + 36 characters).
+PLACEHOLDER_WITH_UUID = 48
+
+
 def _max_length(expr: ast.expr) -> int | None:
     assert isinstance(expr, ast.Call)
     value = keyword_argument(expr, "max_length")
@@ -396,8 +400,12 @@ def _backfill_function(
         elif verdict.field_class in ("CharField", "SlugField", "TextField", "EmailField"):
             per_row = 'f"placeholder-{row.pk}"'
             limit = _max_length(removal.state.expr)
-            if limit is not None and limit < 24:  # keep it within the column
-                per_row = "str(row.pk)"
+            # Keep it within the column, whatever the primary key (a UUID's text is 36
+            # characters): its end is kept, where the key's digits are.
+            if limit is not None and limit < 24:
+                per_row = f"str(row.pk)[-{limit}:]"
+            elif limit is not None and limit < PLACEHOLDER_WITH_UUID:
+                per_row = f"{per_row}[-{limit}:]"
         elif "Integer" in verdict.field_class:
             per_row = "-row.pk"
         else:

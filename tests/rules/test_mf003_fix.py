@@ -207,8 +207,13 @@ def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("field", "per_row"),
     [
-        ('models.CharField(default="x", max_length=40, unique=True)', 'f"placeholder-{row.pk}"'),
-        ('models.CharField(default="x", max_length=8, unique=True)', "str(row.pk)"),
+        ('models.CharField(default="x", max_length=48, unique=True)', 'f"placeholder-{row.pk}"'),
+        (
+            'models.CharField(default="x", max_length=40, unique=True)',
+            'f"placeholder-{row.pk}"[-40:]',
+        ),
+        ('models.CharField(default="x", max_length=23, unique=True)', "str(row.pk)[-23:]"),
+        ('models.CharField(default="x", max_length=8, unique=True)', "str(row.pk)[-8:]"),
         ("models.SlugField(unique=True)", 'f"placeholder-{row.pk}"'),
         ("models.IntegerField(unique=True)", "-row.pk"),
         ("models.UUIDField(default=uuid.uuid4, unique=True)", "uuid.uuid4()"),
