@@ -52,9 +52,16 @@ FIELDS = (
 )
 
 
-def initial(*fields: str, model: str = "Product", imports: str = "", extra: str = "") -> str:
+def initial(
+    *fields: str,
+    model: str = "Product",
+    imports: str = "",
+    extra: str = "",
+    key: str = "models.BigAutoField(primary_key=True, serialize=False)",
+) -> str:
     """A Django-style 0001_initial creating ``model`` with ``fields`` (``("name", expr)``
-    source lines) and, with ``extra``, more operations after it."""
+    source lines) after its ``id`` field ``key`` and, with ``extra``, more operations
+    after it."""
     body = "".join(f"                {f},\n" for f in fields)
     return (
         "from django.db import migrations, models\n"
@@ -67,7 +74,7 @@ def initial(*fields: str, model: str = "Product", imports: str = "", extra: str 
         "        migrations.CreateModel(\n"
         f'            name="{model}",\n'
         "            fields=[\n"
-        '                ("id", models.BigAutoField(primary_key=True, serialize=False)),\n'
+        f'                ("id", {key}),\n'
         f"{body}"
         "            ],\n"
         "        ),\n"

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from _git_helpers import write
 from _mf003 import CANNOT_HINT, make_repo, run
+from _mf003 import initial as initial_with
+from _mf003 import migration as migration_with
 from _mf003_pure import check_report
 
 CODE = '("code", models.CharField(max_length=20, unique=True))'
@@ -39,36 +41,19 @@ CANNOT = (
 )
 
 
+UUID_IMPORT = "import uuid\n"
+
+
 def initial(key: str, *fields: str, id_arguments: str = "primary_key=True, serialize=False") -> str:
-    body = "".join(f"                {f},\n" for f in fields)
-    return (
-        "import uuid\n\n"
-        "from django.db import migrations, models\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    initial = True\n\n"
-        "    dependencies = []\n\n"
-        "    operations = [\n"
-        "        migrations.CreateModel(\n"
-        '            name="Product",\n'
-        "            fields=[\n"
-        f'                ("id", models.{key}(auto_created=True, {id_arguments})),\n'
-        f"{body}"
-        "            ],\n"
-        "        ),\n"
-        "    ]\n"
+    """0001 creating Product whose ``id`` is the auto-generated ``key`` class."""
+    return initial_with(
+        *fields, imports=UUID_IMPORT, key=f"models.{key}(auto_created=True, {id_arguments})"
     )
 
 
 def migration(*operations: str) -> str:
-    ops = "".join(f"        {op},\n" for op in operations)
-    return (
-        "import uuid\n\n"
-        "from django.db import migrations, models\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        '    dependencies = [("shop", "0001_initial")]\n\n'
-        "    operations = [\n"
-        f"{ops}"
-        "    ]\n"
+    return migration_with(
+        *operations, imports=f"{UUID_IMPORT}\nfrom django.db import migrations, models\n"
     )
 
 
