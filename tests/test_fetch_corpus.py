@@ -4,15 +4,12 @@ the skipped ones as context and every other ``.py`` file."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "fetch_corpus.py"
+from _scripts import load_script
 
 MIGRATION = (
     "from django.db import migrations, models\n\n\n"
@@ -26,13 +23,7 @@ SECOND = MIGRATION.format(deps="('shop', '0001_initial')", name="second")
 
 @pytest.fixture(scope="module")
 def fetch() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fetch_corpus", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fetch_corpus")
 
 
 def wheel(path: Path, files: dict[str, str]) -> Path:

@@ -4,27 +4,18 @@ committed, followed with the same code MF003 uses for a project's own classes)."
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _scripts import load_script
 
 from migration_fixer.field_classes import THIRD_PARTY, KnownField
-
-SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "verify_field_classes.py"
 
 
 @pytest.fixture(scope="module")
 def verifier() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("verify_field_classes", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("verify_field_classes")
 
 
 def test_every_package_of_the_table_has_a_pinned_version(verifier: ModuleType) -> None:
