@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -215,6 +216,12 @@ _INSERT_GUARD = re.compile(
     r"|\bOR\s+REPLACE\b",
     re.IGNORECASE,
 )
+#: ``def name`` and ``class name``, a pattern each that starts with its keyword, so that the
+#: engine looks for it with a string search (``\b(?:def|class)`` steps through the text,
+#: seconds on 5 MB); the name is read ahead, not consumed, so that each ``def`` counts
+#: (``# def def f`` defines ``f`` once, as the search for ``def\s+f\b`` finds it).
+_DEFINITIONS = tuple(re.compile(rf"{word}(?<!\w{word})(?=\s+(\w+))") for word in ("def", "class"))
+_WORD = re.compile(r"\w+")
 _F_NAMES = frozenset({"django.db.models.F", "django.db.models.expressions.F"})
 _INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
 
@@ -349,6 +356,30 @@ class _Module:
                 names.add(str(found[1].value).lower())
         return names
 
+    @cached_property
+    def defined_names(self) -> dict[str, int]:
+        """How many times each word follows a ``def`` or a ``class`` in the text (in code,
+        strings or comments alike): one search of the text for the whole module."""
+        counts: dict[str, int] = {}
+        for pattern in _DEFINITIONS:
+            for match in pattern.finditer(self.ctx.text):
+                word = match.group(1)
+                counts[word] = counts.get(word, 0) + 1
+        return counts
+
+    def _definitions(self, name: str) -> int:
+        """How many times ``def name`` or ``class name`` occurs in the text (``name`` a
+        whole word)."""
+        if _WORD.fullmatch(name):
+            return self.defined_names.get(name, 0)
+        # A name that is not one word as the regular expressions see it (an identifier
+        # with a combining mark): searched for itself, as one word may hold it.
+        escaped = re.escape(name)
+        return sum(
+            len(re.findall(rf"{word}(?<!\w{word})\s+{escaped}\b", self.ctx.text))
+            for word in ("def", "class")
+        )
+
     def function(self, scope: ast.AST, expr: ast.expr) -> ast.FunctionDef | None:
         """The module-level function ``expr`` (in ``scope``) names, when that is the only
         thing the name can be (one definition in the module, no other binding)."""
@@ -359,14 +390,7 @@ class _Module:
             return None
         # No other function or class of that name anywhere (a method, a nested function
         # that could be the one meant): counted on the text, cheaper than a full walk.
-        # (Each keyword first, so that the regular expression engine looks for it with a
-        # string search: ``\b(?:def|class)`` steps through the text, seconds on 5 MB.)
-        name = re.escape(expr.id)
-        definitions = sum(
-            len(re.findall(rf"{word}(?<!\w{word})\s+{name}\b", self.ctx.text))
-            for word in ("def", "class")
-        )
-        if definitions != 1:
+        if self._definitions(expr.id) != 1:
             return None
         if self.ctx.index.qualified_name(expr, scope) != f"{LOCAL}.{expr.id}":
             return None
@@ -428,13 +452,26 @@ class _Body:
         )
         self.parents: dict[ast.AST, ast.AST] = {}
         self.assigned: dict[str, list[ast.expr]] = {}
-        for node in ast.walk(function):
+        #: The function's calls and ``in`` / ``not in`` tests, in the order of ``ast.walk``
+        #: (one walk of the function gathers all that the checks read).
+        self.calls: list[ast.Call] = []
+        self.membership: list[ast.Compare] = []
+        pending: deque[ast.AST] = deque([function])
+        while pending:
+            node = pending.popleft()
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
-            if isinstance(node, ast.Assign):
+                pending.append(child)
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.assigned.setdefault(target.id, []).append(node.value)
+            elif isinstance(node, ast.Compare) and any(
+                isinstance(o, (ast.In, ast.NotIn)) for o in node.ops
+            ):
+                self.membership.append(node)
         #: Local names of historical models, and the model each is (its class name).
         self.models: dict[str, str] = {}
         for local, values in self.assigned.items():
@@ -448,18 +485,17 @@ class _Body:
         this one calls (``seen``: the functions on the way here)."""
         seen = seen | {self.function.name}
         created = self.module.created
-        guards = self._guard_lines()
+        first_guard = min(self._guard_lines(), default=None)
         sites: list[tuple[int, _Site]] = []
-        for node in ast.walk(self.function):
-            if not isinstance(node, ast.Call):
-                continue
+        for node in self.calls:
             site, model = self._site(node)
             if site is None:
                 site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in created):
                 continue
             if not site.update and (
-                any(line <= node.lineno for line in guards) or self._in_catching_try(node)
+                (first_guard is not None and first_guard <= node.lineno)
+                or self._in_catching_try(node)
             ):
                 continue
             sites.append((node.lineno, site))
@@ -566,19 +602,14 @@ class _Body:
 
     def _guard_lines(self) -> list[int]:
         """Lines of the function's existence checks."""
-        lines = []
-        for node in ast.walk(self.function):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in _EXISTENCE_CHECKS
-                and self._on_manager(node.func.value, related=True)
-            ) or (
-                isinstance(node, ast.Compare)
-                and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops)
-            ):
-                lines.append(node.lineno)
-        return lines
+        lines = [
+            node.lineno
+            for node in self.calls
+            if isinstance(node.func, ast.Attribute)
+            and node.func.attr in _EXISTENCE_CHECKS
+            and self._on_manager(node.func.value, related=True)
+        ]
+        return lines + [node.lineno for node in self.membership]
 
     def _in_catching_try(self, node: ast.AST) -> bool:
         child, parent = node, self.parents.get(node)

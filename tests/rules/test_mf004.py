@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -11,11 +13,13 @@ from migration_fixer.api import check_source, fix_source
 from migration_fixer.rule import (
     AddArgument,
     Applicability,
+    FileContext,
     Finding,
     Fix,
     InsertStatements,
     ReplaceArgument,
 )
+from migration_fixer.rules.mf004_runpython_rerun import _Module
 from migration_fixer.runner import one_fix_per_call
 
 MF004 = frozenset({"MF004"})
@@ -321,6 +325,37 @@ def test_rows_of_a_model_the_migration_creates_go_with_its_table() -> None:
 )
 def test_unknown_forward_functions_are_left_alone(source: str) -> None:
     assert mf004(source) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "definitions"),
+    [
+        # each ``def``/``class`` before the name counts, in code, strings and comments
+        ("def seed(): pass\n# def seed\nclass  seed:\n", "seed", 3),
+        ("# def def seed\nundef seed\ndef seeds\nclass\tseed_2\n", "seed", 1),
+        # a name the regular expressions do not read as one word (a combining mark): it
+        # counts where it is followed by a word boundary, as before
+        ("def sed\u0301ed(): pass\n", "sed\u0301ed", 1),
+        ("def seed\u0301(): pass\n", "seed\u0301", 0),
+    ],
+)
+def test_definitions_of_a_name_are_counted_on_the_text(
+    text: str, name: str, definitions: int
+) -> None:
+    ctx = FileContext(Path("m.py"), text, ast.Module(body=[], type_ignores=[]))
+    assert _Module(ctx)._definitions(name) == definitions
+
+
+def test_a_forward_function_named_with_a_combining_mark() -> None:
+    """Read where its name is one word followed by a boundary, as the search found it."""
+    inner = SEED.replace("seed", "sed\u0301ed")
+    found = one(module(inner, "migrations.RunPython(sed\u0301ed)"))
+    assert (found.line, found.message) == (
+        10,
+        f"{MISSING} `sed\u0301ed` {CREATES} (`Country.objects.create`, line 6): {TWICE}",
+    )
+    last = SEED.replace("seed", "seed\u0301")
+    assert mf004(module(last, "migrations.RunPython(seed\u0301)")) == []
 
 
 # -- the generated delete -------------------------------------------------------------------
