@@ -82,7 +82,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -456,12 +455,9 @@ class _Body:
         #: (one walk of the function gathers all that the checks read).
         self.calls: list[ast.Call] = []
         self.membership: list[ast.Compare] = []
-        pending: deque[ast.AST] = deque([function])
-        while pending:
-            node = pending.popleft()
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-                pending.append(child)
+        for node, child in _walk_parents(function):
+            self.parents[child] = node
+        for node in self.parents:
             if isinstance(node, ast.Call):
                 self.calls.append(node)
             elif isinstance(node, ast.Assign):
@@ -635,6 +631,36 @@ class _Body:
             return None
         qualified = self.ctx.index.qualified_name(expr.func, self.function)
         return expr.args[0].value if qualified in _F_NAMES else None
+
+
+#: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...), which
+#: are never a call, an assignment or a test, and have no parent of their own.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+#: The fields of each node type that can hold nodes, worked out on first sight.
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _walk_parents(root: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """``(parent, child)`` for every node below ``root`` in the order of ``ast.walk``,
+    without the shared leaves: what ``ast.iter_child_nodes`` gives, without its generic
+    field-by-field generators (names and constants, most of the nodes, have no child)."""
+    pending = [root]
+    for node in pending:
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+            _CHILD_FIELDS[kind] = fields
+        for name in fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                pending.append(value)
+                yield node, value
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        pending.append(item)
+                        yield node, item
 
 
 def _relative_fields(body: _Body, update: ast.Call) -> list[str]:
