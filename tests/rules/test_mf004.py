@@ -170,6 +170,12 @@ def test_real_or_unknown_reverses_are_left_alone(reverse: str) -> None:
             8,
             id="an-if-that-is-no-existence-check",
         ),
+        pytest.param(
+            "    global CODE\n    Country.objects.create(code=CODE)\n",
+            "Country.objects.create",
+            8,
+            id="after-a-global-statement",
+        ),
     ],
 )
 def test_creations_are_flagged(body: str, call: str, line: int) -> None:
