@@ -136,12 +136,18 @@ class ModuleIndex:
         self.scopes: dict[ast.AST, _Scope] = {}
         #: Where the text's lines start (computed when first needed, if not given).
         self._starts = starts
+        #: The names bound to something spelled with another (:func:`spelled_names`), read
+        #: once for every search of operation calls.
+        self._spelled_from: dict[str, set[str]] | None = None
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
         if scope is None:
             if node is not self.tree and id(node) not in self._parents:
-                self._index_parents()
+                if isinstance(node, SCOPE_NODES) and any(stmt is node for stmt in self.tree.body):
+                    self._parents[id(node)] = self.tree  # a module function or class
+                else:
+                    self._index_parents()
             parent_node = self._parents.get(id(node))
             parent = self._scope(parent_node) if parent_node is not None else None
             scope = _Scope(node, parent)
@@ -155,7 +161,7 @@ class ModuleIndex:
         pending: list[tuple[ast.AST, ast.AST]] = [(self.tree, self.tree)]
         while pending:
             node, scope_node = pending.pop()
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 if isinstance(child, SCOPE_NODES):
                     self._parents[id(child)] = scope_node
                     pending.append((child, child))
@@ -306,46 +312,94 @@ class ModuleIndex:
         if self.text is not None:
             if self._starts is None:
                 self._starts = line_starts(self.text)
-            names, lines = _candidates(self.text, self.tree, wanted, self._starts)
-            calls = list(self._pruned_calls(self.tree, self.tree, names, lines)) if lines else []
+            if self._spelled_from is None:
+                self._spelled_from = spelled_names(self.tree)
+            names, lines = _candidates(
+                self.text, self.tree, wanted, self._starts, self._spelled_from
+            )
+            calls = self._pruned_calls(self.tree, names, lines) if lines else []
         else:
-            calls = list(self._pruned_calls(self.tree, self.tree, None, None))
+            calls = self._pruned_calls(self.tree, None, None)
         calls = [op for op in calls if op.operation in wanted]
         yield from sorted(calls, key=lambda op: (op.node.lineno, op.node.col_offset))
 
     def _pruned_calls(
         self,
-        node: ast.AST,
-        scope_node: ast.AST,
+        root: ast.AST,
         names: frozenset[str] | None,
         lines: list[int] | None,
-    ) -> Iterator[OperationCall]:
-        """Operation calls below ``node``; with ``lines``, only subtrees covering one of
-        them are entered, and with ``names`` only calls spelled with one are resolved."""
-        for child in ast.iter_child_nodes(node):
-            start = getattr(child, "lineno", None)
-            if lines is not None and start is not None:
-                end = getattr(child, "end_lineno", None) or start
-                position = bisect.bisect_left(lines, start)
-                if position == len(lines) or lines[position] > end:
-                    continue  # no candidate line inside this subtree
-            child_scope = scope_node
-            if isinstance(child, SCOPE_NODES):
-                child_scope = child
-                self._parents[id(child)] = scope_node
+    ) -> list[OperationCall]:
+        """Operation calls below ``root``, in the order of a depth-first walk; with
+        ``lines``, only subtrees covering one of them are entered, and with ``names`` only
+        calls spelled with one are resolved. (A loop over a stack: a generator per node,
+        and ``ast.iter_child_nodes``' own, cost more than the search.)"""
+        found: list[OperationCall] = []
+        # (node, the scope it is in), each node pushed once its span is known to cover a
+        # candidate line; a node's children are pushed last to first, so that they come
+        # off the stack in source order, each subtree before the next sibling.
+        pending: list[tuple[ast.AST, ast.AST]] = []
+        stack_children = pending.append
+        scope_node = root
+        child: ast.AST = root
+        while True:
+            children = child_nodes(child)
+            for grandchild in reversed(children):
+                start = getattr(grandchild, "lineno", None)
+                if lines is not None and start is not None:
+                    end = getattr(grandchild, "end_lineno", None) or start
+                    position = bisect.bisect_left(lines, start)
+                    if position == len(lines) or lines[position] > end:
+                        continue  # no candidate line inside this subtree
+                stack_children((grandchild, scope_node))
+            if not pending:
+                break
+            child, scope_node = pending.pop()
             if isinstance(child, ast.Call) and (
                 names is None or _terminal_name(child.func) in names
             ):
                 resolved = self.resolve_callee(child.func, scope_node)
                 if resolved.operation is not None:
-                    yield OperationCall(
-                        child,
-                        resolved.operation,
-                        resolved.subclass,
-                        resolved.overrides_init,
-                        scope_node,
+                    found.append(
+                        OperationCall(
+                            child,
+                            resolved.operation,
+                            resolved.subclass,
+                            resolved.overrides_init,
+                            scope_node,
+                        )
                     )
-            yield from self._pruned_calls(child, child_scope, names, lines)
+            if isinstance(child, SCOPE_NODES):
+                self._parents[id(child)] = scope_node
+                scope_node = child
+        return found
+
+
+#: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...): no
+#: call, statement or scope, and no child of their own.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+#: The fields of each node type that can hold nodes, worked out on first sight.
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that can hold nodes other than the shared leaves."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+    return fields
+
+
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)`` as a list, without the shared leaves (``Load``,
+    ``Add``...)."""
+    children: list[ast.AST] = []
+    for name in child_fields(type(node)):
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            children.append(value)
+        elif isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+    return children
 
 
 def django_operation(qualified: str) -> str | None:
@@ -443,6 +497,7 @@ def _candidates(
     tree: ast.Module,
     operations: frozenset[str] = OPERATIONS,
     starts: list[int] | None = None,
+    spelled_from: dict[str, set[str]] | None = None,
 ) -> tuple[frozenset[str], list[int]]:
     """Names a call to one of ``operations`` can be spelled with (their names, plus local
     aliases and subclasses of them, to a fixed point), and the lines they appear on.
@@ -450,9 +505,8 @@ def _candidates(
     Linear in the size of the file whatever it holds: the aliases come from the module's
     statements (not from a text search that a string of ``class A(`` lines makes
     quadratic), and the fixed point is a graph search, not a text search per round."""
-    spelled_from: dict[str, set[str]] = {}  # name -> names bound to something spelled so
-    for source, target in _name_bindings(tree):
-        spelled_from.setdefault(source, set()).add(target)
+    if spelled_from is None:
+        spelled_from = spelled_names(tree)
     names = set(operations)
     pending = list(operations)
     while pending:
@@ -494,6 +548,21 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def spelled_names(tree: ast.Module) -> dict[str, set[str]]:
+    """For each name, the names the module binds to something spelled with it (see
+    :func:`_name_bindings`)."""
+    spelled_from: dict[str, set[str]] = {}
+    for source, target in _name_bindings(tree):
+        spelled_from.setdefault(source, set()).add(target)
+    return spelled_from
+
+
+#: The fields that hold a block of statements (or of handlers, of ``case``s).
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+#: Those of each node type, worked out on first sight (most statements have none).
+_BLOCK_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
 def _name_bindings(tree: ast.Module) -> Iterator[tuple[str, str]]:
     """``(spelled, bound)`` for each statement that binds a name to something spelled
     with another name: ``bound = x.spelled``, ``class bound(x.spelled)``, ``from x import
@@ -501,10 +570,12 @@ def _name_bindings(tree: ast.Module) -> Iterator[tuple[str, str]]:
     pending: list[ast.AST] = [tree]
     while pending:
         node = pending.pop()
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            block = getattr(node, name, None)
-            if isinstance(block, list):
-                pending.extend(block)
+        kind = type(node)
+        blocks = _BLOCK_FIELDS.get(kind)
+        if blocks is None:
+            blocks = _BLOCK_FIELDS[kind] = tuple(f for f in _BLOCKS if f in kind._fields)
+        for name in blocks:
+            pending.extend(getattr(node, name, None) or ())
         if isinstance(node, ast.Assign):
             source = _terminal_name(node.value)
             if source is not None:

@@ -13,6 +13,7 @@ from migration_fixer.migration_ast import (
     ModuleIndex,
     bind_arguments,
     char_column,
+    child_nodes,
     find_argument,
     has_star_args,
     keyword_argument,
@@ -471,3 +472,47 @@ def test_a_node_s_segment_is_ast_get_source_segment_s() -> None:
     assert len(nodes) > 10
     for node in nodes:
         assert ctx.segment(node) == ast.get_source_segment(text, node)
+
+
+def test_searches_for_other_operations_on_one_index_follow_their_own_aliases() -> None:
+    """The module's name bindings are read once; each search follows the aliases of the
+    operations it asks for."""
+    source = (
+        "from django.db import migrations\n"
+        "SQL = migrations.RunSQL\n"
+        "class Model(migrations.CreateModel):\n    pass\n"
+        "operations = [SQL('SELECT 1'), Model('a', []), migrations.RunPython(print)]\n"
+    )
+    index = ModuleIndex(ast.parse(source), source)
+    found = [(op.operation, op.subclass) for op in index.operation_calls(frozenset({"RunSQL"}))]
+    assert found == [("RunSQL", None)]
+    found = [
+        (op.operation, op.subclass)
+        for op in index.operation_calls(frozenset({"CreateModel", "RunPython"}))
+    ]
+    assert found == [("CreateModel", "Model"), ("RunPython", None)]
+
+
+def test_child_nodes_are_iter_child_nodes_without_the_shared_leaves() -> None:
+    tree = ast.parse("global g\nx = not a + b in [f(y) for y in z] or w.v\n")
+    leaves = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+    for node in ast.walk(tree):
+        expected = [c for c in ast.iter_child_nodes(node) if not isinstance(c, leaves)]
+        assert child_nodes(node) == expected
+    assert child_nodes(tree.body[0]) == []  # ``global``'s names are strings
+
+
+def test_a_module_function_is_a_scope_of_the_module_without_a_walk() -> None:
+    source = (
+        "import os\n\ndef f():\n    return os\n\nclass C:\n    def m(self):\n        return os\n"
+    )
+    tree = ast.parse(source)
+    index = ModuleIndex(tree, source)
+    function, cls = tree.body[1], tree.body[2]
+    assert isinstance(function, ast.FunctionDef)
+    assert isinstance(cls, ast.ClassDef)
+    name = ast.Name(id="os", ctx=ast.Load())
+    assert index.qualified_name(name, function) == "os"
+    assert index._parents == {id(function): tree}  # the module's other scopes not indexed
+    assert index.qualified_name(name, cls.body[0]) == "os"  # a method: indexed then
+    assert index._parents[id(cls.body[0])] is cls

@@ -89,6 +89,7 @@ from functools import cached_property
 from migration_fixer.migration_ast import (
     LOCAL,
     OperationCall,
+    child_fields,
     django_operation,
     find_argument,
     has_star_args,
@@ -633,25 +634,13 @@ class _Body:
         return expr.args[0].value if qualified in _F_NAMES else None
 
 
-#: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...), which
-#: are never a call, an assignment or a test, and have no parent of their own.
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
-#: The fields of each node type that can hold nodes, worked out on first sight.
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
-
-
 def _walk_parents(root: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
     """``(parent, child)`` for every node below ``root`` in the order of ``ast.walk``,
     without the shared leaves: what ``ast.iter_child_nodes`` gives, without its generic
     field-by-field generators (names and constants, most of the nodes, have no child)."""
     pending = [root]
     for node in pending:
-        kind = type(node)
-        fields = _CHILD_FIELDS.get(kind)
-        if fields is None:
-            fields = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
-            _CHILD_FIELDS[kind] = fields
-        for name in fields:
+        for name in child_fields(type(node)):
             value = getattr(node, name, None)
             if isinstance(value, ast.AST):
                 pending.append(value)
