@@ -12,6 +12,7 @@ import ast
 import contextlib
 import fnmatch
 import functools
+import gc
 import itertools
 import os
 import signal
@@ -401,7 +402,7 @@ def run_files(
     """
     batches = _batches(paths, any(r.needs_history for r in selected_rules(options.select)))
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
-    with stop_on_signals():
+    with stop_on_signals(), fewer_full_collections():
         if workers <= 1:
             done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
             yield from _in_path_order(paths, done, progress)
@@ -487,6 +488,28 @@ def stop_on_signals() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+#: The collector's thresholds during a run (see :func:`fewer_full_collections`).
+GC_THRESHOLDS = (2000, 10, 100)
+
+
+@contextlib.contextmanager
+def fewer_full_collections() -> Iterator[None]:
+    """Run with the cyclic garbage collector's full collections made rare.
+
+    A run allocates a great many short-lived objects (the ``ast`` of every file, the
+    history of every folder); with Python's default thresholds (700, 10, 10) the full
+    collections, which walk every object alive (the imported modules too), took about a
+    fifth of a cold run's CPU time. The young generations still collect what a file or a
+    folder leaves behind in cycles (the peak memory is the same). The previous
+    thresholds are restored on the way out (a library caller keeps its own)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def _in_path_order(

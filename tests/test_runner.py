@@ -144,3 +144,22 @@ def test_interrupts_are_left_alone_outside_the_main_thread() -> None:
     thread.start()
     thread.join()
     assert seen == [before]
+
+
+def test_a_run_makes_full_collections_rare_and_restores_the_thresholds() -> None:
+    import gc
+
+    from migration_fixer import runner
+
+    previous = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+
+    def run() -> None:
+        with runner.fewer_full_collections():
+            seen.append(gc.get_threshold())
+            raise LookupError("stopped")
+
+    with pytest.raises(LookupError, match="stopped"):
+        run()
+    assert seen == [runner.GC_THRESHOLDS] == [(2000, 10, 100)]
+    assert gc.get_threshold() == previous
