@@ -481,17 +481,15 @@ class _Body:
         """The first statement that is not safe to run twice, here or in a module function
         this one calls (``seen``: the functions on the way here)."""
         seen = seen | {self.function.name}
-        created = self.module.created
-        first_guard = min(self._guard_lines(), default=None)
         sites: list[tuple[int, _Site]] = []
         for node in self.calls:
             site, model = self._site(node)
             if site is None:
                 site, model = self._in_helper(node, seen), None
-            if site is None or (model is not None and model.lower() in created):
+            if site is None or (model is not None and model.lower() in self.module.created):
                 continue
             if not site.update and (
-                (first_guard is not None and first_guard <= node.lineno)
+                (self.first_guard is not None and self.first_guard <= node.lineno)
                 or self._in_catching_try(node)
             ):
                 continue
@@ -596,6 +594,12 @@ class _Body:
                 if isinstance(v, ast.Constant) and isinstance(v.value, str)
             )
         return None
+
+    @cached_property
+    def first_guard(self) -> int | None:
+        """The line of the function's first existence check, if any (looked for once a
+        creation needs it)."""
+        return min(self._guard_lines(), default=None)
 
     def _guard_lines(self) -> list[int]:
         """Lines of the function's existence checks."""
