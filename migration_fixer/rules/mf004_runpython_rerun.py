@@ -450,17 +450,24 @@ class _Body:
             and function.args.kwarg is None
             and not function.args.kwonlyargs
         )
-        self.parents: dict[ast.AST, ast.AST] = {}
         self.assigned: dict[str, list[ast.expr]] = {}
         #: The function's calls and ``in`` / ``not in`` tests, in the order of ``ast.walk``
-        #: (one walk of the function gathers all that the checks read).
+        #: (one walk of the function gathers all that the checks read), and the calls in
+        #: the body of a ``try`` that catches what a second creation raises.
         self.calls: list[ast.Call] = []
         self.membership: list[ast.Compare] = []
-        for node, child in _walk_parents(function):
-            self.parents[child] = node
-        for node in self.parents:
+        self.caught: set[ast.Call] = set()
+        # Breadth first, as ``ast.walk``; each node with whether it is in such a ``try``
+        # body (its own, or an enclosing one's).
+        pending: list[tuple[ast.AST, bool]] = [(function, False)]
+        for node, caught in pending:
+            kind = type(node)
+            if kind is ast.Name or kind is ast.Constant:
+                continue  # most of the nodes: nothing to read, no child
             if isinstance(node, ast.Call):
                 self.calls.append(node)
+                if caught:
+                    self.caught.add(node)
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
@@ -469,6 +476,16 @@ class _Body:
                 isinstance(o, (ast.In, ast.NotIn)) for o in node.ops
             ):
                 self.membership.append(node)
+            catching: list[ast.stmt] | None = None
+            if isinstance(node, ast.Try) and any(_catches(h) for h in node.handlers):
+                catching = node.body
+            for name in child_fields(kind):
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    pending.append((value, caught))
+                elif isinstance(value, list):
+                    inner = caught or value is catching
+                    pending.extend((item, inner) for item in value if isinstance(item, ast.AST))
         #: Local names of historical models, and the model each is (its class name).
         self.models: dict[str, str] = {}
         for local, values in self.assigned.items():
@@ -490,7 +507,7 @@ class _Body:
                 continue
             if not site.update and (
                 (self.first_guard is not None and self.first_guard <= node.lineno)
-                or self._in_catching_try(node)
+                or node in self.caught
             ):
                 continue
             sites.append((node.lineno, site))
@@ -612,18 +629,6 @@ class _Body:
         ]
         return lines + [node.lineno for node in self.membership]
 
-    def _in_catching_try(self, node: ast.AST) -> bool:
-        child, parent = node, self.parents.get(node)
-        while parent is not None:
-            if (
-                isinstance(parent, ast.Try)
-                and child in parent.body
-                and any(_catches(handler) for handler in parent.handlers)
-            ):
-                return True
-            child, parent = parent, self.parents.get(parent)
-        return False
-
     def is_f(self, expr: ast.expr) -> str | None:
         """The field of ``F("field")`` (Django's ``F``), or None."""
         if not (
@@ -636,24 +641,6 @@ class _Body:
             return None
         qualified = self.ctx.index.qualified_name(expr.func, self.function)
         return expr.args[0].value if qualified in _F_NAMES else None
-
-
-def _walk_parents(root: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
-    """``(parent, child)`` for every node below ``root`` in the order of ``ast.walk``,
-    without the shared leaves: what ``ast.iter_child_nodes`` gives, without its generic
-    field-by-field generators (names and constants, most of the nodes, have no child)."""
-    pending = [root]
-    for node in pending:
-        for name in child_fields(type(node)):
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                pending.append(value)
-                yield node, value
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        pending.append(item)
-                        yield node, item
 
 
 def _relative_fields(body: _Body, update: ast.Call) -> list[str]:
