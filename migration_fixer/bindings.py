@@ -22,7 +22,9 @@ import ast
 import bisect
 import copy
 import enum
+import functools
 import re
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -87,7 +89,12 @@ class Bindings:
         #: name it mentions once, where it is bound, is changed nowhere: no walk of the
         #: whole module looks for changes (most migrations: ``operations = [...]``).
         self._text = text if text is not None and text.isascii() else None
-        self._lines: list[int] | None = None  # where the text's lines start
+        #: The source where a column of the tree is an offset from the start of its line,
+        #: and a name of the tree is spelled as it has it (:func:`_source_view`): what
+        #: tells which statements may mention a name (most statements do not have to be
+        #: walked).
+        self._source = _source_view(text)
+        self._lines: list[int] | None = None  # where the source's lines start
         self._bodies = {_Scope.MODULE: tree.body, _Scope.CLASS: cls.body if cls else []}
         self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
@@ -101,6 +108,10 @@ class Bindings:
         self._copies: dict[int, list[ast.expr]] = {}
         #: Spans of the functions, lambdas and comprehensions of a statement, by statement.
         self._inner_scopes: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
+        #: Where each word occurs in the text (:meth:`_positions`), and what each statement
+        #: of a scope may change in place (:meth:`_statement_changes`), by its index.
+        self._words: dict[str, list[int]] = {}
+        self._statement_changed: dict[tuple[_Scope, int], list[tuple[str, int]]] = {}
 
     # -- public ------------------------------------------------------------------------
     def elements(self, expr: ast.expr, what: str) -> list[ast.expr] | Unknown:
@@ -442,10 +453,7 @@ class Bindings:
             return None
         spans = self._inner_scopes.get(id(statement))
         if spans is None:
-            spans = []
-            if self._may_hold_scopes(statement):
-                scopes = [n for n in ast.walk(statement) if isinstance(n, _SCOPES)]
-                spans = [(_start(n), _end(n)) for n in scopes]
+            spans = [(_start(n), _end(n)) for n in self._scopes_within(statement)]
             self._inner_scopes[id(statement)] = spans
         start, end = _start(node), _end(node)
         # (A comprehension itself is where its first iterable is read: not inside itself.)
@@ -456,34 +464,146 @@ class Bindings:
             return None
         return _Env(scope, index)
 
-    def _may_hold_scopes(self, statement: ast.stmt) -> bool:
-        """Whether ``statement`` (not a ``def`` or a ``class``) may hold a lambda or a
-        comprehension: not without the word ``lambda`` or ``for`` in its source (known
-        when the module's is), so the walk over it (a whole ``operations`` list) is saved."""
-        if self._text is None:
-            return True
+    def _scopes_within(self, statement: ast.stmt) -> list[ast.AST]:
+        """The lambdas and comprehensions of ``statement`` (an assignment or an expression:
+        no ``def`` or ``class`` inside). When the module's source is known, the walk goes
+        only into the parts whose source has the word ``lambda`` or ``for`` (each of these
+        has one), not over a whole ``operations`` list; it goes into an f-string whole
+        (before Python 3.12, the places of the nodes inside one are not always right)."""
+        if self._source is None:
+            return [n for n in ast.walk(statement) if isinstance(n, _SCOPES)]
+        found: list[ast.AST] = []
+        pending: list[ast.AST] = [statement]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, _SCOPES):
+                found.append(node)
+            if isinstance(node, ast.JoinedStr):
+                found.extend(n for n in ast.walk(node) if isinstance(n, _SCOPES))
+                continue
+            for child in ast.iter_child_nodes(node):
+                span = self._span(child)
+                if span is None or self._mentions("lambda", span) or self._mentions("for", span):
+                    pending.append(child)
+        return found
+
+    # -- the module's source (ASCII: a column is an offset in its line) ------------------
+    def _offset(self, line: int, column: int) -> int:
+        """The offset in the text of ``column`` of ``line``."""
         if self._lines is None:
-            self._lines = line_starts(self._text)
-        assert statement.end_lineno is not None
-        assert statement.end_col_offset is not None
-        start = self._lines[statement.lineno - 1] + statement.col_offset
-        end = self._lines[statement.end_lineno - 1] + statement.end_col_offset
-        source = self._text[start:end]
-        return any(occurrences(source, word, 1) for word in ("lambda", "for"))
+            assert self._source is not None
+            self._lines = line_starts(self._source)
+        return self._lines[line - 1] + column
+
+    def _span(self, node: ast.AST) -> tuple[int, int] | None:
+        """Where the source of ``node`` starts and ends in the text, its decorators
+        included (None: the text is not known, or the node has no place, e.g. an
+        ``ast.comprehension``)."""
+        end_line: int | None = getattr(node, "end_lineno", None)
+        if self._source is None or end_line is None:
+            return None
+        first = node
+        decorators: list[ast.expr] | None = getattr(node, "decorator_list", None)
+        if decorators:
+            first = decorators[0]
+        start = self._offset(getattr(first, "lineno", 0), getattr(first, "col_offset", 0))
+        return start, self._offset(end_line, getattr(node, "end_col_offset", 0))
+
+    def _positions(self, word: str) -> list[int]:
+        """Where ``word`` occurs in the text as a whole word (in strings and comments too:
+        a node that holds a name, a keyword or an attribute has it in its source)."""
+        found = self._words.get(word)
+        if found is None:
+            assert self._source is not None
+            found = []
+            if word in self._source:  # (most words asked are not there: a scan saved)
+                found = [m.start() for m in _whole_word(word).finditer(self._source)]
+            self._words[word] = found
+        return found
+
+    def _mentions(
+        self, word: str, span: tuple[int, int], beside: frozenset[int] = frozenset()
+    ) -> bool:
+        """Whether ``word`` occurs in the text within ``span``, elsewhere than at the
+        offsets ``beside``."""
+        positions = self._positions(word)
+        index = bisect.bisect_left(positions, span[0])
+        while index < len(positions) and positions[index] < span[1]:
+            if positions[index] not in beside:
+                return True
+            index += 1
+        return False
+
+    def _targets(self, statement: ast.stmt) -> frozenset[int]:
+        """The offsets of the names an assignment binds (``name = ...``, ``name += ...``),
+        or for a class, the assignments of its body: where a statement mentions a name
+        without reading or changing it (nor its functions)."""
+        if isinstance(statement, ast.ClassDef):
+            return frozenset(o for s in statement.body for o in self._targets(s))
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+            targets = [statement.target]
+        else:
+            return frozenset()
+        return frozenset(
+            self._offset(t.lineno, t.col_offset) for t in targets if isinstance(t, ast.Name)
+        )
+
+    def _may_hold_function_using(self, name: str, nodes: list[ast.stmt]) -> bool:
+        """Whether a function or lambda among ``nodes`` (statements of one scope) may
+        mention ``name``: not unless one of them has the word ``def`` or ``lambda`` and
+        ``name`` elsewhere than where it binds it (True when the text is not known)."""
+        if self._source is None:
+            return True
+        for statement in nodes:
+            span = self._span(statement)
+            assert span is not None
+            if self._mentions(name, span, self._targets(statement)) and (
+                self._mentions("def", span) or self._mentions("lambda", span)
+            ):
+                return True
+        return False
+
+    def _may_declare_global(self) -> bool:
+        """Whether a function of the module may have a ``global`` statement."""
+        return self._source is None or bool(self._positions("global"))
 
     # -- what binds and what changes names (worked out once per module, when needed) -------
     def _sites_of(self, scope: _Scope) -> dict[str, list[_Site]]:
         if scope not in self._sites:
-            self._sites[scope] = _scope_sites(self._bodies[scope])
+            self._sites[scope] = _scope_sites(self._bodies[scope], self._may_declare_global())
         return self._sites[scope]
 
     def _changed_at(self, scope: _Scope, name: str) -> int | None:
         """The first line where the object ``name`` holds in ``scope`` may be changed in
         place (None: nowhere). Asked only of a bound name, whose binding mentions it once:
         a change mentions it again."""
+        if self._source is None:
+            return self._changes(scope).get(name)
         if self._text is not None and occurrences(self._text, name, 2) < 2:
             return None
-        return self._changes(scope).get(name)
+        # Only the statements that mention the name elsewhere than where they bind it are
+        # walked (not an ``operations = [...]`` list, whose name is its target).
+        lines: list[int] = []
+        for index, statement in enumerate(self._bodies[scope]):
+            span = self._span(statement)
+            assert span is not None
+            if self._mentions(name, span, self._targets(statement)):
+                changes = self._statement_changes(scope, index)
+                lines.extend(line for changed, line in changes if changed == name)
+        return min(lines, default=None)
+
+    def _statement_changes(self, scope: _Scope, index: int) -> list[tuple[str, int]]:
+        """What the statement ``index`` of ``scope`` may change in place (see
+        :meth:`_changes`), worked out once."""
+        found = self._statement_changed.get((scope, index))
+        if found is None:
+            statement = self._bodies[scope][index]
+            modules = scope is _Scope.MODULE
+            found = list(_changed_in_place([statement], into_functions=modules))
+            self._statement_changed[(scope, index)] = found
+        return found
 
     def _changes(self, scope: _Scope) -> dict[str, int]:
         """The names of ``scope`` whose object may be changed in place, with where."""
@@ -666,6 +786,25 @@ def _only_read(value: ast.expr, local: dict[str, ast.expr]) -> bool:
     return True
 
 
+def _source_view(text: str | None) -> str | None:
+    """``text`` with each character of its UTF-8 encoding a character (the tree's columns
+    count these), when every name of the tree is spelled there as the tree has it: always
+    when the text is ASCII; otherwise unless a character of the text may be read as an
+    ASCII one in a name (Python normalizes names: ``ﬁ`` is ``fi``). None: no such text."""
+    if text is None or text.isascii():
+        return text
+    others = {c for c in set(text) if not c.isascii()}
+    if any(any(c.isascii() for c in unicodedata.normalize("NFKC", o)) for o in others):
+        return None
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+@functools.lru_cache(maxsize=1024)
+def _whole_word(word: str) -> re.Pattern[str]:
+    """``word`` as a whole word of an ASCII text (as :func:`occurrences` delimits one)."""
+    return re.compile(rf"(?<![0-9A-Za-z_]){re.escape(word)}(?![0-9A-Za-z_])")
+
+
 def _dynamic(what: str, expr: ast.expr) -> Unknown:
     return Unknown(f"{what} is `{ast.unparse(expr)[:60]}`")
 
@@ -687,8 +826,9 @@ def _containing(starts: list[tuple[int, int]], body: list[ast.stmt], node: ast.A
     return position
 
 
-def _scope_sites(body: list[ast.stmt]) -> dict[str, list[_Site]]:
-    """Every statement of ``body`` that binds a name, by name, in order."""
+def _scope_sites(body: list[ast.stmt], may_declare_global: bool) -> dict[str, list[_Site]]:
+    """Every statement of ``body`` that binds a name, by name, in order (see
+    :func:`_bound_names` for ``may_declare_global``)."""
     sites: dict[str, list[_Site]] = {}
     for index, statement in enumerate(body):
         line = statement.lineno
@@ -716,7 +856,7 @@ def _scope_sites(body: list[ast.stmt]) -> dict[str, list[_Site]]:
                 sites.setdefault(name, []).append(site)
         else:
             how = _how(statement)
-            for name in _bound_names(statement):
+            for name in _bound_names(statement, may_declare_global):
                 sites.setdefault(name, []).append(_Site(index, line, other=how))
     return sites
 
@@ -758,9 +898,11 @@ def _stored(target: ast.AST) -> Iterator[str]:
             yield node.id
 
 
-def _bound_names(statement: ast.stmt) -> Iterator[str]:
+def _bound_names(statement: ast.stmt, may_declare_global: bool = True) -> Iterator[str]:
     """The names a statement other than an assignment binds in its scope (in its blocks
-    too; not in the functions and classes it defines, apart from their names)."""
+    too; not in the functions and classes it defines, apart from their names, and the
+    names they declare ``global``: not looked for when ``may_declare_global`` is False,
+    the module's source not having the word)."""
     pending: list[ast.AST] = [statement]
     while pending:
         node = pending.pop()
@@ -768,7 +910,7 @@ def _bound_names(statement: ast.stmt) -> Iterator[str]:
             yield node.name
             pending.extend(node.decorator_list)
             # ``global name`` in a function: calling it may rebind the module's name.
-            for inner in ast.walk(node):
+            for inner in ast.walk(node) if may_declare_global else ():
                 if isinstance(inner, ast.Global):
                     yield from inner.names
             continue
@@ -956,23 +1098,49 @@ class _Interpreter:
         #: time, so from the start): module names it mentions and does not bind for
         #: itself, with the line of the first; and the attributes of a name that the
         #: methods of the class mention (``self.operations = ...`` in ``__init__``).
-        self.deferred: dict[str, int] = {}
-        self.attributes: dict[str, int] = {}
+        #: Found when first needed (:meth:`_deferred`, :meth:`_attributes`).
+        self._found: tuple[dict[str, int], dict[str, int]] | None = None
         #: The names each statement (or part of one) reads, by its id (:meth:`_loads`).
         self._read_names: dict[int, tuple[ast.AST, list[ast.Name]]] = {}
-        functions, methods = _functions(bindings.tree, self.cls)
-        for function in functions:
-            own = _locals(function)
-            for inner in ast.walk(function):
-                if isinstance(inner, ast.Name) and inner.id not in own:
-                    self.deferred.setdefault(inner.id, function.lineno)
-        for function in methods:
-            for attribute in _changed_attributes(function):
-                self.attributes.setdefault(attribute, function.lineno)
+        self._may_declare_global = bindings._may_declare_global()
+
+    def _functions_use(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The names the module's functions may change, and the attributes the class's
+        methods may change (see :meth:`__init__`), found once: a walk of the module."""
+        if self._found is None:
+            deferred: dict[str, int] = {}
+            attributes: dict[str, int] = {}
+            functions, methods = _functions(self.bindings.tree, self.cls)
+            for function in functions:
+                own = _locals(function)
+                for inner in ast.walk(function):
+                    if isinstance(inner, ast.Name) and inner.id not in own:
+                        deferred.setdefault(inner.id, function.lineno)
+            for function in methods:
+                for attribute in _changed_attributes(function):
+                    attributes.setdefault(attribute, function.lineno)
+            self._found = deferred, attributes
+        return self._found
+
+    def _deferred(self, name: str) -> int | None:
+        """The line of the first function that may change the module's ``name`` (None:
+        none). The module's functions are walked only when a statement that may hold one
+        mentions the name (most modules bind no list of their own)."""
+        if not self.bindings._may_hold_function_using(name, self.bindings.tree.body):
+            return None
+        return self._functions_use()[0].get(name)
+
+    def _attribute_changed(self, name: str) -> int | None:
+        """The line of the first method of the class that may change its attribute
+        ``name`` (None: none); looked for only when the class may have one that mentions
+        it (not where the class body binds it)."""
+        if not self.bindings._may_hold_function_using(name, [self.cls]):
+            return None
+        return self._functions_use()[1].get(name)
 
     def attribute(self, name: str) -> list[Variant] | Unknown | None:
-        if name in self.attributes:
-            line = self.attributes[name]
+        line = self._attribute_changed(name)
+        if line is not None:
             return Unknown(f"`{name}` may be changed by the function at line {line}")
         try:
             runs = self._body(self.bindings.tree.body, [_Run({}, None)], _Scope.MODULE)
@@ -1049,15 +1217,17 @@ class _Interpreter:
         # Anything else: the names it binds are unknown, the lists it uses may be changed.
         self._escapes(statement, run, scope, line, set())
         if not isinstance(statement, ast.AnnAssign):  # (``x: list`` binds nothing)
-            for name in _bound_names(statement):
+            for name in _bound_names(statement, self._may_declare_global):
                 names[name] = Unknown(f"{_how(statement)} (line {line})")
         return [run]
 
     def _bind(self, names: dict[str, _Value], name: str, value: _Value, scope: _Scope) -> None:
         """Bind ``name``; a list bound to a module name that a function mentions may be
         changed when that function is called."""
-        if scope is _Scope.MODULE and name in self.deferred and isinstance(value, _List):
-            value.spoil(name, f"may be changed by the function at line {self.deferred[name]}")
+        if scope is _Scope.MODULE and isinstance(value, _List):
+            line = self._deferred(name)
+            if line is not None:
+                value.spoil(name, f"may be changed by the function at line {line}")
         names[name] = value
 
     def _augmented(
@@ -1209,6 +1379,12 @@ class _Interpreter:
     ) -> None:
         """Every list that ``node`` (of ``statement``) reads other than through ``used``
         may be changed by it: its elements are unknown from here on."""
+        lists = _known_lists(run, scope)
+        if not lists:
+            return  # (most statements run while no name holds a list: imports, functions)
+        span = self.bindings._span(node)
+        if span is not None and not any(self.bindings._mentions(n, span) for n in lists):
+            return  # (it reads none of them: not walked, e.g. a whole ``operations`` list)
         calls: dict[int, ast.Call] | None = None  # (found when a list is read)
         for inner in self._loads(node):
             if id(inner) in used:
@@ -1292,6 +1468,18 @@ def _summary(node: ast.AST) -> str:
         return f"{'class' if isinstance(node, ast.ClassDef) else 'def'} {node.name}"
     first = ast.unparse(node).splitlines()[0]
     return first if len(first) <= 40 else f"{first[:37]}..."
+
+
+def _known_lists(run: _Run, scope: _Scope) -> list[str]:
+    """The names that hold a list whose elements are known, as ``scope`` reads them."""
+    inner = run.cls if scope is _Scope.CLASS and run.cls is not None else {}
+    found = [n for n, v in inner.items() if isinstance(v, _List) and not v.unknown]
+    found += [
+        n
+        for n, v in run.module.items()
+        if isinstance(v, _List) and not v.unknown and n not in inner
+    ]
+    return found
 
 
 def _names(run: _Run, scope: _Scope) -> dict[str, _Value]:
