@@ -389,6 +389,29 @@ def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
     return fields
 
 
+def string_constants(root: ast.AST) -> tuple[str, ...]:
+    """The string constants in ``root`` (itself included), in the order of ``ast.walk``
+    (breadth first), without its generic generators."""
+    found: list[str] = []
+    pending = [root]
+    for node in pending:
+        kind = type(node)
+        if kind is ast.Constant:
+            value = cast(ast.Constant, node).value
+            if isinstance(value, str):
+                found.append(value)
+            continue
+        if kind is ast.Name:
+            continue
+        for name in child_fields(kind):
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                pending.append(value)
+            elif isinstance(value, list):
+                pending.extend(item for item in value if isinstance(item, ast.AST))
+    return tuple(found)
+
+
 def child_nodes(node: ast.AST) -> list[ast.AST]:
     """``ast.iter_child_nodes(node)`` as a list, without the shared leaves (``Load``,
     ``Add``...)."""

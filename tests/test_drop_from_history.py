@@ -595,6 +595,23 @@ def test_a_django_operation_naming_the_object_may_have_changed_it() -> None:
 
 
 @pytest.mark.parametrize(
+    ("callee", "shown"),
+    [
+        ("AddIndex", "AddIndex"),
+        ("migrations.operations.AddIndex", "AddIndex"),
+        ("OPERATIONS['index']", "OPERATIONS['index']"),
+        ("factory('a.b').Index", "Index"),
+        ("factory('a.b')", "b')"),
+    ],
+)
+def test_another_operation_is_shown_by_the_last_part_of_its_callee(callee: str, shown: str) -> None:
+    """As ``ast.unparse`` spells the callee, after its last dot."""
+    call = ast.parse(f"{callee}()", mode="eval").body
+    assert isinstance(call, ast.Call)
+    assert mf002._callee_name(call.func) == shown
+
+
+@pytest.mark.parametrize(
     ("between", "why"),
     [
         (

@@ -19,6 +19,7 @@ from migration_fixer.migration_ast import (
     keyword_argument,
     line_starts,
     split_lines,
+    string_constants,
 )
 from migration_fixer.rule import FileContext
 
@@ -516,3 +517,15 @@ def test_a_module_function_is_a_scope_of_the_module_without_a_walk() -> None:
     assert index._parents == {id(function): tree}  # the module's other scopes not indexed
     assert index.qualified_name(name, cls.body[0]) == "os"  # a method: indexed then
     assert index._parents[id(cls.body[0])] is cls
+
+
+def test_string_constants_in_the_order_of_ast_walk() -> None:
+    node = ast.parse(
+        "migrations.AddIndex('product', models.Index(fields=['stock', 2], name=f'x{y}'), b'no')",
+        mode="eval",
+    ).body
+    assert string_constants(node) == ("product", "stock", "x")
+    assert string_constants(node) == tuple(
+        n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+    assert string_constants(ast.Constant("alone")) == ("alone",)

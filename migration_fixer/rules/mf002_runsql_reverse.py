@@ -89,7 +89,7 @@ from typing import Any
 
 from migration_fixer.bindings import Unknown
 from migration_fixer.history import MigrationFile, operation_of, read_migration
-from migration_fixer.migration_ast import find_argument
+from migration_fixer.migration_ast import find_argument, string_constants
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
 from migration_fixer.rules._reverse import Reverse, missing_reverse
 from migration_fixer.sqlinverse import Earlier  # light: the parser is imported on first use
@@ -271,7 +271,7 @@ def _runsql_calls(
         found = operation_of(migration, element)
         if found is None:  # AddIndex, RemoveConstraint, a custom one, an expression...
             if isinstance(element, ast.Call):
-                shown = ast.unparse(element.func).rsplit(".", 1)[-1]
+                shown = _callee_name(element.func)
             else:
                 shown = ast.unparse(element)
             yield (shown if len(shown) <= 60 else shown[:57] + "..."), element
@@ -295,16 +295,21 @@ def _runsql_calls(
             yield from _runsql_calls(migration, inner)
 
 
+def _callee_name(func: ast.expr) -> str:
+    """The last part of a callee as written (``AddIndex`` for ``migrations.AddIndex``)."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ast.unparse(func).rsplit(".", 1)[-1]
+
+
 def _earlier(migration: MigrationFile, found: ast.Call | str | tuple[str, ast.expr]) -> Earlier:
     if isinstance(found, str):
         return Earlier(migration.path.name, None, found)
     if isinstance(found, tuple):
         operation, call = found
-        names = tuple(
-            n.value
-            for n in ast.walk(call)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str)
-        )
+        names = string_constants(call)
         where = f"{migration.path.name}:{call.lineno}"
         return Earlier(where, None, f"`{operation}` at {where}", names)
     where = f"{migration.path.name}:{found.lineno}"
