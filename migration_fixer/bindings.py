@@ -34,12 +34,16 @@ from migration_fixer.migration_ast import line_starts, occurrences
 
 #: How many names a value may go through (``a = b``, ``b = c + d``...) before giving up.
 _MAX_DEPTH = 64
-#: What in a module's source may change a list in place.
-_CHANGES = re.compile(
-    r"\.\s*(?:append|extend|insert|remove|pop|clear|sort|reverse|__\w+__)\b|\]\s*=[^=]|"
-    r"\+=|\*=|^(?:    |\t)?(?:[\w.]+\s*\(|for\b|while\b)",
-    re.MULTILINE,
+#: What in a module's source may change a list in place: a list method called, an item
+#: assigned, ``+=``/``*=`` (looked for as strings), a call or a loop that starts a line at
+#: the top of the module, of the class body or of a function's body (the text's first
+#: line, or after a newline: one pattern with ``^`` would be tried at every character).
+_CHANGES = (
+    re.compile(r"\.\s*(?:append|extend|insert|remove|pop|clear|sort|reverse|__\w+__)\b"),
+    re.compile(r"\]\s*=[^=]"),
+    re.compile(r"\n(?:    |\t)?(?:[\w.]+\s*\(|for\b|while\b)"),
 )
+_CHANGES_FIRST_LINE = re.compile(r"(?:    |\t)?(?:[\w.]+\s*\(|for\b|while\b)")
 #: List methods that change the list in place.
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse"})
 
@@ -156,7 +160,13 @@ class Bindings:
         of the class body or of a function's body)."""
         if self._text is None:
             return True
-        return _CHANGES.search(self._text) is not None
+        text = self._text
+        return (
+            "+=" in text
+            or "*=" in text
+            or _CHANGES_FIRST_LINE.match(text) is not None
+            or any(pattern.search(text) is not None for pattern in _CHANGES)
+        )
 
     def value(self, expr: ast.expr) -> ast.expr:
         """``expr``, or when it is a name, the expression it is bound to at that point
@@ -517,7 +527,12 @@ class Bindings:
             assert self._source is not None
             found = []
             if word in self._source:  # (most words asked are not there: a scan saved)
-                found = [m.start() for m in _whole_word(word).finditer(self._source)]
+                source = self._source
+                found = [
+                    start
+                    for m in _word_ending(word).finditer(source)
+                    if not ((start := m.start()) and source[start - 1] in _WORD_CHARACTERS)
+                ]
             self._words[word] = found
         return found
 
@@ -800,9 +815,14 @@ def _source_view(text: str | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _whole_word(word: str) -> re.Pattern[str]:
-    """``word`` as a whole word of an ASCII text (as :func:`occurrences` delimits one)."""
-    return re.compile(rf"(?<![0-9A-Za-z_]){re.escape(word)}(?![0-9A-Za-z_])")
+def _word_ending(word: str) -> re.Pattern[str]:
+    """``word`` where a word ends (its start is checked apart: a pattern that starts with
+    a look behind is searched for a character at a time, ten times slower)."""
+    return re.compile(rf"{re.escape(word)}(?![0-9A-Za-z_])")
+
+
+#: What continues a word (of an ASCII text, as :func:`occurrences` delimits one).
+_WORD_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 
 
 def _dynamic(what: str, expr: ast.expr) -> Unknown:

@@ -7,6 +7,7 @@ made are made."""
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -267,3 +268,28 @@ def test_a_source_whose_names_may_be_spelled_otherwise_is_not_read() -> None:
     assert _variants(source) == ("`operations` is `ops`, may be changed by the function at line 2")
     assert _source_view(None) is None
     assert _source_view("x = 1\n") == "x = 1\n"
+
+
+#: What a module's source is searched for before its lists are read as Python runs it
+#: (the one pattern the searches of ``_may_change_lists`` stand for).
+_ONE_PATTERN = re.compile(
+    r"\.\s*(?:append|extend|insert|remove|pop|clear|sort|reverse|__\w+__)\b|\]\s*=[^=]|"
+    r"\+=|\*=|^(?:    |\t)?(?:[\w.]+\s*\(|for\b|while\b)",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "x = [a]\n", "f(x)\n", "    f(x)\n", "\tf(x)\n", "        f(x)\n", "x = 1\nf(x)\n",
+        "x = 1\n    a.b (x)\n", "x = 1\r\nf(x)\r\n", "x = 1\rf(x)\r", "for x in y: pass\n",
+        "x = 1\nwhile y: pass\n", "x = 1\nformat = 2\n", "x = 1\n  f(x)\n", "x.append(1)\n",
+        "y = x . sort\n", "y = x.sorted\n", "x.__iadd__\n", "x[0] = 1\n", "x[0] == 1\n",
+        "x[0] =\n", "x += y\n", "x *= y\n", "x -= y\n", "x = (\n    f(y)\n)\n",
+        "x = 1\nf\n(y)\n",
+    ],
+)  # fmt: skip
+def test_the_source_is_searched_as_one_pattern_would(text: str) -> None:
+    found = Bindings(ast.parse(""), None, text)._may_change_lists()
+    assert found is (_ONE_PATTERN.search(text) is not None)
