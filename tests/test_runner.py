@@ -163,3 +163,84 @@ def test_a_run_makes_full_collections_rare_and_restores_the_thresholds() -> None
         run()
     assert seen == [runner.GC_THRESHOLDS] == [(2000, 10, 100)]
     assert gc.get_threshold() == previous
+
+
+def test_small_folders_share_a_batch_and_big_ones_are_cut_unless_the_history_is_read() -> None:
+    from migration_fixer import runner
+
+    def folder(name: str, count: int) -> list[Path]:
+        return [Path(name, "migrations", f"{i:04d}_m.py") for i in range(count)]
+
+    small, big, tiny = folder("a", 40), folder("b", 150), folder("c", 30)
+    paths = small + big + folder("d", 30) + tiny
+    by_size = [len(batch) for batch in runner._batches(paths, by_folder=False)]
+    assert by_size == [64, 64, 22, 70, 30]
+    assert [len(batch) for batch in runner._batches(paths, by_folder=True)] == [150, 70, 30]
+    assert runner._batches(paths, by_folder=True)[1] == small + folder("d", 30)
+
+
+def test_a_batch_of_several_folders_is_processed_folder_by_folder_in_its_order(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import runner
+
+    seen: list[tuple[str, list[str]]] = []
+    real = runner._process_folder
+
+    def spy(folder: Path, files: list[Path], options: Options) -> list[runner.FileResult]:
+        seen.append((folder.parent.name, [f.name for f in files]))
+        return real(folder, files, options)
+
+    monkeypatch.setattr(runner, "_process_folder", spy)
+    mixed = paths[:6]  # app0, app1, app2, app0, app1, app2
+    options = Options(select=frozenset({"MF001", "MF002"}), rewrite=False)
+    results = runner.process_batch(mixed, options)
+    assert seen == [
+        ("app0", ["0000_m.py", "0003_m.py"]),
+        ("app1", ["0001_m.py", "0004_m.py"]),
+        ("app2", ["0002_m.py", "0005_m.py"]),
+    ]
+    assert [r.path for r in results] == mixed
+    assert [[f.code for f in r.findings] + [p.message for p in r.problems] for r in results] == [
+        ["MF002"],
+        [],
+        ["MF001"],
+        ["cannot parse: '(' was never closed"],
+        ["MF002"],
+        [],
+    ]
+
+
+def test_a_worker_sends_back_only_the_results_that_say_something(paths: list[Path]) -> None:
+    from migration_fixer import runner
+
+    options = Options(select=frozenset({"MF001", "MF002"}), rewrite=False)
+    sent = runner._worker_batch([str(p) for p in paths[:5]], options)
+    assert [(index, result.path) for index, result in sent] == [
+        (0, paths[0]),
+        (2, paths[2]),
+        (3, paths[3]),
+        (4, paths[4]),
+    ]
+
+
+def test_the_biggest_batches_go_to_the_workers_first(paths: list[Path]) -> None:
+    from migration_fixer import runner
+
+    class Pool:
+        def __init__(self) -> None:
+            self.tasks: list[list[str]] = []
+            self.pending = 0
+
+        def submit(self, key: object, task: list[str]) -> None:
+            self.tasks.append(task)
+
+    pool = Pool()
+    batches = [paths[:2], paths[2:7], paths[7:8], paths[8:13]]
+    assert list(runner._isolated(pool, batches)) == []  # type: ignore[arg-type]
+    assert pool.tasks == [
+        [str(p) for p in paths[2:7]],
+        [str(p) for p in paths[8:13]],
+        [str(p) for p in paths[:2]],
+        [str(p) for p in paths[7:8]],
+    ]
