@@ -112,10 +112,10 @@ class Bindings:
         self._copies: dict[int, list[ast.expr]] = {}
         #: Spans of the functions, lambdas and comprehensions of a statement, by statement.
         self._inner_scopes: dict[int, list[tuple[tuple[int, int], tuple[int, int]]]] = {}
-        #: Where each word occurs in the text (:meth:`_positions`), and what each statement
-        #: of a scope may change in place (:meth:`_statement_changes`), by its index.
+        #: Where each word occurs in the text (:meth:`_positions`), and where the object
+        #: each name holds in a scope may first be changed (:meth:`_changed_at`).
         self._words: dict[str, list[int]] = {}
-        self._statement_changed: dict[tuple[_Scope, int], list[tuple[str, int]]] = {}
+        self._first_changes: dict[tuple[_Scope, str], int | None] = {}
 
     # -- public ------------------------------------------------------------------------
     def elements(self, expr: ast.expr, what: str) -> list[ast.expr] | Unknown:
@@ -598,27 +598,39 @@ class Bindings:
             return self._changes(scope).get(name)
         if self._text is not None and occurrences(self._text, name, 2) < 2:
             return None
-        # Only the statements that mention the name elsewhere than where they bind it are
-        # walked (not an ``operations = [...]`` list, whose name is its target).
-        lines: list[int] = []
-        for index, statement in enumerate(self._bodies[scope]):
-            span = self._span(statement)
-            assert span is not None
-            if self._mentions(name, span, self._targets(statement)):
-                changes = self._statement_changes(scope, index)
-                lines.extend(line for changed, line in changes if changed == name)
-        return min(lines, default=None)
+        if (scope, name) not in self._first_changes:
+            # Only the statements that mention the name elsewhere than where they bind it
+            # are walked (not an ``operations = [...]`` list, whose name is its target).
+            lines: list[int] = []
+            for statement in self._bodies[scope]:
+                span = self._span(statement)
+                assert span is not None
+                if self._mentions(name, span, self._targets(statement)):
+                    lines.extend(self._lines_changing(statement, name, scope is _Scope.MODULE))
+            self._first_changes[(scope, name)] = min(lines, default=None)
+        return self._first_changes[(scope, name)]
 
-    def _statement_changes(self, scope: _Scope, index: int) -> list[tuple[str, int]]:
-        """What the statement ``index`` of ``scope`` may change in place (see
-        :meth:`_changes`), worked out once."""
-        found = self._statement_changed.get((scope, index))
-        if found is None:
-            statement = self._bodies[scope][index]
-            modules = scope is _Scope.MODULE
-            found = list(_changed_in_place([statement], into_functions=modules))
-            self._statement_changed[(scope, index)] = found
-        return found
+    def _lines_changing(self, statement: ast.stmt, name: str, into_functions: bool) -> list[int]:
+        """Where ``statement`` may change the object ``name`` holds in place (as
+        :func:`_changed_in_place` finds it): the walk goes only into the parts whose
+        source mentions the name (a change does), into an f-string whole (see
+        :meth:`_scopes_within`)."""
+        lines: list[int] = []
+        pending: list[tuple[ast.AST, frozenset[str], bool]] = [(statement, frozenset(), True)]
+        while pending:
+            node, own, pruned = pending.pop()
+            if isinstance(node, _SCOPES):
+                if not into_functions:
+                    continue
+                own = own | _locals(node)
+            if name not in own:
+                lines.extend(line for changed, line in _changes_by(node) if changed == name)
+            pruned = pruned and not isinstance(node, ast.JoinedStr)
+            for child in ast.iter_child_nodes(node):
+                span = self._span(child) if pruned else None
+                if span is None or self._mentions(name, span):
+                    pending.append((child, own, pruned))
+        return lines
 
     def _changes(self, scope: _Scope) -> dict[str, int]:
         """The names of ``scope`` whose object may be changed in place, with where."""

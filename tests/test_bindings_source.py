@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 import pytest
 
@@ -65,6 +66,13 @@ def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             return _walk(*args, **kw)  # type: ignore[operator]
 
         monkeypatch.setattr(bindings_module, name, counted)
+    lines_changing = Bindings._lines_changing
+
+    def statement_walked(self: Bindings, *args: Any) -> list[int]:
+        made.append("_lines_changing")
+        return lines_changing(self, *args)
+
+    monkeypatch.setattr(Bindings, "_lines_changing", statement_walked)
     return made
 
 
@@ -224,8 +232,34 @@ def test_statements_are_walked_for_changes_when_they_mention_the_name(
     assert _attribute(source) == _attribute(source, spared=False)
     walks.clear()
     _bindings(source).class_attribute("operations")
-    assert ("_changed_in_place" in walks) is walked
+    assert ("_lines_changing" in walks) is walked
+    assert "_changed_in_place" not in walks
     assert _variants(source) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # In a function, where the name is not the function's own.
+        ("ops = [a]\ndef f(ops):\n    ops.pop()\nclass Migration:\n    operations = ops\n",
+         ["a"]),
+        ("ops = [a]\ndef f():\n    def g(ops):\n        ops.pop()\n    h(x, ops)\n"
+         "class Migration:\n    operations = ops\n",
+         "`operations` is `ops`, changed in place (line 5)"),
+        ("ops = [a]\nx = f'{ops.pop()}'\nclass Migration:\n    operations = ops\n",
+         "`operations` is `ops`, changed in place (line 2)"),
+        ("ops = [a]\nx = [f(y), [g(z), ops.sort()]]\nclass Migration:\n    operations = ops\n",
+         "`operations` is `ops`, changed in place (line 2)"),
+        # Not in a class body's function (its names are not the class body's).
+        ("class Migration:\n    operations = [a]\n    def f(self):\n        operations.pop()\n",
+         ["a"]),
+    ],
+    ids=["argument", "nested", "f-string", "deep", "method"],
+)  # fmt: skip
+def test_a_statement_is_walked_where_it_mentions_the_name(
+    source: str, expected: list[str] | str
+) -> None:
+    assert _attribute(source) == _attribute(source, spared=False) == expected
 
 
 @pytest.mark.parametrize(
