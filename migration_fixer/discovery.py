@@ -92,34 +92,51 @@ def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
     return any(glob_match(rel, pattern) for pattern in exclude)
 
 
-def _walk(root: Path, errors: list[tuple[Path, str]] | None = None) -> Iterable[Path]:
-    """The ``.py`` files below ``root``; a folder that cannot be read is reported in
-    ``errors`` (a mode-000 folder is never skipped silently)."""
-
-    def unreadable(exc: OSError) -> None:
-        if errors is not None:
-            errors.append((Path(exc.filename or root), f"cannot read folder: {exc.strerror}"))
-
+def _walk(root: Path, errors: list[tuple[Path, str]] | None = None) -> Iterable[tuple[Path, bool]]:
+    """The ``.py`` entries below ``root`` that are not folders, each with whether it is a
+    regular file (or a symlink to one: the folder's listing says so without a ``stat``
+    for most of them); a folder that cannot be read is reported in ``errors`` (a
+    mode-000 folder is never skipped silently). The order of ``os.walk(root,
+    followlinks=True)``, top-down."""
     seen: set[tuple[int, int]] = set()
-    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
+    stack = [os.fspath(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if errors is not None:
+                errors.append((Path(exc.filename or root), f"cannot read folder: {exc.strerror}"))
+            continue
         try:
             info = os.stat(folder)
         except OSError:  # pragma: no cover - vanished while walking
-            dirs[:] = []
             continue
         key = (info.st_dev, info.st_ino)
         if key in seen:  # a symlink loop, or a folder reached twice
-            dirs[:] = []
             continue
         seen.add(key)
-        dirs[:] = sorted(
+        dirs: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:  # pragma: no cover - as os.walk: not a folder
+                is_dir = False
+            if is_dir:
+                dirs.append(entry.name)
+            elif entry.name.endswith(".py"):
+                try:
+                    regular = entry.is_file()
+                except OSError:  # pragma: no cover - as Path.is_file
+                    regular = False
+                yield Path(folder, entry.name), regular
+        kept = sorted(
             d
             for d in dirs
             if d not in SKIP_DIRS and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
         )
-        for name in files:
-            if name.endswith(".py"):
-                yield Path(folder, name)
+        stack.extend(os.path.join(folder, d) for d in reversed(kept))
 
 
 def _in_venv(path: Path, root: Path) -> bool:
@@ -176,7 +193,7 @@ def discover(
         if changed is not None:
             bases = [f.resolve() for f in folders]
             listed = [c for c in changed if any(_below(c, b) for b in bases)]
-            walked: list[Path] = []
+            walked: list[tuple[Path, bool]] = []
         else:
             inside = [
                 p
@@ -187,23 +204,40 @@ def discover(
             listed = []
             if repo is not None and inside:
                 listed = [*repo.tracked(inside, ".py"), *repo.untracked(inside, ".py")]
-            walked = [path for folder in outside for path in _walk(folder, errors)]
+            walked = [entry for folder in outside for entry in _walk(folder, errors)]
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]
         cwd = os.getcwd()
-        for candidate, from_git in [*((c, True) for c in listed), *((c, False) for c in walked)]:
+        for candidate in listed:
             shown = _display(candidate, cwd)
             if (
                 is_migration(shown, extend_include, root)
                 and not is_excluded(candidate, root, exclude)
-                and not (from_git and venvs.inside(candidate))
+                and not venvs.inside(candidate)
                 and candidate.is_file()
+            ):
+                found.add(shown)
+        for candidate, regular in walked:
+            if not regular:
+                continue
+            shown = _display(candidate, cwd)
+            if is_migration(shown, extend_include, root) and not is_excluded(
+                candidate, root, exclude
             ):
                 found.add(shown)
     if skipped is not None:
         skipped.extend(_irregular({p.parent for p in found}, extend_include, root))
-    return sorted(found), missing
+    return _sorted(found), missing
+
+
+def _sorted(paths: set[Path]) -> list[Path]:
+    """``sorted(paths)``: on POSIX, when the paths are all relative or all absolute, by
+    their parts, compared in C (``Path.__lt__``, called 220,000 times for 16,000 paths,
+    took longer than the walk's system calls)."""
+    if os.name == "posix" and len({p.is_absolute() for p in paths}) <= 1:
+        return sorted(paths, key=lambda p: p.parts)
+    return sorted(paths)
 
 
 def _irregular(folders: Iterable[Path], extend_include: Sequence[str], root: Path) -> list[Path]:
@@ -220,9 +254,8 @@ def _irregular(folders: Iterable[Path], extend_include: Sequence[str], root: Pat
                 regular = entry.is_file() or entry.is_dir()  # a folder is no file at all
             except OSError:
                 regular = False
-            path = folder / entry.name
-            if not regular and is_migration(path, extend_include, root):
-                irregular.append(path)
+            if not regular and is_migration(folder / entry.name, extend_include, root):
+                irregular.append(folder / entry.name)
     return sorted(irregular)
 
 

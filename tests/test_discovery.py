@@ -203,3 +203,21 @@ def test_is_migration() -> None:
 
 def test_skip_dirs_cover_the_usual_suspects() -> None:
     assert {".git", ".venv", "venv", "node_modules", ".tox", "__pycache__"} <= discovery.SKIP_DIRS
+
+
+def test_paths_are_sorted_as_path_objects_sort() -> None:
+    from migration_fixer.discovery import _sorted
+
+    relative = {Path("b/migrations/0001.py"), Path("a.b/x.py"), Path("a/b/x.py"), Path("-a/x.py")}
+    assert (
+        _sorted(relative)
+        == sorted(relative)
+        == [
+            Path("-a/x.py"),
+            Path("a/b/x.py"),
+            Path("a.b/x.py"),
+            Path("b/migrations/0001.py"),
+        ]
+    )
+    mixed = {*relative, Path("/z/x.py"), Path("/a/x.py")}
+    assert _sorted(mixed) == sorted(mixed)  # Python's own order (3.12 changed it)
