@@ -95,7 +95,7 @@ class Options:
     def line_length_for(self, path: Path) -> int:
         if self.line_length is not None:
             return self.line_length
-        return project_line_length(path.parent)
+        return _folder_line_length(path.parent, "" if path.is_absolute() else os.getcwd())
 
     def fingerprint(self) -> str:
         """What in the options changes a file's result (the cache key's part)."""
@@ -105,6 +105,14 @@ class Options:
 
 
 _KNOWN = frozenset(RULES_BY_CODE)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folder_line_length(folder: Path, cwd: str) -> int:
+    """:func:`project_line_length` of ``folder`` (relative to ``cwd``, when it is not
+    absolute) once per folder: it resolves the folder's path first (a system call per
+    component), for each file that a rule reads, a tenth of a second on 3,000 files."""
+    return project_line_length(folder)
 
 
 def selected_rules(select: frozenset[str]) -> list[Rule]:

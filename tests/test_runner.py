@@ -244,3 +244,25 @@ def test_the_biggest_batches_go_to_the_workers_first(paths: list[Path]) -> None:
         [str(p) for p in paths[:2]],
         [str(p) for p in paths[7:8]],
     ]
+
+
+def test_a_folder_line_length_is_read_once_per_folder_and_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import runner
+
+    for project, length in (("one", 79), ("two", 100)):
+        (tmp_path / project / "app" / "migrations").mkdir(parents=True)
+        (tmp_path / project / "pyproject.toml").write_text(
+            f"[tool.black]\nline-length = {length}\n"
+        )
+    options = Options(select=frozenset({"MF001"}), rewrite=True)
+    relative = Path("app/migrations/0001_m.py")
+    monkeypatch.chdir(tmp_path / "one")
+    assert options.line_length_for(relative) == 79
+    assert options.line_length_for(tmp_path / "two" / relative) == 100
+    monkeypatch.chdir(tmp_path / "two")
+    assert options.line_length_for(relative) == 100
+    calls = runner._folder_line_length.cache_info()
+    assert options.line_length_for(relative) == 100
+    assert runner._folder_line_length.cache_info().hits == calls.hits + 1
