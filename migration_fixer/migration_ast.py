@@ -312,11 +312,13 @@ class ModuleIndex:
         if self.text is not None:
             if self._starts is None:
                 self._starts = line_starts(self.text)
-            if self._spelled_from is None:
-                self._spelled_from = spelled_names(self.tree)
-            names, lines = _candidates(
-                self.text, self.tree, wanted, self._starts, self._spelled_from
-            )
+            spelled_from = self._spelled_from
+            if spelled_from is None:
+                if _bound_nowhere(self.text, wanted):
+                    spelled_from = {}  # the operations' own names only: no statement read
+                else:
+                    spelled_from = self._spelled_from = spelled_names(self.tree)
+            names, lines = _candidates(self.text, self.tree, wanted, self._starts, spelled_from)
             calls = self._pruned_calls(self.tree, names, lines) if lines else []
         else:
             calls = self._pruned_calls(self.tree, None, None)
@@ -565,6 +567,26 @@ def _whole_words(text: str, word: str) -> Iterator[int]:
         ):
             yield start
         start = text.find(word, end)
+
+
+def _bound_nowhere(text: str, names: frozenset[str]) -> bool:
+    """Whether the text shows that no statement binds a name to something spelled with one
+    of ``names`` (what :func:`_name_bindings` reads): each of their occurrences is followed,
+    after spaces, by ``(`` or ``.`` (a call, an attribute), never the last name of an
+    alias's value, of a base class or of an ``import ... as``. Only on ASCII text, where a
+    name in the tree is spelled as in the text (the parser normalizes others); a newline
+    after a name is an answer of its own (``X = migrations.RunSQL`` then ``(...)`` on the
+    next line is an alias), so the statements are read then."""
+    if not text.isascii():
+        return False
+    for name in names:
+        for start in _whole_words(text, name):
+            after = start + len(name)
+            while text[after : after + 1] in (" ", "\t"):
+                after += 1
+            if text[after : after + 1] not in ("(", "."):
+                return False
+    return True
 
 
 def _is_word(char: str) -> bool:

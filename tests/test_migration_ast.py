@@ -11,6 +11,7 @@ import pytest
 from migration_fixer.migration_ast import (
     LOCAL,
     ModuleIndex,
+    _bound_nowhere,
     bind_arguments,
     char_column,
     child_nodes,
@@ -529,3 +530,35 @@ def test_string_constants_in_the_order_of_ast_walk() -> None:
         n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
     )
     assert string_constants(ast.Constant("alone")) == ("alone",)
+
+
+@pytest.mark.parametrize(
+    ("source", "bound_nowhere"),
+    [
+        # calls and attributes only (spaces allowed before the bracket or the dot)
+        ("migrations.RunSQL('x', migrations.RunSQL .noop)\nRunSQL\t(1)\n", True),
+        ("", True),
+        # an alias, a base class, an import alias: the statements are read
+        ("X = migrations.RunSQL\n", False),
+        ("X = migrations.RunSQL\n(f)\n", False),  # an alias, then an expression
+        ("X = (a.RunSQL  # c\n)\n", False),
+        ("X = a.RunSQL;(f)\n", False),
+        ("class A(RunSQL):\n    pass\n", False),
+        ("from m import RunSQL as R\n", False),
+        ("x = 1  # RunSQL", False),  # last in the text
+        # not ASCII: the tree may spell a name otherwise than the text
+        ("é = 1\nmigrations.RunSQL('x')\n", False),
+    ],
+)
+def test_when_the_text_shows_no_alias_of_an_operation(source: str, bound_nowhere: bool) -> None:
+    assert _bound_nowhere(source, frozenset({"RunSQL"})) is bound_nowhere
+
+
+def test_an_alias_followed_by_a_bracket_on_the_next_line_is_still_an_alias() -> None:
+    source = (
+        "from django.db import migrations\n"
+        "X = migrations.RunSQL\n"
+        "(print)\n"
+        "operations = [X('SELECT 1'), migrations.RunSQL('SELECT 2')]\n"
+    )
+    assert operations(source) == [(4, 14, "RunSQL", None, False), (4, 29, "RunSQL", None, False)]
