@@ -7,14 +7,18 @@ command whose cost depends on what changed, never a walk over the whole tree in 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-try:  # GitPython raises ImportError when no git binary can be found
+if TYPE_CHECKING:
     import git as _git
-except ImportError:  # pragma: no cover - depends on the machine
-    _git = None  # type: ignore[assignment]
+else:
+    #: GitPython, imported by the first :func:`open_repository` that may find a
+    #: repository (its import costs a run outside git 30 ms); None when it cannot be.
+    _git: Any = None
 
 #: Where a branch usually merges into, in the order they are tried for the default base.
 DEFAULT_BASE_REFS = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
@@ -182,9 +186,15 @@ class Repository:
 
 
 def open_repository(path: Path) -> Repository | None:
-    if _git is None:  # pragma: no cover
-        return None
     start = path if path.is_dir() else path.parent
+    if not _may_be_in_a_repository(start if start.exists() else Path.cwd()):
+        return None
+    global _git
+    if _git is None:
+        try:  # GitPython raises ImportError when no git binary can be found
+            import git as _git
+        except ImportError:  # pragma: no cover - depends on the machine
+            return None
     try:
         repo = _git.Repo(start if start.exists() else Path.cwd(), search_parent_directories=True)
     except (_git.InvalidGitRepositoryError, _git.NoSuchPathError):
@@ -192,3 +202,22 @@ def open_repository(path: Path) -> Repository | None:
     if repo.working_tree_dir is None:
         return None
     return Repository(Path(repo.working_tree_dir).resolve(), repo)
+
+
+def _may_be_in_a_repository(start: Path) -> bool:
+    """Whether GitPython's search for a repository could find one from ``start``: a
+    folder at or above it (its path resolved, as GitPython resolves it, or not) holds a
+    ``.git`` entry, or is a git folder itself (it holds a ``HEAD``). False means no
+    repository, without importing GitPython."""
+    for base in {os.path.realpath(start), os.path.abspath(start)}:
+        folder = base
+        while True:
+            if os.path.lexists(os.path.join(folder, ".git")) or os.path.lexists(
+                os.path.join(folder, "HEAD")
+            ):
+                return True
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+    return False

@@ -338,3 +338,29 @@ def test_repository_listing_and_queries(clean_repo: Path) -> None:
     assert mf_git.open_repository(clean_repo.parent) is None
     with pytest.raises(mf_git.GitError, match="unknown revision 'nope'"):
         opened.merge_base("nope")
+
+
+def test_no_repository_is_looked_for_where_no_folder_above_holds_git(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from migration_fixer.git import _may_be_in_a_repository
+
+    folder = tmp_path / "project" / "app" / "migrations"
+    folder.mkdir(parents=True)
+    assert not _may_be_in_a_repository(folder)
+    script = (
+        "import sys; from pathlib import Path; import migration_fixer.cli; "
+        "from migration_fixer.git import open_repository; "
+        f"print(open_repository(Path({str(folder)!r})), 'git' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout == "None False\n", out.stderr
+    (tmp_path / "project" / "HEAD").write_text("ref: refs/heads/main\n")  # a bare repository?
+    assert _may_be_in_a_repository(folder)
+    (tmp_path / "project" / "HEAD").unlink()
+    (tmp_path / "project" / ".git").write_text("gitdir: elsewhere\n")  # a worktree's
+    assert _may_be_in_a_repository(folder)
+    link = tmp_path / "link"
+    link.symlink_to(folder)
+    assert _may_be_in_a_repository(link)
