@@ -100,7 +100,7 @@ class Bindings:
         self._source = _source_view(text)
         self._lines: list[int] | None = None  # where the source's lines start
         self._bodies = {_Scope.MODULE: tree.body, _Scope.CLASS: cls.body if cls else []}
-        self._starts = {scope: [_start(s) for s in body] for scope, body in self._bodies.items()}
+        self._starts_of: dict[_Scope, list[tuple[int, int]]] = {}  # (see :meth:`_starts`)
         self._sites: dict[_Scope, dict[str, list[_Site]]] = {}
         self._changed: dict[_Scope, dict[str, int]] = {}
         #: What calls to the module's functions return (by the call's id: see
@@ -216,12 +216,12 @@ class Bindings:
     def _branch_of(self, node: ast.expr) -> tuple[str, bool] | None:
         """ "under `if ...: ...` (line N)" when ``node`` is in a branch of an ``if`` of the
         class body or the module (outside functions), and whether it is the class's."""
-        index = _containing(self._starts[_Scope.MODULE], self.tree.body, node)
+        index = _containing(self._starts(_Scope.MODULE), self.tree.body, node)
         if index is None:
             return None
         scope, statement = _Scope.MODULE, self.tree.body[index]
         if self.cls is not None and statement is self.cls:
-            index = _containing(self._starts[_Scope.CLASS], self.cls.body, node)
+            index = _containing(self._starts(_Scope.CLASS), self.cls.body, node)
             if index is None:
                 return None
             scope, statement = _Scope.CLASS, self.cls.body[index]
@@ -445,16 +445,23 @@ class Bindings:
         return self._bodies[env.scope][env.index].lineno
 
     # -- where an expression is --------------------------------------------------------
+    def _starts(self, scope: _Scope) -> list[tuple[int, int]]:
+        """Where the statements of ``scope`` start (found when first needed: most modules
+        are only asked for their operations)."""
+        if scope not in self._starts_of:
+            self._starts_of[scope] = [_start(s) for s in self._bodies[scope]]
+        return self._starts_of[scope]
+
     def _env_of(self, node: ast.expr) -> _Env | None:
         """The statement of the module or of the class body that holds ``node`` (None
         when it is inside a function, a comprehension or a compound statement, where
         names are not the class's or the module's as of that statement)."""
-        index = _containing(self._starts[_Scope.MODULE], self.tree.body, node)
+        index = _containing(self._starts(_Scope.MODULE), self.tree.body, node)
         if index is None:
             return None
         scope = _Scope.MODULE
         if self.cls is not None and self.tree.body[index] is self.cls:
-            index = _containing(self._starts[_Scope.CLASS], self.cls.body, node)
+            index = _containing(self._starts(_Scope.CLASS), self.cls.body, node)
             if index is None:
                 return None
             scope = _Scope.CLASS
@@ -1544,6 +1551,8 @@ def _common(
 
 def _merged(runs: list[_Run]) -> list[_Run]:
     """The runs, those that hold the same values merged (keeping the branches they share)."""
+    if len(runs) == 1:
+        return runs  # (the way through a module without ``if``: nothing to compare)
     kept: dict[tuple[object, ...], _Run] = {}
     for run in runs:
         key = run.signature()
