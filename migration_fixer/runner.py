@@ -119,6 +119,14 @@ def selected_rules(select: frozenset[str]) -> list[Rule]:
     return [rule for rule in ALL_RULES if rule.code in select]
 
 
+@functools.lru_cache(maxsize=64)
+def _rules_and_triggers(select: frozenset[str]) -> tuple[tuple[Rule, ...], tuple[bytes, ...]]:
+    """The rules ``select`` names and their triggers, worked out once per selection
+    (not once per file)."""
+    rules = tuple(selected_rules(select))
+    return rules, tuple(t for rule in rules for t in rule.triggers)
+
+
 def process_file(
     path: Path,
     options: Options,
@@ -136,14 +144,16 @@ def process_file(
     for pattern, codes in options.ignores:
         if fnmatch.fnmatch(path.as_posix(), pattern):
             select = select - codes
-    rules = selected_rules(select)
+    rules, triggers = _rules_and_triggers(select)
     try:
         data = path.read_bytes() if data is None else data
     except OSError as exc:
         result.problems.append(Problem(path, 1, 0, f"cannot read: {exc.strerror or exc}"))
         return result
-    triggers = [t for rule in rules for t in rule.triggers]
-    if not any(t in data for t in triggers):
+    for trigger in triggers:
+        if trigger in data:
+            break
+    else:
         return result
     try:
         source = decode(path, data)
