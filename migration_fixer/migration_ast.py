@@ -346,6 +346,8 @@ class ModuleIndex:
         while True:
             children = child_nodes(child)
             for grandchild in reversed(children):
+                if type(grandchild) in _NO_CHILD:
+                    continue  # no call, no scope, nothing below
                 start = getattr(grandchild, "lineno", None)
                 if lines is not None and start is not None:
                     end = getattr(grandchild, "end_lineno", None) or start
@@ -379,6 +381,8 @@ class ModuleIndex:
 #: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...): no
 #: call, statement or scope, and no child of their own.
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+#: Nodes without a child (once the shared leaves are left out): most of a tree's.
+_NO_CHILD = frozenset({ast.Name, ast.Constant})
 #: The fields of each node type that can hold nodes, worked out on first sight.
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
