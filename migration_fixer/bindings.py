@@ -147,12 +147,44 @@ class Bindings:
         that give it). Lists changed in place in straight-line code (``append``,
         ``extend``, ``insert`` at a literal index, ``+=``) are evaluated in source order."""
         found = self.class_attribute(name)
-        if found is None or (not isinstance(found, Unknown) and not self._may_change_lists()):
-            return None if found is None else [Variant(found)]
+        if found is None:
+            return None
+        if not isinstance(found, Unknown) and (
+            not self._may_change_lists() or self._fresh_and_untouched(name)
+        ):
+            return [Variant(found)]
         # Read as Python runs the module: also when a list may be changed in place through
         # another name bound to it (``x = ops``, ``x.append(...)``), which the reading by
         # name does not follow.
         return _Interpreter(self).attribute(name)
+
+    def _fresh_and_untouched(self, name: str) -> bool:
+        """Whether the class body binds ``name`` once, to a literal list or tuple (without
+        ``*``), and mentions it nowhere else, in a module without ``if`` statements (at its
+        top and the class body's): then nothing can reach that list after it is made, and
+        running the module gives what :meth:`class_attribute` read (a data migration whose
+        functions change other lists)."""
+        assert self.cls is not None
+        sites = self._sites_of(_Scope.CLASS)[name]
+        if (
+            self._source is None
+            or len(sites) != 1
+            or not any(s is self.cls for s in self.tree.body)
+        ):
+            return False
+        statement = self.cls.body[sites[0].index]
+        if isinstance(statement, ast.Assign) and len(statement.targets) != 1:
+            return False  # (``operations = ops = [...]``: changed through ``ops``)
+        value = sites[0].value
+        if not isinstance(value, (ast.List, ast.Tuple)) or any(
+            isinstance(e, ast.Starred) for e in value.elts
+        ):
+            return False
+        if any(isinstance(s, ast.If) for s in (*self.tree.body, *self.cls.body)):
+            return False  # (more than 16 ways through the module would be unknown)
+        span = self._span(self.cls)
+        assert span is not None
+        return not self._mentions(name, span, self._targets(self.cls))
 
     def _may_change_lists(self) -> bool:
         """Whether the module may change a list in place (known from its source: a list

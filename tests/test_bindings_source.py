@@ -327,3 +327,51 @@ _ONE_PATTERN = re.compile(
 def test_the_source_is_searched_as_one_pattern_would(text: str) -> None:
     found = Bindings(ast.parse(""), None, text)._may_change_lists()
     assert found is (_ONE_PATTERN.search(text) is not None)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected", "fast"),
+    [
+        (DATA_MIGRATION, _one("migrations.RunPython(forwards, lambda a, s: None)"), True),
+        ("def f(x):\n    x.append(1)\nclass Migration:\n    operations = (a, b)\n",
+         _one("a", "b"), True),
+        ("ops = [a]\nclass Migration:\n    operations = [b, ops]\n    ops.append(c)\n",
+         _one("b", "ops"), True),
+        # Another name for the list, or the list mentioned again: run.
+        ("class Migration:\n    operations = ops = [a]\n    ops.append(b)\n",
+         _one("a", "b"), False),
+        ("class Migration:\n    operations = [a]\n    x = operations\n    x.append(b)\n",
+         _one("a", "b"), False),
+        ("class Migration:\n    operations = [a]\n    def f(self):\n"
+         "        self.operations.append(b)\n",
+         "`operations` may be changed by the function at line 3", False),
+        # Its elements from another list, or not a literal: run.
+        ("ops = [a]\nx = ops\nx.append(b)\nclass Migration:\n    operations = [*ops]\n",
+         _one("a", "b"), False),
+        ("ops = [a]\nx = ops\nx.append(b)\nclass Migration:\n    operations = ops\n",
+         _one("a", "b"), False),
+        # Bound twice, under an ``if``, or a class not at the module's top: run.
+        ("class Migration:\n    operations = [a]\n    operations += [b]\n    f(x)\n",
+         _one("a", "b"), False),
+        ("if X:\n    y = 1\nclass Migration:\n    operations = [a]\n    f(x)\n",
+         _one("a"), False),
+        ("class Migration:\n    if X:\n        y = 1\n    operations = [a]\n    f(x)\n",
+         _one("a"), False),
+        ("".join(f"if X{i}:\n    y{i} = 1\nelse:\n    y{i} = 2\n" for i in range(5))
+         + "class Migration:\n    operations = [a]\n    f(x)\n",
+         "`operations` depends on more than 16 ways through the module's `if` statements",
+         False),
+        ("try:\n    class Migration:\n        operations = [a]\nexcept E:\n    f(x)\n",
+         _one(), False),
+    ],
+    ids=["data-migration", "tuple", "module-list-element", "two-names", "alias",
+         "method", "starred", "name", "augmented", "module-if", "class-if", "many-ways",
+         "in-try"],
+)  # fmt: skip
+def test_an_untouched_literal_is_not_run(source: str, expected: Shown, fast: bool) -> None:
+    tree = ast.parse(source)
+    cls = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))
+    found = Bindings(tree, cls, source)
+    assert found._fresh_and_untouched("operations") is fast
+    assert _shown(found.variants("operations")) == expected
+    assert _shown(bindings_module._Interpreter(found).attribute("operations")) == expected
