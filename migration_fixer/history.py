@@ -166,37 +166,55 @@ class MigrationFile:
         """Where the operation ``node`` is in this migration, and the top-level operation
         that holds it (where the state before it is replayed to). Lists bound to names
         are followed (``SeparateDatabaseAndState(database_operations=ops)``)."""
-        for element in self.operations or ():
-            if element is node:
-                return Placement.TOP_LEVEL, node
-            where = self._placement_in(element, node)
-            if where is not None:
-                return where, element
-        return Placement.ELSEWHERE, None
+        found = self._placements.get(id(node))
+        if found is None or found[0] is not node:
+            return Placement.ELSEWHERE, None
+        return found[1], found[2]
 
-    def _placement_in(self, element: ast.expr, node: ast.Call) -> Placement | None:
-        """Where ``node`` is inside the operation ``element`` (None: not in it)."""
+    @cached_property
+    def _placements(self) -> dict[int, tuple[ast.expr, Placement, ast.expr]]:
+        """Every call :meth:`placement` finds, by id: the call (kept, so that its id is not
+        reused), where it is and the top-level operation that holds it. Worked out once
+        for the migration: its removals are looked up one by one. The first element that
+        holds a call wins, as a search of the elements in order would find."""
+        found: dict[int, tuple[ast.expr, Placement, ast.expr]] = {}
+        for element in self.operations or ():
+            found.setdefault(id(element), (element, Placement.TOP_LEVEL, element))
+            for key, (inner, where) in self._placements_in(element).items():
+                found.setdefault(key, (inner, where, element))
+        return found
+
+    def _placements_in(self, element: ast.expr) -> dict[int, tuple[ast.expr, Placement]]:
+        """The calls inside the operation ``element`` (by id), each with where it is."""
+        found: dict[int, tuple[ast.expr, Placement]] = {}
         for key, elements in self.nested(element):
             for inner in elements if isinstance(elements, list) else ():
-                where = Placement.DATABASE if inner is node else self._placement_in(inner, node)
-                if where is not None:
-                    # In state_operations, even a database operation only changes the state.
-                    return Placement.STATE_ONLY if key == "state_operations" else where
-        if not (
-            isinstance(element, ast.Call)
-            and element.lineno <= node.lineno <= (element.end_lineno or element.lineno)
-            and any(n is node for n in ast.walk(element))
-        ):
-            return None
+                # In state_operations, even a database operation only changes the state.
+                found.setdefault(
+                    id(inner),
+                    (
+                        inner,
+                        Placement.STATE_ONLY if key == "state_operations" else Placement.DATABASE,
+                    ),
+                )
+                for inner_key, (call, where) in self._placements_in(inner).items():
+                    if key == "state_operations":
+                        where = Placement.STATE_ONLY
+                    found.setdefault(inner_key, (call, where))
+        if not isinstance(element, ast.Call):
+            return found
         # Written inside it, in a list that cannot be read (or in another argument).
         resolved = self.index.resolve_callee(element.func, self.tree)
         if resolved.operation not in ("SeparateDatabaseAndState", "RunSQL"):
-            return None
+            return found
         args = bind_arguments(element, resolved.operation) or {}
         state = args.get("state_operations")
-        if state is not None and any(n is node for n in ast.walk(state)):
-            return Placement.STATE_ONLY
-        return Placement.DATABASE
+        in_state = set() if state is None else {id(n) for n in ast.walk(state)}
+        for node in ast.walk(element):
+            if isinstance(node, ast.Call):
+                where = Placement.STATE_ONLY if id(node) in in_state else Placement.DATABASE
+                found.setdefault(id(node), (node, where))
+        return found
 
     def database_operations(self, elements: list[ast.expr] | None = None) -> Iterator[ast.expr]:
         """This migration's operations (or ``elements``) in the order they change the
@@ -211,29 +229,50 @@ class MigrationFile:
             else:
                 yield element
 
+    @cached_property
+    def _database_sequences(self) -> list[_DatabaseSequence]:
+        """Each variant of the operations (or the operations) as the database sees them
+        (:meth:`database_operations`), resolved once: every removal of the migration asks
+        what comes after it."""
+        sequences = []
+        for variant in self.variants or [Variant(self.operations or [])]:
+            elements = list(self.database_operations(variant.elements))
+            positions: dict[int, int] = {}
+            for position, element in enumerate(elements):
+                positions.setdefault(id(element), position)
+            resolved = [operation_of(self, element) for element in elements]
+            operations = [(r[0], r[2] or {}) if r is not None else None for r in resolved]
+            # The last DeleteModel of each literal name (lower case).
+            deleted: dict[str, int] = {}
+            for position, found in enumerate(operations):
+                name = literal_str(found[1].get("name")) if found is not None else None
+                if found is not None and found[0] == "DeleteModel" and name is not None:
+                    deleted[name.lower()] = position
+            sequences.append(_DatabaseSequence(elements, positions, operations, deleted))
+        return sequences
+
+    def _positions_of(self, node: ast.expr) -> list[tuple[_DatabaseSequence, int]]:
+        """The sequences that hold ``node``, each with where it is in it."""
+        return [
+            (sequence, sequence.positions[id(node)])
+            for sequence in self._database_sequences
+            if id(node) in sequence.positions  # (the elements are kept: ids are not reused)
+        ]
+
     def operations_after(self, node: ast.expr) -> list[list[tuple[str, dict[str, ast.expr]]]]:
         """The operations that change the database after ``node`` in this migration,
         with their arguments: one list per variant of the operations that holds ``node``."""
-        found: list[list[tuple[str, dict[str, ast.expr]]]] = []
-        for variant in self.variants or [Variant(self.operations or [])]:
-            elements = list(self.database_operations(variant.elements))
-            if not any(e is node for e in elements):
-                continue
-            after = elements[[id(e) for e in elements].index(id(node)) + 1 :]
-            resolved = (operation_of(self, element) for element in after)
-            found.append([(r[0], r[2] or {}) for r in resolved if r is not None])
-        return found
+        return [
+            [found for found in sequence.operations[position + 1 :] if found is not None]
+            for sequence, position in self._positions_of(node)
+        ]
 
     def deletes_model_after(self, node: ast.expr, model: str) -> bool:
         """Whether an operation after ``node`` deletes ``model`` (in every variant of the
         operations that holds ``node``)."""
-        variants = self.operations_after(node)
-        return bool(variants) and all(
-            any(
-                operation == "DeleteModel" and names_match(args.get("name"), model)
-                for operation, args in after
-            )
-            for after in variants
+        holding = self._positions_of(node)
+        return bool(holding) and all(
+            sequence.deleted.get(model.lower(), -1) > position for sequence, position in holding
         )
 
     def adds_field_after(self, node: ast.expr, model: str, field: str) -> bool:
@@ -242,6 +281,19 @@ class MigrationFile:
         the operations that holds ``node``."""
         variants = self.operations_after(node)
         return bool(variants) and all(_adds_field(after, model, field) for after in variants)
+
+
+@dataclass
+class _DatabaseSequence:
+    """A variant of a migration's operations in the order they change the database."""
+
+    elements: list[ast.expr]
+    #: Where each element is (by id; the first place when it is there twice).
+    positions: dict[int, int]
+    #: Each element's operation and arguments (None: not an operation).
+    operations: list[tuple[str, dict[str, ast.expr]] | None]
+    #: Where the last ``DeleteModel`` of each model is (its literal name, lower case).
+    deleted: dict[str, int]
 
 
 def _adds_field(after: list[tuple[str, dict[str, ast.expr]]], model: str, field: str) -> bool:
@@ -824,7 +876,7 @@ class History:
         if migration.name not in self._changes:
             changed: set[str] = set()
             for op in migration.operations or ():
-                models = _models_changed(migration, op)
+                models = _changed_by(migration, op)
                 if models is None:
                     self._changes[migration.name] = None
                     break
@@ -1164,11 +1216,16 @@ def _custom_may_change_fields(migration: MigrationFile, op: ast.expr) -> str | N
 def _may_change(migration: MigrationFile, op: ast.expr, names: frozenset[str]) -> bool:
     """Whether applying ``op`` may change the state of a model called one of ``names``
     (lower case): a replay for those models leaves out the other operations."""
+    changed = _changed_by(migration, op)
+    return changed is None or not changed.isdisjoint(names)
+
+
+def _changed_by(migration: MigrationFile, op: ast.expr) -> frozenset[str] | None:
+    """:func:`_models_changed`, worked out once per operation."""
     key = id(op)
     if key not in migration.changes:
         migration.changes[key] = _models_changed(migration, op)
-    changed = migration.changes[key]
-    return changed is None or not changed.isdisjoint(names)
+    return migration.changes[key]
 
 
 #: The arguments of each model operation that :func:`_apply` needs to be literals.
