@@ -266,3 +266,28 @@ def test_a_folder_line_length_is_read_once_per_folder_and_working_directory(
     calls = runner._folder_line_length.cache_info()
     assert options.line_length_for(relative) == 100
     assert runner._folder_line_length.cache_info().hits == calls.hits + 1
+
+
+def test_the_sql_parser_is_imported_before_the_workers_start_when_mf002_is_selected(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import sqlinverse
+
+    imports: list[str] = []
+    monkeypatch.setattr(sqlinverse, "import_parser", lambda: imports.append("sqlglot"))
+    for select, jobs in (({"MF001", "MF002"}, 2), ({"MF001"}, 2), ({"MF001", "MF002"}, 1)):
+        list(run_files(paths, Options(select=frozenset(select), rewrite=False), jobs))
+    assert imports == ["sqlglot"]
+
+
+def test_import_parser_imports_the_dialects_invert_reads_with() -> None:
+    import sys
+
+    from migration_fixer.sqlinverse import import_parser
+
+    import_parser()
+    assert {
+        "sqlglot.dialects.postgres",
+        "sqlglot.dialects.mysql",
+        "sqlglot.dialects.sqlite",
+    } <= set(sys.modules)
