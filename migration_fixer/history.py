@@ -585,17 +585,22 @@ class History:
     # -- loading --------------------------------------------------------------------
     @classmethod
     def load(
-        cls, folder: Path, parsed: dict[Path, tuple[str, ast.Module]] | None = None
+        cls,
+        folder: Path,
+        parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+        read: Mapping[Path, bytes] | None = None,
     ) -> History:
         """The history of ``folder``; ``parsed``: files of it the run has parsed already
-        (taken out of it: the history keeps them)."""
+        (taken out of it: the history keeps them); ``read``: the bytes of files of it the
+        run has read already (not read again)."""
         sources: list[_Source] = []
         problems: list[HistoryProblem] = []
         for path in sorted(folder.glob("*.py")):
             if path.name == "__init__.py" or not path.is_file():
                 continue  # not a regular file (a FIFO would block): discovery says so
             try:
-                text = decode(path, path.read_bytes()).text
+                data = read.get(path) if read is not None else None
+                text = decode(path, path.read_bytes() if data is None else data).text
             except (OSError, SourceError) as exc:
                 line = getattr(exc, "line", 1) or 1
                 reason = str(exc) or type(exc).__name__
