@@ -17,7 +17,7 @@ import itertools
 import os
 import signal
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,11 +134,13 @@ def process_file(
     data: bytes | None = None,
     plan_refused: str = "",
     parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+    read: Mapping[Path, bytes] | None = None,
 ) -> FileResult:
     """One file's result (``data``: its bytes, when the caller has read them already;
     ``plan_refused``: why the folder's new migrations cannot be written, if so;
     ``parsed``: the files of the batch parsed before their folder's history was loaded,
-    which the history takes instead of parsing them again)."""
+    which the history takes instead of parsing them again; ``read``: the bytes of the
+    batch's files, which the history takes instead of reading them again)."""
     result = FileResult(path)
     select = options.select
     for pattern, codes in options.ignores:
@@ -164,9 +166,9 @@ def process_file(
     loader = None
     known = histories if histories is not None else {}
     if _reads_history(rules, data):
-        history = _history(path.parent, known, result, parsed)
+        history = _history(path.parent, known, result, parsed, read)
     elif _may_read_history(rules, data):
-        loader = functools.partial(_history, path.parent, known, None, parsed)
+        loader = functools.partial(_history, path.parent, known, None, parsed, read)
     # The history parses the files of its folder once, for the rules and the replay.
     shared = known.get(path.parent, history)
     process_source(source, rules, options, result, history, plan_refused, loader, shared, parsed)
@@ -196,12 +198,13 @@ def _history(
     histories: dict[Path, History],
     result: FileResult | None,
     parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+    read: Mapping[Path, bytes] | None = None,
 ) -> History:
     """The folder's history, loaded once per batch; its problems are reported once, with
     the first ``result`` given (a rule that reads it only for some files reports none:
     its findings say what could not be read)."""
     if folder not in histories:
-        histories[folder] = History.load(folder, parsed)
+        histories[folder] = History.load(folder, parsed, read)
     history = histories[folder]
     if result is not None:
         _report_problems(history, result)
@@ -635,19 +638,23 @@ def _process_folder(folder: Path, paths: Sequence[Path], options: Options) -> li
     parsed: dict[Path, tuple[str, ast.Module]] = {}
     root = Path(options.cache_dir) if options.cache_dir and options.cache_secret else None
     folder_cache = FolderCache.load(root, folder, FileResult, options.cache_secret)
+    # Every file read before the first is processed: the folder's history, loaded while
+    # one of them is, takes their bytes instead of reading them again.
+    read: dict[Path, bytes] = {}
+    for path in paths:
+        with contextlib.suppress(OSError):  # unreadable: process_file reports it
+            read[path] = path.read_bytes()
     results = []
     for path in paths:
-        data: bytes | None = None
+        data = read.get(path)
         cache_key = None
-        if root is not None:
-            with contextlib.suppress(OSError):  # unreadable: process_file reports it
-                data = path.read_bytes()
-                cache_key = _cache_key(path, data, options, folder_cache)
+        if root is not None and data is not None:
+            cache_key = _cache_key(path, data, options, folder_cache)
         cached = folder_cache.get(path, cache_key) if cache_key is not None else None
         if isinstance(cached, FileResult):
             results.append(cached)
             continue
-        result = _process_safely(path, options, histories, data, parsed=parsed)
+        result = _process_safely(path, options, histories, data, parsed=parsed, read=read)
         if cache_key is not None and result.cacheable:
             folder_cache.put(path, cache_key, result)
         results.append(result)
@@ -707,11 +714,12 @@ def _process_safely(
     data: bytes | None = None,
     plan_refused: str = "",
     parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+    read: Mapping[Path, bytes] | None = None,
 ) -> FileResult:
     """:func:`process_file`, with anything unexpected reported against the file: one odd
     file must not stop (or crash with a traceback) a run over thousands."""
     try:
-        return process_file(path, options, histories, data, plan_refused, parsed)
+        return process_file(path, options, histories, data, plan_refused, parsed, read)
     except RecursionError:
         message = "cannot analyse: the code is nested too deeply"
     except Exception as exc:

@@ -291,3 +291,54 @@ def test_import_parser_imports_the_dialects_invert_reads_with() -> None:
         "sqlglot.dialects.mysql",
         "sqlglot.dialects.sqlite",
     } <= set(sys.modules)
+
+
+def test_a_folder_history_takes_the_bytes_its_batch_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migration_fixer import runner
+
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    initial = (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        "        migrations.CreateModel(\n"
+        '            name="Product",\n'
+        '            fields=[("id", models.AutoField(primary_key=True)),\n'
+        '                    ("stock", models.IntegerField())],\n'
+        "        ),\n"
+        "    ]\n"
+    )
+    removal = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n'
+        '    operations = [migrations.RemoveField(model_name="product", name="stock")]\n'
+    )
+    paths = [folder / "0001_initial.py", folder / "0002_remove.py"]
+    for path, text in zip(paths, (initial, removal), strict=True):
+        path.write_text(text)
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    options = Options(select=frozenset({"MF003"}), rewrite=False)
+    results = runner.process_batch(paths, options)
+    assert [[f.code for f in r.findings] for r in results] == [[], ["MF003"]]
+    assert reads == paths
+
+
+def test_history_load_takes_the_bytes_it_is_given_over_the_disk(tmp_path: Path) -> None:
+    from migration_fixer.history import History
+
+    path = tmp_path / "0001_initial.py"
+    path.write_text("operations = [\n")  # does not parse: the bytes given do
+    history = History.load(tmp_path, read={path: b"operations = []\n"})
+    assert history.problems == []
+    assert list(history.files) == ["0001_initial"]
