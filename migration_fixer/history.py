@@ -495,9 +495,9 @@ class _Source:
         ``aliases``: its text is known, none of its operations names one of them
         (:func:`migration_fixer.skim.names_model`), and it has nothing that could change a
         model it does not name (:func:`migration_fixer.skim.must_read`)."""
-        if not self.text or not self.graph_known or self.must_read:
+        if not self.text or not self.graph_known or names_model(self.lowered, aliases):
             return False
-        return not names_model(self.lowered, aliases)
+        return not self.must_read  # (the costlier read last: often not needed)
 
 
 class _Files(Mapping[str, MigrationFile]):

@@ -11,7 +11,11 @@ cold run's time. Two cheap reads let the history leave them unparsed:
   changes no model its text does not name). A file for which it says "" and whose text
   does not name the model (nor a name the model had) is skipped by the replay for that
   model: every operation that changes a model names it with a literal, and the file has
-  nothing that could reach a model another way.
+  nothing that could reach a model another way. A name imported from outside Django (a
+  field class, a mixin, the ``Migration`` base class of a project) may be used in the
+  arguments of Django's operations, where the replay reads nothing but literal names
+  and field definitions, and as the base of ``class Migration``, which the replay
+  ignores: a scan of the code's brackets, strings and comments tells where it is used.
 
 Both are conservative: when in doubt, the file is parsed and read as before.
 """
@@ -19,7 +23,10 @@ Both are conservative: when in doubt, the file is parsed and read as before.
 from __future__ import annotations
 
 import ast
+import bisect
+import keyword
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 #: The lists of a ``Migration`` class that make the graph.
@@ -200,6 +207,9 @@ def must_read(text: str) -> str:
     for defined in _CLASS.finditer(text):
         if _word_at(text, defined.start(), "class") and defined.group(1) != "Migration":
             return f"it defines `class {defined.group(1)}` (an operation can change any model)"
+    #: The names bound by imports from outside the harmless modules, with the module.
+    bound: dict[str, str] = {}
+    statements: list[tuple[int, int]] = []
     for word in _IMPORT_WORD.finditer(text):
         if not _word_at(text, word.start(), "import"):
             continue  # (``__import__``: below)
@@ -213,10 +223,17 @@ def must_read(text: str) -> str:
             modules, imported = match.group(3).split(","), ""
         if re.search(r"\bas\b", imported):
             return f"it imports under another name (`{match.group(0).strip()}`)"
+        statements.append((match.start(), match.end()))
         for module in modules:
             words = module.split()
-            if len(words) != 1 or words[0].split(".")[0] not in _HARMLESS_MODULES:
+            if len(words) != 1:
                 return f"it imports `{module.strip()}`"
+            if words[0].split(".")[0] in _HARMLESS_MODULES:
+                continue
+            names = _imported_names(words[0], imported)
+            if names is None:
+                return f"it imports `{module.strip()}`"
+            bound.update(dict.fromkeys(names, words[0]))
     if any(word in text for word in _DYNAMIC_WORDS) and _DYNAMIC.search(text):
         return "it reaches names dynamically"
     if any(_word_at(text, m.start(), "type") for m in _TYPE_CALL.finditer(text)):
@@ -231,7 +248,216 @@ def must_read(text: str) -> str:
         line_start = text.rfind("\n", 0, match.start()) + 1
         if not re.match(r"[ \t]*(?:from|import)\b", text[line_start:]):
             return f"`{match.group(0)}` is not called with a literal or keyword first"
+    if bound and ":=" in text:
+        # (An assignment expression in an operation's arguments binds a name, which the
+        # operations may then hold.)
+        return "it imports names and has an assignment expression (`:=`)"
+    return _used_outside_arguments(text, bound, statements) if bound else ""
+
+
+def _imported_names(module: str, imported: str) -> list[str] | None:
+    """The names an import statement from ``module`` binds (``imported``: what follows
+    ``import`` in ``from module import ...``, "" for ``import module``); None when they
+    cannot be told from the text (``*``, a line continued with a backslash...)."""
+    if not imported:
+        name = module.split(".")[0]
+        return [name] if name.isidentifier() else None
+    names = _IMPORT_COMMENT.sub("", imported).strip()
+    parenthesized = names.startswith("(") and names.endswith(")")
+    found = [name.strip() for name in (names[1:-1] if parenthesized else names).split(",")]
+    if parenthesized and len(found) > 1 and not found[-1]:
+        found.pop()  # a trailing comma
+    if all(name.isidentifier() and not keyword.iskeyword(name) for name in found):
+        return found
+    return None
+
+
+_IMPORT_COMMENT = re.compile(r"#[^\n]*")
+
+#: Django's operations whose arguments hold nothing the replay applies: it reads their
+#: literal names and a field's definition, or leaves them out. (Not ``RunSQL`` and
+#: ``SeparateDatabaseAndState``, whose ``state_operations`` it applies, nor
+#: ``RenameModel``, which makes a file always read.)
+_LEAF_OPERATIONS = (
+    "CreateModel",
+    "DeleteModel",
+    "AddField",
+    "AlterField",
+    "RemoveField",
+    "RenameField",
+    "RunPython",
+    "AddIndex",
+    "RemoveIndex",
+    "RenameIndex",
+    "AddConstraint",
+    "RemoveConstraint",
+    "AlterUniqueTogether",
+    "AlterIndexTogether",
+    "AlterModelOptions",
+    "AlterModelManagers",
+    "AlterModelTable",
+    "AlterModelTableComment",
+    "AlterOrderWithRespectTo",
+)
+#: The opening parenthesis of a call of one of them (when ``migrations`` is a whole name),
+#: and of ``class Migration``'s bases (when at the start of a line).
+_LEAF_CALL = re.compile(r"migrations\s*\.\s*(?:" + "|".join(_LEAF_OPERATIONS) + r")\s*\(")
+_BASES = re.compile(r"class\s+Migration\s*\(")
+#: What the scan of the code goes from one to the next of (numbered as ``Match.lastindex``
+#: tells them): a comment, a string, an opening or a closing bracket, a quote alone (a
+#: string that does not end); the coarse scan also takes a bracketed group (up to three
+#: levels deep, strings and comments inside) as one.
+_COMMENT_PATTERN = r"#[^\r\n]*(?![^\r\n])"  # (to the end of the line: one way only)
+#: (A quote followed by two more starts a triple-quoted string, as Python reads it: each
+#: string can be matched one way only, which keeps the groups from backtracking.)
+_STRING_PATTERN = (
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?!"")(?:[^"\\\r\n]|\\.)*"'
+    r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
+)
+_PLAIN = r"[^()\[\]{}\"'#]*"
+
+
+def _group_pattern(inner: str) -> str:
+    """Brackets holding plain text, strings, comments and the groups ``inner`` matches
+    (each alternative starts with a character the plain text cannot hold: no
+    backtracking)."""
+    inside = f"{_STRING_PATTERN}|{_COMMENT_PATTERN}" + (f"|{inner}" if inner else "")
+    body = f"{_PLAIN}(?:(?:{inside}){_PLAIN})*"
+    return rf"\({body}\)|\[{body}\]|\{{{body}\}}"
+
+
+_FINE = re.compile(  # (its third group never matches: the kinds keep their numbers)
+    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])", re.DOTALL
+)
+_COARSE = re.compile(
+    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({_group_pattern(_group_pattern(_group_pattern('')))})"
+    r"|([(\[{])|([)\]}])|([\"'])",
+    re.DOTALL,
+)
+_COMMENT, _STRING, _GROUP, _OPENING, _CLOSED, _UNENDED = range(1, 7)
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _used_outside_arguments(
+    text: str, bound: dict[str, str], statements: list[tuple[int, int]]
+) -> str:
+    """Why a name of ``bound`` (imported from the module it maps to) may make or be an
+    operation the replay applies: the code (not a comment, nor a string but the code of an
+    f-string) uses it outside the import ``statements``, the arguments of a Django
+    operation the replay cannot be changed by (:data:`_LEAF_OPERATIONS`) and ``class
+    Migration``'s bases; "" when it does not. Told by a scan of the brackets, strings and
+    comments (groups of brackets taken whole where no use is in them, or where they are
+    inside a harmless call's), and a text the scan is unsure of (a string that does not
+    end, brackets that do not match, up to the last use: the scan stops there) is said
+    to use them."""
+    uses = sorted(_uses(text, bound, statements))
+    if not uses:
+        return ""
+    harmless = {
+        m.end() - 1
+        for m in _LEAF_CALL.finditer(text)
+        if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.")
+    }
+    harmless.update(
+        m.end() - 1 for m in _BASES.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
+    )
+    scan = _Scan(text, uses, harmless)
+    found = scan.run(_COARSE.finditer(text))
+    if found is None:  # (uses after the last token)
+        found = "" if scan.inside[-1] else uses[scan.index][1]
+    if found is _UNSURE:
+        modules = ", ".join(f"`{module}`" for module in dict.fromkeys(bound.values()))
+        return f"it imports {modules}, and its strings or brackets do not match"
+    if found:
+        return (
+            f"it imports `{bound[found]}` and uses `{found}` outside the arguments of an "
+            "operation the replay cannot be changed by"
+        )
     return ""
+
+
+#: :meth:`_Scan.run`'s answer when the text is not what it expects.
+_UNSURE = "<unsure>"
+
+
+class _Scan:
+    """The state of :func:`_used_outside_arguments`' scan: the brackets open, whether
+    each is in a harmless call's arguments, the next use to judge."""
+
+    def __init__(self, text: str, uses: list[tuple[int, str]], harmless: set[int]) -> None:
+        self.text = text
+        self.uses = uses
+        self.harmless = harmless
+        self.opened: list[str] = []
+        #: For each bracket open (and the module), whether it is in a harmless call's.
+        self.inside = [False]
+        self.index = 0
+
+    def run(self, tokens: Iterator[re.Match[str]]) -> str | None:
+        """The first use of a name outside the harmless places (its name), "" when the
+        last use is judged harmless, :data:`_UNSURE`, or None when ``tokens`` end first."""
+        uses, inside = self.uses, self.inside
+        for token in tokens:
+            start = token.start()
+            if uses[self.index][0] < start:
+                if not inside[-1]:
+                    return uses[self.index][1]
+                if self._past(start):
+                    return ""
+            kind = token.lastindex
+            if kind == _OPENING:
+                bracket = token.group(kind)
+                self.opened.append(_CLOSING[bracket])
+                inside.append(inside[-1] or start in self.harmless)
+            elif kind == _CLOSED:
+                if not self.opened or self.opened.pop() != token.group(kind):
+                    return _UNSURE
+                inside.pop()
+            elif kind == _UNENDED:
+                return _UNSURE
+            elif uses[self.index][0] < token.end():
+                end = token.end()
+                if kind == _GROUP and not inside[-1]:
+                    found = self.run(_FINE.finditer(self.text, start, end))
+                    if found is not None:
+                        return found
+                elif kind == _STRING and not inside[-1] and _formatted(self.text, start):
+                    return uses[self.index][1]  # (code, in an f-string)
+                elif self._past(end):
+                    return ""  # (in a comment or a string, or all in harmless brackets)
+        return None
+
+    def _past(self, position: int) -> bool:
+        """Go past the uses before ``position``; whether none is left."""
+        while self.index < len(self.uses) and self.uses[self.index][0] < position:
+            self.index += 1
+        return self.index == len(self.uses)
+
+
+def _formatted(text: str, quote: int) -> bool:
+    """Whether the string whose first quote is at ``quote`` may be an f-string."""
+    return "f" in text[max(quote - 2, 0) : quote].lower()
+
+
+def _uses(
+    text: str, bound: dict[str, str], statements: list[tuple[int, int]]
+) -> Iterator[tuple[int, str]]:
+    """Where the names of ``bound`` are in ``text`` as whole words, outside ``statements``."""
+    starts = [start for start, _ in statements]
+    for name in bound:
+        position = text.find(name)
+        while position != -1:
+            end = position + len(name)
+            if not (
+                (position and (text[position - 1].isalnum() or text[position - 1] == "_"))
+                or (end < len(text) and (text[end].isalnum() or text[end] == "_"))
+            ):
+                statement = bisect.bisect_right(starts, position) - 1
+                if statement < 0 or position >= statements[statement][1]:
+                    yield position, name
+            position = text.find(name, end)
 
 
 #: A model operation's name (lower case), whose first argument may name a model.

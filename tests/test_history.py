@@ -803,6 +803,44 @@ def test_the_replay_for_a_model_reads_only_what_may_change_it(tmp_path: Path) ->
     assert again.lookup("order", "id") == state.lookup("order", "id")
 
 
+def test_a_field_class_imported_from_a_package_does_not_make_a_migration_read(
+    tmp_path: Path,
+) -> None:
+    tagged = (
+        "migrations.CreateModel(name='Order', fields=[('tags', taggit.managers.TaggableManager())])"
+    )
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(CREATE),
+            "0002_order.py": mig(tagged, deps=dep("0001_initial"), head="import taggit.managers\n")
+            + BROKEN,
+            "0003_tags.py": mig(
+                "migrations.AddField('order', 'more', taggit.managers.TaggableManager())",
+                "taggit.managers.AddTagsField('product')",
+                deps=dep("0002_order"),
+                head="import taggit.managers\n",
+            ),
+            "0004_x.py": mig(deps=dep("0003_tags")),
+        },
+    )
+    first = (history.files["0003_tags"].operations or [])[0]
+    state = history.state_before("0003_tags", first, "Product")
+    assert isinstance(state, State)
+    found = state.lookup("Product", "sku")
+    assert isinstance(found, FieldState)
+    assert found.source.name == "0001_initial"
+    # 0002 uses the import in a field definition only: not parsed, its syntax error not
+    # reported. 0003 calls something the package defines as an operation: read.
+    assert history.problems == []
+    state = history.state_before("0004_x", ast.Constant(None), "Product")
+    assert isinstance(state, State)
+    assert state.lookup("Product", "sku") == (
+        "0003_tags: custom operation `taggit.managers.AddTagsField` may change fields"
+    )
+    assert history.problems == []
+
+
 def test_the_replay_for_a_model_applies_only_its_operations(tmp_path: Path) -> None:
     # 0002 must be read (a class), but only what it does to `product` is applied.
     order = "migrations.CreateModel(name='Order', fields=[('id', models.AutoField())])"

@@ -118,9 +118,12 @@ def test_a_plain_migration_need_not_be_read() -> None:
     [
         ("migrations.RenameModel('A', 'B'),", "", "it renames a model"),
         ("", "class Op(migrations.AddField):\n    pass\n", "it defines `class Op`"),
-        ("", "from shop.ops import Op\n", "it imports `shop.ops`"),
-        ("", "from . import ops\n", "it imports `.`"),
-        ("", "import os, shop\n", "it imports `os`"),
+        ("Op('order', 'x'),", "from shop.ops import Op\n", "it imports `shop.ops` and uses `Op`"),
+        ("ops.make(),", "from . import ops\n", "it imports `.` and uses `ops`"),
+        ("shop.op(),", "import os, shop\n", "it imports `shop` and uses `shop`"),
+        ("", "from shop.ops import *\n", "it imports `shop.ops`"),
+        ("", "from shop.ops import Op, \\\n    Other\n", "it imports `shop.ops`"),
+        ("", "from shop.ops import (Op, None)\n", "it imports `shop.ops`"),
         ("", "import django.db as db\n", "it imports `django.db as db`"),
         ("", "from django.db import (\n    migrations as m,\n)\n", "it imports under"),
         ("", "# we import it\n", "it has `import` outside an import statement"),
@@ -171,3 +174,156 @@ def test_tuple_pairs_keeps_literal_pairs() -> None:
     value = ast.parse("[('a', 'b'), ('a', 1), ('a',), x, ['c', 'd']]", mode="eval").body
     assert tuple_pairs(value) == [("a", "b"), ("c", "d")]
     assert tuple_pairs(ast.Name("x")) is None
+
+
+#: Names imported from outside Django used only where they cannot make or be an operation
+#: the replay applies: field classes, defaults, validators, bases in the arguments of
+#: Django's operations, and the base of ``class Migration``.
+IMPORTS_IN_ARGUMENTS = (
+    "import taggit.managers\n"
+    "from model_utils.fields import AutoCreatedField\n"
+    "from sentry.new_migrations.migrations import CheckedMigration\n"
+    "from shop.models import (\n"
+    "    Mixin,  # a comment\n"
+    "    forwards,\n"
+    ")\n"
+    "from django.db import migrations, models\n\n\n"
+    "class Migration(CheckedMigration):\n"
+    "    # taggit.managers is not Django's\n"
+    "    note = r'Mixin\\'s (forwards'\n"
+    "    dependencies = []\n\n"
+    "    operations = [\n"
+    "        migrations.CreateModel(\n"
+    "            name='Tagged',\n"
+    "            fields=[('tags', taggit.managers.TaggableManager(to='taggit.Tag'))],\n"
+    "            bases=(Mixin, models.Model),\n"
+    "        ),\n"
+    "        migrations.AddField(\n"
+    "            'tagged', 'created', AutoCreatedField(help_text='''a Mixin's \"\"\"'''),\n"
+    "        ),\n"
+    "        migrations . RunPython (forwards, elidable=True),\n"
+    "        migrations.AddIndex('tagged', models.Index(fields=['x'], name='tagged_x')),\n"
+    "    ]\n"
+)
+
+
+def test_an_import_used_only_in_the_arguments_of_operations_need_not_be_read() -> None:
+    assert must_read(IMPORTS_IN_ARGUMENTS) == ""
+    # The code of an f-string in the arguments is in the arguments.
+    formatted = IMPORTS_IN_ARGUMENTS.replace("help_text='''a Mixin's", "help_text=f'''a {Mixin}'s")
+    assert formatted != IMPORTS_IN_ARGUMENTS
+    assert must_read(formatted) == ""
+    # Deeper than the groups the scan takes whole: read bracket by bracket.
+    deep = IMPORTS_IN_ARGUMENTS.replace("to='taggit.Tag'", "to=[[[[[AutoCreatedField]]]]]")
+    assert deep != IMPORTS_IN_ARGUMENTS
+    assert must_read(deep) == ""
+    unused = "from shop.ops import Op\n\n\n" + PLAIN
+    assert must_read(unused) == ""
+    assert must_read(unused.replace("import Op\n", "import Op\n# Op('order')\n")) == ""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "used"),
+    [
+        pytest.param(
+            "        migrations . RunPython",
+            "        Mixin(),\n        migrations . RunPython",
+            "shop.models",
+            id="an operation",
+        ),
+        pytest.param(
+            "    operations = [\n",
+            "    operations = taggit.managers.OPERATIONS + [\n",
+            "taggit.managers",
+            id="the operations",
+        ),
+        pytest.param(
+            "        migrations . RunPython",
+            "        migrations.RunSQL('', state_operations=[forwards()]),\n"
+            "        migrations . RunPython",
+            "shop.models",
+            id="in RunSQL",
+        ),
+        pytest.param(
+            "        migrations . RunPython",
+            "        migrations.SeparateDatabaseAndState([], [Mixin()]),\n"
+            "        migrations . RunPython",
+            "shop.models",
+            id="in SeparateDatabaseAndState",
+        ),
+        pytest.param(
+            "migrations.AddField(", "other.migrations.AddField(", "model_utils.fields", id="other's"
+        ),
+        pytest.param(
+            "migrations.AddField(", "mymigrations.AddField(", "model_utils.fields", id="x"
+        ),
+        pytest.param(
+            "migrations.AddField(", "migrations.AddFields(", "model_utils.fields", id="not Django's"
+        ),
+        pytest.param(
+            "note = r'Mixin",
+            "note = rf'{Mixin}",
+            "shop.models",
+            id="in an f-string",
+        ),
+        pytest.param(
+            "    dependencies = []\n",
+            "    dependencies = []\n    extra = [forwards(migrations.RunPython)]\n",
+            "shop.models",
+            id="calling it in the class body",
+        ),
+        pytest.param(
+            "models.Index(fields=['x'], name='tagged_x')",
+            "models.Index(fields=['x'], name='tagged_x', condition=(x := 1))",
+            "",
+            id="an assignment expression",
+        ),
+        pytest.param(
+            "class Migration(CheckedMigration):\n",
+            "class Migration(CheckedMigration):\n    base = CheckedMigration\n",
+            "sentry.new_migrations.migrations",
+            id="in the class body",
+        ),
+        pytest.param(
+            "class Migration(CheckedMigration):\n",
+            "if True:\n    class Migration(CheckedMigration):\n        pass\n\n\n"
+            "class Migration(migrations.Migration):\n",
+            "sentry.new_migrations.migrations",
+            id="the bases of an indented class",
+        ),
+        pytest.param(
+            "from django.db import",
+            "def make(apps, schema_editor):\n    forwards(apps)\n\n\nfrom django.db import",
+            "shop.models",
+            id="in a function",
+        ),
+        pytest.param("    ]\n", "    ]\nMixin.patch()\n", "shop.models", id="at module level"),
+        pytest.param(
+            "note = r'Mixin\\'s (forwards'",
+            "note = r'Mixin\\'s (forwards",
+            "",
+            id="a string that does not end",
+        ),
+        pytest.param("bases=(Mixin, models.Model),", "bases=(Mixin, models.Model],", "", id="[)"),
+        pytest.param("dependencies = []", "dependencies = [])", "", id="closed twice"),
+    ],
+)
+def test_an_import_used_where_it_could_make_an_operation_makes_it_read(
+    old: str, new: str, used: str
+) -> None:
+    """(``used``: the module whose name is used, "" when the scan is unsure.)"""
+    text = IMPORTS_IN_ARGUMENTS.replace(old, new)
+    assert text != IMPORTS_IN_ARGUMENTS
+    if new.endswith("(x := 1))"):
+        assert must_read(text) == "it imports names and has an assignment expression (`:=`)"
+    elif used:
+        assert must_read(text).startswith(f"it imports `{used}` and uses `")
+        assert must_read(text).endswith(
+            "outside the arguments of an operation the replay cannot be changed by"
+        )
+    else:
+        assert must_read(text) == (
+            "it imports `taggit.managers`, `model_utils.fields`, "
+            "`sentry.new_migrations.migrations`, `shop.models`, and its strings or brackets "
+            "do not match"
+        )

@@ -133,10 +133,10 @@ def test_a_file_that_does_not_parse_and_names_the_model_is_unknown() -> None:
 
 
 def test_a_file_that_does_not_parse_and_names_the_field_is_unknown() -> None:
-    # Read because it imports code of the project (which could change any model); the
+    # Read because it calls code of the project (which could change any model); the
     # replay goes past it for the model, which it does not name, not for the field.
     imports = "from django.db import migrations\nfrom shop import sql\n"
-    unreadable = migration('migrations.RunSQL("UPDATE t SET sku = 1")', imports=imports)
+    unreadable = migration('migrations.RunSQL(sql.of("UPDATE t SET sku = 1"))', imports=imports)
     unreadable += PYTHON_2
     assert_cannot_determine(
         {"0002_sql.py": unreadable},
