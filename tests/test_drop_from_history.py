@@ -701,9 +701,13 @@ def test_the_history_is_loaded_only_when_a_drop_is_found(
     loaded: list[Path] = []
     load = History.load
 
-    def counted(path: Path, parsed: dict[Path, tuple[str, ast.Module]] | None = None) -> History:
+    def counted(
+        path: Path,
+        parsed: dict[Path, tuple[str, ast.Module]] | None = None,
+        read: dict[Path, bytes] | None = None,
+    ) -> History:
         loaded.append(path)
-        return load(path, parsed)
+        return load(path, parsed, read)
 
     monkeypatch.setattr(runner.History, "load", staticmethod(counted))
     options = Options(
