@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from migration_fixer.git import Repository
@@ -92,12 +92,17 @@ def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
     return any(glob_match(rel, pattern) for pattern in exclude)
 
 
-def _walk(root: Path, errors: list[tuple[Path, str]] | None = None) -> Iterable[tuple[Path, bool]]:
+def _walk(
+    root: Path,
+    errors: list[tuple[Path, str]] | None = None,
+    irregular: dict[str, list[Path]] | None = None,
+) -> Iterable[tuple[Path, bool]]:
     """The ``.py`` entries below ``root`` that are not folders, each with whether it is a
     regular file (or a symlink to one: the folder's listing says so without a ``stat``
     for most of them); a folder that cannot be read is reported in ``errors`` (a
-    mode-000 folder is never skipped silently). The order of ``os.walk(root,
-    followlinks=True)``, top-down."""
+    mode-000 folder is never skipped silently); ``irregular``: each folder listed that
+    has ``.py`` entries, with those that are not regular files. The order of
+    ``os.walk(root, followlinks=True)``, top-down."""
     seen: set[tuple[int, int]] = set()
     stack = [os.fspath(root)]
     while stack:
@@ -130,7 +135,12 @@ def _walk(root: Path, errors: list[tuple[Path, str]] | None = None) -> Iterable[
                     regular = entry.is_file()
                 except OSError:  # pragma: no cover - as Path.is_file
                     regular = False
-                yield Path(folder, entry.name), regular
+                path = Path(folder, entry.name)
+                if irregular is not None:
+                    odd = irregular.setdefault(folder, [])
+                    if not regular:
+                        odd.append(path)
+                yield path, regular
         kept = sorted(
             d
             for d in dirs
@@ -174,6 +184,7 @@ def discover(
     found: set[Path] = set()
     missing: list[Path] = []
     folders: list[Path] = []
+    irregular: dict[str, list[Path]] = {}  # see _walk
     for path in paths:
         if not path.exists():
             missing.append(path)
@@ -204,7 +215,7 @@ def discover(
             listed = []
             if repo is not None and inside:
                 listed = [*repo.tracked(inside, ".py"), *repo.untracked(inside, ".py")]
-            walked = [entry for folder in outside for entry in _walk(folder, errors)]
+            walked = [entry for folder in outside for entry in _walk(folder, errors, irregular)]
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]
@@ -227,7 +238,12 @@ def discover(
             ):
                 found.add(shown)
     if skipped is not None:
-        skipped.extend(_irregular({p.parent for p in found}, extend_include, root))
+        cwd = os.getcwd()
+        listed_folders = {
+            _display(Path(folder), cwd): [_display(path, cwd) for path in paths]
+            for folder, paths in irregular.items()
+        }
+        skipped.extend(_irregular({p.parent for p in found}, extend_include, root, listed_folders))
     return _sorted(found), missing
 
 
@@ -240,11 +256,21 @@ def _sorted(paths: set[Path]) -> list[Path]:
     return sorted(paths)
 
 
-def _irregular(folders: Iterable[Path], extend_include: Sequence[str], root: Path) -> list[Path]:
+def _irregular(
+    folders: Iterable[Path],
+    extend_include: Sequence[str],
+    root: Path,
+    listed: Mapping[Path, list[Path]] | None = None,
+) -> list[Path]:
     """The migration-like entries of ``folders`` that are not regular files (git lists
-    none of them, a walk skips them: say so, since the history replay skips them too)."""
+    none of them, a walk skips them: say so, since the history replay skips them too).
+    ``listed``: folders the walk listed already, with their ``.py`` entries that are not
+    regular files (a migration is a ``.py`` file): not listed a second time."""
     irregular: list[Path] = []
     for folder in sorted(folders):
+        if listed is not None and folder in listed:
+            irregular.extend(p for p in listed[folder] if is_migration(p, extend_include, root))
+            continue
         try:
             entries = list(os.scandir(folder))
         except OSError:

@@ -221,3 +221,33 @@ def test_paths_are_sorted_as_path_objects_sort() -> None:
     )
     mixed = {*relative, Path("/z/x.py"), Path("/a/x.py")}
     assert _sorted(mixed) == sorted(mixed)  # Python's own order (3.12 changed it)
+
+
+def test_the_entries_of_a_migrations_folder_that_are_not_regular_files_are_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for app in ("walked", "named"):
+        folder = tmp_path / app / "migrations"
+        folder.mkdir(parents=True)
+        (folder / "0001_initial.py").write_text("")
+        os.mkfifo(folder / "0002_fifo.py")
+        os.symlink(folder / "absent.py", folder / "0003_dangling.py")
+        (folder / "0004_folder.py").mkdir()
+        os.mkfifo(folder / "notes")
+    monkeypatch.chdir(tmp_path)
+    skipped: list[Path] = []
+    listing = discover(
+        [Path("walked"), Path("named/migrations/0001_initial.py")],
+        repo=None,
+        root=tmp_path,
+        skipped=skipped,
+    )
+    assert listing == (
+        [Path("named/migrations/0001_initial.py"), Path("walked/migrations/0001_initial.py")],
+        [],
+    )
+    assert skipped == [
+        Path(f"{app}/migrations/{name}")
+        for app in ("named", "walked")
+        for name in ("0002_fifo.py", "0003_dangling.py")
+    ]
