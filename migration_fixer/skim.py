@@ -110,23 +110,29 @@ class GraphEdges:
 
 def graph_edges(text: str) -> GraphEdges | None:
     """The graph lists of a migration of the usual shape, read from its text: one
-    ``class Migration`` at column 0, no triple-quoted string before it, each of the
-    graph's names written once, as ``name = [...]`` (or a tuple) directly in the class
-    body, a literal of pairs. None for any other shape (the caller parses the file)."""
+    ``class Migration`` at column 0, not inside a string (a triple-quoted string before it
+    is read to its end), each of the graph's names written once, as ``name = [...]`` (or
+    a tuple) directly in the class body (or in a string or comment before the class), a
+    literal of pairs. None for any other shape (the caller parses the file)."""
     classes = [
         m for m in _MIGRATION_CLASS.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
     ]
     if len(classes) != 1:
         return None
     start = classes[0].start()
+    before: list[tuple[int, int]] | None = []
     if text.find('"""', 0, start) != -1 or text.find("'''", 0, start) != -1:
-        return None
+        before = _strings_and_comments(text, start)
+        if before is None:
+            return None
     header_end = text.find("\n", start)
     body_indent = None if header_end == -1 else _body_indent(text, header_end)
     if body_indent is None:
         return None
     found: dict[str, list[tuple[str, str]]] = {}
     for match in _GRAPH_WORD.finditer(text):
+        if match.start() < start and any(a <= match.start() < b for a, b in before or ()):
+            continue  # (in a string or a comment)
         name = match.group(1)
         if name in found:
             return None  # written twice (``+=``, another class, a comment): parse it
@@ -144,6 +150,17 @@ def graph_edges(text: str) -> GraphEdges | None:
     return GraphEdges(
         found.get("dependencies", []), found.get("replaces", []), found.get("run_before", [])
     )
+
+
+def _strings_and_comments(text: str, end: int) -> list[tuple[int, int]] | None:
+    """Where the strings and comments of ``text[:end]`` are; None when one does not end
+    before ``end`` (``end`` is then inside it, or the text is not Python)."""
+    spans = []
+    for match in _STRING_OR_COMMENT.finditer(text, 0, end):
+        if match.lastindex is None:
+            return None  # a quote alone
+        spans.append(match.span())
+    return spans
 
 
 def _body_indent(text: str, header_end: int) -> str | None:
@@ -317,6 +334,7 @@ _STRING_PATTERN = (
     r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
 )
 _PLAIN = r"[^()\[\]{}\"'#]*"
+_STRING_OR_COMMENT = re.compile(rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|[\"']", re.DOTALL)
 
 
 def _group_pattern(inner: str) -> str:

@@ -48,6 +48,22 @@ def test_the_usual_shape_is_read_as_the_parser_reads_it() -> None:
     assert edges == parsed_edges(USUAL)
 
 
+@pytest.mark.parametrize(
+    "head",
+    [
+        '"""The dependencies = [("a", "b")] of\n the class Migration:\n"""\n',
+        "'''doc'''\n# replaces = []\n",
+        'def f():\n    """run_before = [(\'x\', \'y\')]"""\n    return \'"\'\n\n\n',
+        'SQL = r"""\\""" \'\'\'\n"""\n',
+    ],
+)
+def test_strings_before_the_class_are_read_to_their_end(head: str) -> None:
+    text = module("    dependencies = [('shop', '0001_initial')]\n    operations = []\n", head=head)
+    edges = graph_edges(text)
+    assert edges == GraphEdges([("shop", "0001_initial")], [], [])
+    assert edges == parsed_edges(text)
+
+
 def test_lists_not_written_are_empty() -> None:
     text = module("    operations = []\n")
     assert graph_edges(text) == GraphEdges([], [], []) == parsed_edges(text)
@@ -58,8 +74,18 @@ def test_lists_not_written_are_empty() -> None:
     [
         pytest.param("x = 1\n", id="no class Migration"),
         pytest.param(USUAL + "\n\n" + USUAL.split("\n\n\n", 1)[1], id="two classes Migration"),
-        pytest.param(module("    dependencies = []\n", head='"""doc"""\n'), id="docstring before"),
-        pytest.param(module("    dependencies = []\n", head="'''doc'''\n"), id="other quotes"),
+        pytest.param(
+            module("    dependencies = []\n", head='"""\nclass Migration:\n    x = 1\n"""\n'),
+            id="a class in a docstring before",
+        ),
+        pytest.param(
+            '"""\n' + module("    dependencies = [('a', 'b')]\n") + '"""\n' + module(""),
+            id="the class in a string",
+        ),
+        pytest.param('x = """\n' + module("    dependencies = []\n"), id="a string not ended"),
+        pytest.param(
+            module("    dependencies = []\n", head='"""doc"""\nreplaces = []\n'), id="code"
+        ),
         pytest.param(HEAD + "class Migration(migrations.Migration): pass", id="no body line"),
         pytest.param(HEAD + "class Migration(migrations.Migration):\n", id="nothing after"),
         pytest.param(
