@@ -204,10 +204,18 @@ class MigrationFile:
         if not isinstance(element, ast.Call):
             return found
         # Written inside it, in a list that cannot be read (or in another argument).
-        resolved = self.index.resolve_callee(element.func, self.tree)
-        if resolved.operation not in ("SeparateDatabaseAndState", "RunSQL"):
+        operation = operation_of(self, element)
+        kind: str | None
+        if operation is not None:
+            # (Resolved already; with_constants leaves ``state_operations`` alone.)
+            kind, args = operation[0], operation[2] or {}
+        else:  # (not an operation, or a subclass with its own ``__init__``)
+            kind = self.index.resolve_callee(element.func, self.tree).operation
+            args = {}
+        if kind not in ("SeparateDatabaseAndState", "RunSQL"):
             return found
-        args = bind_arguments(element, resolved.operation) or {}
+        if operation is None:
+            args = bind_arguments(element, kind) or {}
         state = args.get("state_operations")
         in_state = set() if state is None else {id(n) for n in ast.walk(state)}
         for node in ast.walk(element):
@@ -228,6 +236,41 @@ class MigrationFile:
                 pending.extend(reversed(database))
             else:
                 yield element
+
+    def holds(self, operation: ast.expr) -> bool:
+        """Whether ``operation`` is one of this migration's (top-level) operations."""
+        return id(operation) in self._operations_by_model[2]
+
+    def operations_changing(
+        self, names: frozenset[str] | None, until: ast.expr | None = None
+    ) -> list[ast.expr]:
+        """The operations (in order) that may change the state of a model called one of
+        ``names`` (lower case; None: any model), before ``until`` when it is one of them:
+        a replay for those models leaves out the others (:func:`_models_changed`)."""
+        operations = self.operations or []
+        by_model, any_model, positions = self._operations_by_model
+        end = positions.get(id(until), len(operations))
+        if names is None:
+            return operations[:end]
+        chosen = set(any_model).union(*(by_model.get(name, ()) for name in names))
+        return [operations[position] for position in sorted(chosen) if position < end]
+
+    @cached_property
+    def _operations_by_model(self) -> tuple[dict[str, list[int]], list[int], dict[int, int]]:
+        """Where the operations that change each model are (lower-case name), those
+        that may change any model, and where each operation is (by id, the first
+        place): worked out once, the replay reads the migration for many models."""
+        by_model: dict[str, list[int]] = {}
+        any_model: list[int] = []
+        positions: dict[int, int] = {}
+        for position, op in enumerate(self.operations or ()):
+            positions.setdefault(id(op), position)
+            changed = _changed_by(self, op)
+            if changed is None:
+                any_model.append(position)
+            for model in changed or ():
+                by_model.setdefault(model, []).append(position)
+        return by_model, any_model, positions
 
     @cached_property
     def _database_sequences(self) -> list[_DatabaseSequence]:
@@ -869,11 +912,11 @@ class History:
                 if migration_name == name:
                     return state
                 continue
-            for op in migration.operations:
-                if migration_name == name and op is operation:
-                    return state
-                if names is None or _may_change(migration, op, names):
-                    _apply(state, migration, op)
+            own = migration_name == name
+            for op in migration.operations_changing(names, operation if own else None):
+                _apply(state, migration, op)
+            if own and migration.holds(operation):
+                return state
         return state
 
     def _models_changed_by(self, migration: MigrationFile) -> frozenset[str] | None:
