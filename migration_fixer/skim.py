@@ -41,6 +41,24 @@ _COLUMN_0_STATEMENT = re.compile(r"\n[^\s#]")
 #: A bracketed list or tuple of pairs (brackets inside strings end the match early: the
 #: value then fails to parse, or is not followed by the end of the statement).
 _BRACKETED = re.compile(r"[\[(][^\[\]()]*(?:\([^()\[\]]*\)[^\[\]()]*)*[\])]")
+_EQUALS = re.compile(r"\s*=(?!=)\s*")
+#: Spaces, line breaks and comments between the elements of a bracketed value.
+_GAP = r"(?:[ \t\r\n]|#[^\r\n]*(?![^\r\n]))*"  # (a comment: to the end of its line)
+#: A string literal without prefix nor escape (its value grouped in one of two groups).
+_PLAIN_STRING = r"""(?:"([^"\\\r\n]*)"|'([^'\\\r\n]*)')"""
+_PLAIN_PAIR = re.compile(rf"\({_GAP}{_PLAIN_STRING}{_GAP},{_GAP}{_PLAIN_STRING}{_GAP},?{_GAP}\)")
+#: Such a pair, or a call of a dotted name with a dotted name
+#: (``migrations.swappable_dependency(settings.AUTH_USER_MODEL)``, which
+#: :func:`tuple_pairs` leaves out).
+_PLAIN_ELEMENT = rf"(?:{_PLAIN_PAIR.pattern}|[\w.]+\({_GAP}[\w.]+{_GAP}\))"
+#: A list or tuple of them, the elements separated by commas (a last one allowed).
+_PLAIN_PAIRS = re.compile(
+    rf"[\[(]{_GAP}(?:{_PLAIN_ELEMENT}{_GAP},{_GAP})*(?:{_PLAIN_ELEMENT}{_GAP})?[\])]"
+)
+#: Such a pair or a comment (a pair in a comment is not one).
+_PAIR_OR_COMMENT = re.compile(rf"#[^\r\n]*(?![^\r\n])|{_PLAIN_PAIR.pattern}")
+#: One element in parentheses, without a comma: not a tuple.
+_PARENTHESIZED = re.compile(rf"\({_GAP}{_PLAIN_ELEMENT}{_GAP}\)")
 _END_OF_STATEMENT = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
 _STATEMENT_START = re.compile(r"^[ \t]*\S", re.MULTILINE)
 
@@ -143,10 +161,10 @@ def graph_edges(text: str) -> GraphEdges | None:
             or _COLUMN_0_STATEMENT.search(text, header_end, line_start) is not None
         ):
             return None
-        value = _bracketed_value(text, match.end())
-        if value is None:
+        pairs = _bracketed_pairs(text, match.end())
+        if pairs is None:
             return None
-        found[name] = tuple_pairs(value) or []
+        found[name] = pairs
     return GraphEdges(
         found.get("dependencies", []), found.get("replaces", []), found.get("run_before", [])
     )
@@ -173,18 +191,31 @@ def _body_indent(text: str, header_end: int) -> str | None:
     return None
 
 
-def _bracketed_value(text: str, after_name: int) -> ast.List | ast.Tuple | None:
-    equals = re.compile(r"\s*=(?!=)\s*").match(text, after_name)
+def _bracketed_pairs(text: str, after_name: int) -> list[tuple[str, str]] | None:
+    """The pairs of the bracketed value assigned after ``text[:after_name]`` (the name),
+    as :func:`tuple_pairs` reads them (None: not a literal list or tuple). The usual
+    value, pairs of plain string literals, is read by a pattern; any other is parsed."""
+    equals = _EQUALS.match(text, after_name)
     if equals is None:
         return None
     bracketed = _BRACKETED.match(text, equals.end())
     if bracketed is None or _END_OF_STATEMENT.match(text, bracketed.end()) is None:
         return None
+    source = bracketed.group(0)
+    if _PLAIN_PAIRS.fullmatch(source) and not _PARENTHESIZED.fullmatch(source):
+        return [
+            (
+                pair.group(1) if pair.group(1) is not None else pair.group(2),
+                pair.group(3) if pair.group(3) is not None else pair.group(4),
+            )
+            for pair in _PAIR_OR_COMMENT.finditer(source)
+            if pair.group(0)[0] != "#"
+        ]
     try:
-        value = ast.parse(bracketed.group(0), mode="eval").body
+        value = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return value if isinstance(value, (ast.List, ast.Tuple)) else None
+    return tuple_pairs(value) if isinstance(value, (ast.List, ast.Tuple)) else None
 
 
 def _word_at(text: str, start: int, word: str) -> bool:

@@ -552,6 +552,9 @@ def test_recursion_while_parsing_is_a_problem(
     (root / "0001_initial.py").write_text(mig())
     monkeypatch.setattr("migration_fixer.history.ast.parse", deep)
     history = History.load(root)
+    assert history.problems == []  # (its graph is read from the text)
+    assert history.files["0001_initial"].parse_error == "0001_initial.py does not parse"
+    monkeypatch.undo()
     assert [p.message for p in history.problems] == [
         "migration history: cannot parse 0001_initial.py: RecursionError"
     ]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_fixer import skim
 from migration_fixer.history import read_migration
 from migration_fixer.skim import GraphEdges, graph_edges, must_read, names_model, tuple_pairs
 
@@ -62,6 +63,45 @@ def test_strings_before_the_class_are_read_to_their_end(head: str) -> None:
     edges = graph_edges(text)
     assert edges == GraphEdges([("shop", "0001_initial")], [], [])
     assert edges == parsed_edges(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "pairs", "parsed"),
+    [
+        ("[('a', 'b'), (\n    \"c\",\n    'd',\n),]", [("a", "b"), ("c", "d")], False),
+        ("[\n    ('a', 'b'),  # ('x', 'y')\n    # ('z', 'w'),\n]", [("a", "b")], False),
+        ("[migrations.swappable_dependency(settings.USER), ('a', '')]", [("a", "")], False),
+        ("(('a', 'b'), ('c', 'd'))", [("a", "b"), ("c", "d")], False),
+        ("(('a', 'b'),)", [("a", "b")], False),
+        ("()", [], False),
+        ("(('a', 'b'))", [], True),  # one pair in parentheses: not a tuple of pairs
+        ("[('a', 'b' 'c')]", [("a", "bc")], True),
+        ("[('a', r'b')]", [("a", "b")], True),
+        ("[('a', 'b\\n')]", [("a", "b\n")], True),
+        ("[('a', 'b', 'c'), ('d', 'e')]", [("d", "e")], True),
+        ("[('a', 'b') ('c', 'd')]", [], True),  # (a call)
+        ("[('a', 'b'),, ('c', 'd')]", None, True),
+    ],
+)
+def test_a_list_of_plain_pairs_is_read_without_the_parser(
+    value: str, pairs: list[tuple[str, str]] | None, parsed: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = module(f"    dependencies = {value}\n    operations = []\n")
+    calls: list[str] = []
+    parse = ast.parse
+
+    def counted(source: str, *args: object, **kwargs: object) -> ast.AST:
+        calls.append(source)
+        return parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(skim.ast, "parse", counted)
+    edges = graph_edges(text)
+    assert calls == ([value] if parsed else [])
+    if pairs is None:
+        assert edges is None
+    else:
+        assert edges == GraphEdges(pairs, [], [])
+        assert edges == parsed_edges(text)
 
 
 def test_lists_not_written_are_empty() -> None:
