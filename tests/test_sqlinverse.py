@@ -411,3 +411,31 @@ def test_check_with_nothing_to_fix_does_not_import_the_parser(tmp_path: Path) ->
     assert _exit_code_and_parser_imported(project) == "0 False"
     (project / "app" / "migrations" / "0002_sql.py").write_text(RAW)
     assert _exit_code_and_parser_imported(project) == "1 True"
+
+
+def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs(
+    tmp_path: Path,
+) -> None:
+    from migration_fixer.dialect import _settings_files
+
+    for rel in (
+        "settings.py",
+        "a/b/c/d/e/settings.py",
+        "a/b/c/d/e/f/settings.py",
+        "proj/settings/base.py",
+        "proj/settings/notes.txt",
+        "proj/local_settings.py",
+        "proj/urls.py",
+        ".hidden/settings.py",
+        "node_modules/settings.py",
+        "env/settings.py",
+        "env/pyvenv.cfg",
+    ):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    assert [p.relative_to(tmp_path).as_posix() for p in _settings_files(tmp_path)] == [
+        "settings.py",
+        "a/b/c/d/e/settings.py",
+        "proj/local_settings.py",
+        "proj/settings/base.py",
+    ]
