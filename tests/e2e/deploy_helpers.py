@@ -18,6 +18,11 @@ from .harness import CommandResult, DbBackend, copy_project, run_python, subproc
 DEPLOY_PROJECT = Path(__file__).resolve().parent / "deploy_project"
 
 
+def _sigint_default() -> None:
+    """In a child before ``exec``: SIGINT handled the default way (see ``popen``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _one_model(name: str, field: str) -> str:
     """An initial migration (indented, as :data:`INITIAL` holds them) creating the model
     ``name`` with an id and ``field``."""
@@ -149,6 +154,11 @@ class DeployProject:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A shell that starts a command in the background (``cmd &``, ``nohup``) makes it
+            # ignore SIGINT, and Python then never raises KeyboardInterrupt: the Ctrl-C
+            # tests would see a deploy that cannot be interrupted. Give the child the
+            # default disposition, as a terminal's foreground job has.
+            preexec_fn=_sigint_default,
         )
 
     @staticmethod
