@@ -56,7 +56,7 @@ _GROUP, _COMMENT, _STRING, _OPEN, _CLOSE, _COMMA, _QUOTE = range(1, 8)
 _F_PREFIXES = tuple(f"{f}{r}{quote}" for f in "fF" for r in ("", "r", "R") for quote in "'\"")
 #: The size of a file below which it is not scanned: the scan costs about half what the
 #: parse it may save, and in a small file it seldom finds much to leave out.
-WORTH_SCANNING = 8000
+WORTH_SCANNING = 3000
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 _CODE_LINE = re.compile(r"[\r\n]([ \t]*)[^\s#]")
 
