@@ -28,7 +28,6 @@ from pathlib import Path
 
 from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
-from migration_fixer.operations_text import blanked_operations
 from migration_fixer.parsing import parse_module
 from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
 from migration_fixer.source import SourceError, decode
@@ -508,8 +507,6 @@ class _Source:
     graph_known: bool = True
     #: Its ``ast``, parsed by the run for the rules, before ``parsed`` is asked for.
     tree: ast.Module | None = None
-    #: The file as replays for some models read it (:meth:`for_replay`), by those models.
-    partials: dict[frozenset[str], MigrationFile | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, migration: MigrationFile) -> _Source:
@@ -544,45 +541,6 @@ class _Source:
         if not self.text or not self.graph_known or names_model(self.lowered, aliases):
             return False
         return not self.must_read  # (the costlier read last: often not needed)
-
-    def for_replay(self, aliases: frozenset[str], likely: frozenset[str]) -> MigrationFile | None:
-        """This file parsed with the operations that cannot change the models whose names
-        (lower case) are ``aliases`` blanked out
-        (:func:`migration_fixer.operations_text.blanked_operations`). The first time, the
-        operations naming ``likely`` (the models later replays will likely ask about) are
-        kept too, and the file so read serves every later replay whose models it kept;
-        for another one it is read in full. None when it is to be read in full: parsed
-        already, parsed by a rule too (it names an operation a rule scans: one parse is
-        shared), kept by :func:`migration_fixer.skim.must_read`, when no operation can be
-        left out, or the text left does not parse."""
-        if self.parsed is not None or self.tree is not None or self.must_read:
-            return None
-        for kept, partial in self.partials.items():
-            if aliases <= kept:
-                return partial
-        if self.partials:
-            return None
-        kept = aliases | likely
-        blanked = None
-        if not any(word in self.text for word in _SCANNED_BY_RULES):
-            blanked = blanked_operations(self.text, kept)
-        tree = None
-        if blanked is not None:
-            with contextlib.suppress(SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = parse_module(blanked, filename=str(self.path))
-        read = (
-            None if tree is None or blanked is None else _read_migration(self.path, blanked, tree)
-        )
-        self.partials[kept] = read
-        return read
-
-
-#: The operations whose files the rules parse (their triggers).
-_SCANNED_BY_RULES = ("RemoveField", "RunPython", "RunSQL")
-#: The model a ``RemoveField`` names with a literal (the replays are for those models).
-_REMOVED_MODEL = re.compile(
-    r"RemoveField\s*\(\s*(?:model_name\s*=\s*)?[rRuU]?(?:\"(\w+)\"|'(\w+)')"
-)
 
 
 class _Files(Mapping[str, MigrationFile]):
@@ -644,8 +602,7 @@ class History:
     parsed only when a rule or the replay needs its operations (``files[name]``). The
     replay for a model (:meth:`state_before`) does not parse a file that cannot change
     that model (:meth:`_Source.cannot_touch`): a file the replay leaves unparsed and that
-    has a syntax error is not reported. It parses a large file without the operations
-    that cannot change the model where it can (:meth:`_Source.for_replay`)."""
+    has a syntax error is not reported."""
 
     def __init__(self, folder: Path, sources: Sequence[_Source], problems: list[HistoryProblem]):
         self.folder = folder
@@ -662,23 +619,11 @@ class History:
         self._snapshots: dict[frozenset[str] | None, tuple[tuple[str, ...], State]] = {}
         #: The models each migration renames (old and new names, lower case).
         self._renames: dict[str, list[tuple[str, str]]] = {}
-        #: The models whose state each migration's operations change (None: any model),
-        #: by the ``id`` of the file read (a partial one differs from the full one).
-        self._changes: dict[int, frozenset[str] | None] = {}
+        #: The models whose state each migration's operations change (None: any model).
+        self._changes: dict[str, frozenset[str] | None] = {}
         self._ancestors: dict[str, list[str] | str] = {}
         #: How many of ``problems`` the run has reported (a parse done later adds some).
         self.problems_reported = 0
-
-    @cached_property
-    def _removed_models(self) -> frozenset[str]:
-        """The models (lower case) that the folder's ``RemoveField`` calls name with a
-        literal: those MF003's replays are for."""
-        return frozenset(
-            (match.group(1) or match.group(2)).lower()
-            for source in self._sources.values()
-            if "RemoveField" in source.text
-            for match in _REMOVED_MODEL.finditer(source.text)
-        )
 
     # -- loading --------------------------------------------------------------------
     @classmethod
@@ -944,10 +889,7 @@ class History:
                 and self._sources[migration_name].cannot_touch(names)
             ):
                 continue
-            partial = None
-            if names is not None and migration_name != name:
-                partial = self._sources[migration_name].for_replay(names, self._removed_models)
-            migration = partial or self.files[migration_name]
+            migration = self.files[migration_name]
             if migration.skippable and migration_name != name:
                 state.skip(migration)
                 continue
@@ -979,18 +921,17 @@ class History:
 
     def _models_changed_by(self, migration: MigrationFile) -> frozenset[str] | None:
         """The models whose state ``migration``'s operations change (None: any)."""
-        key = id(migration)
-        if key not in self._changes:
+        if migration.name not in self._changes:
             changed: set[str] = set()
             for op in migration.operations or ():
                 models = _changed_by(migration, op)
                 if models is None:
-                    self._changes[key] = None
+                    self._changes[migration.name] = None
                     break
                 changed |= models
             else:
-                self._changes[key] = frozenset(changed)
-        return self._changes[key]
+                self._changes[migration.name] = frozenset(changed)
+        return self._changes[migration.name]
 
     def _names_of(self, model: str, order: Sequence[str]) -> frozenset[str]:
         """The names (lower case) ``model`` has had over the migrations ``order``: the
