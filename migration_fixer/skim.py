@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import keyword
 import re
 from collections.abc import Iterator
@@ -81,6 +82,7 @@ _HARMLESS_MODULES = frozenset(
     }
 )
 _IMPORT_WORD = re.compile(r"import\b")
+_AS_WORD = re.compile(r"\bas\b")
 _IMPORT = re.compile(
     r"[ \t]*(?:from[ \t]+(\S+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))"
 )
@@ -116,6 +118,7 @@ _MODEL_OPERATION_NOT_CALLED = re.compile(
 #: A keyword ending in ``name`` whose value is not a single string literal: a model's
 #: when the keyword is ``model_name`` or ``name`` (of ``CreateModel``, ``DeleteModel``).
 _NAME_NOT_LITERAL = re.compile(r"name\s*=(?!=)\s*(?![rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)])")
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from|import)\b")
 _STAR_ARGUMENT = re.compile(r"[(,]\s*\*\*?\s*[\w(\[{]")
 
 
@@ -269,7 +272,7 @@ def must_read(text: str) -> str:
             modules, imported = [match.group(1)], match.group(2)
         else:
             modules, imported = match.group(3).split(","), ""
-        if re.search(r"\bas\b", imported):
+        if "as" in imported and _AS_WORD.search(imported):
             return f"it imports under another name (`{match.group(0).strip()}`)"
         statements.append((match.start(), match.end()))
         for module in modules:
@@ -294,7 +297,7 @@ def must_read(text: str) -> str:
             return "it names a model with something other than a string literal"
     for match in _MODEL_OPERATION_NOT_CALLED.finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
-        if not re.match(r"[ \t]*(?:from|import)\b", text[line_start:]):
+        if not _IMPORT_LINE.match(text, line_start):
             return f"`{match.group(0)}` is not called with a literal or keyword first"
     if bound and ":=" in text:
         # (An assignment expression in an operation's arguments binds a name, which the
@@ -377,14 +380,31 @@ def _group_pattern(inner: str) -> str:
     return rf"\({body}\)|\[{body}\]|\{{{body}\}}"
 
 
-_FINE = re.compile(  # (its third group never matches: the kinds keep their numbers)
-    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])", re.DOTALL
-)
-_COARSE = re.compile(
-    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({_group_pattern(_group_pattern(_group_pattern('')))})"
-    r"|([(\[{])|([)\]}])|([\"'])",
-    re.DOTALL,
-)
+# (The two scans' patterns are compiled on first use: the coarse one alone takes longer
+# to compile than the rest of this module to import, and a process reaches them only
+# when a migration imports names from outside the harmless modules.)
+
+
+@functools.cache
+def _fine() -> re.Pattern[str]:
+    """The fine scan: one token at a time (its third group never matches: the kinds keep
+    their numbers)."""
+    return re.compile(
+        rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])",
+        re.DOTALL,
+    )
+
+
+@functools.cache
+def _coarse() -> re.Pattern[str]:
+    """The coarse scan: bracketed groups (three levels deep) taken whole."""
+    groups = _group_pattern(_group_pattern(_group_pattern("")))
+    return re.compile(
+        rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({groups})|([(\[{{])|([)\]}}])|([\"'])",
+        re.DOTALL,
+    )
+
+
 _COMMENT, _STRING, _GROUP, _OPENING, _CLOSED, _UNENDED = range(1, 7)
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -413,7 +433,7 @@ def _used_outside_arguments(
         m.end() - 1 for m in _BASES.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
     )
     scan = _Scan(text, uses, harmless)
-    found = scan.run(_COARSE.finditer(text))
+    found = scan.run(_coarse().finditer(text))
     if found is None:  # (uses after the last token)
         found = "" if scan.inside[-1] else uses[scan.index][1]
     if found is _UNSURE:
@@ -469,7 +489,7 @@ class _Scan:
             elif uses[self.index][0] < token.end():
                 end = token.end()
                 if kind == _GROUP and not inside[-1]:
-                    found = self.run(_FINE.finditer(self.text, start, end))
+                    found = self.run(_fine().finditer(self.text, start, end))
                     if found is not None:
                         return found
                 elif kind == _STRING and not inside[-1] and _formatted(self.text, start):
