@@ -619,6 +619,8 @@ class History:
         self._snapshots: dict[frozenset[str] | None, tuple[tuple[str, ...], State]] = {}
         #: The models each migration renames (old and new names, lower case).
         self._renames: dict[str, list[tuple[str, str]]] = {}
+        #: The migrations whose text names ``RenameModel`` (read when first needed).
+        self._renaming: frozenset[str] | None = None
         #: The models whose state each migration's operations change (None: any model).
         self._changes: dict[str, frozenset[str] | None] = {}
         self._ancestors: dict[str, list[str] | str] = {}
@@ -936,10 +938,16 @@ class History:
     def _names_of(self, model: str, order: Sequence[str]) -> frozenset[str]:
         """The names (lower case) ``model`` has had over the migrations ``order``: the
         ``RenameModel`` operations that connect a name to it, followed both ways."""
+        if self._renaming is None:
+            # Read once per folder: most folders rename no model, and the replay asks
+            # for the names of a model thousands of times over the same ancestors.
+            self._renaming = frozenset(n for n, s in self._sources.items() if s.renames_models)
+        if not self._renaming:
+            return frozenset({model.lower()})
         renames = [
             pair
             for migration_name in order
-            if self._sources[migration_name].renames_models
+            if migration_name in self._renaming
             for pair in self._renamed_in(migration_name)
         ]
         names = {model.lower()}

@@ -139,6 +139,8 @@ class ModuleIndex:
         #: The names bound to something spelled with another (:func:`spelled_names`), read
         #: once for every search of operation calls.
         self._spelled_from: dict[str, set[str]] | None = None
+        #: :meth:`resolve_callee`'s answers, by scope and dotted name.
+        self._callees: dict[tuple[ast.AST, str], Resolved] = {}
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
@@ -271,6 +273,20 @@ class ModuleIndex:
     # -- operations -----------------------------------------------------------------
     def resolve_callee(
         self, func: ast.expr, scope_node: ast.AST, seen: frozenset[int] = frozenset()
+    ) -> Resolved:
+        """What ``func`` refers to in ``scope_node``. A dotted name's answer depends only
+        on its spelling and the scope (whose bindings never change once read), so it is
+        kept: a file spells ``migrations.AddField`` in the same scope hundreds of times."""
+        key = _spelling(func) if not seen else None
+        if key is None:
+            return self._resolve_callee(func, scope_node, seen)
+        cached = self._callees.get((scope_node, key))
+        if cached is None:
+            cached = self._callees[scope_node, key] = self._resolve_callee(func, scope_node, seen)
+        return cached
+
+    def _resolve_callee(
+        self, func: ast.expr, scope_node: ast.AST, seen: frozenset[int]
     ) -> Resolved:
         scope = self._scope(scope_node)
         qualified = self._qualified_name(func, scope, frozenset())
@@ -511,6 +527,17 @@ def line_starts(text: str, lines: list[str] | None = None) -> list[int]:
     # The same, without a Python step per line (a 50 MB file has a million lines).
     lines = text.split("\n") if lines is None else lines
     return [0, *itertools.accumulate(map((1).__add__, map(len, lines[:-1])))]
+
+
+def _spelling(expr: ast.expr) -> str | None:
+    """``expr`` as a dotted name (``migrations.AddField``), or None if it is not one."""
+    attrs: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        attrs.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    return ".".join([expr.id, *reversed(attrs)]) if attrs else expr.id
 
 
 def _terminal_name(func: ast.expr) -> str | None:

@@ -562,3 +562,45 @@ def test_an_alias_followed_by_a_bracket_on_the_next_line_is_still_an_alias() -> 
         "operations = [X('SELECT 1'), migrations.RunSQL('SELECT 2')]\n"
     )
     assert operations(source) == [(4, 14, "RunSQL", None, False), (4, 29, "RunSQL", None, False)]
+
+
+def test_a_callee_is_resolved_once_per_spelling_and_scope() -> None:
+    """The answer kept for ``migrations.RunPython`` in one scope is not another scope's
+    (where ``migrations`` is shadowed), a name is not mistaken for an attribute spelled
+    the same way, and a callee that is not a dotted name is resolved every time."""
+    source = (
+        "from django.db import migrations\n"
+        "from django.db.migrations import RunSQL\n"
+        "class Op(migrations.RunPython):\n"
+        "    pass\n"
+        "def f(migrations):\n"
+        "    return migrations.RunPython(print)\n"
+        "ops = [migrations.RunPython(print), Op(print), RunSQL('x'), migrations.RunPython(g)]\n"
+        "more = [migrations.RunSQL('y'), make().RunSQL('z'), make().RunSQL('z')]\n"
+    )
+    tree = ast.parse(source)
+    index = ModuleIndex(tree, source)
+    function = tree.body[3]
+    in_function = next(n for n in ast.walk(function) if isinstance(n, ast.Call)).func
+    elements = [e for stmt in tree.body[4:] for e in stmt.value.elts]  # type: ignore[attr-defined]
+    resolved = [index.resolve_callee(e.func, tree) for e in elements]
+    assert [(r.operation, r.subclass) for r in resolved] == [
+        ("RunPython", None),
+        ("RunPython", "Op"),
+        ("RunSQL", None),
+        ("RunPython", None),
+        ("RunSQL", None),
+        (None, None),
+        (None, None),
+    ]
+    assert resolved[0] is resolved[3]  # the same spelling: kept, not resolved again
+    assert index.resolve_callee(in_function, function).operation is None
+    assert index.resolve_callee(in_function, tree).operation == "RunPython"
+    assert sorted(key for _, key in index._callees) == [
+        "Op",
+        "RunSQL",
+        "migrations.RunPython",
+        "migrations.RunPython",
+        "migrations.RunSQL",
+    ]
+    assert resolved[5] is not resolved[6]  # ``make().RunSQL``: not a dotted name
