@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-import functools
 import keyword
 import re
 from collections.abc import Iterator
@@ -380,31 +379,14 @@ def _group_pattern(inner: str) -> str:
     return rf"\({body}\)|\[{body}\]|\{{{body}\}}"
 
 
-# (The two scans' patterns are compiled on first use: the coarse one alone takes longer
-# to compile than the rest of this module to import, and a process reaches them only
-# when a migration imports names from outside the harmless modules.)
-
-
-@functools.cache
-def _fine() -> re.Pattern[str]:
-    """The fine scan: one token at a time (its third group never matches: the kinds keep
-    their numbers)."""
-    return re.compile(
-        rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])",
-        re.DOTALL,
-    )
-
-
-@functools.cache
-def _coarse() -> re.Pattern[str]:
-    """The coarse scan: bracketed groups (three levels deep) taken whole."""
-    groups = _group_pattern(_group_pattern(_group_pattern("")))
-    return re.compile(
-        rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({groups})|([(\[{{])|([)\]}}])|([\"'])",
-        re.DOTALL,
-    )
-
-
+_FINE = re.compile(  # (its third group never matches: the kinds keep their numbers)
+    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])", re.DOTALL
+)
+_COARSE = re.compile(
+    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({_group_pattern(_group_pattern(_group_pattern('')))})"
+    r"|([(\[{])|([)\]}])|([\"'])",
+    re.DOTALL,
+)
 _COMMENT, _STRING, _GROUP, _OPENING, _CLOSED, _UNENDED = range(1, 7)
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
 
@@ -433,7 +415,7 @@ def _used_outside_arguments(
         m.end() - 1 for m in _BASES.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
     )
     scan = _Scan(text, uses, harmless)
-    found = scan.run(_coarse().finditer(text))
+    found = scan.run(_COARSE.finditer(text))
     if found is None:  # (uses after the last token)
         found = "" if scan.inside[-1] else uses[scan.index][1]
     if found is _UNSURE:
@@ -489,7 +471,7 @@ class _Scan:
             elif uses[self.index][0] < token.end():
                 end = token.end()
                 if kind == _GROUP and not inside[-1]:
-                    found = self.run(_fine().finditer(self.text, start, end))
+                    found = self.run(_FINE.finditer(self.text, start, end))
                     if found is not None:
                         return found
                 elif kind == _STRING and not inside[-1] and _formatted(self.text, start):
