@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
+from migration_fixer.dotted_names import attribute_chain
+
 #: Module paths under which Django exposes its migration operations.
 _DJANGO_OP_MODULES = (
     "django.db.migrations",
@@ -277,9 +279,10 @@ class ModuleIndex:
         """What ``func`` refers to in ``scope_node``. A dotted name's answer depends only
         on its spelling and the scope (whose bindings never change once read), so it is
         kept: a file spells ``migrations.AddField`` in the same scope hundreds of times."""
-        key = _spelling(func) if not seen else None
-        if key is None:
+        chain = attribute_chain(func) if not seen else None
+        if chain is None:
             return self._resolve_callee(func, scope_node, seen)
+        key = ".".join(chain)
         cached = self._callees.get((scope_node, key))
         if cached is None:
             cached = self._callees[scope_node, key] = self._resolve_callee(func, scope_node, seen)
@@ -527,17 +530,6 @@ def line_starts(text: str, lines: list[str] | None = None) -> list[int]:
     # The same, without a Python step per line (a 50 MB file has a million lines).
     lines = text.split("\n") if lines is None else lines
     return [0, *itertools.accumulate(map((1).__add__, map(len, lines[:-1])))]
-
-
-def _spelling(expr: ast.expr) -> str | None:
-    """``expr`` as a dotted name (``migrations.AddField``), or None if it is not one."""
-    attrs: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        attrs.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    return ".".join([expr.id, *reversed(attrs)]) if attrs else expr.id
 
 
 def _terminal_name(func: ast.expr) -> str | None:
