@@ -24,6 +24,23 @@ def _operations(source: str) -> list[str] | str | None:
     return None if found is None else [ast.unparse(e) for e in found]
 
 
+def _read_twice(bindings: Bindings) -> list[ast.expr]:
+    """``operations`` read twice: the same element objects both times (copied once)."""
+    first = bindings.class_attribute("operations")
+    again = bindings.class_attribute("operations")
+    assert isinstance(first, list)
+    assert isinstance(again, list)
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    return first
+
+
+def _call(bindings: Bindings, text: str) -> ast.Call:
+    """The call of the module written ``text``."""
+    return next(
+        n for n in ast.walk(bindings.tree) if isinstance(n, ast.Call) and ast.unparse(n) == text
+    )
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -152,14 +169,8 @@ def test_what_code_builds_that_stays_unknown(source: str, reason: str) -> None:
 def test_the_copies_of_a_comprehension_are_made_once() -> None:
     source = "class Migration:\n    operations = [R(m) for m in ('x', 'y')]\n"
     bindings = _bindings(source)
-    first = bindings.class_attribute("operations")
-    again = bindings.class_attribute("operations")
-    assert isinstance(first, list)
-    assert isinstance(again, list)
-    assert all(a is b for a, b in zip(first, again, strict=True))
-    element = next(
-        n for n in ast.walk(bindings.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "R(m)"
-    )
+    first = _read_twice(bindings)
+    element = _call(bindings, "R(m)")
     assert bindings.copies_of(element) == first
     assert (first[0].lineno, first[0].col_offset) == (element.lineno, element.col_offset)
     assert bindings.copies_of(first[0]) is None
@@ -203,12 +214,6 @@ def test_what_a_call_returns_is_copied_once() -> None:
         "class Migration:\n    operations = ops()\n"
     )
     bindings = _bindings(source)
-    first = bindings.class_attribute("operations")
-    again = bindings.class_attribute("operations")
-    assert isinstance(first, list)
-    assert isinstance(again, list)
-    assert all(a is b for a, b in zip(first, again, strict=True))
-    original = next(
-        n for n in ast.walk(bindings.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "R(1)"
-    )
+    first = _read_twice(bindings)
+    original = _call(bindings, "R(1)")
     assert bindings.copies_of(original) == [first[0]]
