@@ -63,3 +63,17 @@ def _written_files_import_what_they_use(monkeypatch: pytest.MonkeyPatch) -> None
         original(path, data, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(api, "write_atomic", checked)
+
+
+@pytest.fixture
+def file_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The paths ``Path.read_bytes`` reads during the test, in order."""
+    reads: list[Path] = []
+    original = Path.read_bytes
+
+    def spy(path: Path) -> bytes:
+        reads.append(path)
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    return reads

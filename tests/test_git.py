@@ -71,7 +71,7 @@ def test_since_with_nothing_changed_is_clean(feature_repo: Path) -> None:
 
 
 def test_since_does_not_list_or_walk_the_tree(
-    feature_repo: Path, monkeypatch: pytest.MonkeyPatch
+    feature_repo: Path, monkeypatch: pytest.MonkeyPatch, file_reads: list[Path]
 ) -> None:
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("--since must start from git's list of changed files")
@@ -79,20 +79,13 @@ def test_since_does_not_list_or_walk_the_tree(
     monkeypatch.setattr(mf_git.Repository, "tracked", forbidden)
     monkeypatch.setattr(mf_git.Repository, "ls_files", forbidden)
     monkeypatch.setattr(discovery, "_walk", forbidden)
-    read: list[Path] = []
-    original = Path.read_bytes
-
-    def spy(self: Path) -> bytes:
-        read.append(self)
-        return original(self)
-
-    monkeypatch.setattr(Path, "read_bytes", spy)
+    file_reads.clear()
     config = build_config(
         paths=[Path(".")], mode=Mode.CHECK, select=None, ignore=None, since="main", jobs=1
     )
     result = api.run(config)
     assert result.files_checked == 4
-    assert sorted(p.as_posix() for p in read if "migrations" in p.parts) == [
+    assert sorted(p.as_posix() for p in file_reads if "migrations" in p.parts) == [
         "b/migrations/0001_initial.py",
         "c/migrations/0002_more.py",
         "d/migrations/0001_initial.py",

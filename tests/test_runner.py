@@ -294,7 +294,7 @@ def test_import_parser_imports_the_dialects_invert_reads_with() -> None:
 
 
 def test_a_folder_history_takes_the_bytes_its_batch_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, file_reads: list[Path]
 ) -> None:
     from migration_fixer import runner
 
@@ -320,18 +320,11 @@ def test_a_folder_history_takes_the_bytes_its_batch_read(
     paths = [folder / "0001_initial.py", folder / "0002_remove.py"]
     for path, text in zip(paths, (initial, removal), strict=True):
         path.write_text(text)
-    reads: list[Path] = []
-    read_bytes = Path.read_bytes
-
-    def counted(path: Path) -> bytes:
-        reads.append(path)
-        return read_bytes(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counted)
+    file_reads.clear()
     options = Options(select=frozenset({"MF003"}), rewrite=False)
     results = runner.process_batch(paths, options)
     assert [[f.code for f in r.findings] for r in results] == [[], ["MF003"]]
-    assert reads == paths
+    assert file_reads == paths
 
 
 def test_history_load_takes_the_bytes_it_is_given_over_the_disk(tmp_path: Path) -> None:
