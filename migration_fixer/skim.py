@@ -36,7 +36,6 @@ GRAPH_NAMES = ("dependencies", "replaces", "run_before")
 # candidates quickly; the word boundary before it is checked by :func:`_word_at`.)
 _CLASS = re.compile(r"class\s+(\w+)")
 _MIGRATION_CLASS = re.compile(r"class\s+Migration\b")
-_GRAPH_WORD = re.compile(r"(dependencies|replaces|run_before)\b")
 _COLUMN_0_STATEMENT = re.compile(r"\n[^\s#]")
 #: A bracketed list or tuple of pairs (brackets inside strings end the match early: the
 #: value then fails to parse, or is not followed by the end of the statement).
@@ -150,26 +149,41 @@ def graph_edges(text: str) -> GraphEdges | None:
     if body_indent is None:
         return None
     found: dict[str, list[tuple[str, str]]] = {}
-    for match in _GRAPH_WORD.finditer(text):
-        if match.start() < start and any(a <= match.start() < b for a, b in before or ()):
+    for at, name in _graph_words(text):
+        if at < start and any(a <= at < b for a, b in before or ()):
             continue  # (in a string or a comment)
-        name = match.group(1)
         if name in found:
             return None  # written twice (``+=``, another class, a comment): parse it
-        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_start = text.rfind("\n", 0, at) + 1
         if (
-            match.start() < header_end
-            or text[line_start : match.start()] != body_indent
+            at < header_end
+            or text[line_start:at] != body_indent
             or _COLUMN_0_STATEMENT.search(text, header_end, line_start) is not None
         ):
             return None
-        pairs = _bracketed_pairs(text, match.end())
+        pairs = _bracketed_pairs(text, at + len(name))
         if pairs is None:
             return None
         found[name] = pairs
     return GraphEdges(
         found.get("dependencies", []), found.get("replaces", []), found.get("run_before", [])
     )
+
+
+def _graph_words(text: str) -> list[tuple[int, str]]:
+    """Where the graph's names are in ``text``, in order, each followed by a character
+    that cannot continue a name (or by the end); a name may end a longer one.
+    (``str.find`` for each name is several times faster than one pattern of the three.)"""
+    found = []
+    for name in GRAPH_NAMES:
+        at = text.find(name)
+        while at != -1:
+            end = at + len(name)
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                found.append((at, name))
+            at = text.find(name, at + 1)
+    found.sort()
+    return found
 
 
 def _strings_and_comments(text: str, end: int) -> list[tuple[int, int]] | None:

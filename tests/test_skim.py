@@ -109,6 +109,19 @@ def test_lists_not_written_are_empty() -> None:
     assert graph_edges(text) == GraphEdges([], [], []) == parsed_edges(text)
 
 
+def test_names_that_only_end_with_a_graph_name_are_read_as_before() -> None:
+    # (A longer name ending with one is found, and not at the body's indentation: the
+    # parser reads the file; one that only starts with one is not a graph name.)
+    longer = module("    dependencies = [('a', 'b')]\n    my_dependencies = []\n")
+    assert graph_edges(longer) is None
+    text = module("    run_before_all = 1\n    replaces_x = []\n    replaces = [('a', 'b')]\n")
+    assert graph_edges(text) == GraphEdges([], [("a", "b")], []) == parsed_edges(text)
+    assert skim._graph_words("dependencies replaces_ run_before") == [
+        (0, "dependencies"),
+        (23, "run_before"),
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     [
