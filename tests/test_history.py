@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -1035,3 +1036,18 @@ def test_the_history_takes_the_trees_the_run_parsed(tmp_path: Path) -> None:
     history.adopt("0009_gone", stale, trees["0002_x.py"])
     assert history.files["0004_broken"].parse_error == "0004_broken.py does not parse"
     assert history.parsed_tree("0004_broken", files["0004_broken.py"]) is None
+
+
+def test_only_the_regular_python_files_of_the_folder_are_read(tmp_path: Path) -> None:
+    root = tmp_path / "shop/migrations"
+    root.mkdir(parents=True)
+    for name in ("0002_b.py", "0001_a.py", "0010_c.py", "__init__.py", "notes.txt", "0003.PY"):
+        (root / name).write_text(mig())
+    (root / "0004_folder.py").mkdir()
+    os.mkfifo(root / "0005_fifo.py")  # (reading it would block)
+    (root / "0006_loop.py").symlink_to(root / "0006_loop.py")  # (its type cannot be told)
+    (root / "0007_link.py").symlink_to(root / "0001_a.py")
+    history = History.load(root)
+    assert list(history.files) == ["0001_a", "0002_b", "0007_link", "0010_c"]
+    assert history.problems == []
+    assert list(History.load(tmp_path / "missing").files) == []
