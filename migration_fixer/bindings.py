@@ -121,6 +121,12 @@ class Bindings:
     def elements(self, expr: ast.expr, what: str) -> list[ast.expr] | Unknown:
         """The elements of the sequence ``expr`` (written in the module) evaluates to;
         ``what`` names it in the reason (e.g. "`state_operations`")."""
+        if isinstance(expr, (ast.List, ast.Tuple)) and not any(
+            isinstance(e, (ast.Starred, ast.Name)) for e in expr.elts
+        ):
+            # What it says wherever it is (no name to look up): not where it is, which
+            # walks its statement (the `fields` of every `CreateModel` the replay applies).
+            return list(expr.elts)
         env = self._env_of(expr)
         if env is None:
             # Under an ``if`` (of a variant of the operations), in a function...: a literal

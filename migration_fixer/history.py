@@ -914,12 +914,15 @@ class History:
         for position, migration_name in enumerate(order[start:], start):
             if migration_name == name and position == len(order) - 1 and position:
                 self._snapshots[names] = (tuple(order[:position]), state.copy())
-            if (
-                names is not None
-                and migration_name != name
-                and self._sources[migration_name].cannot_touch(names)
-            ):
-                continue
+            if names is not None and migration_name != name:
+                # A migration an earlier replay read is known by the models its operations
+                # change: the text is not searched again (most of a folder's replays are
+                # for other models than the one that had it read).
+                known = self._changes.get(migration_name)
+                if known is not None and known.isdisjoint(names):
+                    continue
+                if self._sources[migration_name].cannot_touch(names):
+                    continue
             migration = self.files[migration_name]
             if migration.skippable and migration_name != name:
                 state.skip(migration)

@@ -171,10 +171,11 @@ def test_elements_where_the_expression_is_written() -> None:
         "    operations = [f(state_operations=state), g(lambda: state)]\n"
         "if X:\n"
         "    h(state)\n"
+        "    k([state, 3], [4, f()])\n"
     )
     bindings = _bindings(source)
     calls = [n for n in ast.walk(bindings.tree) if isinstance(n, ast.Call)]
-    f, g, h = (next(c for c in calls if ast.unparse(c.func) == name) for name in "fgh")
+    f, g, h, k = (next(c for c in calls if ast.unparse(c.func) == name) for name in "fghk")
     found = bindings.elements(f.keywords[0].value, "`state_operations`")
     assert isinstance(found, list)
     assert [ast.unparse(e) for e in found] == ["2"]
@@ -182,6 +183,12 @@ def test_elements_where_the_expression_is_written() -> None:
     assert isinstance(in_lambda, ast.Lambda)
     assert bindings.elements(in_lambda.body, "`x`") == Unknown("`x` is `state`")
     assert bindings.elements(h.args[0], "`x`") == Unknown("`x` is `state`")
+    # A literal list there is what it says; a name in it is not looked up.
+    named, literal = (bindings.elements(arg, "`x`") for arg in k.args)
+    assert isinstance(named, list)
+    assert [ast.unparse(e) for e in named] == ["state", "3"]
+    assert isinstance(literal, list)
+    assert [ast.unparse(e) for e in literal] == ["4", "f()"]
 
 
 def test_expressions_outside_the_statements() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_fixer import history as history_module
 from migration_fixer.history import FieldState, History, MigrationFile, State, read_migration
 from migration_fixer.migration_ast import bind_arguments
 from migration_fixer.runner import Options, process_file
@@ -665,6 +666,51 @@ def test_replay_answers_do_not_depend_on_what_was_asked_before(tmp_path: Path) -
         for name, index in order:
             fresh = load(tmp_path / f"fresh-{name}-{index}", files)
             assert answer(shared, name, index) == answer(fresh, name, index)
+
+
+def test_a_replay_does_not_search_a_migration_known_to_change_other_models(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a replay has read a migration, a replay for another model skips it by the
+    models its operations change, without searching its text again."""
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(
+                CREATE, "migrations.CreateModel('Category', [('title', models.TextField())])"
+            ),
+            "0002_a.py": mig(
+                "migrations.AlterField('category', 'title', models.CharField(max_length=5))",
+                deps=dep("0001_initial"),
+            ),
+            "0003_b.py": mig(
+                "migrations.RemoveField('product', 'sku')",
+                "migrations.RemoveField('category', 'title')",
+                deps=dep("0002_a"),
+            ),
+        },
+    )
+    operations = history.files["0003_b"].operations
+    assert operations is not None
+    category = history.state_before("0003_b", operations[1], "Category")
+    assert isinstance(category, State)
+    title = category.lookup("Category", "title")
+    assert isinstance(title, FieldState)
+    assert ast.unparse(title.expr) == "models.CharField(max_length=5)"
+    searched: list[str] = []
+    search = history_module._Source.cannot_touch
+
+    def spy(source: history_module._Source, aliases: frozenset[str]) -> bool:
+        searched.append(source.path.stem)
+        return search(source, aliases)
+
+    monkeypatch.setattr("migration_fixer.history._Source.cannot_touch", spy)
+    product = history.state_before("0003_b", operations[0], "Product")
+    assert searched == ["0001_initial"]  # (not 0002_a: it changes `category` only)
+    assert isinstance(product, State)
+    sku = product.lookup("Product", "sku")
+    assert isinstance(sku, FieldState)
+    assert ast.unparse(sku.expr) == "models.CharField(max_length=9)"
 
 
 def test_descendants_of_a_migration_in_a_diamond(tmp_path: Path) -> None:
