@@ -152,6 +152,9 @@ class Bindings:
         the class body's ``if`` statements that gives a different one (with the branches
         that give it). Lists changed in place in straight-line code (``append``,
         ``extend``, ``insert`` at a literal index, ``+=``) are evaluated in source order."""
+        plain = self._plain_literal(name)
+        if plain is not None:
+            return [Variant(plain)]
         found = self.class_attribute(name)
         if found is None:
             return None
@@ -163,6 +166,46 @@ class Bindings:
         # another name bound to it (``x = ops``, ``x.append(...)``), which the reading by
         # name does not follow.
         return _Interpreter(self).attribute(name)
+
+    def _plain_literal(self, name: str) -> list[ast.expr] | None:
+        """The elements of the class attribute ``name`` when the module is the plainest
+        migration, told from the class body alone (None: not told here). A class at the
+        top of the module binds ``name = [...]`` (or a tuple) without ``*`` and without a
+        name among the elements, the text spells ``name`` nowhere else, and neither the
+        module nor the class body has an ``if``: nothing can reach or change that list,
+        so it is what reading the module's bindings finds (see :meth:`variants`), without
+        the scan of its text and statements that reading costs for each migration of a
+        folder."""
+        cls = self.cls
+        if cls is None or self._source is None:
+            return None
+        if self._text is not None:  # (ASCII: a search of the text is cheaper)
+            if occurrences(self._text, name, 2) != 1:
+                return None
+        elif len(self._positions(name)) != 1:
+            return None
+        value = next(
+            (
+                s.value
+                for s in cls.body
+                if type(s) is ast.Assign
+                and len(s.targets) == 1
+                and type(s.targets[0]) is ast.Name
+                and s.targets[0].id == name
+            ),
+            None,
+        )
+        if type(value) not in (ast.List, ast.Tuple):
+            return None
+        assert isinstance(value, (ast.List, ast.Tuple))
+        kinds = set(map(type, value.elts))  # (by type: these are the parser's own nodes)
+        if ast.Starred in kinds or ast.Name in kinds:
+            return None
+        if ast.If in map(type, self.tree.body) or ast.If in map(type, cls.body):
+            return None
+        if cls not in self.tree.body:  # (nodes compare by identity)
+            return None
+        return list(value.elts)
 
     def _fresh_and_untouched(self, name: str) -> bool:
         """Whether the class body binds ``name`` once, to a literal list or tuple (without
