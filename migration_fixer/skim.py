@@ -85,26 +85,28 @@ _AS_WORD = re.compile(r"\bas\b")
 _IMPORT = re.compile(
     r"[ \t]*(?:from[ \t]+(\S+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))"
 )
-#: Builtins and modules that reach names or code the text does not spell (the words
-#: first, found faster than the pattern).
-_DYNAMIC_WORDS = (
-    "exec",
-    "eval",
-    "compile",
-    "__import__",
-    "globals",
-    "locals",
-    "vars",
-    "getattr",
-    "setattr",
-    "delattr",
-    "importlib",
-    "__dict__",
-    "modules",
-)
-_DYNAMIC = re.compile(
-    r"\b(?:exec|eval|compile|__import__|globals|locals|vars|getattr|setattr|delattr)"
-    r"\s*\(|\bimportlib\b|\b__dict__\b|\bsys\s*\.\s*modules\b"
+#: Builtins and modules that reach names or code the text does not spell: each word, and
+#: the pattern that finds it used so (the word boundary before it is checked by
+#: :func:`_word_at`; the word is looked for first, faster than the pattern).
+_DYNAMIC = (
+    *(
+        (word, re.compile(rf"{word}\s*\("))
+        for word in (
+            "exec",
+            "eval",
+            "compile",
+            "__import__",
+            "globals",
+            "locals",
+            "vars",
+            "getattr",
+            "setattr",
+            "delattr",
+        )
+    ),
+    ("importlib", re.compile(r"importlib\b")),
+    ("__dict__", re.compile(r"__dict__\b")),
+    ("sys", re.compile(r"sys\s*\.\s*modules\b")),
 )
 _TYPE_CALL = re.compile(r"type\s*\(")
 #: The operations that create, change or delete a model or its fields (``RenameModel``
@@ -124,7 +126,9 @@ _MODEL_OPERATIONS_NOT_CALLED = (
 #: when the keyword is ``model_name`` or ``name`` (of ``CreateModel``, ``DeleteModel``).
 _NAME_NOT_LITERAL = re.compile(r"name\s*=(?!=)\s*(?![rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)])")
 _IMPORT_LINE = re.compile(r"[ \t]*(?:from|import)\b")
-_STAR_ARGUMENT = re.compile(r"[(,]\s*\*\*?\s*[\w(\[{]")
+#: A star followed by what may start an expression: an argument unpacked when the star
+#: follows an opening parenthesis or a comma (:func:`_star_argument`).
+_STAR = re.compile(r"\*\*?\s*[\w(\[{]")
 
 
 @dataclass(frozen=True)
@@ -290,11 +294,11 @@ def must_read(text: str) -> str:
             if names is None:
                 return f"it imports `{module.strip()}`"
             bound.update(dict.fromkeys(names, words[0]))
-    if any(word in text for word in _DYNAMIC_WORDS) and _DYNAMIC.search(text):
+    if any(word in text and _used(text, word, pattern) for word, pattern in _DYNAMIC):
         return "it reaches names dynamically"
     if any(_word_at(text, m.start(), "type") for m in _TYPE_CALL.finditer(text)):
         return "it calls `type()`"
-    if "*" in text and _STAR_ARGUMENT.search(text):
+    if "*" in text and _star_argument(text):
         return "it passes arguments with * or **"
     for match in _NAME_NOT_LITERAL.finditer(text):
         start = match.start()
@@ -311,6 +315,24 @@ def must_read(text: str) -> str:
         # operations may then hold.)
         return "it imports names and has an assignment expression (`:=`)"
     return _used_outside_arguments(text, bound, statements) if bound else ""
+
+
+def _used(text: str, word: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern``, which starts with ``word``, matches in ``text`` where the word
+    is not inside a longer name."""
+    return any(_word_at(text, match.start(), word) for match in pattern.finditer(text))
+
+
+def _star_argument(text: str) -> bool:
+    """Whether ``text`` passes arguments with ``*`` or ``**`` (a star after an opening
+    parenthesis or a comma and spaces: looked for from the stars, which are rare)."""
+    for match in _STAR.finditer(text):
+        before = match.start() - 1
+        while before >= 0 and text[before].isspace():
+            before -= 1
+        if before >= 0 and text[before] in "(,":
+            return True
+    return False
 
 
 def _start(match: re.Match[str]) -> int:
