@@ -84,40 +84,50 @@ _AS_WORD = re.compile(r"\bas\b")
 _IMPORT = re.compile(
     r"[ \t]*(?:from[ \t]+(\S+)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;]*)|import[ \t]+([^\n#;]+))"
 )
-#: Builtins and modules that reach names or code the text does not spell (the words
-#: first, found faster than the pattern).
-_DYNAMIC_WORDS = (
-    "exec",
-    "eval",
-    "compile",
-    "__import__",
-    "globals",
-    "locals",
-    "vars",
-    "getattr",
-    "setattr",
-    "delattr",
-    "importlib",
-    "__dict__",
-    "modules",
-)
-_DYNAMIC = re.compile(
-    r"\b(?:exec|eval|compile|__import__|globals|locals|vars|getattr|setattr|delattr)"
-    r"\s*\(|\bimportlib\b|\b__dict__\b|\bsys\s*\.\s*modules\b"
+#: Builtins and modules that reach names or code the text does not spell: each word, and
+#: the pattern that finds it used so (the word boundary before it is checked by
+#: :func:`_word_at`; the word is looked for first, faster than the pattern).
+_DYNAMIC = (
+    *(
+        (word, re.compile(rf"{word}\s*\("))
+        for word in (
+            "exec",
+            "eval",
+            "compile",
+            "__import__",
+            "globals",
+            "locals",
+            "vars",
+            "getattr",
+            "setattr",
+            "delattr",
+        )
+    ),
+    ("importlib", re.compile(r"importlib\b")),
+    ("__dict__", re.compile(r"__dict__\b")),
+    ("sys", re.compile(r"sys\s*\.\s*modules\b")),
 )
 _TYPE_CALL = re.compile(r"type\s*\(")
 #: The operations that create, change or delete a model or its fields (``RenameModel``
 #: makes a file always read).
-#: One not followed by a call whose first argument is a string literal or a keyword.
-_MODEL_OPERATION_NOT_CALLED = re.compile(
-    r"(?:CreateModel|DeleteModel|AddField|AlterField|RemoveField|RenameField)\b"
-    r"(?!\s*\(\s*(?:[rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)]|\w+\s*=(?!=)|\)))"
+#: One not followed by a call whose first argument is a string literal or a keyword (the
+#: operation's name in the group that matched). Two patterns, each starting with the
+#: literal its operations end with, which Python's ``re`` finds far faster than the
+#: first letters of six names.
+_NOT_CALLED = r"\b(?!\s*\(\s*(?:[rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)]|\w+\s*=(?!=)|\)))"
+_MODEL_OPERATIONS_NOT_CALLED = (
+    re.compile(r"Model(?<=(CreateModel|DeleteModel))" + _NOT_CALLED),
+    re.compile(
+        r"Field(?:(?<=(AddField))|(?<=(AlterField))|(?<=(RemoveField|RenameField)))" + _NOT_CALLED
+    ),
 )
 #: A keyword ending in ``name`` whose value is not a single string literal: a model's
 #: when the keyword is ``model_name`` or ``name`` (of ``CreateModel``, ``DeleteModel``).
 _NAME_NOT_LITERAL = re.compile(r"name\s*=(?!=)\s*(?![rRuU]?(?:\"[^\"\\\n]*\"|'[^'\\\n]*')\s*[,)])")
 _IMPORT_LINE = re.compile(r"[ \t]*(?:from|import)\b")
-_STAR_ARGUMENT = re.compile(r"[(,]\s*\*\*?\s*[\w(\[{]")
+#: A star followed by what may start an expression: an argument unpacked when the star
+#: follows an opening parenthesis or a comma (:func:`_star_argument`).
+_STAR = re.compile(r"\*\*?\s*[\w(\[{]")
 
 
 @dataclass(frozen=True)
@@ -298,25 +308,49 @@ def must_read(text: str) -> str:
             if names is None:
                 return f"it imports `{module.strip()}`"
             bound.update(dict.fromkeys(names, words[0]))
-    if any(word in text for word in _DYNAMIC_WORDS) and _DYNAMIC.search(text):
+    if any(word in text and _used(text, word, pattern) for word, pattern in _DYNAMIC):
         return "it reaches names dynamically"
     if any(_word_at(text, m.start(), "type") for m in _TYPE_CALL.finditer(text)):
         return "it calls `type()`"
-    if "*" in text and _STAR_ARGUMENT.search(text):
+    if "*" in text and _star_argument(text):
         return "it passes arguments with * or **"
     for match in _NAME_NOT_LITERAL.finditer(text):
         start = match.start()
         if _word_at(text, start, "name") or _word_at(text, start - len("model_"), "model_name"):
             return "it names a model with something other than a string literal"
-    for match in _MODEL_OPERATION_NOT_CALLED.finditer(text):
+    found = [m for pattern in _MODEL_OPERATIONS_NOT_CALLED for m in pattern.finditer(text)]
+    for match in sorted(found, key=_start):
         line_start = text.rfind("\n", 0, match.start()) + 1
         if not _IMPORT_LINE.match(text, line_start):
-            return f"`{match.group(0)}` is not called with a literal or keyword first"
+            operation = match.group(match.lastindex or 0)
+            return f"`{operation}` is not called with a literal or keyword first"
     if bound and ":=" in text:
         # (An assignment expression in an operation's arguments binds a name, which the
         # operations may then hold.)
         return "it imports names and has an assignment expression (`:=`)"
     return _used_outside_arguments(text, bound, statements) if bound else ""
+
+
+def _used(text: str, word: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern``, which starts with ``word``, matches in ``text`` where the word
+    is not inside a longer name."""
+    return any(_word_at(text, match.start(), word) for match in pattern.finditer(text))
+
+
+def _star_argument(text: str) -> bool:
+    """Whether ``text`` passes arguments with ``*`` or ``**`` (a star after an opening
+    parenthesis or a comma and spaces: looked for from the stars, which are rare)."""
+    for match in _STAR.finditer(text):
+        before = match.start() - 1
+        while before >= 0 and text[before].isspace():
+            before -= 1
+        if before >= 0 and text[before] in "(,":
+            return True
+    return False
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start()
 
 
 def _imported_names(module: str, imported: str) -> list[str] | None:
@@ -367,10 +401,13 @@ _LEAF_OPERATIONS = (
 #: and of ``class Migration``'s bases (when at the start of a line).
 _LEAF_CALL = re.compile(r"migrations\s*\.\s*(?:" + "|".join(_LEAF_OPERATIONS) + r")\s*\(")
 _BASES = re.compile(r"class\s+Migration\s*\(")
-#: What the scan of the code goes from one to the next of (numbered as ``Match.lastindex``
-#: tells them): a comment, a string, an opening or a closing bracket, a quote alone (a
-#: string that does not end); the coarse scan also takes a bracketed group (up to three
-#: levels deep, strings and comments inside) as one.
+#: What the scan of the code goes from one to the next of (told apart by their first
+#: character and length): a comment, a string, an opening or a closing bracket, a quote
+#: alone (a string that does not end); the coarse scan also takes a bracketed group (up
+#: to three levels deep, strings and comments inside) as one. Every alternative of the
+#: scan's patterns starts with a literal character, so that Python's ``re`` goes from one
+#: candidate character to the next without trying the alternatives in between (a capture
+#: group around each kind would make it try them at every character: five times slower).
 _COMMENT_PATTERN = r"#[^\r\n]*(?![^\r\n])"  # (to the end of the line: one way only)
 #: (A quote followed by two more starts a triple-quoted string, as Python reads it: each
 #: string can be matched one way only, which keeps the groups from backtracking.)
@@ -393,15 +430,13 @@ def _group_pattern(inner: str) -> str:
     return rf"\({body}\)|\[{body}\]|\{{{body}\}}"
 
 
-_FINE = re.compile(  # (its third group never matches: the kinds keep their numbers)
-    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|()(?!)|([(\[{{])|([)\]}}])|([\"'])", re.DOTALL
-)
+_BRACKET_OR_QUOTE = r"\(|\[|\{|\)|\]|\}|\"|'"
+_FINE = re.compile(rf"{_COMMENT_PATTERN}|{_STRING_PATTERN}|{_BRACKET_OR_QUOTE}", re.DOTALL)
 _COARSE = re.compile(
-    rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|({_group_pattern(_group_pattern(_group_pattern('')))})"
-    r"|([(\[{])|([)\]}])|([\"'])",
+    rf"{_COMMENT_PATTERN}|{_STRING_PATTERN}|{_group_pattern(_group_pattern(_group_pattern('')))}"
+    rf"|{_BRACKET_OR_QUOTE}",
     re.DOTALL,
 )
-_COMMENT, _STRING, _GROUP, _OPENING, _CLOSED, _UNENDED = range(1, 7)
 _CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
@@ -463,32 +498,31 @@ class _Scan:
     def run(self, tokens: Iterator[re.Match[str]]) -> str | None:
         """The first use of a name outside the harmless places (its name), "" when the
         last use is judged harmless, :data:`_UNSURE`, or None when ``tokens`` end first."""
-        uses, inside = self.uses, self.inside
+        uses, inside, text = self.uses, self.inside, self.text
         for token in tokens:
-            start = token.start()
+            start, end = token.span()
             if uses[self.index][0] < start:
                 if not inside[-1]:
                     return uses[self.index][1]
                 if self._past(start):
                     return ""
-            kind = token.lastindex
-            if kind == _OPENING:
-                bracket = token.group(kind)
-                self.opened.append(_CLOSING[bracket])
+            first = text[start]
+            alone = end - start == 1
+            if alone and first in _CLOSING:  # an opening bracket
+                self.opened.append(_CLOSING[first])
                 inside.append(inside[-1] or start in self.harmless)
-            elif kind == _CLOSED:
-                if not self.opened or self.opened.pop() != token.group(kind):
+            elif first in ")]}":
+                if not self.opened or self.opened.pop() != first:
                     return _UNSURE
                 inside.pop()
-            elif kind == _UNENDED:
+            elif alone and first in "\"'":  # a string that does not end
                 return _UNSURE
-            elif uses[self.index][0] < token.end():
-                end = token.end()
-                if kind == _GROUP and not inside[-1]:
-                    found = self.run(_FINE.finditer(self.text, start, end))
+            elif uses[self.index][0] < end:
+                if first in _CLOSING and not inside[-1]:  # a group
+                    found = self.run(_FINE.finditer(text, start, end))
                     if found is not None:
                         return found
-                elif kind == _STRING and not inside[-1] and _formatted(self.text, start):
+                elif first in "\"'" and not inside[-1] and _formatted(text, start):
                     return uses[self.index][1]  # (code, in an f-string)
                 elif self._past(end):
                     return ""  # (in a comment or a string, or all in harmless brackets)

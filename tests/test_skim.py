@@ -190,6 +190,9 @@ PLAIN = module(
 def test_a_plain_migration_need_not_be_read() -> None:
     assert must_read(PLAIN) == ""
     assert must_read("def reimport():\n    pass\n\n\n" + PLAIN) == ""
+    # (Stars that pass no argument, and names that only end like a builtin.)
+    assert must_read("*rest, = ()\nSIZE = 2 * (1 + len(rest))\n" + PLAIN) == ""
+    assert must_read("def reexec(x):\n    return x.myeval(1)\n\n\n" + PLAIN) == ""
 
 
 @pytest.mark.parametrize(
@@ -210,13 +213,18 @@ def test_a_plain_migration_need_not_be_read() -> None:
         ("exec('x'),", "", "it reaches names dynamically"),
         ("__import__('shop'),", "", "it reaches names dynamically"),
         ("getattr(migrations, 'AddField')('a', 'b', None),", "", "it reaches names dynamically"),
+        ("sys.modules['shop'].op(),", "import sys\n", "it reaches names dynamically"),
+        ("migrations.__dict__['AddField']('a', 'b', None),", "", "it reaches names dynamically"),
         ("type('Op', (), {}),", "", "it calls `type()`"),
         ("migrations.AddField(*ARGS),", "", "it passes arguments with * or **"),
+        ("migrations.AddField(\n    ** KWARGS),", "", "it passes arguments with * or **"),
         ("migrations.AddField(model_name=MODEL, name='x', field=None),", "", "it names a model"),
         ("migrations.DeleteModel(name=prefix + 'order'),", "", "it names a model"),
         ("migrations.DeleteModel(name='ord' 'er'),", "", "it names a model"),
         ("migrations.AddField(MODEL, 'x', None),", "", "`AddField` is not called with a"),
         ("migrations.AddField,", "", "`AddField` is not called with a literal"),
+        ("migrations.CreateModel,", "", "`CreateModel` is not called with a literal"),
+        ("migrations.RemoveField, migrations.DeleteModel,", "", "`RemoveField` is not called"),
     ],
 )
 def test_what_could_change_a_model_it_does_not_name_makes_it_read(
