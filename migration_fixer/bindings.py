@@ -28,6 +28,7 @@ import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from migration_fixer.migration_ast import SCOPE_NODES as _SCOPES
 from migration_fixer.migration_ast import line_starts, occurrences
@@ -195,15 +196,9 @@ class Bindings:
             ),
             None,
         )
-        if type(value) not in (ast.List, ast.Tuple):
+        if not _literal_without_star(value) or not self._one_way_through_class():
             return None
-        assert isinstance(value, (ast.List, ast.Tuple))
-        kinds = set(map(type, value.elts))  # (by type: these are the parser's own nodes)
-        if ast.Starred in kinds or ast.Name in kinds:
-            return None
-        if ast.If in map(type, self.tree.body) or ast.If in map(type, cls.body):
-            return None
-        if cls not in self.tree.body:  # (nodes compare by identity)
+        if ast.Name in set(map(type, value.elts)):  # (by type: the parser's own nodes)
             return None
         return list(value.elts)
 
@@ -215,25 +210,25 @@ class Bindings:
         functions change other lists)."""
         assert self.cls is not None
         sites = self._sites_of(_Scope.CLASS)[name]
-        if (
-            self._source is None
-            or len(sites) != 1
-            or not any(s is self.cls for s in self.tree.body)
-        ):
+        if self._source is None or len(sites) != 1:
             return False
         statement = self.cls.body[sites[0].index]
         if isinstance(statement, ast.Assign) and len(statement.targets) != 1:
             return False  # (``operations = ops = [...]``: changed through ``ops``)
-        value = sites[0].value
-        if not isinstance(value, (ast.List, ast.Tuple)) or any(
-            isinstance(e, ast.Starred) for e in value.elts
-        ):
+        if not _literal_without_star(sites[0].value) or not self._one_way_through_class():
             return False
-        if any(isinstance(s, ast.If) for s in (*self.tree.body, *self.cls.body)):
-            return False  # (more than 16 ways through the module would be unknown)
         span = self._span(self.cls)
         assert span is not None
         return not self._mentions(name, span, self._targets(self.cls))
+
+    def _one_way_through_class(self) -> bool:
+        """Whether the class is a statement at the top of the module, and neither the
+        module nor the class body has an ``if``: running them takes one way (more than 16
+        ways would be unknown)."""
+        cls = self.cls
+        assert cls is not None
+        kinds = {*map(type, self.tree.body), *map(type, cls.body)}  # (the parser's nodes)
+        return ast.If not in kinds and any(s is cls for s in self.tree.body)
 
     def _may_change_lists(self) -> bool:
         """Whether the module may change a list in place (known from its source: a list
@@ -899,6 +894,13 @@ def _only_read(value: ast.expr, local: dict[str, ast.expr]) -> bool:
         elif not isinstance(parent, (ast.BinOp, ast.List, ast.Tuple, ast.Starred, type(None))):
             return False
     return True
+
+
+def _literal_without_star(value: ast.expr | None) -> TypeGuard[ast.List | ast.Tuple]:
+    """Whether ``value`` is a list or tuple display without ``*`` among its elements."""
+    return isinstance(value, (ast.List, ast.Tuple)) and not any(
+        isinstance(e, ast.Starred) for e in value.elts
+    )
 
 
 def _source_view(text: str | None) -> str | None:
