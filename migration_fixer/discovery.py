@@ -131,10 +131,7 @@ def _walk(
             if is_dir:
                 dirs.append(entry.name)
             elif entry.name.endswith(".py"):
-                try:
-                    regular = entry.is_file()
-                except OSError:  # pragma: no cover - as Path.is_file
-                    regular = False
+                regular = regular_file(entry)
                 path = Path(folder, entry.name)
                 if irregular is not None:
                     odd = irregular.setdefault(folder, [])
@@ -147,6 +144,37 @@ def _walk(
             if d not in SKIP_DIRS and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
         )
         stack.extend(os.path.join(folder, d) for d in reversed(kept))
+
+
+def regular_file(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a regular file, or a link to one (False when that cannot be
+    told, as with ``Path.is_file``): the folder's listing says so without a ``stat`` for
+    most entries."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def folder_migrations(folder: Path) -> list[Path]:
+    """The regular ``.py`` files of ``folder`` but ``__init__.py``, in the order of their
+    paths (what ``sorted(folder.glob("*.py"))`` gives, keeping those whose ``is_file()``
+    is true), from one listing of the folder (a migration history's files): names sort
+    faster than paths. Not a regular file (a FIFO would block): left out, as the walk
+    leaves it out."""
+    try:
+        with os.scandir(folder) as entries:
+            names = [
+                entry.name
+                for entry in entries
+                if os.path.normcase(entry.name).endswith(".py")
+                and entry.name != "__init__.py"
+                and regular_file(entry)
+            ]
+    except OSError:
+        return []  # (not a folder, or not readable: it has no files to read)
+    names.sort(key=os.path.normcase)  # (how paths compare: by case only where it matters)
+    return [folder / name for name in names]
 
 
 def _in_venv(path: Path, root: Path) -> bool:

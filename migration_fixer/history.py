@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import enum
 import io
-import os
 import re
 import tokenize
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +27,7 @@ from functools import cached_property
 from pathlib import Path
 
 from migration_fixer.bindings import Bindings, Unknown, Variant
+from migration_fixer.discovery import folder_migrations
 from migration_fixer.migration_ast import ModuleIndex, bind_arguments
 from migration_fixer.parsing import parse_module
 from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
@@ -596,36 +596,6 @@ def _source(
     return _Source(path, text, edges.dependencies, edges.replaces, edges.run_before, tree=tree)
 
 
-def _migration_paths(folder: Path) -> list[Path]:
-    """The regular ``.py`` files of ``folder`` but ``__init__.py``, in the order of their
-    paths (what ``sorted(folder.glob("*.py"))`` gives, keeping those whose ``is_file()``
-    is true), from one listing of the folder: its entries know their type (no ``stat``
-    per file), and names sort faster than paths. Not a regular file (a FIFO would block):
-    left out, as discovery leaves it out."""
-    try:
-        with os.scandir(folder) as entries:
-            names = [
-                entry.name
-                for entry in entries
-                if os.path.normcase(entry.name).endswith(".py")
-                and entry.name != "__init__.py"
-                and _is_file(entry)
-            ]
-    except OSError:
-        return []  # (not a folder, or not readable: it has no files to read)
-    names.sort(key=os.path.normcase)  # (how paths compare: by case only where it matters)
-    return [folder / name for name in names]
-
-
-def _is_file(entry: os.DirEntry[str]) -> bool:
-    """Whether ``entry`` is a regular file, or a link to one (False when that cannot be
-    told, as with ``Path.is_file``)."""
-    try:
-        return entry.is_file()
-    except OSError:
-        return False
-
-
 class History:
     """The migrations of one folder, with their graph.
 
@@ -671,7 +641,7 @@ class History:
         run has read already (not read again)."""
         sources: list[_Source] = []
         problems: list[HistoryProblem] = []
-        for path in _migration_paths(folder):
+        for path in folder_migrations(folder):
             try:
                 data = read.get(path) if read is not None else None
                 text = decode(path, path.read_bytes() if data is None else data).text
