@@ -28,10 +28,11 @@ from pathlib import Path
 
 from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.discovery import folder_migrations
-from migration_fixer.migration_ast import ModuleIndex, bind_arguments
+from migration_fixer.migration_ast import OPERATIONS, ModuleIndex, bind_arguments
 from migration_fixer.parsing import parse_module
 from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
 from migration_fixer.source import SourceError, decode
+from migration_fixer.writer_layout import Layout, parse_operation, read_layout
 
 _NUMBER = re.compile(r"^(\d+)_")
 
@@ -508,6 +509,10 @@ class _Source:
     graph_known: bool = True
     #: Its ``ast``, parsed by the run for the rules, before ``parsed`` is asked for.
     tree: ast.Module | None = None
+    #: What the replay reads of it from its writer layout, once looked for (None: the
+    #: file is not laid out so, or was parsed before the replay first read it).
+    laid: _LaidOut | None = None
+    layout_read: bool = False
 
     @classmethod
     def of(cls, migration: MigrationFile) -> _Source:
@@ -542,6 +547,115 @@ class _Source:
         if not self.text or not self.graph_known or names_model(self.lowered, aliases):
             return False
         return not self.must_read  # (the costlier read last: often not needed)
+
+
+@dataclass
+class _LaidOut:
+    """A migration the replay reads from its writer layout
+    (:mod:`migration_fixer.writer_layout`): the module without its operations, parsed
+    (``file``, whose ``operations`` is empty), and each operation parsed when the replay
+    first applies it."""
+
+    file: MigrationFile
+    layout: Layout
+    #: The operations parsed so far, by position.
+    parsed: dict[int, ast.Call] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path, text: str) -> _LaidOut | None:
+        """``text`` read from its layout, or None when it has not the writer's (or the
+        module before the operations does not parse, or binds or changes them)."""
+        layout = read_layout(text)
+        if layout is None or _MIGRATION_OPERATIONS.search(text):
+            return None
+        header = text[: layout.header_end]
+        for word in re.finditer(r"\boperations\b", header):
+            line = header[header.rfind("\n", 0, word.start()) + 1 : word.start()]
+            if not line.startswith(("from ", "import ")):
+                return None
+        try:
+            tree = parse_module(layout.header(text), filename=str(path))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        last = tree.body[-1] if tree.body else None
+        if not (isinstance(last, ast.ClassDef) and last.name == "Migration"):
+            return None
+        bound = last.body[-1]
+        if not (
+            isinstance(bound, ast.Assign)
+            and bound.lineno == text.count("\n", 0, layout.header_end) + 1
+        ):
+            return None  # (the list is not the class body's last statement)
+        migration = _read_migration(path, text, tree)
+        if migration.operations != [] or migration.variants or migration.dynamic_reason:
+            return None
+        # Each operation's kind is told by its name: ``migrations`` must be Django's.
+        name = ast.Name(id="migrations", ctx=ast.Load())
+        call = ast.Attribute(value=name, attr="AddField", ctx=ast.Load())
+        if migration.index.resolve_callee(call, tree).operation != "AddField":
+            return None
+        return cls(migration, layout)
+
+    @cached_property
+    def models(self) -> frozenset[str] | None:
+        """The models whose state the operations change (None: any), as
+        :meth:`History._models_changed_by` tells them."""
+        changed: set[str] = set()
+        for operation in self.layout.operations:
+            if operation.models is None:
+                return None
+            changed |= operation.models
+        return frozenset(changed)
+
+    def operations_changing(self, names: frozenset[str]) -> list[ast.Call] | None:
+        """The operations that may change a model called one of ``names``, parsed; None
+        when one does not parse, or reads a name of the module (the file is then read
+        whole)."""
+        found = []
+        for position, operation in enumerate(self.layout.operations):
+            if operation.models is not None and operation.models.isdisjoint(names):
+                continue
+            node = self.parsed.get(position)
+            if node is None:
+                node = parse_operation(self.file.text, operation, str(self.file.path))
+                if node is None or not _read_alone(node, operation.kind):
+                    return None
+                self.parsed[position] = node
+            found.append(node)
+        return found
+
+
+_MIGRATION_OPERATIONS = re.compile(r"\bMigration\s*\.\s*operations\b")
+
+
+def _read_alone(call: ast.Call, kind: str) -> bool:
+    """Whether :func:`_apply` applies ``call``, parsed alone, as it applies it in the
+    whole module: it calls ``migrations.<kind>``, and the arguments the replay reads hold
+    no name it would look up in the module (a field or a model's fields bound to a name,
+    a name given as a variable)."""
+    func = call.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and func.attr == kind
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "migrations"
+    ):
+        return False
+    if kind not in OPERATIONS:
+        return True  # (not Django's: applied by its name alone)
+    args = bind_arguments(call, kind)
+    if args is None:
+        return True  # (applied as a call with ``*``/``**``: nothing looked up)
+    if any(isinstance(args.get(key), ast.Name) for key in (*_NAME_ARGUMENTS, "field")):
+        return False
+    fields = args.get("fields")
+    if kind != "CreateModel" or fields is None:
+        return True
+    return isinstance(fields, (ast.List, ast.Tuple)) and not any(
+        isinstance(element, (ast.Starred, ast.Name))
+        or (isinstance(element, ast.Tuple) and any(isinstance(e, ast.Name) for e in element.elts))
+        for element in fields.elts
+    )
 
 
 class _Files(Mapping[str, MigrationFile]):
@@ -893,6 +1007,8 @@ class History:
                     continue
                 if self._sources[migration_name].cannot_touch(names):
                     continue
+                if self._replayed_laid_out(state, migration_name, names):
+                    continue
             migration = self.files[migration_name]
             if migration.skippable and migration_name != name:
                 state.skip(migration)
@@ -922,6 +1038,29 @@ class History:
             if own and migration.holds(operation):
                 return state
         return state
+
+    def _replayed_laid_out(self, state: State, name: str, names: frozenset[str]) -> bool:
+        """Replay the migration ``name`` for the models ``names`` from its writer layout,
+        parsing only the operations that may change them (False: it is not laid out so,
+        or an operation must be read in the whole module; it is then parsed whole)."""
+        source = self._sources[name]
+        if not source.layout_read:
+            source.layout_read = True
+            if source.parsed is None and source.tree is None:
+                source.laid = _LaidOut.read(source.path, source.text)
+        laid = source.laid
+        if laid is None:
+            return False
+        self._changes.setdefault(name, laid.models)
+        if laid.models is not None and laid.models.isdisjoint(names):
+            return True
+        operations = laid.operations_changing(names)
+        if operations is None:
+            source.laid = None
+            return False
+        for op in operations:
+            _apply(state, laid.file, op)
+        return True
 
     def _models_changed_by(self, migration: MigrationFile) -> frozenset[str] | None:
         """The models whose state ``migration``'s operations change (None: any)."""

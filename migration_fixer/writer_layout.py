@@ -1,0 +1,189 @@
+"""The operations of a migration laid out as Django's migration writer lays them out, told
+from the lines of the file without parsing it.
+
+MF003's replay reads a folder's migrations to find how a removed field was defined; most of
+the files it reads no rule examines, and parsing them was the largest cost of a cold run.
+Nearly all of them are as ``makemigrations`` wrote them (or black reformatted them)::
+
+    class Migration(migrations.Migration):
+        dependencies = [...]
+
+        operations = [
+            migrations.AddField(
+                model_name="book",
+                name="title",
+                field=models.CharField(max_length=100),
+            ),
+            ...
+        ]
+
+For such a file :func:`read_layout` finds where each operation is, its kind and the models
+whose state it changes, from its lines: the keyword arguments of an operation are the lines
+indented four spaces deeper than it (``model_name="book",``). The replay parses only the
+text before the operations (imports, dependencies) and, one at a time, the operations that
+may change the models it asks about (:func:`parse_operation`); each keeps the positions it
+has in the file.
+
+A file is laid out only when every line after ``operations = [`` is where the writer puts
+it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
+``        ),``, every line between is indented twelve spaces or more, the list closes with
+``    ]`` at the end of the file, and no string spans lines (no triple quote, no line ending
+in a backslash), so that a line's indentation is the code's. Anything else is read by
+parsing the file, as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from migration_fixer.migration_ast import OPERATIONS
+
+#: The operations whose arguments name the model whose state they change (the first of the
+#: names), and which other names the replay needs to be literals.
+NAMED_BY: dict[str, tuple[str, ...]] = {
+    "CreateModel": ("name",),
+    "DeleteModel": ("name",),
+    "AddField": ("model_name", "name"),
+    "AlterField": ("model_name", "name"),
+    "RemoveField": ("model_name", "name"),
+    "RenameField": ("model_name", "old_name", "new_name"),
+}
+#: Operations whose ``state_operations`` the replay applies: a file that has one is parsed.
+_NESTED = frozenset({"SeparateDatabaseAndState", "RunSQL"})
+
+_OPERATIONS_LINE = re.compile(r"^    operations = \[\n", re.MULTILINE)
+#: A line of the operations list that is not where the writer puts one.
+_STRAY_LINE = re.compile(r"^(?!        \S|            )[^\n]*\n", re.MULTILINE)
+#: The lines indented eight spaces (an operation's first and last) and twelve (its
+#: arguments, and the brackets that close them).
+_OUTER_LINE = re.compile(r"^        (\S[^\n]*)\n", re.MULTILINE)
+_ARGUMENT_LINE = re.compile(r"^            (\S[^\n]*)\n", re.MULTILINE)
+_START = re.compile(r"migrations\.([A-Za-z_]\w*)\(")
+_KEYWORD = re.compile(r"([A-Za-z_]\w*)=(.*)")
+#: A keyword's value that is a string with no escape and no prefix (and its comma).
+_PLAIN_STRING = re.compile(r"""(?:"([^"\\]*)"|'([^'\\]*)'),""")
+
+
+@dataclass(frozen=True)
+class LaidOutOperation:
+    """One operation of the list: ``text[start:end]`` is its call, which starts at
+    ``line`` (1-based) in column 8."""
+
+    kind: str
+    start: int
+    end: int
+    line: int
+    #: The models (lower-case names) whose state the replay changes when it applies the
+    #: operation; None when that is told only by reading it (a rename of a model, a
+    #: name that is not a plain string).
+    models: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the operations list starts (``operations = [`` begins the line at
+    ``header_end``: the text before it is the module up to the list), and its operations
+    in order."""
+
+    header_end: int
+    operations: tuple[LaidOutOperation, ...]
+
+    def header(self, text: str) -> str:
+        """The module without its operations: the text before the list, and an empty
+        list in its place (the class body keeps every position the file gives it)."""
+        return text[: self.header_end] + "    operations = []\n"
+
+
+def read_layout(text: str) -> Layout | None:
+    """The layout of the migration ``text``, or None when it is not the writer's (the
+    file is then parsed whole)."""
+    found = _OPERATIONS_LINE.search(text)
+    if found is None or "\r" in text:
+        return None
+    header_end, body_start = found.span()
+    if "operations" in text[:header_end]:
+        return None  # (bound or changed elsewhere too: what Django reads is told by parsing)
+    closed = text.rstrip()
+    if not closed.endswith("\n    ]") or len(closed) - 5 < body_start:
+        return None
+    body_end = len(closed) - 5  # (just after the last operation's newline)
+    if (
+        _STRAY_LINE.search(text, body_start, body_end)
+        or text.find('"""', body_start, body_end) >= 0
+        or text.find("'''", body_start, body_end) >= 0
+        or text.find("\\\n", body_start, body_end) >= 0
+    ):
+        return None
+    outer = list(_OUTER_LINE.finditer(text, body_start, body_end))
+    if len(outer) % 2:
+        return None
+    arguments = _ARGUMENT_LINE.finditer(text, body_start, body_end)
+    argument = next(arguments, None)
+    operations = []
+    for first, last in zip(outer[::2], outer[1::2], strict=True):
+        started = _START.fullmatch(first.group(1))
+        # (The last one's comma may be left out.)
+        if started is None or last.group(1) not in ("),", ")" if last is outer[-1] else "),"):
+            return None
+        if argument is not None and argument.start() < first.end():
+            return None  # (a line between two operations)
+        kind = started.group(1)
+        if kind in _NESTED:
+            return None
+        keywords: dict[str, str] = {}
+        while argument is not None and argument.start() < last.start():
+            line = argument.group(1)
+            if line[0] not in ")]}":
+                keyword = _KEYWORD.fullmatch(line)
+                if keyword is None or keyword.group(1) in keywords:
+                    return None  # (a positional or starred argument, a comment...)
+                keywords[keyword.group(1)] = keyword.group(2)
+            argument = next(arguments, None)
+        operations.append(
+            LaidOutOperation(
+                kind,
+                first.start() + 8,
+                last.start() + 9,  # (the ``)``)
+                text.count("\n", 0, first.start()) + 1,
+                _models(kind, keywords),
+            )
+        )
+    return Layout(header_end, tuple(operations))
+
+
+def _models(kind: str, keywords: dict[str, str]) -> frozenset[str] | None:
+    """What :func:`migration_fixer.history` finds the operation changes, from the lines of
+    its keyword arguments."""
+    if kind not in OPERATIONS:
+        # Not one the replay knows (``AddIndex``, ``AlterModelOptions``...): it leaves the
+        # state alone, unless its name says it may change fields.
+        return None if kind.endswith("Model") or "Field" in kind else frozenset()
+    if kind == "RenameModel":
+        return None
+    named = NAMED_BY.get(kind)
+    if named is None:
+        return frozenset()
+    names = []
+    for key in named:
+        value = _PLAIN_STRING.fullmatch(keywords.get(key, ""))
+        if value is None:
+            return None
+        names.append(value.group(1) if value.group(1) is not None else value.group(2))
+    if kind in ("AddField", "AlterField") and "field" not in keywords:
+        return None
+    return frozenset({names[0].lower()})
+
+
+def parse_operation(text: str, operation: LaidOutOperation, filename: str) -> ast.Call | None:
+    """The call of ``operation`` parsed alone, every node at the line and column it has in
+    ``text``; None when it does not parse (the file has a syntax error there)."""
+    # Blank lines before it, and a parenthesis in column 0 ahead of the 7 spaces that put
+    # the call in column 8: the parser reads it as an expression in its place.
+    padded = "\n" * (operation.line - 1) + "(       " + text[operation.start : operation.end] + ")"
+    try:
+        node = ast.parse(padded, filename=filename, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return node if isinstance(node, ast.Call) else None
