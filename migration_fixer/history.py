@@ -577,18 +577,13 @@ class _LaidOut:
             tree = parse_module(layout.header(text), filename=str(path))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
+        # (The list, indented as the class body, is the last statement of the class:
+        # no other binds ``operations`` in it, since the text before names it only in
+        # imports. The class must be the module's last statement.)
         last = tree.body[-1] if tree.body else None
         if not (isinstance(last, ast.ClassDef) and last.name == "Migration"):
             return None
-        bound = last.body[-1]
-        if not (
-            isinstance(bound, ast.Assign)
-            and bound.lineno == text.count("\n", 0, layout.header_end) + 1
-        ):
-            return None  # (the list is not the class body's last statement)
         migration = _read_migration(path, text, tree)
-        if migration.operations != [] or migration.variants or migration.dynamic_reason:
-            return None
         # Each operation's kind is told by its name: ``migrations`` must be Django's.
         name = ast.Name(id="migrations", ctx=ast.Load())
         call = ast.Attribute(value=name, attr="AddField", ctx=ast.Load())

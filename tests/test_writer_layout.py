@@ -1,0 +1,446 @@
+"""Operations read from the lines of a migration laid out as Django's writer lays it out
+(:mod:`migration_fixer.writer_layout`), and the replay that reads them so
+(:class:`migration_fixer.history._LaidOut`)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from migration_fixer import history as history_module
+from migration_fixer.history import FieldState, History, State
+from migration_fixer.writer_layout import Layout, parse_operation, read_layout
+
+HEAD = """\
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("shop", "0001_initial"),
+    ]
+
+"""
+
+#: Django's writer's layout, with black's reformatting of long lines and a name that is
+#: not ASCII (columns are counted in UTF-8 bytes).
+OPERATIONS = """\
+    operations = [
+        migrations.CreateModel(
+            name="Product",
+            fields=[
+                ("id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "sku",
+                    models.CharField(
+                        max_length=9, verbose_name="référence"
+                    ),
+                ),
+            ],
+            options={"ordering": ["sku"]},
+        ),
+        migrations.AddField(
+            model_name="product",
+            name="price",
+            field=models.DecimalField(decimal_places=2, default=0, max_digits=9),
+            preserve_default=False,
+        ),
+        migrations.AlterModelOptions(
+            name="product",
+            options={"verbose_name": "produit"},
+        ),
+        migrations.AddIndex(
+            model_name="product",
+            index=models.Index(fields=["sku"], name="sku_idx"),
+        ),
+        migrations.RenameField(
+            model_name='product',
+            old_name='price',
+            new_name='cost',
+        ),
+        migrations.AlterField(
+            model_name="cart",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="shop.customer"
+            ),
+        ),
+        migrations.AddField(
+            model_name=u"legacy",
+            name="flag",
+            field=models.BooleanField(default=False),
+        )
+    ]
+"""
+
+TEXT = HEAD + OPERATIONS
+
+
+def test_the_writers_layout_is_read_from_its_lines() -> None:
+    layout = read_layout(TEXT)
+    assert layout is not None
+    assert TEXT[: layout.header_end] == HEAD
+    assert [(op.kind, op.line, op.models) for op in layout.operations] == [
+        ("CreateModel", 12, frozenset({"product"})),
+        ("AddField", 25, frozenset({"product"})),
+        ("AlterModelOptions", 31, frozenset()),
+        ("AddIndex", 35, frozenset()),
+        ("RenameField", 39, frozenset({"product"})),
+        ("AlterField", 44, frozenset({"cart"})),
+        ("AddField", 51, None),  # (a prefixed string: told by reading it)
+    ]
+    for operation in layout.operations:
+        call = TEXT[operation.start : operation.end]
+        assert call.startswith(f"migrations.{operation.kind}(\n")
+        assert call.endswith("\n        )")
+    assert layout.header(TEXT) == HEAD + "    operations = []\n"
+
+
+def test_each_operation_parsed_alone_is_the_node_the_whole_parse_gives() -> None:
+    layout = read_layout(TEXT)
+    assert layout is not None
+    module = ast.parse(TEXT)
+    migration = module.body[-1]
+    assert isinstance(migration, ast.ClassDef)
+    listed = migration.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    whole = listed.value.elts
+    assert len(whole) == len(layout.operations)
+    for operation, node in zip(layout.operations, whole, strict=True):
+        alone = parse_operation(TEXT, operation, "0002_x.py")
+        assert alone is not None
+        assert ast.dump(alone, include_attributes=True) == ast.dump(node, include_attributes=True)
+        assert ast.get_source_segment(TEXT, alone) == TEXT[operation.start : operation.end]
+
+
+def test_an_operation_that_does_not_parse_is_none() -> None:
+    broken = TEXT.replace("max_digits=9),", "max_digits=9,")
+    layout = read_layout(broken)
+    assert layout is not None  # (its lines are the writer's)
+    assert parse_operation(broken, layout.operations[1], "0002_x.py") is None
+    assert parse_operation(broken, layout.operations[0], "0002_x.py") is not None
+
+
+def test_a_list_with_no_operations() -> None:
+    assert read_layout(HEAD + "    operations = [\n    ]\n") == Layout(len(HEAD), ())
+
+
+def _op(kind: str, *arguments: str) -> str:
+    lines = "".join(f"            {argument}\n" for argument in arguments)
+    return f"        migrations.{kind}(\n{lines}        ),\n"
+
+
+def _models(*operations: str) -> list[frozenset[str] | None]:
+    layout = read_layout(HEAD + "    operations = [\n" + "".join(operations) + "    ]\n")
+    assert layout is not None
+    return [operation.models for operation in layout.operations]
+
+
+def test_what_each_operation_changes() -> None:
+    assert _models(
+        _op("DeleteModel", 'name="Old",'),
+        _op("RenameModel", 'old_name="a",', 'new_name="b",'),  # (may change any model)
+        _op("RemoveField", 'model_name="a",', 'name="b",'),
+        _op("AddField", 'model_name="A",', 'name="b",'),  # (no field: told by reading it)
+        _op("AlterField", 'model_name="a",', "name=NAME,", "field=models.F(),"),
+        _op("AddField", 'model_name="a",', 'name="b",  # why', "field=models.F(),"),
+        _op("RunPython", "code=forwards,"),
+        _op("AlterSortedManyToManyField", 'model_name="a",'),  # (custom: "Field")
+        _op("CreateSearchModel", 'name="a",'),  # (custom: ends with "Model")
+    ) == [
+        frozenset({"old"}),
+        None,
+        frozenset({"a"}),
+        None,
+        None,
+        None,
+        frozenset(),
+        None,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(TEXT.replace("\n", "\r\n"), id="CRLF"),
+        pytest.param(HEAD + "    operations = [migrations.DeleteModel('A')]\n", id="one line"),
+        pytest.param(TEXT + "X = 1\n", id="after"),
+        pytest.param(TEXT.replace('"produit"', '"""produit"""'), id="triple quote"),
+        pytest.param(TEXT.replace('"produit"', '"pro\\\nduit"'), id="backslash"),
+        pytest.param(
+            TEXT.replace(
+                "        ),\n        migrations.AddIndex",
+                "        ),\n\n        migrations.AddIndex",
+            ),
+            id="blank line",
+        ),
+        pytest.param(
+            TEXT.replace(
+                "        ),\n        migrations.AddIndex",
+                "        ),\n          # x\n        migrations.AddIndex",
+            ),
+            id="indented 10",
+        ),
+        pytest.param(
+            TEXT.replace(
+                "        ),\n        migrations.AddIndex",
+                "        ),\n            x=1,\n        migrations.AddIndex",
+            ),
+            id="between",
+        ),
+        pytest.param(
+            TEXT.replace("            old_name='price',", "            'price',"), id="positional"
+        ),
+        pytest.param(
+            TEXT.replace("            old_name='price',", "            *names,"), id="star"
+        ),
+        pytest.param(
+            TEXT.replace("            new_name='cost',", "            old_name='cost',"), id="twice"
+        ),
+        pytest.param(
+            TEXT.replace("migrations.AlterModelOptions(", "migrations.RunSQL("), id="RunSQL"
+        ),
+        pytest.param(
+            TEXT.replace("migrations.AlterModelOptions(", "migrations.SeparateDatabaseAndState("),
+            id="nested",
+        ),
+        pytest.param(
+            TEXT.replace("migrations.AlterModelOptions(", "ops.AlterModelOptions("),
+            id="not migrations",
+        ),
+        pytest.param(
+            TEXT.replace(
+                "        ),\n        migrations.AddIndex", "        ))\n        migrations.AddIndex"
+            ),
+            id="end",
+        ),
+        pytest.param(
+            TEXT.replace(
+                "        ),\n        migrations.AddIndex", "        )\n        migrations.AddIndex"
+            ),
+            id="comma",
+        ),
+        pytest.param(TEXT.replace("        migrations.AddIndex(\n", ""), id="odd"),
+        pytest.param(TEXT.replace("    ]\n", "    ]  # end\n"), id="not closed"),
+        pytest.param(
+            HEAD + "    operations = [\n        migrations.DeleteModel(\n            name='A',\n"
+            "        ),\n",
+            id="unclosed",
+        ),
+        pytest.param(HEAD, id="no list"),
+    ],
+)
+def test_other_layouts_are_parsed(text: str) -> None:
+    assert read_layout(text) is None
+
+
+# -- the replay ----------------------------------------------------------------------------
+
+
+def _sources(*later: str, first: str = TEXT) -> dict[str, str]:
+    initial = HEAD.replace('        ("shop", "0001_initial"),\n', "")
+    sources = {"0001_initial.py": initial + "    operations = [\n    ]\n", "0002_x.py": first}
+    for number, text in enumerate(later, 3):
+        sources[f"{number:04}_y.py"] = text
+    return sources
+
+
+def _history(*later: str, first: str = TEXT) -> History:
+    return History.from_sources(Path("shop/migrations"), _sources(*later, first=first))
+
+
+def _replayed(history: History, model: str, field: str) -> FieldState | str:
+    state = history.state_before(history.leaves()[0], ast.Constant(None), model)
+    assert isinstance(state, State)
+    return state.lookup(model, field)
+
+
+LAST = HEAD.replace("0001_initial", "0002_x") + "    operations = [\n    ]\n"
+
+
+def test_the_replay_parses_only_the_operations_that_change_its_model() -> None:
+    history = _history(LAST)
+    found = _replayed(history, "Product", "sku")
+    assert isinstance(found, FieldState)
+    assert ast.get_source_segment(TEXT, found.expr) == (
+        'models.CharField(\n                        max_length=9, verbose_name="référence"\n'
+        "                    )"
+    )
+    assert found.source.name == "0002_x"
+    assert found.source.text == TEXT
+    laid = history._sources["0002_x"].laid
+    assert laid is not None
+    # The product's operations, and the one that may change any model (the prefixed
+    # name): not the index, the options nor the other model's field.
+    assert sorted(laid.parsed) == [0, 1, 4, 6]
+    assert history._sources["0002_x"].parsed is None  # (never parsed whole)
+    cost = _replayed(history, "product", "cost")
+    assert isinstance(cost, FieldState)
+    assert cost.preserve_default is False
+    assert ast.unparse(cost.expr) == (
+        "models.DecimalField(decimal_places=2, default=0, max_digits=9)"
+    )
+
+
+def test_a_field_bound_to_a_name_is_read_in_the_whole_module() -> None:
+    text = TEXT.replace(
+        "field=models.DecimalField(decimal_places=2, default=0, max_digits=9),", "field=PRICE,"
+    ).replace("class Migration", "PRICE = models.IntegerField(default=1)\n\n\nclass Migration")
+    history = _history(LAST, first=text)
+    found = _replayed(history, "product", "cost")
+    assert isinstance(found, FieldState)
+    assert ast.unparse(found.expr) == "models.IntegerField(default=1)"
+    assert history._sources["0002_x"].laid is None
+    assert history._sources["0002_x"].parsed is not None
+
+
+def test_an_operation_that_does_not_parse_has_the_file_parsed_and_reported(
+    tmp_path: Path,
+) -> None:
+    text = TEXT.replace("max_digits=9),", "max_digits=9,")
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    for name, source in _sources(LAST, first=text).items():
+        (folder / name).write_text(source)
+    history = History.load(folder)
+    # Another model's replay does not read the product's operations.
+    assert _replayed(history, "cart", "owner") == (
+        "model `cart` is not created in this folder's migrations"
+    )
+    assert history.problems == []
+    # The product's does: the file is parsed whole, and its syntax error reported.
+    assert _replayed(history, "product", "sku") == "0002_x.py does not parse"
+    [problem] = history.problems
+    assert (problem.path.name, problem.line) == ("0002_x.py", 56)
+    assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+
+
+def test_a_module_that_binds_its_operations_elsewhere_is_parsed() -> None:
+    text = TEXT.replace(
+        "class Migration", "def f():\n    return Migration.operations\n\n\nclass Migration"
+    )
+    history = _history(LAST, first=text)
+    assert _replayed(history, "product", "sku") == (
+        "the operations of 0002_x are built dynamically "
+        "(`Migration.operations` is changed outside the class)"
+    )
+    assert history._sources["0002_x"].laid is None
+
+
+@pytest.mark.parametrize(
+    ("change", "defined"),
+    [
+        (
+            (
+                "from django.db import migrations, models",
+                "from django.db import models\nfrom . import migrations",
+            ),
+            False,  # (its `CreateModel` is not Django's)
+        ),
+        (("    ]\n\n    operations", "    ]\n    operations = None\n\n    operations"), True),
+        (
+            ("    ]\n\n    operations = [", "    ]\n\n\ndef later():\n    operations = ["),
+            False,  # (the migration has no operations)
+        ),
+        (("import django.db.models.deletion", "import django.db.models.deletion as"), False),
+    ],
+    ids=["migrations is not Django's", "bound twice", "in a function", "does not parse"],
+)
+def test_modules_read_whole(change: tuple[str, str], defined: bool) -> None:
+    text = TEXT.replace(*change)
+    assert text != TEXT
+    assert read_layout(text) is not None
+    history = _history(LAST, first=text)
+    found = _replayed(history, "product", "sku")
+    assert history._sources["0002_x"].laid is None
+    assert isinstance(found, FieldState) is defined
+
+
+def test_operations_imported_by_name_leave_the_layout_read() -> None:
+    text = TEXT.replace(
+        "from django.db import",
+        "from django.contrib.postgres.operations import HStoreExtension\nfrom django.db import",
+    )
+    history = _history(LAST, first=text)
+    assert isinstance(_replayed(history, "product", "sku"), FieldState)
+    assert history._sources["0002_x"].laid is not None
+
+
+def _described(found: FieldState | str) -> str | tuple[str, str | None, bool, str]:
+    if isinstance(found, str):
+        return found
+    segment = ast.get_source_segment(found.source.text, found.expr)
+    return (
+        ast.dump(found.expr, include_attributes=True),
+        segment,
+        found.preserve_default,
+        found.model,
+    )
+
+
+def _replays(text: str, fields: list[tuple[str, str]]) -> list[object]:
+    history = _history(LAST, first=text)
+    return [_described(_replayed(history, model, name)) for model, name in fields]
+
+
+FIELDS = [("product", "sku"), ("product", "cost"), ("product", "id"), ("cart", "owner")]
+
+
+@pytest.mark.parametrize(
+    ("change", "laid"),
+    [
+        (("", ""), True),
+        (('=u"legacy"', '="legacy"'), True),  # (every operation's models known)
+        (("field=models.BooleanField(default=False),", "field=FLAG,"), False),
+        (("            preserve_default=False,\n", "            ).deconstruct(\n"), False),
+        (("migrations.AlterModelOptions", "migrations.AlterProductField"), True),
+        (('            name="price",', '            name="price", **extra,'), True),
+        (
+            (
+                '            fields=[\n                ("id",',
+                '            fields=FIELDS + [\n                ("id",',
+            ),
+            False,
+        ),
+        (
+            (
+                '                ("id", models.AutoField',
+                '                ("id", ID, models.AutoField',
+            ),
+            False,
+        ),
+        (('            name="Product",', "            name=PRODUCT,"), False),
+    ],
+    ids=[
+        "as is",
+        "all known",
+        "field bound",
+        "not the call",
+        "custom",
+        "star",
+        "fields",
+        "pair",
+        "name",
+    ],
+)
+def test_the_replay_from_the_layout_is_the_replay_of_the_whole_module(
+    change: tuple[str, str], laid: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = TEXT.replace(*change).replace(
+        "class Migration",
+        'PRODUCT = "Product"\nFIELDS = []\nID = 1\nFLAG = models.F()\n\n\nclass Migration',
+    )
+    assert read_layout(text) is not None
+    history = _history(LAST, first=text)
+    found = [_described(_replayed(history, model, name)) for model, name in FIELDS]
+    assert (history._sources["0002_x"].laid is not None) is laid
+    monkeypatch.setattr(history_module._LaidOut, "read", classmethod(lambda cls, path, text: None))
+    whole = _history(LAST, first=text)
+    assert found == [_described(_replayed(whole, model, name)) for model, name in FIELDS]
+    assert whole._sources["0002_x"].laid is None
