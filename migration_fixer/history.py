@@ -32,7 +32,7 @@ from migration_fixer.migration_ast import OPERATIONS, ModuleIndex, bind_argument
 from migration_fixer.parsing import parse_module
 from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
 from migration_fixer.source import SourceError, decode
-from migration_fixer.writer_layout import Layout, parse_operation, read_layout
+from migration_fixer.writer_layout import Layout, parse_operation, plain_header, read_layout
 
 _NUMBER = re.compile(r"^(\d+)_")
 
@@ -552,44 +552,51 @@ class _Source:
 @dataclass
 class _LaidOut:
     """A migration the replay reads from its writer layout
-    (:mod:`migration_fixer.writer_layout`): the module without its operations, parsed
-    (``file``, whose ``operations`` is empty), and each operation parsed when the replay
-    first applies it."""
+    (:mod:`migration_fixer.writer_layout`): the models each operation changes are told
+    from its lines; the module without its operations is parsed (``file``, whose
+    ``operations`` is empty) only when an operation must be, and each operation only when
+    the replay first applies it."""
 
-    file: MigrationFile
+    source: _Source
     layout: Layout
     #: The operations parsed so far, by position.
     parsed: dict[int, ast.Call] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, path: Path, text: str) -> _LaidOut | None:
-        """``text`` read from its layout, or None when it has not the writer's (or the
-        module before the operations does not parse, or binds or changes them)."""
-        layout = read_layout(text)
-        if layout is None or _MIGRATION_OPERATIONS.search(text):
+    def read(cls, source: _Source) -> _LaidOut | None:
+        """``source`` read from its layout, or None when it has not the writer's, or when
+        its text before the operations may make them mean something else than their
+        lines say (:func:`migration_fixer.writer_layout.plain_header`)."""
+        layout = read_layout(source.text)
+        if layout is None or not plain_header(source.text, layout):
             return None
-        header = text[: layout.header_end]
-        for word in re.finditer(r"\boperations\b", header):
-            line = header[header.rfind("\n", 0, word.start()) + 1 : word.start()]
-            if not line.startswith(("from ", "import ")):
-                return None
+        return cls(source, layout)
+
+    @cached_property
+    def file(self) -> MigrationFile | None:
+        """The module without its operations, parsed (None: it does not parse; the file
+        is then parsed whole, and the error reported)."""
+        source = self.source
         try:
-            tree = parse_module(layout.header(text), filename=str(path))
+            tree = parse_module(self.layout.header(source.text), filename=str(source.path))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        # (The list, indented as the class body, is the last statement of the class:
-        # no other binds ``operations`` in it, since the text before names it only in
-        # imports. The class must be the module's last statement.)
-        last = tree.body[-1] if tree.body else None
-        if not (isinstance(last, ast.ClassDef) and last.name == "Migration"):
-            return None
-        migration = _read_migration(path, text, tree)
-        # Each operation's kind is told by its name: ``migrations`` must be Django's.
-        name = ast.Name(id="migrations", ctx=ast.Load())
-        call = ast.Attribute(value=name, attr="AddField", ctx=ast.Load())
-        if migration.index.resolve_callee(call, tree).operation != "AddField":
-            return None
-        return cls(migration, layout)
+        # (Its one line ``class Migration`` in column 0, not in a string (the graph was
+        # read from the text: graph_edges), is the last in column 0: plain_header.)
+        last = tree.body[-1]
+        assert isinstance(last, ast.ClassDef)
+        return MigrationFile(
+            source.path,
+            source.path.stem,
+            source.text,
+            tree,
+            ModuleIndex(tree, source.text),
+            source.dependencies,
+            source.replaces,
+            source.run_before,
+            operations=[],
+            migration_class=last,
+        )
 
     @cached_property
     def models(self) -> frozenset[str] | None:
@@ -612,15 +619,14 @@ class _LaidOut:
                 continue
             node = self.parsed.get(position)
             if node is None:
-                node = parse_operation(self.file.text, operation, str(self.file.path))
+                if self.file is None:
+                    return None
+                node = parse_operation(self.source.text, operation, str(self.source.path))
                 if node is None or not _read_alone(node, operation.kind):
                     return None
                 self.parsed[position] = node
             found.append(node)
         return found
-
-
-_MIGRATION_OPERATIONS = re.compile(r"\bMigration\s*\.\s*operations\b")
 
 
 def _read_alone(call: ast.Call, kind: str) -> bool:
@@ -1000,9 +1006,11 @@ class History:
                 known = self._changes.get(migration_name)
                 if known is not None and known.isdisjoint(names):
                     continue
-                if self._sources[migration_name].cannot_touch(names):
-                    continue
-                if self._replayed_laid_out(state, migration_name, names):
+                laid = self._laid_out(migration_name)
+                if laid is not None:
+                    if self._replayed_laid_out(state, laid, names):
+                        continue
+                elif self._sources[migration_name].cannot_touch(names):
                     continue
             migration = self.files[migration_name]
             if migration.skippable and migration_name != name:
@@ -1034,25 +1042,30 @@ class History:
                 return state
         return state
 
-    def _replayed_laid_out(self, state: State, name: str, names: frozenset[str]) -> bool:
-        """Replay the migration ``name`` for the models ``names`` from its writer layout,
-        parsing only the operations that may change them (False: it is not laid out so,
-        or an operation must be read in the whole module; it is then parsed whole)."""
+    def _laid_out(self, name: str) -> _LaidOut | None:
+        """The migration ``name`` as the replay reads it from its writer layout (None: it
+        is not laid out so, or was parsed before the replay first read it)."""
         source = self._sources[name]
         if not source.layout_read:
             source.layout_read = True
-            if source.parsed is None and source.tree is None:
-                source.laid = _LaidOut.read(source.path, source.text)
-        laid = source.laid
-        if laid is None:
-            return False
+            if source.parsed is None and source.tree is None and source.graph_known:
+                source.laid = _LaidOut.read(source)
+        return source.laid
+
+    def _replayed_laid_out(self, state: State, laid: _LaidOut, names: frozenset[str]) -> bool:
+        """Replay a migration for the models ``names`` from its writer layout, parsing
+        only the operations that may change them (False: an operation must be read in
+        the whole module; the file is then parsed whole, and read so from then on)."""
+        name = laid.source.path.stem
+        # (Known now for every later replay, which then goes past it without a look.)
         self._changes.setdefault(name, laid.models)
         if laid.models is not None and laid.models.isdisjoint(names):
             return True
         operations = laid.operations_changing(names)
         if operations is None:
-            source.laid = None
+            laid.source.laid = None
             return False
+        assert laid.file is not None  # (operations were parsed in it)
         for op in operations:
             _apply(state, laid.file, op)
         return True

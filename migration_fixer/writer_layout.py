@@ -53,15 +53,23 @@ NAMED_BY: dict[str, tuple[str, ...]] = {
 #: Operations whose ``state_operations`` the replay applies: a file that has one is parsed.
 _NESTED = frozenset({"SeparateDatabaseAndState", "RunSQL"})
 
-_OPERATIONS_LINE = re.compile(r"^    operations = \[\n", re.MULTILINE)
-#: A line of the operations list that is not where the writer puts one.
-_STRAY_LINE = re.compile(r"^(?!        \S|            )[^\n]*\n", re.MULTILINE)
+_OPENING = "\n    operations = [\n"
+#: The newline before a line of the operations list that is not where the writer puts one.
+_STRAY_LINE = re.compile(r"\n(?!        \S|            )")
 #: The lines indented eight spaces (an operation's first and last) and twelve (its
-#: arguments, and the brackets that close them).
-_OUTER_LINE = re.compile(r"^        (\S[^\n]*)\n", re.MULTILINE)
-_ARGUMENT_LINE = re.compile(r"^            (\S[^\n]*)\n", re.MULTILINE)
+#: arguments, and the brackets that close them), each found by the newline before it.
+_OUTER_LINE = re.compile(r"\n        (\S[^\n]*)")
+_ARGUMENT_LINE = re.compile(r"\n            (\S[^\n]*)")
 _START = re.compile(r"migrations\.([A-Za-z_]\w*)\(")
 _KEYWORD = re.compile(r"([A-Za-z_]\w*)=(.*)")
+_MIGRATION_OPERATIONS = re.compile(r"Migration\s*\.\s*operations\b")
+_OPERATIONS_WORD = re.compile(r"operations\b")
+#: ``migrations``, and whether an attribute of it follows.
+_MIGRATIONS_WORD = re.compile(r"migrations\b(\s*\.)?")
+_DJANGO_IMPORT = re.compile(
+    r"from django\.db import (?:migrations|migrations, models|models, migrations)[ \t]*"
+)
+_MIGRATION_CLASS = re.compile(r"class Migration\b")
 #: A keyword's value that is a string with no escape and no prefix (and its comma).
 _PLAIN_STRING = re.compile(r"""(?:"([^"\\]*)"|'([^'\\]*)'),""")
 
@@ -99,56 +107,106 @@ class Layout:
 def read_layout(text: str) -> Layout | None:
     """The layout of the migration ``text``, or None when it is not the writer's (the
     file is then parsed whole)."""
-    found = _OPERATIONS_LINE.search(text)
-    if found is None or "\r" in text:
+    # (Each pattern starts with a newline, which ``re`` finds as fast as ``str.find``: one
+    # that starts with ``^`` is tried at every character.)
+    opening = text.rfind(_OPENING)
+    if opening < 0 or "\r" in text:
         return None
-    header_end, body_start = found.span()
-    closed = text.rstrip()
-    if not closed.endswith("\n    ]") or len(closed) - 5 < body_start:
+    header_end, body_start = opening + 1, opening + len(_OPENING)
+    end = len(text)
+    while end and text[end - 1] in " \t\n":
+        end -= 1
+    body_end = end - 5  # (just after the last operation's newline)
+    if body_end < body_start or text[body_end - 1 : end] != "\n    ]":
         return None
-    body_end = len(closed) - 5  # (just after the last operation's newline)
+    # (``endpos`` ends the text at the last newline: a stray line is told before it.)
     if (
-        _STRAY_LINE.search(text, body_start, body_end)
+        _STRAY_LINE.search(text, body_start - 1, body_end - 1)
         or text.find('"""', body_start, body_end) >= 0
         or text.find("'''", body_start, body_end) >= 0
         or text.find("\\\n", body_start, body_end) >= 0
     ):
         return None
-    outer = list(_OUTER_LINE.finditer(text, body_start, body_end))
+    outer = list(_OUTER_LINE.finditer(text, body_start - 1, body_end))
     if len(outer) % 2:
         return None
-    arguments = _ARGUMENT_LINE.finditer(text, body_start, body_end)
+    arguments = _ARGUMENT_LINE.finditer(text, body_start - 1, body_end)
     argument = next(arguments, None)
     operations = []
-    for first, last in zip(outer[::2], outer[1::2], strict=True):
-        started = _START.fullmatch(first.group(1))
+    line, counted = text.count("\n", 0, body_start) + 1, body_start
+    for index in range(0, len(outer), 2):
+        first_at, first = outer[index].start(), outer[index].group(1)
+        last_at, last = outer[index + 1].start(), outer[index + 1].group(1)
+        started = _START.fullmatch(first)
         # (The last one's comma may be left out.)
-        if started is None or last.group(1) not in ("),", ")" if last is outer[-1] else "),"):
+        if started is None or last not in ("),", ")" if index + 2 == len(outer) else "),"):
             return None
-        if argument is not None and argument.start() < first.end():
+        if argument is not None and argument.start() < first_at:
             return None  # (a line between two operations)
         kind = started.group(1)
         if kind in _NESTED:
             return None
         keywords: dict[str, str] = {}
-        while argument is not None and argument.start() < last.start():
-            line = argument.group(1)
-            if line[0] not in ")]}":
-                keyword = _KEYWORD.fullmatch(line)
+        while argument is not None and argument.start() < last_at:
+            content = argument.group(1)
+            if content[0] not in ")]}":
+                keyword = _KEYWORD.fullmatch(content)
                 if keyword is None or keyword.group(1) in keywords:
                     return None  # (a positional or starred argument, a comment...)
                 keywords[keyword.group(1)] = keyword.group(2)
             argument = next(arguments, None)
+        start = first_at + 9  # (after the newline and the indentation)
+        line += text.count("\n", counted, start)
+        counted = start
         operations.append(
-            LaidOutOperation(
-                kind,
-                first.start() + 8,
-                last.start() + 9,  # (the ``)``)
-                text.count("\n", 0, first.start()) + 1,
-                _models(kind, keywords),
-            )
+            LaidOutOperation(kind, start, last_at + 10, line, _models(kind, keywords))
         )
     return Layout(header_end, tuple(operations))
+
+
+def plain_header(text: str, layout: Layout) -> bool:
+    """Whether the text before the operations lets their lines say what they do, as a
+    parse of the whole module would: ``migrations`` is Django's (imported by ``from
+    django.db import migrations`` and bound by nothing else), the list is what
+    ``Migration.operations`` holds (``class Migration`` is the module's last statement,
+    nothing else binds ``operations`` in it, nothing changes ``Migration.operations``).
+    Told from the text alone, so that a replay that goes past the migration parses
+    nothing of it; a text this cannot tell about (a name in a string or a comment) is
+    not plain."""
+    header = text[: layout.header_end]
+    for found in _MIGRATION_OPERATIONS.finditer(text):
+        if not _inside_name(text, found.start()):
+            return False
+    for found in _OPERATIONS_WORD.finditer(header):
+        if not _inside_name(header, found.start()) and not header.startswith(
+            ("from ", "import "), header.rfind("\n", 0, found.start()) + 1
+        ):
+            return False
+    if "\\\n" in header:
+        return False  # (a statement continued on the next line)
+    imported = False
+    for found in _MIGRATIONS_WORD.finditer(header):
+        start = found.start()
+        if _inside_name(header, start) or header[start - 1 : start] == ".":
+            continue  # (a longer name, or a module's: ``django.db.migrations``)
+        line_start = header.rfind("\n", 0, start) + 1
+        line_end = header.find("\n", start)
+        if _DJANGO_IMPORT.fullmatch(header, line_start, line_end):
+            imported = True
+        elif found.group(1) is None or "import" in header[line_start:line_end]:
+            return False  # (bound: ``migrations = ...``, ``import migrations.x``...)
+    # The last line in column 0 (not a comment) is the class's.
+    position = layout.header_end - 1
+    while position > 0:
+        position = header.rfind("\n", 0, position)
+        if header[position + 1 : position + 2] not in ("", " ", "\t", "\n", "#"):
+            break
+    return imported and _MIGRATION_CLASS.match(header, position + 1) is not None
+
+
+def _inside_name(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is the end of a longer name."""
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
 def _models(kind: str, keywords: dict[str, str]) -> frozenset[str] | None:

@@ -11,7 +11,7 @@ import pytest
 
 from migration_fixer import history as history_module
 from migration_fixer.history import FieldState, History, State
-from migration_fixer.writer_layout import Layout, parse_operation, read_layout
+from migration_fixer.writer_layout import Layout, parse_operation, plain_header, read_layout
 
 HEAD = """\
 import django.db.models.deletion
@@ -440,7 +440,43 @@ def test_the_replay_from_the_layout_is_the_replay_of_the_whole_module(
     history = _history(LAST, first=text)
     found = [_described(_replayed(history, model, name)) for model, name in FIELDS]
     assert (history._sources["0002_x"].laid is not None) is laid
-    monkeypatch.setattr(history_module._LaidOut, "read", classmethod(lambda cls, path, text: None))
+    monkeypatch.setattr(history_module._LaidOut, "read", classmethod(lambda cls, source: None))
     whole = _history(LAST, first=text)
     assert found == [_described(_replayed(whole, model, name)) for model, name in FIELDS]
     assert whole._sources["0002_x"].laid is None
+
+
+@pytest.mark.parametrize(
+    ("change", "plain"),
+    [
+        (("", ""), True),
+        (("import django", "import django.db.migrations\nimport django"), True),
+        (("import django", "from django.db.migrations import operations\nimport django"), True),
+        (("import django", "import my_operations\nimport django"), True),
+        (("class Migration(", "# class Other:\nclass Migration("), True),
+        (('        ("shop",', '# the first\n        ("shop",'), True),
+        (('verbose_name="référence"', 'verbose_name="MyMigration.operations"'), True),
+        (("import django", "migrations = None\nimport django"), False),
+        (("import django", "import migrations.x\nimport django"), False),
+        (("import django", "from django.db import migrations as m\nimport django"), False),
+        (("from django.db import migrations, models", "from django.db import models"), False),
+        (("import django", "# operations below\nimport django"), False),
+        (("    ]\n\n    operations", "    ]\n    # no operations\n\n    operations"), False),
+        (("import django", "x = 1 + \\\n    2\nimport django"), False),
+        (("    ]\n\n    operations", "]\n\n    operations"), False),
+        (("import django", "Migration.operations = []\nimport django"), False),
+        (("import django", "x = 'Migration . operations'\nimport django"), False),
+    ],
+)
+def test_the_text_before_the_operations_is_plain(change: tuple[str, str], plain: bool) -> None:
+    text = TEXT.replace(*change)
+    layout = read_layout(text)
+    assert layout is not None
+    assert plain_header(text, layout) is plain
+
+
+def test_a_module_with_no_class() -> None:
+    text = "# nothing\n    operations = [\n    ]\n"
+    layout = read_layout(text)
+    assert layout is not None
+    assert not plain_header(text, layout)
