@@ -557,7 +557,11 @@ class _LaidOut:
     ``operations`` is empty) only when an operation must be, and each operation only when
     the replay first applies it."""
 
-    source: _Source
+    #: The file's (not the :class:`_Source`, which holds this: a reference cycle keeps
+    #: a folder's history alive until the collector's next full collection).
+    path: Path
+    text: str
+    graph: tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]
     layout: Layout
     #: The operations parsed so far, by position.
     parsed: dict[int, ast.Call] = field(default_factory=dict)
@@ -570,13 +574,14 @@ class _LaidOut:
         layout = read_layout(source.text)
         if layout is None or not plain_header(source.text, layout):
             return None
-        return cls(source, layout)
+        graph = (source.dependencies, source.replaces, source.run_before)
+        return cls(source.path, source.text, graph, layout)
 
     @cached_property
     def file(self) -> MigrationFile | None:
         """The module without its operations, parsed (None: it does not parse; the file
         is then parsed whole, and the error reported)."""
-        source = self.source
+        source = self
         try:
             tree = parse_module(self.layout.header(source.text), filename=str(source.path))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -591,9 +596,7 @@ class _LaidOut:
             source.text,
             tree,
             ModuleIndex(tree, source.text),
-            source.dependencies,
-            source.replaces,
-            source.run_before,
+            *self.graph,
             operations=[],
             migration_class=last,
         )
@@ -621,7 +624,7 @@ class _LaidOut:
             if node is None:
                 if self.file is None:
                     return None
-                node = parse_operation(self.source.text, operation, str(self.source.path))
+                node = parse_operation(self.text, operation, str(self.path))
                 if node is None or not _read_alone(node, operation.kind):
                     return None
                 self.parsed[position] = node
@@ -881,31 +884,35 @@ class History:
 
     def _find_ancestors(self, name: str) -> list[str] | str:
         order: list[str] = []
-        state: dict[str, _Visit] = {}
-
-        def visit(node: str, trail: tuple[str, ...]) -> str | None:
-            if state.get(node) is _Visit.DONE:
-                return None
-            if state.get(node) is _Visit.IN_PROGRESS:
-                cycle = " -> ".join([*trail[trail.index(node) :], node])
-                return f"dependency cycle: {cycle}"
-            if node in self._missing:
-                return f"{node} depends on {self._missing[node]!r}, which is not in this folder"
-            if node in self._conditional:
-                return self._conditional[node]
-            state[node] = _Visit.IN_PROGRESS
-            for parent in sorted(self._parents[node]):
-                error = visit(parent, (*trail, node))
-                if error:
-                    return error
-            state[node] = _Visit.DONE
-            order.append(node)
-            return None
-
-        error = visit(name, ())
+        error = self._visit(name, (), order, {})
         if error:
             return error
         return self._drop_duplicated_squashes(order)
+
+    def _visit(
+        self, node: str, trail: tuple[str, ...], order: list[str], state: dict[str, _Visit]
+    ) -> str | None:
+        """Add ``node``'s ancestors, then ``node``, to ``order`` (depth first); why not.
+        (A method, not a function nested in :meth:`_find_ancestors`: a nested function
+        that calls itself is a reference cycle, which would keep the whole history alive
+        until the collector's next full collection.)"""
+        if state.get(node) is _Visit.DONE:
+            return None
+        if state.get(node) is _Visit.IN_PROGRESS:
+            cycle = " -> ".join([*trail[trail.index(node) :], node])
+            return f"dependency cycle: {cycle}"
+        if node in self._missing:
+            return f"{node} depends on {self._missing[node]!r}, which is not in this folder"
+        if node in self._conditional:
+            return self._conditional[node]
+        state[node] = _Visit.IN_PROGRESS
+        for parent in sorted(self._parents[node]):
+            error = self._visit(parent, (*trail, node), order, state)
+            if error:
+                return error
+        state[node] = _Visit.DONE
+        order.append(node)
+        return None
 
     def _drop_duplicated_squashes(self, order: list[str]) -> list[str]:
         present = set(order)
@@ -1056,14 +1063,14 @@ class History:
         """Replay a migration for the models ``names`` from its writer layout, parsing
         only the operations that may change them (False: an operation must be read in
         the whole module; the file is then parsed whole, and read so from then on)."""
-        name = laid.source.path.stem
+        name = laid.path.stem
         # (Known now for every later replay, which then goes past it without a look.)
         self._changes.setdefault(name, laid.models)
         if laid.models is not None and laid.models.isdisjoint(names):
             return True
         operations = laid.operations_changing(names)
         if operations is None:
-            laid.source.laid = None
+            self._sources[name].laid = None
             return False
         assert laid.file is not None  # (operations were parsed in it)
         for op in operations:
