@@ -130,37 +130,30 @@ def read_layout(text: str) -> Layout | None:
     outer = list(_OUTER_LINE.finditer(text, body_start - 1, body_end))
     if len(outer) % 2:
         return None
-    arguments = _ARGUMENT_LINE.finditer(text, body_start - 1, body_end)
-    argument = next(arguments, None)
     operations = []
     line, counted = text.count("\n", 0, body_start) + 1, body_start
+    follows = body_start - 1  # (where the next operation's first line must start)
     for index in range(0, len(outer), 2):
-        first_at, first = outer[index].start(), outer[index].group(1)
-        last_at, last = outer[index + 1].start(), outer[index + 1].group(1)
-        started = _START.fullmatch(first)
+        first, last = outer[index], outer[index + 1]
+        started = _START.fullmatch(first.group(1))
         # (The last one's comma may be left out.)
-        if started is None or last not in ("),", ")" if index + 2 == len(outer) else "),"):
+        if started is None or last.group(1) not in ("),", ")" if index + 2 == len(outer) else "),"):
             return None
-        if argument is not None and argument.start() < first_at:
+        if first.start() != follows:
             return None  # (a line between two operations)
+        follows = last.end()
         kind = started.group(1)
         if kind in _NESTED:
             return None
-        keywords: dict[str, str] = {}
-        while argument is not None and argument.start() < last_at:
-            content = argument.group(1)
-            if content[0] not in ")]}":
-                keyword = _KEYWORD.fullmatch(content)
-                if keyword is None or keyword.group(1) in keywords:
-                    return None  # (a positional or starred argument, a comment...)
-                keywords[keyword.group(1)] = keyword.group(2)
-            argument = next(arguments, None)
-        start = first_at + 9  # (after the newline and the indentation)
+        models = _models(kind, text, first.end(), last.start())
+        if models is _NOT_LAID_OUT:
+            return None
+        start = first.start() + 9  # (after the newline and the indentation)
         line += text.count("\n", counted, start)
         counted = start
-        operations.append(
-            LaidOutOperation(kind, start, last_at + 10, line, _models(kind, keywords))
-        )
+        operations.append(LaidOutOperation(kind, start, last.start() + 10, line, models))
+    if follows != body_end - 1:
+        return None  # (lines after the last operation)
     return Layout(header_end, tuple(operations))
 
 
@@ -209,18 +202,32 @@ def _inside_name(text: str, start: int) -> bool:
     return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
-def _models(kind: str, keywords: dict[str, str]) -> frozenset[str] | None:
-    """What :func:`migration_fixer.history` finds the operation changes, from the lines of
-    its keyword arguments."""
+#: :func:`_models`' answer for an operation whose arguments are not laid out as keywords.
+_NOT_LAID_OUT = frozenset({"<not laid out>"})
+
+
+def _models(kind: str, text: str, start: int, end: int) -> frozenset[str] | None:
+    """What :func:`migration_fixer.history` finds the operation changes (whose arguments
+    are the lines of ``text[start:end]``), from the lines of its keyword arguments;
+    :data:`_NOT_LAID_OUT` when an argument line is not a keyword (a positional or starred
+    argument, a comment...) or a keyword is given twice. The replay needs the arguments
+    only of the operations that name a model (:data:`NAMED_BY`): a kind it does not know
+    changes what its name says, whatever its arguments."""
     if kind not in OPERATIONS:
         # Not one the replay knows (``AddIndex``, ``AlterModelOptions``...): it leaves the
         # state alone, unless its name says it may change fields.
         return None if kind.endswith("Model") or "Field" in kind else frozenset()
-    if kind == "RenameModel":
-        return None
     named = NAMED_BY.get(kind)
     if named is None:
-        return frozenset()
+        return None if kind == "RenameModel" else frozenset()
+    keywords: dict[str, str] = {}
+    for argument in _ARGUMENT_LINE.finditer(text, start, end):
+        content = argument.group(1)
+        if content[0] not in ")]}":
+            keyword = _KEYWORD.fullmatch(content)
+            if keyword is None or keyword.group(1) in keywords:
+                return _NOT_LAID_OUT
+            keywords[keyword.group(1)] = keyword.group(2)
     names = []
     for key in named:
         value = _PLAIN_STRING.fullmatch(keywords.get(key, ""))

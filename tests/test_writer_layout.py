@@ -234,6 +234,13 @@ def test_what_each_operation_changes() -> None:
             id="unclosed",
         ),
         pytest.param(HEAD, id="no list"),
+        pytest.param(
+            HEAD + "    operations = [\n            migrations.DeleteModel('A'),\n    ]\n",
+            id="indented 12",
+        ),
+        pytest.param(
+            TEXT.replace("        )\n    ]", "        )\n            x,\n    ]"), id="last"
+        ),
     ],
 )
 def test_other_layouts_are_parsed(text: str) -> None:
