@@ -50,12 +50,19 @@ def decode(path: Path, data: bytes) -> SourceFile:
     if b"\x00" in data:
         raise SourceError("source contains NUL bytes", *_position(data, data.index(b"\x00")))
     bom = data.startswith(codecs.BOM_UTF8)
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise SourceError(str(exc).split(" (")[0], getattr(exc, "lineno", None) or 1) from exc
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
+    encoding = "utf-8"
+    # The usual file: its first two lines (where a coding declaration would be) are ASCII
+    # and declare none, so that the tokenizer would say UTF-8: not asked.
+    second = data.find(b"\n", data.find(b"\n") + 1)
+    head = data if second < 0 else data[:second]
+    if not head.isascii() or b"coding" in head:
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            message = str(exc).split(" (")[0]
+            raise SourceError(message, getattr(exc, "lineno", None) or 1) from exc
+        if encoding == "utf-8-sig":
+            encoding = "utf-8"
     body = data[len(codecs.BOM_UTF8) :] if bom else data
     try:
         text = body.decode(encoding)
