@@ -137,6 +137,7 @@ def _invert_in(
         try:
             parsed = sqlglot.parse(text, read=read)
         except (sqlglot.errors.SqlglotError, ValueError, RecursionError) as exc:
+            _forget(exc)
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return Inversion(
                 None, False, f"`{_short(text)}`: the SQL parser cannot read it ({reason})"
@@ -550,13 +551,24 @@ def _mentions(text: str, name: str) -> bool:
     return re.search(rf"(?<![\w$]){re.escape(name)}(?![\w$])", text, re.IGNORECASE) is not None
 
 
+def _forget(exc: BaseException | None) -> None:
+    """Drop the tracebacks of an exception sqlglot raised (and of those it was raised in
+    handling): its raising frame holds it in a local, a reference cycle through the
+    traceback that would keep every frame of the call alive (the rule's, and through its
+    context the folder's whole history) until the collector's next full collection."""
+    while exc is not None:
+        exc.__traceback__ = None
+        exc = exc.__context__
+
+
 def _split(text: str, read: str) -> list[str]:
     """The statements of ``text`` as written: split at each ``;`` outside a
     ``BEGIN ... END`` body (a trigger's, a routine's)."""
     sqlglot = _sqlglot()
     try:
         tokens = sqlglot.Dialect.get_or_raise(read).tokenize(text)
-    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError) as exc:
+        _forget(exc)
         return [text]
     chunks: list[str] = []
     start: int | None = None
@@ -588,7 +600,8 @@ def _events(text: str, read: str) -> list[_Event]:
     exp = sqlglot.exp
     try:
         parsed = [s for s in sqlglot.parse(text, read=read) if s is not None]
-    except (sqlglot.errors.SqlglotError, ValueError, RecursionError):
+    except (sqlglot.errors.SqlglotError, ValueError, RecursionError) as exc:
+        _forget(exc)
         return [_Event("unknown", text=text, mode="unparsed")]
     if len(parsed) != 1:
         # A body the parser splits (``BEGIN ...; END``): the command's words say what it is.

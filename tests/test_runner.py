@@ -335,3 +335,50 @@ def test_history_load_takes_the_bytes_it_is_given_over_the_disk(tmp_path: Path) 
     history = History.load(tmp_path, read={path: b"operations = []\n"})
     assert history.problems == []
     assert list(history.files) == ["0001_initial"]
+
+
+def test_a_folder_leaves_nothing_behind_for_the_collector(tmp_path: Path) -> None:
+    """What a folder's processing builds (its history, the migrations it parsed, the
+    frames of a rule) is freed as soon as the folder is done, by reference counting: no
+    reference cycle holds it until the collector's next full collection (a nested
+    function that calls itself, an object pointing back to its owner, an exception kept
+    with its traceback)."""
+    import gc
+
+    from migration_fixer import runner
+    from migration_fixer.history import History, MigrationFile
+
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    head = "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    (folder / "0001_initial.py").write_text(
+        head + "\n    operations = [\n        migrations.CreateModel(\n"
+        '            name="Product",\n            fields=[\n'
+        '                ("id", models.AutoField(primary_key=True)),\n'
+        '                ("sku", models.CharField(max_length=9)),\n'
+        "            ],\n        ),\n    ]\n"
+    )
+    (folder / "0002_sku.py").write_text(
+        head + '    dependencies = [("shop", "0001_initial")]\n\n    operations = [\n'
+        '        migrations.RunSQL("CREATE TABLE (("),\n'  # (the SQL parser raises)
+        '        migrations.RemoveField(model_name="product", name="sku"),\n    ]\n'
+    )
+    options = Options(select=frozenset({"MF001", "MF002", "MF003", "MF004"}), rewrite=False)
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        results = runner.process_batch(sorted(folder.glob("0*.py")), options)
+        assert sorted(f.code for r in results for f in r.findings) == ["MF002", "MF003"]
+        del results
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = {type(o).__name__ for o in gc.garbage}
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    assert not left & {"History", "MigrationFile", "frame", "traceback", "Module"}, left
+    assert History and MigrationFile  # (the types named above)
