@@ -161,7 +161,7 @@ def test_a_run_makes_full_collections_rare_and_restores_the_thresholds() -> None
 
     with pytest.raises(LookupError, match="stopped"):
         run()
-    assert seen == [runner.GC_THRESHOLDS] == [(2000, 10, 100)]
+    assert seen == [runner.GC_THRESHOLDS] == [(50_000, 10, 100)]
     assert gc.get_threshold() == previous
 
 
