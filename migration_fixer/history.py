@@ -30,7 +30,15 @@ from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.discovery import folder_migrations
 from migration_fixer.migration_ast import OPERATIONS, ModuleIndex, bind_arguments
 from migration_fixer.parsing import parse_module
-from migration_fixer.skim import GRAPH_NAMES, graph_edges, must_read, names_model, tuple_pairs
+from migration_fixer.skim import (
+    GRAPH_NAMES,
+    GraphEdges,
+    graph_edges,
+    must_read,
+    names_model,
+    no_migration_class,
+    tuple_pairs,
+)
 from migration_fixer.source import SourceError, decode
 from migration_fixer.writer_layout import Layout, parse_operation, plain_header, read_layout
 
@@ -708,6 +716,12 @@ def _source(
     from the text when the file has the usual shape (:func:`migration_fixer.skim.graph_edges`),
     else from its parse, done now."""
     edges = graph_edges(text)
+    if edges is None and not path.name[:1].isdigit() and no_migration_class(text):
+        # A module that is no migration (a helper, a test module): its graph is empty.
+        # (One named as ``makemigrations`` names migrations is parsed now, so that when it
+        # does not parse the problem is said when the history loads, before the
+        # migrations that depend on it are read.)
+        edges = GraphEdges([], [], [])
     if edges is None:
         read = _parse(path, text, problems) if tree is None else _read_migration(path, text, tree)
         return _Source.of(read)

@@ -29,6 +29,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from migration_fixer.writer_layout import read_layout
+
 #: The lists of a ``Migration`` class that make the graph.
 GRAPH_NAMES = ("dependencies", "replaces", "run_before")
 
@@ -58,6 +60,9 @@ _PLAIN_PAIRS = re.compile(
 _PAIR_OR_COMMENT = re.compile(rf"#[^\r\n]*(?![^\r\n])|{_PLAIN_PAIR.pattern}")
 #: One element in parentheses, without a comma: not a tuple.
 _PARENTHESIZED = re.compile(rf"\({_GAP}{_PLAIN_ELEMENT}{_GAP}\)")
+#: A ``class`` statement at any indentation (a form feed counts as none), and its name.
+_CLASS_STATEMENT = re.compile(r"(?:\A|(?<=[\r\n]))[ \t\f]*class\b")
+_CLASS_NAME = re.compile(r"[ \t\f]+([A-Za-z_][A-Za-z0-9_]*)(?![A-Za-z0-9_]|[^\x00-\x7f])")
 _END_OF_STATEMENT = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
 _STATEMENT_START = re.compile(r"^[ \t]*\S", re.MULTILINE)
 
@@ -140,9 +145,12 @@ class GraphEdges:
 def graph_edges(text: str) -> GraphEdges | None:
     """The graph lists of a migration of the usual shape, read from its text: one
     ``class Migration`` at column 0, not inside a string (a triple-quoted string before it
-    is read to its end), each of the graph's names written once, as ``name = [...]`` (or
-    a tuple) directly in the class body (or in a string or comment before the class), a
-    literal of pairs. None for any other shape (the caller parses the file)."""
+    is read to its end), each of the graph's names assigned once, as ``name = value``
+    directly in the class body, the value read as the parser's :func:`tuple_pairs` reads
+    it. A graph name found elsewhere must be one no statement can bind: in a longer name,
+    an attribute, a string or a comment, or inside an operations list in the writer's
+    layout (:class:`_OperationsList`). None for any other shape (the caller parses the
+    file)."""
     classes = [
         m for m in _MIGRATION_CLASS.finditer(text) if m.start() == 0 or text[m.start() - 1] == "\n"
     ]
@@ -159,19 +167,34 @@ def graph_edges(text: str) -> GraphEdges | None:
     if body_indent is None:
         return None
     found: dict[str, list[tuple[str, str]]] = {}
+    scan: _StringsAndComments | None = None
+    operations: _OperationsList | None = None
+    operations_read = False  # (read on the first word found elsewhere: rare)
     for at, name in _graph_words(text):
         if at < start and any(a <= at < b for a, b in before or ()):
             continue  # (in a string or a comment)
-        if name in found:
-            return None  # written twice (``+=``, another class, a comment): parse it
         line_start = text.rfind("\n", 0, at) + 1
         if (
             at < header_end
             or text[line_start:at] != body_indent
             or _COLUMN_0_STATEMENT.search(text, header_end, line_start) is not None
         ):
-            return None
-        pairs = _bracketed_pairs(text, at + len(name))
+            # Not where the class body's assignment would be: a word that cannot be one
+            # is left out, anything else is parsed.
+            if _after_name_or_string(text, at) or _in_comment(text, at):
+                continue
+            if at > start:
+                scan = scan or _StringsAndComments(text, start)
+                if scan.covers(at):
+                    continue
+            if not operations_read:
+                operations, operations_read = _OperationsList.of(text), True
+            if operations is None or not operations.holds(text, at):
+                return None
+            continue
+        if name in found:
+            return None  # written twice (``+=``, another class...): parse it
+        pairs = _assigned_pairs(text, at + len(name))
         if pairs is None:
             return None
         found[name] = pairs
@@ -217,31 +240,166 @@ def _body_indent(text: str, header_end: int) -> str | None:
     return None
 
 
-def _bracketed_pairs(text: str, after_name: int) -> list[tuple[str, str]] | None:
-    """The pairs of the bracketed value assigned after ``text[:after_name]`` (the name),
-    as :func:`tuple_pairs` reads them (None: not a literal list or tuple). The usual
-    value, pairs of plain string literals, is read by a pattern; any other is parsed."""
+def _assigned_pairs(text: str, after_name: int) -> list[tuple[str, str]] | None:
+    """The pairs of the value assigned after ``text[:after_name]`` (the name, at the start
+    of a statement), as :func:`migration_fixer.history` reads them from the parse:
+    :func:`tuple_pairs`, or none when the value is not a literal list or tuple (None: the
+    statement is not ``name = value`` ending its line). The usual value, pairs of plain
+    string literals, is read by a pattern; any other is parsed alone.
+
+    A value parsed alone is the statement's whole value: it starts where the code is
+    outside brackets and strings, so its tokens are the file's up to where it ends, and
+    when it parses it ends outside brackets and strings, where the line that follows ends
+    the statement."""
     equals = _EQUALS.match(text, after_name)
     if equals is None:
         return None
     bracketed = _BRACKETED.match(text, equals.end())
-    if bracketed is None or _END_OF_STATEMENT.match(text, bracketed.end()) is None:
-        return None
-    source = bracketed.group(0)
-    if _PLAIN_PAIRS.fullmatch(source) and not _PARENTHESIZED.fullmatch(source):
-        return [
-            (
-                pair.group(1) if pair.group(1) is not None else pair.group(2),
-                pair.group(3) if pair.group(3) is not None else pair.group(4),
-            )
-            for pair in _PAIR_OR_COMMENT.finditer(source)
-            if pair.group(0)[0] != "#"
-        ]
+    if bracketed is not None and _END_OF_STATEMENT.match(text, bracketed.end()) is not None:
+        source = bracketed.group(0)
+        if _PLAIN_PAIRS.fullmatch(source) and not _PARENTHESIZED.fullmatch(source):
+            return [
+                (
+                    pair.group(1) if pair.group(1) is not None else pair.group(2),
+                    pair.group(3) if pair.group(3) is not None else pair.group(4),
+                )
+                for pair in _PAIR_OR_COMMENT.finditer(source)
+                if pair.group(0)[0] != "#"
+            ]
+    else:
+        # (Brackets deeper than the pattern's, a bracket in a string, or more than a
+        # bracketed value: the line is scanned to its end.)
+        line = _rest_of_statement(text, equals.end())
+        if line is None:
+            return None
+        source = line
     try:
         value = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return tuple_pairs(value) if isinstance(value, (ast.List, ast.Tuple)) else None
+    return tuple_pairs(value) or []
+
+
+def _rest_of_statement(text: str, start: int) -> str | None:
+    """``text`` from ``start`` to the end of its line outside brackets, strings and
+    comments (the end of the statement, when ``start`` is in its code outside brackets);
+    None when a string does not end or a bracket is closed that was not opened. (What it
+    finds is checked by parsing it: a line that ends in a backslash does not parse.)"""
+    depth = 0
+    position = start
+    for token in _FINE.finditer(text, start):
+        if depth == 0:
+            newline = text.find("\n", position, token.start())
+            if newline != -1:
+                return text[start:newline]
+        first = text[token.start()]
+        alone = token.end() - token.start() == 1
+        if first == "#" and depth == 0:
+            return text[start : token.start()]
+        if alone and first in _CLOSING:
+            depth += 1
+        elif first in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif alone and first in "\"'":
+            return None  # (a string that does not end)
+        position = token.end()
+    newline = text.find("\n", position)
+    return text[start : newline if newline != -1 else len(text)] if depth == 0 else None
+
+
+def no_migration_class(text: str) -> bool:
+    """Whether the module ``text`` defines no class ``Migration``: no ``class`` statement,
+    at any indentation, names one (each one's name is read when it is plain ASCII; any
+    other name, or a line continued after ``class``, may be ``Migration`` to the parser:
+    False). Such a module has no graph lists: the history reads none from its parse."""
+    for match in _CLASS_STATEMENT.finditer(text):
+        name = _CLASS_NAME.match(text, match.end())
+        if name is None or name.group(1) == "Migration":
+            return False
+    return True
+
+
+def _after_name_or_string(text: str, at: int) -> bool:
+    """Whether the word at ``at`` follows what makes it no name a statement binds: a
+    letter, digit or underscore (it ends a longer name, ``my_dependencies``: in code that
+    parses a number literal cannot touch a name), a dot (an attribute, ``self.replaces``)
+    or a quote (it is in a string, or just after one, where no name can follow)."""
+    return at > 0 and (text[at - 1].isalnum() or text[at - 1] in "_.'\"")
+
+
+def _in_comment(text: str, at: int) -> bool:
+    """Whether the word at ``at`` cannot start a statement because its line has a ``#``
+    before it and no quote: where the line starts in code, the ``#`` starts a comment
+    that runs past the word; where it starts inside a string (or in the code of an
+    f-string), only a quote can end the string, and there is none before the word."""
+    line_start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+    before = text[line_start:at]
+    return "#" in before and '"' not in before and "'" not in before
+
+
+class _StringsAndComments:
+    """The strings and comments of ``text`` from ``start`` (where code begins), read in
+    order by :meth:`covers`. A string with an ``f`` or ``t`` prefix ends the reading: from
+    Python 3.12 such a string may hold strings quoted as it is, which the pattern would
+    take as its end."""
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.tokens = _STRING_OR_COMMENT.finditer(text, start)
+        self.token: re.Match[str] | None = next(self.tokens, None)
+        self.sure = True
+
+    def covers(self, at: int) -> bool:
+        """Whether a string or a comment holds ``text[at]`` (False when unsure); ``at``
+        must not be before the last one asked about."""
+        while self.sure and self.token is not None and self.token.end() <= at:
+            self._check(self.token)
+            self.token = next(self.tokens, None)
+        if not self.sure or self.token is None or self.token.start() > at:
+            return False
+        self._check(self.token)
+        return self.sure
+
+    def _check(self, token: re.Match[str]) -> None:
+        """Whether the pattern reads ``token`` as Python does: not a quote alone (a
+        string that does not end), nor a string whose prefix may hold ``f`` or ``t``."""
+        if token.lastindex is None:
+            self.sure = False
+        elif token.lastindex == 2:
+            prefix = token.start()
+            while prefix > 0 and self.text[prefix - 1].isalpha():
+                prefix -= 1  # (the letters before the quote: its prefix)
+            if not _FORMATTED_PREFIX.isdisjoint(self.text[prefix : token.start()]):
+                self.sure = False
+
+
+@dataclass(frozen=True)
+class _OperationsList:
+    """The operations list of a migration in the writer's layout
+    (:func:`migration_fixer.writer_layout.read_layout`): between its brackets (``start``
+    just after the ``[``, ``end`` at the ``]`` that ends the file) every line is indented
+    deeper than the class body, so no line there starts a statement of the class body
+    (it would be indented more than the body's statements: the file would not parse).
+    A statement can start there only after a ``;``; an assignment expression (``:=``) in
+    the list is refused as well."""
+
+    start: int
+    end: int
+
+    @classmethod
+    def of(cls, text: str) -> _OperationsList | None:
+        layout = read_layout(text)
+        if layout is None:
+            return None
+        start = text.index("[", layout.header_end) + 1
+        end = len(text.rstrip()) - 1
+        return None if text.find(":=", start, end) != -1 else cls(start, end)
+
+    def holds(self, text: str, at: int) -> bool:
+        """Whether the word at ``at`` is inside the list, with no ``;`` before it there."""
+        return self.start <= at < self.end and text.find(";", self.start, at) == -1
 
 
 def _word_at(text: str, start: int, word: str) -> bool:
@@ -418,6 +576,7 @@ _STRING_PATTERN = (
     r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
 )
 _PLAIN = r"[^()\[\]{}\"'#]*"
+_FORMATTED_PREFIX = frozenset("fFtT")
 _STRING_OR_COMMENT = re.compile(rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|[\"']", re.DOTALL)
 
 

@@ -543,6 +543,41 @@ def test_unparsable_file_is_a_problem_and_a_node(
     assert field(history, "0003_x") == "0002_broken.py does not parse"
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("_utils.py", "def forwards(apps, schema_editor):\n    pass\n"),
+        ("test_it.py", "class MigrationTests:\n    dependencies = [('shop', '0001_initial')]\n"),
+        ("broken.py", "def broken(:\n"),
+    ],
+)
+def test_a_module_that_is_no_migration_is_parsed_when_read(
+    tmp_path: Path, name: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (No ``class Migration``, and not named as a migration: no graph, and not parsed
+    # when the history loads; a syntax error is said when the file is read.)
+    root = tmp_path / "shop/migrations"
+    root.mkdir(parents=True)
+    (root / "0001_initial.py").write_text(mig(CREATE))
+    (root / name).write_text(text)
+    parsed: list[str] = []
+    parse = history_module._parse
+
+    def counted(path: Path, *args: object) -> MigrationFile:
+        parsed.append(path.name)
+        return parse(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history_module, "_parse", counted)
+    history = History.load(root)
+    assert parsed == []
+    assert history.problems == []
+    assert history.ancestors(Path(name).stem) == [Path(name).stem]
+    assert history.files[Path(name).stem].dependencies == []
+    assert parsed == [name]
+    broken = name == "broken.py"
+    assert [p.path.name for p in history.problems] == (["broken.py"] if broken else [])
+
+
 def test_recursion_while_parsing_is_a_problem(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,14 @@ import pytest
 
 from migration_fixer import skim
 from migration_fixer.history import read_migration
-from migration_fixer.skim import GraphEdges, graph_edges, must_read, names_model, tuple_pairs
+from migration_fixer.skim import (
+    GraphEdges,
+    graph_edges,
+    must_read,
+    names_model,
+    no_migration_class,
+    tuple_pairs,
+)
 
 HEAD = "from django.conf import settings\nfrom django.db import migrations, models\n\n\n"
 
@@ -109,11 +116,11 @@ def test_lists_not_written_are_empty() -> None:
     assert graph_edges(text) == GraphEdges([], [], []) == parsed_edges(text)
 
 
-def test_names_that_only_end_with_a_graph_name_are_read_as_before() -> None:
-    # (A longer name ending with one is found, and not at the body's indentation: the
-    # parser reads the file; one that only starts with one is not a graph name.)
+def test_names_that_only_end_with_a_graph_name_are_not_graph_names() -> None:
+    # (A longer name ending with one is found, and left out; one that only starts with
+    # one is not a graph name.)
     longer = module("    dependencies = [('a', 'b')]\n    my_dependencies = []\n")
-    assert graph_edges(longer) is None
+    assert graph_edges(longer) == GraphEdges([("a", "b")], [], []) == parsed_edges(longer)
     text = module("    run_before_all = 1\n    replaces_x = []\n    replaces = [('a', 'b')]\n")
     assert graph_edges(text) == GraphEdges([], [("a", "b")], []) == parsed_edges(text)
     assert skim._graph_words("dependencies replaces_ run_before") == [
@@ -125,7 +132,6 @@ def test_names_that_only_end_with_a_graph_name_are_read_as_before() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param("x = 1\n", id="no class Migration"),
         pytest.param(USUAL + "\n\n" + USUAL.split("\n\n\n", 1)[1], id="two classes Migration"),
         pytest.param(
             module("    dependencies = []\n", head='"""\nclass Migration:\n    x = 1\n"""\n'),
@@ -144,7 +150,6 @@ def test_names_that_only_end_with_a_graph_name_are_read_as_before() -> None:
         pytest.param(
             module("    dependencies = []\n    dependencies += [('a', 'b')]\n"), id="written twice"
         ),
-        pytest.param(module("    # dependencies = []\n    operations = []\n"), id="in a comment"),
         pytest.param(
             module("    operations = []\n\n\nclass Other:\n    dependencies = []\n"),
             id="in another class",
@@ -153,16 +158,208 @@ def test_names_that_only_end_with_a_graph_name_are_read_as_before() -> None:
             module("    operations = []\n\n    def f(self):\n        dependencies = []\n"),
             id="in a method",
         ),
-        pytest.param(module("    dependencies = DEPENDENCIES\n"), id="a name"),
         pytest.param(module("    dependencies == []\n"), id="a comparison"),
-        pytest.param(module("    dependencies = [('a', 'b')] + EXTRA\n"), id="more after it"),
         pytest.param(module("    dependencies = [(1 2)]\n"), id="does not parse"),
-        pytest.param(module("    dependencies = (1)\n"), id="not a list"),
-        pytest.param(module("    dependencies = [('a', '[b]')]\n"), id="brackets in a string"),
+        pytest.param(module("    note = 'a replaces\n"), id="a quote alone"),
     ],
 )
 def test_other_shapes_are_left_to_the_parser(text: str) -> None:
     assert graph_edges(text) is None
+
+
+#: The writer's layout of an operations list (:mod:`migration_fixer.writer_layout`), with
+#: a graph name as data in a field's arguments; ``{}`` is where a line is put.
+LAID_OUT = module(
+    "    dependencies = [\n"
+    '        ("shop", "0001_initial"),\n'
+    "    ]\n\n"
+    "    operations = [\n"
+    "        migrations.AddField(\n"
+    '            model_name="order",\n'
+    '            name="note",\n'
+    '            field=models.TextField(help_text="what it replaces", default=run_before),\n'
+    "{}"
+    "        ),\n"
+    "    ]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            module(
+                "    # replaces = [\n    #     ('shop', '0001_a'),\n    # ]\n\n"
+                "    dependencies = [('shop', '0001_initial')]  # (no run_before)\n"
+            ),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="in comments",
+        ),
+        pytest.param(
+            module("    #replaces = [('shop', '0001_a')]\n    replaces = [('shop', '0001_b')]\n"),
+            GraphEdges([], [("shop", "0001_b")], []),
+            id="a real one after a commented one",
+        ),
+        pytest.param(
+            module("    dependencies = []\n", head="# Move any dependencies here.\n"),
+            GraphEdges([], [], []),
+            id="in a comment before the class",
+        ),
+        pytest.param(
+            module(
+                "    dependencies = [('shop', '0012_intent_dependencies')]\n"
+                "    operations = [\n"
+                "        migrations.AddField('intent', 'dependencies', models.JSONField()),\n"
+                '        migrations.AddField("x", "y", models.CharField(choices=[\n'
+                '            ("replaces", "Replaces")])),\n'
+                "        migrations.RunPython(lambda apps, editor: editor.run_before),\n"
+                "    ]\n\n"
+                "    def __init__(self, *args):\n"
+                "        super().__init__(*args)\n"
+                "        self.run_before = [('other', '0001_initial')]\n"
+                "        nautobot_run_before = []\n",
+                head=HEAD + "def _create_dependencies(apps):\n    pass\n\n\n",
+            ),
+            GraphEdges([("shop", "0012_intent_dependencies")], [], []),
+            id="in longer names, attributes and strings",
+        ),
+        pytest.param(
+            LAID_OUT.format(""),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="as data in an operations list laid out by the writer",
+        ),
+        pytest.param(
+            module(
+                '    """Its run_before is set in __init__ (see replaces)."""\n\n'
+                '    x = "#"\n    note = "# replaces"\n'
+                "    dependencies = [('shop', '0001_initial')]\n"
+                "    operations = [\n"
+                "        migrations.RunSQL(\n"
+                '            """\n            -- replaces what it was\n            """\n'
+                "        ),\n"
+                "    ]\n"
+            ),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="in strings",
+        ),
+        pytest.param(
+            module("    dependencies = [('shop', '0001_initial')]\n", head=""),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="(no head)",
+        ),
+    ],
+)
+def test_graph_names_that_cannot_be_assigned_are_left_out(text: str, expected: GraphEdges) -> None:
+    assert graph_edges(text) == expected == parsed_edges(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        pytest.param(
+            module("    x = '# a comment'; replaces = [('shop', '0001_a')]\n"),
+            GraphEdges([], [("shop", "0001_a")], []),
+            id="after a # in a string",
+        ),
+        pytest.param(
+            module('    note = f"{x} replaces"\n'),
+            GraphEdges([], [], []),
+            id="in an f-string",
+        ),
+        pytest.param(
+            module("    x = 1  # a comment\r    dependencies = [('shop', '0001_a')]\n"),
+            GraphEdges([("shop", "0001_a")], [], []),
+            id="after a comment ended by a carriage return",
+        ),
+        pytest.param(
+            LAID_OUT.format('            )]; dependencies = [("shop", "0002_b")]; x = [(\n'),
+            GraphEdges([("shop", "0002_b")], [], []),
+            id="a statement after ; in an operations list laid out by the writer",
+        ),
+        pytest.param(
+            LAID_OUT.format("").replace("=run_before", "=(x := run_before)"),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="an assignment expression in the operations list",
+        ),
+        pytest.param(
+            LAID_OUT.format("            # a comment\n"),
+            GraphEdges([("shop", "0001_initial")], [], []),
+            id="an operations list not laid out by the writer",
+        ),
+    ],
+)
+def test_graph_names_that_may_be_assigned_are_left_to_the_parser(
+    text: str, parsed: GraphEdges
+) -> None:
+    assert graph_edges(text) is None
+    assert parsed_edges(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "classes"),
+    [
+        pytest.param("x = 1\n", [], id="no class"),
+        pytest.param(
+            "class Other:\n    dependencies = [('a', 'b')]\n\nclass\tThird(Other): pass\n",
+            [],
+            id="other classes",
+        ),
+        pytest.param("\fclass Migration:\n    dependencies = [('a', 'b')]\n", None, id="\\f"),
+        pytest.param(
+            "class \\\n    Migration:\n    dependencies = [('a', 'b')]\n", None, id="continued"
+        ),
+        pytest.param("class Migrationé:\n    x = 1\n", None, id="a name not in ASCII"),
+        pytest.param(
+            "if True:\n    class Migration:\n        dependencies = [('a', 'b')]\n",
+            None,
+            id="indented",
+        ),
+    ],
+)
+def test_a_module_without_a_class_migration_has_no_graph(
+    text: str, classes: list[tuple[str, str]] | None
+) -> None:
+    assert graph_edges(text) is None  # (the history tells by the file's name: see there)
+    if classes is None:
+        assert not no_migration_class(text)
+    else:
+        assert no_migration_class(text)
+        assert parsed_edges(text) == GraphEdges([], [], [])
+
+
+@pytest.mark.parametrize(
+    ("value", "pairs"),
+    [
+        pytest.param(
+            "[\n    swapper.dependency(*swapper.split(settings.USER), version='4'),\n"
+            "    ('a', 'b'),\n]",
+            [("a", "b")],
+            id="calls in calls",
+        ),
+        pytest.param("[('a', '[b]')]", [("a", "[b]")], id="a bracket in a string"),
+        pytest.param("(  # a comment\n    [('a', 'b')]\n)", [("a", "b")], id="a comment"),
+        pytest.param("[('a', 'b')] + EXTRA  # more", [], id="more after it"),
+        pytest.param("([('a', 'b')] if SITES else []) + [('c', 'd')]", [], id="an expression"),
+        pytest.param("DEPENDENCIES", [], id="a name"),
+        pytest.param("(1)", [], id="not a list"),
+        pytest.param("[(1 2)]", None, id="does not parse"),
+        pytest.param("[('a', 'b')] + \\\n    [('c', 'd')]", None, id="continued"),
+        pytest.param("[('a', 'b')]; x = 1", None, id="another statement"),
+        pytest.param("[('a', 'b)]\n", None, id="a string not ended"),
+        pytest.param("[('a', 'b')])", None, id="closed twice"),
+        pytest.param("DEPS + 'a", None, id="a quote alone"),
+        pytest.param("[('a', 'b'),", None, id="not closed"),
+    ],
+)
+def test_any_value_is_read_as_the_parser_reads_it(
+    value: str, pairs: list[tuple[str, str]] | None
+) -> None:
+    for text in (module(f"    dependencies = {value}\n"), module(f"    dependencies = {value}")):
+        edges = graph_edges(text)
+        if pairs is None:
+            assert edges is None
+        else:
+            assert edges == GraphEdges(pairs, [], []) == parsed_edges(text)
 
 
 PLAIN = module(
