@@ -89,7 +89,7 @@ from functools import cached_property
 from migration_fixer.migration_ast import (
     LOCAL,
     OperationCall,
-    child_fields,
+    child_nodes,
     django_operation,
     find_argument,
     has_star_args,
@@ -210,6 +210,8 @@ _CAUGHT = frozenset(
         "BaseException",
     }
 )
+#: The methods a site calls: a creation, a ``save()``, SQL, an update.
+_SITE_METHODS = frozenset({"create", "bulk_create", "save", "execute", "executemany", "update"})
 _INSERT = re.compile(r"\s*INSERT\b", re.IGNORECASE)
 _INSERT_GUARD = re.compile(
     r"\bON\s+CONFLICT\b|\bINSERT\s+(?:OR\s+)?IGNORE\b|\bON\s+DUPLICATE\s+KEY\b|\bNOT\s+EXISTS\b"
@@ -456,36 +458,45 @@ class _Body:
         #: the body of a ``try`` that catches what a second creation raises.
         self.calls: list[ast.Call] = []
         self.membership: list[ast.Compare] = []
-        self.caught: set[ast.Call] = set()
-        # Breadth first, as ``ast.walk``; each node with whether it is in such a ``try``
-        # body (its own, or an enclosing one's).
-        pending: list[tuple[ast.AST, bool]] = [(function, False)]
-        for node, caught in pending:
+        catching: list[ast.Try] = []
+        # Breadth first, as ``ast.walk`` (the order of the calls decides which of two
+        # sites on one line is reported). The commonest nodes push their children
+        # themselves, in the order of their fields, rather than through ``child_nodes``:
+        # this walk is most of MF004's time.
+        pending: list[ast.AST] = [function]
+        for node in pending:
             kind = type(node)
             if kind is ast.Name or kind is ast.Constant:
                 continue  # most of the nodes: nothing to read, no child
-            if isinstance(node, ast.Call):
+            if isinstance(node, ast.Attribute):
+                pending.append(node.value)
+            elif isinstance(node, ast.Call):
                 self.calls.append(node)
-                if caught:
-                    self.caught.add(node)
+                pending.append(node.func)
+                pending += node.args
+                pending += node.keywords
+            elif isinstance(node, (ast.keyword, ast.Expr)):
+                pending.append(node.value)
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.assigned.setdefault(target.id, []).append(node.value)
-            elif isinstance(node, ast.Compare) and any(
-                isinstance(o, (ast.In, ast.NotIn)) for o in node.ops
-            ):
-                self.membership.append(node)
-            catching: list[ast.stmt] | None = None
-            if isinstance(node, ast.Try) and any(_catches(h) for h in node.handlers):
-                catching = node.body
-            for name in child_fields(kind):
-                value = getattr(node, name, None)
-                if isinstance(value, ast.AST):
-                    pending.append((value, caught))
-                elif isinstance(value, list):
-                    inner = caught or value is catching
-                    pending.extend((item, inner) for item in value if isinstance(item, ast.AST))
+                pending += node.targets
+                pending.append(node.value)
+            else:
+                if isinstance(node, ast.Compare):
+                    if any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops):
+                        self.membership.append(node)
+                elif isinstance(node, ast.Try) and any(_catches(h) for h in node.handlers):
+                    catching.append(node)
+                pending += child_nodes(node)
+        self.caught: set[ast.Call] = set()
+        for handled in catching:
+            inside: list[ast.AST] = [*handled.body]
+            for node in inside:
+                if isinstance(node, ast.Call):
+                    self.caught.add(node)
+                inside += child_nodes(node)
         #: Local names of historical models, and the model each is (its class name).
         self.models: dict[str, str] = {}
         for local, values in self.assigned.items():
@@ -500,8 +511,13 @@ class _Body:
         seen = seen | {self.function.name}
         sites: list[tuple[int, _Site]] = []
         for node in self.calls:
-            site, model = self._site(node)
-            if site is None:
+            # A call of a method is a site or nothing (the method is not a module
+            # function); most are neither of the methods a site calls.
+            if isinstance(node.func, ast.Attribute):
+                if node.func.attr not in _SITE_METHODS:
+                    continue
+                site, model = self._site(node)
+            else:
                 site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in self.module.created):
                 continue
@@ -526,30 +542,30 @@ class _Body:
         return _Site(site.line, site.call, site.update, site.insert, within=helper.name)
 
     def _site(self, call: ast.Call) -> tuple[_Site | None, str | None]:
+        """The site a call of one of :data:`_SITE_METHODS` is, with the model it writes
+        to when that is known; (None, None) when the call is safe to run twice."""
         func = call.func
-        if not isinstance(func, ast.Attribute):
-            return None, None
+        assert isinstance(func, ast.Attribute)
         receiver, attr = func.value, func.attr
-        shape = _shape(func)
         if attr in ("create", "bulk_create") and self._on_manager(receiver, related=True):
             conflicts = [
                 kw for kw in call.keywords if kw.arg in ("ignore_conflicts", "update_conflicts")
             ]
             if any(not _is_false(kw.value) for kw in conflicts):
                 return None, None
-            return _Site(call.lineno, shape, update=False), self._model_of(receiver)
+            return _Site(call.lineno, _shape(func), update=False), self._model_of(receiver)
         if attr == "save":
             model = self._new_instance(receiver)
             if model is not None:
-                return _Site(call.lineno, shape, update=False), model
+                return _Site(call.lineno, _shape(func), update=False), model
             return None, None
         if attr in ("execute", "executemany") and call.args:
             sql = self._string(call.args[0])
             if sql is not None and _INSERT.match(sql) and not _INSERT_GUARD.search(sql):
-                return _Site(call.lineno, shape, update=False, insert=True), None
+                return _Site(call.lineno, _shape(func), update=False, insert=True), None
             return None, None
         if attr == "update" and self._on_manager(receiver) and _relative_fields(self, call):
-            return _Site(call.lineno, shape, update=True), self._model_of(receiver)
+            return _Site(call.lineno, _shape(func), update=True), self._model_of(receiver)
         return None, None
 
     def _on_manager(
