@@ -17,6 +17,7 @@ identifiers (unquoted ones folded as the database folds them).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -147,26 +148,41 @@ def _invert_in(
         return Inversion(None, True)
     made: dict[str, str] = {}  # objects created earlier in this call
     reverse: list[list[str]] = []
-    objects: _Objects | None = None
+    first_drop = 0  # the number of the first DROP statement
+    replayed: list[_Objects] = []
+
+    def objects() -> _Objects:
+        """What the RunSQL calls before this one, and this one's statements before its
+        first DROP, left behind: replayed only when a DROP is to be undone (one that
+        cannot be, with CASCADE..., needs no history)."""
+        if not replayed:
+            replayed.append(_replay([*earlier(), _this_call(texts)], read, first_drop - 1))
+        return replayed[0]
+
     for number, statement in enumerate(statements, 1):
-        shown = _short(statement.sql(dialect=read))
         where = f"statement {number} of {len(statements)}" if len(statements) > 1 else "it"
-        if _is_drop(statement, exp) and objects is None:
-            # What the RunSQL calls before this one, and this one's statements before the
-            # DROP, left behind.
-            objects = _replay([*earlier(), _this_call(texts)], read, number - 1)
+        if not first_drop and _is_drop(statement, exp):
+            first_drop = number
         try:
             result = _one(statement, exp, read, made, objects)
         except _Uncertain as exc:
-            return Inversion(None, False, f"{where} (`{shown}`): {exc.reason}")
+            return Inversion(None, False, f"{where} (`{_shown(statement, read)}`): {exc.reason}")
         if result is _DATA:
             if not _into_created(statement, exp, read, made):
                 if len(statements) == 1 or all(_is_data(s, exp) for s in statements):
                     return Inversion(None, True)
-                return Inversion(None, False, f"{where} (`{shown}`): {DATA_CHANGE}")
+                return Inversion(
+                    None, False, f"{where} (`{_shown(statement, read)}`): {DATA_CHANGE}"
+                )
             continue
         reverse.append(result)
     return Inversion(tuple(s for r in reversed(reverse) for s in r))
+
+
+def _shown(statement: Any, read: str) -> str:
+    """The statement as a hint names it: spelled by the parser, only when a hint needs it
+    (most statements are inverted without being named)."""
+    return _short(statement.sql(dialect=read))
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -198,7 +214,7 @@ def _one(
     exp: Any,
     read: str,
     made: dict[str, str],
-    objects: _Objects | None,
+    objects: Callable[[], _Objects],
 ) -> Any:
     """The inverse statements of one statement, or _DATA; _Uncertain says why not."""
     if _is_data(statement, exp):
@@ -210,10 +226,10 @@ def _one(
     if isinstance(statement, exp.Comment):
         return _comment(statement, exp, read, made)
     if isinstance(statement, exp.Drop):
-        return _drop(statement, exp, read, objects or {})
+        return _drop(statement, exp, read, objects)
     if isinstance(statement, exp.Command):
         if _is_drop(statement, exp):
-            return _command_drop(statement, read, objects or {})
+            return _command_drop(statement, read, objects)
         return _command(statement, read, made)
     words = statement.sql(dialect=read).split()
     raise _Uncertain(f"no certain inverse for `{words[0].upper() if words else '?'}`")
@@ -368,7 +384,7 @@ def _comment(statement: Any, exp: Any, read: str, made: Mapping[str, str]) -> li
     return [f"COMMENT ON {materialized}{kind} {target} IS NULL"]
 
 
-def _drop(statement: Any, exp: Any, read: str, objects: _Objects) -> list[str]:
+def _drop(statement: Any, exp: Any, read: str, objects: Callable[[], _Objects]) -> list[str]:
     kind = str(statement.args.get("kind") or "").upper()
     if statement.args.get("materialized"):
         kind = f"MATERIALIZED {kind}"
@@ -390,7 +406,7 @@ def _is_drop(statement: Any, exp: Any) -> bool:
     )
 
 
-def _command_drop(statement: Any, read: str, objects: _Objects) -> list[str]:
+def _command_drop(statement: Any, read: str, objects: Callable[[], _Objects]) -> list[str]:
     """A ``DROP`` the parser reads only as a generic command (``DROP EXTENSION``...)."""
     text = statement.sql(dialect=read)
     try:
@@ -402,8 +418,11 @@ def _command_drop(statement: Any, read: str, objects: _Objects) -> list[str]:
     return _undo_drop(f"`{_short(text)}`", events[0].key, objects)
 
 
-def _undo_drop(dropped: str, key: str, objects: _Objects) -> list[str]:
-    """The statement that created the object ``key`` a ``DROP`` removes."""
+def _undo_drop(dropped: str, key: str, replayed: Callable[[], _Objects]) -> list[str]:
+    """The statement that created the object ``key`` a ``DROP`` removes, among the
+    objects ``replayed`` gives (the replay of the earlier calls, done here: the first time
+    a ``DROP`` gets this far)."""
+    objects = replayed()
     found = objects.get(key)
     if isinstance(found, _Known):
         return [found.text]
@@ -561,7 +580,15 @@ def _forget(exc: BaseException | None) -> None:
         exc = exc.__context__
 
 
-def _split(text: str, read: str) -> list[str]:
+#: How many texts the replay remembers what it read of (per dialect): the replay of a
+#: folder's earlier calls is done again for each later ``DROP`` of the folder, and on each
+#: dialect, so a text is parsed once per dialect and run, not once per ``DROP``. Bounded,
+#: well above what a folder holds (the 18 replays of the migrations corpus read 34 texts).
+_REMEMBERED = 1024
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _split(text: str, read: str) -> tuple[str, ...]:
     """The statements of ``text`` as written: split at each ``;`` outside a
     ``BEGIN ... END`` body (a trigger's, a routine's)."""
     sqlglot = _sqlglot()
@@ -569,7 +596,7 @@ def _split(text: str, read: str) -> list[str]:
         tokens = sqlglot.Dialect.get_or_raise(read).tokenize(text)
     except (sqlglot.errors.SqlglotError, ValueError, RecursionError) as exc:
         _forget(exc)
-        return [text]
+        return (text,)
     chunks: list[str] = []
     start: int | None = None
     end = depth = 0
@@ -592,10 +619,17 @@ def _split(text: str, read: str) -> list[str]:
                 depth -= 1
         start = token.start if start is None else start
         end = token.end + 1
-    return chunks
+    return tuple(chunks)
 
 
-def _events(text: str, read: str) -> list[_Event]:
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _events(text: str, read: str) -> tuple[_Event, ...]:
+    """What the statement ``text`` does to the objects, as the replay applies it (the
+    events are immutable: the cache hands the same ones to each replay)."""
+    return tuple(_read_events(text, read))
+
+
+def _read_events(text: str, read: str) -> list[_Event]:
     sqlglot = _sqlglot()
     exp = sqlglot.exp
     try:

@@ -311,6 +311,42 @@ def test_the_earlier_calls_are_read_only_for_a_drop() -> None:
     assert invert([INDEX], PG, fail) == Inversion(("DROP INDEX IF EXISTS shop_active_idx",))
 
 
+@pytest.mark.parametrize(
+    ("drop", "why"),
+    [
+        (
+            "DROP TABLE shop_product CASCADE",
+            "`DROP TABLE`: dropping several objects, or with CASCADE, cannot be undone",
+        ),
+        ("DROP EXTENSION a, b", "no certain inverse for `DROP EXTENSION a, b`"),
+    ],
+)
+def test_a_drop_that_cannot_be_undone_reads_no_earlier_call(drop: str, why: str) -> None:
+    def fail() -> list[Earlier]:
+        raise AssertionError("read for a DROP that cannot be undone")
+
+    assert invert([drop], PG, fail) == Inversion(None, False, f"it (`{drop}`): {why}")
+
+
+def test_the_replay_reads_each_earlier_text_once_per_dialect() -> None:
+    from migration_fixer import sqlinverse
+
+    sqlinverse._split.cache_clear()
+    sqlinverse._events.cache_clear()
+    earlier = [ran(INDEX, VIEW), ran("ALTER TABLE shop_product ADD COLUMN a int; SELECT 1")]
+    assert invert(["DROP VIEW shop_cheap"], (), lambda: earlier) == Inversion((VIEW,))
+    # On each of three dialects: the statements of each earlier text and of this call's
+    # (4 texts), and the events of each earlier statement (4; none of this call's comes
+    # before its DROP).
+    assert sqlinverse._split.cache_info()[:2] == (0, 3 * 4)
+    assert sqlinverse._events.cache_info()[:2] == (0, 3 * 4)
+    # A later DROP of the folder reads the same texts again: from what the replay kept
+    # (only its own text is new).
+    assert invert(["DROP INDEX shop_active_idx"], PG, lambda: earlier) == Inversion((INDEX,))
+    assert sqlinverse._split.cache_info()[:2] == (3, 3 * 4 + 1)
+    assert sqlinverse._events.cache_info()[:2] == (4, 3 * 4)
+
+
 # -- the rule on a folder's history ----------------------------------------------------------
 
 FOLDER = Path("/nonexistent-mf002-history/shop/migrations")
