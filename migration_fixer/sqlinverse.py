@@ -22,7 +22,9 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+_T = TypeVar("_T")
 
 DIALECTS = ("postgresql", "mysql", "sqlite")
 _SQLGLOT = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
@@ -580,15 +582,28 @@ def _forget(exc: BaseException | None) -> None:
         exc = exc.__context__
 
 
-#: How many texts the replay remembers what it read of (per dialect): the replay of a
-#: folder's earlier calls is done again for each later ``DROP`` of the folder, and on each
-#: dialect, so a text is parsed once per dialect and run, not once per ``DROP``. Bounded,
-#: well above what a folder holds (the 18 replays of the migrations corpus read 34 texts).
-_REMEMBERED = 1024
+class _Remembered(Generic[_T]):
+    """``read_text(text, dialect)``, remembering its answers for the last ``SIZE`` texts
+    of at most ``LONG`` characters: the replay of a folder's earlier calls is done again
+    for each later ``DROP`` of the folder (on each dialect), so a text is read once per
+    dialect, not once per ``DROP``. Bounded in count and size (a few MB at worst), well
+    above what a folder holds (the 18 replays of the migrations corpus read 34 texts, of
+    at most 827 characters); a longer text is read each time, as before."""
+
+    SIZE = 512
+    LONG = 4000
+
+    def __init__(self, read_text: Callable[[str, str], _T]) -> None:
+        self.read_text = read_text
+        self.remembered = functools.lru_cache(maxsize=self.SIZE)(read_text)
+
+    def __call__(self, text: str, read: str) -> _T:
+        if len(text) > self.LONG:
+            return self.read_text(text, read)
+        return self.remembered(text, read)
 
 
-@functools.lru_cache(maxsize=_REMEMBERED)
-def _split(text: str, read: str) -> tuple[str, ...]:
+def _read_split(text: str, read: str) -> tuple[str, ...]:
     """The statements of ``text`` as written: split at each ``;`` outside a
     ``BEGIN ... END`` body (a trigger's, a routine's)."""
     sqlglot = _sqlglot()
@@ -622,14 +637,19 @@ def _split(text: str, read: str) -> tuple[str, ...]:
     return tuple(chunks)
 
 
-@functools.lru_cache(maxsize=_REMEMBERED)
-def _events(text: str, read: str) -> tuple[_Event, ...]:
+_split = _Remembered(_read_split)
+
+
+def _read_events(text: str, read: str) -> tuple[_Event, ...]:
     """What the statement ``text`` does to the objects, as the replay applies it (the
-    events are immutable: the cache hands the same ones to each replay)."""
-    return tuple(_read_events(text, read))
+    events are immutable: :data:`_events` hands the same ones to each replay)."""
+    return tuple(_statement_events(text, read))
 
 
-def _read_events(text: str, read: str) -> list[_Event]:
+_events = _Remembered(_read_events)
+
+
+def _statement_events(text: str, read: str) -> list[_Event]:
     sqlglot = _sqlglot()
     exp = sqlglot.exp
     try:

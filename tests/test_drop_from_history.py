@@ -331,20 +331,34 @@ def test_a_drop_that_cannot_be_undone_reads_no_earlier_call(drop: str, why: str)
 def test_the_replay_reads_each_earlier_text_once_per_dialect() -> None:
     from migration_fixer import sqlinverse
 
-    sqlinverse._split.cache_clear()
-    sqlinverse._events.cache_clear()
+    sqlinverse._split.remembered.cache_clear()
+    sqlinverse._events.remembered.cache_clear()
     earlier = [ran(INDEX, VIEW), ran("ALTER TABLE shop_product ADD COLUMN a int; SELECT 1")]
     assert invert(["DROP VIEW shop_cheap"], (), lambda: earlier) == Inversion((VIEW,))
     # On each of three dialects: the statements of each earlier text and of this call's
     # (4 texts), and the events of each earlier statement (4; none of this call's comes
     # before its DROP).
-    assert sqlinverse._split.cache_info()[:2] == (0, 3 * 4)
-    assert sqlinverse._events.cache_info()[:2] == (0, 3 * 4)
+    assert sqlinverse._split.remembered.cache_info()[:2] == (0, 3 * 4)
+    assert sqlinverse._events.remembered.cache_info()[:2] == (0, 3 * 4)
     # A later DROP of the folder reads the same texts again: from what the replay kept
     # (only its own text is new).
     assert invert(["DROP INDEX shop_active_idx"], PG, lambda: earlier) == Inversion((INDEX,))
-    assert sqlinverse._split.cache_info()[:2] == (3, 3 * 4 + 1)
-    assert sqlinverse._events.cache_info()[:2] == (4, 3 * 4)
+    assert sqlinverse._split.remembered.cache_info()[:2] == (3, 3 * 4 + 1)
+    assert sqlinverse._events.remembered.cache_info()[:2] == (4, 3 * 4)
+
+
+def test_a_long_text_is_read_again_for_each_drop() -> None:
+    from migration_fixer import sqlinverse
+
+    view = VIEW + " AND price > 0" * 300
+    assert len(view) > sqlinverse._Remembered.LONG
+    sqlinverse._split.remembered.cache_clear()
+    sqlinverse._events.remembered.cache_clear()
+    for _ in range(2):
+        assert invert(["DROP VIEW shop_cheap"], PG, lambda: [ran(view)]) == Inversion((view,))
+    # Only the DROP's own text is remembered: read the first time, found the second.
+    assert sqlinverse._split.remembered.cache_info()[:2] == (1, 1)
+    assert sqlinverse._events.remembered.cache_info()[:2] == (0, 0)
 
 
 # -- the rule on a folder's history ----------------------------------------------------------
