@@ -40,7 +40,13 @@ from migration_fixer.skim import (
     tuple_pairs,
 )
 from migration_fixer.source import SourceError, decode
-from migration_fixer.writer_layout import Layout, parse_operation, plain_header, read_layout
+from migration_fixer.writer_layout import (
+    NAMED_BY,
+    Layout,
+    parse_operation,
+    plain_header,
+    read_layout,
+)
 
 _NUMBER = re.compile(r"^(\d+)_")
 
@@ -1454,17 +1460,6 @@ def _changed_by(migration: MigrationFile, op: ast.expr) -> frozenset[str] | None
     return migration.changes[key]
 
 
-#: The arguments of each model operation that :func:`_apply` needs to be literals.
-_NAMED_BY: dict[str, tuple[str, ...]] = {
-    "CreateModel": ("name",),
-    "DeleteModel": ("name",),
-    "AddField": ("model_name", "name"),
-    "AlterField": ("model_name", "name"),
-    "RemoveField": ("model_name", "name"),
-    "RenameField": ("model_name", "old_name", "new_name"),
-}
-
-
 def _models_changed(migration: MigrationFile, op: ast.expr) -> frozenset[str] | None:
     """The models (lower case) whose state :func:`_apply` changes with ``op``; None when
     it may change any model's (a rename, names that are not literals, nested operations,
@@ -1475,10 +1470,10 @@ def _models_changed(migration: MigrationFile, op: ast.expr) -> frozenset[str] | 
     operation, _, args = found
     if args is None:
         return frozenset() if operation in ("RunPython", "RunSQL") else None
-    if operation not in _NAMED_BY:
+    if operation not in NAMED_BY:
         nested = operation in ("SeparateDatabaseAndState", "RunSQL") and "state_operations" in args
         return None if nested or operation == "RenameModel" else frozenset()
-    names = [literal_str(args.get(key)) for key in _NAMED_BY[operation]]
+    names = [literal_str(args.get(key)) for key in NAMED_BY[operation]]
     if any(name is None for name in names) or (
         operation in ("AddField", "AlterField") and args.get("field") is None
     ):

@@ -249,8 +249,15 @@ class FileContext:
     #: Loads the folder's history for a rule that reads it only for some files (MF002,
     #: for a ``DROP``): see :meth:`folder_history`. None: there is no folder to read.
     load_history: Callable[[], History] | None = None
-    #: The line length the project's formatter keeps (generated code is laid out for it).
-    line_length: int = DEFAULT_LINE_LENGTH
+    #: Finds the line length the project's formatter keeps (:attr:`line_length`).
+    find_line_length: Callable[[], int] = field(default=lambda: DEFAULT_LINE_LENGTH)
+
+    @cached_property
+    def line_length(self) -> int:
+        """The line length the project's formatter keeps (generated code is laid out for
+        it), found when a fix is first laid out: finding it reads the project's
+        configuration files, which a file with nothing to fix never needs."""
+        return self.find_line_length()
 
     def folder_history(self) -> History | None:
         """The folder's history: ``history`` when the runner loaded it, else loaded now

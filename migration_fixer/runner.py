@@ -240,7 +240,7 @@ def _context(
         settings=options.settings,
         plan_refused=plan_refused,
         load_history=load_history,
-        line_length=options.line_length_for(source.path),
+        find_line_length=functools.partial(options.line_length_for, source.path),
     )
 
 

@@ -268,6 +268,27 @@ def test_a_folder_line_length_is_read_once_per_folder_and_working_directory(
     assert runner._folder_line_length.cache_info().hits == calls.hits + 1
 
 
+def test_the_line_length_is_looked_for_only_when_a_fix_is_written(
+    paths: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[Path] = []
+
+    def line_length_for(self: Options, path: Path) -> int:
+        asked.append(path)
+        return 88
+
+    monkeypatch.setattr(Options, "line_length_for", line_length_for)
+    checked = Options(select=frozenset({"MF001", "MF002"}), rewrite=False)
+    assert [r.findings[0].code for r in run_files(paths[:3], checked, 1) if r.findings] == [
+        "MF002",
+        "MF001",
+    ]
+    assert asked == []
+    fixed = Options(select=frozenset({"MF001", "MF002"}), rewrite=True)
+    assert sum(bool(r.change) for r in run_files(paths[:3], fixed, 1)) == 2
+    assert asked == [paths[0], paths[2]]
+
+
 def test_the_sql_parser_is_imported_before_the_workers_start_when_mf002_is_selected(
     paths: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
