@@ -365,14 +365,10 @@ class _StringsAndComments:
     def _check(self, token: re.Match[str]) -> None:
         """Whether the pattern reads ``token`` as Python does: not a quote alone (a
         string that does not end), nor a string whose prefix may hold ``f`` or ``t``."""
-        if token.lastindex is None:
+        if token.lastindex is None or (
+            token.lastindex == 2 and _formatted(self.text, token.start())
+        ):
             self.sure = False
-        elif token.lastindex == 2:
-            prefix = token.start()
-            while prefix > 0 and self.text[prefix - 1].isalpha():
-                prefix -= 1  # (the letters before the quote: its prefix)
-            if not _FORMATTED_PREFIX.isdisjoint(self.text[prefix : token.start()]):
-                self.sure = False
 
 
 @dataclass(frozen=True)
@@ -695,8 +691,14 @@ class _Scan:
 
 
 def _formatted(text: str, quote: int) -> bool:
-    """Whether the string whose first quote is at ``quote`` may be an f-string."""
-    return "f" in text[max(quote - 2, 0) : quote].lower()
+    """Whether the string whose first quote is at ``quote`` may hold code: an f-string,
+    or a t-string (Python 3.14), told by an ``f`` or a ``t`` among the letters just
+    before the quote (its prefix, or a word that ends there: then it may be, and the
+    answer errs on the side of code)."""
+    prefix = quote
+    while prefix > 0 and text[prefix - 1].isalpha():
+        prefix -= 1
+    return not _FORMATTED_PREFIX.isdisjoint(text[prefix:quote])
 
 
 def _uses(

@@ -550,6 +550,7 @@ def test_an_import_used_only_in_the_arguments_of_operations_need_not_be_read() -
             "shop.models",
             id="in an f-string",
         ),
+        pytest.param("note = r'Mixin", "note = t'{Mixin}", "shop.models", id="in a t-string"),
         pytest.param(
             "    dependencies = []\n",
             "    dependencies = []\n    extra = [forwards(migrations.RunPython)]\n",
