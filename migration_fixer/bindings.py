@@ -122,9 +122,7 @@ class Bindings:
     def elements(self, expr: ast.expr, what: str) -> list[ast.expr] | Unknown:
         """The elements of the sequence ``expr`` (written in the module) evaluates to;
         ``what`` names it in the reason (e.g. "`state_operations`")."""
-        if isinstance(expr, (ast.List, ast.Tuple)) and not any(
-            isinstance(e, (ast.Starred, ast.Name)) for e in expr.elts
-        ):
+        if _literal_of_values(expr):
             # What it says wherever it is (no name to look up): not where it is, which
             # walks its statement (the `fields` of every `CreateModel` the replay applies).
             return list(expr.elts)
@@ -196,9 +194,7 @@ class Bindings:
             ),
             None,
         )
-        if not _literal_without_star(value) or not self._one_way_through_class():
-            return None
-        if ast.Name in set(map(type, value.elts)):  # (by type: the parser's own nodes)
+        if not _literal_of_values(value) or not self._one_way_through_class():
             return None
         return list(value.elts)
 
@@ -900,6 +896,14 @@ def _literal_without_star(value: ast.expr | None) -> TypeGuard[ast.List | ast.Tu
     """Whether ``value`` is a list or tuple display without ``*`` among its elements."""
     return isinstance(value, (ast.List, ast.Tuple)) and not any(
         isinstance(e, ast.Starred) for e in value.elts
+    )
+
+
+def _literal_of_values(value: ast.expr | None) -> TypeGuard[ast.List | ast.Tuple]:
+    """Whether ``value`` is a list or tuple display whose elements say what they are
+    wherever it stands: no ``*`` and no name among them (nothing to look up)."""
+    return isinstance(value, (ast.List, ast.Tuple)) and not any(
+        isinstance(e, (ast.Starred, ast.Name)) for e in value.elts
     )
 
 
