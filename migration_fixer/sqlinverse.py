@@ -78,13 +78,8 @@ def invert(
     them when empty). ``earlier`` gives the ``RunSQL`` calls that run before these (called
     only when a ``DROP`` needs them), to undo a ``DROP`` with the ``CREATE`` it undoes."""
     chosen = tuple(dialects) or DIALECTS
-    memo: list[Sequence[Earlier]] = []
-
-    def before() -> Sequence[Earlier]:
-        if not memo:
-            memo.append(earlier() if earlier is not None else ())
-        return memo[0]
-
+    # (Asked once, on the first dialect that needs it.)
+    before = functools.cache(earlier) if earlier is not None else tuple
     results = {d: _invert_in(texts, d, before) for d in chosen}
     first = results[chosen[0]]
     if all(r == first for r in results.values()):
@@ -151,15 +146,13 @@ def _invert_in(
     made: dict[str, str] = {}  # objects created earlier in this call
     reverse: list[list[str]] = []
     first_drop = 0  # the number of the first DROP statement
-    replayed: list[_Objects] = []
 
+    @functools.cache
     def objects() -> _Objects:
         """What the RunSQL calls before this one, and this one's statements before its
         first DROP, left behind: replayed only when a DROP is to be undone (one that
-        cannot be, with CASCADE..., needs no history)."""
-        if not replayed:
-            replayed.append(_replay([*earlier(), _this_call(texts)], read, first_drop - 1))
-        return replayed[0]
+        cannot be, with CASCADE..., needs no history), and once."""
+        return _replay([*earlier(), _this_call(texts)], read, first_drop - 1)
 
     for number, statement in enumerate(statements, 1):
         where = f"statement {number} of {len(statements)}" if len(statements) > 1 else "it"
