@@ -595,9 +595,8 @@ class _LaidOut:
     def file(self) -> MigrationFile | None:
         """The module without its operations, parsed (None: it does not parse; the file
         is then parsed whole, and the error reported)."""
-        source = self
         try:
-            tree = parse_module(self.layout.header(source.text), filename=str(source.path))
+            tree = parse_module(self.layout.header(self.text), filename=str(self.path))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         # (Its one line ``class Migration`` in column 0, not in a string (the graph was
@@ -605,11 +604,11 @@ class _LaidOut:
         last = tree.body[-1]
         assert isinstance(last, ast.ClassDef)
         return MigrationFile(
-            source.path,
-            source.path.stem,
-            source.text,
+            self.path,
+            self.path.stem,
+            self.text,
             tree,
-            ModuleIndex(tree, source.text),
+            ModuleIndex(tree, self.text),
             *self.graph,
             operations=[],
             migration_class=last,
