@@ -29,7 +29,7 @@ from pathlib import Path
 from migration_fixer.bindings import Bindings, Unknown, Variant
 from migration_fixer.discovery import folder_migrations
 from migration_fixer.migration_ast import OPERATIONS, ModuleIndex, bind_arguments
-from migration_fixer.parsing import parse_module
+from migration_fixer.parsing import cannot_parse_reason, parse_module
 from migration_fixer.skim import (
     GRAPH_NAMES,
     GraphEdges,
@@ -702,16 +702,16 @@ def _parse(path: Path, text: str, problems: list[HistoryProblem]) -> MigrationFi
     parse."""
     try:
         tree = parse_module(text, filename=str(path))
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        line = getattr(exc, "lineno", None) or 1
-        reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        problems.append(
-            HistoryProblem(
-                path, int(line), f"migration history: cannot parse {path.name}: {reason}"
-            )
-        )
-        return MigrationFile.unparsed(path, text)
-    return _read_migration(path, text, tree)
+    except SyntaxError as exc:
+        line, reason = exc.lineno or 1, exc.msg or str(exc) or "SyntaxError"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        line, reason = 1, cannot_parse_reason(exc)
+    else:
+        return _read_migration(path, text, tree)
+    problems.append(
+        HistoryProblem(path, line, f"migration history: cannot parse {path.name}: {reason}")
+    )
+    return MigrationFile.unparsed(path, text)
 
 
 def _source(

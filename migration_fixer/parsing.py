@@ -90,6 +90,20 @@ def parse_module(text: str, filename: str = "<unknown>") -> ast.Module:
         return newer_syntax.parse(text, filename)
 
 
+#: Why a file does not parse when the parser gave up on its depth: CPython raises a bare
+#: ``MemoryError`` on deep nesting (``((((...``) up to 3.11, one saying "Parser stack
+#: overflowed" from 3.12, and a ``RecursionError`` for some shapes; one reason for all.
+TOO_DEEP = "the code is nested too deeply for Python's parser"
+
+
+def cannot_parse_reason(exc: ValueError | RecursionError | MemoryError) -> str:
+    """What to say of a file whose parse raised ``exc`` (not a ``SyntaxError``), the same on
+    every Python version."""
+    if isinstance(exc, (RecursionError, MemoryError)):
+        return TOO_DEEP
+    return str(exc) or type(exc).__name__
+
+
 def _parse_around(text: str, filename: str, elided: list[_Elided]) -> ast.Module:
     """The pieces between the elided statements parsed alone, each with its lines
     counted from the start of the file: their statements, in order, with a stand-in for

@@ -28,7 +28,7 @@ from migration_fixer.history import History
 from migration_fixer.layout import DEFAULT_LINE_LENGTH
 from migration_fixer.line_length import project_line_length
 from migration_fixer.migration_ast import split_lines
-from migration_fixer.parsing import parse_module
+from migration_fixer.parsing import cannot_parse_reason, parse_module
 from migration_fixer.planning import Refusal, plan_folder
 from migration_fixer.pool import Crashed, WorkerPool
 from migration_fixer.rule import (
@@ -277,9 +277,7 @@ def process_source(
         )
         return result
     except (ValueError, RecursionError, MemoryError) as exc:
-        # CPython's parser raises a bare MemoryError on deep nesting ("((((...").
-        reason = str(exc) or "the code is nested too deeply for Python's parser"
-        result.problems.append(Problem(path, 1, 0, f"cannot parse: {reason}"))
+        result.problems.append(Problem(path, 1, 0, f"cannot parse: {cannot_parse_reason(exc)}"))
         return result
     ctx = _context(source, tree, options, history, plan_refused, load_history)
     findings = scan(path, source.text, tree, rules, result, ctx)

@@ -94,7 +94,7 @@ def _ast_recursion_error(terms: int) -> bool:
             + b" + ".join([b"1"] * 20000)
             + b"\nops = [migrations.RunSQL('x')]\n",
             # Python 3.10 parses it (and the scan gives up), 3.11+ does not
-            "1:1: cannot parse: maximum recursion depth exceeded during ast construction"
+            "1:1: cannot parse: the code is nested too deeply for Python's parser"
             if _ast_recursion_error(20000)
             else "1:1: cannot analyse: the code is nested too deeply",
             id="too-deep-for-ast",

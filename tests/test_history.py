@@ -593,7 +593,8 @@ def test_recursion_while_parsing_is_a_problem(
     assert history.files["0001_initial"].parse_error == "0001_initial.py does not parse"
     monkeypatch.undo()
     assert [p.message for p in history.problems] == [
-        "migration history: cannot parse 0001_initial.py: RecursionError"
+        "migration history: cannot parse 0001_initial.py: the code is nested too deeply for "
+        "Python's parser"
     ]
 
 
