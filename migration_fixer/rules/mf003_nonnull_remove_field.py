@@ -362,11 +362,13 @@ def _examine(
                 f"({migration.dynamic_reason})"
             )
         return _cannot(shown, where, line, column), None
+    if migration.deletes_model_after(op.node, model):
+        # The table is dropped too: rolling back creates it again, empty, before the field
+        # is re-added, whatever the field was (no history needed).
+        return None, None
     state = history.state_before(migration.name, anchor, model)
     if isinstance(state, str):
         return _cannot(shown, state, line, column), None
-    if migration.deletes_model_after(op.node, model):
-        return None, None  # the table is dropped too: rolling back re-adds it empty
     looked_up = state.lookup(model, field)
     if isinstance(looked_up, str):
         alternatives = state.alternatives(model, field)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from _mf003 import (
+    CANNOT_HINT,
     CHAR_MSG,
     FK_MSG,
     UNIQUE_MSG,
@@ -161,6 +162,27 @@ def test_default_kept_by_a_later_alter_field_counts() -> None:
 def test_removal_together_with_its_model_is_not_flagged() -> None:
     new = migration(remove("value"), 'migrations.DeleteModel(name="Product")')
     _check(_base("models.IntegerField()"), new, [])
+
+
+def test_removal_together_with_its_model_needs_no_history() -> None:
+    """Rolling back creates the table again, empty, before the field is re-added: whatever
+    the field was, and even when the history cannot be read (a dependency outside the
+    folder), there is nothing to report."""
+    new = migration(
+        remove("value"), 'migrations.DeleteModel(name="Product")', deps='("shop", "0009_gone")'
+    )
+    _check(_base("models.IntegerField()"), new, [])
+    # (Without the DeleteModel, the same history cannot tell.)
+    alone = migration(remove("value"), deps='("shop", "0009_gone")')
+    _check(
+        _base("models.IntegerField()"),
+        alone,
+        [
+            f"{LOCATION}: MF003 cannot determine whether removing `product.value` can be rolled "
+            "back: 0002_remove depends on ('shop', '0009_gone'), which is not in this folder",
+            f"  hint: {CANNOT_HINT}",
+        ],
+    )
 
 
 def test_noqa() -> None:
