@@ -43,6 +43,32 @@ NEWER_PYTHON_ENV = "MIGRATION_FIXER_NEWER_PYTHON"
 REQUIRE_NEWEST_ENV = "MIGRATION_FIXER_REQUIRE_NEWEST_DJANGO"
 
 
+def _run(
+    command: list[str],
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, env=env, timeout=timeout, capture_output=True, text=True, check=False
+    )
+
+
+def _run_deploy_tests(python: str, env: dict[str, str], header: str) -> None:
+    """The deploy side's tests, run by ``python`` with ``env``: they pass, and their report
+    header names the Django imported (``header``)."""
+    run = _run(
+        [python, "-m", "pytest", "-p", "no:cacheprovider", "--no-cov", "-rfEs", *DEPLOY_TESTS],
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=3600,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert f"deploy side: Django {header}" in output, output
+
+
 def test_newest_django_is_at_least_the_oldest_supported() -> None:
     assert django.VERSION[:2] >= (5, 2)
 
@@ -51,49 +77,15 @@ def test_deploy_side_on_the_oldest_supported_django(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     target = tmp_path_factory.mktemp("django-oldest")
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            f"Django=={OLDEST}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    install = _run([*pip, "install", "--quiet", "--target", str(target), f"Django=={OLDEST}"])
     assert install.returncode == 0, install.stdout + install.stderr
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")])),
         UNDER_TEST_ENV: OLDEST,
     }
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "--no-cov",
-            "-rfEs",
-            *DEPLOY_TESTS,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=3600,
-    )
-    output = run.stdout + run.stderr
-    assert run.returncode == 0, output
-    assert f"deploy side: Django {OLDEST} ({target / 'django'})" in output, output
+    _run_deploy_tests(sys.executable, env, f"{OLDEST} ({target / 'django'})")
 
 
 def _version_of(python: str) -> tuple[int, int] | None:
@@ -133,18 +125,6 @@ def newer_python() -> tuple[str, tuple[int, int]] | None:
     return max(newer, key=lambda pair: pair[1], default=None)
 
 
-def _run(
-    command: list[str],
-    *,
-    cwd: Path | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = 600,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, cwd=cwd, env=env, timeout=timeout, capture_output=True, text=True, check=False
-    )
-
-
 def test_deploy_side_on_the_newest_django_release(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
@@ -173,12 +153,4 @@ def test_deploy_side_on_the_newest_django_release(
     assert installed.stdout.strip() == newest[1], installed.stdout + installed.stderr
     env = {**os.environ, UNDER_TEST_ENV: newest[1]}
     env.pop("PYTHONPATH", None)
-    run = _run(
-        [inner, "-m", "pytest", "-p", "no:cacheprovider", "--no-cov", "-rfEs", *DEPLOY_TESTS],
-        cwd=REPO_ROOT,
-        env=env,
-        timeout=3600,
-    )
-    output = run.stdout + run.stderr
-    assert run.returncode == 0, output
-    assert f"deploy side: Django {newest[1]} ({venv}" in output, output
+    _run_deploy_tests(inner, env, f"{newest[1]} ({venv}")
