@@ -19,6 +19,7 @@ when no plan is given: to know which migrations the next deploy would apply.
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
@@ -38,7 +39,13 @@ from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
-from django.db.migrations.operations import RunPython, RunSQL, SeparateDatabaseAndState
+from django.db.migrations.operations import (
+    DeleteModel,
+    RemoveField,
+    RunPython,
+    RunSQL,
+    SeparateDatabaseAndState,
+)
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.transaction import TransactionManagementError
 
@@ -378,26 +385,94 @@ def _cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _suspects(migrations: Sequence[Migration], differences: Sequence[str]) -> list[str]:
-    """Operations of ``migrations`` that may leave the schema changed after their reverse:
-    raw SQL and Python whose reverse is a no-op first, those mentioning a table that
-    differs next. Returned as "app.migration, operation N, Name: description"."""
-    tables = set()
+@dataclass(frozen=True)
+class LostRows:
+    """A model whose rows the rollback lost: its label (``app.Model``), its table, and the
+    names that code deleting them would use (the model's, and for a many-to-many table
+    that Django made, the name of the model that holds the field)."""
+
+    label: str
+    table: str
+    names: tuple[str, ...]
+
+
+def lost_rows_of(state: Any, label: str) -> LostRows:
+    """What :func:`_suspects` needs of the model ``label`` of ``state``."""
+    name = label.partition(".")[2]
+    names = [name]
+    try:
+        model = state.apps.get_model(label)
+    except LookupError:
+        return LostRows(label, "", tuple(names))
+    owner = model._meta.auto_created
+    if isinstance(owner, type):
+        names.append(owner.__name__)
+    return LostRows(label, str(model._meta.db_table), tuple(names))
+
+
+#: What code that deletes rows says: the ORM's ``.delete()``, SQL's DELETE and TRUNCATE.
+_DELETES = re.compile(r"\.delete\(|\b(?:DELETE|TRUNCATE)\b", re.IGNORECASE)
+
+
+def _mentions(text: str, words: Sequence[str], *, rows_lost: bool) -> int:
+    """What ``text`` adds to an operation's rank: 2 when it names one of ``words`` (a table,
+    a model), 3 when it also deletes rows and rows were lost, else 0."""
+    if not any(re.search(rf"\b{re.escape(word)}\b", text) for word in words):
+        return 0
+    return 3 if rows_lost and _DELETES.search(text) else 2
+
+
+def _source_of(code: Any) -> str:
+    """The source of the function ``code`` ("" when it cannot be read)."""
+    try:
+        return inspect.getsource(code)
+    except (OSError, TypeError):
+        return ""
+
+
+def _drops_rows_of(migration: Migration, operation: Any, lost: Sequence[LostRows]) -> bool:
+    """Whether ``operation`` drops a table whose rows were lost: a ``DeleteModel`` of the
+    model, or a ``RemoveField`` of the many-to-many field whose table Django made (the
+    rollback creates the table again, empty)."""
+    labels = {rows.label.lower() for rows in lost}
+    app = migration.app_label.lower()
+    if isinstance(operation, DeleteModel):
+        return f"{app}.{operation.name_lower}" in labels
+    if isinstance(operation, RemoveField):
+        return f"{app}.{operation.model_name_lower}_{operation.name_lower}" in labels
+    return False
+
+
+def _suspects(
+    migrations: Sequence[Migration],
+    differences: Sequence[str],
+    lost: Sequence[LostRows] = (),
+) -> list[str]:
+    """Operations of ``migrations`` that may leave the schema changed after their reverse,
+    or lose rows (``lost``), the likeliest only: one that drops a table whose rows were
+    lost (certain); else ranked by whether their reverse is a no-op, whether raw SQL names
+    a table that differs or lost rows, or Python's code names a model that lost rows, and
+    whether that code deletes rows. Returned as "app.migration, operation N, Name:
+    description"."""
+    tables = {rows.table for rows in lost if rows.table}
     for line in differences:
         tables |= set(re.findall(r"(?:column |table |view | on )([\w$]+)", line))
+    names = [name for rows in lost for name in rows.names]
     ranked: list[tuple[int, int, str]] = []
     order = 0
     for migration in migrations:
         for index, operation in enumerate(migration.operations):
             order += 1
             score = 0
-            if isinstance(operation, RunPython):
+            if _drops_rows_of(migration, operation, lost):
+                score = 6  # (above any other: 2 for a no-op reverse, 3 for deleting code)
+            elif isinstance(operation, RunPython):
                 score = 1 + (operation.reverse_code in (None, RunPython.noop))
+                if names:
+                    score += _mentions(_source_of(operation.code), names, rows_lost=True)
             elif isinstance(operation, RunSQL):
                 score = 1 + (operation.reverse_sql in (None, "", [], RunSQL.noop))
-                text = str(operation.sql)
-                if any(re.search(rf"\b{re.escape(t)}\b", text) for t in tables):
-                    score += 2
+                score += _mentions(str(operation.sql), sorted(tables), rows_lost=bool(lost))
             elif isinstance(operation, SeparateDatabaseAndState):
                 score = 1
             if score:
@@ -597,20 +672,22 @@ class Rehearsal:
             present = {}
             differences.append(f"cannot read the rows back: {_message(exc)}")
         lost = []
+        lost_models = []
         for label, pks in expected.items():
             missing = pks - present.get(label, set())
             if missing:
                 shown = ", ".join(repr(pk) for pk in sorted(missing, key=str)[:5])
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
                 lost.append(f"{label}: {len(missing)} row(s) lost (pk {shown}{more})")
+                lost_models.append(lost_rows_of(state, label))
         total = sum(len(pks) for pks in expected.values())
         if differences or lost:
             schema = [f"schema differs from the start: {'; '.join(differences)}"]
             message = "; ".join((schema if differences else []) + lost)
             migration = operation = None
-            if differences:
+            if differences or lost_models:
                 graph = self.graph.graph
-                suspects = _suspects([graph.nodes[n] for n in nodes], differences)
+                suspects = _suspects([graph.nodes[n] for n in nodes], differences, lost_models)
                 if len(suspects) == 1:
                     migration, _, operation = suspects[0].partition(", ")
                 elif suspects:

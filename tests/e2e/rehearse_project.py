@@ -14,6 +14,8 @@ rehearses one scenario (every other app is simply migrated to its end at the sta
 - ``dataseed``: 0002 is a ``RunPython`` with a no-op reverse that creates a row with a unique value
   (migration-fixer's MF004 writes the reverse that deletes it);
 - ``nullable``: 0002 is a ``RunPython`` that makes a column nullable, with a no-op reverse;
+- ``datapurge``: 0002 is a ``RunPython`` that only reads the rows, then one that deletes them,
+  both with a no-op reverse (the rows are lost; the second is named);
 - ``shapes``: models of every shape the row generator handles (``rows_probe`` prints what it
   inserted); installed only by the ``SHAPES_SETTINGS`` module.
 
@@ -33,7 +35,7 @@ from .harness import copy_project, run_python
 SETTINGS = "rehearse_settings"
 #: The same with the ``shapes`` app (row generation), kept out of the scenarios' rehearsals.
 SHAPES_SETTINGS = "rehearse_shapes_settings"
-SCENARIOS = ("fkdrop", "coldrop", "rawsql", "rawview", "dataseed", "nullable")
+SCENARIOS = ("fkdrop", "coldrop", "rawsql", "rawview", "dataseed", "nullable", "datapurge")
 
 SETTINGS_MODULE = """\
 from demo.settings import *  # noqa: F403
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "rawview",
     "dataseed",
     "nullable",
+    "datapurge",
 ]
 ROOT_URLCONF = __name__
 urlpatterns = []
@@ -109,6 +112,7 @@ INITIALS = {
     "rawview": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
     "dataseed": _initial(("Tag", ["('name', models.CharField(max_length=50, unique=True))"])),
     "nullable": _initial(("Item", ["('note', models.CharField(max_length=50))"])),
+    "datapurge": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
 }
 
 SECONDS = {
@@ -179,6 +183,24 @@ SECONDS = {
             ),
         ),
     ),
+    "datapurge": (
+        "0002_purge_items",
+        _second(
+            "datapurge",
+            "        migrations.RunPython(count_items, migrations.RunPython.noop),\n"
+            "        migrations.RunPython(purge_items, migrations.RunPython.noop),\n",
+            prelude=(
+                "def count_items(apps, schema_editor):\n"
+                "    Item = apps.get_model('datapurge', 'Item')\n"
+                "    Item.objects.count()\n"
+                "\n\n"
+                "def purge_items(apps, schema_editor):\n"
+                "    Item = apps.get_model('datapurge', 'Item')\n"
+                "    Item.objects.all().delete()\n"
+                "\n\n"
+            ),
+        ),
+    ),
 }
 
 MODELS = {
@@ -206,6 +228,10 @@ MODELS = {
     "nullable": (
         "from django.db import models\n\n\n"
         "class Item(models.Model):\n    note = models.CharField(max_length=50)\n"
+    ),
+    "datapurge": (
+        "from django.db import models\n\n\n"
+        "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
     ),
 }
 

@@ -147,6 +147,17 @@ def test_each_broken_migration_fails_naming_migration_and_operation(
         f"schema differs from the start: {NULLABLE_NOTE[backend]}",
     )
 
+    # RunPython deleting the rows, no-op reverse: they are lost, and of the deploy's two
+    # RunPython operations the one whose code deletes rows of that model is named.
+    code, report = rehearse_json(project, db_backend, "datapurge:0001")
+    assert code == 1
+    assert failure(report) == (
+        "deploy 1: compare with the start",
+        "datapurge.0002_purge_items",
+        "operation 2, RunPython: Raw Python operation",
+        "datapurge.Item: 4 row(s) lost (pk 1, 2, 3, 4)",
+    )
+
     # RunSQL without a reverse: Django refuses to unapply it.
     code, report = rehearse_json(project, db_backend, "rawview:0001")
     assert code == 1
@@ -197,22 +208,22 @@ def test_passes_once_migration_fixer_fixed_them(project: Path, db_backend: DbBac
     result = rehearse(project, db_backend, "coldrop:0001")
     assert result.returncode == 0, result.describe()
     lines = [TIME.sub(" <t> ", line) for line in result.stdout.splitlines()]
-    rows = "28 rows in 7 tables"
+    rows = "32 rows in 8 tables"
     assert lines[1:] == [
         "deploy 1: coldrop.0002_remove_item_code_remove_item_quantity",
         "deploy 2: coldrop.0003_remove_item_code_remove_item_quantity",
-        "start (migrate to the starting point: 11 migrations) <t> ok",
+        "start (migrate to the starting point: 13 migrations) <t> ok",
         f"deploy 1: rows at the start ({rows}) <t> ok",
         "deploy 1: forward (migrate: 1 migration) <t> ok",
         f"deploy 1: rows after the deploy ({rows}) <t> ok",
         "deploy 1: back (migrate: 1 migration) <t> ok",
-        "deploy 1: compare with the start (schema equal to the start, 28 rows present) <t> ok",
+        "deploy 1: compare with the start (schema equal to the start, 32 rows present) <t> ok",
         "deploy 1: forward again (migrate: 1 migration) <t> ok",
         f"deploy 2: rows at the start ({rows}) <t> ok",
         "deploy 2: forward (migrate: 1 migration) <t> ok",
         f"deploy 2: rows after the deploy ({rows}) <t> ok",
         "deploy 2: back (migrate: 1 migration) <t> ok",
-        "deploy 2: compare with the start (schema equal to the start, 84 rows present) <t> ok",
+        "deploy 2: compare with the start (schema equal to the start, 96 rows present) <t> ok",
         "deploy 2: forward again (migrate: 1 migration) <t> ok",
         "Rollback rehearsal passed: 2 deploys, forward, back and forward again.",
     ]

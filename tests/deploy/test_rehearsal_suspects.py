@@ -1,0 +1,142 @@
+"""Which operations a failed comparison names: the rehearsal's ``_suspects`` and
+``lost_rows_of``, on migrations built here (the end-to-end tests run them on databases)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import migrations
+
+from migration_fixer.django.rehearsal import LostRows, _suspects, lost_rows_of
+
+NOOP = migrations.RunPython.noop
+NO_SQL = migrations.RunSQL.noop
+TAG_ROWS = LostRows("shop.Tag", "shop_tag", ("Tag",))
+
+
+def _read_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    Tag.objects.count()
+
+
+def _purge_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    Tag.objects.filter(name="old").delete()
+
+
+def _unrelated(apps: Any, schema_editor: Any) -> None:
+    Item = apps.get_model("shop", "Item")
+    Item.objects.filter(name="old").delete()
+
+
+def _migration(name: str, *operations: Any) -> migrations.Migration:
+    migration = migrations.Migration(name, "shop")
+    migration.operations = list(operations)
+    return migration
+
+
+PYTHON = "RunPython: Raw Python operation"
+
+
+def test_lost_rows_name_the_python_that_deletes_them() -> None:
+    found = _suspects(
+        [
+            _migration(
+                "0002_data",
+                migrations.RunPython(_read_tags, NOOP),
+                migrations.RunPython(_purge_tags, NOOP),
+                migrations.RunPython(_unrelated, NOOP),
+            )
+        ],
+        [],
+        [TAG_ROWS],
+    )
+    assert found == [f"shop.0002_data, operation 2, {PYTHON}"]
+
+
+def test_code_that_only_names_the_model_comes_next() -> None:
+    operations = [migrations.RunPython(_unrelated, NOOP), migrations.RunPython(_read_tags, NOOP)]
+    assert _suspects([_migration("0002_data", *operations)], [], [TAG_ROWS]) == [
+        f"shop.0002_data, operation 2, {PYTHON}"
+    ]
+
+
+def test_a_dropped_table_is_certain() -> None:
+    deleting = [
+        migrations.RunPython(_purge_tags, NOOP),
+        migrations.RunSQL("DELETE FROM shop_tag", migrations.RunSQL.noop),
+    ]
+    found = _suspects(
+        [
+            _migration("0002_data", *deleting),
+            _migration("0003_drop", migrations.DeleteModel("Tag")),
+        ],
+        [],
+        [TAG_ROWS],
+    )
+    assert found == ["shop.0003_drop, operation 1, DeleteModel: Delete model Tag"]
+    # A many-to-many field's table, which Django made: its RemoveField.
+    through = LostRows("shop.Item_tags", "shop_item_tags", ("Item_tags", "Item"))
+    found = _suspects(
+        [_migration("0004_untag", migrations.RemoveField("item", "tags"), *deleting)],
+        [],
+        [through],
+    )
+    assert found == ["shop.0004_untag, operation 1, RemoveField: Remove field tags from item"]
+
+
+def test_raw_sql_that_deletes_the_rows() -> None:
+    found = _suspects(
+        [
+            _migration(
+                "0002_sql",
+                migrations.RunSQL("UPDATE shop_tag SET name = ''", migrations.RunSQL.noop),
+                migrations.RunSQL("DELETE FROM shop_tag WHERE name = ''", migrations.RunSQL.noop),
+                migrations.RunSQL("DELETE FROM shop_item", migrations.RunSQL.noop),
+            )
+        ],
+        [],
+        [TAG_ROWS],
+    )
+    assert found == ["shop.0002_sql, operation 2, RunSQL: Raw SQL operation"]
+
+
+def test_schema_differences_alone_rank_as_before() -> None:
+    """Without lost rows, deleting SQL is no likelier than other SQL naming the table."""
+    found = _suspects(
+        [
+            _migration(
+                "0002_sql",
+                migrations.RunSQL(
+                    "CREATE INDEX tag_idx ON shop_tag (name)", migrations.RunSQL.noop
+                ),
+                migrations.RunSQL("DELETE FROM shop_tag", migrations.RunSQL.noop),
+                migrations.RunPython(_purge_tags, NOOP),
+            )
+        ],
+        ["index tag_idx on shop_tag: added (index (name) btree)"],
+    )
+    assert found == [
+        "shop.0002_sql, operation 1, RunSQL: Raw SQL operation",
+        "shop.0002_sql, operation 2, RunSQL: Raw SQL operation",
+    ]
+
+
+def test_lost_rows_of_a_model_and_of_a_many_to_many_table() -> None:
+    Item = type("Item", (), {})  # (Django's auto_created: the model class holding the field)
+    through = SimpleNamespace(_meta=SimpleNamespace(auto_created=Item, db_table="shop_item_tags"))
+    tag = SimpleNamespace(_meta=SimpleNamespace(auto_created=False, db_table="shop_tag"))
+    known = {"shop.Item_tags": through, "shop.Tag": tag}
+
+    def get_model(label: str) -> Any:
+        if label not in known:
+            raise LookupError(label)
+        return known[label]
+
+    state = SimpleNamespace(apps=SimpleNamespace(get_model=get_model))
+    assert lost_rows_of(state, "shop.Item_tags") == LostRows(
+        "shop.Item_tags", "shop_item_tags", ("Item_tags", "Item")
+    )
+    assert lost_rows_of(state, "shop.Tag") == TAG_ROWS
+    assert lost_rows_of(state, "shop.Gone") == LostRows("shop.Gone", "", ("Gone",))
