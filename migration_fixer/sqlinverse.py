@@ -230,8 +230,18 @@ def _one(
     raise _Uncertain(f"no certain inverse for `{words[0].upper() if words else '?'}`")
 
 
-def _verb(statement: Any) -> str:
-    return f"`{type(statement).__name__.upper()}`"
+def _action_words(action: Any, exp: Any) -> str:
+    """The words of an ``ALTER TABLE`` action a message names it by (``ALTER COLUMN``,
+    ``DROP COLUMN``): sqlglot's class name in words, with the kind of a ``DROP``; the
+    first words of one it keeps as text."""
+    if isinstance(action, exp.Command):
+        text = f"{action.this}{action.args.get('expression') or ''}"
+        return " ".join(text.split()[:3]).upper()
+    if isinstance(action, exp.AlterSet):
+        return "SET"  # (the only one whose words are not its class's)
+    words = re.findall(r"[A-Z][a-z]*", type(action).__name__)
+    kind = action.args.get("kind") if isinstance(action, exp.Drop) else None
+    return " ".join([*words, *([str(kind)] if kind else [])]).upper()
 
 
 def _name(node: Any, read: str) -> str:
@@ -337,7 +347,8 @@ def _alter(statement: Any, exp: Any, read: str) -> list[str]:
             for constraint in action.expressions:
                 inverses.append(f"{head} {_drop_constraint(constraint, exp, read)}")
         else:
-            raise _Uncertain(f"no certain inverse for `ALTER TABLE ... {_verb(action)[1:-1]}`")
+            words = _action_words(action, exp)
+            raise _Uncertain(f"no certain inverse for `ALTER TABLE ... {words}`")
     if not inverses:
         raise _Uncertain(f"no certain inverse for this `ALTER {kind}`")
     return list(reversed(inverses))

@@ -439,3 +439,23 @@ def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs
         "proj/local_settings.py",
         "proj/settings/base.py",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sql", "dialects", "words"),
+    [
+        ("ALTER TABLE t ALTER COLUMN v DROP NOT NULL", PG, "ALTER COLUMN"),
+        ("ALTER TABLE t DROP COLUMN c", PG, "DROP COLUMN"),
+        ("ALTER TABLE t DROP CONSTRAINT n", PG, "DROP CONSTRAINT"),
+        ("ALTER TABLE t DROP INDEX i", MY, "DROP INDEX"),
+        ("ALTER TABLE t DROP PRIMARY KEY", MY, "DROP PRIMARY KEY"),
+        ("ALTER TABLE t DROP PRIMARY KEY", PG, "DROP PRIMARY KEY"),
+        ("ALTER TABLE t SET (fillfactor=50)", PG, "SET"),
+    ],
+)
+def test_an_alter_table_action_without_inverse_is_named_in_sql_words(
+    sql: str, dialects: tuple[str, ...], words: str
+) -> None:
+    reason = invert([sql], dialects).reason
+    assert reason is not None
+    assert reason.endswith(f": no certain inverse for `ALTER TABLE ... {words}`"), reason
