@@ -72,10 +72,12 @@ _DIALECT_HINT = (
     "project runs on"
 )
 _EMPTY_STRINGS = _STRING_FIELDS | {"BinaryField"}
+#: Field classes of ``django.contrib.postgres``: no other database has their columns.
+_POSTGRESQL_ONLY = {"ArrayField", "HStoreField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 #: The Django field classes the rule knows (``field-classes`` values must name one).
 DJANGO_FIELD_CLASSES = frozenset(
-    {*_PLACEHOLDERS, *_RELATIONS, *_NO_COLUMN, *_AUTO, "ArrayField", "HStoreField"}
+    {*_PLACEHOLDERS, *_RELATIONS, *_NO_COLUMN, *_AUTO, *_POSTGRESQL_ONLY}
 )
 
 
@@ -388,11 +390,14 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
             dropped = " (its default is None)"
         elif had_default:
             dropped = " (its default has preserve_default=False)"
-        reason = (
-            f"non-null {_named(facts.shown)} with no default{dropped}: re-adding it fails on "
-            "SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row with "
-            f"{_mysql_fill(cls)}"
-        )
+        reason = f"non-null {_named(facts.shown)} with no default{dropped}: re-adding it fails on "
+        if cls in _POSTGRESQL_ONLY:
+            reason += "PostgreSQL, the only database with this field"
+        else:
+            reason += (
+                "SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row with "
+                f"{_mysql_fill(cls)}"
+            )
     return Verdict(
         Outcome.UNSAFE,
         reason,

@@ -516,13 +516,15 @@ def nullable_step(
     strategy: str,
     used_names: set[str],
     added_dependencies: set[str],
-) -> list[Edit]:
+) -> tuple[list[Edit], str | None]:
     """The edits that turn ``removal`` into the expand step: ``AlterField`` with the
     field's own definition made nullable (or given a ``db_default``), then a
     ``RunPython`` whose reverse is the backfill (``used_names``: the module's names, so
     the function gets a new one; ``added_dependencies``: swappable settings already
-    depended on by an earlier removal of the file)."""
+    depended on by an earlier removal of the file); and the backfill function's name
+    (None with a ``db_default``: there is none)."""
     edits: list[Edit] = []
+    function = None
     placeholder = removal.verdict.placeholder
     line, column = ctx.position(removal.op.node)
     indent = indent_of(ctx.lines[line - 1])
@@ -572,4 +574,4 @@ def nullable_step(
         )
     edits.insert(0, ReplaceElement(line, column, tuple(elements), explode))
     add_swappable_dependency(ctx, migration, removal, edits, added_dependencies)
-    return edits
+    return edits, function

@@ -110,7 +110,14 @@ def unknown(reason: str, cls: str = "") -> Verdict:
         ("models.TimeField()", unsafe(fails("TimeField", "00:00:00"), "TimeField")),
         ("models.JSONField()", unsafe(fails("JSONField", "''"), "JSONField")),
         ("models.BinaryField()", unsafe(fails("BinaryField", "''"), "BinaryField")),
-        ("ArrayField(models.IntegerField())", unsafe(fails("ArrayField", "0"), "ArrayField")),
+        (
+            "ArrayField(models.IntegerField())",
+            unsafe(
+                "non-null `ArrayField` with no default: re-adding it fails on PostgreSQL, the "
+                "only database with this field",
+                "ArrayField",
+            ),
+        ),
         # default=None is a default for Django (has_default()), and fills NULL.
         (
             "models.CharField(blank=True, default=None)",

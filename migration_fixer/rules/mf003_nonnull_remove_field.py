@@ -663,25 +663,25 @@ def _fix_all(
             yield _with_hint(finding, reason)
         return
     strategy = ctx.settings.get(code, "strategy", "nullable")
-    fixed: list[tuple[Removal, Finding, list[Edit]]] = []
+    fixed: list[tuple[Removal, Finding, list[Edit], str | None]] = []
     used_names = {n.id for n in ast.walk(ctx.tree) if isinstance(n, ast.Name)} | {
         s.name for s in ctx.tree.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))
     }
     added_dependencies: set[str] = set()
     for removal, finding in removals:
         try:
-            edits = _split(
+            edits, backfill = _split(
                 ctx, history, migration, removal, strategy, used_names, added_dependencies
             )
         except CannotWrite as exc:
             yield _with_hint(finding, str(exc))
             continue
-        fixed.append((removal, finding, edits))
+        fixed.append((removal, finding, edits, backfill))
     if not fixed:
         return
     vocabulary = ctx.settings.get(code, "vocabulary", "ours")
     drop = drop_migration(
-        ctx.path, history.label, [r for r, _, _ in fixed], vocabulary, ctx.line_length
+        ctx.path, history.label, [r for r, *_ in fixed], vocabulary, ctx.line_length
     )
     plan = (
         f"deploy {migration.path.name} (the field stays, "
@@ -689,14 +689,14 @@ def _fix_all(
         f"{PLANNED_NAME} drops it and is marked to run after the deploy: ship it in "
         "a later release, once no running code reads the column"
     )
-    for position, (removal, finding, edits) in enumerate(fixed):
+    for position, (removal, finding, edits, backfill) in enumerate(fixed):
         hint = plan
         if removal.verdict.placeholder is None:
             kind = "foreign key" if removal.verdict.relation else removal.verdict.field_class
             hint = (
                 f"{with_article(kind)} has no placeholder: before rolling {migration.name} back, "
-                f"give rows with NULL `{removal.field}` a value by hand (see "
-                f"backfill function). {plan}"
+                f"give rows with NULL `{removal.field}` a value by hand (see `{backfill}`). "
+                f"{plan}"
             )
         new_migrations = (drop,) if position == 0 else ()
         yield Finding(
@@ -717,7 +717,7 @@ def _split(
     strategy: str,
     used_names: set[str],
     added_dependencies: set[str],
-) -> list[Edit]:
+) -> tuple[list[Edit], str | None]:
     verdict = removal.verdict
     placeholder = verdict.placeholder
     if strategy == "db-default" and (

@@ -128,7 +128,7 @@ def _expected_output(project: Project, drop: str) -> str:
         "`ForeignKey` has no value for existing rows: re-adding it fails on every database "
         "(a foreign key cannot be filled with a placeholder) [fixed]\n"
         f"  hint: a foreign key has no placeholder: before rolling {removal} back, give rows "
-        f"with NULL `supplier` a value by hand (see backfill function). {plan}\n"
+        f"with NULL `supplier` a value by hand (see `backfill_item_supplier`). {plan}\n"
         f"{path}:21:9: MF003 removing `item.code` cannot be rolled back: non-null `CharField` "
         f"with no default: {no_default} every row with '' [fixed]\n"
         f"  hint: {plan}\n"

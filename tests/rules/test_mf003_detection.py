@@ -104,7 +104,7 @@ def test_unsafe_shape_is_flagged(field: str, reason: str) -> None:
     if field.startswith(("models.ForeignKey", "models.OneToOneField")):
         hint = (
             "a foreign key has no placeholder: before rolling 0002_remove back, give rows "
-            f"with NULL `value` a value by hand (see backfill function). {hint}"
+            f"with NULL `value` a value by hand (see `backfill_product_value`). {hint}"
         )
     _check(
         _base(field),

@@ -48,7 +48,7 @@ def test_foreign_key_is_split_and_the_backfill_is_left_to_write(tmp_path: Path) 
     result = run(repo, ".")
     hint = (
         "a foreign key has no placeholder: before rolling 0002_remove back, give rows with "
-        "NULL `category` a value by hand (see backfill function). "
+        "NULL `category` a value by hand (see `backfill_product_category`). "
         + plan_hint("0002_remove", "0003_remove_product_category")
     )
     assert result.stdout == (
@@ -338,7 +338,7 @@ def test_field_type_without_placeholder_is_left_to_write(tmp_path: Path) -> None
     result = run(repo, ".")
     assert (
         "  hint: an ArrayField has no placeholder: before rolling 0002_x back, give rows with "
-        "NULL `tags` a value by hand (see backfill function). "
+        "NULL `tags` a value by hand (see `backfill_product_tags`). "
     ) in result.stdout
     fixed = read(repo, "0002_x.py")
     assert (
