@@ -10,7 +10,9 @@ import ast
 import bisect
 import dataclasses
 import io
+import itertools
 import re
+import sys
 import threading
 import tokenize
 from collections import defaultdict
@@ -699,7 +701,138 @@ def _add_imports(module: cst.Module, imports: Sequence[AddImport]) -> cst.Module
                 module = merged
                 continue
         AddImportsVisitor.add_needed_import(context, item.module, item.name, item.alias)
-    return AddImportsVisitor(context).transform_module(module)
+    added = AddImportsVisitor(context).transform_module(module)
+    return _placed_as_grouped(module, added)
+
+
+def _placed_as_grouped(before: cst.Module, after: cst.Module) -> cst.Module:
+    """``after`` (``before`` with the import statements libcst added after its last one)
+    with each new statement moved where the module's own imports say it goes: a
+    standard-library module into the group of standard-library imports, or a group of
+    its own above the others (PEP 8's first group, as isort writes it); any other module
+    into the group that imports from Django. Within a group, in sorted place: by module
+    with plain ``import`` statements first where the group has them so (isort's order),
+    else by module alone (Django's writer's order)."""
+    # (libcst copies the module: the new statements are told by comparing the nodes.)
+    old: list[cst.BaseStatement] = list(before.body)
+    body: list[cst.BaseStatement] = []
+    added: list[cst.SimpleStatementLine] = []
+    for statement in after.body:
+        if len(body) < len(old) and statement.deep_equals(old[len(body)]):
+            body.append(old[len(body)])
+        elif isinstance(statement, cst.SimpleStatementLine) and _import_module(statement):
+            added.append(statement)
+        else:
+            return after  # (another change: left as libcst wrote it)
+    if not added or len(body) != len(old) or not _leading_import_groups(body):
+        return after  # (with no import to go by, where libcst put them: after a docstring)
+    for statement in added:
+        body = _insert_import(body, statement.with_changes(leading_lines=()))
+    return after.with_changes(body=body)
+
+
+def _import_module(statement: cst.BaseStatement) -> str:
+    """The module a one-import statement imports ("" if it is not one)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return ""
+    small = statement.body[0]
+    if isinstance(small, cst.Import) and len(small.names) == 1:
+        return _dotted(small.names[0].name)
+    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+        return _dotted(small.module)
+    return ""
+
+
+def _standard(module: str) -> bool:
+    return module.partition(".")[0] in sys.stdlib_module_names
+
+
+def _leading_import_groups(body: Sequence[cst.BaseStatement]) -> list[list[int]]:
+    """Where the module's leading import statements are, in groups split by blank lines
+    (after a docstring)."""
+    groups: list[list[int]] = []
+    for index, statement in enumerate(body):
+        if not _import_module(statement):
+            if index == 0 and _is_docstring(statement):
+                continue
+            break
+        assert isinstance(statement, cst.SimpleStatementLine)
+        if not groups or any(isinstance(line, cst.EmptyLine) for line in statement.leading_lines):
+            groups.append([])
+        groups[-1].append(index)
+    return groups
+
+
+def _insert_import(
+    body: list[cst.BaseStatement], statement: cst.SimpleStatementLine
+) -> list[cst.BaseStatement]:
+    """``body`` with ``statement`` (an import) in its group (see :func:`_placed_as_grouped`)."""
+    groups = _leading_import_groups(body)
+    imports = {i: cast(cst.SimpleStatementLine, body[i]) for group in groups for i in group}
+    modules = {i: _import_module(s) for i, s in imports.items()}
+    module = _import_module(statement)
+    others = [g for g in groups if any(modules[i] != "__future__" for i in g)]
+    # Its own kind's group (Django's, for a module not of the standard library); else one
+    # where its kind is mixed with the other (Django's writer keeps every import in one).
+    standard = _standard(module)
+
+    def ours(index: int) -> bool:
+        return _standard(modules[index]) == standard
+
+    def django(index: int) -> bool:
+        return modules[index].partition(".")[0] == "django"
+
+    best = [g for g in others if (all(map(ours, g)) if standard else any(map(django, g)))]
+    mixed = [g for g in others if any(map(ours, g))]
+    chosen = next(iter(best + mixed), None)
+    if chosen is None:
+        if standard and others:
+            # A group of its own above the others, under the lines (comments) above them.
+            return _before(body, others[0][0], imports[others[0][0]], statement, separate=True)
+        # A group of its own below the others.
+        last = groups[-1][-1] + 1
+        spaced = statement.with_changes(leading_lines=[cst.EmptyLine()])
+        return [*body[:last], spaced, *body[last:]]
+    members = [imports[i] for i in chosen]
+    # isort's order (every plain ``import`` before the ``from`` imports), unless the group
+    # says otherwise: a ``from`` before a plain import, or the standard library mixed with
+    # other modules (Django's writer's one group, sorted by module).
+    isort = len({_standard(modules[i]) for i in chosen}) == 1 and not any(
+        isinstance(a.body[0], cst.ImportFrom) and isinstance(b.body[0], cst.Import)
+        for a, b in itertools.pairwise(members)
+    )
+
+    def key(line: cst.SimpleStatementLine) -> tuple[bool, str]:
+        return (isort and isinstance(line.body[0], cst.ImportFrom), _import_module(line))
+
+    position = next((i for i in chosen if key(imports[i]) > key(statement)), chosen[-1] + 1)
+    if position == chosen[0]:
+        return _before(body, position, imports[position], statement, separate=False)
+    return [*body[:position], statement, *body[position:]]
+
+
+def _before(
+    body: list[cst.BaseStatement],
+    position: int,
+    displaced: cst.SimpleStatementLine,
+    statement: cst.SimpleStatementLine,
+    *,
+    separate: bool,
+) -> list[cst.BaseStatement]:
+    """``body`` with ``statement`` at ``position``, taking over the lines above the
+    statement there (``displaced``), which follows it after a blank line if ``separate``."""
+    moved = statement.with_changes(leading_lines=displaced.leading_lines)
+    rest = displaced.with_changes(leading_lines=[cst.EmptyLine()] if separate else [])
+    return [*body[:position], moved, rest, *body[position + 1 :]]
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _append_element(

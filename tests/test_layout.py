@@ -351,8 +351,8 @@ def test_split_line_and_a_new_import_in_one_rewrite() -> None:
         AddImport("os"),
     ]
     assert apply_edits(source, edits, line_length=40) == (
-        "from django.db import migrations\n"
         "import os\n\n"
+        "from django.db import migrations\n\n"
         "ops = [\n"
         "    migrations.RunPython(\n"
         "        forwards,\n"

@@ -67,7 +67,8 @@ def test_imports_and_new_statements_go_where_a_whole_module_rewrite_puts_them(
     ]
     new = rewrite(source, edits)
     assert new.text == (
-        '"""Doc."""\nimport os\nfrom django.db import models\n'
+        # (Another group, as isort writes it: the module's only group is the standard library's.)
+        '"""Doc."""\nimport os\n\nfrom django.db import models\n'
         + DATA
         + "def g():\n    pass\nclass Migration:\n    x = f(1, y=2)\n"
     )

@@ -98,9 +98,9 @@ def test_foreign_key_to_the_user_model_adds_the_swappable_dependency() -> None:
     repo = fixed_folder({"0001_initial.py": initial_source}, {"0002_x.py": new})
     fixed = read(repo, "0002_x.py")
     assert fixed.startswith(
-        "from django.db import migrations, models\n"
         "import django.db.models.deletion\n"
-        "from django.conf import settings\n\n\n"
+        "from django.conf import settings\n"
+        "from django.db import migrations, models\n\n\n"
         "def backfill_product_owner(apps, schema_editor):\n"
     )
     assert (
@@ -151,7 +151,7 @@ def test_on_delete_spelled_with_the_module_path_imports_it() -> None:
     }
     repo = fixed_folder(base, {"0002_x.py": migration(remove("category"))})
     assert read(repo, "0002_x.py").startswith(
-        "from django.db import migrations, models\nimport django.db.models.deletion\n\n\n"
+        "import django.db.models.deletion\nfrom django.db import migrations, models\n\n\n"
     )
 
 
@@ -159,7 +159,7 @@ def test_date_time_field_placeholder_imports_datetime() -> None:
     base = {"0001_initial.py": initial('("seen", models.DateTimeField())')}
     repo = fixed_folder(base, {"0002_x.py": migration(remove("seen"))})
     assert read(repo, "0002_x.py") == (
-        "from django.db import migrations, models\nimport datetime\n\n\n"
+        "import datetime\n\nfrom django.db import migrations, models\n\n\n"
         + backfill_function("seen", "datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)")
         + "\n\nclass Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n\n'
@@ -348,8 +348,8 @@ def test_field_type_without_placeholder_is_left_to_write(tmp_path: Path) -> None
         "    # Product.objects.filter(tags__isnull=True).update(tags=<a value>)\n"
     ) in fixed
     assert fixed.startswith(
-        "from django.db import migrations, models\n"
         "from django.contrib.postgres.fields import ArrayField\n"
+        "from django.db import migrations, models\n"
     )
     fixed_again(repo)
 

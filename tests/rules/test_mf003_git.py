@@ -163,7 +163,7 @@ def test_db_default_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         )
 
     assert read(repo, "0002_x.py") == (
-        "from django.db import migrations, models\nimport datetime\n\n\n"
+        "import datetime\n\nfrom django.db import migrations, models\n\n\n"
         "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n\n'
         "    operations = [\n"

@@ -165,8 +165,8 @@ def test_a_chain_under_a_bound_package_gets_its_own_import(tmp_path: Path) -> No
     assert pure_run(repo, ".").exit_code == 0
     fixed = pure_read(repo, "0002_x.py")
     assert fixed.startswith(
-        "import django.db.models.deletion\nfrom django.db import migrations, models\n"
-        "import django.contrib.sites.models\n\n\n"
+        "import django.contrib.sites.models\nimport django.db.models.deletion\n"
+        "from django.db import migrations, models\n\n\n"
     )
     assert (
         "            field=models.CharField(\n"
@@ -362,5 +362,5 @@ def test_a_chain_that_works_by_accident_in_its_source_gets_its_module_imported(
     repo = pure_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("domain"))})
     assert pure_run(repo, ".").exit_code == 0
     assert pure_read(repo, "0002_x.py").startswith(
-        "from django.db import migrations, models\nimport django.contrib.sites.models\n\n\n"
+        "import django.contrib.sites.models\nfrom django.db import migrations, models\n\n\n"
     )
