@@ -732,14 +732,16 @@ def _placed_as_grouped(before: cst.Module, after: cst.Module) -> cst.Module:
 
 
 def _import_module(statement: cst.BaseStatement) -> str:
-    """The module a one-import statement imports ("" if it is not one)."""
+    """The module an import statement imports, by which it is sorted (the first of
+    ``import a, b``; ``.name`` for a relative one); "" if it is not an import."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return ""
     small = statement.body[0]
-    if isinstance(small, cst.Import) and len(small.names) == 1:
+    if isinstance(small, cst.Import):
         return _dotted(small.names[0].name)
-    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
-        return _dotted(small.module)
+    if isinstance(small, cst.ImportFrom):
+        module = _dotted(small.module) if small.module is not None else ""
+        return "." * len(small.relative) + module
     return ""
 
 

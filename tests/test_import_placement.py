@@ -73,6 +73,19 @@ CLASS = "\n\nclass Migration(migrations.Migration):\n    pass\n"
             "import os\n\nfrom django.conf import settings\n",
             id="a-group-of-its-own-below",
         ),
+        pytest.param(
+            "import os\n\nimport requests\n",
+            AddImport("django.conf", "settings"),
+            "import os\n\nimport requests\nfrom django.conf import settings\n",
+            id="into-another-third-party-group-without-django",
+        ),
+        pytest.param(
+            "import os, sys\n\nfrom django.db import migrations\n\nfrom . import fields\n",
+            AddImport("uuid"),
+            "import os, sys\nimport uuid\n\nfrom django.db import migrations\n\n"
+            "from . import fields\n",
+            id="several-names-and-a-relative-import",
+        ),
     ],
 )
 def test_a_new_import_goes_in_its_group(imports: str, added: AddImport, expected: str) -> None:
@@ -83,4 +96,12 @@ def test_a_new_import_goes_in_its_group(imports: str, added: AddImport, expected
 def test_a_module_without_imports_gets_it_after_its_docstring() -> None:
     assert apply_edits('"""Doc."""\n' + CLASS, [AddImport("os")]) == (
         '"""Doc."""\nimport os\n' + CLASS
+    )
+
+
+def test_an_import_libcst_merges_into_an_existing_statement_stays_there() -> None:
+    """A parenthesized import is given the name by libcst (as it lays it out), in place."""
+    source = "from django.db import (\n    migrations,\n)\n" + CLASS
+    assert apply_edits(source, [AddImport("django.db", "models")]) == (
+        "from django.db import (\n    models, migrations,\n)\n" + CLASS
     )
