@@ -18,6 +18,7 @@ Nothing here imports black: the tests check the output against black itself.
 
 from __future__ import annotations
 
+import ast
 import io
 import keyword
 import re
@@ -101,6 +102,54 @@ def reflow_line(
     if str_width(line) <= line_length:
         return [line]
     return _reflow(line, indent, inside_brackets, line_length, indent_unit, chains)
+
+
+#: A line that is one plain string literal (a keyword's value, or an element), with its comma.
+_STRING_LINE = re.compile(
+    r"(?P<indent>[ \t]*)(?P<key>[A-Za-z_]\w*=)?"
+    r"(?P<literal>'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\")(?P<comma>,?)"
+)
+
+
+def split_string(line: str, line_length: int, indent_unit: str = "    ") -> list[str] | None:
+    """``line``, a string literal alone on its line (``key="..."``, maybe with a comma)
+    that is longer than ``line_length``, as the lines of a parenthesized implicit
+    concatenation whose strings fit, cut after spaces (one string, when it fits on a line of
+    its own): the value is the same, and black and ruff format keep it (they join the
+    strings only where the whole fits). None where the line is not such a string, or where
+    nothing fits."""
+    found = _STRING_LINE.fullmatch(line)
+    if found is None or str_width(line) <= line_length:
+        return None
+    literal = found["literal"]
+    value = ast.literal_eval(literal)
+    inner = found["indent"] + indent_unit
+    room = line_length - str_width(inner)
+    pieces: list[str] = []
+    for word in re.split(r"(?<= )(?=[^ ])", value):
+        spelled = _spelled(pieces[-1] + word, literal[0]) if pieces else ""
+        if pieces and str_width(spelled) <= room:
+            pieces[-1] += word
+        else:
+            pieces.append(word)
+    if len(pieces) == 1 and str_width(inner + _spelled(value, literal[0])) > line_length:
+        return None  # (a string with no space to cut at, too long on a line of its own too)
+    return [
+        f"{found['indent']}{found['key'] or ''}(",
+        *(inner + _spelled(piece, literal[0]) for piece in pieces),
+        f"{found['indent']}){found['comma']}",
+    ]
+
+
+def _spelled(value: str, quote: str) -> str:
+    """``value`` as a string literal between ``quote`` characters."""
+    return quote + "".join(_escaped(ch, quote) for ch in value) + quote
+
+
+def _escaped(ch: str, quote: str) -> str:
+    if ch in ("\\", quote):
+        return "\\" + ch
+    return ch if ch.isprintable() else repr(ch)[1:-1]
 
 
 def _reflow(

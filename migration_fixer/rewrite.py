@@ -24,7 +24,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from migration_fixer import newer_syntax
-from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, split_string, str_width
 from migration_fixer.migration_ast import line_starts, split_lines
 from migration_fixer.rule import (
     AddArgument,
@@ -194,15 +194,29 @@ def _reflow(module: cst.Module, code: str, nodes: Sequence[cst.CSTNode], line_le
     if all(str_width(line) <= line_length for line in lines):
         return code
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    wanted = sorted({positions[node].start.line for node in nodes}, reverse=True)
+    # The keywords the edits wrote, by line: the string value of one, too long on its own
+    # line, is cut into strings that fit (the code the file had is left as it was).
+    written: dict[int, set[str]] = {}
+    for node in nodes:
+        keyword = node.keyword if isinstance(node, cst.Arg) else None
+        names = written.setdefault(positions[node].start.line, set())
+        names.update([f"{keyword.value}="] if keyword is not None else [])
+    wanted = sorted(written, reverse=True)
     wanted = [n for n in wanted if str_width(lines[n - 1]) > line_length]
     if not wanted:
         return code
     newlines = _NEWLINES.findall(code)
     inside = _lines_inside_brackets(code)
     for number in wanted:
-        split = reflow_line(lines[number - 1], number in inside, line_length)
-        if split is None or len(split) == 1:
+        split = reflow_line(lines[number - 1], number in inside, line_length) or [lines[number - 1]]
+        ours = tuple(written[number])
+        split = [
+            part
+            for line in split
+            for part in (line.lstrip().startswith(ours) and split_string(line, line_length))
+            or [line]
+        ]
+        if len(split) == 1:
             continue
         newline = newlines[number - 1] if number <= len(newlines) else "\n"
         lines[number - 1] = newline.join(split)

@@ -417,11 +417,13 @@ def fix(
 
 def split(first: str, reverse: str, indent: str = "        ") -> str:
     """A ``RunSQL(first)`` line once the fix added ``reverse_sql=``: too long, it is split
-    as black splits a call, one argument a line."""
+    as black splits a call, one argument a line; a ``reverse_sql=`` line still too long
+    has its string in parentheses on a line of its own."""
     inner = indent + "    "
-    return (
-        f"{indent}migrations.RunSQL(\n{inner}{first},\n{inner}reverse_sql={reverse},\n{indent}),\n"
-    )
+    value = reverse
+    if len(f"{inner}reverse_sql={reverse},") > 88:
+        value = f"(\n{inner}    {reverse}\n{inner})"
+    return f"{indent}migrations.RunSQL(\n{inner}{first},\n{inner}reverse_sql={value},\n{indent}),\n"
 
 
 def hint(findings: list[Finding]) -> str | None:
@@ -445,7 +447,7 @@ def test_mysql_drop_index_on_its_table() -> None:
     drops = DROPS.replace("shop_active_idx", "shop_active_idx ON shop_product")
     sources = folder(drops=drops)
     fixed, _ = fix(sources, "0003_drops.py", MY)
-    assert f'reverse_sql="{INDEX}",\n' in fixed
+    assert f'reverse_sql=(\n                "{INDEX}"\n            ),\n' in fixed
 
 
 def test_a_drop_of_a_view_created_earlier_in_the_same_migration() -> None:
@@ -474,7 +476,7 @@ def test_a_create_inside_separate_database_and_state_counts() -> None:
     )
     sources = folder(creates=creates)
     fixed, _ = fix(sources, "0003_drops.py")
-    assert f'reverse_sql="{INDEX}",\n' in fixed
+    assert f'reverse_sql=(\n                "{INDEX}"\n            ),\n' in fixed
 
 
 def test_a_function_and_a_trigger_dropped_in_reverse_order() -> None:
@@ -772,7 +774,7 @@ def test_the_history_is_loaded_only_when_a_drop_is_found(
     assert loaded == []
     result = process_file(folder / "0003_drops.py", options, histories)
     assert result.change is not None
-    assert f'reverse_sql="{INDEX}"' in result.change.new_text
+    assert f'reverse_sql=(\n                "{INDEX}"\n            ),\n' in result.change.new_text
     assert loaded == [folder]
     # once per batch
     process_file(folder / "0003_drops.py", options, histories)

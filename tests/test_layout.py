@@ -10,7 +10,7 @@ import black
 import pytest
 
 from migration_fixer.api import fix_source
-from migration_fixer.layout import reflow_line, str_width
+from migration_fixer.layout import reflow_line, split_string, str_width
 from migration_fixer.line_length import folder_line_length, project_line_length
 from migration_fixer.rewrite import apply_edits
 from migration_fixer.rule import AddArgument, AddImport
@@ -476,4 +476,96 @@ def test_two_long_strings_in_one_statement() -> None:
     assert_fixed(
         "    operations = [\n" + call + call + "    ]\n",
         "    operations = [\n" + fixed + fixed + "    ]\n",
+    )
+
+
+# -- a written string too long for the line ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "length", "expected"),
+    [
+        pytest.param(
+            '    reverse_sql="ALTER TABLE a RENAME TO b_with_a_long_name",',
+            40,
+            [
+                "    reverse_sql=(",
+                '        "ALTER TABLE a RENAME TO "',
+                '        "b_with_a_long_name"',
+                "    ),",
+            ],
+            id="cut-after-spaces",
+        ),
+        pytest.param(
+            "    reverse_sql='DROP INDEX shop_item_name_idx'",
+            40,
+            ["    reverse_sql=(", "        'DROP INDEX shop_item_name_idx'", "    )"],
+            id="one-string-that-fits-on-its-own-line",
+        ),
+        pytest.param(
+            "    reverse_sql='it\\'s a \\\\ path with a quote and a tab\\t inside it'",
+            36,
+            [
+                "    reverse_sql=(",
+                "        'it\\'s a \\\\ path with a '",
+                "        'quote and a tab\\t inside '",
+                "        'it'",
+                "    )",
+            ],
+            id="escapes-kept",
+        ),
+    ],
+)
+def test_a_long_string_is_cut_into_strings_that_fit(
+    line: str, length: int, expected: list[str]
+) -> None:
+    split = split_string(line, length)
+    assert split == expected
+    assert all(str_width(part) <= length for part in split)
+    # The same value, and black keeps it as it is.
+    joined = "\n".join(split)
+    assert eval(joined.split("=", 1)[1].rstrip(",")) == eval(line.split("=", 1)[1].rstrip(","))
+    # (As the last argument of a call black explodes, which has its trailing comma; quotes
+    # kept, as a project that writes single quotes runs black.)
+    source = f"f(\n{joined.rstrip(',')},\n)\n"
+    mode = black.Mode(line_length=length, string_normalization=False)
+    assert black.format_str(source, mode=mode) == source
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '    reverse_sql="short",',  # (it fits)
+        '    reverse_sql="' + "x" * 60 + '",',  # (nothing to cut, too long on its own line)
+        '    reverse_sql=f"ALTER TABLE {a} RENAME TO b_with_a_long_name",',  # (not plain)
+        '    reverse_sql="ALTER TABLE a" "RENAME TO b_with_a_long_name",',  # (two strings)
+    ],
+)
+def test_other_lines_are_not_cut(line: str) -> None:
+    assert split_string(line, 40) is None
+
+
+def test_a_reverse_too_long_for_the_projects_line_length_is_cut_in_the_files_quotes() -> None:
+    """NetBox's own case: single quotes (its ruff format quote-style), line length 120, a
+    RENAME whose inverse does not fit."""
+    source = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('vpn', '0004_alter_ikepolicy_mode')]\n\n"
+        "    operations = [\n"
+        "        migrations.RunSQL(\n"
+        "            'ALTER TABLE vpn_l2vpn '\n"
+        "            'RENAME CONSTRAINT ipam_l2vpn_tenant_id_bb2564a6_fk_tenancy_tenant_id '\n"
+        "            'TO vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id'\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    assert fix_source(source, line_length=120) == source.replace(
+        "            'TO vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id'\n",
+        "            'TO vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id',\n"
+        "            reverse_sql=(\n"
+        "                'ALTER TABLE vpn_l2vpn RENAME CONSTRAINT "
+        "vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id TO '\n"
+        "                'ipam_l2vpn_tenant_id_bb2564a6_fk_tenancy_tenant_id'\n"
+        "            ),\n",
     )

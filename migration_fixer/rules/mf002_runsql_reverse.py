@@ -83,6 +83,7 @@ read as Django runs them; `state_operations=` and every other argument are kept 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -90,6 +91,7 @@ from typing import Any
 from migration_fixer.bindings import Unknown
 from migration_fixer.history import MigrationFile, operation_of, read_migration
 from migration_fixer.migration_ast import find_argument, string_constants
+from migration_fixer.migration_writer import quote_style
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
 from migration_fixer.rules._reverse import Reverse, missing_reverse
 from migration_fixer.sqlinverse import Earlier  # light: the parser is imported on first use
@@ -157,7 +159,7 @@ examples: RuleExamples = RuleExamples(
             "'CREATE VIEW b AS SELECT id FROM a'])]\n",
             _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
             "'CREATE VIEW b AS SELECT id FROM a'], "
-            'reverse_sql=["DROP VIEW IF EXISTS b", "DROP TABLE IF EXISTS a"])]\n',
+            "reverse_sql=['DROP VIEW IF EXISTS b', 'DROP TABLE IF EXISTS a'])]\n",
         ),
         Example(
             _HEAD + "\nclass Migration(migrations.Migration):\n    operations = [\n"
@@ -200,6 +202,8 @@ examples: RuleExamples = RuleExamples(
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     before = _Before(ctx)
+    # (The file's quotes, read once, when an inverse is written.)
+    quote = functools.cache(lambda: quote_style(ctx.text))
     return missing_reverse(
         ctx,
         code=code,
@@ -207,7 +211,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         forward="sql",
         reverse="reverse_sql",
         inverse=lambda call, forward: inverse_sql(
-            forward, _dialects(ctx), lambda: before.calls(call)
+            forward, _dialects(ctx), lambda: before.calls(call), quote()
         ),
     )
 
@@ -358,11 +362,14 @@ def _fill(match: re.Match[str]) -> str:
     return "%" if match.group() == "%%" else "NULL"
 
 
-def python_string(value: str) -> str:
-    """A Python string literal whose value is exactly ``value`` (double quotes unless the
-    text holds one; backslashes and control characters escaped)."""
-    quote = '"' if '"' not in value else "'" if "'" not in value else None
-    if quote is None:
+def python_string(value: str, quote: str = '"') -> str:
+    """A Python string literal whose value is exactly ``value``: between ``quote``
+    characters (the file's, :func:`migration_fixer.migration_writer.quote_style`) unless
+    the text holds one and not the other quote (backslashes and control characters
+    escaped)."""
+    other = "'" if quote == '"' else '"'
+    quote = quote if quote not in value else other if other not in value else ""
+    if not quote:
         return repr(value)
     body = "".join(
         "\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in value
@@ -374,11 +381,13 @@ def inverse_sql(
     forward: ast.expr,
     dialects: tuple[str, ...] = (),
     earlier: Callable[[], Sequence[Earlier]] | None = None,
+    quote: str = '"',
 ) -> Reverse:
     """The reverse of the forward SQL on ``dialects`` (see :mod:`migration_fixer.sqlinverse`):
-    the inverse statements where certain (a safe fix); else the no-op, a safe fix when
-    every statement only changes data, an unsafe one otherwise, with the reason.
-    ``earlier``: the ``RunSQL`` calls that run before this one (to undo a ``DROP``)."""
+    the inverse statements where certain (a safe fix), spelled with ``quote``; else the
+    no-op, a safe fix when every statement only changes data, an unsafe one otherwise, with
+    the reason. ``earlier``: the ``RunSQL`` calls that run before this one (to undo a
+    ``DROP``)."""
     texts = _statements(forward)
     if texts is None:
         return Reverse(None, Applicability.UNSAFE, f"the SQL is not a literal string, so {_NO_OP}")
@@ -388,8 +397,8 @@ def inverse_sql(
     if inversion.statements:
         statements = inversion.statements
         if len(statements) == 1:
-            return Reverse(python_string(statements[0]), literal=statements[0])
-        value = "[" + ", ".join(python_string(s) for s in statements) + "]"
+            return Reverse(python_string(statements[0], quote), literal=statements[0])
+        value = "[" + ", ".join(python_string(s, quote) for s in statements) + "]"
         return Reverse(value, literal=statements)
     if inversion.data_only:
         return Reverse()

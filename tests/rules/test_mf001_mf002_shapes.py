@@ -144,7 +144,7 @@ HEAD = "from django.db import migrations\n\n"
             "    migrations.AddField('t', 'c', models.IntegerField()),\n"
             "])]\n",
             "ops = [migrations.RunSQL('ALTER TABLE t ADD c int', "
-            'reverse_sql="ALTER TABLE t DROP COLUMN c", state_operations=[\n'
+            "reverse_sql='ALTER TABLE t DROP COLUMN c', state_operations=[\n"
             "    migrations.AddField('t', 'c', models.IntegerField()),\n"
             "])]\n",
             MF002_MSG,
