@@ -125,24 +125,38 @@ def split_string(line: str, line_length: int, indent_unit: str = "    ") -> list
     value = ast.literal_eval(literal)
     inner = found["indent"] + indent_unit
     room = line_length - str_width(inner)
-    pieces: list[str] = []
-    for word in re.split(r"(?<= )(?=[^ ])", value):
-        spelled = _spelled(pieces[-1] + word, literal[0]) if pieces else ""
-        if pieces and str_width(spelled) <= room:
-            pieces[-1] += word
-        else:
-            pieces.append(word)
-    if len(pieces) == 1 and str_width(inner + _spelled(value, literal[0])) > line_length:
+    words = re.split(r"(?<= )(?=[^ ])", value)
+    pieces = _filled(words, room, literal[0])
+    if len(pieces) == 1 and str_width(inner + string_literal(value, literal[0])) > line_length:
         return None  # (a string with no space to cut at, too long on a line of its own too)
+    # As few strings as fit, of even lengths (no last one of a single short word).
+    for width in range(str_width(string_literal(value, "'")) // len(pieces), room):
+        even = _filled(words, width, literal[0])
+        if len(even) == len(pieces):
+            pieces = even
+            break
     return [
         f"{found['indent']}{found['key'] or ''}(",
-        *(inner + _spelled(piece, literal[0]) for piece in pieces),
+        *(inner + string_literal(piece, literal[0]) for piece in pieces),
         f"{found['indent']}){found['comma']}",
     ]
 
 
-def _spelled(value: str, quote: str) -> str:
-    """``value`` as a string literal between ``quote`` characters."""
+def _filled(words: list[str], width: int, quote: str) -> list[str]:
+    """``words`` joined into strings whose literals are at most ``width`` wide, each
+    taking as many as fit (a word wider than that alone)."""
+    pieces: list[str] = []
+    for word in words:
+        if pieces and str_width(string_literal(pieces[-1] + word, quote)) <= width:
+            pieces[-1] += word
+        else:
+            pieces.append(word)
+    return pieces
+
+
+def string_literal(value: str, quote: str) -> str:
+    """``value`` as a Python string literal between ``quote`` characters (the quote,
+    backslashes and characters that do not print escaped)."""
     return quote + "".join(_escaped(ch, quote) for ch in value) + quote
 
 

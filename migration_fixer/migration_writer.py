@@ -25,7 +25,7 @@ from migration_fixer import __version__
 from migration_fixer.column_readd import Verdict
 from migration_fixer.dotted_names import attribute_chain, module_imports, required_module
 from migration_fixer.history import FieldState, MigrationFile
-from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, str_width, string_literal
 from migration_fixer.migration_ast import LOCAL, OperationCall, keyword_argument, split_lines
 from migration_fixer.rule import (
     AddImport,
@@ -68,11 +68,6 @@ def quote_style(text: str) -> str:
     singles = len(re.findall(r"'[A-Za-z_]", text))
     doubles = len(re.findall(r'"[A-Za-z_]', text))
     return "'" if singles > doubles else '"'
-
-
-def quoted(value: str, quote: str) -> str:
-    body = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
-    return f"{quote}{body}{quote}"
 
 
 def unique_name(base: str, used: set[str]) -> str:
@@ -359,7 +354,8 @@ def _backfill_function(
     model = removal.state.model
     field = removal.field
     header = f"def {function}(apps, schema_editor):\n"
-    get_model = f"    {model} = apps.get_model({quoted(label, quote)}, {quoted(model, quote)})\n"
+    names = f"{string_literal(label, quote)}, {string_literal(model, quote)}"
+    get_model = f"    {model} = apps.get_model({names})\n"
     rows = (
         "    db = schema_editor.connection.alias\n"
         f"    rows = {model}.objects.using(db).filter({field}__isnull=True)\n"
@@ -370,9 +366,9 @@ def _backfill_function(
     # refuses a table with queued checks: run them before the AlterField is reversed.
     flush = (
         "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
-        f"    if schema_editor.connection.vendor == {quoted('postgresql', quote)}:\n"
-        f"        schema_editor.execute({quoted('SET CONSTRAINTS ALL IMMEDIATE', quote)})\n"
-        f"        schema_editor.execute({quoted('SET CONSTRAINTS ALL DEFERRED', quote)})\n"
+        f"    if schema_editor.connection.vendor == {string_literal('postgresql', quote)}:\n"
+        f"        schema_editor.execute({string_literal('SET CONSTRAINTS ALL IMMEDIATE', quote)})\n"
+        f"        schema_editor.execute({string_literal('SET CONSTRAINTS ALL DEFERRED', quote)})\n"
     )
     if placeholder is None:
         kind, target, value = ("a foreign key", "point them at a", "<an instance>")
@@ -417,7 +413,7 @@ def _backfill_function(
             + rows
             + "    for row in rows:\n"
             f"        row.{field} = {per_row}\n"
-            f"        row.save(update_fields=[{quoted(field, quote)}])\n" + flush
+            f"        row.save(update_fields=[{string_literal(field, quote)}])\n" + flush
         )
     return header + comment + get_model + rows + f"    rows.update({field}={value})\n" + flush
 
@@ -491,8 +487,8 @@ def drop_migration(
         marker += "    post_deploy = True\n"
     operations = "".join(
         "        migrations.RemoveField(\n"
-        f"            model_name={quoted(r.model.lower(), chr(34))},\n"
-        f"            name={quoted(r.field, chr(34))},\n"
+        f"            model_name={string_literal(r.model.lower(), chr(34))},\n"
+        f"            name={string_literal(r.field, chr(34))},\n"
         "        ),\n"
         for r in removals
     )
@@ -556,7 +552,10 @@ def nullable_step(
     ]
     expression = newline.join(split)[len(inner) + len("field=") : -1]
     alter = operation_spelling(ctx, removal.op, "AlterField", edits)
-    model_src, field_src = quoted(removal.model, quote), quoted(removal.field, quote)
+    model_src, field_src = (
+        string_literal(removal.model, quote),
+        string_literal(removal.field, quote),
+    )
     # A one-off default (AddField/AlterField(preserve_default=False)) is not in the state:
     # keep it out of the state here too, as Django writes it.
     one_off = "" if removal.state.preserve_default else f"{inner}preserve_default=False,\n"

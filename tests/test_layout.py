@@ -490,11 +490,11 @@ def test_two_long_strings_in_one_statement() -> None:
             40,
             [
                 "    reverse_sql=(",
-                '        "ALTER TABLE a RENAME TO "',
-                '        "b_with_a_long_name"',
+                '        "ALTER TABLE a RENAME "',
+                '        "TO b_with_a_long_name"',
                 "    ),",
             ],
-            id="cut-after-spaces",
+            id="cut-after-spaces-into-even-strings",
         ),
         pytest.param(
             "    reverse_sql='DROP INDEX shop_item_name_idx'",
@@ -507,9 +507,9 @@ def test_two_long_strings_in_one_statement() -> None:
             36,
             [
                 "    reverse_sql=(",
-                "        'it\\'s a \\\\ path with a '",
-                "        'quote and a tab\\t inside '",
-                "        'it'",
+                "        'it\\'s a \\\\ path '",
+                "        'with a quote and '",
+                "        'a tab\\t inside it'",
                 "    )",
             ],
             id="escapes-kept",
@@ -565,7 +565,7 @@ def test_a_reverse_too_long_for_the_projects_line_length_is_cut_in_the_files_quo
         "            'TO vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id',\n"
         "            reverse_sql=(\n"
         "                'ALTER TABLE vpn_l2vpn RENAME CONSTRAINT "
-        "vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id TO '\n"
-        "                'ipam_l2vpn_tenant_id_bb2564a6_fk_tenancy_tenant_id'\n"
+        "vpn_l2vpn_tenant_id_57ec8f92_fk_tenancy_tenant_id '\n"
+        "                'TO ipam_l2vpn_tenant_id_bb2564a6_fk_tenancy_tenant_id'\n"
         "            ),\n",
     )

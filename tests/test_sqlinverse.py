@@ -227,7 +227,10 @@ def test_backslashes_in_names_are_kept() -> None:
     _check_literal(python_string("a\\tb"), "a\\tb")
     for value in ["both ' and \"", "tab\there", 'say "hi"', "back\\slash"]:
         assert ast.literal_eval(python_string(value)) == value
-    assert python_string("both ' and \"") == repr("both ' and \"")
+    # Both quotes in the text: the preferred one, escaped (as black writes it).
+    assert python_string("both ' and \"") == '"both \' and \\""'
+    assert python_string("both ' and \"", "'") == "'both \\' and \"'"
+    assert python_string("it's", "'") == '"it\'s"'  # (the other quote, needing no escape)
     _check_literal('["x", "y"]', ("x", "y"))
 
 

@@ -90,6 +90,7 @@ from typing import Any
 
 from migration_fixer.bindings import Unknown
 from migration_fixer.history import MigrationFile, operation_of, read_migration
+from migration_fixer.layout import string_literal
 from migration_fixer.migration_ast import find_argument, string_constants
 from migration_fixer.migration_writer import quote_style
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
@@ -365,16 +366,11 @@ def _fill(match: re.Match[str]) -> str:
 def python_string(value: str, quote: str = '"') -> str:
     """A Python string literal whose value is exactly ``value``: between ``quote``
     characters (the file's, :func:`migration_fixer.migration_writer.quote_style`) unless
-    the text holds one and not the other quote (backslashes and control characters
-    escaped)."""
+    the text holds one and not the other quote."""
     other = "'" if quote == '"' else '"'
-    quote = quote if quote not in value else other if other not in value else ""
-    if not quote:
-        return repr(value)
-    body = "".join(
-        "\\\\" if ch == "\\" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in value
-    )
-    return f"{quote}{body}{quote}"
+    if quote in value and other not in value:
+        quote = other
+    return string_literal(value, quote)
 
 
 def inverse_sql(

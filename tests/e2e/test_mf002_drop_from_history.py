@@ -22,13 +22,19 @@ DROP_INDEX = {
     "mysql": "DROP INDEX alpha_busy_idx ON alpha_item",
 }
 VIEW = "CREATE VIEW alpha_busy AS SELECT id, name FROM alpha_item WHERE qty > 0"
+#: How the fix writes it: too long for the line, cut into two strings of even lengths.
+VIEW_CUT = ("CREATE VIEW alpha_busy AS SELECT id, ", "name FROM alpha_item WHERE qty > 0")
 
 
-def _with_reverse(forward: str, reverse: str) -> str:
-    """The call once fixed: too long for one line, split one argument a line (black)."""
+def _with_reverse(forward: str, reverse: str | tuple[str, str]) -> str:
+    """The call once fixed: too long for one line, split one argument a line (black); a
+    reverse still too long is given as the two strings it is cut into."""
+    value = f'"{reverse}"'
+    if isinstance(reverse, tuple):
+        value = f'(\n                "{reverse[0]}"\n                "{reverse[1]}"\n            )'
     return (
         f'migrations.RunSQL(\n            "{forward}",\n'
-        f'            reverse_sql="{reverse}",\n        ),\n'
+        f"            reverse_sql={value},\n        ),\n"
     )
 
 
@@ -54,7 +60,8 @@ def test_a_dropped_index_and_view_come_back_on_rollback(
     fixed = run_fixer(migration, "--select", "MF002", "--dialect", vendor, cwd=project.root)
     assert fixed.returncode == 0, fixed.describe()
     assert migration.read_text() == drops.replace(
-        'migrations.RunSQL("DROP VIEW alpha_busy"),\n', _with_reverse("DROP VIEW alpha_busy", VIEW)
+        'migrations.RunSQL("DROP VIEW alpha_busy"),\n',
+        _with_reverse("DROP VIEW alpha_busy", VIEW_CUT),
     ).replace(
         f'migrations.RunSQL("{DROP_INDEX[vendor]}"),\n',
         _with_reverse(DROP_INDEX[vendor], INDEX[vendor]),
