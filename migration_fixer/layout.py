@@ -117,7 +117,7 @@ def split_string(line: str, line_length: int, indent_unit: str = "    ") -> list
     concatenation whose strings fit, cut after spaces (one string, when it fits on a line of
     its own): the value is the same, and black and ruff format keep it (they join the
     strings only where the whole fits). None where the line is not such a string, or where
-    nothing fits."""
+    it has no space to cut at and is too long on a line of its own too."""
     found = _STRING_LINE.fullmatch(line)
     if found is None or str_width(line) <= line_length:
         return None
@@ -129,12 +129,17 @@ def split_string(line: str, line_length: int, indent_unit: str = "    ") -> list
     pieces = _filled(words, room, literal[0])
     if len(pieces) == 1 and str_width(inner + string_literal(value, literal[0])) > line_length:
         return None  # (a string with no space to cut at, too long on a line of its own too)
-    # As few strings as fit, of even lengths (no last one of a single short word).
-    for width in range(str_width(string_literal(value, "'")) // len(pieces), room):
-        even = _filled(words, width, literal[0])
-        if len(even) == len(pieces):
-            pieces = even
-            break
+    # As few strings as fit, of even lengths (no last one of a single short word): the
+    # narrowest width that needs no more strings (a word wider than the line stays alone).
+    narrowest = str_width(string_literal(value, "'")) // len(pieces)
+    pieces = next(
+        (
+            even
+            for width in range(narrowest, room)
+            if len(even := _filled(words, width, literal[0])) == len(pieces)
+        ),
+        pieces,
+    )
     return [
         f"{found['indent']}{found['key'] or ''}(",
         *(inner + string_literal(piece, literal[0]) for piece in pieces),
