@@ -125,38 +125,45 @@ def split_string(line: str, line_length: int, indent_unit: str = "    ") -> list
     value = ast.literal_eval(literal)
     inner = found["indent"] + indent_unit
     room = line_length - str_width(inner)
+    quote = literal[0]
     words = re.split(r"(?<= )(?=[^ ])", value)
-    pieces = _filled(words, room, literal[0])
-    if len(pieces) == 1 and str_width(inner + string_literal(value, literal[0])) > line_length:
+    # (Each word's width as the literal spells it, measured once: the widths add up.)
+    widths = [str_width(string_literal(word, quote)) - 2 for word in words]
+    starts = _starts(widths, room)
+    if len(starts) == 1 and str_width(inner) + sum(widths) + 2 > line_length:
         return None  # (a string with no space to cut at, too long on a line of its own too)
     # As few strings as fit, of even lengths (no last one of a single short word): the
     # narrowest width that needs no more strings (a word wider than the line stays alone).
-    narrowest = str_width(string_literal(value, "'")) // len(pieces)
-    pieces = next(
+    narrowest = (sum(widths) + 2) // len(starts)
+    starts = next(
         (
             even
             for width in range(narrowest, room)
-            if len(even := _filled(words, width, literal[0])) == len(pieces)
+            if len(even := _starts(widths, width)) == len(starts)
         ),
-        pieces,
+        starts,
     )
+    pieces = ["".join(words[a:b]) for a, b in zip(starts, [*starts[1:], len(words)], strict=True)]
     return [
         f"{found['indent']}{found['key'] or ''}(",
-        *(inner + string_literal(piece, literal[0]) for piece in pieces),
+        *(inner + string_literal(piece, quote) for piece in pieces),
         f"{found['indent']}){found['comma']}",
     ]
 
 
-def _filled(words: list[str], width: int, quote: str) -> list[str]:
-    """``words`` joined into strings whose literals are at most ``width`` wide, each
-    taking as many as fit (a word wider than that alone)."""
-    pieces: list[str] = []
-    for word in words:
-        if pieces and str_width(string_literal(pieces[-1] + word, quote)) <= width:
-            pieces[-1] += word
+def _starts(widths: list[int], width: int) -> list[int]:
+    """Where each string starts when words of ``widths`` (as spelled in a literal) are
+    joined into strings whose literals are at most ``width`` wide, each taking as many as
+    fit (a word wider than that alone)."""
+    starts: list[int] = []
+    used = 0
+    for index, word in enumerate(widths):
+        if starts and used + word + 2 <= width:
+            used += word
         else:
-            pieces.append(word)
-    return pieces
+            starts.append(index)
+            used = word
+    return starts
 
 
 def string_literal(value: str, quote: str) -> str:
