@@ -738,10 +738,11 @@ def _placed_as_grouped(before: cst.Module, after: cst.Module) -> cst.Module:
             added.append(statement)
         else:
             return after  # (another change: left as libcst wrote it)
-    if not added or len(body) != len(old) or not _leading_import_groups(body):
+    first = int(before.get_docstring(clean=False) is not None)  # (the first import's place)
+    if not added or len(body) != len(old) or not _leading_import_groups(body, first):
         return after  # (with no import to go by, where libcst put them: after a docstring)
     for statement in added:
-        body = _insert_import(body, statement.with_changes(leading_lines=()))
+        body = _insert_import(body, statement.with_changes(leading_lines=()), first)
     return after.with_changes(body=body)
 
 
@@ -763,14 +764,12 @@ def _standard(module: str) -> bool:
     return module.partition(".")[0] in sys.stdlib_module_names
 
 
-def _leading_import_groups(body: Sequence[cst.BaseStatement]) -> list[list[int]]:
-    """Where the module's leading import statements are, in groups split by blank lines
-    (after a docstring)."""
+def _leading_import_groups(body: Sequence[cst.BaseStatement], first: int) -> list[list[int]]:
+    """Where the module's leading import statements are, from ``body[first]`` (after a
+    docstring), in groups split by blank lines."""
     groups: list[list[int]] = []
-    for index, statement in enumerate(body):
+    for index, statement in enumerate(body[first:], first):
         if not _import_module(statement):
-            if index == 0 and _is_docstring(statement):
-                continue
             break
         assert isinstance(statement, cst.SimpleStatementLine)
         if not groups or any(isinstance(line, cst.EmptyLine) for line in statement.leading_lines):
@@ -780,10 +779,11 @@ def _leading_import_groups(body: Sequence[cst.BaseStatement]) -> list[list[int]]
 
 
 def _insert_import(
-    body: list[cst.BaseStatement], statement: cst.SimpleStatementLine
+    body: list[cst.BaseStatement], statement: cst.SimpleStatementLine, first: int
 ) -> list[cst.BaseStatement]:
-    """``body`` with ``statement`` (an import) in its group (see :func:`_placed_as_grouped`)."""
-    groups = _leading_import_groups(body)
+    """``body`` with ``statement`` (an import) in its group (see :func:`_placed_as_grouped`;
+    the imports start at ``body[first]``)."""
+    groups = _leading_import_groups(body, first)
     imports = {i: cast(cst.SimpleStatementLine, body[i]) for group in groups for i in group}
     modules = {i: _import_module(s) for i, s in imports.items()}
     module = _import_module(statement)
@@ -840,15 +840,6 @@ def _before(
     moved = statement.with_changes(leading_lines=displaced.leading_lines)
     rest = displaced.with_changes(leading_lines=[cst.EmptyLine()] if separate else [])
     return [*body[:position], moved, rest, *body[position + 1 :]]
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
 
 
 def _append_element(

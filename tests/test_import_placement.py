@@ -28,6 +28,12 @@ CLASS = "\n\nclass Migration(migrations.Migration):\n    pass\n"
             id="under-the-header-comment",
         ),
         pytest.param(
+            '"""Doc."""\nfrom django.db import migrations\n',
+            AddImport("datetime"),
+            '"""Doc."""\nimport datetime\n\nfrom django.db import migrations\n',
+            id="after-the-docstring",
+        ),
+        pytest.param(
             "from __future__ import annotations\n\nfrom django.db import migrations\n",
             AddImport("datetime"),
             "from __future__ import annotations\n\nimport datetime\n\n"
