@@ -371,12 +371,43 @@ def _adds_field(after: list[tuple[str, dict[str, ast.expr]]], model: str, field:
 class FieldState:
     model: str  # the model's name as written in CreateModel (e.g. "Product")
     name: str
-    expr: ast.expr
-    source: MigrationFile
+    #: The expression that defines the field, or the laid-out operation that holds it,
+    #: parsed when first read (:attr:`expr`).
+    definition: ast.expr | _DeferredField
+    #: The migration that defines it (None: the deferred definition's).
+    defined_in: MigrationFile | None
     preserve_default: bool = True
     #: Models renamed since the definition (lower-case old name -> new name): a relation's
     #: ``to="app.old"`` now means the new model.
     renamed_models: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def expr(self) -> ast.expr:
+        """The expression that defines the field (a deferred definition that does not
+        parse reads as a name, which no rule can follow: :attr:`unreadable` says why)."""
+        if isinstance(self.definition, ast.expr):
+            return self.definition
+        read = self.definition.read()
+        return ast.Name(id="<unreadable>") if isinstance(read, str) else read[0]
+
+    @property
+    def source(self) -> MigrationFile:
+        """The migration whose operation defines the field."""
+        if self.defined_in is not None:
+            return self.defined_in
+        assert isinstance(self.definition, _DeferredField)
+        read = self.definition.read()
+        if isinstance(read, str):
+            return MigrationFile.unparsed(self.definition.laid.path, self.definition.laid.text)
+        return read[1]
+
+    @property
+    def unreadable(self) -> str:
+        """Why the definition cannot be read ("" when it can)."""
+        if isinstance(self.definition, ast.expr):
+            return ""
+        read = self.definition.read()
+        return read if isinstance(read, str) else ""
 
 
 @dataclass
@@ -488,7 +519,7 @@ class State:
             if name.lower() in state.differing:
                 return state.differing[name.lower()]
             return f"field `{model}.{name}` is not defined in this folder's migrations"
-        return found
+        return found.unreadable or found
 
     def alternatives(self, model: str, name: str) -> list[FieldState | None] | None:
         """When :meth:`lookup` cannot tell the field because branches of an ``if`` leave
@@ -577,8 +608,9 @@ class _LaidOut:
     text: str
     graph: tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]
     layout: Layout
-    #: The operations parsed so far, by position.
-    parsed: dict[int, ast.Call] = field(default_factory=dict)
+    #: The operations parsed so far, by position (None: it does not parse, or reads a
+    #: name of the module).
+    parsed: dict[int, ast.Call | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, source: _Source) -> _LaidOut | None:
@@ -625,24 +657,71 @@ class _LaidOut:
             changed |= operation.models
         return frozenset(changed)
 
-    def operations_changing(self, names: frozenset[str]) -> list[ast.Call] | None:
-        """The operations that may change a model called one of ``names``, parsed; None
-        when one does not parse, or reads a name of the module (the file is then read
-        whole)."""
-        found = []
+    def operations_changing(
+        self, names: frozenset[str]
+    ) -> list[tuple[int, ast.Call | None]] | None:
+        """The operations that may change a model called one of ``names``, by position,
+        parsed unless they are applied from their lines (None); None when one does not
+        parse, or reads a name of the module (the file is then read whole)."""
+        found: list[tuple[int, ast.Call | None]] = []
         for position, operation in enumerate(self.layout.operations):
             if operation.models is not None and operation.models.isdisjoint(names):
                 continue
-            node = self.parsed.get(position)
+            if operation.names is not None:
+                found.append((position, None))
+                continue
+            node = self.operation(position)
             if node is None:
-                if self.file is None:
-                    return None
-                node = parse_operation(self.text, operation, str(self.path))
-                if node is None or not _read_alone(node, operation.kind):
-                    return None
-                self.parsed[position] = node
-            found.append(node)
+                return None
+            found.append((position, node))
         return found
+
+    def operation(self, position: int) -> ast.Call | None:
+        """The operation at ``position`` parsed alone (None: it does not parse, or the
+        module without its operations does not, or the replay would read it otherwise
+        in the whole module)."""
+        if position not in self.parsed:
+            operation = self.layout.operations[position]
+            node = None
+            if self.file is not None:
+                node = parse_operation(self.text, operation, str(self.path))
+                if node is not None and not _read_alone(node, operation.kind):
+                    node = None
+            self.parsed[position] = node
+        return self.parsed[position]
+
+
+@dataclass(eq=False)
+class _DeferredField:
+    """The ``field`` of a laid-out ``AddField`` or ``AlterField`` that the replay applied
+    from its lines (:attr:`migration_fixer.writer_layout.LaidOutOperation.names`): parsed
+    when first read. Most fields the replay defines are never looked up; a syntax error in
+    one is found (the file parsed whole, and the error reported) when it is."""
+
+    laid: _LaidOut
+    position: int
+    #: The folder's migrations (the file is read from them when the operation does not
+    #: parse alone).
+    files: Mapping[str, MigrationFile]
+
+    def read(self) -> tuple[ast.expr, MigrationFile] | str:
+        """The field's expression and the migration that holds it, or why it cannot be
+        read."""
+        operation = self.laid.layout.operations[self.position]
+        node = self.laid.operation(self.position)
+        if node is not None and self.laid.file is not None:
+            args = bind_arguments(node, operation.kind)
+            assert args is not None  # (its arguments are keywords, ``field`` one of them)
+            return args["field"], self.laid.file
+        whole = self.files[self.laid.path.stem]
+        for element in whole.operations or ():
+            if (element.lineno, element.col_offset) == (operation.line, 8):
+                found = operation_of(whole, element)
+                if found is not None and found[2] is not None and "field" in found[2]:
+                    return whole.bindings.value(found[2]["field"]), whole
+        return whole.unreadable or (
+            f"{whole.name}: the `{operation.kind}` at line {operation.line} cannot be read"
+        )
 
 
 def _read_alone(call: ast.Call, kind: str) -> bool:
@@ -1091,9 +1170,24 @@ class History:
         if operations is None:
             self._sources[name].laid = None
             return False
-        assert laid.file is not None  # (operations were parsed in it)
-        for op in operations:
-            _apply(state, laid.file, op)
+        for position, node in operations:
+            if node is not None:
+                assert laid.file is not None  # (the operation was parsed in it)
+                _apply(state, laid.file, node)
+                continue
+            operation = laid.layout.operations[position]
+            assert operation.names is not None
+            _apply_named(state, operation.kind, operation.names)
+            if operation.kind in ("AddField", "AlterField"):
+                model_name, field_name = operation.names
+                _set_field(
+                    state,
+                    model_name,
+                    field_name,
+                    _DeferredField(laid, position, self.files),
+                    None,
+                    keep=operation.preserve_default,
+                )
         return True
 
     def _models_changed_by(self, migration: MigrationFile) -> frozenset[str] | None:
@@ -1497,12 +1591,21 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
         return
     if operation == "CreateModel":
         _create_model(state, migration, args)
-    elif operation == "DeleteModel":
-        name = literal_str(args.get("name"))
-        if name is None:
-            state.unknown = f"{migration.name}: `DeleteModel` with a non-literal name"
-        else:
-            state.models.pop(name.lower(), None)
+    elif operation in NAMED_BY:  # (DeleteModel, AddField, AlterField, RemoveField, RenameField)
+        names = [literal_str(args.get(key)) for key in NAMED_BY[operation]]
+        if operation in ("AddField", "AlterField") and args.get("field") is None:
+            names.append(None)
+        if None in names:
+            plural = "a non-literal name" if operation == "DeleteModel" else "non-literal names"
+            state.unknown = f"{migration.name}: `{operation}` with {plural}"
+            return
+        named = tuple(n for n in names if n is not None)
+        _apply_named(state, operation, named)
+        if operation in ("AddField", "AlterField") and named[0].lower() in state.models:
+            preserve = args.get("preserve_default")
+            keep = not (isinstance(preserve, ast.Constant) and preserve.value is False)
+            field_expr = migration.bindings.value(args["field"])
+            _set_field(state, named[0], named[1], field_expr, migration, keep=keep)
     elif operation == "RenameModel":
         old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
         if old is None or new is None:
@@ -1523,36 +1626,6 @@ def _apply(state: State, migration: MigrationFile, op: ast.expr) -> None:
             model.name = new
             model.fields = {k: dataclasses.replace(f, model=new) for k, f in model.fields.items()}
             state.models[new.lower()] = model
-    elif operation in ("AddField", "AlterField"):
-        _add_or_alter(state, migration, args, operation)
-    elif operation == "RemoveField":
-        model_name, name = literal_str(args.get("model_name")), literal_str(args.get("name"))
-        if model_name is None or name is None:
-            state.unknown = f"{migration.name}: `RemoveField` with non-literal names"
-        elif model_name.lower() in state.models:
-            state.models[model_name.lower()].fields.pop(name.lower(), None)
-            state.models[model_name.lower()].differing.pop(name.lower(), None)
-            state.models[model_name.lower()].alternatives.pop(name.lower(), None)
-    elif operation == "RenameField":
-        model_name = literal_str(args.get("model_name"))
-        old, new = literal_str(args.get("old_name")), literal_str(args.get("new_name"))
-        if model_name is None or old is None or new is None:
-            state.unknown = f"{migration.name}: `RenameField` with non-literal names"
-        elif model_name.lower() in state.models:
-            model = state.models[model_name.lower()]
-            moved = model.fields.pop(old.lower(), None)
-            model.differing.pop(new.lower(), None)
-            model.alternatives.pop(new.lower(), None)
-            if moved is not None:
-                model.fields[new.lower()] = dataclasses.replace(moved, name=new)
-            elif old.lower() in model.differing:
-                model.differing[new.lower()] = model.differing.pop(old.lower())
-                alternatives = model.alternatives.pop(old.lower(), None)
-                if alternatives is not None:
-                    model.alternatives[new.lower()] = [
-                        None if f is None else dataclasses.replace(f, name=new)
-                        for f in alternatives
-                    ]
     elif operation in ("SeparateDatabaseAndState", "RunSQL"):
         nested = args.get("state_operations")
         if nested is None:
@@ -1592,20 +1665,51 @@ def _create_model(state: State, migration: MigrationFile, args: dict[str, ast.ex
     state.models[name.lower()] = model
 
 
-def _add_or_alter(
-    state: State, migration: MigrationFile, args: dict[str, ast.expr], operation: str
-) -> None:
-    model_name, name = literal_str(args.get("model_name")), literal_str(args.get("name"))
-    expr = args.get("field")
-    if model_name is None or name is None or expr is None:
-        state.unknown = f"{migration.name}: `{operation}` with non-literal names"
+def _apply_named(state: State, operation: str, names: tuple[str, ...]) -> None:
+    """Apply a ``DeleteModel``, ``RemoveField`` or ``RenameField`` whose names are
+    ``names`` (in :data:`NAMED_BY`'s order); nothing for ``AddField``/``AlterField``,
+    whose field :func:`_set_field` sets."""
+    if operation == "DeleteModel":
+        state.models.pop(names[0].lower(), None)
         return
+    model = state.models.get(names[0].lower())
+    if model is None:
+        return
+    if operation == "RemoveField":
+        name = names[1].lower()
+        model.fields.pop(name, None)
+        model.differing.pop(name, None)
+        model.alternatives.pop(name, None)
+    elif operation == "RenameField":
+        old, new = names[1], names[2]
+        moved = model.fields.pop(old.lower(), None)
+        model.differing.pop(new.lower(), None)
+        model.alternatives.pop(new.lower(), None)
+        if moved is not None:
+            model.fields[new.lower()] = dataclasses.replace(moved, name=new)
+        elif old.lower() in model.differing:
+            model.differing[new.lower()] = model.differing.pop(old.lower())
+            alternatives = model.alternatives.pop(old.lower(), None)
+            if alternatives is not None:
+                model.alternatives[new.lower()] = [
+                    None if f is None else dataclasses.replace(f, name=new) for f in alternatives
+                ]
+
+
+def _set_field(
+    state: State,
+    model_name: str,
+    name: str,
+    definition: ast.expr | _DeferredField,
+    migration: MigrationFile | None,
+    *,
+    keep: bool,
+) -> None:
+    """An ``AddField``'s or ``AlterField``'s field defined (``keep``: its
+    ``preserve_default``)."""
     model = state.models.get(model_name.lower())
     if model is None:
         return
-    preserve = args.get("preserve_default")
-    keep = not (isinstance(preserve, ast.Constant) and preserve.value is False)
-    field_expr = migration.bindings.value(expr)
-    model.fields[name.lower()] = FieldState(model.name, name, field_expr, migration, keep)
+    model.fields[name.lower()] = FieldState(model.name, name, definition, migration, keep)
     model.differing.pop(name.lower(), None)
     model.alternatives.pop(name.lower(), None)

@@ -22,7 +22,11 @@ whose state it changes, from its lines: the keyword arguments of an operation ar
 indented four spaces deeper than it (``model_name="book",``). The replay parses only the
 text before the operations (imports, dependencies) and, one at a time, the operations that
 may change the models it asks about (:func:`parse_operation`); each keeps the positions it
-has in the file.
+has in the file. A ``DeleteModel``, ``RemoveField`` or ``RenameField`` whose names are plain
+strings, and an ``AddField`` or ``AlterField`` whose ``field`` is a call, is not parsed at
+all when its arguments close where its lines say (:func:`_one_call`): the replay applies it
+from its lines, and parses the field an ``AddField`` or ``AlterField`` defines only if it is
+looked up (most are not: the replay asks about the field removed).
 
 A file is laid out only when every line after ``operations = [`` is where the writer puts
 it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
@@ -87,6 +91,15 @@ class LaidOutOperation:
     #: operation; None when that is told only by reading it (a rename of a model, a
     #: name that is not a plain string).
     models: frozenset[str] | None
+    #: The names :data:`NAMED_BY` lists (the model's first), when the replay applies the
+    #: operation from its lines without parsing it (None: it parses it): a
+    #: ``DeleteModel``, ``RemoveField`` or ``RenameField``, or an ``AddField`` or
+    #: ``AlterField`` whose ``field`` is a call (parsed when the definition is first
+    #: read: :attr:`migration_fixer.history.FieldState.expr`) and whose
+    #: ``preserve_default`` is left out or a plain ``True`` or ``False``.
+    names: tuple[str, ...] | None = None
+    #: An ``AddField``'s or ``AlterField``'s ``preserve_default``.
+    preserve_default: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,13 +158,13 @@ def read_layout(text: str) -> Layout | None:
         kind = started.group(1)
         if kind in _NESTED:
             return None
-        models = _models(kind, text, first.end(), last.start())
-        if models is _NOT_LAID_OUT:
+        arguments = _arguments(kind, text, first.end(), last.start())
+        if arguments is None:
             return None
         start = first.start() + 9  # (after the newline and the indentation)
         line += text.count("\n", counted, start)
         counted = start
-        operations.append(LaidOutOperation(kind, start, last.start() + 10, line, models))
+        operations.append(LaidOutOperation(kind, start, last.start() + 10, line, *arguments))
     if follows != body_end - 1:
         return None  # (lines after the last operation)
     return Layout(header_end, tuple(operations))
@@ -202,41 +215,79 @@ def _inside_name(text: str, start: int) -> bool:
     return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
 
 
-#: :func:`_models`' answer for an operation whose arguments are not laid out as keywords.
-_NOT_LAID_OUT = frozenset({"<not laid out>"})
+#: The operations the replay can apply from their lines (:attr:`LaidOutOperation.names`).
+_FROM_LINES = frozenset({"DeleteModel", "RemoveField", "RenameField", "AddField", "AlterField"})
+#: A ``field`` value that is a call of a dotted name: never a name, whose value the replay
+#: would look up in the module.
+_CALL = re.compile(r"[A-Za-z_][\w.]*\(")
+_PRESERVE_DEFAULT = {"True,": True, "False,": False}
 
 
-def _models(kind: str, text: str, start: int, end: int) -> frozenset[str] | None:
+def _arguments(
+    kind: str, text: str, start: int, end: int
+) -> tuple[frozenset[str] | None, tuple[str, ...] | None, bool] | None:
     """What :func:`migration_fixer.history` finds the operation changes (whose arguments
-    are the lines of ``text[start:end]``), from the lines of its keyword arguments;
-    :data:`_NOT_LAID_OUT` when an argument line is not a keyword (a positional or starred
-    argument, a comment...) or a keyword is given twice. The replay needs the arguments
-    only of the operations that name a model (:data:`NAMED_BY`): a kind it does not know
-    changes what its name says, whatever its arguments."""
+    are the lines of ``text[start:end]``), from the lines of its keyword arguments, and
+    what :class:`LaidOutOperation` says of its names and ``preserve_default``; None when
+    an argument line is not a keyword (a positional or starred argument, a comment...)
+    or a keyword is given twice. The replay needs the arguments only of the operations
+    that name a model (:data:`NAMED_BY`): a kind it does not know changes what its name
+    says, whatever its arguments."""
     if kind not in OPERATIONS:
         # Not one the replay knows (``AddIndex``, ``AlterModelOptions``...): it leaves the
         # state alone, unless its name says it may change fields.
-        return None if kind.endswith("Model") or "Field" in kind else frozenset()
+        return (None if kind.endswith("Model") or "Field" in kind else frozenset()), None, True
     named = NAMED_BY.get(kind)
     if named is None:
-        return None if kind == "RenameModel" else frozenset()
+        return (None if kind == "RenameModel" else frozenset()), None, True
     keywords: dict[str, str] = {}
     for argument in _ARGUMENT_LINE.finditer(text, start, end):
         content = argument.group(1)
         if content[0] not in ")]}":
             keyword = _KEYWORD.fullmatch(content)
             if keyword is None or keyword.group(1) in keywords:
-                return _NOT_LAID_OUT
+                return None
             keywords[keyword.group(1)] = keyword.group(2)
     names = []
     for key in named:
         value = _PLAIN_STRING.fullmatch(keywords.get(key, ""))
         if value is None:
-            return None
+            return None, None, True
         names.append(value.group(1) if value.group(1) is not None else value.group(2))
+    models = frozenset({names[0].lower()})
     if kind in ("AddField", "AlterField") and "field" not in keywords:
-        return None
-    return frozenset({names[0].lower()})
+        return None, None, True
+    preserve = _PRESERVE_DEFAULT.get(keywords.get("preserve_default", "True,"))
+    if (
+        kind not in _FROM_LINES
+        or preserve is None
+        or ("field" in keywords and not _CALL.match(keywords["field"]))
+        or not _one_call(text, start, end)
+    ):
+        return models, None, True
+    return models, tuple(names), preserve
+
+
+#: A bracket, a string (its brackets are not code) or a comment.
+_BRACKET_STRING_OR_COMMENT = re.compile(
+    r"""[()\[\]{}]|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"""
+)
+
+
+def _one_call(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``, an operation's argument lines, closes every bracket it
+    opens and none it does not: the operation is the call its first and last lines
+    make, nothing chained after it or written beside it."""
+    depth = 0
+    for found in _BRACKET_STRING_OR_COMMENT.finditer(text, start, end):
+        character = found.group()
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def parse_operation(text: str, operation: LaidOutOperation, filename: str) -> ast.Call | None:

@@ -283,15 +283,28 @@ def test_the_replay_parses_only_the_operations_that_change_its_model() -> None:
     assert found.source.text == TEXT
     laid = history._sources["0002_x"].laid
     assert laid is not None
-    # The product's operations, and the one that may change any model (the prefixed
-    # name): not the index, the options nor the other model's field.
-    assert sorted(laid.parsed) == [0, 1, 4, 6]
+    # The product's `CreateModel`, and the operation that may change any model (the
+    # prefixed name): not the index, the options nor the other model's field; the
+    # `AddField` and the `RenameField` of the product are applied from their lines.
+    assert sorted(laid.parsed) == [0, 6]
     assert history._sources["0002_x"].parsed is None  # (never parsed whole)
     cost = _replayed(history, "product", "cost")
     assert isinstance(cost, FieldState)
     assert cost.preserve_default is False
+    assert sorted(laid.parsed) == [0, 1, 6]  # (the `AddField`, parsed when looked up)
     assert ast.unparse(cost.expr) == (
         "models.DecimalField(decimal_places=2, default=0, max_digits=9)"
+    )
+    assert cost.source is found.source
+    whole = ast.parse(TEXT).body[-1]
+    assert isinstance(whole, ast.ClassDef)
+    listed = whole.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    added = listed.value.elts[1]
+    assert isinstance(added, ast.Call)
+    assert ast.dump(cost.expr, include_attributes=True) == ast.dump(
+        added.keywords[2].value, include_attributes=True
     )
 
 
@@ -326,6 +339,34 @@ def test_an_operation_that_does_not_parse_has_the_file_parsed_and_reported(
     [problem] = history.problems
     assert (problem.path.name, problem.line) == ("0002_x.py", 56)
     assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+
+
+def test_a_field_applied_from_its_lines_is_parsed_when_looked_up(tmp_path: Path) -> None:
+    # A syntax error that leaves the brackets closed: the `AddField`'s lines are the
+    # writer's, so the replay applies it without parsing it.
+    text = TEXT.replace("max_digits=9),", "max_digits=9 9),")
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    for name, source in _sources(LAST, first=text).items():
+        (folder / name).write_text(source)
+    history = History.load(folder)
+    sku = _replayed(history, "product", "sku")
+    assert isinstance(sku, FieldState)
+    assert ast.unparse(sku.expr) == "models.CharField(max_length=9, verbose_name='référence')"
+    assert history.problems == []
+    # The field it defines is read when looked up: the file is then parsed whole, and
+    # the error reported.
+    assert _replayed(history, "product", "cost") == "0002_x.py does not parse"
+    [problem] = history.problems
+    assert (problem.path.name, problem.line) == ("0002_x.py", 28)
+    assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+    # Read where the lookup does not go (a branch's alternative, another field of the
+    # model): a name no rule follows, defined in the file as it could be read.
+    state = history.state_before(history.leaves()[0], ast.Constant(None), "product")
+    assert isinstance(state, State)
+    cost = state.models["product"].fields["cost"]
+    assert isinstance(cost.expr, ast.Name)
+    assert cost.source.parse_error == "0002_x.py does not parse"
 
 
 def test_a_module_that_binds_its_operations_elsewhere_is_parsed() -> None:
@@ -406,6 +447,14 @@ FIELDS = [("product", "sku"), ("product", "cost"), ("product", "id"), ("cart", "
         (('=u"legacy"', '="legacy"'), True),  # (every operation's models known)
         (("field=models.BooleanField(default=False),", "field=FLAG,"), False),
         (("            preserve_default=False,\n", "            ).deconstruct(\n"), False),
+        (
+            (
+                "max_digits=9),\n",
+                "max_digits=9)),\n"
+                '                migrations.RemoveField(model_name="product", name="sku",\n',
+            ),
+            False,
+        ),
         (("migrations.AlterModelOptions", "migrations.AlterProductField"), True),
         (('            name="price",', '            name="price", **extra,'), True),
         (
@@ -429,6 +478,7 @@ FIELDS = [("product", "sku"), ("product", "cost"), ("product", "id"), ("cart", "
         "all known",
         "field bound",
         "not the call",
+        "two calls",
         "custom",
         "star",
         "fields",
