@@ -42,7 +42,10 @@ from migration_fixer.skim import (
 from migration_fixer.source import SourceError, decode
 from migration_fixer.writer_layout import (
     NAMED_BY,
+    LaidOutField,
     Layout,
+    model_fields,
+    parse_field,
     parse_operation,
     plain_header,
     read_layout,
@@ -611,6 +614,9 @@ class _LaidOut:
     #: The operations parsed so far, by position (None: it does not parse, or reads a
     #: name of the module).
     parsed: dict[int, ast.Call | None] = field(default_factory=dict)
+    #: The name and pairs of each ``CreateModel`` read from its lines so far, by position
+    #: (None: it is parsed).
+    created: dict[int, tuple[str, tuple[LaidOutField, ...]] | None] = field(default_factory=dict)
 
     @classmethod
     def read(cls, source: _Source) -> _LaidOut | None:
@@ -667,7 +673,9 @@ class _LaidOut:
         for position, operation in enumerate(self.layout.operations):
             if operation.models is not None and operation.models.isdisjoint(names):
                 continue
-            if operation.names is not None:
+            if operation.names is not None or (
+                operation.kind == "CreateModel" and self.model_fields(position) is not None
+            ):
                 found.append((position, None))
                 continue
             node = self.operation(position)
@@ -675,6 +683,14 @@ class _LaidOut:
                 return None
             found.append((position, node))
         return found
+
+    def model_fields(self, position: int) -> tuple[str, tuple[LaidOutField, ...]] | None:
+        """The name and fields of the ``CreateModel`` at ``position`` when the replay
+        creates the model from its lines (:func:`migration_fixer.writer_layout.model_fields`)."""
+        if position not in self.created:
+            operation = self.layout.operations[position]
+            self.created[position] = model_fields(self.text, operation)
+        return self.created[position]
 
     def operation(self, position: int) -> ast.Call | None:
         """The operation at ``position`` parsed alone (None: it does not parse, or the
@@ -693,32 +709,53 @@ class _LaidOut:
 
 @dataclass(eq=False)
 class _DeferredField:
-    """The ``field`` of a laid-out ``AddField`` or ``AlterField`` that the replay applied
-    from its lines (:attr:`migration_fixer.writer_layout.LaidOutOperation.names`): parsed
-    when first read. Most fields the replay defines are never looked up; a syntax error in
-    one is found (the file parsed whole, and the error reported) when it is."""
+    """A field that the replay defined from a laid-out operation's lines: the ``field``
+    of an ``AddField`` or ``AlterField``
+    (:attr:`migration_fixer.writer_layout.LaidOutOperation.names`), or a pair of a
+    ``CreateModel``'s ``fields`` (``pair``: :func:`migration_fixer.writer_layout.model_fields`),
+    parsed when first read. Most fields the replay defines are never looked up; a
+    syntax error in one is found (the file parsed whole, and the error reported) when it
+    is."""
 
     laid: _LaidOut
     position: int
     #: The folder's migrations (the file is read from them when the operation does not
     #: parse alone).
     files: Mapping[str, MigrationFile]
+    pair: LaidOutField | None = None
 
     def read(self) -> tuple[ast.expr, MigrationFile] | str:
         """The field's expression and the migration that holds it, or why it cannot be
         read."""
         operation = self.laid.layout.operations[self.position]
-        node = self.laid.operation(self.position)
-        if node is not None and self.laid.file is not None:
-            args = bind_arguments(node, operation.kind)
-            assert args is not None  # (its arguments are keywords, ``field`` one of them)
-            return args["field"], self.laid.file
+        if self.laid.file is not None:
+            if self.pair is not None:
+                expr = parse_field(self.laid.text, self.pair, str(self.laid.path))
+                if expr is not None:
+                    return expr, self.laid.file
+            else:
+                node = self.laid.operation(self.position)
+                if node is not None:
+                    args = bind_arguments(node, operation.kind)
+                    assert args is not None  # (its arguments are keywords, ``field`` one)
+                    return args["field"], self.laid.file
         whole = self.files[self.laid.path.stem]
         for element in whole.operations or ():
-            if (element.lineno, element.col_offset) == (operation.line, 8):
-                found = operation_of(whole, element)
-                if found is not None and found[2] is not None and "field" in found[2]:
-                    return whole.bindings.value(found[2]["field"]), whole
+            if (element.lineno, element.col_offset) != (operation.line, 8):
+                continue
+            found = operation_of(whole, element)
+            args = found[2] if found is not None else None
+            if args is not None and self.pair is None and "field" in args:
+                return whole.bindings.value(args["field"]), whole
+            if args is not None and self.pair is not None and "fields" in args:
+                elements = whole.bindings.elements(args["fields"], "")
+                for pair in elements if isinstance(elements, list) else ():
+                    if (
+                        isinstance(pair, ast.Tuple)
+                        and len(pair.elts) == 2
+                        and (pair.lineno, pair.col_offset) == (self.pair.line, 16)
+                    ):
+                        return whole.bindings.value(pair.elts[1]), whole
         return whole.unreadable or (
             f"{whole.name}: the `{operation.kind}` at line {operation.line} cannot be read"
         )
@@ -1176,6 +1213,17 @@ class History:
                 _apply(state, laid.file, node)
                 continue
             operation = laid.layout.operations[position]
+            created = laid.model_fields(position) if operation.kind == "CreateModel" else None
+            if created is not None:
+                model_name, pairs = created
+                model = ModelState(model_name)
+                for pair in pairs:
+                    deferred = _DeferredField(laid, position, self.files, pair)
+                    model.fields[pair.name.lower()] = FieldState(
+                        model_name, pair.name, deferred, None
+                    )
+                state.models[model_name.lower()] = model
+                continue
             assert operation.names is not None
             _apply_named(state, operation.kind, operation.names)
             if operation.kind in ("AddField", "AlterField"):

@@ -26,7 +26,9 @@ has in the file. A ``DeleteModel``, ``RemoveField`` or ``RenameField`` whose nam
 strings, and an ``AddField`` or ``AlterField`` whose ``field`` is a call, is not parsed at
 all when its arguments close where its lines say (:func:`_one_call`): the replay applies it
 from its lines, and parses the field an ``AddField`` or ``AlterField`` defines only if it is
-looked up (most are not: the replay asks about the field removed).
+looked up (most are not: the replay asks about the field removed). So is a ``CreateModel``
+whose ``fields`` are pairs of a plain string and a call, each starting on a line of its own
+(:func:`model_fields`): each field is parsed alone when looked up (:func:`parse_field`).
 
 A file is laid out only when every line after ``operations = [`` is where the writer puts
 it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
@@ -288,6 +290,113 @@ def _one_call(text: str, start: int, end: int) -> bool:
             if depth < 0:
                 return False
     return depth == 0
+
+
+@dataclass(frozen=True)
+class LaidOutField:
+    """One pair of a laid-out ``CreateModel``'s ``fields`` (:func:`model_fields`):
+    ``text[start:end]`` is the pair, a tuple of the field's name and a call, which starts
+    at ``line`` (1-based) in column 16."""
+
+    name: str
+    start: int
+    end: int
+    line: int
+
+
+#: The first character of a line indented sixteen spaces: a pair of ``fields`` starts
+#: there (or a closing bracket of one).
+_PAIR_LINE = re.compile(r"\n                (\S)")
+#: A pair's opening parenthesis, the field's name as a plain string, and the comma.
+_PAIR_START = re.compile(r"""\(\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')\s*,\s*""")
+#: What may follow a pair's call: a comma, the pair's closing parenthesis, a comma.
+_PAIR_END = re.compile(r"\s*(?:,\s*)?\)\s*(?:,\s*)?")
+
+
+def model_fields(
+    text: str, operation: LaidOutOperation
+) -> tuple[str, tuple[LaidOutField, ...]] | None:
+    """A laid-out ``CreateModel``'s name (a plain string) and the pairs of its ``fields``
+    list, told from its lines: each pair a plain string and a call of a dotted name
+    (``("sku", models.CharField(max_length=9)),``, or black's split of it), each starting
+    on a line of its own; None for anything else (the replay then parses the operation)."""
+    if operation.kind != "CreateModel":
+        return None
+    start, end = text.find("\n", operation.start), operation.end - 10  # (its argument lines)
+    if not _one_call(text, start, end):
+        return None
+    name: str | None = None
+    listed: tuple[int, int] | None = None
+    for argument in _ARGUMENT_LINE.finditer(text, start, end):
+        content = argument.group(1)
+        if content[0] in ")]}":
+            continue
+        keyword = _KEYWORD.fullmatch(content)
+        assert keyword is not None  # (read_layout read each as a keyword, given once)
+        value = keyword.group(2)
+        if keyword.group(1) == "name":
+            plain = _PLAIN_STRING.fullmatch(value)
+            if plain is None:
+                return None
+            name = plain.group(1) if plain.group(1) is not None else plain.group(2)
+        elif keyword.group(1) == "fields" and value != "[],":
+            closing = _ARGUMENT_LINE.search(text, argument.end(), end)
+            if value != "[" or closing is None or closing.group(1) != "],":
+                return None
+            listed = (argument.end(), closing.start())
+    if name is None:
+        return None
+    if listed is None:
+        return name, ()
+    starts = [m.start(1) for m in _PAIR_LINE.finditer(text, *listed) if m.group(1) not in ")]}"]
+    fields = []
+    line = operation.line + text.count("\n", operation.start, listed[0])
+    counted = listed[0]
+    for index, pair_start in enumerate(starts):
+        pair_end = starts[index + 1] - 17 if index + 1 < len(starts) else listed[1]
+        pair = _pair(text, pair_start, pair_end)
+        if pair is None:
+            return None
+        line += text.count("\n", counted, pair_start)
+        counted = pair_start
+        fields.append(LaidOutField(pair[0], pair_start, pair[1], line))
+    return name, tuple(fields)
+
+
+def _pair(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """The name of the pair ``text[start:end]`` (up to the line of the next one) and where
+    the pair ends, when it is a plain string and a call, and nothing else."""
+    opened = _PAIR_START.match(text, start, end)
+    if opened is None or not _CALL.match(text, opened.end(), end):
+        return None
+    depth = 0
+    for found in _BRACKET_STRING_OR_COMMENT.finditer(text, opened.end(), end):
+        character = found.group()
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            depth -= 1
+            if depth == 0:
+                closed = _PAIR_END.match(text, found.end(), end)
+                if closed is None or closed.end() != end:
+                    return None
+                name = opened.group(1) if opened.group(1) is not None else opened.group(2)
+                return name, text.index(")", found.end()) + 1
+        elif character[0] == "#":
+            return None
+    return None
+
+
+def parse_field(text: str, field: LaidOutField, filename: str) -> ast.expr | None:
+    """The field (the call) of a pair of a laid-out ``CreateModel``, parsed alone, every
+    node at the line and column it has in ``text``; None when it does not parse."""
+    padded = "\n" * (field.line - 1) + "(" + " " * 15 + text[field.start : field.end] + ")"
+    try:
+        node = ast.parse(padded, filename=filename, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    assert isinstance(node, ast.Tuple)  # (a string and a call: model_fields read it so)
+    return node.elts[1]
 
 
 def parse_operation(text: str, operation: LaidOutOperation, filename: str) -> ast.Call | None:

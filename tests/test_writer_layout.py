@@ -11,7 +11,14 @@ import pytest
 
 from migration_fixer import history as history_module
 from migration_fixer.history import FieldState, History, State
-from migration_fixer.writer_layout import Layout, parse_operation, plain_header, read_layout
+from migration_fixer.writer_layout import (
+    Layout,
+    model_fields,
+    parse_field,
+    parse_operation,
+    plain_header,
+    read_layout,
+)
 
 HEAD = """\
 import django.db.models.deletion
@@ -283,15 +290,17 @@ def test_the_replay_parses_only_the_operations_that_change_its_model() -> None:
     assert found.source.text == TEXT
     laid = history._sources["0002_x"].laid
     assert laid is not None
-    # The product's `CreateModel`, and the operation that may change any model (the
-    # prefixed name): not the index, the options nor the other model's field; the
-    # `AddField` and the `RenameField` of the product are applied from their lines.
-    assert sorted(laid.parsed) == [0, 6]
+    # Only the operation that may change any model (the prefixed name): not the index,
+    # the options nor the other model's field; the product's `CreateModel`, `AddField`
+    # and `RenameField` are applied from their lines, and of the fields they define only
+    # the one looked up is parsed.
+    assert sorted(laid.parsed) == [6]
+    assert list(laid.created) == [0]
     assert history._sources["0002_x"].parsed is None  # (never parsed whole)
     cost = _replayed(history, "product", "cost")
     assert isinstance(cost, FieldState)
     assert cost.preserve_default is False
-    assert sorted(laid.parsed) == [0, 1, 6]  # (the `AddField`, parsed when looked up)
+    assert sorted(laid.parsed) == [1, 6]  # (the `AddField`, parsed when looked up)
     assert ast.unparse(cost.expr) == (
         "models.DecimalField(decimal_places=2, default=0, max_digits=9)"
     )
@@ -537,3 +546,141 @@ def test_a_module_with_no_class() -> None:
     layout = read_layout(text)
     assert layout is not None
     assert not plain_header(text, layout)
+
+
+# -- a `CreateModel`'s fields read from its lines -----------------------------------------
+
+
+def _created(fields: str, *, keyword: str = "fields=[\n") -> tuple[str, list[str]] | None:
+    """The name and the pairs' names that model_fields reads from a `CreateModel` whose
+    `fields` list holds ``fields`` (lines indented sixteen spaces)."""
+    operation = (
+        "        migrations.CreateModel(\n"
+        '            name="Product",\n'
+        f"            {keyword}{fields}            ],\n"
+        '            options={"ordering": ["sku"]},\n'
+        "        ),\n"
+    )
+    text = HEAD + "    operations = [\n" + operation + "    ]\n"
+    layout = read_layout(text)
+    assert layout is not None
+    read = model_fields(text, layout.operations[0])
+    if read is None:
+        return None
+    whole = ast.parse(text).body[-1]
+    assert isinstance(whole, ast.ClassDef)
+    listed = whole.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    created = listed.value.elts[0]
+    assert isinstance(created, ast.Call)
+    pairs = created.keywords[1].value
+    assert isinstance(pairs, ast.List)
+    assert len(pairs.elts) == len(read[1])
+    for pair, node in zip(read[1], pairs.elts, strict=True):
+        # Each pair's field, parsed alone, is the node the whole parse gives.
+        assert isinstance(node, ast.Tuple)
+        assert ast.get_source_segment(text, node) == text[pair.start : pair.end]
+        parsed = parse_field(text, pair, "0002_x.py")
+        assert parsed is not None
+        assert ast.dump(parsed, include_attributes=True) == ast.dump(
+            node.elts[1], include_attributes=True
+        )
+    return read[0], [pair.name for pair in read[1]]
+
+
+@pytest.mark.parametrize(
+    ("fields", "names"),
+    [
+        ('                ("id", models.AutoField(primary_key=True)),\n', ["id"]),
+        (
+            "                ('id', models.AutoField(primary_key=True)),\n"
+            '                ("sku", models.CharField(max_length=9, verbose_name="(x")),\n',
+            ["id", "sku"],
+        ),
+        (
+            "                (\n"
+            '                    "sku",\n'
+            "                    models.CharField(\n"
+            '                        max_length=9, verbose_name="référence"\n'
+            "                    ),\n"
+            "                ),\n"
+            '                ("id", models.AutoField(primary_key=True))\n',
+            ["sku", "id"],
+        ),
+        ('                ("id", django.db.models.AutoField()),\n', ["id"]),
+        ("", []),
+    ],
+    ids=["writer", "quotes", "black", "dotted", "empty"],
+)
+def test_the_pairs_of_a_create_model_read_from_its_lines(fields: str, names: list[str]) -> None:
+    assert _created(fields) == ("Product", names)
+
+
+def test_a_create_model_with_no_listed_fields() -> None:
+    assert _created("", keyword="fields=[],\n            bases=[\n") == ("Product", [])
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        '                ("id", ID),\n',  # (a name: the module says what it holds)
+        '                ("id", models.AutoField(), 1),\n',  # (not a pair)
+        '                ("id", models.AutoField()).x,\n',
+        '                ("id", models.AutoField().clone()),\n',
+        '                ("id", models.AutoField()),  # the key\n',
+        '                ("id", models.AutoField(  # the key\n                )),\n',
+        "                (ID, models.AutoField()),\n",
+        '                (f"id", models.AutoField()),\n',
+        "                *FIELDS,\n",
+        '                ("id", models.AutoField()), ("sku", models.CharField()),\n',
+        '                ("id", models.AutoField(\n                "x")),\n',
+    ],
+    ids=[
+        "name",
+        "triple",
+        "attribute",
+        "chained",
+        "comment after",
+        "comment inside",
+        "name not literal",
+        "prefixed",
+        "starred",
+        "two on a line",
+        "split on a pair's line",
+    ],
+)
+def test_other_pairs_have_the_create_model_parsed(fields: str) -> None:
+    assert _created(fields) is None
+
+
+def test_only_a_create_model_named_by_a_string_and_called_alone_is_read() -> None:
+    layout = read_layout(TEXT)
+    assert layout is not None
+    assert model_fields(TEXT, layout.operations[1]) is None  # (an `AddField`)
+    for change in (
+        ('            name="Product",\n', ""),
+        ('            options={"ordering": ["sku"]},\n', "            ).x(\n"),
+    ):
+        text = TEXT.replace(*change)
+        changed = read_layout(text)
+        assert changed is not None
+        assert model_fields(text, changed.operations[0]) is None
+
+
+def test_a_pair_that_does_not_parse_is_found_when_its_field_is_looked_up(
+    tmp_path: Path,
+) -> None:
+    text = TEXT.replace("max_length=9, verbose_name", "max_length=9 9, verbose_name")
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    for name, source in _sources(LAST, first=text).items():
+        (folder / name).write_text(source)
+    history = History.load(folder)
+    found = _replayed(history, "product", "id")
+    assert isinstance(found, FieldState)
+    assert ast.unparse(found.expr) == "models.AutoField(primary_key=True, serialize=False)"
+    assert history.problems == []
+    assert _replayed(history, "product", "sku") == "0002_x.py does not parse"
+    [problem] = history.problems
+    assert (problem.path.name, problem.line) == ("0002_x.py", 19)
