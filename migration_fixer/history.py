@@ -44,6 +44,7 @@ from migration_fixer.writer_layout import (
     NAMED_BY,
     LaidOutField,
     Layout,
+    called_alone,
     model_fields,
     parse_field,
     parse_operation,
@@ -617,6 +618,8 @@ class _LaidOut:
     #: The name and pairs of each ``CreateModel`` read from its lines so far, by position
     #: (None: it is parsed).
     created: dict[int, tuple[str, tuple[LaidOutField, ...]] | None] = field(default_factory=dict)
+    #: Whether each operation applied from its lines so far is called alone, by position.
+    alone: dict[int, bool] = field(default_factory=dict)
 
     @classmethod
     def read(cls, source: _Source) -> _LaidOut | None:
@@ -673,7 +676,7 @@ class _LaidOut:
         for position, operation in enumerate(self.layout.operations):
             if operation.models is not None and operation.models.isdisjoint(names):
                 continue
-            if operation.names is not None or (
+            if (operation.names is not None and self.called_alone(position)) or (
                 operation.kind == "CreateModel" and self.model_fields(position) is not None
             ):
                 found.append((position, None))
@@ -683,6 +686,14 @@ class _LaidOut:
                 return None
             found.append((position, node))
         return found
+
+    def called_alone(self, position: int) -> bool:
+        """Whether the operation at ``position``, which the replay would apply from its
+        lines, is the one call they seem to make
+        (:func:`migration_fixer.writer_layout.called_alone`)."""
+        if position not in self.alone:
+            self.alone[position] = called_alone(self.text, self.layout.operations[position])
+        return self.alone[position]
 
     def model_fields(self, position: int) -> tuple[str, tuple[LaidOutField, ...]] | None:
         """The name and fields of the ``CreateModel`` at ``position`` when the replay
@@ -726,7 +737,14 @@ class _DeferredField:
 
     def read(self) -> tuple[ast.expr, MigrationFile] | str:
         """The field's expression and the migration that holds it, or why it cannot be
-        read."""
+        read (read once)."""
+        if self._read is None:
+            self._read = self._read_now()
+        return self._read
+
+    _read: tuple[ast.expr, MigrationFile] | str | None = field(default=None, init=False)
+
+    def _read_now(self) -> tuple[ast.expr, MigrationFile] | str:
         operation = self.laid.layout.operations[self.position]
         if self.laid.file is not None:
             if self.pair is not None:
@@ -1224,7 +1242,7 @@ class History:
                     )
                 state.models[model_name.lower()] = model
                 continue
-            assert operation.names is not None
+            assert operation.names is not None  # (and called alone)
             _apply_named(state, operation.kind, operation.names)
             if operation.kind in ("AddField", "AlterField"):
                 model_name, field_name = operation.names

@@ -24,7 +24,7 @@ text before the operations (imports, dependencies) and, one at a time, the opera
 may change the models it asks about (:func:`parse_operation`); each keeps the positions it
 has in the file. A ``DeleteModel``, ``RemoveField`` or ``RenameField`` whose names are plain
 strings, and an ``AddField`` or ``AlterField`` whose ``field`` is a call, is not parsed at
-all when its arguments close where its lines say (:func:`_one_call`): the replay applies it
+all when its arguments close where its lines say (:func:`called_alone`): the replay applies it
 from its lines, and parses the field an ``AddField`` or ``AlterField`` defines only if it is
 looked up (most are not: the replay asks about the field removed). So is a ``CreateModel``
 whose ``fields`` are pairs of a plain string and a call, each starting on a line of its own
@@ -264,7 +264,6 @@ def _arguments(
         kind not in _FROM_LINES
         or preserve is None
         or ("field" in keywords and not _CALL.match(keywords["field"]))
-        or not _one_call(text, start, end)
     ):
         return models, None, True
     return models, tuple(names), preserve
@@ -276,11 +275,17 @@ _BRACKET_STRING_OR_COMMENT = re.compile(
 )
 
 
-def _one_call(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]``, an operation's argument lines, closes every bracket it
-    opens and none it does not: the operation is the call its first and last lines
-    make, nothing chained after it or written beside it."""
-    depth = 0
+def called_alone(text: str, operation: LaidOutOperation) -> bool:
+    """Whether the argument lines of ``operation`` close every bracket they open and none
+    they do not: the operation is the call its first and last lines make, nothing chained
+    after it or written beside it. (Asked only of an operation the replay would apply from
+    its lines: :attr:`LaidOutOperation.names`.)"""
+    return _depth(text, text.find("\n", operation.start), operation.end - 10) == 0
+
+
+def _depth(text: str, start: int, end: int, depth: int = 0) -> int | None:
+    """The brackets left open after ``text[start:end]``, starting with ``depth`` open;
+    None when it closes one that is not open."""
     for found in _BRACKET_STRING_OR_COMMENT.finditer(text, start, end):
         character = found.group()
         if character in "([{":
@@ -288,8 +293,8 @@ def _one_call(text: str, start: int, end: int) -> bool:
         elif character in ")]}":
             depth -= 1
             if depth < 0:
-                return False
-    return depth == 0
+                return None
+    return depth
 
 
 @dataclass(frozen=True)
@@ -323,8 +328,6 @@ def model_fields(
     if operation.kind != "CreateModel":
         return None
     start, end = text.find("\n", operation.start), operation.end - 10  # (its argument lines)
-    if not _one_call(text, start, end):
-        return None
     name: str | None = None
     listed: tuple[int, int] | None = None
     for argument in _ARGUMENT_LINE.finditer(text, start, end):
@@ -347,7 +350,11 @@ def model_fields(
     if name is None:
         return None
     if listed is None:
-        return name, ()
+        return (name, ()) if _depth(text, start, end) == 0 else None
+    # The arguments around the pairs (each pair is read whole below) close what they open.
+    open_before = _depth(text, start, listed[0])
+    if open_before is None or _depth(text, listed[1], end, open_before) != 0:
+        return None
     starts = [m.start(1) for m in _PAIR_LINE.finditer(text, *listed) if m.group(1) not in ")]}"]
     fields = []
     line = operation.line + text.count("\n", operation.start, listed[0])
