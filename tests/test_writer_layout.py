@@ -275,6 +275,44 @@ def _replayed(history: History, model: str, field: str) -> FieldState | str:
     return state.lookup(model, field)
 
 
+def _operation_in(text: str, index: int) -> ast.Call:
+    """The operation at ``index`` of the migration ``text``, from the parse of the whole
+    file (the one the replay's reading must match, positions included)."""
+    whole = ast.parse(text).body[-1]
+    assert isinstance(whole, ast.ClassDef)
+    listed = whole.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    operation = listed.value.elts[index]
+    assert isinstance(operation, ast.Call)
+    return operation
+
+
+def _definition(history: History, field: str) -> str:
+    """The definition of the product's ``field`` the replay finds, unparsed."""
+    found = _replayed(history, "product", field)
+    assert isinstance(found, FieldState)
+    return ast.unparse(found.expr)
+
+
+def _loaded(tmp_path: Path, first: str) -> History:
+    """The history of a folder on disk whose first migration is ``first``."""
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    for name, source in _sources(LAST, first=first).items():
+        (folder / name).write_text(source)
+    return History.load(folder)
+
+
+def _assert_reported(history: History, field: str, line: int) -> None:
+    """The product's ``field`` is read by parsing 0002_x.py whole, which does not parse:
+    the replay says so, and the syntax error at ``line`` is reported once."""
+    assert _replayed(history, "product", field) == "0002_x.py does not parse"
+    [problem] = history.problems
+    assert (problem.path.name, problem.line) == ("0002_x.py", line)
+    assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+
+
 LAST = HEAD.replace("0001_initial", "0002_x") + "    operations = [\n    ]\n"
 
 
@@ -305,13 +343,7 @@ def test_the_replay_parses_only_the_operations_that_change_its_model() -> None:
         "models.DecimalField(decimal_places=2, default=0, max_digits=9)"
     )
     assert cost.source is found.source
-    whole = ast.parse(TEXT).body[-1]
-    assert isinstance(whole, ast.ClassDef)
-    listed = whole.body[-1]
-    assert isinstance(listed, ast.Assign)
-    assert isinstance(listed.value, ast.List)
-    added = listed.value.elts[1]
-    assert isinstance(added, ast.Call)
+    added = _operation_in(TEXT, 1)
     assert ast.dump(cost.expr, include_attributes=True) == ast.dump(
         added.keywords[2].value, include_attributes=True
     )
@@ -322,9 +354,7 @@ def test_a_field_bound_to_a_name_is_read_in_the_whole_module() -> None:
         "field=models.DecimalField(decimal_places=2, default=0, max_digits=9),", "field=PRICE,"
     ).replace("class Migration", "PRICE = models.IntegerField(default=1)\n\n\nclass Migration")
     history = _history(LAST, first=text)
-    found = _replayed(history, "product", "cost")
-    assert isinstance(found, FieldState)
-    assert ast.unparse(found.expr) == "models.IntegerField(default=1)"
+    assert _definition(history, "cost") == "models.IntegerField(default=1)"
     assert history._sources["0002_x"].laid is None
     assert history._sources["0002_x"].parsed is not None
 
@@ -333,42 +363,26 @@ def test_an_operation_that_does_not_parse_has_the_file_parsed_and_reported(
     tmp_path: Path,
 ) -> None:
     text = TEXT.replace("max_digits=9),", "max_digits=9,")
-    folder = tmp_path / "shop" / "migrations"
-    folder.mkdir(parents=True)
-    for name, source in _sources(LAST, first=text).items():
-        (folder / name).write_text(source)
-    history = History.load(folder)
+    history = _loaded(tmp_path, text)
     # Another model's replay does not read the product's operations.
     assert _replayed(history, "cart", "owner") == (
         "model `cart` is not created in this folder's migrations"
     )
     assert history.problems == []
     # The product's does: the file is parsed whole, and its syntax error reported.
-    assert _replayed(history, "product", "sku") == "0002_x.py does not parse"
-    [problem] = history.problems
-    assert (problem.path.name, problem.line) == ("0002_x.py", 56)
-    assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+    _assert_reported(history, "sku", 56)
 
 
 def test_a_field_applied_from_its_lines_is_parsed_when_looked_up(tmp_path: Path) -> None:
     # A syntax error that leaves the brackets closed: the `AddField`'s lines are the
     # writer's, so the replay applies it without parsing it.
     text = TEXT.replace("max_digits=9),", "max_digits=9 9),")
-    folder = tmp_path / "shop" / "migrations"
-    folder.mkdir(parents=True)
-    for name, source in _sources(LAST, first=text).items():
-        (folder / name).write_text(source)
-    history = History.load(folder)
-    sku = _replayed(history, "product", "sku")
-    assert isinstance(sku, FieldState)
-    assert ast.unparse(sku.expr) == "models.CharField(max_length=9, verbose_name='référence')"
+    history = _loaded(tmp_path, text)
+    assert _definition(history, "sku") == "models.CharField(max_length=9, verbose_name='référence')"
     assert history.problems == []
     # The field it defines is read when looked up: the file is then parsed whole, and
     # the error reported.
-    assert _replayed(history, "product", "cost") == "0002_x.py does not parse"
-    [problem] = history.problems
-    assert (problem.path.name, problem.line) == ("0002_x.py", 28)
-    assert problem.message.startswith("migration history: cannot parse 0002_x.py: ")
+    _assert_reported(history, "cost", 28)
     # Read where the lookup does not go (a branch's alternative, another field of the
     # model): a name no rule follows, defined in the file as it could be read.
     state = history.state_before(history.leaves()[0], ast.Constant(None), "product")
@@ -567,13 +581,7 @@ def _created(fields: str, *, keyword: str = "fields=[\n") -> tuple[str, list[str
     read = model_fields(text, layout.operations[0])
     if read is None:
         return None
-    whole = ast.parse(text).body[-1]
-    assert isinstance(whole, ast.ClassDef)
-    listed = whole.body[-1]
-    assert isinstance(listed, ast.Assign)
-    assert isinstance(listed.value, ast.List)
-    created = listed.value.elts[0]
-    assert isinstance(created, ast.Call)
+    created = _operation_in(text, 0)
     pairs = created.keywords[1].value
     assert isinstance(pairs, ast.List)
     assert len(pairs.elts) == len(read[1])
@@ -672,15 +680,7 @@ def test_a_pair_that_does_not_parse_is_found_when_its_field_is_looked_up(
     tmp_path: Path,
 ) -> None:
     text = TEXT.replace("max_length=9, verbose_name", "max_length=9 9, verbose_name")
-    folder = tmp_path / "shop" / "migrations"
-    folder.mkdir(parents=True)
-    for name, source in _sources(LAST, first=text).items():
-        (folder / name).write_text(source)
-    history = History.load(folder)
-    found = _replayed(history, "product", "id")
-    assert isinstance(found, FieldState)
-    assert ast.unparse(found.expr) == "models.AutoField(primary_key=True, serialize=False)"
+    history = _loaded(tmp_path, text)
+    assert _definition(history, "id") == "models.AutoField(primary_key=True, serialize=False)"
     assert history.problems == []
-    assert _replayed(history, "product", "sku") == "0002_x.py does not parse"
-    [problem] = history.problems
-    assert (problem.path.name, problem.line) == ("0002_x.py", 19)
+    _assert_reported(history, "sku", 19)
