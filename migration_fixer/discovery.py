@@ -96,13 +96,17 @@ def _walk(
     root: Path,
     errors: list[tuple[Path, str]] | None = None,
     irregular: dict[str, list[Path]] | None = None,
+    only_in: str | None = None,
 ) -> Iterable[tuple[Path, bool]]:
     """The ``.py`` entries below ``root`` that are not folders, each with whether it is a
     regular file (or a symlink to one: the folder's listing says so without a ``stat``
     for most of them); a folder that cannot be read is reported in ``errors`` (a
     mode-000 folder is never skipped silently); ``irregular``: each folder listed that
     has ``.py`` entries, with those that are not regular files. The order of
-    ``os.walk(root, followlinks=True)``, top-down."""
+    ``os.walk(root, followlinks=True)``, top-down. ``only_in``: only the entries of the
+    folders of that name, ``__init__.py`` left out (the others are told from their
+    names, without a path made for each: most ``.py`` files of a project are no
+    migrations)."""
     seen: set[tuple[int, int]] = set()
     stack = [os.fspath(root)]
     while stack:
@@ -123,6 +127,7 @@ def _walk(
             continue
         seen.add(key)
         dirs: list[str] = []
+        wanted = only_in is None or os.path.basename(folder) == only_in
         for entry in entries:
             try:
                 is_dir = entry.is_dir()
@@ -130,7 +135,11 @@ def _walk(
                 is_dir = False
             if is_dir:
                 dirs.append(entry.name)
-            elif entry.name.endswith(".py"):
+            elif (
+                wanted
+                and entry.name.endswith(".py")
+                and (only_in is None or entry.name != "__init__.py")
+            ):
                 regular = regular_file(entry)
                 path = Path(folder, entry.name)
                 if irregular is not None:
@@ -240,10 +249,17 @@ def discover(
                 if repo is not None and _below(p.resolve(), repo.root) and not repo.is_ignored(p)
             ]
             outside = [p for p in folders if p not in inside]
+            # Without extend-include, a migration is a file of a folder named migrations.
+            only_in = None if extend_include else "migrations"
             listed = []
             if repo is not None and inside:
-                listed = [*repo.tracked(inside, ".py"), *repo.untracked(inside, ".py")]
-            walked = [entry for folder in outside for entry in _walk(folder, errors, irregular)]
+                listed = [
+                    *repo.tracked(inside, ".py", only_in),
+                    *repo.untracked(inside, ".py", only_in),
+                ]
+            walked = [
+                entry for folder in outside for entry in _walk(folder, errors, irregular, only_in)
+            ]
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]

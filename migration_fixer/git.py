@@ -8,7 +8,7 @@ command whose cost depends on what changed, never a walk over the whole tree in 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,17 +63,23 @@ class Repository:
         )
         return sorted({self.root / name for name in names})
 
-    def tracked(self, paths: Sequence[Path] = (), suffix: str = "") -> list[Path]:
-        """Tracked files under ``paths`` (ending with ``suffix``)."""
+    def tracked(
+        self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
+    ) -> list[Path]:
+        """Tracked files under ``paths`` (ending with ``suffix``; with ``only_in``, only
+        the files of the folders of that name)."""
         rel = self._rel(paths) if paths else []
         names = self._names("ls-files", "-z", "--cached", "--", *rel)
-        return [self.root / n for n in names if n.endswith(suffix)]
+        return [self.root / n for n in _kept(names, suffix, only_in)]
 
-    def untracked(self, paths: Sequence[Path] = (), suffix: str = "") -> set[Path]:
-        """Untracked files that ``.gitignore`` does not ignore (ending with ``suffix``)."""
+    def untracked(
+        self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
+    ) -> set[Path]:
+        """Untracked files that ``.gitignore`` does not ignore (ending with ``suffix``;
+        with ``only_in``, only the files of the folders of that name)."""
         rel = self._rel(paths) if paths else []
         names = self._names("ls-files", "-z", "--others", "--exclude-standard", "--", *rel)
-        return {self.root / n for n in names if n.endswith(suffix)}
+        return {self.root / n for n in _kept(names, suffix, only_in)}
 
     def is_ignored(self, path: Path) -> bool:
         """Whether git ignores ``path`` (a folder named explicitly is then walked: the
@@ -183,6 +189,17 @@ class Repository:
         undoes it. Untracked files are not listed either (see ``docs/configuration.md``)."""
         rel = self._rel(paths) if paths else []
         return {self.root / n for n in self._names("diff", "--name-only", "-z", "--", *rel)}
+
+
+def _kept(names: list[str], suffix: str, only_in: str | None) -> Iterator[str]:
+    """The names git listed (``/``-separated, relative to the root) that end with
+    ``suffix`` and, with ``only_in``, are files of a folder of that name: told from the
+    text, before a path is made for each (a monorepo lists tens of thousands)."""
+    for name in names:
+        if name.endswith(suffix) and (
+            only_in is None or name.rpartition("/")[0].rpartition("/")[2] == only_in
+        ):
+            yield name
 
 
 def open_repository(path: Path) -> Repository | None:

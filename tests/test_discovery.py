@@ -251,3 +251,77 @@ def test_the_entries_of_a_migrations_folder_that_are_not_regular_files_are_skipp
         for app in ("named", "walked")
         for name in ("0002_fifo.py", "0003_dangling.py")
     ]
+
+
+def _many_files(root: Path) -> None:
+    """A project whose ``.py`` files are mostly no migrations, with names that come close."""
+    for rel in [
+        "shop/models.py",
+        "shop/views.py",
+        "shop/migrations/__init__.py",
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+        "shop/migrations/README.txt",
+        "shop/migrations_old/0001_initial.py",  # a folder whose name only starts so
+        "shop/migrations/sub/0001_initial.py",  # below a migrations folder, not in it
+        "migrations/0001_top.py",  # a migrations folder at the top
+        "project/db_migrations/0001_initial.py",  # found only with extend-include
+        "shop/migrations/.py",  # a name that is all suffix
+    ]:
+        write(root, rel, CLEAN)
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["walked", "git"])
+def test_only_the_files_of_migrations_folders_become_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_git: bool
+) -> None:
+    root = init_repo(tmp_path / "r") if in_git else tmp_path / "r"
+    _many_files(root)
+    if in_git:
+        commit_all(root)
+    monkeypatch.chdir(root)
+    made: list[str] = []
+    real = discovery.Path
+
+    class CountedPath(type(real())):  # type: ignore[misc]
+        def __new__(cls, *parts: object) -> Path:
+            made.append(os.path.join(*map(str, parts)))
+            return real(*parts)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(discovery, "Path", CountedPath)
+    assert found(root) == [
+        "migrations/0001_top.py",
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+    ]
+    # No path was made for a file outside a folder named migrations.
+    assert made != []
+    assert [m for m in made if "views" in m or "models" in m or "_old" in m] == []
+    # With extend-include every .py file is a candidate, as before.
+    monkeypatch.setattr(discovery, "Path", real)
+    assert found(root, extend_include=["project/db_migrations/*.py"]) == [
+        "migrations/0001_top.py",
+        "project/db_migrations/0001_initial.py",
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+    ]
+
+
+def test_git_lists_the_files_of_folders_of_a_name(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "r")
+    _many_files(root)
+    commit_all(root)
+    write(root, "new/migrations/0001_initial.py", CLEAN)  # untracked
+    write(root, "new/models.py", CLEAN)
+    repo = open_repository(root)
+    assert repo is not None
+    top = repo.root
+    assert repo.tracked([root], ".py", "migrations") == [
+        top / "migrations/0001_top.py",
+        top / "shop/migrations/.py",
+        top / "shop/migrations/0001_initial.py",
+        top / "shop/migrations/0002_more.py",
+        top / "shop/migrations/__init__.py",
+    ]
+    assert repo.untracked([root], ".py", "migrations") == {top / "new/migrations/0001_initial.py"}
+    assert len(repo.tracked([root], ".py")) == 10  # (every .py file without a folder name)
