@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,10 @@ def _stderr(exc: Exception) -> str:
 class Repository:
     root: Path
     _repo: _git.Repo
+    #: The untracked files git listed, by the paths asked about (see :meth:`untracked`).
+    _untracked: dict[tuple[str, ...], list[str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` is inside this repository's working tree."""
@@ -76,10 +80,17 @@ class Repository:
         self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
     ) -> set[Path]:
         """Untracked files that ``.gitignore`` does not ignore (ending with ``suffix``;
-        with ``only_in``, only the files of the folders of that name)."""
-        rel = self._rel(paths) if paths else []
-        names = self._names("ls-files", "-z", "--others", "--exclude-standard", "--", *rel)
-        return {self.root / n for n in _kept(names, suffix, only_in)}
+        with ``only_in``, only the files of the folders of that name), as git listed them
+        when first asked about ``paths``: a file created since is not in it."""
+        rel = tuple(self._rel(paths)) if paths else ()
+        if rel not in self._untracked:
+            # Listed once for the Repository (opened once per run): a run asks for the
+            # new files and for the candidates, and on a large tree each listing is a
+            # walk of the working tree by git.
+            self._untracked[rel] = self._names(
+                "ls-files", "-z", "--others", "--exclude-standard", "--", *rel
+            )
+        return {self.root / n for n in _kept(self._untracked[rel], suffix, only_in)}
 
     def is_ignored(self, path: Path) -> bool:
         """Whether git ignores ``path`` (a folder named explicitly is then walked: the

@@ -357,3 +357,37 @@ def test_no_repository_is_looked_for_where_no_folder_above_holds_git(tmp_path: P
     link = tmp_path / "link"
     link.symlink_to(folder)
     assert _may_be_in_a_repository(link)
+
+
+def test_a_run_lists_the_untracked_files_once(
+    feature_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new files (for MF003's base) and the candidates come from one listing of the
+    untracked files: on a large tree each is a walk of the working tree by git."""
+    listings: list[tuple[str, ...]] = []
+    real = mf_git.Repository._names
+
+    def names(self: mf_git.Repository, *args: str) -> list[str]:
+        listings.append(args)
+        return real(self, *args)
+
+    monkeypatch.setattr(mf_git.Repository, "_names", names)
+    config = build_config(paths=[Path(".")], mode=Mode.CHECK, select=None, ignore=None)
+    result = api.run(config)
+    assert [a for a in listings if "--others" in a] == [
+        ("ls-files", "-z", "--others", "--exclude-standard", "--", ".")
+    ]
+    assert result.new_since_base is not None
+    assert sorted(
+        p.relative_to(feature_repo.resolve()).as_posix() for p in result.new_since_base
+    ) == [
+        "c/migrations/0002_more.py",
+        "d/migrations/0001_initial.py",
+        "e/migrations/0001_initial.py",
+    ]
+    assert "e/migrations/0001_initial.py" in {f.path.as_posix() for f in result.files}
+    # Asked about other paths, git lists them.
+    repo = mf_git.open_repository(feature_repo)
+    assert repo is not None
+    assert repo.untracked([feature_repo / "e"]) == {repo.root / "e/migrations/0001_initial.py"}
+    assert repo.untracked([feature_repo / "a"]) == set()
