@@ -77,12 +77,19 @@ def is_migration(path: Path, extend_include: Sequence[str] = (), root: Path | No
     glob (relative to ``root``, the folder of the pyproject.toml)."""
     if path.suffix != ".py" or path.name == "__init__.py":
         return False
-    if path.parent.name == "migrations":
+    if _folder_name(path.parent) == "migrations":
         return True
     if not extend_include:
         return False
     rel = _rel_posix(path, root or Path.cwd())
     return any(glob_match(rel, pattern) for pattern in extend_include)
+
+
+def _folder_name(folder: str | os.PathLike[str]) -> str:
+    """The name of ``folder``, also when it is written ``.`` or ends in ``..`` (a run from
+    inside a migrations folder: ``migration-fixer .``)."""
+    name = os.path.basename(folder)
+    return os.path.basename(os.path.abspath(folder)) if name in ("", ".", "..") else name
 
 
 def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
@@ -127,7 +134,7 @@ def _walk(
             continue
         seen.add(key)
         dirs: list[str] = []
-        wanted = only_in is None or os.path.basename(folder) == only_in
+        wanted = only_in is None or _folder_name(folder) == only_in
         for entry in entries:
             try:
                 is_dir = entry.is_dir()

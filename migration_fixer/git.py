@@ -74,7 +74,7 @@ class Repository:
         the files of the folders of that name)."""
         rel = self._rel(paths) if paths else []
         names = self._names("ls-files", "-z", "--cached", "--", *rel)
-        return [self.root / n for n in _kept(names, suffix, only_in)]
+        return [self.root / n for n in _kept(names, suffix, only_in, self.root.name)]
 
     def untracked(
         self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
@@ -90,7 +90,7 @@ class Repository:
             self._untracked[rel] = self._names(
                 "ls-files", "-z", "--others", "--exclude-standard", "--", *rel
             )
-        return {self.root / n for n in _kept(self._untracked[rel], suffix, only_in)}
+        return {self.root / n for n in _kept(self._untracked[rel], suffix, only_in, self.root.name)}
 
     def is_ignored(self, path: Path) -> bool:
         """Whether git ignores ``path`` (a folder named explicitly is then walked: the
@@ -202,14 +202,16 @@ class Repository:
         return {self.root / n for n in self._names("diff", "--name-only", "-z", "--", *rel)}
 
 
-def _kept(names: list[str], suffix: str, only_in: str | None) -> Iterator[str]:
-    """The names git listed (``/``-separated, relative to the root) that end with
-    ``suffix`` and, with ``only_in``, are files of a folder of that name: told from the
-    text, before a path is made for each (a monorepo lists tens of thousands)."""
+def _kept(names: list[str], suffix: str, only_in: str | None, root_name: str) -> Iterator[str]:
+    """The names git listed (``/``-separated, relative to the root, whose name is
+    ``root_name``) that end with ``suffix`` and, with ``only_in``, are files of a folder
+    of that name: told from the text, before a path is made for each (a monorepo lists
+    tens of thousands)."""
     for name in names:
-        if name.endswith(suffix) and (
-            only_in is None or name.rpartition("/")[0].rpartition("/")[2] == only_in
-        ):
+        if not name.endswith(suffix):
+            continue
+        folder = name.rpartition("/")[0]
+        if only_in is None or (folder.rpartition("/")[2] if folder else root_name) == only_in:
             yield name
 
 

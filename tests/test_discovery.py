@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from _git_helpers import BAD, CLEAN, commit_all, init_repo, write
+from _git_helpers import BAD, CLEAN, commit_all, init_repo, invoke, write
 
 from migration_fixer import discovery
 from migration_fixer.discovery import discover, glob_match, is_migration
@@ -325,3 +325,62 @@ def test_git_lists_the_files_of_folders_of_a_name(tmp_path: Path) -> None:
     ]
     assert repo.untracked([root], ".py", "migrations") == {top / "new/migrations/0001_initial.py"}
     assert len(repo.tracked([root], ".py")) == 10  # (every .py file without a folder name)
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["walked", "git"])
+@pytest.mark.parametrize("where", [".", "../migrations", "../../shop/.."])
+def test_a_run_from_inside_a_migrations_folder_finds_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_git: bool, where: str
+) -> None:
+    """``migration-fixer .`` in the folder itself: the folder is named ``.`` on the
+    command line and the files' paths are shown relative to it (a run that found
+    nothing said "No findings in 0 migration files")."""
+    root = init_repo(tmp_path / "r") if in_git else tmp_path / "r"
+    _many_files(root)
+    if in_git:
+        commit_all(root)
+        write(root, "shop/migrations/0003_new.py", CLEAN)  # untracked
+    monkeypatch.chdir(root / "shop" / "migrations")
+    files, missing = discover(
+        [Path(where)], repo=open_repository(Path(".")), root=Path(".").resolve()
+    )
+    assert missing == []
+    new = ["shop/migrations/0003_new.py"] if in_git else []
+    above = ["migrations/0001_top.py"] if where == "../../shop/.." else []
+    assert [f.resolve().relative_to(root.resolve()).as_posix() for f in files] == [
+        *above,
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_more.py",
+        *new,
+    ]
+    if where == ".":
+        assert [f.as_posix() for f in files] == [
+            "0001_initial.py",
+            "0002_more.py",
+            *(["0003_new.py"] if in_git else []),
+        ]
+
+
+def test_the_cli_run_from_inside_a_migrations_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "shop/migrations/0001_initial.py", BAD)
+    monkeypatch.chdir(tmp_path / "shop" / "migrations")
+    code, out, _ = invoke("--check", "--no-cache", "--no-progress", ".")
+    assert code == 1
+    assert (
+        out.splitlines()[-1]
+        == "Found 1 finding in 1 migration file (1 fixable with `migration-fixer`)."
+    )
+
+
+def test_git_names_at_the_top_are_in_the_repository_folder() -> None:
+    from migration_fixer.git import _kept
+
+    names = ["0001_initial.py", "app/migrations/0001_initial.py", "app/models.py", "README"]
+    assert list(_kept(names, ".py", "migrations", "migrations")) == [
+        "0001_initial.py",  # (the repository is a migrations folder)
+        "app/migrations/0001_initial.py",
+    ]
+    assert list(_kept(names, ".py", "migrations", "project")) == ["app/migrations/0001_initial.py"]
+    assert list(_kept(names, ".py", None, "project")) == names[:3]
