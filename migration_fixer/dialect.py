@@ -37,6 +37,9 @@ _ENGINES = {
     "oracle": "oracle",
 }
 _SKIP = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "site-packages", ".eggs"}
+#: Folders that hold no settings: a migration whose name ends in ``settings.py``
+#: (``0008_usersettings.py``) is not read as one (a data migration may name an engine).
+_NO_SETTINGS = {"migrations", "__pycache__"}
 _DEPTH = 5
 
 
@@ -62,10 +65,10 @@ def parse(value: object, where: str) -> tuple[str, ...]:
 
 
 def _settings_files(root: Path) -> list[Path]:
-    """The settings files below ``root`` (at most :data:`_DEPTH` folders down), in the
-    order of a sorted top-down walk. Folders are followed as text, their depths counted
-    along the walk (a ``Path`` per folder and per subfolder took most of the time on a
-    tree of thousands of folders)."""
+    """The settings files below ``root`` (at most :data:`_DEPTH` folders down, outside
+    virtualenvs and migrations folders), in the order of a sorted top-down walk. Folders
+    are followed as text, their depths counted along the walk (a ``Path`` per folder and
+    per subfolder took most of the time on a tree of thousands of folders)."""
     found: list[Path] = []
     depths = {os.fspath(root): 0}
     for folder, dirs, files in os.walk(root):
@@ -74,6 +77,7 @@ def _settings_files(root: Path) -> list[Path]:
             d
             for d in dirs
             if d not in _SKIP
+            and d not in _NO_SETTINGS
             and not d.startswith(".")
             and depth < _DEPTH
             and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))

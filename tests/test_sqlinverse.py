@@ -264,6 +264,14 @@ def test_dialect_detection(tmp_path: Path) -> None:
         "several database engines in the settings: postgresql (proj/settings.py:1), "
         "sqlite (proj/settings/test.py:1)",
     )
+    (tmp_path / "proj" / "settings" / "test.py").unlink()
+    # A data migration named like settings that names another engine is no settings file.
+    migration = tmp_path / "proj" / "migrations" / "0008_usersettings.py"
+    migration.parent.mkdir()
+    migration.write_text(
+        'if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":\n    pass\n'
+    )
+    assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
 
 
 # -- the dialect on the command line and in the configuration ------------------------------
@@ -416,7 +424,7 @@ def test_check_with_nothing_to_fix_does_not_import_the_parser(tmp_path: Path) ->
     assert _exit_code_and_parser_imported(project) == "1 True"
 
 
-def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs(
+def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs_and_migrations(
     tmp_path: Path,
 ) -> None:
     from migration_fixer.dialect import _settings_files
@@ -433,6 +441,8 @@ def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs
         "node_modules/settings.py",
         "env/settings.py",
         "env/pyvenv.cfg",
+        "proj/migrations/0008_usersettings.py",
+        "proj/migrations/settings.py",
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("")
