@@ -66,9 +66,10 @@ def parse(value: object, where: str) -> tuple[str, ...]:
 
 def _settings_files(root: Path) -> list[Path]:
     """The settings files below ``root`` (at most :data:`_DEPTH` folders down, outside
-    virtualenvs and migrations folders), in the order of a sorted top-down walk. Folders
-    are followed as text, their depths counted along the walk (a ``Path`` per folder and
-    per subfolder took most of the time on a tree of thousands of folders)."""
+    virtualenvs and migrations folders; regular files only), in the order of a sorted
+    top-down walk. Folders are followed as text, their depths counted along the walk (a
+    ``Path`` per folder and per subfolder took most of the time on a tree of thousands of
+    folders)."""
     found: list[Path] = []
     depths = {os.fspath(root): 0}
     for folder, dirs, files in os.walk(root):
@@ -86,8 +87,11 @@ def _settings_files(root: Path) -> list[Path]:
             depths[os.path.join(folder, d)] = depth + 1
         in_settings = os.path.basename(folder) == "settings"
         for name in sorted(files):
-            if name.endswith(".py") and (
-                in_settings or name.startswith("settings") or name.endswith("settings.py")
+            if (
+                name.endswith(".py")
+                and (in_settings or name.startswith("settings") or name.endswith("settings.py"))
+                # A regular file only: reading a FIFO named settings.py would wait forever.
+                and os.path.isfile(os.path.join(folder, name))
             ):
                 found.append(Path(folder, name))
     return found

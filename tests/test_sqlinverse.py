@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -272,6 +273,32 @@ def test_dialect_detection(tmp_path: Path) -> None:
         'if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":\n    pass\n'
     )
     assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_named_like_settings_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    os.mkfifo(tmp_path / "proj" / "settings.py")  # (reading it would wait forever)
+    (tmp_path / "proj" / "local_settings.py").symlink_to(tmp_path / "proj" / "settings.py")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "settings.py").write_text(
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n'
+    )
+    # In a process of its own: a read of the FIFO would hang the test run, not fail it.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from migration_fixer.dialect import detect; "
+            "print(detect(Path(sys.argv[1])))",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == "(('sqlite',), 'the database engine in conf/settings.py:1')\n"
 
 
 # -- the dialect on the command line and in the configuration ------------------------------
