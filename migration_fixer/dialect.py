@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from migration_fixer.source import read_text_file
+
 DIALECTS = ("postgresql", "mysql", "sqlite")
 _ALIASES = {"postgres": "postgresql", "mariadb": "mysql"}
 
@@ -66,10 +68,9 @@ def parse(value: object, where: str) -> tuple[str, ...]:
 
 def _settings_files(root: Path) -> list[Path]:
     """The settings files below ``root`` (at most :data:`_DEPTH` folders down, outside
-    virtualenvs and migrations folders; regular files only), in the order of a sorted
-    top-down walk. Folders are followed as text, their depths counted along the walk (a
-    ``Path`` per folder and per subfolder took most of the time on a tree of thousands of
-    folders)."""
+    virtualenvs and migrations folders), in the order of a sorted top-down walk. Folders
+    are followed as text, their depths counted along the walk (a ``Path`` per folder and
+    per subfolder took most of the time on a tree of thousands of folders)."""
     found: list[Path] = []
     depths = {os.fspath(root): 0}
     for folder, dirs, files in os.walk(root):
@@ -87,11 +88,8 @@ def _settings_files(root: Path) -> list[Path]:
             depths[os.path.join(folder, d)] = depth + 1
         in_settings = os.path.basename(folder) == "settings"
         for name in sorted(files):
-            if (
-                name.endswith(".py")
-                and (in_settings or name.startswith("settings") or name.endswith("settings.py"))
-                # A regular file only: reading a FIFO named settings.py would wait forever.
-                and os.path.isfile(os.path.join(folder, name))
+            if name.endswith(".py") and (
+                in_settings or name.startswith("settings") or name.endswith("settings.py")
             ):
                 found.append(Path(folder, name))
     return found
@@ -118,7 +116,7 @@ def detect(root: Path) -> tuple[tuple[str, ...], str]:
     engines: dict[str, str] = {}
     for path in _settings_files(root):
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = read_text_file(path, errors="replace")  # (a FIFO is not read)
         except OSError:
             continue
         for match in [*_ENGINE.finditer(text), *_URL.finditer(text)]:

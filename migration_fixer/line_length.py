@@ -30,6 +30,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 from migration_fixer.layout import DEFAULT_LINE_LENGTH
+from migration_fixer.source import read_text_file
 
 _RUFF_FILES = (".ruff.toml", "ruff.toml")
 
@@ -81,6 +82,6 @@ def _valid(value: object) -> TypeGuard[int]:
 
 def _load(path: Path) -> dict[str, Any]:
     try:
-        return cast(dict[str, Any], tomllib.loads(path.read_text(encoding="utf-8")))
+        return cast(dict[str, Any], tomllib.loads(read_text_file(path)))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}

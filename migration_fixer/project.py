@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from migration_fixer.source import read_text_file
+
 _VOCABULARY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "poetry.lock")
 
 
@@ -15,11 +17,11 @@ def deploy_vocabulary(root: Path) -> str:
     texts = []
     for name in _VOCABULARY_FILES:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            texts.append((root / name).read_text(encoding="utf-8").lower())
+            texts.append(read_text_file(root / name).lower())
     for pattern in ("requirements*.txt", "requirements/*.txt", "requirements*.in"):
         for path in sorted(root.glob(pattern))[:20]:
             with contextlib.suppress(OSError, UnicodeDecodeError):
-                texts.append(path.read_text(encoding="utf-8").lower())
+                texts.append(read_text_file(path).lower())
     text = "\n".join(texts)
     if "django-safemigrate" in text or "django_safemigrate" in text:
         return "safemigrate"

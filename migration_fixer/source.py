@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import io
 import os
 import re
@@ -73,6 +74,15 @@ def decode(path: Path, data: bytes) -> SourceFile:
     if "\r" in text and "\n" not in text:  # CR-only line endings: Python reads them too
         return SourceFile(path, text.replace("\r", "\n"), encoding, bom, cr=True)
     return SourceFile(path, text, encoding, bom)
+
+
+def read_text_file(path: Path, errors: str = "strict") -> str:
+    """The UTF-8 text of the project file ``path`` (a configuration, requirements or
+    settings file), which must be a regular file or a link to one: a FIFO named like one
+    would make the read wait forever (OSError for anything else, as for a missing file)."""
+    if not path.is_file():
+        raise FileNotFoundError(errno.ENOENT, "not a regular file", str(path))
+    return path.read_text(encoding="utf-8", errors=errors)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

@@ -276,7 +276,9 @@ def test_dialect_detection(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
-def test_a_fifo_named_like_settings_is_not_read(tmp_path: Path) -> None:
+def test_project_files_that_are_fifos_are_not_read(tmp_path: Path) -> None:
+    """The settings (SQL dialect), the dependency files (deploy vocabulary) and the
+    pyproject.toml (line length) are read only when they are regular files."""
     (tmp_path / "proj").mkdir()
     os.mkfifo(tmp_path / "proj" / "settings.py")  # (reading it would wait forever)
     (tmp_path / "proj" / "local_settings.py").symlink_to(tmp_path / "proj" / "settings.py")
@@ -284,13 +286,20 @@ def test_a_fifo_named_like_settings_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "conf" / "settings.py").write_text(
         'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n'
     )
-    # In a process of its own: a read of the FIFO would hang the test run, not fail it.
+    for name in ("pyproject.toml", "setup.cfg", "requirements.txt"):
+        os.mkfifo(tmp_path / name)
+    (tmp_path / "requirements-dev.txt").write_text("django-syzygy>=1.0\n")
+    # In a process of its own: a read of a FIFO would hang the test run, not fail it.
     done = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; from migration_fixer.dialect import detect; "
-            "print(detect(Path(sys.argv[1])))",
+            "import sys; from pathlib import Path\n"
+            "from migration_fixer.dialect import detect\n"
+            "from migration_fixer.line_length import folder_line_length\n"
+            "from migration_fixer.project import deploy_vocabulary\n"
+            "root = Path(sys.argv[1])\n"
+            "print(detect(root), deploy_vocabulary(root), folder_line_length(root))",
             str(tmp_path),
         ],
         capture_output=True,
@@ -298,7 +307,9 @@ def test_a_fifo_named_like_settings_is_not_read(tmp_path: Path) -> None:
         timeout=60,
         check=True,
     )
-    assert done.stdout == "(('sqlite',), 'the database engine in conf/settings.py:1')\n"
+    assert done.stdout == (
+        "(('sqlite',), 'the database engine in conf/settings.py:1') syzygy None\n"
+    )
 
 
 # -- the dialect on the command line and in the configuration ------------------------------
