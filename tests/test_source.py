@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from migration_fixer.source import SourceError, SourceFile, decode, encode, write_atomic
+from migration_fixer.source import (
+    SourceError,
+    SourceFile,
+    decode,
+    encode,
+    read_text_file,
+    write_atomic,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +118,14 @@ def test_write_atomic_keeps_the_owner(tmp_path: Path) -> None:
     write_atomic(path, b"new")
     info = path.stat()
     assert (info.st_uid, info.st_gid, path.read_bytes()) == (1234, 5678, b"new")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_project_file_is_read_only_when_it_is_a_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = é\n", encoding="utf-8")
+    assert read_text_file(tmp_path / "setup.cfg") == "[metadata]\nname = é\n"
+    os.mkfifo(tmp_path / "pyproject.toml")
+    with pytest.raises(FileNotFoundError, match="not a regular file"):
+        read_text_file(tmp_path / "pyproject.toml")
+    with pytest.raises(FileNotFoundError, match="not a regular file"):
+        read_text_file(tmp_path / "missing.toml")
