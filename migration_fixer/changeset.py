@@ -78,8 +78,8 @@ def verify(
         new_tree = _compiled(new_text)
         compared = [(old_text, new_tree, edits)]
     else:
-        pieces = [(splice, _compiled(splice.new)) for splice in splices]
-        compared = [(splice.old, piece, splice.edits) for splice, piece in pieces]
+        pieces = [(splice, _compiled(splice.source(splice.new))) for splice in splices]
+        compared = [(splice.source(splice.old), piece, splice.edits) for splice, piece in pieces]
         new_tree = _spliced(old_tree, new_text, pieces)
     introduced = introduced_names(old_tree, new_tree)
     if introduced:
@@ -116,7 +116,10 @@ def _spliced(
 ) -> ast.Module:
     """The new module's ``ast``: the old statements, with the replaced ones swapped for
     the new pieces (parsed anew when a piece changed the line count of statements that
-    follow it: the old tree is shared with the history replay and stays unchanged)."""
+    follow it, or when a piece is elements of a list: the old tree is shared with the
+    history replay and stays unchanged)."""
+    if any(splice.in_list for splice, _ in pieces):
+        return newer_syntax.parse(new_text)
     body: list[ast.stmt] = []
     position = 0
     for splice, piece in pieces:

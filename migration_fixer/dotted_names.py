@@ -54,22 +54,32 @@ def required_module(chain: list[str], imported: frozenset[str]) -> str | None:
     return ".".join(chain[:-1]) if len(chain) > 1 else chain[0]
 
 
-def _bound_names(tree: ast.Module) -> tuple[set[str], set[str]]:
-    """Every name bound anywhere in the module, and those bound by a plain ``import``
-    only (the root of a dotted module path)."""
-    plain_roots: set[str] = set()
-    other: set[str] = set()
+def unresolved_names(tree: ast.Module) -> set[str]:
+    """The names and dotted chains of ``tree`` that its own statements do not bind or
+    import (a name bound in any scope counts as bound: this is a check of imports, not
+    of scoping). One walk of the tree collects what the module binds, the names it
+    reads and its attribute chains."""
+    plain_roots: set[str] = set()  # bound by a plain ``import`` (a module path's root)
+    other: set[str] = set()  # bound any other way
+    imported: set[str] = set()  # the modules ``import x.y`` (without ``as``) binds
+    loaded: set[str] = set()
+    attributes: list[ast.Attribute] = []
+    inner: set[int] = set()  # attributes that are the value of another
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else other).add(node.id)
+        elif isinstance(node, ast.Attribute):
+            attributes.append(node)
+            inner.add(id(node.value))
+        elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname is None:
                     plain_roots.add(alias.name.split(".")[0])
+                    imported.add(alias.name)
                 else:
                     other.add(alias.asname)
         elif isinstance(node, ast.ImportFrom):
             other.update(alias.asname or alias.name for alias in node.names)
-        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            other.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             other.add(node.name)
         elif isinstance(node, ast.arg):
@@ -79,31 +89,16 @@ def _bound_names(tree: ast.Module) -> tuple[set[str], set[str]]:
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             other.update(node.names)
     bound = plain_roots | other
-    return bound, plain_roots - other
-
-
-def unresolved_names(tree: ast.Module) -> set[str]:
-    """The names and dotted chains of ``tree`` that its own statements do not bind or
-    import (a name bound in any scope counts as bound: this is a check of imports, not
-    of scoping)."""
-    bound, plain_roots = _bound_names(tree)
-    imported = module_imports(tree)
-    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    missing: set[str] = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load)
-            and node.id not in bound
-            and not hasattr(builtins, node.id)
-        ):
-            missing.add(node.id)
-        if not isinstance(node, ast.Attribute) or id(node) in inner:
+    plain_only = plain_roots - other
+    modules = frozenset(imported)
+    missing = {name for name in loaded - bound if not hasattr(builtins, name)}
+    for node in attributes:
+        if id(node) in inner:
             continue
         chain = attribute_chain(node)
-        if chain is None or chain[0] not in plain_roots:
+        if chain is None or chain[0] not in plain_only:
             continue
-        if required_module(chain, imported) is not None:
+        if required_module(chain, modules) is not None:
             missing.add(".".join(chain))
     return missing
 

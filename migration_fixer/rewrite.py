@@ -46,14 +46,26 @@ class RewriteError(Exception):
 @dataclass(frozen=True)
 class Splice:
     """Lines ``first``..``last`` (1-based, inclusive) of the old text, ``old``, replaced
-    by ``new``: whole top-level statements, so that each can be verified alone."""
+    by ``new``: whole top-level statements, or whole elements of a list, so that each can
+    be verified alone."""
 
     first: int
     last: int
     old: str
     new: str
-    #: The edits applied here, their lines counted from ``first``.
+    #: The edits applied here, their lines counted from ``first`` (from the line before
+    #: it when ``in_list``).
     edits: tuple[Edit, ...]
+    #: ``old`` is whole elements of a list, not statements: it is read as the content of
+    #: a list display (:meth:`source`).
+    in_list: bool = False
+
+    def source(self, text: str) -> str:
+        """``text`` (``old`` or ``new``) as a module to parse."""
+        if not self.in_list:
+            return text
+        opening, closing = _list_display(self.old)
+        return opening + text + closing
 
 
 @dataclass(frozen=True)
@@ -89,14 +101,21 @@ def rewrite(
     """Apply ``edits`` to the top-level statements they touch, each group of them parsed
     and rewritten with libcst alone and spliced back: the cost follows the size of the
     edit, not of the file (a 5 MB data list beside ``class Migration`` is never given to
-    libcst). ``tree`` is ``text``'s ``ast``, when the caller has it. A line an edit
-    makes longer than ``line_length`` is split as black splits it (None: never)."""
+    libcst). An argument added to (or replaced in) an operation that has its lines to
+    itself in a list is made on those lines alone: the operations of a squashed
+    migration, 300 kB in one ``class Migration``, are not parsed for one of them.
+    ``tree`` is ``text``'s ``ast``, when the caller has it. A line an edit makes longer
+    than ``line_length`` is split as black splits it (None: never)."""
     if not edits:
         return Rewrite(text, ())
     tree = tree if tree is not None else newer_syntax.parse(text)
     starts = _line_starts(text)
     groups = _statement_groups(tree)
+    lines: list[str] | None = None
     wanted: set[int] = set()
+    # An argument edit inside a list on lines of its own (an operation of ``operations``)
+    # is made on those lines alone: a squashed migration is one statement of 400 kB.
+    elements: dict[tuple[int, int], tuple[int, ast.expr]] = {}
     for edit in edits:
         if isinstance(edit, InsertStatements):
             wanted.add(_migration_group(tree, groups))
@@ -106,28 +125,123 @@ def rewrite(
             group = _group_of(groups, edit.line)
             if group is None:
                 raise RewriteError(f"no call found at {edit.line}:{edit.column + 1}")
-            wanted.add(group)
-    splices: list[Splice] = []
-    pieces: list[str] = []
-    position = 0
+            found = None
+            if isinstance(edit, (AddArgument, ReplaceArgument)):
+                lines = lines if lines is not None else split_lines(text)
+                statements = tree.body[groups[group][2] : groups[group][3]]
+                found = _element_lines(statements, lines, edit.line, edit.column)
+            if found is None:
+                wanted.add(group)
+            else:
+                elements[found[0]] = (group, found[1])
+    pieces: list[tuple[int, int, bool, list[ast.AST]]] = []
     for first_group, last_group in _runs(sorted(wanted)):
         first = groups[first_group - 1][1] + 1 if first_group else 1
-        last = groups[last_group][1]
+        statements = tree.body[groups[first_group][2] : groups[last_group][3]]
+        pieces.append((first, groups[last_group][1], False, list(statements)))
+    outermost: tuple[int, int] = (0, 0)
+    for region, (group, element) in sorted(elements.items(), key=lambda i: (i[0][0], -i[0][1])):
+        if group not in wanted and region[1] > outermost[1]:  # (else inside another piece)
+            outermost = region
+            pieces.append((*region, True, [element]))
+    splices: list[Splice] = []
+    out: list[str] = []
+    position = 0
+    for first, last, in_list, held in sorted(pieces, key=lambda piece: piece[0]):
         start, end = starts[first - 1], starts[last] if last < len(starts) else len(text)
         old = text[start:end]
-        imports = first == 1 and any(isinstance(e, AddImport) for e in edits)
-        mine = tuple(
-            _shift(e, first - 1) for e in edits if _inside(e, first, last, imports, tree, groups)
-        )
-        depth = nesting_depth(tree.body[groups[first_group][2] : groups[last_group][3]])
-        if depth > MAX_DEPTH:
-            raise RecursionError(f"nested {depth} levels deep")
-        new = _in_thread(_rewrite_lines, old, mine, first == 1, line_length)
-        pieces += [text[position:start], new]
+        _check_depth(held)
+        if in_list:
+            splice = _rewrite_elements(old, first, last, edits, line_length)
+        else:
+            imports = first == 1 and any(isinstance(e, AddImport) for e in edits)
+            mine = tuple(
+                _shift(e, first - 1)
+                for e in edits
+                if _inside(e, first, last, imports, tree, groups)
+            )
+            new = _in_thread(_rewrite_lines, old, mine, first == 1, line_length)
+            splice = Splice(first, last, old, new, mine)
+        out += [text[position:start], splice.new]
         position = end
-        splices.append(Splice(first, last, old, new, mine))
-    pieces.append(text[position:])
-    return Rewrite("".join(pieces), tuple(splices))
+        splices.append(splice)
+    out.append(text[position:])
+    return Rewrite("".join(out), tuple(splices))
+
+
+def _rewrite_elements(
+    old: str, first: int, last: int, edits: Sequence[Edit], line_length: int | None
+) -> Splice:
+    """The libcst rewrite of lines ``first``..``last`` (``old``), whole elements of a list,
+    read as the content of a list display (:meth:`Splice.source`)."""
+    mine = tuple(
+        _shift(e, first - 2)
+        for e in edits
+        if isinstance(e, (AddArgument, ReplaceArgument)) and first <= e.line <= last
+    )
+    opening, closing = _list_display(old)
+    new = _in_thread(_rewrite_lines, opening + old + closing, mine, False, line_length)
+    if not (new.startswith(opening) and new.endswith(closing)):  # pragma: no cover
+        raise RewriteError("the rewrite changed the lines around the list's elements")
+    return Splice(first, last, old, new[len(opening) : len(new) - len(closing)], mine, True)
+
+
+def _list_display(text: str) -> tuple[str, str]:
+    """What goes before and after whole elements of a list to make them a statement."""
+    match = _NEWLINES.search(text)
+    newline = match.group() if match else "\n"
+    return f"_ = [{newline}", f"]{newline}"
+
+
+#: What may follow an element that ends its line: its comma, a comment.
+_AFTER_ELEMENT = re.compile(r"[ \t\f]*(?:,[ \t\f]*)?(?:#.*)?")
+
+
+def _element_lines(
+    statements: Sequence[ast.stmt], lines: list[str], line: int, column: int
+) -> tuple[tuple[int, int], ast.expr] | None:
+    """The lines of the innermost element of a list (or tuple) that holds the call at
+    ``line``:``column`` (a character column) and has its lines to itself: nothing but
+    indentation before it, nothing but its comma and a comment after it. None when no
+    element around the call is laid out so."""
+    target = (line, len(lines[line - 1][:column].encode("utf-8")))
+    found: tuple[tuple[int, int], ast.expr] | None = None
+    nodes: Sequence[ast.AST] = statements
+    while True:
+        node = next((n for n in nodes if _covers(n, target)), None)
+        if node is None:
+            return None
+        if isinstance(node, ast.Call) and (node.lineno, node.col_offset) == target:
+            return found
+        if isinstance(node, (ast.List, ast.Tuple)):
+            element = next((e for e in node.elts if _covers(e, target)), None)
+            if element is not None and _alone_on_its_lines(element, lines):
+                found = ((element.lineno, element.end_lineno or element.lineno), element)
+        nodes = list(ast.iter_child_nodes(node))
+
+
+def _covers(node: ast.AST, target: tuple[int, int]) -> bool:
+    """Whether ``node`` spans ``target`` (a line and a column in UTF-8 bytes)."""
+    span = [getattr(node, name, None) for name in _SPAN]
+    if None in span:
+        return False
+    return (span[0], span[1]) <= target <= (span[2], span[3])
+
+
+_SPAN = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _alone_on_its_lines(element: ast.expr, lines: list[str]) -> bool:
+    end_line = element.end_lineno or element.lineno
+    before = lines[element.lineno - 1].encode("utf-8")[: element.col_offset]
+    after = lines[end_line - 1].encode("utf-8")[element.end_col_offset :]
+    return not before.strip() and _AFTER_ELEMENT.fullmatch(after.decode("utf-8")) is not None
+
+
+def _check_depth(nodes: Sequence[ast.AST]) -> None:
+    depth = nesting_depth(nodes)
+    if depth > MAX_DEPTH:
+        raise RecursionError(f"nested {depth} levels deep")
 
 
 def _rewrite_lines(

@@ -48,12 +48,119 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return texts
 
 
-def test_only_the_statement_with_the_edit_is_parsed_by_libcst(parsed: list[str]) -> None:
+def test_only_the_operation_with_the_edit_is_parsed_by_libcst(parsed: list[str]) -> None:
     fixed = fix_source(SOURCE)
     assert fixed == SOURCE.replace(
         "RunPython(load)", "RunPython(load, reverse_code=migrations.RunPython.noop)"
     )
-    assert parsed == ["\n\n" + MIGRATION]  # with the blank lines before it
+    # The operation on lines of its own, read as the content of a list display.
+    assert parsed == ["_ = [\n        migrations.RunPython(load),\n]\n"]
+
+
+NESTED = (
+    "class Migration(migrations.Migration):\n"
+    "    operations = [\n"
+    "        migrations.SeparateDatabaseAndState(\n"
+    "            database_operations=[\n"
+    "                migrations.RunSQL('DROP TABLE t'),  # gone\n"
+    "            ],\n"
+    "        ),\n"
+    "    ]\n"
+)
+
+
+def test_the_innermost_element_on_lines_of_its_own_is_the_piece(parsed: list[str]) -> None:
+    edit = AddArgument(5, 16, 0, "reverse_sql", "migrations.RunSQL.noop")
+    new = rewrite(NESTED, [edit], None, None)
+    assert new.text == NESTED.replace(
+        "'DROP TABLE t'", "'DROP TABLE t', reverse_sql=migrations.RunSQL.noop"
+    )
+    assert parsed == ["_ = [\n                migrations.RunSQL('DROP TABLE t'),  # gone\n]\n"]
+    assert new.splices is not None
+    assert [(s.first, s.last, s.in_list) for s in new.splices] == [(5, 5, True)]
+    # verified alone, the new module's tree parsed whole
+    seen: list[str] = []
+
+    def rescan(text: str, new_tree: ast.Module) -> list[object]:
+        seen.append(ast.dump(new_tree))
+        return []
+
+    edits = new.splices[0].edits
+    assert edits == (AddArgument(2, 16, 0, "reverse_sql", "migrations.RunSQL.noop"),)
+    verify(ast.parse(NESTED), NESTED, new.text, [], rescan, [], new.splices)  # type: ignore[arg-type]
+    assert seen == [ast.dump(ast.parse(new.text))]
+
+
+def test_an_edit_of_an_element_and_of_its_own_element_make_one_piece(parsed: list[str]) -> None:
+    edits = [
+        AddArgument(5, 16, 0, "reverse_sql", "migrations.RunSQL.noop"),
+        AddArgument(3, 8, 0, "state_operations", "[]"),
+    ]
+    new = rewrite(NESTED, edits, None, None)
+    assert new.text == NESTED.replace(
+        "'DROP TABLE t'", "'DROP TABLE t', reverse_sql=migrations.RunSQL.noop"
+    ).replace("            ],\n", "            ],\n            state_operations=[],\n")
+    assert parsed == ["_ = [\n" + "".join(NESTED.splitlines(keepends=True)[2:7]) + "]\n"]
+    assert new.splices is not None
+    assert [(s.first, s.last) for s in new.splices] == [(3, 7)]
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        "    operations = [migrations.RunPython(load)]\n",
+        "    operations = [\n        migrations.AddField(), migrations.RunPython(load),\n    ]\n",
+        "    operations = [\n        (migrations.RunPython(load)),\n    ]\n",
+        "    operations = [\n        migrations.RunPython(load) \\\n    ]\n",
+        "    operations = {\n        'x': migrations.RunPython(load),\n    }\n",
+    ],
+)
+def test_an_operation_sharing_its_lines_is_rewritten_with_its_statement(
+    parsed: list[str], operations: str
+) -> None:
+    source = "class Migration(migrations.Migration):\n" + operations
+    column = source.splitlines()[-2 if "\n    " in operations else -1].index("migrations.RunPython")
+    line = len(source.splitlines()) - (1 if "\n    " in operations else 0)
+    new = rewrite(source, [AddArgument(line, column, 0, "reverse_code", "f")])
+    assert new.text == source.replace("RunPython(load)", "RunPython(load, reverse_code=f)")
+    assert parsed == [source]
+
+
+def test_new_statements_take_the_whole_class_with_the_edit_in_it(parsed: list[str]) -> None:
+    edits = [
+        AddArgument(5, 16, 0, "reverse_sql", "migrations.RunSQL.noop"),
+        InsertStatements("X = 1\n"),
+    ]
+    new = rewrite(NESTED, edits, None, None)
+    assert new.text == "X = 1\n" + NESTED.replace(
+        "'DROP TABLE t'", "'DROP TABLE t', reverse_sql=migrations.RunSQL.noop"
+    )
+    assert parsed == [NESTED, "X = 1\n"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("line_length", [88, 60])
+def test_an_element_is_rewritten_as_the_whole_statement_would_be(
+    parsed: list[str], newline: str, line_length: int
+) -> None:
+    source = newline.join(
+        [
+            "class Migration(migrations.Migration):",
+            "    operations = [",
+            "        migrations.RunPython(load),  # seed",
+            "    ]",
+            "",
+        ]
+    )
+    edit = AddArgument(3, 8, 0, "reverse_code", "migrations.RunPython.noop")
+    new = rewrite(source, [edit], None, line_length)
+    assert parsed == [
+        f"_ = [{newline}        migrations.RunPython(load),  # seed{newline}]{newline}"
+    ]
+    whole = migration_fixer.rewrite._rewrite_lines(source, [edit], True, line_length)
+    assert new.text == whole
+    assert new.text.count(newline) == (4 if line_length == 88 else 6)
+    assert ("\r\n" in new.text) is (newline == "\r\n")
 
 
 def test_imports_and_new_statements_go_where_a_whole_module_rewrite_puts_them(
@@ -152,6 +259,19 @@ def test_a_chain_too_long_for_libcst_is_refused_before_parsing(parsed: list[str]
     assert parsed == []
 
 
+def test_an_operation_too_deep_for_libcst_is_refused_before_parsing(parsed: list[str]) -> None:
+    source = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        f"        migrations.RunPython(f, hints={{'x': {CHAIN}}}),\n"
+        "    ]\n"
+    )
+    with pytest.raises(ValueError, match=r"^cannot fix MF001: the code is nested too deeply"):
+        fix_source(source)
+    assert parsed == []
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_that_crashed_libcst_is_one_line_and_the_others_are_fixed(
     tmp_path: Path, jobs: str
@@ -232,6 +352,22 @@ def test_a_splice_that_is_not_the_intended_edit_is_refused() -> None:
         )
 
 
+def test_an_element_splice_that_is_not_the_intended_edit_is_refused() -> None:
+    old = "x = [\n    f(1),\n]\n"
+    splice = Splice(2, 2, "    f(1),\n", "    f(2),\n", (AddArgument(2, 4, 0, "y", "2"),), True)
+    assert splice.source(splice.new) == "_ = [\n    f(2),\n]\n"
+    with pytest.raises(VerificationError, match=r"^the fixed source differs"):
+        verify(
+            ast.parse(old),
+            old,
+            "x = [\n    f(2),\n]\n",
+            splice.edits,
+            lambda text, tree: [],
+            [],
+            [splice],
+        )
+
+
 def test_a_fix_that_fails_keeps_its_findings_with_the_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -266,3 +402,26 @@ def test_new_statements_are_spaced_like_the_class_they_precede(parsed: list[str]
         "    pass\n\n\n# the migration\nclass Migration:\n    pass\n"
     )
     assert parsed[0] == "\n\n# the migration\nclass Migration:\n    pass\n"
+
+
+def test_lines_that_were_too_long_stay_unsplit_in_an_element(parsed: list[str]) -> None:
+    source = (
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            database_operations=[migrations.RunSQL('SELECT 1')],\n"
+        "            state_operations=[migrations.RunSQL('SELECT 2')],\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    lines = source.splitlines()
+    edits = [
+        AddArgument(n, lines[n - 1].index("migrations.RunSQL"), 0, "reverse_sql", "'x'")
+        for n in (4, 5)
+    ]
+    # Both old lines are longer than 40 and black would have split them: not black's
+    # output, so they are left as they were, with the keyword added.
+    new = rewrite(source, edits, None, 40)
+    assert new.text == source.replace("')]", "', reverse_sql='x')]")
+    assert len(parsed) == 1
+    assert parsed[0].startswith("_ = [\n        migrations.SeparateDatabaseAndState(\n")
