@@ -172,19 +172,26 @@ def regular_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def loaded_by_django(name: str) -> bool:
+    """Whether Django's migration loader reads the module ``name`` (a file of a migrations
+    folder) as a migration: not when its name starts with ``_`` or ``~``."""
+    return name[:1] not in ("_", "~")
+
+
 def folder_migrations(folder: Path) -> list[Path]:
-    """The regular ``.py`` files of ``folder`` but ``__init__.py``, in the order of their
-    paths (what ``sorted(folder.glob("*.py"))`` gives, keeping those whose ``is_file()``
-    is true), from one listing of the folder (a migration history's files): names sort
-    faster than paths. Not a regular file (a FIFO would block): left out, as the walk
-    leaves it out."""
+    """The migrations of ``folder`` as Django's loader finds them: its regular ``.py``
+    files but those whose name starts with ``_`` or ``~`` (``__init__.py``, a
+    ``_helpers.py`` the migrations import), in the order of their paths (what
+    ``sorted(folder.glob("*.py"))`` gives, keeping those whose ``is_file()`` is true),
+    from one listing of the folder (a migration history's files): names sort faster than
+    paths. Not a regular file (a FIFO would block): left out, as the walk leaves it out."""
     try:
         with os.scandir(folder) as entries:
             names = [
                 entry.name
                 for entry in entries
                 if os.path.normcase(entry.name).endswith(".py")
-                and entry.name != "__init__.py"
+                and loaded_by_django(entry.name)
                 and regular_file(entry)
             ]
     except OSError:

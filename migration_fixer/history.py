@@ -27,7 +27,7 @@ from functools import cached_property
 from pathlib import Path
 
 from migration_fixer.bindings import Bindings, Unknown, Variant
-from migration_fixer.discovery import folder_migrations
+from migration_fixer.discovery import folder_migrations, loaded_by_django
 from migration_fixer.migration_ast import OPERATIONS, ModuleIndex, bind_arguments
 from migration_fixer.parsing import cannot_parse_reason, parse_module
 from migration_fixer.skim import (
@@ -939,9 +939,14 @@ class History:
     def from_sources(cls, folder: Path, sources: Mapping[str, str]) -> History:
         """The history of ``folder`` given as ``{file name: source}``, reading nothing from
         disk (MF003's test harness); a source that does not parse is in the graph with
-        nothing known about it, as with :meth:`load`."""
+        nothing known about it, and one Django's loader skips is not, as with
+        :meth:`load`."""
         unreported: list[HistoryProblem] = []
-        read = [_source(folder / name, text, unreported) for name, text in sorted(sources.items())]
+        read = [
+            _source(folder / name, text, unreported)
+            for name, text in sorted(sources.items())
+            if loaded_by_django(name)
+        ]
         history = cls(folder, read, [])
         history.files = _Files(history._sources, unreported)
         return history

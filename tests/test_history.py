@@ -459,6 +459,22 @@ def test_ancestors_leaves_and_numbers(tmp_path: Path) -> None:
     assert history.problems == []
 
 
+def test_files_django_skips_are_not_in_the_history(tmp_path: Path) -> None:
+    # Django's loader reads no module whose name starts with "_" or "~" (a helper the
+    # migrations import): it is no node of the graph, and no leaf.
+    history = load(
+        tmp_path,
+        {
+            "0001_initial.py": mig(),
+            "0002_a.py": mig(deps=dep("0001_initial")),
+            "_helpers.py": "def forwards(apps, schema_editor):\n    pass\n",
+            "~0003_b.py": mig(deps=dep("0002_a")),
+        },
+    )
+    assert history.leaves() == ["0002_a"]
+    assert sorted(history.files) == ["0001_initial", "0002_a"]
+
+
 def test_run_before_adds_an_edge(tmp_path: Path) -> None:
     history = load(
         tmp_path,
@@ -546,7 +562,7 @@ def test_unparsable_file_is_a_problem_and_a_node(
 @pytest.mark.parametrize(
     ("name", "text"),
     [
-        ("_utils.py", "def forwards(apps, schema_editor):\n    pass\n"),
+        ("utils.py", "def forwards(apps, schema_editor):\n    pass\n"),
         ("test_it.py", "class MigrationTests:\n    dependencies = [('shop', '0001_initial')]\n"),
         ("broken.py", "def broken(:\n"),
     ],

@@ -715,6 +715,15 @@ def test_duplicate_numbers_with_a_merge_migration() -> None:
     assert "0005_remove_product_sku.py" in repo.new
 
 
+def test_a_helper_module_is_no_leaf() -> None:
+    # migrations/_helpers.py (imported by the migrations, skipped by Django's loader)
+    # does not make the app look unmerged: the removal is split.
+    base = {"0001_initial.py": INITIAL, "_helpers.py": "def forwards(apps, editor):\n    pass\n"}
+    repo = pure_repo(Path(), base, {"0002_remove.py": migration(remove("sku"))})
+    assert pure_run(repo, ".").exit_code == 0
+    assert "0003_remove_product_sku.py" in repo.new
+
+
 def test_two_projects_with_the_same_app_label_are_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
