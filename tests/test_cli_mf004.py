@@ -69,6 +69,12 @@ SEED_HINT = (
     "a cascading foreign key"
 )
 LOAD_MF001 = f"{PATH}:18:9: MF001 `RunPython` without `reverse_code` cannot be reversed"
+LOAD_MF001_HINT = (
+    "  hint: a no-op reverse is not enough: `load` creates rows without checking for existing "
+    "ones (`Country.objects.create`, line 12): after a rollback, migrating again creates them "
+    "twice or fails on a unique key; write a reverse function that undoes it (MF004 writes one "
+    "where it is certain), or accept the no-op with --unsafe-fixes"
+)
 LOAD = (
     f"{PATH}:18:9: MF004 `RunPython` without a reverse, where a no-op is not enough: `load` "
     "creates rows without checking for existing ones (`Country.objects.create`, line 12): "
@@ -98,24 +104,27 @@ def test_check_reports_both_calls(project: Path) -> None:
     result = invoke("--check", "--verbose", "geo")
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [fixable]\n{LOAD}\n"
-        f"{LOAD_HINT}\nFound 3 findings in 1 migration file (1 fixable with "
-        "`migration-fixer`; 1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [unsafe fix available]\n"
+        f"{LOAD_MF001_HINT}\n{LOAD}\n{LOAD_HINT}\nFound 3 findings in 1 migration file (0 "
+        "fixable with `migration-fixer`; 2 hidden fixes can be enabled with the "
+        "`--unsafe-fixes` option).\n"
     )
     assert (project / PATH).read_text() == BEFORE
 
 
-def test_fix_writes_mf001s_noop_and_not_the_unsafe_delete_by_default(project: Path) -> None:
+def test_fix_writes_neither_the_unsafe_delete_nor_the_unsafe_noop_by_default(
+    project: Path,
+) -> None:
+    # `load` creates rows: MF001's no-op would make the rollback report success and leave
+    # them, for the next migrate to create again.
     result = invoke("geo")
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD}\n"
-        f"{LOAD_HINT}\nFound 3 findings in 1 migration file (1 fixed, 2 remaining; 1 hidden "
-        "fix can be enabled with the `--unsafe-fixes` option).\n"
+        f"{SEED} [unsafe fix available]\n{SEED_HINT}\n{LOAD_MF001} [unsafe fix available]\n"
+        f"{LOAD_MF001_HINT}\n{LOAD}\n{LOAD_HINT}\nFound 3 findings in 1 migration file (0 "
+        "fixed, 3 remaining; 2 hidden fixes can be enabled with the `--unsafe-fixes` option).\n"
     )
-    assert (project / PATH).read_text() == BEFORE.replace(
-        "RunPython(load)", "RunPython(load, reverse_code=migrations.RunPython.noop)"
-    )
+    assert (project / PATH).read_text() == BEFORE
 
 
 def test_unsafe_fixes_write_the_reverse_and_mf001s_noop_where_mf004_has_none(
@@ -124,8 +133,8 @@ def test_unsafe_fixes_write_the_reverse_and_mf001s_noop_where_mf004_has_none(
     result = invoke("--unsafe-fixes", "geo")
     assert result.exit_code == 1  # load's MF004 remains
     assert result.stdout == (
-        f"{SEED} [fixed]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD}\n{LOAD_HINT}\n"
-        "Found 3 findings in 1 migration file (2 fixed, 1 remaining).\n"
+        f"{SEED} [fixed]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD_MF001_HINT}\n{LOAD}\n"
+        f"{LOAD_HINT}\nFound 3 findings in 1 migration file (2 fixed, 1 remaining).\n"
     )
     assert (project / PATH).read_text() == AFTER
     again = invoke("--check", "--unsafe-fixes", "geo")

@@ -21,19 +21,26 @@ migrations.RunPython(forwards, reverse_code=migrations.RunPython.noop)
 ## Fix safety
 The fix adds `reverse_code=<RunPython>.noop`, spelled the way the call spells `RunPython`.
 It is a safe fix (the usual reverse of a data migration, as Django's documentation
-recommends): it makes the rollback succeed without undoing what the forward function did: review
-whether the data change needs a real reverse (for example, rows the forward function
-created that a later forward run would create again). Calls with `*args`/`**kwargs`, and
-local subclasses that define their own `__init__`, are reported but not rewritten.
+recommends) where the forward function does nothing that a second run would repeat: the
+rollback then succeeds without undoing a change the schema's own reverse does not need undone.
+Where the forward function (or a module function it calls) creates rows without checking for
+existing ones, or changes values relative to themselves (`F("n") + 1`), as MF004 finds, the
+no-op would make the rollback report success and leave the rows or values behind, to be
+created or changed again by the next `migrate`: the fix is then **unsafe**, written only with
+`--unsafe-fixes`, and the hint says what the function does (MF004 writes the real reverse where
+it is certain). Calls with `*args`/`**kwargs`, and local subclasses that define their own
+`__init__`, are reported but not rewritten.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 
-from migration_fixer.rule import Example, FileContext, Finding, RuleExamples
-from migration_fixer.rules._reverse import missing_reverse
+from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
+from migration_fixer.rules._reverse import Reverse, missing_reverse
+from migration_fixer.rules.mf004_runpython_rerun import rerun_hazards
 
 code: str = "MF001"
 name: str = "runpython-without-reverse"
@@ -41,7 +48,10 @@ triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
 history_when: re.Pattern[bytes] | None = None
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
-fix_summary: str = "adds `reverse_code=migrations.RunPython.noop`"
+fix_summary: str = (
+    "adds `reverse_code=migrations.RunPython.noop`; an unsafe fix (`--unsafe-fixes`) where the "
+    "forward function creates rows or changes values that a second run would again (MF004)"
+)
 
 _HEAD = "from django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    pass\n\n\n"
 
@@ -74,6 +84,15 @@ examples: RuleExamples = RuleExamples(
             "operations = [migrations.RunPython(*args)]\n",
             None,
         ),
+        Example(
+            "from django.db import migrations\n\n\ndef seed(apps, schema_editor):\n"
+            '    apps.get_model("geo", "Country").objects.create(code="fr")\n\n\n'
+            "operations = [migrations.RunPython(seed)]\n",
+            "from django.db import migrations\n\n\ndef seed(apps, schema_editor):\n"
+            '    apps.get_model("geo", "Country").objects.create(code="fr")\n\n\n'
+            "operations = [migrations.RunPython(seed, reverse_code=migrations.RunPython.noop)]\n",
+            unsafe=True,
+        ),
     ),
     clean=(
         _HEAD + "operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]\n",
@@ -85,6 +104,27 @@ examples: RuleExamples = RuleExamples(
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
+    hazard = rerun_hazards(ctx)
+    ops = {id(op.node): op for op in ctx.operation_calls}
+
+    def reverse(call: ast.Call, forward: ast.expr) -> Reverse:
+        found = hazard(ops[id(call)], forward)
+        if found is None:
+            return Reverse()
+        return Reverse(
+            applicability=Applicability.UNSAFE,
+            hint=(
+                f"a no-op reverse is not enough: {found}; write a reverse function that "
+                "undoes it (MF004 writes one where it is certain), or accept the no-op with "
+                "--unsafe-fixes"
+            ),
+        )
+
     return missing_reverse(
-        ctx, code=code, operation="RunPython", forward="code", reverse="reverse_code"
+        ctx,
+        code=code,
+        operation="RunPython",
+        forward="code",
+        reverse="reverse_code",
+        inverse=reverse,
     )

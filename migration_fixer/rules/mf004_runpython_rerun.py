@@ -72,17 +72,18 @@ no reverse). Everything else is reported with the reason in the hint.
   forward run are changed too (as by any reverse), and on a floating-point column the
   inverse can differ in the last digit.
 
-With no reverse at all, MF001 and MF004 both report the call. MF001's fix is the no-op; where
-MF004 has a fix, it replaces MF001's (the two never both edit the call): with a safe fix
-always, with an unsafe one under `--unsafe-fixes`. Otherwise MF001's no-op is written and
-MF004 keeps reporting it.
+With no reverse at all, MF001 and MF004 both report the call. MF001's fix is the no-op, an
+unsafe one here (the rollback would report success and leave the rows or values behind);
+where MF004 has a fix, it replaces MF001's (the two never both edit the call): with a safe
+fix always, with an unsafe one under `--unsafe-fixes`. Otherwise MF001's no-op is written
+under `--unsafe-fixes` only, and MF004 keeps reporting it.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -245,6 +246,23 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         finding = _finding(module, op, function, forward[0], reverse)
         if finding is not None:
             yield finding
+
+
+def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str | None]:
+    """For MF001, whose no-op is not enough where this rule finds a reason: a function
+    that tells, for a ``RunPython`` call of ``ctx`` and its forward argument, what its
+    forward function does that a second run would do again (``create_x` creates rows
+    without checking ...: after a rollback, ...``), or None."""
+    module = _Module(ctx)
+
+    def hazard(op: OperationCall, forward: ast.expr) -> str | None:
+        function = module.function(op.scope, forward)
+        site = None if function is None else _Body(module, function).first_site()
+        if function is None or site is None:
+            return None
+        return f"`{function.name}` {site.what}: {site.consequence}"
+
+    return hazard
 
 
 def _finding(

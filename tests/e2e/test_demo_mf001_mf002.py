@@ -1,8 +1,9 @@
 """The demo project's data migration (MF001) and raw-SQL migration (MF002), for real.
 
-Before the fix, rolling back fails with IrreversibleError; after `python -m migration_fixer`, the
-app can be rolled back to zero and migrated forward again, with rows in the tables, on every
-backend.
+Before the fix, rolling back fails with IrreversibleError; `python -m migration_fixer` writes the
+raw SQL's inverse, and, with `--unsafe-fixes`, the data migration's no-op (unsafe: a rollback to
+0001 leaves its rows, and migrating again fails on a unique name, as shown); then the app can be
+rolled back to zero and migrated forward again, with rows in the tables, on every backend.
 """
 
 from __future__ import annotations
@@ -63,27 +64,40 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
     # tests/e2e/test_mf003_e2e.py covers the split.
     assert fixed.returncode == 1, fixed.describe()
     report = fixed.stdout.splitlines()
-    # MF004: the no-op is not enough for load_catalogue (it creates rows, in a loop, so no
-    # reverse is certain): reported with a hint. tests/e2e/test_mf004_e2e.py covers its fixes.
-    assert report[1] == (
+    # load_catalogue creates rows (in a loop, so no reverse is certain): MF001's no-op would
+    # make a rollback to 0001 report success and leave them, so it is an unsafe fix, and
+    # MF004 reports the call with a hint. tests/e2e/test_mf004_e2e.py covers MF004's fixes.
+    assert report[0:2] == [
+        "shop/migrations/0002_load_catalogue.py:28:9: MF001 `RunPython` without `reverse_code` "
+        "cannot be reversed [unsafe fix available]",
+        "  hint: a no-op reverse is not enough: `load_catalogue` creates rows without checking "
+        "for existing ones (`Category.objects.using(...).create`, line 14): after a rollback, "
+        "migrating again creates them twice or fails on a unique key; write a reverse function "
+        "that undoes it (MF004 writes one where it is certain), or accept the no-op with "
+        "--unsafe-fixes",
+    ], fixed.describe()
+    assert report[2] == (
         "shop/migrations/0002_load_catalogue.py:28:9: MF004 `RunPython` without a reverse, "
         "where a no-op is not enough: `load_catalogue` creates rows without checking for "
         "existing ones (`Category.objects.using(...).create`, line 14): after a rollback, "
         "migrating again creates them twice or fails on a unique key"
     ), fixed.describe()
-    assert report[2].startswith("  hint: `load_catalogue` is not straight-line code over literal")
-    assert report[3] == (
+    assert report[3].startswith("  hint: `load_catalogue` is not straight-line code over literal")
+    assert report[4] == (
         "shop/migrations/0003_product_active_stock_index.py:13:9: MF002 `RunSQL` without "
         "`reverse_sql` cannot be reversed [fixed]"
     ), fixed.describe()
-    assert report[4].startswith(
+    assert report[5].startswith(
         "shop/migrations/0004_remove_product_sku.py:13:9: MF003 removing `product.sku` cannot "
         "be rolled back: "
     ), fixed.describe()
-    assert report[5].startswith("  hint: not in a git repository"), fixed.describe()
-    assert report[-1] == "Found 4 findings in 4 migration files (2 fixed, 2 remaining)."
+    assert report[6].startswith("  hint: not in a git repository"), fixed.describe()
+    assert report[-1] == (
+        "Found 4 findings in 4 migration files (1 fixed, 3 remaining; 1 hidden fix can be "
+        "enabled with the `--unsafe-fixes` option)."
+    )
     after = {p.name: p.read_text() for p in sorted(migrations_dir.glob("*.py"))}
-    assert "reverse_code=migrations.RunPython.noop" in after[data], after[data]
+    assert after[data] == before[data]
     index = "shop_product_active_stock_idx"
     drop = (
         f"DROP INDEX {index} ON shop_product"
@@ -95,7 +109,26 @@ def test_demo_rolls_back_after_fix(db_backend: DbBackend, tmp_path: Path) -> Non
     assert after["0004_remove_product_sku.py"] == before["0004_remove_product_sku.py"]
     assert set(after) == set(before)  # no drop migration was written
 
-    # -- after the fix: back to zero, forward again, back to zero ---------------------------------
+    # 0003 rolls back now; 0002 still refuses.
+    result = manage("migrate", "shop", "0002")
+    assert result.returncode == 0, result.describe()
+    result = manage("migrate", "shop", "0001")
+    assert "shop.0002_load_catalogue is not reversible" in result.stderr, result.describe()
+
+    # -- the no-op, accepted with --unsafe-fixes --------------------------------------------------
+    unsafe = run_fixer(migrations_dir / data, "--unsafe-fixes", cwd=project)
+    assert unsafe.returncode == 1, unsafe.describe()  # MF004 still reports it
+    assert "reverse_code=migrations.RunPython.noop" in (migrations_dir / data).read_text()
+
+    # Why it was unsafe: back to 0001, the rows stay; migrating again fails on the unique name.
+    result = manage("migrate", "shop", "0001")
+    assert result.returncode == 0, result.describe()
+    assert db_backend.count("shop_category") == CATEGORIES
+    result = manage("migrate", "shop", "0002")
+    assert result.returncode != 0, result.describe()
+    assert "IntegrityError" in result.stderr, result.describe()
+
+    # -- back to zero (the tables go, and their rows with them), forward again, back to zero -----
     result = manage("migrate", "shop", "zero")
     assert result.returncode == 0, result.describe()
     assert not {"shop_category", "shop_product"} & db_backend.tables()

@@ -879,12 +879,14 @@ def test_both_rules_report_a_call_without_reverse_and_one_fix_is_written() -> No
         SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, reverse_code=undo_seed)"
     )
     noop = module(SEED, "migrations.RunPython(seed, reverse_code=migrations.RunPython.noop)")
-    # MF004's delete is unsafe: by default MF001's (safe) no-op is written, and MF004 then
-    # reports the no-op; with --unsafe-fixes MF004's reverse replaces MF001's no-op.
-    assert fix_source(before, select=BOTH) == noop
+    # MF004's delete is unsafe, and so is MF001's no-op here (the rollback would report
+    # success and leave the rows): by default neither is written; with --unsafe-fixes
+    # MF004's reverse replaces MF001's no-op.
+    assert fix_source(before, select=BOTH) == before
     assert fix_source(before, select=BOTH, unsafe_fixes=True) == mf004_fixed
     assert fix_source(before, select=MF004) == before
     assert fix_source(before, select=MF004, unsafe_fixes=True) == mf004_fixed
+    assert fix_source(before, select=frozenset({"MF001"})) == before
     assert fix_source(before, select=frozenset({"MF001"}), unsafe_fixes=True) == noop
     assert [f.code for f in check_source(noop, select=BOTH)] == ["MF004"]
     assert fix_source(noop, select=BOTH) == noop
