@@ -1,24 +1,31 @@
 """The line length the project's formatter keeps, read from its configuration.
 
 For a file, the configuration is found the way ruff and black find theirs: from the file's
-folder upwards, the first folder with a ``.ruff.toml``, a ``ruff.toml``, or a
-``pyproject.toml`` that has a ``[tool.migration-fixer]``, ``[tool.black]`` or
-``[tool.ruff]`` table (the search stops at the repository root, a folder holding
-``.git``). In that folder, the first of:
+folder upwards, the first folder whose configuration says anything about line length or
+formatting (the search stops at the repository root, a folder holding ``.git``). In that
+folder, the first of:
 
 1. ``[tool.migration-fixer] line-length`` (pyproject.toml);
 2. ``[tool.black] line-length``, 88 when the table has none: a project that configures
    black formats with black (ruff is then often only its linter);
 3. ruff's ``line-length`` (``.ruff.toml`` over ``ruff.toml`` over ``[tool.ruff]``, as ruff
-   reads them; ``[tool.ruff.format]`` has no line length of its own), 88 when unset.
+   reads them; ``[tool.ruff.format]`` has no line length of its own), 88 when unset;
+4. yapf's ``column_limit`` (``.style.yapf``'s ``[style]`` over ``setup.cfg``'s ``[yapf]``
+   over ``[tool.yapf]``, yapf's order), when set: the formatter of a project without black
+   or ruff;
+5. flake8's ``max-line-length`` (``setup.cfg`` over ``tox.ini`` over ``.flake8``, flake8's
+   order),
+   79 (flake8's default) when its section has none: the longest line the project's linter
+   lets through.
 
-Otherwise (no configuration up to the root) 88, both formatters' default. Answers are
+Otherwise (no configuration up to the root) 88, black's and ruff's default. Answers are
 cached per folder; an unreadable or invalid file is skipped, not an error (the run's own
 configuration errors come from :mod:`migration_fixer.config`).
 """
 
 from __future__ import annotations
 
+import configparser
 import functools
 import sys
 from pathlib import Path
@@ -33,6 +40,11 @@ from migration_fixer.layout import DEFAULT_LINE_LENGTH
 from migration_fixer.source import read_text_file
 
 _RUFF_FILES = (".ruff.toml", "ruff.toml")
+#: yapf's and flake8's INI files and sections, in the order each tool reads them.
+_YAPF_INI = ((".style.yapf", "style"), ("setup.cfg", "yapf"))
+_FLAKE8_INI = ("setup.cfg", "tox.ini", ".flake8")
+#: flake8's default ``max-line-length`` (pycodestyle's).
+_FLAKE8_DEFAULT = 79
 
 
 def project_line_length(folder: Path) -> int:
@@ -68,7 +80,38 @@ def folder_line_length(folder: Path) -> int | None:
     ruff = tool.get("ruff")
     if isinstance(ruff, dict):
         return _length(ruff)
+    for name, section in _YAPF_INI:
+        found = _ini_length(folder / name, section, ("column_limit",))
+        if found is not None:
+            return found
+    yapf = tool.get("yapf")
+    if isinstance(yapf, dict) and _valid(yapf.get("column_limit")):
+        return cast(int, yapf["column_limit"])
+    for name in _FLAKE8_INI:
+        found = _ini_length(folder / name, "flake8", ("max-line-length", "max_line_length"))
+        if found is not None:
+            return found
     return None
+
+
+def _ini_length(path: Path, section: str, keys: tuple[str, ...]) -> int | None:
+    """The integer under one of ``keys`` in ``[section]`` of the INI file ``path``; None
+    when the file or the section is missing, or has no valid value (flake8's section
+    without one: its default)."""
+    if not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(read_text_file(path))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    if not parser.has_section(section):
+        return None
+    for key in keys:
+        value = parser.get(section, key, fallback="").strip()
+        if value.isdigit() and _valid(int(value)):
+            return int(value)
+    return _FLAKE8_DEFAULT if section == "flake8" else None
 
 
 def _length(section: dict[str, Any]) -> int:

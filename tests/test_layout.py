@@ -312,6 +312,34 @@ def write(path: Path, text: str) -> Path:
         ({"pyproject.toml": "[tool.ruff]\nline-length = 'long'\n"}, 88),
         ({"pyproject.toml": "not toml ["}, None),
         ({"pyproject.toml": "tool = 1\n"}, None),
+        # A project formatted by yapf, or only linted by flake8 (Tandoor Recipes: 179).
+        ({"pyproject.toml": "[tool.yapf]\ncolumn_limit = 179\n"}, 179),
+        ({"pyproject.toml": "[tool.yapf]\nbased_on_style = 'pep8'\n"}, None),
+        ({".style.yapf": "[style]\ncolumn_limit = 120\n"}, 120),
+        (
+            {
+                ".style.yapf": "[style]\ncolumn_limit = 120\n",
+                "setup.cfg": "[yapf]\ncolumn_limit = 99\n",
+            },
+            120,
+        ),
+        ({"setup.cfg": "[yapf]\ncolumn_limit = 100\n"}, 100),
+        ({".flake8": "[flake8]\nmax-line-length = 179\n"}, 179),
+        ({"setup.cfg": "[flake8]\nmax_line_length = 99\n"}, 99),
+        ({"tox.ini": "[flake8]\nselect = E\n"}, 79),
+        ({"tox.ini": "[flake8]\nmax-line-length = long\n"}, 79),
+        ({"tox.ini": "[tox]\nenvlist = py311\n"}, None),
+        (
+            {
+                ".flake8": "[flake8]\nmax-line-length = 100\n",
+                "setup.cfg": "[flake8]\nmax-line-length = 120\n",
+            },
+            120,
+        ),
+        ({"setup.cfg": "[flake8]\nmax-line-length = 100\n[flake8]\n"}, None),
+        ({"setup.cfg": "no section\n"}, None),
+        ({"pyproject.toml": "[tool.black]\n", ".flake8": "[flake8]\nmax-line-length = 120\n"}, 88),
+        ({"pyproject.toml": "[tool.yapf]\ncolumn_limit = 110\n", ".flake8": "[flake8]\n"}, 110),
     ],
 )
 def test_folder_line_length(tmp_path: Path, files: dict[str, str], expected: int | None) -> None:

@@ -910,7 +910,9 @@ class _Generator:
                 return (
                     f"`{_shape(call.func)}` sets no field to look the row up by (line {row.lineno})"
                 )
-            deletes.insert(0, _call_statement(f"{source}.filter", lookups, ".delete()"))
+            deletes.insert(
+                0, _call_statement(f"{source}.filter", lookups, ".delete()", self.ctx.line_length)
+            )
         return deletes
 
     def _inverse_update(self, call: ast.Call) -> list[str] | str:
@@ -934,7 +936,7 @@ class _Generator:
                     f"integer n other than 0 (line {kw.value.lineno})"
                 )
             values.append(f"{kw.arg}={inverse}")
-        return [_call_statement(f"{source}.update", values, "")]
+        return [_call_statement(f"{source}.update", values, "", self.ctx.line_length)]
 
     def _inverse_value(self, kw: ast.keyword) -> str | None:
         value = kw.value
@@ -995,15 +997,12 @@ _STATEMENTS: dict[type[ast.stmt], str] = {
 }
 
 
-#: Longest line the generated statements are written on (black's default).
-_LINE_LENGTH = 88
-
-
-def _call_statement(callee: str, arguments: list[str], suffix: str) -> str:
+def _call_statement(callee: str, arguments: list[str], suffix: str, line_length: int) -> str:
     """``callee(arguments)suffix`` as a statement of the reverse function's body: on one line
-    if it fits, else one argument a line with a trailing comma, as black writes it."""
+    if it fits in ``line_length`` (the project's), else one argument a line with a trailing
+    comma, as black writes it."""
     line = f"{callee}({', '.join(arguments)}){suffix}"
-    if len(line) + 4 <= _LINE_LENGTH:
+    if len(line) + 4 <= line_length:
         return line
     inner = "".join(f"        {argument},\n" for argument in arguments)
     return f"{callee}(\n{inner}    ){suffix}"

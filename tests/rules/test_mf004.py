@@ -433,6 +433,18 @@ def test_delete_reverse_keeps_literals_as_written_and_the_parameter_names() -> N
     assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
         forwards + "\n\n" + reverse, "migrations.RunPython(seed, reverse_code=undo_seed)"
     )
+    # Laid out for the project's line length (Tandoor Recipes keeps to 179).
+    fixed = fix_source(before, select=MF004, unsafe_fixes=True, line_length=100)
+    assert fixed == module(
+        forwards
+        + "\n\n"
+        + reverse.replace(
+            "filter(\n        name='beta',\n        rank=-1,\n        on=True,\n"
+            "        note=None,\n    )",
+            "filter(name='beta', rank=-1, on=True, note=None)",
+        ),
+        "migrations.RunPython(seed, reverse_code=undo_seed)",
+    )
 
 
 @pytest.mark.parametrize(
