@@ -600,11 +600,15 @@ class _Body:
             elif isinstance(chain, ast.Call):
                 chain = chain.func
             elif isinstance(chain, ast.Name):
+                # The name's one value, or every value it was given on an earlier line
+                # (``perm = Model.objects.filter(...)``, then ``perm = perm.get()``).
                 values = self.assigned.get(chain.id, [])
+                earlier = [v for v in values if v.lineno < chain.lineno]
+                held = values if len(values) == 1 else earlier
                 if (
-                    len(values) == 1
+                    held
                     and chain.id not in seen
-                    and self._on_manager(values[0], seen=seen | {chain.id})
+                    and all(self._on_manager(v, seen=seen | {chain.id}) for v in held)
                 ):
                     return True
                 return (
@@ -657,9 +661,17 @@ class _Body:
         lines = [
             node.lineno
             for node in self.calls
-            if isinstance(node.func, ast.Attribute)
-            and node.func.attr in _EXISTENCE_CHECKS
-            and self._on_manager(node.func.value, related=True)
+            if (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in _EXISTENCE_CHECKS
+                and self._on_manager(node.func.value, related=True)
+            )
+            or (  # ``len(queryset)``
+                isinstance(node.func, ast.Name)
+                and node.func.id == "len"
+                and len(node.args) == 1
+                and self._on_manager(node.args[0])
+            )
         ]
         return lines + [node.lineno for node in self.membership]
 
