@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import signal
@@ -26,9 +27,10 @@ from migration_fixer.changeset import ChangeSet, FileChange
 from migration_fixer.config import Config, ConfigError, Mode, anchor_per_file_ignores
 from migration_fixer.dialect import describe as describe_dialect
 from migration_fixer.dialect import detect as detect_dialect
-from migration_fixer.dialect import project_folder
+from migration_fixer.dialect import project_folder, settings_files
 from migration_fixer.discovery import discover
 from migration_fixer.layout import DEFAULT_LINE_LENGTH
+from migration_fixer.migration_modules import include_patterns, migration_modules
 from migration_fixer.parsing import parse_module
 from migration_fixer.project import deploy_vocabulary
 from migration_fixer.rule import Finding, NewFile, RuleSettings
@@ -140,11 +142,22 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
     changed = _resolve_base(result, repo)
     errors: list[tuple[Path, str]] = []
     skipped: list[Path] = []
+    project = project_folder(config.paths[0], config.root)
+    # The settings files, listed once, when something needs them: the folders of
+    # MIGRATION_MODULES (not for files named on the command line, checked whatever their
+    # folder: a pre-commit run names them) and the SQL dialect (unless configured).
+    settings = functools.cache(lambda: settings_files(project))
+    folders = [p for p in config.paths if not p.is_file()]
+    modules = migration_modules(project, settings()) if folders else []
+    for module in modules:
+        result.details.append(
+            f"migrations of {module.label} in {module.module} (MIGRATION_MODULES in {module.where})"
+        )
     files, missing = discover(
         config.paths,
         repo=repo,
         root=config.root,
-        extend_include=config.extend_include,
+        extend_include=(*config.extend_include, *include_patterns(modules, config.root)),
         exclude=config.exclude,
         changed=changed,
         errors=errors,
@@ -172,7 +185,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         result.unwritable = frozenset(p.resolve() for p in targets.dirty(files))
     dialects, dialect_source = config.dialect, config.dialect_source
     if dialects is None:
-        dialects, dialect_source = detect_dialect(project_folder(config.paths[0], config.root))
+        dialects, dialect_source = detect_dialect(project, settings())
     result.details.append(describe_dialect(dialects, dialect_source))
     options = Options(
         select=config.select,

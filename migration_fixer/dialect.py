@@ -66,7 +66,7 @@ def parse(value: object, where: str) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _settings_files(root: Path) -> list[Path]:
+def settings_files(root: Path) -> list[Path]:
     """The settings files below ``root`` (at most :data:`_DEPTH` folders down, outside
     virtualenvs and migrations folders), in the order of a sorted top-down walk. Folders
     are followed as text, their depths counted along the walk (a ``Path`` per folder and
@@ -110,11 +110,11 @@ def project_folder(path: Path, fallback: Path) -> Path:
     return start if start.is_dir() else start.parent
 
 
-def detect(root: Path) -> tuple[tuple[str, ...], str]:
-    """The dialect the settings files below ``root`` name, and where it was found; or
-    ``()`` and why not."""
+def detect(root: Path, settings: Sequence[Path] | None = None) -> tuple[tuple[str, ...], str]:
+    """The dialect the settings files below ``root`` (``settings``, when the caller has
+    listed them) name, and where it was found; or ``()`` and why not."""
     engines: dict[str, str] = {}
-    for path in _settings_files(root):
+    for path in settings_files(root) if settings is None else settings:
         try:
             text = read_text_file(path, errors="replace")  # (a FIFO is not read)
         except OSError:

@@ -465,7 +465,7 @@ def test_check_with_nothing_to_fix_does_not_import_the_parser(tmp_path: Path) ->
 def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs_and_migrations(
     tmp_path: Path,
 ) -> None:
-    from migration_fixer.dialect import _settings_files
+    from migration_fixer.dialect import settings_files
 
     for rel in (
         "settings.py",
@@ -484,7 +484,7 @@ def test_the_settings_files_are_looked_for_five_folders_down_outside_virtualenvs
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("")
-    assert [p.relative_to(tmp_path).as_posix() for p in _settings_files(tmp_path)] == [
+    assert [p.relative_to(tmp_path).as_posix() for p in settings_files(tmp_path)] == [
         "settings.py",
         "a/b/c/d/e/settings.py",
         "proj/local_settings.py",
