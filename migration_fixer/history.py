@@ -867,6 +867,11 @@ def _source(
     return _Source(path, text, edges.dependencies, edges.replaces, edges.run_before, tree=tree)
 
 
+#: The name Django's loader reads from every migration module.
+_MIGRATION_WORD = re.compile(r"\bMigration\b")
+_STAR_IMPORT = re.compile(r"\bimport\s*\*")
+
+
 class History:
     """The migrations of one folder, with their graph.
 
@@ -1118,6 +1123,18 @@ class History:
                 if found is not None:
                     return found
         return None
+
+    def without_migration_class(self) -> list[str]:
+        """The files of the folder in which no ``Migration`` is named at all, nor imported by
+        a ``*`` (a helper or a note left in the folder): Django's loader stops on them
+        (``BadMigrationError``)."""
+        return [
+            source.path.name
+            for source in self._sources.values()
+            if source.text
+            and _MIGRATION_WORD.search(source.text) is None
+            and _STAR_IMPORT.search(source.text) is None
+        ]
 
     def leaves(self) -> list[str]:
         replaced = {

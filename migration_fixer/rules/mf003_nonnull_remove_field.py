@@ -652,11 +652,18 @@ def _fix_all(
 ) -> Iterator[Finding]:
     leaves = history.leaves()
     unreadable = [m.path.name for m in history.files.values() if m.parse_error]
-    if unreadable or len(leaves) != 1:
+    strays = history.without_migration_class()
+    if unreadable or strays or len(leaves) != 1:
         reason = (
             f"the app has {len(leaves)} leaf migrations ({', '.join(leaves)}): "
             "run `manage.py makemigrations --merge` first"
         )
+        if strays:
+            reason = (
+                f"{', '.join(strays)} has no `Migration` class: Django's loader stops on it "
+                "(BadMigrationError); give it a name starting with `_` (Django skips those) "
+                "or move it out of the folder, then run again"
+            )
         if unreadable:
             reason = f"{', '.join(unreadable)} does not parse: fix it, then run again"
         for _, finding in removals:

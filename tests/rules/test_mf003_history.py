@@ -724,6 +724,26 @@ def test_a_helper_module_is_no_leaf() -> None:
     assert "0003_remove_product_sku.py" in repo.new
 
 
+@pytest.mark.parametrize(
+    ("stray", "split"),
+    [("X = 1\n", False), ("from .base import *\n", True), ("class Migration:\n    pass\n", True)],
+)
+def test_a_module_without_a_migration_class_is_named_in_the_hint(stray: str, split: bool) -> None:
+    # Django's loader stops on it (BadMigrationError): no merge would help.
+    base = {"0001_initial.py": INITIAL, "notes.py": stray}
+    repo = pure_repo(Path(), base, {"0002_remove.py": migration(remove("sku"))})
+    result = pure_run(repo, ".")
+    if split:
+        # (A star import may bring a Migration; a class that depends on nothing is one
+        # more leaf.)
+        assert "notes.py has no `Migration` class" not in result.stdout
+        return
+    assert result.exit_code == 1
+    assert "hint: notes.py has no `Migration` class: Django's loader stops on it " in result.stdout
+    assert list(repo.new) == ["0002_remove.py"]  # not rewritten, no drop migration
+    assert repo.new["0002_remove.py"] == migration(remove("sku"))
+
+
 def test_two_projects_with_the_same_app_label_are_independent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
