@@ -87,6 +87,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from migration_fixer.dotted_names import attribute_chain
 from migration_fixer.migration_ast import (
     LOCAL,
     OperationCall,
@@ -477,6 +478,7 @@ class _Body:
         self.calls: list[ast.Call] = []
         self.membership: list[ast.Compare] = []
         catching: list[ast.Try] = []
+        branches: list[ast.If] = []
         # Breadth first, as ``ast.walk`` (the order of the calls decides which of two
         # sites on one line is reported). The commonest nodes push their children
         # themselves, in the order of their fields, rather than through ``child_nodes``:
@@ -507,8 +509,12 @@ class _Body:
                         self.membership.append(node)
                 elif isinstance(node, ast.Try) and any(_catches(h) for h in node.handlers):
                     catching.append(node)
+                elif isinstance(node, ast.If):
+                    branches.append(node)
                 pending += child_nodes(node)
         self.caught: set[ast.Call] = set()
+        for branch in branches:
+            self.caught.update(_filled_once(branch))
         for handled in catching:
             inside: list[ast.AST] = [*handled.body]
             for node in inside:
@@ -1018,6 +1024,37 @@ def _call_statement(callee: str, arguments: list[str], suffix: str, line_length:
         return line
     inner = "".join(f"        {argument},\n" for argument in arguments)
     return f"{callee}(\n{inner}    ){suffix}"
+
+
+def _filled_once(branch: ast.If) -> list[ast.Call]:
+    """The calls whose result the ``if`` stores in the attribute its test finds empty
+    (``if post.image_set is None: post.image_set = ImageSet.objects.create(...)``): a
+    second run finds it set and creates nothing."""
+    test = branch.test
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        empty = test.operand
+    elif (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], (ast.Is, ast.Eq))
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        empty = test.left
+    else:
+        return []
+    chain = attribute_chain(empty) if isinstance(empty, ast.Attribute) else None
+    if chain is None:
+        return []
+    return [
+        stmt.value
+        for stmt in branch.body
+        if isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Attribute)
+        and attribute_chain(stmt.targets[0]) == chain
+        and isinstance(stmt.value, ast.Call)
+    ]
 
 
 def _call_of(stmt: ast.stmt) -> ast.Call | None:

@@ -254,6 +254,12 @@ def test_insert_through_sql_is_flagged(statement: str) -> None:
         '        old.delete()\n        Country.objects.create(code="fr")\n',
         '    if len(Country.objects.filter(code="fr")) == 0:\n'
         '        Country.objects.create(code="fr")\n',
+        # The new row is stored where the test found none (pinax-blog's image sets).
+        "    for country in Country.objects.all():\n        if country.capital is None:\n"
+        '            country.capital = City.objects.create(name="x")\n'
+        "            country.save()\n",
+        "    for country in Country.objects.all():\n        if not country.flag:\n"
+        "            country.flag = Flag.objects.create()\n",
     ],
 )
 def test_guarded_or_idempotent_forwards_are_left_alone(body: str) -> None:
@@ -262,6 +268,22 @@ def test_guarded_or_idempotent_forwards_are_left_alone(body: str) -> None:
     )
     source = module(function, "migrations.RunPython(seed, migrations.RunPython.noop)", FHEAD)
     assert mf004(source) == []
+
+
+@pytest.mark.parametrize(
+    "test",
+    ["country.capital is None", "not country.capital", "country.capital == 0", "is_new(country)"],
+)
+def test_a_creation_stored_elsewhere_than_the_attribute_tested_is_reported(test: str) -> None:
+    stored = "country.capital" if "capital" not in test or "==" in test else "country.flag"
+    function = (
+        'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n'
+        "    for country in Country.objects.all():\n"
+        f"        if {test}:\n"
+        f'            {stored} = Country.objects.create(code="x")\n'
+    )
+    source = module(function, "migrations.RunPython(seed, migrations.RunPython.noop)", FHEAD)
+    assert [f.code for f in mf004(source)] == ["MF004"]
 
 
 def test_a_created_model_whose_name_is_not_a_literal_does_not_count() -> None:
