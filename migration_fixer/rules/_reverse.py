@@ -37,7 +37,7 @@ def missing_reverse(
     operation: str,
     forward: str,
     reverse: str,
-    inverse: Callable[[ast.Call, ast.expr], Reverse] | None = None,
+    inverse: Callable[[ast.Call, ast.expr], Reverse],
 ) -> Iterator[Finding]:
     """Report each ``operation(...)`` call that has no reverse (or ``reverse=None``).
 
@@ -108,12 +108,11 @@ def _offer(
     call: ast.Call,
     operation: str,
     forward: str,
-    inverse: Callable[[ast.Call, ast.expr], Reverse] | None,
+    inverse: Callable[[ast.Call, ast.expr], Reverse],
 ) -> Reverse:
     forward_arg = find_argument(call, operation, forward)
-    if inverse is not None and forward_arg is not None:
-        return inverse(call, forward_arg[1])
-    return Reverse()
+    # (No forward argument: ``RunSQL(reverse_sql=None)``, which Django refuses anyway.)
+    return Reverse() if forward_arg is None else inverse(call, forward_arg[1])
 
 
 def _noop(call: ast.Call) -> str:

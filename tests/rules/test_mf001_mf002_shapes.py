@@ -1279,3 +1279,13 @@ def test_unknown_noqa_code_is_an_error(tmp_path: Path, monkeypatch: pytest.Monke
 def test_unknown_noqa_code_is_ignored_by_check_source() -> None:
     source = HEAD + "ops = [migrations.RunPython(f)]  # noqa: MF999, MF001\n"
     assert check_source(source) == []
+
+
+def test_a_none_reverse_without_a_forward_argument_gets_the_noop() -> None:
+    # Django refuses the call (no `code`); the report and the no-op are still right.
+    before = (
+        "from django.db import migrations\n\n"
+        "operations = [migrations.RunPython(reverse_code=None)]\n"
+    )
+    assert findings(before) == [("MF001", 3, 14, MF001_NONE, True)]
+    assert fix_source(before) == before.replace("None", "migrations.RunPython.noop")
