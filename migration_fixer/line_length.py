@@ -81,23 +81,26 @@ def folder_line_length(folder: Path) -> int | None:
     if isinstance(ruff, dict):
         return _length(ruff)
     for name, section in _YAPF_INI:
-        found = _ini_length(folder / name, section, ("column_limit",))
+        found = _ini_length(folder / name, section, ("column_limit",), default=None)
         if found is not None:
             return found
     yapf = tool.get("yapf")
     if isinstance(yapf, dict) and _valid(yapf.get("column_limit")):
         return cast(int, yapf["column_limit"])
     for name in _FLAKE8_INI:
-        found = _ini_length(folder / name, "flake8", ("max-line-length", "max_line_length"))
+        keys = ("max-line-length", "max_line_length")
+        found = _ini_length(folder / name, "flake8", keys, default=_FLAKE8_DEFAULT)
         if found is not None:
             return found
     return None
 
 
-def _ini_length(path: Path, section: str, keys: tuple[str, ...]) -> int | None:
-    """The integer under one of ``keys`` in ``[section]`` of the INI file ``path``; None
-    when the file or the section is missing, or has no valid value (flake8's section
-    without one: its default)."""
+def _ini_length(
+    path: Path, section: str, keys: tuple[str, ...], *, default: int | None
+) -> int | None:
+    """The integer under one of ``keys`` in ``[section]`` of the INI file ``path``;
+    ``default`` when the section has no valid one (the tool's own default), None when the
+    file or the section is missing."""
     if not path.is_file():
         return None
     parser = configparser.ConfigParser(interpolation=None)
@@ -111,7 +114,7 @@ def _ini_length(path: Path, section: str, keys: tuple[str, ...]) -> int | None:
         value = parser.get(section, key, fallback="").strip()
         if value.isdigit() and _valid(int(value)):
             return int(value)
-    return _FLAKE8_DEFAULT if section == "flake8" else None
+    return default
 
 
 def _length(section: dict[str, Any]) -> int:
