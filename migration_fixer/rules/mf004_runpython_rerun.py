@@ -252,8 +252,8 @@ def check(ctx: FileContext) -> Iterator[Finding]:
 def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str | None]:
     """For MF001, whose no-op is not enough where this rule finds a reason: a function
     that tells, for a ``RunPython`` call of ``ctx`` and its forward argument, what its
-    forward function does that a second run would do again (``create_x` creates rows
-    without checking ...: after a rollback, ...``), or None."""
+    forward function does that a second run would do again ("`create_x` creates rows
+    without checking ...: after a rollback, ..."), or None."""
     module = _Module(ctx)
 
     def hazard(op: OperationCall, forward: ast.expr) -> str | None:
