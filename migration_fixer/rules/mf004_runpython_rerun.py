@@ -541,6 +541,12 @@ class _Body:
                 if node.func.attr not in _SITE_METHODS:
                     continue
                 site, model = self._site(node)
+            elif (method := self._bound_creation(node.func)) is not None:
+                # ``create = Model.objects.create`` and then ``create(...)``: the call is
+                # the method's.
+                site, model = self._site(
+                    ast.Call(method, node.args, node.keywords, lineno=node.lineno)
+                )
             else:
                 site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in self.module.created):
@@ -552,6 +558,17 @@ class _Body:
                 continue
             sites.append((node.lineno, site))
         return min(sites, key=lambda s: s[0])[1] if sites else None
+
+    def _bound_creation(self, func: ast.expr) -> ast.Attribute | None:
+        """The ``create`` or ``bulk_create`` method that the name ``func`` holds, given
+        it once in this function (``create = Model.objects.using(alias).create``)."""
+        if not isinstance(func, ast.Name):
+            return None
+        values = self.assigned.get(func.id, [])
+        method = values[0] if len(values) == 1 else None
+        if isinstance(method, ast.Attribute) and method.attr in ("create", "bulk_create"):
+            return method
+        return None
 
     def _in_helper(self, call: ast.Call, seen: frozenset[str]) -> _Site | None:
         """The first unsafe statement of the module function ``call`` calls, if any."""

@@ -171,6 +171,19 @@ def test_real_or_unknown_reverses_are_left_alone(reverse: str) -> None:
             id="an-if-that-is-no-existence-check",
         ),
         pytest.param(
+            "    create = Country.objects.using(schema_editor.connection.alias).create\n"
+            '    for code in ["fr", "de"]:\n        create(code=code)\n',
+            "Country.objects.using(...).create",
+            9,
+            id="method-bound-to-a-name",  # django-cms 0030's ``create_url``
+        ),
+        pytest.param(
+            '    add = Country.objects.bulk_create\n    add([Country(code="fr")])\n',
+            "Country.objects.bulk_create",
+            8,
+            id="bulk-create-bound-to-a-name",
+        ),
+        pytest.param(
             "    global CODE\n    Country.objects.create(code=CODE)\n",
             "Country.objects.create",
             8,
@@ -246,6 +259,11 @@ def test_insert_through_sql_is_flagged(statement: str) -> None:
         '    country = Country.objects.get(code="fr")\n    country.save()\n',
         '    Country(code="fr").full_clean()\n',
         '    create(code="fr")\n',
+        # A name bound to a creation method, behind a guard; or bound twice.
+        '    create = Country.objects.create\n'
+        '    if not Country.objects.filter(code="fr").exists():\n        create(code="fr")\n',
+        '    create = Country.objects.create\n    create = print\n    create(code="fr")\n',
+        '    create = Country.objects.get_or_create\n    create(code="fr")\n',
         '    rows[0].create(code="fr")\n',
         '    c = Country(code="fr")\n    c = Country(code="de")\n    c.save()\n',
         '    a, b = Country.objects.all(), 1\n    a.count()\n    a.create(code="fr")\n',
