@@ -10,9 +10,12 @@ A creation counts as guarded, and is not reported, when it is `get_or_create` or
 `update_or_create`, a `bulk_create(..., ignore_conflicts=True)` (or `update_conflicts`), an
 `INSERT ... ON CONFLICT` / `INSERT IGNORE` / `ON DUPLICATE KEY` / `WHERE NOT EXISTS`, when
 an existence check comes before it in the function (`.exists()`, `.first()`, `.last()`,
-`.count()`, `.get()`, `.in_bulk()` or `.delete()` on a manager or queryset, or an `in` /
-`not in` test), or when it is inside a `try` that catches `IntegrityError`,
-`DoesNotExist` or `Exception`. Rows of a model that the same migration creates
+`.count()`, `.get()`, `.in_bulk()` or `.delete()` on a manager or queryset of the same
+model, or of one it cannot tell, or an `in` / `not in` test), or when it is inside a `try`
+that catches `IntegrityError`, `DatabaseError` or `Exception`. A check of another model
+does not count (`Group.objects.get(name="Moderators")` before creating a permission row for
+each page: a second run finds the group again and creates the rows again), nor does a
+`try` that catches `DoesNotExist` (no creation raises it). Rows of a model that the same migration creates
 (`CreateModel`) are not reported either: rolling the migration back drops the table with them.
 The forward function, and the functions it calls, are read where
 the migration module defines them.
@@ -204,9 +207,6 @@ _MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
 _CAUGHT = frozenset(
     {
         "IntegrityError",
-        "DoesNotExist",
-        "ObjectDoesNotExist",
-        "MultipleObjectsReturned",
         "DatabaseError",
         "Exception",
         "BaseException",
@@ -551,10 +551,7 @@ class _Body:
                 site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in self.module.created):
                 continue
-            if not site.update and (
-                (self.first_guard is not None and self.first_guard <= node.lineno)
-                or node in self.caught
-            ):
+            if not site.update and (self.guarded(node.lineno, model) or node in self.caught):
                 continue
             sites.append((node.lineno, site))
         return min(sites, key=lambda s: s[0])[1] if sites else None
@@ -673,30 +670,41 @@ class _Body:
             )
         return None
 
-    @cached_property
-    def first_guard(self) -> int | None:
-        """The line of the function's first existence check, if any (looked for once a
-        creation needs it)."""
-        return min(self._guard_lines(), default=None)
+    def guarded(self, line: int, model: str | None) -> bool:
+        """Whether an existence check that may be about the rows of ``model`` (None: not
+        known) comes before ``line``: one of the same model, or of a model not known.
+        A check of another model does not keep a second run from creating the rows
+        again (wagtail's ``Group.objects.get(name="Moderators")`` before creating a
+        ``GroupPagePermission`` for each root page)."""
+        return any(
+            at <= line and (checked is None or model is None or checked == model.lower())
+            for at, checked in self._guards
+        )
 
-    def _guard_lines(self) -> list[int]:
-        """Lines of the function's existence checks."""
-        lines = [
-            node.lineno
-            for node in self.calls
+    @cached_property
+    def _guards(self) -> list[tuple[int, str | None]]:
+        """The function's existence checks: their lines, each with the model (lower case)
+        whose rows it looks at when known (looked for once a creation needs them)."""
+        guards: list[tuple[int, str | None]] = []
+        for node in self.calls:
             if (
                 isinstance(node.func, ast.Attribute)
                 and node.func.attr in _EXISTENCE_CHECKS
                 and self._on_manager(node.func.value, related=True)
-            )
-            or (  # ``len(queryset)``
+            ):
+                guards.append((node.lineno, self._lowered_model(node.func.value)))
+            elif (  # ``len(queryset)``
                 isinstance(node.func, ast.Name)
                 and node.func.id == "len"
                 and len(node.args) == 1
                 and self._on_manager(node.args[0])
-            )
-        ]
-        return lines + [node.lineno for node in self.membership]
+            ):
+                guards.append((node.lineno, self._lowered_model(node.args[0])))
+        return guards + [(node.lineno, None) for node in self.membership]
+
+    def _lowered_model(self, expr: ast.expr) -> str | None:
+        model = self._model_of(expr)
+        return None if model is None else model.lower()
 
     def is_f(self, expr: ast.expr) -> str | None:
         """The field of ``F("field")`` (Django's ``F``), or None."""

@@ -184,6 +184,39 @@ def test_real_or_unknown_reverses_are_left_alone(reverse: str) -> None:
             id="bulk-create-bound-to-a-name",
         ),
         pytest.param(
+            # wagtail's 0005_add_page_lock_permission_to_moderators: the check is of
+            # another model, and catching DoesNotExist stops nothing from running again.
+            '    Group = apps.get_model("auth", "Group")\n'
+            "    try:\n"
+            '        group = Group.objects.get(name="Moderators")\n'
+            '        Country.objects.create(code="fr", group=group)\n'
+            "    except Group.DoesNotExist:\n        pass\n",
+            "Country.objects.create",
+            10,
+            id="after-a-check-of-another-model",
+        ),
+        pytest.param(
+            '    Group = apps.get_model("auth", "Group")\n'
+            '    if not Group.objects.filter(name="x").exists():\n        return\n'
+            '    Country.objects.create(code="fr")\n',
+            "Country.objects.create",
+            10,
+            id="after-an-early-return-on-another-model",
+        ),
+        pytest.param(
+            '    try:\n        Country.objects.create(code="fr")\n'
+            "    except ObjectDoesNotExist:\n        pass\n",
+            "Country.objects.create",
+            8,
+            id="in-a-try-that-catches-does-not-exist",
+        ),
+        pytest.param(
+            '    handlers[0](code="fr")\n    Country.objects.create(code="fr")\n',
+            "Country.objects.create",
+            8,
+            id="after-a-call-of-an-element",
+        ),
+        pytest.param(
             "    global CODE\n    Country.objects.create(code=CODE)\n",
             "Country.objects.create",
             8,
@@ -248,6 +281,12 @@ def test_insert_through_sql_is_flagged(statement: str) -> None:
         '    try:\n        Country.objects.create(code="fr")\n'
         "    except (ValueError, django.db.IntegrityError):\n        pass\n",
         '    try:\n        Country.objects.create(code="fr")\n    except:\n        pass\n',
+        # A check of the same model, or of rows whose model is not known.
+        '    try:\n        Country.objects.get(code="fr")\n'
+        '    except Country.DoesNotExist:\n        Country.objects.create(code="fr")\n',
+        '    if region.countries.exists():\n        return\n    Country.objects.create(code="fr")\n',
+        '    Group = apps.get_model("auth", "Group")\n'
+        '    if Group.objects.exists():\n        return\n    region.countries.create(code="fr")\n',
         "    schema_editor.execute(\"INSERT INTO geo_country (code) VALUES ('fr') "
         'ON CONFLICT DO NOTHING")\n',
         "    schema_editor.execute(\"INSERT IGNORE INTO geo_country (code) VALUES ('fr')\")\n",
