@@ -39,7 +39,11 @@ from typing import Any
 from django.db import models
 from django.db.migrations import Migration
 from django.db.migrations.graph import MigrationGraph
-from django.db.migrations.operations import RemoveField, SeparateDatabaseAndState
+from django.db.migrations.operations import (
+    DeleteModel,
+    RemoveField,
+    SeparateDatabaseAndState,
+)
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.state import ProjectState
 from django.db.models.fields import NOT_PROVIDED
@@ -234,7 +238,7 @@ def _operation_problems(
         return problems
     if not operation.reversible:
         return [(position, _irreversible_reason(operation))]
-    if isinstance(operation, RemoveField):
+    if isinstance(operation, RemoveField) and not _deleted_later(operation, later):
         # Exactly what Django's own state_forwards looks up (it fails the same way).
         field = state.models[app_label, operation.model_name_lower].fields[operation.name]
         verdict = readd_verdict(field)
@@ -250,6 +254,16 @@ def _operation_problems(
                 )
             ]
     return []
+
+
+def _deleted_later(operation: RemoveField, later: Sequence[Operation]) -> bool:
+    """Whether a later operation of the migration deletes the model: rolling back creates
+    its table again, empty, before the field is re-added, whatever the field was (as MF003
+    decides it)."""
+    return any(
+        isinstance(step, DeleteModel) and step.name_lower == operation.model_name_lower
+        for step in later
+    )
 
 
 def _auto_key(
@@ -351,6 +365,12 @@ def migration_path(migration: Migration) -> str:
         return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return os.fspath(path)
+
+
+def installed(path: str) -> bool:
+    """Whether the migration file ``path`` belongs to an installed package (a fix written
+    there is lost when the package is installed again)."""
+    return not {"site-packages", "dist-packages"}.isdisjoint(Path(path).parts)
 
 
 # -- starting point --------------------------------------------------------------------------

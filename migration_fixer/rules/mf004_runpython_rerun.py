@@ -15,10 +15,10 @@ model, or of one it cannot tell, or an `in` / `not in` test), or when it is insi
 that catches `IntegrityError`, `DatabaseError` or `Exception`. A check of another model
 does not count (`Group.objects.get(name="Moderators")` before creating a permission row for
 each page: a second run finds the group again and creates the rows again), nor does a
-`try` that catches `DoesNotExist` (no creation raises it). Rows of a model that the same migration creates
-(`CreateModel`) are not reported either: rolling the migration back drops the table with them.
-The forward function, and the functions it calls, are read where
-the migration module defines them.
+`try` that catches `DoesNotExist` (no creation raises it). Rows of a model that the same
+migration creates (`CreateModel`) are not reported either: rolling the migration back drops
+the table with them. The forward function, and the functions it calls, are read where the
+migration module defines them.
 
 ## Why is this bad?
 The no-op makes `manage.py migrate app <earlier>` succeed, but the rows stay. When the

@@ -6,12 +6,16 @@ imports it)."""
 from __future__ import annotations
 
 import datetime
+import io
 import os
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
 import django
 import pytest
+from django.core.management.base import CommandError
 from django.db import migrations, models
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.state import ModelState, ProjectState
@@ -19,6 +23,7 @@ from django_safemigrate import Safe
 from syzygy import Stage
 
 from migration_fixer.django import plan
+from migration_fixer.django.management.commands import migrate_or_rollback
 from migration_fixer.django.plan import (
     Irreversible,
     after_deploy_marker,
@@ -278,6 +283,31 @@ def test_irreversible_operations() -> None:
     assert found[0].label == "shop.0002_cleanup"
 
 
+def test_a_removal_before_its_model_is_deleted_is_not_refused() -> None:
+    # wagtail's search 0008: the rollback creates the table again, empty, then adds the
+    # field: nothing to fill. A deletion in another migration does not count (a deploy
+    # that fails between the two rolls the removal back on the full table).
+    m = make(
+        "shop",
+        "0002_remove_models",
+        operations=[
+            migrations.RemoveField("Product", "sku"),
+            migrations.SeparateDatabaseAndState(
+                database_operations=[
+                    migrations.RemoveField("product", "price"),
+                    migrations.DeleteModel("PRODUCT"),
+                ]
+            ),
+            migrations.DeleteModel("Product"),
+        ],
+    )
+    assert irreversible_operations([(m, False)], _state()) == []
+    removal = make("shop", "0002_remove_sku", operations=[migrations.RemoveField("Product", "sku")])
+    deletion = make("shop", "0003_delete", operations=[migrations.DeleteModel("Product")])
+    found = irreversible_operations([(removal, False), (deletion, False)], _state())
+    assert [f.label for f in found] == ["shop.0002_remove_sku"]
+
+
 def test_irreversible_unknown_verdict_and_other_operations() -> None:
     class Custom(migrations.RunSQL):
         reversible = False
@@ -406,6 +436,42 @@ def test_migration_path() -> None:
         "0009_x", "shop"
     )
     assert plan.migration_path(orphan) == "shop/migrations/0009_x.py"
+
+
+def test_a_refused_plan_names_apart_the_migrations_of_installed_packages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # django-cms, installed: running migration-fixer on site-packages fixes nothing.
+    installed = types.ModuleType("cms.migrations.0027_x")
+    installed.__file__ = "/srv/venv/lib/python3.11/site-packages/cms/migrations/0027_x.py"
+    monkeypatch.setitem(sys.modules, installed.__name__, installed)
+    theirs = type("Migration", (migrations.Migration,), {"__module__": installed.__name__})(
+        "0027_x", "cms"
+    )
+    ours = type("Migration", (migrations.Migration,), {"__module__": "no.such.module"})(
+        "0002_x", "shop"
+    )
+    err = io.StringIO()
+    command = migrate_or_rollback.Command(stdout=io.StringIO(), stderr=err, no_color=True)
+    command.options = {"allow_irreversible": False}
+    found = [Irreversible(m, "1", "RunPython has no reverse_code") for m in (theirs, ours)]
+    with pytest.raises(CommandError):
+        command._refuse_or_warn(found)
+    assert err.getvalue().splitlines()[3:] == [
+        "Fix the migrations (then review and commit the result):",
+        "  migration-fixer shop/migrations/0002_x.py",
+        "In installed packages (a fix written there is lost when they are installed again: "
+        "upgrade them, or have them fixed upstream):",
+        "  /srv/venv/lib/python3.11/site-packages/cms/migrations/0027_x.py",
+        "or run anyway with --allow-irreversible (a rollback would stop there).",
+    ]
+    err.truncate(0)
+    err.seek(0)
+    with pytest.raises(CommandError):
+        command._refuse_or_warn(found[:1])
+    assert "migration-fixer" not in err.getvalue()
+    assert plan.installed("/usr/lib/python3/dist-packages/x/migrations/0001_initial.py")
+    assert not plan.installed("site-packages-notes/x/migrations/0001_initial.py")
 
 
 def test_django_under_test() -> None:

@@ -329,7 +329,7 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
         "0001_initial\n"
         "The rollback did not finish; still applied by this run: beta.0002_data, "
         "alpha.0003_cleanup\n"
-        "To return to the starting point, give beta.0002_data a reverse (migration-fixer "
+        "To return to the starting point, make beta.0002_data reversible (migration-fixer "
         "beta/migrations/0002_data.py), then run:\n"
         "  python manage.py migrate beta 0001_initial\n"
         "  python manage.py migrate alpha 0002_fields\n"

@@ -284,7 +284,8 @@ def test_insert_through_sql_is_flagged(statement: str) -> None:
         # A check of the same model, or of rows whose model is not known.
         '    try:\n        Country.objects.get(code="fr")\n'
         '    except Country.DoesNotExist:\n        Country.objects.create(code="fr")\n',
-        '    if region.countries.exists():\n        return\n    Country.objects.create(code="fr")\n',
+        "    if region.countries.exists():\n        return\n"
+        '    Country.objects.create(code="fr")\n',
         '    Group = apps.get_model("auth", "Group")\n'
         '    if Group.objects.exists():\n        return\n    region.countries.create(code="fr")\n',
         "    schema_editor.execute(\"INSERT INTO geo_country (code) VALUES ('fr') "
@@ -299,7 +300,7 @@ def test_insert_through_sql_is_flagged(statement: str) -> None:
         '    Country(code="fr").full_clean()\n',
         '    create(code="fr")\n',
         # A name bound to a creation method, behind a guard; or bound twice.
-        '    create = Country.objects.create\n'
+        "    create = Country.objects.create\n"
         '    if not Country.objects.filter(code="fr").exists():\n        create(code="fr")\n',
         '    create = Country.objects.create\n    create = print\n    create(code="fr")\n',
         '    create = Country.objects.get_or_create\n    create(code="fr")\n',

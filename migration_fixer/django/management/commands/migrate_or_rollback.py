@@ -42,6 +42,7 @@ from migration_fixer.django.locking import LockTimeout, deploy_lock
 from migration_fixer.django.plan import (
     Irreversible,
     Key,
+    installed,
     irreversible_operations,
     migration_path,
     split_phases,
@@ -390,8 +391,18 @@ class Command(django_migrate.Command):
             )
             for item in found:
                 self.shout(f"  {item.line()}")
-            self.shout("Fix the migrations (then review and commit the result):")
-            self.shout(f"  migration-fixer {' '.join(paths)}")
+            own = [path for path in paths if not installed(path)]
+            if own:
+                self.shout("Fix the migrations (then review and commit the result):")
+                self.shout(f"  migration-fixer {' '.join(own)}")
+            if len(own) < len(paths):
+                self.shout(
+                    "In installed packages (a fix written there is lost when they are "
+                    "installed again: upgrade them, or have them fixed upstream):"
+                )
+                for path in paths:
+                    if installed(path):
+                        self.shout(f"  {path}")
             self.shout("or run anyway with --allow-irreversible (a rollback would stop there).")
             raise CommandError("the plan cannot be rolled back (see above)")
         self.shout(
@@ -473,9 +484,14 @@ class Command(django_migrate.Command):
             blocked = self._blocked
             if blocked is not None:
                 path = migration_path(executor_graph_node(connection, blocked))
+                how = (
+                    f"it is in an installed package: {path}"
+                    if installed(path)
+                    else f"migration-fixer {path}"
+                )
                 self.shout(
-                    f"To return to the starting point, give {_label(blocked)} a reverse "
-                    f"(migration-fixer {path}), then run:"
+                    f"To return to the starting point, make {_label(blocked)} reversible "
+                    f"({how}), then run:"
                 )
             else:
                 self.shout("To return to the starting point, run:")
