@@ -66,7 +66,7 @@ SEED = (
 SEED_HINT = (
     "  hint: review `undo_seed`: it deletes every row with the values the forward function "
     "set (also one that existed before), and with them the rows that reference them through "
-    "a cascading foreign key"
+    "a cascading foreign key; a row whose values were changed since is not found, and stays"
 )
 LOAD_MF001 = f"{PATH}:18:9: MF001 `RunPython` without `reverse_code` cannot be reversed"
 LOAD_MF001_HINT = (

@@ -63,8 +63,11 @@ no reverse). Everything else is reported with the reason in the hint.
 - A forward function that is straight-line code over literal values (`apps.get_model(...)`,
   `schema_editor.connection.alias`, then `Model.objects[.using(alias)].create(field=<literal>,
   ...)` and `bulk_create([Model(field=<literal>, ...), ...])`, literals being strings,
-  integers, booleans and `None`) gets a reverse that deletes each row it created, looked up
-  by the fields it set, in reverse order. This fix is **unsafe**: deleting is only the exact
+  integers, booleans and `None`) gets a reverse that deletes each row it created, in reverse
+  order, looked up by the fields it set that the folder's history defines as unique
+  (`unique=True`, `primary_key=True`), else by every field it set (a row one of those values
+  was changed in since, a tree's `numchild`, a counter, is then not found, and stays: the
+  hint says so). This fix is **unsafe**: deleting is only the exact
   inverse if no identical row existed before the migration (it deletes that one too), a
   case-insensitive collation (MySQL/MariaDB) can match more rows, and a cascading foreign key
   deletes rows that point at the deleted ones (a protecting one makes the rollback fail).
@@ -116,7 +119,9 @@ code: str = "MF004"
 name: str = "runpython-not-rerunnable"
 triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
-history_when: re.Pattern[bytes] | None = None
+#: The history tells which fields of a model are unique, for a reverse that deletes the
+#: rows a forward function created.
+history_when: re.Pattern[bytes] | None = re.compile(rb"create\b")
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (
@@ -291,7 +296,8 @@ def _finding(
             f"`{shown}` defines its own `__init__`: add a reverse by hand (`reverse_code=...`)"
         )
         return Finding(code, message, line, column, hint=by_hand)
-    generated = _Generator(ctx, body).reverse()
+    generator = _Generator(ctx, body, op.node)
+    generated = generator.reverse()
     if isinstance(generated, str):
         return Finding(code, message, line, column, hint=site.advice(generated, function.name))
     statements, safe = generated
@@ -305,11 +311,18 @@ def _finding(
     else:
         edit = ReplaceArgument(line, column, reverse[0], function_name)
     hint: str | None = None
-    if not safe:
+    if not safe and generator.by_all_values:
         hint = (
             f"review `{function_name}`: it deletes every row with the values the forward "
             "function set (also one that existed before), and with them the rows that "
-            "reference them through a cascading foreign key"
+            "reference them through a cascading foreign key; a row whose values were "
+            "changed since is not found, and stays"
+        )
+    elif not safe:
+        hint = (
+            f"review `{function_name}`: it deletes the rows by the unique values the "
+            "forward function gave them (also one that existed before), and with them the "
+            "rows that reference them through a cascading foreign key"
         )
     applicability = Applicability.SAFE if safe else Applicability.UNSAFE
     fix = Fix((edit, InsertStatements(source)), supersedes=("MF001",), applicability=applicability)
@@ -754,6 +767,17 @@ def _get_model(value: ast.expr) -> str | None:
     return str(last.value).rpartition(".")[2]
 
 
+def _get_model_label(value: ast.expr) -> str:
+    """The app label of ``apps.get_model(...)`` (one that :func:`_get_model` reads)."""
+    assert isinstance(value, ast.Call)  # (a model's local name holds one)
+    given = dict(zip(("app_label", "model_name"), value.args, strict=False))
+    given.update((kw.arg, kw.value) for kw in value.keywords if kw.arg is not None)
+    label = given["app_label"]
+    assert isinstance(label, ast.Constant)
+    text = str(label.value)
+    return text if "model_name" in given else text.rpartition(".")[0]
+
+
 def _catches(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
@@ -785,12 +809,16 @@ def _shape(expr: ast.expr) -> str:
 class _Generator:
     """The reverse of a straight-line forward function, or why there is none."""
 
-    def __init__(self, ctx: FileContext, body: _Body) -> None:
+    def __init__(self, ctx: FileContext, body: _Body, operation: ast.expr) -> None:
         self.ctx = ctx
         self.body = body
         self.function = body.function
+        self.operation = operation  # the ``RunPython`` call
         self.setup: list[str] = []  # get_model, connection alias and import statements
         self.aliases: set[str] = set()
+        #: Whether a deletion looks a row up by every value it was created with (no field
+        #: among them is known to be unique).
+        self.by_all_values = False
 
     def reverse(self) -> tuple[list[str], bool] | str:
         """(the reverse function's statements, whether the fix is safe), or the reason."""
@@ -939,8 +967,9 @@ class _Generator:
                     )
                 rows.append(element)
         deletes: list[str] = []
+        unique: frozenset[str] | None = None
         for row in rows:
-            lookups = []
+            lookups: list[tuple[str, str]] = []
             for kw in row.keywords:
                 if kw.arg is None or not _is_literal(kw.value):
                     shown = "**" if kw.arg is None else f"{kw.arg}="
@@ -948,15 +977,63 @@ class _Generator:
                         f"`{_shape(call.func)}` gets `{shown}{_shape(kw.value)}`, not a literal "
                         f"value (line {kw.value.lineno})"
                     )
-                lookups.append(f"{kw.arg}={self._segment(kw.value)}")
+                lookups.append((kw.arg, f"{kw.arg}={self._segment(kw.value)}"))
             if not lookups:
                 return (
                     f"`{_shape(call.func)}` sets no field to look the row up by (line {row.lineno})"
                 )
+            if unique is None:
+                unique = self._unique_fields(model)
+            # By its unique values alone where it has some: another value may have been
+            # changed since (treebeard's ``numchild``, a counter), and the row not found.
+            keyed = [lookup for lookup in lookups if lookup[0].lower() in unique]
+            self.by_all_values = self.by_all_values or not keyed
             deletes.insert(
-                0, _call_statement(f"{source}.filter", lookups, ".delete()", self.ctx.line_length)
+                0,
+                _call_statement(
+                    f"{source}.filter",
+                    [text for _, text in keyed or lookups],
+                    ".delete()",
+                    self.ctx.line_length,
+                ),
             )
         return deletes
+
+    def _unique_fields(self, local: str) -> frozenset[str]:
+        """The fields (lower case) of the model ``local`` holds that are unique
+        (``unique=True``, ``primary_key=True``) just before the operation, as the folder's
+        history defines them; none when the model is another app's, or its history
+        cannot be read."""
+        history = self.ctx.folder_history()
+        label = _get_model_label(self.body.assigned[local][-1])
+        if history is None or label != history.label:
+            return frozenset()
+        migration = history.files.get(self.ctx.path.stem)
+        if migration is None or migration.operations is None:
+            return frozenset()
+        # (The history parsed the file itself when it was loaded after the rules' parse.)
+        line, column = self.operation.lineno, self.operation.col_offset
+        anchor = next(
+            (e for e in migration.operations if (e.lineno, e.col_offset) == (line, column)),
+            None,
+        )
+        model = self.body.models[local]
+        state = None if anchor is None else history.state_before(migration.name, anchor, model)
+        if state is None or isinstance(state, str) or model.lower() not in state.models:
+            return frozenset()
+        unique = set()
+        for name in state.models[model.lower()].fields:
+            found = state.lookup(model, name)
+            if isinstance(found, str) or not isinstance(found.expr, ast.Call):
+                continue
+            if any(
+                kw.arg in ("unique", "primary_key")
+                and isinstance(kw.value, ast.Constant)
+                and kw.value.value is True
+                for kw in found.expr.keywords
+            ):
+                unique.add(name.lower())
+        return frozenset(unique)
 
     def _inverse_update(self, call: ast.Call) -> list[str] | str:
         assert isinstance(call.func, ast.Attribute)

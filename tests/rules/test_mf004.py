@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from migration_fixer.api import check_source, fix_source
+from migration_fixer.history import History
 from migration_fixer.rule import (
     AddArgument,
     Applicability,
@@ -19,8 +20,10 @@ from migration_fixer.rule import (
     InsertStatements,
     ReplaceArgument,
 )
+from migration_fixer.rules import mf004_runpython_rerun as mf004_rule
 from migration_fixer.rules.mf004_runpython_rerun import _Module
-from migration_fixer.runner import one_fix_per_call
+from migration_fixer.runner import FileResult, Options, one_fix_per_call, process_source
+from migration_fixer.source import SourceFile
 
 MF004 = frozenset({"MF004"})
 BOTH = frozenset({"MF001", "MF004"})
@@ -461,11 +464,90 @@ def test_create_gets_a_reverse_that_deletes_the_row() -> None:
     assert found.hint == (
         "review `undo_seed`: it deletes every row with the values the forward function set "
         "(also one that existed before), and with them the rows that reference them through "
-        "a cascading foreign key"
+        "a cascading foreign key; a row whose values were changed since is not found, and stays"
     )
     assert fix_source(before, select=MF004, unsafe_fixes=True) == module(
         SEED + "\n\n" + UNDO_SEED, "migrations.RunPython(seed, undo_seed)"
     )
+
+
+TREE = (
+    "from django.db import migrations, models\n\n\n"
+    "class Migration(migrations.Migration):\n"
+    "    initial = True\n\n"
+    "    operations = [\n"
+    "        migrations.CreateModel(\n"
+    '            name="Collection",\n'
+    "            fields=[\n"
+    '                ("id", models.AutoField(primary_key=True)),\n'
+    '                ("path", models.CharField(max_length=255, unique=True)),\n'
+    '                ("depth", models.PositiveIntegerField()),\n'
+    '                ("numchild", models.PositiveIntegerField(default=0)),\n'
+    '                ("name", models.CharField(max_length=255)),\n'
+    "            ],\n"
+    "        ),\n"
+    "    ]\n"
+)
+
+
+def _in_folder(seed: str) -> tuple[str, list[Finding]]:
+    """``0002_root`` (running ``seed`` without a reverse, after ``0001_initial``: ``TREE``)
+    fixed with ``--unsafe-fixes`` in its folder, with MF004's findings."""
+    sources = {
+        "0001_initial.py": TREE,
+        "0002_root.py": module(
+            seed,
+            'migrations.RunPython(seed)]\n    dependencies = [("wagtailcore", "0001_initial")',
+        ),
+    }
+    folder = Path("/nonexistent-mf004/wagtailcore/migrations")
+    history = History.from_sources(folder, sources)
+    path = folder / "0002_root.py"
+    result = process_source(
+        SourceFile(path, sources["0002_root.py"], "utf-8", False),
+        [mf004_rule],
+        Options(select=MF004, rewrite=True, unsafe_fixes=True),
+        FileResult(path),
+        load_history=lambda: history,
+    )
+    assert result.change is not None
+    return result.change.new_text, result.findings
+
+
+def test_a_created_row_is_deleted_by_its_unique_values_where_the_history_has_some() -> None:
+    # wagtail 0025_collection_initial_data: the root's ``numchild`` grows with every child
+    # collection, and a reverse looking the root up by it deleted nothing.
+    seed = (
+        "def seed(apps, schema_editor):\n"
+        '    Collection = apps.get_model("wagtailcore.Collection")\n'
+        '    Collection.objects.create(name="Root", path="0001", depth=1, numchild=0)\n'
+    )
+    fixed, (found,) = _in_folder(seed)
+    assert (
+        "def undo_seed(apps, schema_editor):\n"
+        '    Collection = apps.get_model("wagtailcore.Collection")\n'
+        '    Collection.objects.filter(path="0001").delete()\n'
+    ) in fixed
+    assert found.hint == (
+        "review `undo_seed`: it deletes the rows by the unique values the forward function "
+        "gave them (also one that existed before), and with them the rows that reference them "
+        "through a cascading foreign key"
+    )
+    # Another app's model, or a row given no unique value: looked up by every value.
+    for model, row in (
+        ('"auth", "Collection"', 'name="Root", path="0001"'),
+        ('app_label="wagtailcore", model_name="Collection"', 'name="Root", depth=1'),
+    ):
+        other = seed.replace('"wagtailcore.Collection"', model).replace(
+            'name="Root", path="0001", depth=1, numchild=0', row
+        )
+        fixed, (found,) = _in_folder(other)
+        assert f"    Collection.objects.filter({row}).delete()\n" in fixed
+        assert found.hint is not None
+        assert found.hint.endswith("a row whose values were changed since is not found, and stays")
+    keyed = seed.replace('name="Root", path="0001"', 'id=1, name="Root"')
+    fixed, _ = _in_folder(keyed)
+    assert "    Collection.objects.filter(id=1).delete()\n" in fixed
 
 
 def test_bulk_create_through_the_connection_alias_as_in_djangos_docs() -> None:
