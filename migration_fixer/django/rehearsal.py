@@ -40,6 +40,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.operations import (
+    AlterField,
     DeleteModel,
     RemoveField,
     RunPython,
@@ -443,16 +444,40 @@ def _drops_rows_of(migration: Migration, operation: Any, lost: Sequence[LostRows
     return False
 
 
+def _alters_what_differs(
+    app_label: str,
+    operation: AlterField,
+    differences: Sequence[str],
+    table_of: Callable[[str, str], str],
+) -> bool:
+    """Whether a difference names the table of the altered field's model and its column."""
+    table = table_of(app_label, operation.model_name)
+    field = operation.field
+    columns = {field.db_column or operation.name, f"{operation.name}_id"}
+    return any(
+        re.search(rf"(?: on |column ){re.escape(table)}\b", line) is not None
+        and any(re.search(rf"\b{re.escape(column)}\b", line) for column in columns)
+        for line in differences
+    )
+
+
+def _default_table(app_label: str, model_name: str) -> str:
+    return f"{app_label}_{model_name}".lower()
+
+
 def _suspects(
     migrations: Sequence[Migration],
     differences: Sequence[str],
     lost: Sequence[LostRows] = (),
+    table_of: Callable[[str, str], str] = _default_table,
 ) -> list[str]:
     """Operations of ``migrations`` that may leave the schema changed after their reverse,
     or lose rows (``lost``), the likeliest only: one that drops a table whose rows were
     lost (certain); else ranked by whether their reverse is a no-op, whether raw SQL names
     a table that differs or lost rows, or Python's code names a model that lost rows, and
-    whether that code deletes rows. Returned as "app.migration, operation N, Name:
+    whether that code deletes rows (raw code with a real reverse only when it names them);
+    last, an ``AlterField`` of a column that differs (``table_of``: the table of a model,
+    by app label and model name). Returned as "app.migration, operation N, Name:
     description"."""
     tables = {rows.table for rows in lost if rows.table}
     for line in differences:
@@ -465,15 +490,23 @@ def _suspects(
             order += 1
             score = 0
             if _drops_rows_of(migration, operation, lost):
-                score = 6  # (above any other: 2 for a no-op reverse, 3 for deleting code)
+                score = 7  # (above any other: 2 for a no-op reverse, 3 for deleting code)
             elif isinstance(operation, RunPython):
-                score = 1 + (operation.reverse_code in (None, RunPython.noop))
-                if names:
-                    score += _mentions(_source_of(operation.code), names, rows_lost=True)
+                noop = operation.reverse_code in (None, RunPython.noop)
+                named = _mentions(_source_of(operation.code), names, rows_lost=True) if names else 0
+                # (Code with a real reverse only when it names what differs.)
+                score = 2 + noop + named if noop or named else 0
             elif isinstance(operation, RunSQL):
-                score = 1 + (operation.reverse_sql in (None, "", [], RunSQL.noop))
-                score += _mentions(str(operation.sql), sorted(tables), rows_lost=bool(lost))
+                noop = operation.reverse_sql in (None, "", [], RunSQL.noop)
+                named = _mentions(str(operation.sql), sorted(tables), rows_lost=bool(lost))
+                score = 2 + noop + named if noop or named else 0
             elif isinstance(operation, SeparateDatabaseAndState):
+                score = 2
+            elif isinstance(operation, AlterField) and _alters_what_differs(
+                migration.app_label, operation, differences, table_of
+            ):
+                # The schema editor's own reverse: last, when no raw code can be the cause
+                # (MariaDB drops a column's CHECK constraint whenever Django alters it).
                 score = 1
             if score:
                 where = f"{migration.app_label}.{migration.name}"
@@ -687,7 +720,16 @@ class Rehearsal:
             migration = operation = None
             if differences or lost_models:
                 graph = self.graph.graph
-                suspects = _suspects([graph.nodes[n] for n in nodes], differences, lost_models)
+
+                def table_of(app_label: str, model_name: str) -> str:
+                    try:
+                        return str(state.apps.get_model(app_label, model_name)._meta.db_table)
+                    except LookupError:
+                        return _default_table(app_label, model_name)
+
+                suspects = _suspects(
+                    [graph.nodes[n] for n in nodes], differences, lost_models, table_of
+                )
                 if len(suspects) == 1:
                     migration, _, operation = suspects[0].partition(", ")
                 elif suspects:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from django.db import migrations
+from django.db import migrations, models
 
 from migration_fixer.django.rehearsal import LostRows, _suspects, lost_rows_of
 
@@ -140,3 +140,35 @@ def test_lost_rows_of_a_model_and_of_a_many_to_many_table() -> None:
     )
     assert lost_rows_of(state, "shop.Tag") == TAG_ROWS
     assert lost_rows_of(state, "shop.Gone") == LostRows("shop.Gone", "", ("Gone",))
+
+
+def _backfill(apps: Any, schema_editor: Any) -> None:
+    Folder = apps.get_model("shop", "Folder")
+    Folder.objects.filter(level=None).update(level=0)
+
+
+def test_a_check_constraint_lost_by_an_alter_field() -> None:
+    """MariaDB drops a column's CHECK whenever Django alters the column (MF003's nullable
+    step on a ``PositiveIntegerField``, django-filer): the ``AlterField`` is named, not the
+    backfill beside it, whose reverse is real."""
+    operations = [
+        migrations.AlterField("folder", "level", models.PositiveIntegerField(null=True)),
+        migrations.RunPython(NOOP, _backfill),
+        migrations.AlterField("folder", "name", models.CharField(max_length=9, null=True)),
+    ]
+    lost_check = "constraint <unnamed check (level)> on shop_folder: missing (was check (level))"
+    found = _suspects([_migration("0002_nullable", *operations)], [lost_check])
+    assert found == ["shop.0002_nullable, operation 1, AlterField: Alter field level on folder"]
+    # A model whose table is not the default one.
+    found = _suspects(
+        [_migration("0002_nullable", *operations)],
+        [lost_check.replace("shop_folder", "filer_folder")],
+        table_of=lambda app, model: "filer_folder",
+    )
+    assert found == ["shop.0002_nullable, operation 1, AlterField: Alter field level on folder"]
+    # Raw code whose reverse is a no-op comes first.
+    raw = migrations.RunSQL("SELECT 1", NO_SQL)
+    found = _suspects([_migration("0002_nullable", *operations, raw)], [lost_check])
+    assert found == ["shop.0002_nullable, operation 4, RunSQL: Raw SQL operation"]
+    # Nothing that can have left the difference: no operation named.
+    assert _suspects([_migration("0002_data", operations[1])], [lost_check]) == []
