@@ -62,6 +62,9 @@ _PLACEHOLDERS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 _RELATIONS = {"ForeignKey", "OneToOneField"}
 _NO_COLUMN = {"ManyToManyField", "GeneratedField"}
+#: Classes that make their column nullable whatever ``null=`` says (Django's
+#: ``NullBooleanField``, kept for historical migrations, sets ``null=True`` itself).
+_ALWAYS_NULL = {"NullBooleanField"}
 _AUTO = {"AutoField", "BigAutoField", "SmallAutoField"}
 #: The verdicts where Django fills the re-added rows with a value of its own choosing.
 _FILLED = ("blank=True", "auto_now")
@@ -77,7 +80,7 @@ _POSTGRESQL_ONLY = {"ArrayField", "HStoreField"}
 _MODULES = ("django.db.models", "django.contrib.postgres.fields", "django.contrib.gis.db.models")
 #: The Django field classes the rule knows (``field-classes`` values must name one).
 DJANGO_FIELD_CLASSES = frozenset(
-    {*_PLACEHOLDERS, *_RELATIONS, *_NO_COLUMN, *_AUTO, *_POSTGRESQL_ONLY}
+    {*_PLACEHOLDERS, *_RELATIONS, *_NO_COLUMN, *_ALWAYS_NULL, *_AUTO, *_POSTGRESQL_ONLY}
 )
 
 
@@ -329,6 +332,8 @@ def decide_non_null(facts: FieldFacts, *, had_default: bool = False) -> Verdict:
     cls, where = facts.field_class, facts.where
     if cls in _NO_COLUMN:
         return Verdict(Outcome.SAFE, f"{cls} has no column to re-add", cls)
+    if cls in _ALWAYS_NULL:
+        return Verdict(Outcome.SAFE, f"{cls} is always nullable", cls)
     if cls in _AUTO:
         if facts.primary_key is not True:
             return Verdict(
@@ -490,6 +495,12 @@ def decide_auto_key(
                 cls,
             )
     return Verdict(Outcome.SAFE, "the database numbers the re-added key", cls)
+
+
+def never_not_null(field_class: str) -> bool:
+    """Whether a column of the Django class ``field_class`` is never NOT NULL (it has no
+    column, or the class makes it nullable itself)."""
+    return field_class in _NO_COLUMN or field_class in _ALWAYS_NULL
 
 
 def _on(dialects: Sequence[str]) -> str:

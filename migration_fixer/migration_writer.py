@@ -57,7 +57,8 @@ class Removal:
 
 
 def with_article(noun: str) -> str:
-    return f"{'an' if noun[:1] in 'AEIOU' else 'a'} {noun}"
+    """``noun`` after its article, by its sound: "an IntegerField", "a UUIDField"."""
+    return f"{'an' if noun[:1] in 'AEIO' else 'a'} {noun}"
 
 
 def indent_of(text: str) -> str:
@@ -307,11 +308,14 @@ def backfill_function(
     quote: str,
     edits: list[Edit],
     line_length: int = DEFAULT_LINE_LENGTH,
+    rule: str = "MF003",
 ) -> str:
     """The reverse of the nullable step: puts a placeholder into the rows written with
     NULL (or, with no placeholder, says what to write by hand), laid out to keep within
-    ``line_length`` (a long query on a line of its own, long comments wrapped)."""
-    return _keep_within(_backfill_function(label, removal, function, quote, edits), line_length)
+    ``line_length`` (a long query on a line of its own, long comments wrapped); its
+    comments name ``rule``, the rule that wrote it."""
+    source = _backfill_function(label, removal, function, quote, edits, rule)
+    return _keep_within(source, line_length)
 
 
 def _keep_within(source: str, line_length: int) -> str:
@@ -349,7 +353,7 @@ def _keep_within(source: str, line_length: int) -> str:
 
 
 def _backfill_function(
-    label: str, removal: Removal, function: str, quote: str, edits: list[Edit]
+    label: str, removal: Removal, function: str, quote: str, edits: list[Edit], rule: str
 ) -> str:
     model = removal.state.model
     field = removal.field
@@ -375,7 +379,8 @@ def _backfill_function(
         if not verdict.relation:
             kind, target, value = (with_article(verdict.field_class), "give them a", "<a value>")
         return (
-            header + f"    # MF003: `{field}` is {kind}: there is no placeholder for rows written\n"
+            header
+            + f"    # {rule}: `{field}` is {kind}: there is no placeholder for rows written\n"
             f"    # while it was nullable. Before rolling this migration back, {target}\n"
             f"    # {'row' if verdict.relation else 'value'}, e.g.:\n"
             f"    # {model}.objects.filter({field}__isnull=True).update({field}={value})\n" + flush
@@ -386,7 +391,7 @@ def _backfill_function(
     edits.extend(AddImport(module) for module in modules)
     what = "its old default" if verdict.default_source is not None else "a placeholder"
     comment = (
-        f"    # MF003: rows written while `{field}` was nullable get {what}, so that rolling\n"
+        f"    # {rule}: rows written while `{field}` was nullable get {what}, so that rolling\n"
         "    # this migration back can restore NOT NULL. Review the value.\n"
     )
     if verdict.unique:

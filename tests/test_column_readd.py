@@ -95,6 +95,11 @@ def unknown(reason: str, cls: str = "") -> Verdict:
             "models.ManyToManyField(to='a.b')",
             safe(f"ManyToManyField {NO_COLUMN}", "ManyToManyField"),
         ),
+        # Historical migrations still spell it; it sets null=True itself.
+        (
+            "models.NullBooleanField()",
+            safe("NullBooleanField is always nullable", "NullBooleanField"),
+        ),
         (
             "models.GeneratedField(expression=models.Value(1), output_field=models.IntegerField())",
             safe(f"GeneratedField {NO_COLUMN}", "GeneratedField"),
