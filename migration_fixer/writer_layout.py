@@ -68,6 +68,7 @@ _OUTER_LINE = re.compile(r"\n        (\S[^\n]*)")
 _ARGUMENT_LINE = re.compile(r"\n            (\S[^\n]*)")
 _START = re.compile(r"migrations\.([A-Za-z_]\w*)\(")
 _KEYWORD = re.compile(r"([A-Za-z_]\w*)=(.*)")
+_KEYWORD_AFTER_CLOSING = re.compile(r"[)\]}]+\s*,\s*[A-Za-z_]\w*\s*=")
 _MIGRATION_OPERATIONS = re.compile(r"Migration\s*\.\s*operations\b")
 _OPERATIONS_WORD = re.compile(r"operations\b")
 #: ``migrations``, and whether an attribute of it follows.
@@ -245,11 +246,16 @@ def _arguments(
     keywords: dict[str, str] = {}
     for argument in _ARGUMENT_LINE.finditer(text, start, end):
         content = argument.group(1)
-        if content[0] not in ")]}":
-            keyword = _KEYWORD.fullmatch(content)
-            if keyword is None or keyword.group(1) in keywords:
+        if content[0] in ")]}":
+            # The end of a value written on several lines; a keyword after it on the line
+            # (``), preserve_default=False``) is one the lines would not say.
+            if _KEYWORD_AFTER_CLOSING.match(content) is not None:
                 return None
-            keywords[keyword.group(1)] = keyword.group(2)
+            continue
+        keyword = _KEYWORD.fullmatch(content)
+        if keyword is None or keyword.group(1) in keywords:
+            return None
+        keywords[keyword.group(1)] = keyword.group(2)
     names = []
     for key in named:
         value = _PLAIN_STRING.fullmatch(keywords.get(key, ""))

@@ -463,6 +463,23 @@ def _replays(text: str, fields: list[tuple[str, str]]) -> list[object]:
 FIELDS = [("product", "sku"), ("product", "cost"), ("product", "id"), ("cart", "owner")]
 
 
+def test_a_keyword_after_a_closing_bracket_is_not_the_writers_layout() -> None:
+    # mayan-edms metadata 0018: ``), preserve_default=False`` on one line. Read from its
+    # lines, the field kept its default, which the whole module says it did not.
+    text = TEXT.replace(
+        "            field=models.DecimalField(decimal_places=2, default=0, max_digits=9),\n"
+        "            preserve_default=False,\n",
+        "            field=models.DecimalField(\n"
+        "                decimal_places=2, default=0, max_digits=9\n"
+        "            ), preserve_default=False\n",
+    )
+    assert text != TEXT
+    assert read_layout(text) is None
+    found = _replayed(_history(LAST, first=text), "product", "cost")
+    assert isinstance(found, FieldState)
+    assert found.preserve_default is False
+
+
 @pytest.mark.parametrize(
     ("change", "laid"),
     [
