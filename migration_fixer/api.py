@@ -124,7 +124,7 @@ def fix_source(
         rewrite=True,
         unsafe_fixes=unsafe_fixes,
         settings=RuleSettings(
-            (("MF002", "dialect", ",".join(dialect)), ("MF003", "dialect", ",".join(dialect)))
+            tuple((rule, "dialect", ",".join(dialect)) for rule in ("MF002", "MF003", "MF005"))
         ),
         line_length=line_length,
     )
@@ -210,6 +210,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 ("MF003", "field-classes", json.dumps(dict(config.field_classes), sort_keys=True)),
                 ("MF002", "dialect", ",".join(dialects)),
                 ("MF003", "dialect", ",".join(dialects)),
+                ("MF005", "dialect", ",".join(dialects)),
             )
         ),
         unwritable=frozenset(str(p) for p in result.unwritable),

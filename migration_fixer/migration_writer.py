@@ -58,7 +58,7 @@ class Removal:
 
 def with_article(noun: str) -> str:
     """``noun`` after its article, by its sound: "an IntegerField", "a UUIDField"."""
-    return f"{'an' if noun[:1] in 'AEIO' else 'a'} {noun}"
+    return f"{'an' if noun[:1] in 'AEIO' and not noun.startswith('One') else 'a'} {noun}"
 
 
 def indent_of(text: str) -> str:

@@ -337,6 +337,9 @@ class Rule(Protocol):
     #: ``DROP``), what such a file's bytes match: the history is then offered to it, loaded
     #: on first use (``ctx.folder_history()``), and its cached result depends on the folder.
     history_when: re.Pattern[bytes] | None
+    #: What a file's bytes must also match for the rule to find anything in it (MF005: a
+    #: literal ``null=True``), beside one of its ``triggers``; None: a trigger suffices.
+    requires: re.Pattern[bytes] | None
     examples: RuleExamples
 
     def check(self, ctx: FileContext) -> Iterator[Finding]: ...  # pragma: no cover

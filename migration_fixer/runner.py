@@ -157,6 +157,10 @@ def process_file(
             break
     else:
         return result
+    if any(rule.requires is not None for rule in rules):
+        rules = tuple(rule for rule in rules if _applies(rule, data))
+        if not rules:
+            return result
     try:
         source = decode(path, data)
     except SourceError as exc:
@@ -175,6 +179,13 @@ def process_file(
     if history is not None:
         _report_problems(history, result)
     return result
+
+
+def _applies(rule: Rule, data: bytes) -> bool:
+    """Whether the rule may find something in a file of these bytes."""
+    return any(t in data for t in rule.triggers) and (
+        rule.requires is None or rule.requires.search(data) is not None
+    )
 
 
 def _reads_history(rules: Sequence[Rule], data: bytes) -> bool:

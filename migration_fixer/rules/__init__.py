@@ -8,6 +8,7 @@ from migration_fixer.rules import (
     mf002_runsql_reverse,
     mf003_nonnull_remove_field,
     mf004_runpython_rerun,
+    mf005_nullable_alter_field,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -15,5 +16,6 @@ ALL_RULES: tuple[Rule, ...] = (
     mf002_runsql_reverse,
     mf003_nonnull_remove_field,
     mf004_runpython_rerun,
+    mf005_nullable_alter_field,
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

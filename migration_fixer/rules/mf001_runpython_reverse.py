@@ -47,6 +47,7 @@ name: str = "runpython-without-reverse"
 triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
 history_when: re.Pattern[bytes] | None = None
+requires: re.Pattern[bytes] | None = None
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
 fix_summary: str = (
     "adds `reverse_code=migrations.RunPython.noop`; an unsafe fix (`--unsafe-fixes`) where the "

@@ -138,6 +138,7 @@ triggers: tuple[bytes, ...] = (b"RemoveField",)
 #: This rule needs the folder's history (and git) to run; tests/rules/test_mf003*.py cover it.
 needs_history: bool = True
 history_when: re.Pattern[bytes] | None = None
+requires: re.Pattern[bytes] | None = None
 
 _INITIAL = """\
 from django.db import migrations, models

@@ -122,6 +122,7 @@ needs_history: bool = False
 #: The history tells which fields of a model are unique, for a reverse that deletes the
 #: rows a forward function created.
 history_when: re.Pattern[bytes] | None = re.compile(rb"create\b")
+requires: re.Pattern[bytes] | None = None
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (

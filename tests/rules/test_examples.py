@@ -4,15 +4,47 @@ rule cannot drift from its documented behaviour, and a new rule is tested by add
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from migration_fixer.api import check_source, fix_source
-from migration_fixer.rule import Example, Rule
+from migration_fixer import api
+from migration_fixer.history import History
+from migration_fixer.rule import Example, Finding, Rule
 from migration_fixer.rules import ALL_RULES
+from migration_fixer.runner import FileResult, Options, process_source
+from migration_fixer.source import SourceFile
 
-# Rules whose examples need a migration history (the other files of the app, and git) to
-# mean anything: tests/rules/test_mf003*.py covers them with that context.
+# Rules whose examples need git (MF003): tests/rules/test_mf003*.py covers them with that
+# context. The others run here; those with a history (MF005) in a folder of it.
 _STANDALONE = [rule for rule in ALL_RULES if not rule.needs_history]
+FOLDER = Path("/nonexistent-examples/shop/migrations")
+
+
+def _in_folder(rule: Rule, source: str, *, fix: bool, unsafe: bool = False) -> FileResult:
+    """``source`` run as ``0002_example.py`` after the rule's example history."""
+    sources = {**dict(rule.examples.history), "0002_example.py": source}
+    history = History.from_sources(FOLDER, sources)
+    path = FOLDER / "0002_example.py"
+    options = Options(select=frozenset({rule.code}), rewrite=fix, unsafe_fixes=unsafe)
+    return process_source(
+        SourceFile(path, source, "utf-8", False), [rule], options, FileResult(path), history
+    )
+
+
+def check_source(source: str, rule: Rule | None = None) -> list[Finding]:
+    if rule is None or not rule.examples.history:
+        return api.check_source(source)
+    return _in_folder(rule, source, fix=False).findings
+
+
+def fix_source(
+    source: str, rule: Rule, select: frozenset[str] | None = None, *, unsafe_fixes: bool = False
+) -> str:
+    if not rule.examples.history:
+        return api.fix_source(source, select=select, unsafe_fixes=unsafe_fixes)
+    result = _in_folder(rule, source, fix=True, unsafe=unsafe_fixes)
+    return source if result.change is None else result.change.new_text
 
 
 def _flagged() -> list[tuple[Rule, int, Example]]:
@@ -28,14 +60,14 @@ def _clean() -> list[tuple[Rule, int, str]]:
     [pytest.param(r, ex, id=f"{r.code}-flagged-{i}") for r, i, ex in _flagged()],
 )
 def test_flagged_example_is_found_and_fixed(rule: Rule, example: Example) -> None:
-    codes = [f.code for f in check_source(example.before)]
+    codes = [f.code for f in check_source(example.before, rule)]
     assert rule.code in codes
-    findings = [f for f in check_source(example.before) if f.code == rule.code]
+    findings = [f for f in check_source(example.before, rule) if f.code == rule.code]
     expected = example.before if example.after is None else example.after
     only = frozenset({rule.code})
     # An unsafe fix is written only with --unsafe-fixes; a safe one always.
-    assert fix_source(example.before, select=only, unsafe_fixes=True) == expected
-    assert fix_source(example.before, select=only) == (
+    assert fix_source(example.before, rule, select=only, unsafe_fixes=True) == expected
+    assert fix_source(example.before, rule, select=only) == (
         example.before if example.unsafe else expected
     )
     # A report-only example has no fixable finding; a fixed one has, and says how safe.
@@ -43,8 +75,8 @@ def test_flagged_example_is_found_and_fixed(rule: Rule, example: Example) -> Non
     assert any(f.hidden_fix(False) for f in findings) is example.unsafe
     # The fixed source is clean for this rule (the second run changes nothing).
     if example.after is not None:
-        assert rule.code not in [f.code for f in check_source(example.after)]
-        assert fix_source(example.after, unsafe_fixes=True) == example.after
+        assert rule.code not in [f.code for f in check_source(example.after, rule)]
+        assert fix_source(example.after, rule, select=only, unsafe_fixes=True) == example.after
 
 
 @pytest.mark.parametrize(
@@ -52,8 +84,8 @@ def test_flagged_example_is_found_and_fixed(rule: Rule, example: Example) -> Non
     [pytest.param(r, src, id=f"{r.code}-clean-{i}") for r, i, src in _clean()],
 )
 def test_clean_example_has_no_finding(rule: Rule, source: str) -> None:
-    assert [f for f in check_source(source) if f.code == rule.code] == []
-    assert fix_source(source, select=frozenset({rule.code})) == source
+    assert [f for f in check_source(source, rule) if f.code == rule.code] == []
+    assert fix_source(source, rule, select=frozenset({rule.code})) == source
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
