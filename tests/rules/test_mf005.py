@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _mf003_fixed import FLUSH
 
 from migration_fixer.history import History
 from migration_fixer.rule import Finding, RuleSettings
@@ -61,12 +62,6 @@ MIGRATION = (
     "class Migration(migrations.Migration):\n"
     '    dependencies = [("shop", "0001_initial")]\n\n'
     "    operations = [\n{}    ]\n"
-)
-FLUSH = (
-    "    # Run the deferred foreign key checks now: ALTER TABLE refuses pending ones.\n"
-    '    if schema_editor.connection.vendor == "postgresql":\n'
-    '        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
-    '        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")\n'
 )
 
 
