@@ -53,6 +53,33 @@ from migration_fixer.writer_layout import (
 )
 
 _NUMBER = re.compile(r"^(\d+)_")
+#: Where a group of fields made unique together starts: the word, then its bracket.
+_UNIQUE_GROUP = re.compile(
+    r"\b(?:unique_together[\"']?\s*[=:]\s*(?:set|frozenset|tuple|list)?|UniqueConstraint)"
+    r"\s*(?=[(\[{])"
+)
+_BRACKET_OR_STRING = re.compile(
+    r"[()\[\]{}]|'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\""
+)
+
+
+def _grouped_names(text: str) -> set[str]:
+    """The strings in the brackets that follow each ``unique_together =`` and
+    ``UniqueConstraint`` of ``text``."""
+    names: set[str] = set()
+    for found in _UNIQUE_GROUP.finditer(text):
+        depth = 0
+        for token in _BRACKET_OR_STRING.finditer(text, found.end()):
+            bracket = token.group()
+            if bracket in "([{":
+                depth += 1
+            elif bracket in ")]}":
+                depth -= 1
+                if depth <= 0:
+                    break
+            else:
+                names.add(token.group(1) if token.group(1) is not None else token.group(2))
+    return names
 
 
 def literal_str(node: ast.expr | None) -> str | None:
@@ -898,6 +925,8 @@ class History:
         self._renames: dict[str, list[tuple[str, str]]] = {}
         #: The migrations whose text names ``RenameModel`` (read when first needed).
         self._renaming: frozenset[str] | None = None
+        #: The names of fields in a unique group (:meth:`in_unique_group`), read once.
+        self._grouped: frozenset[str] | None = None
         #: The models whose state each migration's operations change (None: any model).
         self._changes: dict[str, frozenset[str] | None] = {}
         self._ancestors: dict[str, list[str] | str] = {}
@@ -1151,6 +1180,17 @@ class History:
             for n in self._sources
             if n not in has_child and n not in replaced and n not in squashes_with_originals
         )
+
+    def in_unique_group(self, field: str) -> bool:
+        """Whether a field called ``field`` may be one of the fields of a
+        ``unique_together`` or a ``UniqueConstraint`` of the folder: its name is a string
+        in the brackets after one of those words in some migration's text (whatever the
+        model: a backfill then gives each row its own value)."""
+        if self._grouped is None:
+            self._grouped = frozenset(
+                name for source in self._sources.values() for name in _grouped_names(source.text)
+            )
+        return field in self._grouped
 
     def next_number(self) -> int:
         numbers = [int(m.group(1)) for n in self._sources if (m := _NUMBER.match(n))]

@@ -654,6 +654,12 @@ class _AbsoluteIndent(cst.CSTTransformer):
     ) -> cst.ParenthesizedWhitespace:
         return updated_node.with_changes(indent=False)
 
+    def leave_EmptyLine(
+        self, original_node: cst.EmptyLine, updated_node: cst.EmptyLine
+    ) -> cst.EmptyLine:
+        # (A comment line inside the value: its own whitespace is its indentation.)
+        return updated_node.with_changes(indent=False)
+
 
 def _replace_argument(call: cst.Call, edit: ReplaceArgument) -> tuple[cst.Call, cst.Arg]:
     args = list(call.args)

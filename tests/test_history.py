@@ -1149,3 +1149,21 @@ def test_only_the_regular_python_files_of_the_folder_are_read(tmp_path: Path) ->
     assert list(history.files) == ["0001_a", "0002_b", "0007_link", "0010_c"]
     assert history.problems == []
     assert list(History.load(tmp_path / "missing").files) == []
+
+
+def test_fields_in_a_unique_group_are_read_from_the_texts() -> None:
+    sources = {
+        "0001_initial.py": mig(
+            'migrations.CreateModel("Item", [("id", models.AutoField(primary_key=True))], '
+            "options={'unique_together': {('group', 'kind')}})",
+        ),
+        "0002_more.py": mig(
+            'migrations.AlterUniqueTogether(name="item", unique_together=set([("a", "b")]))',
+            "migrations.AddConstraint(\"item\", models.UniqueConstraint(fields=['c'], name='u'))",
+            'migrations.AlterUniqueTogether(name="other", unique_together=None)',
+            deps='("shop", "0001_initial")',
+        ),
+    }
+    history = History.from_sources(Path("shop/migrations"), sources)
+    assert [history.in_unique_group(n) for n in ("group", "kind", "a", "b", "c")] == [True] * 5
+    assert [history.in_unique_group(n) for n in ("id", "item", "other")] == [False] * 3

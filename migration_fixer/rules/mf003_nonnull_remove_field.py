@@ -444,6 +444,9 @@ def _examine(
             "split it by hand (nullable first, drop later, under the same condition)"
         )
         return _with_hint(finding, hint), None
+    if history.in_unique_group(field):
+        # (One placeholder in every row would break the group's uniqueness.)
+        verdict = dataclasses.replace(verdict, unique=True)
     return finding, Removal(op, model, field, looked_up, verdict)
 
 

@@ -54,6 +54,7 @@ reports only what it can tell.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 
@@ -69,6 +70,7 @@ from migration_fixer.history import (
 )
 from migration_fixer.migration_ast import OperationCall, bind_arguments, has_star_args
 from migration_fixer.migration_writer import (
+    CannotWrite,
     Removal,
     backfill_function,
     indent_of,
@@ -267,8 +269,14 @@ def _examine(
     by_hand = _why_by_hand(migration, op, placement, verdict.placeholder is None, verdict.relation)
     if by_hand:
         return Finding(code, message, line, column, hint=by_hand)
+    if history.in_unique_group(field):
+        # (One placeholder in every row would break a unique_together or a UniqueConstraint.)
+        verdict = dataclasses.replace(verdict, unique=True)
     removal = Removal(op, model, field, before, verdict)
-    edits = _backfill_after(ctx, history.label, migration, removal, used)
+    try:
+        edits = _backfill_after(ctx, history.label, migration, removal, used)
+    except CannotWrite as exc:
+        return Finding(code, message, line, column, hint=f"{exc}: write the backfill by hand")
     return Finding(code, message, line, column, fix=Fix(tuple(edits)))
 
 
