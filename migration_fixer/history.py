@@ -58,9 +58,7 @@ _UNIQUE_GROUP = re.compile(
     r"\b(?:unique_together[\"']?\s*[=:]\s*(?:set|frozenset|tuple|list)?|UniqueConstraint)"
     r"\s*(?=[(\[{])"
 )
-_BRACKET_OR_STRING = re.compile(
-    r"[()\[\]{}]|'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\""
-)
+_BRACKET_OR_STRING = re.compile(r"[()\[\]{}]|'((?:[^'\\\n]|\\.)*)'|\"((?:[^\"\\\n]|\\.)*)\"")
 
 
 def _grouped_names(text: str) -> set[str]:
