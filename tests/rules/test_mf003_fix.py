@@ -240,6 +240,26 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
     ) in fixed
 
 
+def test_a_field_unique_with_others_gets_a_distinct_placeholder_per_row() -> None:
+    # A unique_together of the folder names it: one "" in two rows of one group would
+    # break it when the rollback restores the group (wagtail's permission_type).
+    base = {
+        "0001_initial.py": initial(
+            '("code", models.CharField(max_length=48))',
+            '("shelf", models.IntegerField())',
+            extra="        migrations.AlterUniqueTogether(\n"
+            '            name="product", unique_together={("code", "shelf")}\n'
+            "        ),\n",
+        )
+    }
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
+    assert (
+        "    for row in rows:\n"
+        '        row.code = f"placeholder-{row.pk}"\n'
+        '        row.save(update_fields=["code"])\n'
+    ) in read(repo, "0002_x.py")
+
+
 def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> None:
     base = {"0001_initial.py": initial('("day", models.DateField(unique=True))')}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("day"))})

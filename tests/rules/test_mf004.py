@@ -472,7 +472,8 @@ def test_create_gets_a_reverse_that_deletes_the_row() -> None:
 
 
 TREE = (
-    "from django.db import migrations, models\n\n\n"
+    "from django.db import migrations, models\n\n"
+    "from shop.fields import LABEL\n\n\n"
     "class Migration(migrations.Migration):\n"
     "    initial = True\n\n"
     "    operations = [\n"
@@ -484,22 +485,28 @@ TREE = (
     '                ("depth", models.PositiveIntegerField()),\n'
     '                ("numchild", models.PositiveIntegerField(default=0)),\n'
     '                ("name", models.CharField(max_length=255)),\n'
+    '                ("label", LABEL),\n'
     "            ],\n"
     "        ),\n"
     "    ]\n"
 )
 
 
-def _in_folder(seed: str) -> tuple[str, list[Finding]]:
+def _in_folder(seed: str, built: bool = False) -> tuple[str, list[Finding]]:
     """``0002_root`` (running ``seed`` without a reverse, after ``0001_initial``: ``TREE``)
-    fixed with ``--unsafe-fixes`` in its folder, with MF004's findings."""
-    sources = {
-        "0001_initial.py": TREE,
-        "0002_root.py": module(
-            seed,
-            'migrations.RunPython(seed)]\n    dependencies = [("wagtailcore", "0001_initial")',
-        ),
-    }
+    fixed with ``--unsafe-fixes`` in its folder, with MF004's findings (``built``: its
+    operations are built by a function)."""
+    operations = 'migrations.RunPython(seed)]\n    dependencies = [("wagtailcore", "0001_initial")'
+    second = module(seed, operations)
+    if built:
+        second = second.replace(
+            "    operations = [migrations.RunPython(seed)]\n",
+            "    operations = build()\n",
+        ).replace(
+            "class Migration",
+            "def build():\n    return [migrations.RunPython(seed)]\n\n\nclass Migration",
+        )
+    sources = {"0001_initial.py": TREE, "0002_root.py": second}
     folder = Path("/nonexistent-mf004/wagtailcore/migrations")
     history = History.from_sources(folder, sources)
     path = folder / "0002_root.py"
@@ -548,6 +555,17 @@ def test_a_created_row_is_deleted_by_its_unique_values_where_the_history_has_som
     keyed = seed.replace('name="Root", path="0001"', 'id=1, name="Root"')
     fixed, _ = _in_folder(keyed)
     assert "    Collection.objects.filter(id=1).delete()\n" in fixed
+    # A field defined by a name (LABEL) is not known to be unique; operations built by a
+    # function are not in the history's list: every value, as without a history.
+    labelled = seed.replace('name="Root"', 'label="root"')
+    fixed, _ = _in_folder(labelled)
+    assert 'filter(label="root", path="0001")' not in fixed
+    assert '    Collection.objects.filter(path="0001").delete()\n' in fixed
+    fixed, _ = _in_folder(seed, built=True)
+    assert (
+        '    Collection.objects.filter(name="Root", path="0001", depth=1, numchild=0).delete()\n'
+        in fixed
+    )
 
 
 def test_bulk_create_through_the_connection_alias_as_in_djangos_docs() -> None:
