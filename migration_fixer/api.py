@@ -34,7 +34,7 @@ from migration_fixer.migration_modules import include_patterns, migration_module
 from migration_fixer.parsing import parse_module
 from migration_fixer.project import deploy_vocabulary
 from migration_fixer.rule import Finding, NewFile, RuleSettings
-from migration_fixer.rules import RULES_BY_CODE
+from migration_fixer.rules import DEFAULT_CODES
 from migration_fixer.runner import FileResult, Options, Problem, process_source, run_files, scan
 from migration_fixer.runner import selected_rules as _selected
 from migration_fixer.source import (
@@ -94,7 +94,7 @@ class RunResult:
 
 
 def _codes(select: frozenset[str] | None) -> frozenset[str]:
-    return frozenset(RULES_BY_CODE) if select is None else select
+    return DEFAULT_CODES if select is None else select
 
 
 def check_source(

@@ -19,7 +19,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from migration_fixer.dialect import DialectError
 from migration_fixer.dialect import parse as parse_dialect
 from migration_fixer.field_classes import configured_class
-from migration_fixer.rules import RULES_BY_CODE
+from migration_fixer.rules import DEFAULT_CODES, RULES_BY_CODE
 
 
 class Mode(str, Enum):
@@ -36,7 +36,7 @@ class ConfigError(Exception):
 class Config:
     paths: tuple[Path, ...] = (Path("."),)
     mode: Mode = Mode.FIX
-    select: frozenset[str] = frozenset(RULES_BY_CODE)
+    select: frozenset[str] = DEFAULT_CODES
     exclude: tuple[str, ...] = ()
     extend_include: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -178,7 +178,7 @@ def build_config(
         chosen = (
             parse_codes(settings["select"], f"{where} select")
             if "select" in settings
-            else frozenset(RULES_BY_CODE)
+            else DEFAULT_CODES
         )
         if "ignore" in settings:
             chosen -= parse_codes(settings["ignore"], f"{where} ignore")

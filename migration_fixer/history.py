@@ -65,6 +65,8 @@ def _grouped_names(text: str) -> set[str]:
     """The strings in the brackets that follow each ``unique_together =`` and
     ``UniqueConstraint`` of ``text``."""
     names: set[str] = set()
+    if "unique_together" not in text and "UniqueConstraint" not in text:
+        return names  # (most migrations: no search of the whole text)
     for found in _UNIQUE_GROUP.finditer(text):
         depth = 0
         for token in _BRACKET_OR_STRING.finditer(text, found.end()):

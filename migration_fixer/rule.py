@@ -340,6 +340,9 @@ class Rule(Protocol):
     #: What a file's bytes must also match for the rule to find anything in it (MF005: a
     #: literal ``null=True``), beside one of its ``triggers``; None: a trigger suffices.
     requires: re.Pattern[bytes] | None
+    #: A preview rule runs only when a selection names it (its code, a prefix of it, or
+    #: ``ALL``), not by default: new, and costlier than the others on a cold run.
+    preview: bool
     examples: RuleExamples
 
     def check(self, ctx: FileContext) -> Iterator[Finding]: ...  # pragma: no cover

@@ -43,8 +43,12 @@ def _paths_and_codes(out: str) -> list[tuple[str, str]]:
 
 def test_no_pyproject_means_defaults(tmp_path: Path) -> None:
     config = build_config(paths=[tmp_path], mode=Mode.CHECK, select=None, ignore=None)
-    assert config.select == frozenset(RULES_BY_CODE)
+    # Every rule but the preview ones, which run only when selected.
+    assert config.select == frozenset(RULES_BY_CODE) - {"MF005"}
     assert {"MF001", "MF002"} <= config.select
+    for select, chosen in (("MF005", {"MF005"}), ("ALL", set(RULES_BY_CODE)), ("MF00", None)):
+        asked = build_config(paths=[tmp_path], mode=Mode.CHECK, select=select, ignore=None)
+        assert asked.select == (chosen or frozenset(RULES_BY_CODE))
     assert (config.exclude, config.extend_include, config.per_file_ignores) == ((), (), ())
 
 

@@ -64,8 +64,17 @@ def test_rules_markdown() -> None:
         "| code | name | summary |\n|---|---|---|\n"
     )
     for rule in ALL_RULES:
-        assert f"| {rule.code} | {rule.name} | {rule.summary} |\n" in text
-        assert f"\n## {rule.code}: {rule.name}\n\n{rule.summary}\n\n### What it does\n" in text
+        code = f"{rule.code} (preview)" if rule.preview else rule.code
+        assert f"| {code} | {rule.name} | {rule.summary} |\n" in text
+        preview = (
+            f"**Preview**: not run unless selected (`--select {rule.code}`, "
+            f'`select = ["{rule.code}"]`, or `"ALL"`).\n\n'
+            if rule.preview
+            else ""
+        )
+        heading = f"\n## {rule.code}: {rule.name}\n\n{rule.summary}\n\n{preview}### What it does\n"
+        assert heading in text
+    assert [r.code for r in ALL_RULES if r.preview] == ["MF005"]
     # The rules' own headings are demoted one level under each rule's heading.
     assert text.count("\n### Fix safety\n") == len(ALL_RULES)
     assert "\n## What it does" not in text
@@ -91,7 +100,9 @@ def test_readme_rules_table_is_what_the_rule_modules_generate() -> None:
 def test_readme_table_rows() -> None:
     lines = readme_table().splitlines()
     assert lines[:2] == ["| code | rule | fix |", "|---|---|---|"]
-    assert lines[2:] == [f"| {r.code} | {r.summary} | {r.fix_summary} |" for r in ALL_RULES]
+    assert lines[2:] == [
+        f"| {r.code}{' (preview)' * r.preview} | {r.summary} | {r.fix_summary} |" for r in ALL_RULES
+    ]
 
 
 def test_docs_command(
@@ -115,6 +126,9 @@ REPORT_ONLY = SimpleNamespace(
     fix_summary="",
     triggers=(b"RunSQL",),
     needs_history=False,
+    history_when=None,
+    requires=None,
+    preview=False,
     __doc__="## What it does\nReports.\n",
     examples=RuleExamples(
         flagged=(

@@ -19,3 +19,5 @@ ALL_RULES: tuple[Rule, ...] = (
     mf005_nullable_alter_field,
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+#: What runs when nothing is selected: every rule but the preview ones.
+DEFAULT_CODES: frozenset[str] = frozenset(rule.code for rule in ALL_RULES if not rule.preview)

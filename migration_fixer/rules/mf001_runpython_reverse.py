@@ -48,6 +48,7 @@ triggers: tuple[bytes, ...] = (b"RunPython",)
 needs_history: bool = False
 history_when: re.Pattern[bytes] | None = None
 requires: re.Pattern[bytes] | None = None
+preview: bool = False
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
 fix_summary: str = (
     "adds `reverse_code=migrations.RunPython.noop`; an unsafe fix (`--unsafe-fixes`) where the "

@@ -104,6 +104,7 @@ needs_history: bool = False
 #: A ``DROP`` in the file (any case): only then are the earlier ``RunSQL`` calls read.
 history_when: re.Pattern[bytes] | None = re.compile(rb"(?i)\bdrop\b")
 requires: re.Pattern[bytes] | None = None
+preview: bool = False
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
 fix_summary: str = (
     "adds the inverse SQL where it is certain for the project's database (`DROP INDEX ...`, "

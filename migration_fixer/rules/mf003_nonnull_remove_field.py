@@ -139,6 +139,7 @@ triggers: tuple[bytes, ...] = (b"RemoveField",)
 needs_history: bool = True
 history_when: re.Pattern[bytes] | None = None
 requires: re.Pattern[bytes] | None = None
+preview: bool = False
 
 _INITIAL = """\
 from django.db import migrations, models

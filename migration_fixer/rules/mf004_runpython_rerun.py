@@ -123,6 +123,7 @@ needs_history: bool = False
 #: rows a forward function created.
 history_when: re.Pattern[bytes] | None = re.compile(rb"create\b")
 requires: re.Pattern[bytes] | None = None
+preview: bool = False
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (
