@@ -3,7 +3,7 @@
 be accepted after it; the new files the fix creates (MF003's drop migrations) too.
 
     python benchmarks/format_stability.py --corpus /work/corpus/migrations [--projects N]
-        [--line-length 88] [--show 20]
+        [--line-length 88] [--show 20] [--select ALL]
 
 The corpus is copied into a temporary git repository with one empty commit, so that every
 migration is new on the branch (MF003 splits new migrations only), and fixed there with
@@ -71,6 +71,7 @@ def main() -> int:
     parser.add_argument("--projects", type=int, default=0, help="the first N projects (0: all)")
     parser.add_argument("--line-length", type=int, default=88)
     parser.add_argument("--show", type=int, default=20, help="rejected files to list")
+    parser.add_argument("--select", default="", help='rules, as --select takes them ("ALL")')
     args = parser.parse_args()
     projects = sorted(p for p in args.corpus.iterdir() if p.is_dir())
     if args.projects:
@@ -100,6 +101,7 @@ def main() -> int:
                 "--no-cache",
                 "--no-progress",
                 "--quiet",
+                *(["--select", args.select] if args.select else []),
                 ".",
             ],
             cwd=root,

@@ -816,7 +816,11 @@ def _expand_element(
     for position, source in enumerate(sources):
         last = position == len(sources) - 1
         value = _parse_value(source)
-        if last:
+        if last and len(sources) > 1 and isinstance(element.comma, cst.MaybeSentinel):
+            # The list's last element, now one of several on their own lines: black's
+            # trailing comma (one element alone may go without).
+            out.append(element.with_changes(value=value, comma=cst.Comma()))
+        elif last:
             out.append(element.with_changes(value=value))
         else:
             out.append(cst.Element(value=value, comma=cst.Comma(whitespace_after=sep)))

@@ -344,3 +344,14 @@ def test_a_comment_inside_the_altered_field_keeps_its_place() -> None:
         alter("sku", definition) + run_python("backfill_product_sku"),
         backfill("sku", '    rows.update(sku="")\n'),
     )
+
+
+def test_the_last_element_without_a_comma_gets_one_once_it_is_not_alone() -> None:
+    # byro, sentry: `operations = [AlterField(...)]` written with no trailing comma, which
+    # black keeps for one element; two on their own lines need it.
+    operation = alter("sku", "models.CharField(max_length=32, null=True)")
+    before = module(operation[: -len(",\n")] + "\n")
+    assert fixed(before) == module(
+        operation + run_python("backfill_product_sku"),
+        backfill("sku", '    rows.update(sku="")\n'),
+    )
