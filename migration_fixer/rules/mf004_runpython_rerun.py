@@ -487,6 +487,12 @@ class _Body:
             and not function.args.kwonlyargs
         )
         self.assigned: dict[str, list[ast.expr]] = {}
+        #: Instances given an attribute value computed from that attribute
+        #: (``item.qty = item.qty + 10``, ``item.qty += 10``), by name: the first line
+        #: where no ``if`` on that attribute came first (``if "x" not in item.tags:``,
+        #: ``if item.name.startswith("x"): continue``: a second run changes nothing).
+        self.relative: dict[str, int] = {}
+        self._relative: list[tuple[str, str, int]] = []
         #: The function's calls and ``in`` / ``not in`` tests, in the order of ``ast.walk``
         #: (one walk of the function gathers all that the checks read), and the calls in
         #: the body of a ``try`` that catches what a second creation raises.
@@ -516,9 +522,13 @@ class _Body:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.assigned.setdefault(target.id, []).append(node.value)
+                    elif _relative_to_itself(target, node.value):
+                        self._note_relative(target, node)
                 pending += node.targets
                 pending.append(node.value)
             else:
+                if isinstance(node, ast.AugAssign) and _instance_attribute(node.target):
+                    self._note_relative(node.target, node)
                 if isinstance(node, ast.Compare):
                     if any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops):
                         self.membership.append(node)
@@ -527,6 +537,20 @@ class _Body:
                 elif isinstance(node, ast.If):
                     branches.append(node)
                 pending += child_nodes(node)
+        if self._relative:
+            # The lines an ``if`` on an attribute guards: its body, and what follows it
+            # when its body leaves (``continue``, ``return``, ``break``).
+            guarded: dict[tuple[str, str], list[tuple[int, float]]] = {}
+            for branch in branches:
+                body = (branch.body[0].lineno, branch.body[-1].end_lineno or branch.lineno)
+                leaves = isinstance(branch.body[-1], (ast.Continue, ast.Return, ast.Break))
+                span = (body[0], float("inf")) if leaves else body
+                for node in ast.walk(branch.test):
+                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                        guarded.setdefault((node.value.id, node.attr), []).append(span)
+            for name, attr, line in self._relative:
+                if not any(a <= line <= b for a, b in guarded.get((name, attr), ())):
+                    self.relative[name] = min(self.relative.get(name, line), line)
         self.caught: set[ast.Call] = set()
         for branch in branches:
             self.caught.update(_filled_once(branch))
@@ -542,6 +566,11 @@ class _Body:
             model = _get_model(values[-1]) if len(values) == 1 else None
             if model is not None:
                 self.models[local] = model
+
+    def _note_relative(self, target: ast.expr, node: ast.stmt) -> None:
+        assert isinstance(target, ast.Attribute)
+        assert isinstance(target.value, ast.Name)
+        self._relative.append((target.value.id, target.attr, node.lineno))
 
     # -- sites ----------------------------------------------------------------------
     def first_site(self, seen: frozenset[str] = frozenset()) -> _Site | None:
@@ -611,6 +640,11 @@ class _Body:
             model = self._new_instance(receiver)
             if model is not None:
                 return _Site(call.lineno, _shape(func), update=False), model
+            if isinstance(receiver, ast.Name) and self.relative.get(
+                receiver.id, call.lineno + 1
+            ) <= (call.lineno):
+                # ``item.qty = item.qty + 10`` then ``item.save()``: a second run adds again.
+                return _Site(call.lineno, _shape(func), update=True), None
             return None, None
         if attr in ("execute", "executemany") and call.args:
             sql = self._string(call.args[0])
@@ -733,6 +767,42 @@ class _Body:
             return None
         qualified = self.ctx.index.qualified_name(expr.func, self.function)
         return expr.args[0].value if qualified in _F_NAMES else None
+
+
+def _instance_attribute(target: ast.expr) -> bool:
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+
+
+def _relative_to_itself(target: ast.expr, value: ast.expr) -> bool:
+    """Whether ``target = value`` sets an instance's attribute from its own value in a way
+    a second run changes again: arithmetic or concatenation with it
+    (``item.key = prefix + item.key``), or an attribute of it (``node.parent =
+    node.parent.parent``); not a call of a method (``item.name = item.name.strip()``,
+    which is the same the second time)."""
+    if not _instance_attribute(target):
+        return False
+    assert isinstance(target, ast.Attribute)
+    assert isinstance(target.value, ast.Name)
+    name, attr = target.value.id, target.attr
+
+    def is_own(node: ast.expr) -> bool:
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.value, ast.Name)
+            and node.value.id == name
+        )
+
+    if isinstance(value, ast.Attribute):
+        return is_own(value.value)
+    if isinstance(value, ast.BinOp):
+        operands: list[ast.expr] = [value]
+        for operand in operands:
+            if isinstance(operand, ast.BinOp):
+                operands += [operand.left, operand.right]
+            elif is_own(operand):
+                return True
+    return False
 
 
 def _relative_fields(body: _Body, update: ast.Call) -> list[str]:

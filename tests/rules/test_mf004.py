@@ -1127,3 +1127,80 @@ def test_one_fix_per_call_keeps_the_superseding_fix_and_unrelated_ones() -> None
     report_only = Finding("MF001", "m", 3, 4)
     assert one_fix_per_call([noop, real, elsewhere, report_only]) == [real, elsewhere, report_only]
     assert one_fix_per_call([noop, elsewhere]) == [noop, elsewhere]
+
+
+@pytest.mark.parametrize(
+    ("body", "call", "line"),
+    [
+        pytest.param(
+            "    for c in Country.objects.all():\n        c.rank = c.rank + 10\n        c.save()\n",
+            "c.save",
+            8,
+            id="arithmetic",  # rdmo questions 0035
+        ),
+        pytest.param(
+            "    for c in Country.objects.all():\n"
+            '        c.key = "eu-" + c.key\n'
+            "        c.save(update_fields=['key'])\n",
+            "c.save",
+            8,
+            id="concatenation",
+        ),
+        pytest.param(
+            "    for c in Country.objects.all():\n        c.rank += 1\n        c.save()\n",
+            "c.save",
+            8,
+            id="augmented",
+        ),
+        pytest.param(
+            "    for c in Country.objects.all():\n"
+            '        if c.flags:\n            c.flags += ", "\n'
+            '        c.flags += "eu"\n'
+            "        c.save()\n",
+            "c.save",
+            10,
+            id="after-an-if-that-does-not-leave",  # weblate 0034
+        ),
+        pytest.param(
+            "    for c in Country.objects.all():\n"
+            "        c.region = c.region.parent\n"
+            "        c.save()\n",
+            "c.save",
+            8,
+            id="up-a-level",  # rdmo questions 0022
+        ),
+    ],
+)
+def test_an_instance_changed_relative_to_itself_then_saved(body: str, call: str, line: int) -> None:
+    function = 'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n'
+    source = module(function + body, "migrations.RunPython(seed)")
+    found = one(source)
+    assert found.message == (
+        f"{MISSING} `seed` changes values relative to themselves (`{call}`, line {line}): "
+        "after a rollback, migrating again applies the change twice"
+    )
+    mf001 = [f for f in check_source(source, select=BOTH) if f.code == "MF001"]
+    assert [f.hidden_fix(False) for f in mf001] == [True]  # the no-op: an unsafe fix
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    for c in Country.objects.all():\n        c.name = c.name.strip()\n        c.save()\n",
+        "    for c in Country.objects.all():\n        c.name = other.name + 1\n        c.save()\n",
+        "    for c in Country.objects.all():\n        c.save()\n        c.rank = c.rank + 1\n",
+        "    for c in Country.objects.all():\n        c.rank = c.rank\n        c.save()\n",
+        "    for c in Country.objects.all():\n        d.rank = d.rank + 1\n        c.save()\n",
+        "    for c in Country.objects.all():\n        c.rank = 1 + c.other\n        c.save()\n",
+        # An ``if`` on the attribute first (sentry 0521, waldur).
+        "    for c in Country.objects.all():\n"
+        '        if "eu" not in c.tags:\n            c.tags = c.tags + " eu"\n'
+        "        c.save()\n",
+        "    for c in Country.objects.all():\n"
+        '        if c.name.startswith("x"):\n            continue\n'
+        '        c.name = "x" + c.name\n        c.save()\n',
+    ],
+)
+def test_an_instance_set_otherwise_then_saved_is_left_alone(body: str) -> None:
+    function = 'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n'
+    assert mf004(module(function + body, "migrations.RunPython(seed)")) == []
