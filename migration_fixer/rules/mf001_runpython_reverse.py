@@ -28,7 +28,9 @@ existing ones, or changes values relative to themselves (`F("n") + 1`), as MF004
 no-op would make the rollback report success and leave the rows or values behind, to be
 created or changed again by the next `migrate`: the fix is then **unsafe**, written only with
 `--unsafe-fixes`, and the hint says what the function does (MF004 writes the real reverse where
-it is certain). Calls with `*args`/`**kwargs`, and local subclasses that define their own
+it is certain). So it is where the forward function reads a field that a later `RemoveField`
+of the same module drops (data moved to a new field or table before the old column goes): a
+rollback re-adds the column empty, and with a no-op nothing puts the data back. Calls with `*args`/`**kwargs`, and local subclasses that define their own
 `__init__`, are reported but not rewritten.
 """
 

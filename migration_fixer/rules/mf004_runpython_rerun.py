@@ -97,6 +97,7 @@ from migration_fixer.dotted_names import attribute_chain
 from migration_fixer.migration_ast import (
     LOCAL,
     OperationCall,
+    bind_arguments,
     child_nodes,
     django_operation,
     find_argument,
@@ -233,6 +234,7 @@ _INSERT_GUARD = re.compile(
 #: (``# def def f`` defines ``f`` once, as the search for ``def\s+f\b`` finds it).
 _DEFINITIONS = tuple(re.compile(rf"{word}(?<!\w{word})(?=\s+(\w+))") for word in ("def", "class"))
 _WORD = re.compile(r"\w+")
+_REMOVE_FIELD = frozenset({"RemoveField"})
 _F_NAMES = frozenset({"django.db.models.F", "django.db.models.expressions.F"})
 _INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
 
@@ -260,17 +262,58 @@ def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str |
     """For MF001, whose no-op is not enough where this rule finds a reason: a function
     that tells, for a ``RunPython`` call of ``ctx`` and its forward argument, what its
     forward function does that a second run would do again ("`create_x` creates rows
-    without checking ...: after a rollback, ..."), or None."""
+    without checking ...: after a rollback, ..."), or what it reads of a field that a
+    later ``RemoveField`` of the module drops (a rollback re-adds the column empty: the
+    data moved out of it is not put back), or None."""
     module = _Module(ctx)
+    removals: list[tuple[int, int, str]] | None = None
 
     def hazard(op: OperationCall, forward: ast.expr) -> str | None:
+        nonlocal removals
         function = module.function(op.scope, forward)
-        site = None if function is None else _Body(module, function).first_site()
-        if function is None or site is None:
+        if function is None:
             return None
-        return f"`{function.name}` {site.what}: {site.consequence}"
+        site = _Body(module, function).first_site()
+        if site is not None:
+            return f"`{function.name}` {site.what}: {site.consequence}"
+        if removals is None:
+            removals = _removed_fields(ctx)
+        source = None
+        for line, column, field in removals:
+            if (line, column) <= (op.node.lineno, op.node.col_offset):
+                continue
+            source = source or ctx.segment(function)
+            if _names_field(source, field):
+                return (
+                    f"`{function.name}` reads `{field}`, which the `RemoveField` at line {line} "
+                    "drops after it: a rollback re-adds the column empty, and what was moved "
+                    "out of it is lost"
+                )
+        return None
 
     return hazard
+
+
+def _removed_fields(ctx: FileContext) -> list[tuple[int, int, str]]:
+    """The ``RemoveField`` calls of the module with a literal ``name``: where each is
+    (line, column) and the name."""
+    found = []
+    for removal in ctx.index.operation_calls(_REMOVE_FIELD):
+        args = bind_arguments(removal.node, "RemoveField")
+        name = None if args is None else args.get("name")
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            found.append((removal.node.lineno, removal.node.col_offset, name.value))
+    return found
+
+
+def _names_field(source: str, field: str) -> bool:
+    """Whether code reads the field ``field``: ``x.field``, ``field=``, ``field__...``
+    or the string ``"field"``."""
+    name = re.escape(field)
+    return (
+        re.search(rf"\.{name}\b|\b{name}(?:__\w+)?\s*=(?!=)|[\"']{name}(?:__\w+)?[\"']", source)
+        is not None
+    )
 
 
 def _finding(

@@ -1204,3 +1204,71 @@ def test_an_instance_changed_relative_to_itself_then_saved(body: str, call: str,
 def test_an_instance_set_otherwise_then_saved_is_left_alone(body: str) -> None:
     function = 'def seed(apps, schema_editor):\n    Country = apps.get_model("geo", "Country")\n'
     assert mf004(module(function + body, "migrations.RunPython(seed)")) == []
+
+
+# -- MF001: data moved out of a column the migration drops ----------------------------------
+
+MOVE = (
+    "def copy_tags(apps, schema_editor):\n"
+    '    Item = apps.get_model("shop", "Item")\n'
+    '    ItemTag = apps.get_model("shop", "ItemTag")\n'
+    "    for item in Item.objects.exclude(tag=None):\n"
+    "        ItemTag(item=item, tag=item.tag).save()\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("operations", "hazard"),
+    [
+        pytest.param(
+            'migrations.CreateModel("ItemTag", []), migrations.RunPython(copy_tags), '
+            'migrations.RemoveField("item", "tag")',
+            True,
+            id="removed-after",  # rdmo questions 0086-0089, options 0030
+        ),
+        pytest.param(
+            'migrations.CreateModel("ItemTag", []), migrations.RunPython(copy_tags), '
+            'migrations.RemoveField("item", name=TAG)',
+            False,
+            id="name-not-a-literal",
+        ),
+        pytest.param(
+            'migrations.CreateModel("ItemTag", []), migrations.RemoveField("item", "tag"), '
+            "migrations.RunPython(copy_tags)",
+            False,
+            id="removed-before",
+        ),
+        pytest.param(
+            'migrations.CreateModel("ItemTag", []), migrations.RunPython(copy_tags), '
+            'migrations.RemoveField("item", "label")',
+            False,
+            id="another-field",
+        ),
+    ],
+)
+def test_a_noop_loses_data_moved_out_of_a_column_dropped_after(
+    operations: str, hazard: bool
+) -> None:
+    source = module(MOVE, operations)
+    (mf001,) = [f for f in check_source(source, select=frozenset({"MF001"}))]
+    assert mf001.hidden_fix(False) is hazard
+    if hazard:
+        assert mf001.hint == (
+            "a no-op reverse is not enough: `copy_tags` reads `tag`, which the `RemoveField` "
+            "at line 12 drops after it: a rollback re-adds the column empty, and what was "
+            "moved out of it is lost; write a reverse function that undoes it (MF004 writes "
+            "one where it is certain), or accept the no-op with --unsafe-fixes"
+        )
+    assert mf004(source) == []  # (MF004 is about a second run)
+
+
+def test_each_forward_function_is_read_for_the_columns_dropped_after_it() -> None:
+    source = module(
+        MOVE + "\n\ndef other(apps, schema_editor):\n    pass\n",
+        'migrations.CreateModel("ItemTag", []), migrations.RunPython(imported), '
+        "migrations.RunPython(other), migrations.RunPython(copy_tags), "
+        'migrations.RemoveField("item", "tag")',
+        head=HEAD.replace("\n\n\n", "\nfrom shop.functions import imported\n\n\n"),
+    )
+    found = [f for f in check_source(source, select=frozenset({"MF001"}))]
+    assert [f.hidden_fix(False) for f in found] == [False, False, True]
