@@ -30,8 +30,9 @@ created or changed again by the next `migrate`: the fix is then **unsafe**, writ
 `--unsafe-fixes`, and the hint says what the function does (MF004 writes the real reverse where
 it is certain). So it is where the forward function reads a field that a later `RemoveField`
 of the same module drops (data moved to a new field or table before the old column goes): a
-rollback re-adds the column empty, and with a no-op nothing puts the data back. Calls with `*args`/`**kwargs`, and local subclasses that define their own
-`__init__`, are reported but not rewritten.
+rollback re-adds the column empty, and with a no-op nothing puts the data back. Calls with
+`*args`/`**kwargs`, and local subclasses that define their own `__init__`, are reported but
+not rewritten.
 """
 
 from __future__ import annotations
