@@ -93,6 +93,14 @@ class RunResult:
         return self.fixable(finding) and path in self.written
 
 
+#: The rules that read the project's dialect (their ``dialect`` setting).
+_DIALECT_RULES = ("MF002", "MF003", "MF005")
+
+
+def _dialect_settings(dialects: Sequence[str]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((rule, "dialect", ",".join(dialects)) for rule in _DIALECT_RULES)
+
+
 def _codes(select: frozenset[str] | None) -> frozenset[str]:
     return DEFAULT_CODES if select is None else select
 
@@ -123,9 +131,7 @@ def fix_source(
         select=_codes(select),
         rewrite=True,
         unsafe_fixes=unsafe_fixes,
-        settings=RuleSettings(
-            tuple((rule, "dialect", ",".join(dialect)) for rule in ("MF002", "MF003", "MF005"))
-        ),
+        settings=RuleSettings(_dialect_settings(dialect)),
         line_length=line_length,
     )
     process_source(source, _selected(options.select), options, result)
@@ -208,9 +214,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
                 ("MF003", "vocabulary", deploy_vocabulary(project_root)),
                 ("MF003", "roots", os.pathsep.join(_source_roots(repo, config))),
                 ("MF003", "field-classes", json.dumps(dict(config.field_classes), sort_keys=True)),
-                ("MF002", "dialect", ",".join(dialects)),
-                ("MF003", "dialect", ",".join(dialects)),
-                ("MF005", "dialect", ",".join(dialects)),
+                *_dialect_settings(dialects),
             )
         ),
         unwritable=frozenset(str(p) for p in result.unwritable),

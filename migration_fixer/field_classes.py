@@ -35,10 +35,13 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migration_fixer.dotted_names import attribute_chain
 from migration_fixer.source import SourceError, decode
+
+if TYPE_CHECKING:
+    from migration_fixer.rule import RuleSettings
 
 #: The keyword arguments (and attributes) the re-add rule reads.
 RELEVANT = (
@@ -429,6 +432,14 @@ def from_settings(roots: str, configured: str) -> FieldClasses:
     ``configured`` the ``field-classes`` table as JSON."""
     table = json.loads(configured) if configured else {}
     return FieldClasses([Path(r) for r in roots.split(os.pathsep) if r], table)
+
+
+def from_rule_settings(settings: RuleSettings) -> FieldClasses:
+    """The finder for a run: the source roots and ``field-classes`` table the run gives
+    MF003 (MF005 judges fields by the same classes)."""
+    return from_settings(
+        settings.get("MF003", "roots", ""), settings.get("MF003", "field-classes", "")
+    )
 
 
 def configured_class(value: str) -> str | None:

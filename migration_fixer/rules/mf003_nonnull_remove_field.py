@@ -92,7 +92,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 from migration_fixer.column_readd import Outcome, Verdict, classify, decide_auto_key
-from migration_fixer.field_classes import FieldClasses, from_settings
+from migration_fixer.field_classes import FieldClasses, from_rule_settings
 from migration_fixer.history import (
     FieldState,
     History,
@@ -246,9 +246,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         return
     removals: list[tuple[Removal, Finding]] = []
     comments = NoqaComments(ctx.text, ctx.lines)
-    classes = from_settings(
-        ctx.settings.get(code, "roots", ""), ctx.settings.get(code, "field-classes", "")
-    )
+    classes = from_rule_settings(ctx.settings)
     examined = [
         (each, copied)
         for op in ctx.operation_calls

@@ -94,6 +94,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from migration_fixer.dotted_names import attribute_chain
+from migration_fixer.history import literal_str
 from migration_fixer.migration_ast import (
     LOCAL,
     OperationCall,
@@ -300,9 +301,9 @@ def _removed_fields(ctx: FileContext) -> list[tuple[int, int, str]]:
     found = []
     for removal in ctx.index.operation_calls(_REMOVE_FIELD):
         args = bind_arguments(removal.node, "RemoveField")
-        name = None if args is None else args.get("name")
-        if isinstance(name, ast.Constant) and isinstance(name.value, str):
-            found.append((removal.node.lineno, removal.node.col_offset, name.value))
+        name = None if args is None else literal_str(args.get("name"))
+        if name is not None:
+            found.append((removal.node.lineno, removal.node.col_offset, name))
     return found
 
 
@@ -535,7 +536,7 @@ class _Body:
         #: where no ``if`` on that attribute came first (``if "x" not in item.tags:``,
         #: ``if item.name.startswith("x"): continue``: a second run changes nothing).
         self.relative: dict[str, int] = {}
-        self._relative: list[tuple[str, str, int]] = []
+        changed: list[tuple[tuple[str, str], int]] = []  # (instance, attribute), line
         #: The function's calls and ``in`` / ``not in`` tests, in the order of ``ast.walk``
         #: (one walk of the function gathers all that the checks read), and the calls in
         #: the body of a ``try`` that catches what a second creation raises.
@@ -565,13 +566,15 @@ class _Body:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.assigned.setdefault(target.id, []).append(node.value)
-                    elif _relative_to_itself(target, node.value):
-                        self._note_relative(target, node)
+                    elif (own := _relative_to_itself(target, node.value)) is not None:
+                        changed.append((own, node.lineno))
                 pending += node.targets
                 pending.append(node.value)
             else:
-                if isinstance(node, ast.AugAssign) and _instance_attribute(node.target):
-                    self._note_relative(node.target, node)
+                if isinstance(node, ast.AugAssign):
+                    own = _instance_attribute(node.target)
+                    if own is not None:
+                        changed.append((own, node.lineno))
                 if isinstance(node, ast.Compare):
                     if any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops):
                         self.membership.append(node)
@@ -580,7 +583,7 @@ class _Body:
                 elif isinstance(node, ast.If):
                     branches.append(node)
                 pending += child_nodes(node)
-        if self._relative:
+        if changed:
             # The lines an ``if`` on an attribute guards: its body, and what follows it
             # when its body leaves (``continue``, ``return``, ``break``).
             guarded: dict[tuple[str, str], list[tuple[int, float]]] = {}
@@ -589,9 +592,10 @@ class _Body:
                 leaves = isinstance(branch.body[-1], (ast.Continue, ast.Return, ast.Break))
                 span = (body[0], float("inf")) if leaves else body
                 for node in ast.walk(branch.test):
-                    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-                        guarded.setdefault((node.value.id, node.attr), []).append(span)
-            for name, attr, line in self._relative:
+                    tested = _instance_attribute(node)
+                    if tested is not None:
+                        guarded.setdefault(tested, []).append(span)
+            for (name, attr), line in changed:
                 if not any(a <= line <= b for a, b in guarded.get((name, attr), ())):
                     self.relative[name] = min(self.relative.get(name, line), line)
         self.caught: set[ast.Call] = set()
@@ -609,11 +613,6 @@ class _Body:
             model = _get_model(values[-1]) if len(values) == 1 else None
             if model is not None:
                 self.models[local] = model
-
-    def _note_relative(self, target: ast.expr, node: ast.stmt) -> None:
-        assert isinstance(target, ast.Attribute)
-        assert isinstance(target.value, ast.Name)
-        self._relative.append((target.value.id, target.attr, node.lineno))
 
     # -- sites ----------------------------------------------------------------------
     def first_site(self, seen: frozenset[str] = frozenset()) -> _Site | None:
@@ -812,40 +811,31 @@ class _Body:
         return expr.args[0].value if qualified in _F_NAMES else None
 
 
-def _instance_attribute(target: ast.expr) -> bool:
-    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+def _instance_attribute(node: ast.AST) -> tuple[str, str] | None:
+    """``(name, attribute)`` of ``name.attribute``, else None."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id, node.attr
+    return None
 
 
-def _relative_to_itself(target: ast.expr, value: ast.expr) -> bool:
-    """Whether ``target = value`` sets an instance's attribute from its own value in a way
-    a second run changes again: arithmetic or concatenation with it
+def _relative_to_itself(target: ast.expr, value: ast.expr) -> tuple[str, str] | None:
+    """The instance and attribute ``target = value`` sets from that attribute's own value
+    in a way a second run changes again: arithmetic or concatenation with it
     (``item.key = prefix + item.key``), or an attribute of it (``node.parent =
-    node.parent.parent``); not a call of a method (``item.name = item.name.strip()``,
-    which is the same the second time)."""
-    if not _instance_attribute(target):
-        return False
-    assert isinstance(target, ast.Attribute)
-    assert isinstance(target.value, ast.Name)
-    name, attr = target.value.id, target.attr
-
-    def is_own(node: ast.expr) -> bool:
-        return (
-            isinstance(node, ast.Attribute)
-            and node.attr == attr
-            and isinstance(node.value, ast.Name)
-            and node.value.id == name
-        )
-
+    node.parent.parent``); None for anything else, a call of a method among them
+    (``item.name = item.name.strip()``, which is the same the second time)."""
+    own = _instance_attribute(target)
+    if own is None:
+        return None
     if isinstance(value, ast.Attribute):
-        return is_own(value.value)
-    if isinstance(value, ast.BinOp):
-        operands: list[ast.expr] = [value]
-        for operand in operands:
-            if isinstance(operand, ast.BinOp):
-                operands += [operand.left, operand.right]
-            elif is_own(operand):
-                return True
-    return False
+        return own if _instance_attribute(value.value) == own else None
+    operands: list[ast.expr] = [value] if isinstance(value, ast.BinOp) else []
+    for operand in operands:
+        if isinstance(operand, ast.BinOp):
+            operands += [operand.left, operand.right]
+        elif _instance_attribute(operand) == own:
+            return own
+    return None
 
 
 def _relative_fields(body: _Body, update: ast.Call) -> list[str]:

@@ -59,7 +59,7 @@ import re
 from collections.abc import Iterator
 
 from migration_fixer.column_readd import Outcome, classify, never_not_null
-from migration_fixer.field_classes import FieldClasses, from_settings
+from migration_fixer.field_classes import FieldClasses, from_rule_settings
 from migration_fixer.history import (
     FieldState,
     History,
@@ -202,9 +202,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
     migration = None if history is None else history.files.get(ctx.path.stem)
     if history is None or migration is None or migration.tree is not ctx.tree:
         return
-    classes = from_settings(
-        ctx.settings.get("MF003", "roots", ""), ctx.settings.get("MF003", "field-classes", "")
-    )
+    classes = from_rule_settings(ctx.settings)
     used: set[str] = set()  # (the module's names, read when a backfill is first named)
     for op in alters:
         finding = _examine(ctx, history, migration, op, classes, used)

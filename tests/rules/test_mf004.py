@@ -1192,6 +1192,7 @@ def test_an_instance_changed_relative_to_itself_then_saved(body: str, call: str,
         "    for c in Country.objects.all():\n        c.rank = c.rank\n        c.save()\n",
         "    for c in Country.objects.all():\n        d.rank = d.rank + 1\n        c.save()\n",
         "    for c in Country.objects.all():\n        c.rank = 1 + c.other\n        c.save()\n",
+        "    n = 0\n    for c in Country.objects.all():\n        n += 1\n        c.save()\n",
         # An ``if`` on the attribute first (sentry 0521, waldur).
         "    for c in Country.objects.all():\n"
         '        if "eu" not in c.tags:\n            c.tags = c.tags + " eu"\n'
