@@ -522,6 +522,41 @@ def drop_migration(
     return NewMigration(origin, label, suffix, head, tail, line_length)
 
 
+def element_layout(ctx: FileContext, node: ast.expr) -> tuple[int, int, str, str | None]:
+    """Where the operation ``node`` stands (line, column), the indentation the elements
+    replacing it take, and the one of its list when that list is written on one line
+    (black lays it out one element per line once an element spans several lines)."""
+    line, column = ctx.position(node)
+    indent = indent_of(ctx.lines[line - 1])
+    # (A call after something else on its line is in a list written on one line.)
+    explode = indent + "    " if column > len(indent) else None
+    return line, column, explode or indent, explode
+
+
+def backfill_step(
+    ctx: FileContext,
+    label: str,
+    removal: Removal,
+    quote: str,
+    used_names: set[str],
+    indent: str,
+    edits: list[Edit],
+    rule: str = "MF003",
+) -> tuple[str, str]:
+    """The ``RunPython`` (laid out at ``indent``) whose reverse backfills the rows written
+    with NULL, and the name of the backfill function, which ``edits`` gets (with the
+    imports it needs); ``used_names``: the module's names, which the function's avoids."""
+    function = unique_name(f"backfill_{removal.model.lower()}_{removal.field}", used_names)
+    run_python = operation_spelling(ctx, removal.op, "RunPython", edits)
+    inner = indent + "    "
+    element = (
+        f"{run_python}(\n{inner}{run_python}.noop,\n{inner}reverse_code={function},\n{indent})"
+    )
+    source = backfill_function(label, removal, function, quote, edits, ctx.line_length, rule)
+    edits.append(InsertStatements(source))
+    return element, function
+
+
 def nullable_step(
     ctx: FileContext,
     label: str,
@@ -540,12 +575,7 @@ def nullable_step(
     edits: list[Edit] = []
     function = None
     placeholder = removal.verdict.placeholder
-    line, column = ctx.position(removal.op.node)
-    indent = indent_of(ctx.lines[line - 1])
-    # A call after something else on its line is in a list written on one line: black
-    # lays that list out one element per line once an element spans several lines.
-    explode = indent + "    " if column > len(indent) else None
-    indent = explode or indent
+    line, column, indent, explode = element_layout(ctx, removal.op.node)
     inner = indent + "    "
     expression = copy_field(ctx, label, removal.state, inner, edits)
     quote = quote_style(migration.text)
@@ -579,16 +609,8 @@ def nullable_step(
     )
     elements = [alter_src]
     if strategy != "db-default":
-        function = unique_name(f"backfill_{removal.model.lower()}_{removal.field}", used_names)
-        run_python = operation_spelling(ctx, removal.op, "RunPython", edits)
-        elements.append(
-            f"{run_python}(\n{inner}{run_python}.noop,\n{inner}reverse_code={function},\n{indent})"
-        )
-        edits.append(
-            InsertStatements(
-                backfill_function(label, removal, function, quote, edits, ctx.line_length)
-            )
-        )
+        element, function = backfill_step(ctx, label, removal, quote, used_names, indent, edits)
+        elements.append(element)
     edits.insert(0, ReplaceElement(line, column, tuple(elements), explode))
     add_swappable_dependency(ctx, migration, removal, edits, added_dependencies)
     return edits, function

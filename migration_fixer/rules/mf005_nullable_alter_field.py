@@ -72,11 +72,9 @@ from migration_fixer.migration_ast import OperationCall, bind_arguments, has_sta
 from migration_fixer.migration_writer import (
     CannotWrite,
     Removal,
-    backfill_function,
-    indent_of,
-    operation_spelling,
+    backfill_step,
+    element_layout,
     quote_style,
-    unique_name,
     with_article,
 )
 from migration_fixer.rule import (
@@ -85,7 +83,6 @@ from migration_fixer.rule import (
     FileContext,
     Finding,
     Fix,
-    InsertStatements,
     ReplaceElement,
     RuleExamples,
 )
@@ -350,25 +347,12 @@ def _backfill_after(
     """The edits that add, after the ``AlterField``, a ``RunPython`` whose reverse is the
     backfill, and the backfill function."""
     edits: list[Edit] = []
-    node = removal.op.node
-    line, column = ctx.position(node)
-    indent = indent_of(ctx.lines[line - 1])
-    # (A call after something else on its line is in a list written on one line: laid out
-    # one element per line, as MF003's nullable step does.)
-    explode = indent + "    " if column > len(indent) else None
-    indent = explode or indent
-    inner = indent + "    "
-    own = ctx.segment(node)
+    line, column, indent, explode = element_layout(ctx, removal.op.node)
     if not used:
         # Every word of the text (a name the module binds is one): what a new function
         # must not be called.
         used.update(_WORD.findall(ctx.text))
-    function = unique_name(f"backfill_{removal.model.lower()}_{removal.field}", used)
-    used.add(function)
-    run_python = operation_spelling(ctx, removal.op, "RunPython", edits)
-    run = f"{run_python}(\n{inner}{run_python}.noop,\n{inner}reverse_code={function},\n{indent})"
     quote = quote_style(migration.text)
-    source = backfill_function(label, removal, function, quote, edits, ctx.line_length, code)
-    edits.insert(0, ReplaceElement(line, column, (own, run), explode))
-    edits.append(InsertStatements(source))
+    run, _ = backfill_step(ctx, label, removal, quote, used, indent, edits, code)
+    edits.insert(0, ReplaceElement(line, column, (ctx.segment(removal.op.node), run), explode))
     return edits
