@@ -67,8 +67,12 @@ def _grouped_names(text: str) -> set[str]:
     names: set[str] = set()
     if "unique_together" not in text and "UniqueConstraint" not in text:
         return names  # (most migrations: no search of the whole text)
-    for found in _UNIQUE_GROUP.finditer(text):
-        depth = 0
+    # Each group is read once, and the search goes on after it (a group inside it, a
+    # ``UniqueConstraint`` in a ``unique_together``, is read with it): one pass over the
+    # text whatever it holds, even brackets that never close.
+    position = 0
+    while (found := _UNIQUE_GROUP.search(text, position)) is not None:
+        depth, position = 0, len(text)
         for token in _BRACKET_OR_STRING.finditer(text, found.end()):
             bracket = token.group()
             if bracket in "([{":
@@ -76,6 +80,7 @@ def _grouped_names(text: str) -> set[str]:
             elif bracket in ")]}":
                 depth -= 1
                 if depth <= 0:
+                    position = token.end()
                     break
             else:
                 names.add(token.group(1) if token.group(1) is not None else token.group(2))

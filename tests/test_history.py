@@ -1167,3 +1167,14 @@ def test_fields_in_a_unique_group_are_read_from_the_texts() -> None:
     history = History.from_sources(Path("shop/migrations"), sources)
     assert [history.in_unique_group(n) for n in ("group", "kind", "a", "b", "c")] == [True] * 5
     assert [history.in_unique_group(n) for n in ("id", "item", "other")] == [False] * 3
+
+
+def test_unique_groups_read_from_text_that_never_closes_its_brackets() -> None:
+    from migration_fixer.history import _grouped_names
+
+    assert _grouped_names("UniqueConstraint(" * 3 + "fields=['a']") == {"a"}
+    assert _grouped_names("unique_together = [('a', 'b')] x = UniqueConstraint(('c'") == {
+        "a",
+        "b",
+        "c",
+    }
