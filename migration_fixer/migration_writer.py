@@ -36,6 +36,7 @@ from migration_fixer.rule import (
     NewMigration,
     ReplaceElement,
 )
+from migration_fixer.skim import quote_counts
 
 _DJANGO_MIGRATIONS = "django.db.migrations"
 
@@ -68,15 +69,7 @@ def indent_of(text: str) -> str:
 def quote_style(text: str) -> str:
     """The quote the module's string literals mostly use (``"`` on a tie): counted on its
     strings, not on its comments, whose apostrophes ("it's", "don't") are no quotes."""
-    singles = doubles = 0
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.STRING:
-                quote = token.string.lstrip("rRbBuUfF")[:1]
-                singles += quote == "'"
-                doubles += quote == '"'
-    except (tokenize.TokenError, SyntaxError):  # (cut short: what was read decides)
-        pass
+    singles, doubles = quote_counts(text)
     return "'" if singles > doubles else '"'
 
 

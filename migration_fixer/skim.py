@@ -576,6 +576,21 @@ _FORMATTED_PREFIX = frozenset("fFtT")
 _STRING_OR_COMMENT = re.compile(rf"({_COMMENT_PATTERN})|({_STRING_PATTERN})|[\"']", re.DOTALL)
 
 
+def quote_counts(text: str) -> tuple[int, int]:
+    """How many string literals of ``text`` open with ``'`` and with ``"`` (comments, and
+    quotes inside strings, not counted; the count stops at a quote that does not end)."""
+    singles = doubles = 0
+    for match in _STRING_OR_COMMENT.finditer(text):
+        if match.lastindex is None:
+            break
+        if match.lastindex == 2:
+            if text[match.start()] == "'":
+                singles += 1
+            else:
+                doubles += 1
+    return singles, doubles
+
+
 def _group_pattern(inner: str) -> str:
     """Brackets holding plain text, strings, comments and the groups ``inner`` matches
     (each alternative starts with a character the plain text cannot hold: no

@@ -17,6 +17,9 @@ from migration_fixer.migration_writer import quote_style, with_article
         # Sentry's comments: their apostrophes are no quotes.
         ("# it's, don't, we'd\nx = \"a\"\n", '"'),
         ("x = r'a'\ny = b'b'\nz = f\"{x}\"\n", "'"),
+        # Quotes inside strings are not strings: one of each, a tie.
+        ("x = \"it's 'so'\"\ny = 'a \\' \" b'\n", '"'),
+        ("x = '''it's'''\ny = '''a'''\nz = \"b # 'c'\"\n", "'"),
         # Cut short (a string never closed): what was read before decides.
         ("x = 'a'\ny = 'b'\nz = \"\"\"never closed\n", "'"),
     ],
