@@ -17,8 +17,12 @@ does not count (`Group.objects.get(name="Moderators")` before creating a permiss
 each page: a second run finds the group again and creates the rows again), nor does a
 `try` that catches `DoesNotExist` (no creation raises it). Rows of a model that the same
 migration creates (`CreateModel`) are not reported either: rolling the migration back drops
-the table with them. The forward function, and the functions it calls, are read where the
-migration module defines them.
+the table with them. Nor is a loop over the rows that still need its change, which a second
+run does not find: the duplicates of `.annotate(c=Count(...)).filter(c__gt=1)` (what it
+changes makes them unique), a loop that deletes the row it is at, a loop over the rows
+without a related row (`filter(<related>__isnull=True)`) that creates one for each. The
+forward function, and the functions it calls, are read where the migration module defines
+them.
 
 ## Why is this bad?
 The no-op makes `manage.py migrate app <earlier>` succeed, but the rows stay. When the
@@ -274,7 +278,7 @@ def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str |
         function = module.function(op.scope, forward)
         if function is None:
             return None
-        site = _Body(module, function).first_site()
+        site = _Body(module, function, op.node).first_site()
         if site is not None:
             return f"`{function.name}` {site.what}: {site.consequence}"
         if removals is None:
@@ -325,7 +329,7 @@ def _finding(
     reverse: tuple[int, ast.expr] | None,
 ) -> Finding | None:
     ctx = module.ctx
-    body = _Body(module, function)
+    body = _Body(module, function, op.node)
     site = body.first_site()
     if site is None:
         return None
@@ -517,10 +521,12 @@ class _Body:
     """The forward function: its models, its guards, and the sites that are not safe to
     run twice."""
 
-    def __init__(self, module: _Module, function: ast.FunctionDef) -> None:
+    def __init__(self, module: _Module, function: ast.FunctionDef, operation: ast.expr) -> None:
         self.module = module
         self.ctx = module.ctx
         self.function = function
+        #: The ``RunPython`` call that runs it (the history is read just before it).
+        self.operation = operation
         params = [*function.args.posonlyargs, *function.args.args]
         self.apps = params[0].arg if params else "apps"
         self.schema_editor = params[1].arg if len(params) > 1 else "schema_editor"
@@ -544,6 +550,7 @@ class _Body:
         self.membership: list[ast.Compare] = []
         catching: list[ast.Try] = []
         branches: list[ast.If] = []
+        self.loops: list[ast.For] = []
         # Breadth first, as ``ast.walk`` (the order of the calls decides which of two
         # sites on one line is reported). The commonest nodes push their children
         # themselves, in the order of their fields, rather than through ``child_nodes``:
@@ -582,11 +589,17 @@ class _Body:
                     catching.append(node)
                 elif isinstance(node, ast.If):
                     branches.append(node)
+                elif isinstance(node, ast.For):
+                    self.loops.append(node)
                 pending += child_nodes(node)
         if changed:
             # The lines an ``if`` on an attribute guards: its body, and what follows it
             # when its body leaves (``continue``, ``return``, ``break``).
             guarded: dict[tuple[str, str], list[tuple[int, float]]] = {}
+            # And the body of a loop that deletes the row it is at (richie 0028: for each
+            # orphan node, ``node.delete()``, then ``parent.numchild -= 1``): a second
+            # run no longer finds the rows, and changes nothing.
+            deleting = [_body_lines(loop) for loop in self.loops if _deletes_its_row(loop)]
             for branch in branches:
                 body = (branch.body[0].lineno, branch.body[-1].end_lineno or branch.lineno)
                 leaves = isinstance(branch.body[-1], (ast.Continue, ast.Return, ast.Break))
@@ -596,7 +609,8 @@ class _Body:
                     if tested is not None:
                         guarded.setdefault(tested, []).append(span)
             for (name, attr), line in changed:
-                if not any(a <= line <= b for a, b in guarded.get((name, attr), ())):
+                spans = [*guarded.get((name, attr), ()), *deleting]
+                if not any(a <= line <= b for a, b in spans):
                     self.relative[name] = min(self.relative.get(name, line), line)
         self.caught: set[ast.Call] = set()
         for branch in branches:
@@ -637,7 +651,13 @@ class _Body:
                 site, model = self._in_helper(node, seen), None
             if site is None or (model is not None and model.lower() in self.module.created):
                 continue
-            if not site.update and (self.guarded(node.lineno, model) or node in self.caught):
+            if not site.update and (
+                self.guarded(node.lineno, model)
+                or node in self.caught
+                or any(a <= node.lineno <= b for a, b in self._done_once)
+            ):
+                continue
+            if site.update and self._deduplicates:
                 continue
             sites.append((node.lineno, site))
         return min(sites, key=lambda s: s[0])[1] if sites else None
@@ -659,7 +679,7 @@ class _Body:
         if helper is None or helper.name in seen:
             return None
         if helper not in self.module.sites:
-            self.module.sites[helper] = _Body(self.module, helper).first_site(seen)
+            self.module.sites[helper] = _Body(self.module, helper, self.operation).first_site(seen)
         site = self.module.sites[helper]
         if site is None or site.within is not None:
             return site
@@ -731,10 +751,8 @@ class _Body:
                 return False
 
     def _model_of(self, expr: ast.expr) -> str | None:
-        root = expr
-        while isinstance(root, (ast.Attribute, ast.Call)):
-            root = root.value if isinstance(root, ast.Attribute) else root.func
-        return self.models.get(root.id) if isinstance(root, ast.Name) else None
+        root = _root_name(expr)
+        return None if root is None else self.models.get(root)
 
     def _new_instance(self, receiver: ast.expr) -> str | None:
         """The model of an instance the function constructs (``Model(...)``), or None."""
@@ -793,6 +811,103 @@ class _Body:
                 guards.append((node.lineno, self._lowered_model(node.args[0])))
         return guards + [(node.lineno, None) for node in self.membership]
 
+    @cached_property
+    def _done_once(self) -> list[tuple[int, float]]:
+        """The bodies of the loops that go over the rows with no related row of a kind,
+        and create one for each (pretalx 0050: ``for event in
+        Event.objects.filter(score_categories__isnull=True)``, and in the loop's body
+        ``ReviewScoreCategory.objects.create(event=event, ...)``): a second run finds
+        none of the rows, and does nothing of what the body does."""
+        spans = []
+        for loop in self.loops:
+            if not isinstance(loop.target, ast.Name):
+                continue
+            row = loop.target.id
+            without: set[str] | None = None
+            for stmt in loop.body:
+                call = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+                if not (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "create"
+                    and self._on_manager(call.func.value)
+                ):
+                    continue
+                local = _root_name(call.func.value)
+                fields = [kw.arg for kw in call.keywords if kw.arg and _is_row(kw.value, row)]
+                if local not in self.models or not fields:
+                    continue
+                without = self._without(loop.iter) if without is None else without
+                if any(self._related_query_name(local, f) in without for f in fields):
+                    spans.append(_body_lines(loop))
+                    break
+        return spans
+
+    def _without(self, rows: ast.expr) -> set[str]:
+        """The relations a queryset keeps the rows without (``r__isnull=True`` in a
+        ``filter``, ``r__isnull=False`` in an ``exclude``), where ``rows`` is one or a
+        name given one once."""
+        if isinstance(rows, ast.Name):
+            values = self.assigned.get(rows.id, [])
+            rows = values[0] if len(values) == 1 else rows
+        relations = set()
+        while isinstance(rows, ast.Call) and isinstance(rows.func, ast.Attribute):
+            wanted = {"filter": True, "exclude": False}.get(rows.func.attr)
+            for kw in rows.keywords:
+                if (
+                    wanted is not None
+                    and kw.arg is not None
+                    and kw.arg.count("__") == 1
+                    and kw.arg.endswith("__isnull")
+                    and isinstance(kw.value, ast.Constant)
+                    and kw.value.value is wanted
+                ):
+                    relations.add(kw.arg.partition("__")[0])
+            rows = rows.func.value
+        return relations if self._on_manager(rows) else set()
+
+    def _related_query_name(self, local: str, field: str) -> str | None:
+        """The name by which the rows a foreign key ``field`` of the model ``local`` holds
+        points at look its rows up: ``related_query_name``, else ``related_name``, else the
+        model's name in lower case, as the folder's history defines the field (None: it
+        does not, or not so that it is known); the model's name where its history is not
+        the folder's (the only name its code can use then, unless it names another)."""
+        model = self.models[local]
+        fields = _fields_before(self.ctx, self.operation, self.assigned[local][-1], model)
+        if fields is None:
+            return model.lower()
+        key = field.lower()
+        definition = fields.get(key) or (fields.get(key[:-3]) if key.endswith("_id") else None)
+        if definition is None:
+            return None
+        named = {
+            kw.arg: literal_str(kw.value)
+            for kw in definition.keywords
+            if kw.arg in ("related_name", "related_query_name")
+        }
+        if any(name is None for name in named.values()):
+            return None
+        return named.get("related_query_name") or named.get("related_name") or model.lower()
+
+    @cached_property
+    def _deduplicates(self) -> bool:
+        """Whether the function goes over the rows that share a value with others
+        (``.annotate(c=Count(...)).filter(c__gt=1)``, pretix 0221, nautobot 0095): what
+        it changes there makes them unique, so that a second run finds none to change."""
+        counted = {
+            kw.arg
+            for call in self.calls
+            if isinstance(call.func, ast.Attribute) and call.func.attr == "annotate"
+            for kw in call.keywords
+            if isinstance(kw.value, ast.Call) and _callee_name(kw.value.func) == "Count"
+        }
+        return any(
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == "filter"
+            and any(_more_than_one(kw, counted) for kw in call.keywords)
+            for call in self.calls
+        )
+
     def _lowered_model(self, expr: ast.expr) -> str | None:
         model = self._model_of(expr)
         return None if model is None else model.lower()
@@ -816,6 +931,92 @@ def _instance_attribute(node: ast.AST) -> tuple[str, str] | None:
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return node.value.id, node.attr
     return None
+
+
+def _fields_before(
+    ctx: FileContext, operation: ast.expr, get_model: ast.expr, model: str
+) -> dict[str, ast.Call] | None:
+    """The fields of ``model`` (``get_model``: the ``apps.get_model(...)`` that gave it)
+    just before ``operation``, each (lower case) with the call that defines it, as the
+    folder's history reads them; None when the model is another app's, or its history
+    cannot be read."""
+    history = ctx.folder_history()
+    if history is None or _get_model_label(get_model) != history.label:
+        return None
+    migration = history.files.get(ctx.path.stem)
+    if migration is None or migration.operations is None:
+        return None
+    # (The history parsed the file itself when it was loaded after the rules' parse.)
+    line, column = operation.lineno, operation.col_offset
+    anchor = next(
+        (e for e in migration.operations if (e.lineno, e.col_offset) == (line, column)),
+        None,
+    )
+    state = None if anchor is None else history.state_before(migration.name, anchor, model)
+    if state is None or isinstance(state, str) or model.lower() not in state.models:
+        return None
+    fields = {}
+    for name in state.models[model.lower()].fields:
+        found = state.lookup(model, name)
+        if not isinstance(found, str) and isinstance(found.expr, ast.Call):
+            fields[name.lower()] = found.expr
+    return fields
+
+
+def _root_name(expr: ast.expr) -> str | None:
+    """``Model`` of ``Model.objects.filter(...).create``."""
+    while isinstance(expr, (ast.Attribute, ast.Call)):
+        expr = expr.value if isinstance(expr, ast.Attribute) else expr.func
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _is_row(value: ast.expr, row: str) -> bool:
+    """Whether ``value`` is the row ``row`` names, or its key (``row.pk``, ``row.id``)."""
+    if isinstance(value, ast.Attribute) and value.attr in ("pk", "id"):
+        value = value.value
+    return isinstance(value, ast.Name) and value.id == row
+
+
+def _body_lines(loop: ast.For) -> tuple[int, float]:
+    return loop.body[0].lineno, loop.body[-1].end_lineno or loop.body[-1].lineno
+
+
+def _deletes_its_row(loop: ast.For) -> bool:
+    """Whether a statement of the loop's body (not one under a condition) is
+    ``target.delete()``, the row the loop is at."""
+    if not isinstance(loop.target, ast.Name):
+        return False
+    return any(
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Attribute)
+        and stmt.value.func.attr == "delete"
+        and isinstance(stmt.value.func.value, ast.Name)
+        and stmt.value.func.value.id == loop.target.id
+        for stmt in loop.body
+    )
+
+
+def _callee_name(func: ast.expr) -> str | None:
+    """``Count`` of ``Count(...)`` and of ``models.Count(...)``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _more_than_one(kw: ast.keyword, counted: set[str | None]) -> bool:
+    """Whether ``kw`` keeps the groups counted more than once: ``c__gt=1``, ``c__gte=2``."""
+    if kw.arg is None or "__" not in kw.arg:
+        return False
+    name, lookup = kw.arg.rsplit("__", 1)
+    bound = {"gt": 1, "gte": 2}.get(lookup)
+    return (
+        name in counted
+        and bound is not None
+        and isinstance(kw.value, ast.Constant)
+        and type(kw.value.value) is int
+        and kw.value.value == bound
+    )
 
 
 def _relative_to_itself(target: ast.expr, value: ast.expr) -> tuple[str, str] | None:
@@ -1109,36 +1310,19 @@ class _Generator:
         (``unique=True``, ``primary_key=True``) just before the operation, as the folder's
         history defines them; none when the model is another app's, or its history
         cannot be read."""
-        history = self.ctx.folder_history()
-        label = _get_model_label(self.body.assigned[local][-1])
-        if history is None or label != history.label:
-            return frozenset()
-        migration = history.files.get(self.ctx.path.stem)
-        if migration is None or migration.operations is None:
-            return frozenset()
-        # (The history parsed the file itself when it was loaded after the rules' parse.)
-        line, column = self.operation.lineno, self.operation.col_offset
-        anchor = next(
-            (e for e in migration.operations if (e.lineno, e.col_offset) == (line, column)),
-            None,
+        fields = _fields_before(
+            self.ctx, self.operation, self.body.assigned[local][-1], self.body.models[local]
         )
-        model = self.body.models[local]
-        state = None if anchor is None else history.state_before(migration.name, anchor, model)
-        if state is None or isinstance(state, str) or model.lower() not in state.models:
-            return frozenset()
-        unique = set()
-        for name in state.models[model.lower()].fields:
-            found = state.lookup(model, name)
-            if isinstance(found, str) or not isinstance(found.expr, ast.Call):
-                continue
+        return frozenset(
+            name
+            for name, definition in (fields or {}).items()
             if any(
                 kw.arg in ("unique", "primary_key")
                 and isinstance(kw.value, ast.Constant)
                 and kw.value.value is True
-                for kw in found.expr.keywords
-            ):
-                unique.add(name.lower())
-        return frozenset(unique)
+                for kw in definition.keywords
+            )
+        )
 
     def _inverse_update(self, call: ast.Call) -> list[str] | str:
         assert isinstance(call.func, ast.Attribute)

@@ -1273,3 +1273,207 @@ def test_each_forward_function_is_read_for_the_columns_dropped_after_it() -> Non
     )
     found = [f for f in check_source(source, select=frozenset({"MF001"}))]
     assert [f.hidden_fix(False) for f in found] == [False, False, True]
+
+
+# -- loops over the rows that still need the change ----------------------------------------
+
+ROWS = (
+    "from django.db import migrations\nfrom django.db.models import Count\n\n\n"
+    "def seed(apps, schema_editor):\n"
+    '    Device = apps.get_model("dcim", "Device")\n'
+    '    Onboarding = apps.get_model("shop", "Onboarding")\n'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            '    rows = Device.objects.values("name").annotate(c=Count("*")).filter(c__gt=1)\n'
+            "    for row in rows:\n"
+            '        for i, d in enumerate(Device.objects.filter(name=row["name"])[1:]):\n'
+            '            d.name += f"_{i + 2}"\n'
+            '            d.save(update_fields=["name"])\n',
+            id="duplicates-renamed",  # pretix 0221
+        ),
+        pytest.param(
+            "    for d in Device.objects.filter(\n"
+            '        name__in=Device.objects.values("name").annotate(n=models.Count("pk"))'
+            ".filter(n__gte=2)\n"
+            "    ):\n"
+            "        d.created += 1\n        d.save()\n",
+            id="duplicates-as-a-subquery",  # nautobot 0095
+        ),
+        pytest.param(
+            "    for node in Device.objects.filter(pages__isnull=True):\n"
+            "        parent = Device.objects.get(path=node.path[:4])\n"
+            "        node.delete()\n"
+            "        parent.numchild -= 1\n"
+            "        parent.save()\n",
+            id="the-row-deleted",  # richie 0028
+        ),
+        pytest.param(
+            "    for device in Device.objects.filter(onboarding__isnull=True):\n"
+            "        Onboarding.objects.create(device=device)\n",
+            id="rows-without-a-related-row",  # nautobot-device-onboarding 0002
+        ),
+        pytest.param(
+            "    for device in Device.objects.all().exclude(onboarding__isnull=False):\n"
+            "        step = Onboarding.objects.create(device_id=device.pk)\n"
+            "        Onboarding.objects.create(parent=step, device=None)\n",
+            id="exclude-and-the-rest-of-the-body",
+        ),
+        pytest.param(
+            "    missing = Device.objects.filter(onboarding__isnull=True)\n"
+            "    for device in missing:\n"
+            "        Onboarding.objects.create(device=device.id)\n",
+            id="through-a-name",
+        ),
+    ],
+)
+def test_loops_over_the_rows_that_still_need_the_change_are_left_alone(body: str) -> None:
+    source = module(ROWS + body, "migrations.RunPython(seed, migrations.RunPython.noop)", "")
+    assert mf004(source) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "call"),
+    [
+        pytest.param(
+            '    rows = Device.objects.values("name").annotate(c=Count("*")).filter(c__gt=2)\n'
+            "    for d in Device.objects.filter(name__in=rows):\n"
+            '        d.name += "_2"\n        d.save()\n',
+            "d.save",
+            id="more-than-two",
+        ),
+        pytest.param(
+            '    rows = Device.objects.annotate(c=Sum("n")).filter(c__gt=1)\n'
+            "    for d in rows:\n"
+            '        d.name += "_2"\n        d.save()\n',
+            "d.save",
+            id="not-a-count",
+        ),
+        pytest.param(
+            "    for d in Device.objects.filter(c__gt=1):\n"
+            '        d.name += "_2"\n        d.save()\n',
+            "d.save",
+            id="a-field-not-a-count",
+        ),
+        pytest.param(
+            "    for node in Device.objects.filter(pages__isnull=True):\n"
+            "        parent = Device.objects.get(path=node.path[:4])\n"
+            "        if node.depth > 2:\n            node.delete()\n"
+            "        parent.numchild -= 1\n"
+            "        parent.save()\n",
+            "parent.save",
+            id="deleted-under-a-condition",
+        ),
+        pytest.param(
+            "    for node in Device.objects.all():\n"
+            "        parent = Device.objects.get(path=node.path[:4])\n"
+            "        parent.delete()\n"
+            "        node.numchild -= 1\n"
+            "        node.save()\n",
+            "node.save",
+            id="another-row-deleted",
+        ),
+        pytest.param(
+            "    for device in Device.objects.filter(profile__isnull=True):\n"
+            "        Onboarding.objects.create(device=device)\n",
+            "Onboarding.objects.create",
+            id="another-relation",
+        ),
+        pytest.param(
+            "    for device in Device.objects.filter(onboarding__isnull=False):\n"
+            "        Onboarding.objects.create(device=device)\n",
+            "Onboarding.objects.create",
+            id="rows-with-one",
+        ),
+        pytest.param(
+            "    for device in Device.objects.filter(onboarding__isnull=True):\n"
+            '        Onboarding.objects.create(name="x")\n',
+            "Onboarding.objects.create",
+            id="not-related-to-the-row",
+        ),
+        pytest.param(
+            "    for device in Device.objects.filter(onboarding__isnull=True):\n"
+            "        if device.active:\n"
+            "            Onboarding.objects.create(device=device)\n",
+            "Onboarding.objects.create",
+            id="created-under-a-condition",
+        ),
+        pytest.param(
+            "    for device in sorted(Device.objects.filter(onboarding__isnull=True)):\n"
+            "        Onboarding.objects.create(device=device)\n",
+            "Onboarding.objects.create",
+            id="not-a-queryset",
+        ),
+        pytest.param(
+            "    for i, device in enumerate(Device.objects.filter(onboarding__isnull=True)):\n"
+            "        Onboarding.objects.create(device=device)\n",
+            "Onboarding.objects.create",
+            id="a-tuple-target",
+        ),
+    ],
+)
+def test_loops_that_a_second_run_goes_over_again_are_reported(body: str, call: str) -> None:
+    source = module(ROWS + body, "migrations.RunPython(seed, migrations.RunPython.noop)", "")
+    assert f"(`{call}`, line " in one(source).message
+
+
+def _folder_findings(initial: str, seed: str) -> list[Finding]:
+    """MF004's findings on ``0002_seed`` (running ``seed`` with a no-op reverse) in a
+    ``shop`` folder whose ``0001_initial`` is ``initial``."""
+    operations = (
+        "migrations.RunPython(seed, migrations.RunPython.noop)]\n"
+        '    dependencies = [("shop", "0001_initial")'
+    )
+    sources = {"0001_initial.py": initial, "0002_seed.py": module(seed, operations)}
+    folder = Path("/nonexistent-mf004/shop/migrations")
+    history = History.from_sources(folder, sources)
+    path = folder / "0002_seed.py"
+    return process_source(
+        SourceFile(path, sources["0002_seed.py"], "utf-8", False),
+        [mf004_rule],
+        Options(select=MF004, rewrite=False),
+        FileResult(path),
+        load_history=lambda: history,
+    ).findings
+
+
+def test_the_related_name_of_the_created_rows_key_comes_from_the_history() -> None:
+    # pretalx 0050: ``for event in Event.objects.filter(score_categories__isnull=True)``,
+    # where ``score_categories`` is the related name of ``ReviewScoreCategory.event``.
+    initial = (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    initial = True\n\n"
+        "    operations = [\n"
+        "        migrations.CreateModel(\n"
+        '            name="Category",\n'
+        "            fields=[\n"
+        '                ("id", models.AutoField(primary_key=True)),\n'
+        '                ("event", models.ForeignKey("event.Event", models.CASCADE, '
+        'related_name="score_categories")),\n'
+        '                ("other", models.ForeignKey("event.Event", models.CASCADE, '
+        "related_name=NAME)),\n"
+        "            ],\n"
+        "        ),\n"
+        "    ]\n"
+    )
+    seed = (
+        "def seed(apps, schema_editor):\n"
+        '    Event = apps.get_model("event", "Event")\n'
+        '    Category = apps.get_model("shop", "Category")\n'
+        "    for event in Event.objects.filter({lookup}__isnull=True):\n"
+        '        Category.objects.create({field}=event, name="Score")\n'
+    )
+    for lookup, field, reported in (
+        ("score_categories", "event", False),
+        ("score_categories", "event_id", False),
+        ("category", "event", True),  # not the name: the field gives another
+        ("score_categories", "other", True),  # the field's name is not a literal
+        ("score_categories", "missing", True),  # not a field of the model
+    ):
+        found = _folder_findings(initial, seed.format(lookup=lookup, field=field))
+        assert [f.line for f in found] == ([12] if reported else []), (lookup, field)
