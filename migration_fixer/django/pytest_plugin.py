@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from .rehearsal import Rehearsal, Report
 
 OPTION = "--rehearse-rollback"
-#: Appended to the test database's name, so that it never is pytest-django's.
-SUFFIX = "_rehearsal"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,6 +76,7 @@ class _Session:
 
     def __init__(self, config: pytest.Config) -> None:
         from .rehearsal import (
+            SCRATCH_SUFFIX,
             RehearsalError,
             ScratchDatabase,
             plan_since,
@@ -92,7 +91,7 @@ class _Session:
             self.plan = plan_since(ref, Path.cwd()) if ref else plan_unapplied(self.using)
         except RehearsalError as exc:
             raise pytest.UsageError(f"{OPTION}: {exc}") from exc
-        self.scratch = ScratchDatabase(self.using, suffix=SUFFIX)
+        self.scratch = ScratchDatabase(self.using, suffix=SCRATCH_SUFFIX)
         self.rehearsal: Rehearsal | None = None
         self.started = False
         self.failed: int | None = None  # the first deploy that failed (0: the start)
@@ -237,6 +236,6 @@ def rehearse_rollback(request: pytest.FixtureRequest) -> Callable[..., Report]:
         *targets: str, since: str | None = None, database: str = "default", seed: int = 0
     ) -> Report:
         with _database_access(request.config):
-            return rehearse(database, since=since, targets=targets, seed=seed, suffix=SUFFIX)
+            return rehearse(database, since=since, targets=targets, seed=seed)
 
     return run

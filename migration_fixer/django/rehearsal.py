@@ -195,10 +195,16 @@ def deploy_labels(plan: Sequence[Node]) -> list[list[str]]:
 # -- the scratch database ---------------------------------------------------------------------
 
 
+#: Added to the test database's name (``test_<name>_rehearsal``), so that a rehearsal never
+#: replaces the test database that ``manage.py test --keepdb`` or pytest-django keeps.
+SCRATCH_SUFFIX = "_rehearsal"
+
+
 class ScratchDatabase:
     """The test database of an alias, created as Django's test runner creates it (``test_<name>``,
-    or the alias' ``TEST`` settings; SQLite: a temporary file), used instead of the real one
-    while the rehearsal runs, dropped at the end unless ``keep``."""
+    or the alias' ``TEST`` settings; SQLite: a temporary file) with ``suffix`` added to its
+    name, used instead of the real one while the rehearsal runs, dropped at the end unless
+    ``keep``. One left by an earlier rehearsal (``--keep-db``, a run killed) is replaced."""
 
     def __init__(self, using: str, *, keep: bool = False, suffix: str = "") -> None:
         self.using = using
@@ -765,7 +771,7 @@ def rehearse(
     on_step: Callable[[Step], None] | None = None,
     announce: Callable[[Report], None] | None = None,
     cwd: Path | None = None,
-    suffix: str = "",
+    suffix: str = SCRATCH_SUFFIX,
 ) -> Report:
     """Run the whole rehearsal for one database alias; the scratch database is created first
     and dropped at the end (unless ``keep_db``). Raises :class:`RehearsalError` for a bad

@@ -480,7 +480,9 @@ def test_output_formats_and_usage_errors(project: Path, tmp_path: Path) -> None:
     shutil.rmtree(Path(path.group(1)).parent)
 
 
-def test_refuses_a_test_database_that_is_the_real_one(project: Path, db_backend: DbBackend) -> None:
+def test_never_the_real_database(project: Path, db_backend: DbBackend) -> None:
+    # The alias' TEST NAME is the real database's: the scratch one is that name plus
+    # "_rehearsal".
     (project / "same_settings.py").write_text(
         f"from {SETTINGS} import *  # noqa: F403\n\n"
         "DATABASES['default']['TEST'] = {'NAME': DATABASES['default']['NAME']}  # noqa: F405\n"
@@ -488,18 +490,71 @@ def test_refuses_a_test_database_that_is_the_real_one(project: Path, db_backend:
     done = run_manage(
         project, "rehearse_rollback", "rawview:0001", db=db_backend, settings="same_settings"
     )
+    assert done.returncode == 1, done.describe()
+    first = done.stdout.splitlines()[0]
     if db_backend.name == "sqlite":
         # SQLite always rehearses on a new temporary file: the real one is never created.
-        assert done.returncode == 1, done.describe()
-        assert "/rehearse_rollback_" in done.stdout.splitlines()[0]
+        assert "/rehearse_rollback_" in first
         assert not Path(db_backend.database).exists()
         return
+    assert f"(scratch database {db_backend.database}_rehearsal)" in first
+    assert db_backend.tables() == set()  # nothing was written to the real database
+    # A real database whose name is the scratch database's is refused.
+    (project / "same_settings.py").write_text(
+        f"from {SETTINGS} import *  # noqa: F403\n\n"
+        "DATABASES['default']['TEST'] = {'NAME': DATABASES['default']['NAME']}  # noqa: F405\n"
+        "DATABASES['default']['NAME'] += '_rehearsal'  # noqa: F405\n"
+    )
+    done = run_manage(
+        project, "rehearse_rollback", "rawview:0001", db=db_backend, settings="same_settings"
+    )
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
-        f"CommandError: database 'default': the test database name '{db_backend.database}' is "
-        "the real database's name; refusing to use it\n"
+        f"CommandError: database 'default': the test database name "
+        f"'{db_backend.database}_rehearsal' is the real database's name; refusing to use it\n"
     )
-    assert db_backend.tables() == set()  # nothing was written to the real database
+
+
+def test_a_kept_test_database_is_left_alone(project: Path, db_backend: DbBackend) -> None:
+    # ``manage.py test --keepdb`` keeps ``test_<name>``: the rehearsal's scratch database is
+    # ``test_<name>_rehearsal``, and one a killed rehearsal left behind is replaced.
+    if db_backend.name == "sqlite":
+        pytest.skip("SQLite rehearses on a temporary file, never on a kept test database")
+    assert db_backend.server is not None
+    quote = db_backend.quote
+    kept, leftover = f"test_{db_backend.database}", f"test_{db_backend.database}_rehearsal"
+    create = "CREATE DATABASE {}" + (
+        " WITH TEMPLATE template0" if db_backend.vendor == "postgresql" else ""
+    )
+    admin = db_backend.connect()
+    try:
+        cursor = admin.cursor()
+        for name in (kept, leftover):
+            cursor.execute(create.format(quote(name)))
+        cursor.close()
+        for name in (kept, leftover):
+            marked = DbBackend(db_backend.name, db_backend.vendor, name, {}, db_backend.server)
+            marked.query("CREATE TABLE marker (n integer)")
+            marked.query("INSERT INTO marker VALUES (7)")
+        done = rehearse(project, db_backend, "coldrop:0001")
+        assert f"(scratch database {leftover})" in done.stdout.splitlines()[0], done.describe()
+        kept_db = DbBackend(db_backend.name, db_backend.vendor, kept, {}, db_backend.server)
+        assert kept_db.query("SELECT n FROM marker") == [(7,)]
+        cursor = admin.cursor()
+        cursor.execute(
+            "SELECT datname FROM pg_database"
+            if db_backend.vendor == "postgresql"
+            else "SELECT schema_name FROM information_schema.schemata"
+        )
+        assert leftover not in {row[0] for row in cursor.fetchall()}  # replaced, then dropped
+        cursor.close()
+    finally:
+        cursor = admin.cursor()
+        for name in (kept, leftover):
+            force = " WITH (FORCE)" if db_backend.vendor == "postgresql" else ""
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}{force}")
+        cursor.close()
+        admin.close()
 
 
 def test_pytest_plugin_and_fixture(project: Path, tmp_path: Path) -> None:
