@@ -16,8 +16,9 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
 
 - :func:`split_phases`: a forward plan split into what runs now and what is deferred to the next
   run: an after-deploy migration is deferred when a migration it depends on (directly or not),
-  that is not itself after-deploy, is applied in the same run; anything that depends on a
-  deferred migration is deferred with it.
+  that is not itself after-deploy, is applied in the same run (or was, by a concurrent run of
+  the same deploy that held the lock meanwhile); anything that depends on a deferred migration
+  is deferred with it.
 - :func:`irreversible_operations`: every operation of a forward plan whose rollback would not
   work: Django's own ``reversible`` (``RunPython``/``RunSQL`` without a reverse), and every
   ``RemoveField`` judged by MF003's re-add rule (:mod:`migration_fixer.column_readd`) on the
@@ -110,10 +111,14 @@ class Phases:
     why: dict[Key, str]
 
 
-def split_phases(plan: Plan, graph: MigrationGraph) -> Phases:
+def split_phases(
+    plan: Plan, graph: MigrationGraph, concurrent: frozenset[Key] = frozenset()
+) -> Phases:
     """Split `plan` (forward steps; backward steps are never deferred) into what runs now and what
-    waits for the next run (see the module docstring for the rule)."""
-    in_plan = {(m.app_label, m.name) for m, backwards in plan if not backwards}
+    waits for the next run (see the module docstring for the rule). `concurrent`: the migrations
+    another run of the same deploy applied while this one waited for the lock (count as
+    applied in this run)."""
+    in_plan = {(m.app_label, m.name) for m, backwards in plan if not backwards} | concurrent
     deferred: dict[Key, str] = {}
     now: list[tuple[Migration, bool]] = []
     later: list[Migration] = []
@@ -131,7 +136,10 @@ def split_phases(plan: Plan, graph: MigrationGraph) -> Phases:
             blocker = _unmarked_ancestor_in_plan(key, graph, in_plan)
             if blocker is not None:
                 marker = after_deploy_marker(migration)
-                reason = f"{marker}; {_label(blocker)} is applied in this run"
+                by = (
+                    "by a concurrent run of this deploy" if blocker in concurrent else "in this run"
+                )
+                reason = f"{marker}; {_label(blocker)} is applied {by}"
         if reason is None:
             now.append((migration, backwards))
         else:

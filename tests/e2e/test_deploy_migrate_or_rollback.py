@@ -458,6 +458,17 @@ def test_two_concurrent_runs(db_backend: DbBackend, tmp_path: Path) -> None:
             header=SLOW,
         ),
     )
+    # An after-deploy migration that waits for 0002: deferred by both runs (the second one,
+    # a replica of the same deploy, found 0002 applied by the first while it waited).
+    project.write(
+        "gamma",
+        "0003_after",
+        migration_source(
+            [("gamma", "0002_slow")],
+            'migrations.RunSQL("SELECT 1", migrations.RunSQL.noop),\n',
+            attributes="post_deploy = True\n",
+        ),
+    )
     started = tmp_path / "started"
     project.extra_env = {"MF_TEST_STARTED": str(started), "MF_TEST_SLEEP": "6"}
     first = project.popen("migrate_or_rollback")
@@ -467,8 +478,15 @@ def test_two_concurrent_runs(db_backend: DbBackend, tmp_path: Path) -> None:
     out1, err1 = first.communicate(timeout=120)
     out2, err2 = second.communicate(timeout=120)
     assert (first.returncode, err1) == (0, ""), out1 + err1
+    deferred = (
+        "Deferred to the next run (after-deploy migrations whose dependencies are applied in "
+        "this run; --include-after-deploy applies them now):\n"
+        "  gamma.0003_after: post_deploy = True; gamma.0002_slow is applied {}\n"
+    )
     assert timeless(out1).endswith(
-        "  Applying gamma.0002_slow... OK (T)\nApplied 1 migration on database 'default' (T).\n"
+        "  Applying gamma.0002_slow... OK (T)\n"
+        + deferred.format("in this run")
+        + "Applied 1 migration on database 'default' (T).\n"
     )
     assert (second.returncode, err2) == (0, ""), out2 + err2
     assert out2.startswith(
@@ -478,6 +496,7 @@ def test_two_concurrent_runs(db_backend: DbBackend, tmp_path: Path) -> None:
         "Running migrations:\n"
         "  No migrations to apply.\n"
     )
+    assert out2.endswith(deferred.format("by a concurrent run of this deploy")), out2
     assert (impatient.returncode, impatient.stdout, impatient.stderr) == (
         1,
         "Waiting for another migrate_or_rollback on database 'default' (up to 0.5 s)...\n",
@@ -486,6 +505,31 @@ def test_two_concurrent_runs(db_backend: DbBackend, tmp_path: Path) -> None:
     )
     assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("ran",)]
     assert project.applied()[-1] == "gamma.0002_slow"
+    # The next run (the next deploy) applies it.
+    third = project.manage("migrate_or_rollback")
+    assert third.returncode == 0, third.describe()
+    assert project.applied()[-1] == "gamma.0003_after"
+
+
+def test_a_failing_first_deploy_leaves_a_new_database_as_it_was(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """On a new database, Django creates its table of applied migrations: the rollback leaves it
+    empty, which is no difference from the start (the run exits 1, not 3)."""
+    project = DeployProject.create(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source([("gamma", "0001_initial")], BOOM),
+    )
+    done = project.manage("migrate_or_rollback")
+    assert done.returncode == 1, done.describe()
+    assert (
+        "Schema: identical to the snapshot taken before migrating.\n" in done.stdout + done.stderr
+    )
+    assert project.applied() == []
+    # (SQLite's own sqlite_sequence stays too: it is not the project's.)
+    assert db_backend.tables() - {"sqlite_sequence"} == {"django_migrations"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

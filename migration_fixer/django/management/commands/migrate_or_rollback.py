@@ -30,13 +30,14 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.core.management.commands import migrate as django_migrate
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations import Migration
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
+from django.utils.connection import ConnectionDoesNotExist
 
 from migration_fixer.django.locking import LockTimeout, deploy_lock
 from migration_fixer.django.plan import (
@@ -93,6 +94,9 @@ class _Run:
     start: dict[str, list[str]] = field(default_factory=dict)
     apps_in_plan: list[str] = field(default_factory=list)
     before: Snapshot | None = None
+    #: The migrations applied when the run began, before it waited for the lock (None: not
+    #: read, the table of applied migrations was not there).
+    applied_at_first: frozenset[Key] | None = None
 
 
 class _OperationTracker:
@@ -289,6 +293,9 @@ class Command(django_migrate.Command):
             return
         # --prune only edits django_migrations (under the lock): no check, no snapshot.
         self.run.checking_only = bool(options["prune"])
+        # What another run of this deploy (another replica) applies while this one waits for
+        # the lock is this deploy's too: its after-deploy migrations wait as this run's would.
+        self.run.applied_at_first = _applied(database)
         try:
             with deploy_lock(
                 database,
@@ -345,7 +352,10 @@ class Command(django_migrate.Command):
         assert run is not None
         options = self.options
         if not options["include_after_deploy"]:
-            phases = split_phases(plan, executor.loader.graph)
+            applied = frozenset(executor.loader.applied_migrations or ())
+            first = run.applied_at_first
+            concurrent = frozenset() if first is None else applied - first
+            phases = split_phases(plan, executor.loader.graph, concurrent)
             plan = phases.now
             run.deferred = [(_key(m), phases.why[_key(m)]) for m in phases.deferred]
         if run.checking_only:
@@ -666,7 +676,13 @@ class Command(django_migrate.Command):
         assert run is not None
         if run.before is None or run.fake:
             return []
-        differences = compare_snapshots(run.before, take_snapshot(run.database))
+        after = take_snapshot(run.database)
+        # Django creates its table of applied migrations on a new database's first migrate;
+        # the rollback empties it, and leaves it (the next run needs it anyway).
+        recorder = MigrationRecorder.Migration._meta.db_table
+        if recorder not in run.before.tables:
+            after.tables.pop(recorder, None)
+        differences = compare_snapshots(run.before, after)
         if differences:
             self.shout(
                 f"The schema differs from the snapshot taken before migrating "
@@ -678,6 +694,18 @@ class Command(django_migrate.Command):
         else:
             self.shout("Schema: identical to the snapshot taken before migrating.")
         return differences
+
+
+def _applied(database: str) -> frozenset[Key] | None:
+    """The migrations recorded as applied on ``database`` (None: none is recorded yet, or the
+    database cannot be read: the run then says why, as ``migrate`` does)."""
+    try:
+        recorder = MigrationRecorder(connections[database])
+        if not recorder.has_table():
+            return None
+        return frozenset(recorder.applied_migrations())
+    except (ConnectionDoesNotExist, DatabaseError):
+        return None
 
 
 def executor_graph_node(connection: BaseDatabaseWrapper, key: Key) -> Migration:
