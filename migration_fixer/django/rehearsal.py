@@ -684,9 +684,11 @@ class Rehearsal:
                 model = state.apps.get_model(label)
             except LookupError:
                 continue
+            # (No ordering: a historical ``Meta.ordering`` may name a field removed since.)
             found = set(
                 model._base_manager.db_manager(self.using)
                 .filter(pk__in=list(pks))
+                .order_by()
                 .values_list("pk", flat=True)
             )
             if found:

@@ -20,10 +20,9 @@ def step_line(step: Step) -> str:
 
 
 def header(report: Report) -> list[str]:
-    lines = [
-        f"Rehearsing rollbacks on {report.vendor} (scratch database {report.database}), "
-        f"seed {report.seed}"
-    ]
+    # (No scratch database is created for an empty plan.)
+    where = f" (scratch database {report.database})" if report.database else ""
+    lines = [f"Rehearsing rollbacks on {report.vendor}{where}, seed {report.seed}"]
     if not report.phases:
         lines.append("Nothing to rehearse: no migration in the plan.")
     for number, phase in enumerate(report.phases, 1):

@@ -223,7 +223,10 @@ def _bounds(field: Any) -> tuple[Any, Any]:
 
 
 def _length_bounds(field: Any) -> tuple[int, int | None]:
-    low, high = 0, getattr(field, "max_length", None)
+    # (A string is taken too: ``CharField(max_length="30")`` works in Django, django-helpdesk
+    # 0001 has one.)
+    declared = getattr(field, "max_length", None)
+    low, high = 0, None if declared is None else int(declared)
     for validator in field.validators:
         limit = validator.limit_value if hasattr(validator, "limit_value") else None
         if callable(limit) or limit is None:
@@ -303,7 +306,8 @@ class _ModelFiller:
         return list(dict.fromkeys(groups))
 
     def _load_seen(self) -> None:
-        manager = self.model._base_manager.db_manager(self.using)
+        # (No ordering: a historical ``Meta.ordering`` may name a field removed since.)
+        manager = self.model._base_manager.db_manager(self.using).order_by()
         for group in self.groups:
             self.seen[group] = {
                 tuple(row) if len(group) > 1 else (row,)
@@ -544,7 +548,7 @@ def _generate(fld: Any, n: int, connection: Any) -> Any:
         return datetime.timedelta(seconds=n)
     if kind == "BinaryField":
         data = f"row{n}".encode()
-        return data[: fld.max_length] if fld.max_length else data
+        return data[: int(fld.max_length)] if fld.max_length else data
     if kind == "JSONField":
         return {"row": n, "tags": [token]}
     if kind == "ArrayField":  # django.contrib.postgres

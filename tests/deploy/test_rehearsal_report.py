@@ -61,8 +61,7 @@ def test_text() -> None:
         "Kept the scratch database test_shop.\n"
     )
     assert render_text(Report("sqlite", "", 0)) == (
-        "Rehearsing rollbacks on sqlite (scratch database ), seed 0\n"
-        "Nothing to rehearse: no migration in the plan.\n"
+        "Rehearsing rollbacks on sqlite, seed 0\nNothing to rehearse: no migration in the plan.\n"
     )
     many = Report("sqlite", "x", 0, phases=[[f"a.{n:04d}" for n in range(1, 8)]])
     assert render_text(many).splitlines()[1] == (

@@ -279,7 +279,10 @@ def test_since_and_the_unapplied_plan(project: Path, db_backend: DbBackend) -> N
     assert done.returncode == 0, done.describe()
     nothing = rehearse(project, db_backend)
     assert nothing.returncode == 0, nothing.describe()
-    assert nothing.stdout.splitlines()[1:] == ["Nothing to rehearse: no migration in the plan."]
+    assert nothing.stdout.splitlines() == [
+        f"Rehearsing rollbacks on {db_backend.vendor}, seed 0",
+        "Nothing to rehearse: no migration in the plan.",
+    ]
 
 
 def test_rows_for_every_shape(project: Path, db_backend: DbBackend) -> None:
@@ -478,6 +481,39 @@ def test_output_formats_and_usage_errors(project: Path, tmp_path: Path) -> None:
     assert path is not None, kept.stdout
     assert Path(path.group(1)).is_file()
     shutil.rmtree(Path(path.group(1)).parent)
+
+
+def test_an_ordering_that_names_a_removed_field(project: Path, db_backend: DbBackend) -> None:
+    # A historical ``Meta.ordering`` keeps naming a field removed since (Django does not drop
+    # it from the state): the rows were looked for in that order and the rehearsal ended in a
+    # traceback (FieldError: Cannot resolve keyword 'rank' into field).
+    migrations = project / "rawview" / "migrations"
+    (migrations / "0003_item_rank.py").write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('rawview', '0002_item_view')]\n"
+        "    operations = [\n"
+        "        migrations.AddField('item', 'rank', models.IntegerField(null=True)),\n"
+        "        migrations.AlterModelOptions('item', {'ordering': ['rank']}),\n"
+        "    ]\n"
+    )
+    (migrations / "0004_remove_item_rank.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('rawview', '0003_item_rank')]\n"
+        "    operations = [migrations.RemoveField('item', 'rank')]\n"
+    )
+    (migrations / "0005_item_note.py").write_text(
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    dependencies = [('rawview', '0004_remove_item_rank')]\n"
+        "    operations = [migrations.AddField('item', 'note', models.TextField(null=True))]\n"
+    )
+    done = rehearse(project, db_backend, "rawview:0004")
+    assert (done.returncode, done.stderr) == (0, ""), done.describe()
+    assert done.stdout.endswith(
+        "Rollback rehearsal passed: 1 deploy, forward, back and forward again.\n"
+    )
 
 
 def test_never_the_real_database(project: Path, db_backend: DbBackend) -> None:
