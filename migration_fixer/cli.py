@@ -16,6 +16,7 @@ import click
 from migration_fixer import __version__, report
 from migration_fixer.api import RunResult, run
 from migration_fixer.config import ConfigError, Mode, build_config
+from migration_fixer.git import GitError
 from migration_fixer.output.diff import colorize_bytes, render_diff_bytes
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 from migration_fixer.runner import stop_on_signals
@@ -157,7 +158,7 @@ def fix_command(
         show_progress = want_progress(no_progress=no_progress, quiet=quiet, stream=sys.stderr)
         with stop_on_signals():  # SIGTERM stops the run like Ctrl-C
             result = _run_with_progress(config, show_progress)
-    except ConfigError as exc:
+    except (ConfigError, GitError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _interrupted()

@@ -231,7 +231,25 @@ def open_repository(path: Path) -> Repository | None:
         return None
     if repo.working_tree_dir is None:
         return None
+    try:  # git itself may refuse it ("detected dubious ownership", a safe.directory matter)
+        repo.git.rev_parse("--git-dir")
+    except _git.GitCommandError as exc:
+        raise GitError(_refusal(exc, repo.working_tree_dir)) from None
     return Repository(Path(repo.working_tree_dir).resolve(), repo)
+
+
+def _refusal(exc: Exception, root: str | os.PathLike[str]) -> str:
+    """Why git refuses the repository at ``root``, in one line, with git's own advice."""
+    text = str(getattr(exc, "stderr", "") or exc).strip()
+    # (GitPython quotes git's output: ``stderr: 'fatal: ...'``.)
+    if text.startswith("stderr: '") and text.endswith("'"):
+        text = text[len("stderr: '") : -1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    reason = lines[0].removeprefix("fatal: ") if lines else "unknown reason"
+    advice = next((line for line in lines if line.startswith("git config")), None)
+    return f"git refuses the repository at {root}: {reason}" + (
+        f" (to trust it: `{advice}`)" if advice else ""
+    )
 
 
 def _may_be_in_a_repository(start: Path) -> bool:

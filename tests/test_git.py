@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,27 @@ def test_a_run_lists_the_untracked_files_once(
     assert repo is not None
     assert repo.untracked([feature_repo / "e"]) == {repo.root / "e/migrations/0001_initial.py"}
     assert repo.untracked([feature_repo / "a"]) == set()
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="giving the repository to another user (git's dubious ownership) needs root",
+)
+def test_a_repository_git_refuses_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI container whose checkout belongs to another user: git refuses it ("detected
+    # dubious ownership"); the run ended in GitPython's traceback, exit 1 ("findings").
+    repo = init_repo(tmp_path / "dubious")
+    write(repo, "app/migrations/0001_initial.py", BAD)
+    for path in [repo, *repo.rglob("*")]:
+        os.lchown(path, 4242, 4242)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-such-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.chdir(repo)
+    code, out, err = invoke("--check", "--no-cache", "--output-format", "json", ".")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: git refuses the repository at {repo}: detected dubious ownership in repository "
+        f"at '{repo}' (to trust it: `git config --global --add safe.directory {repo}`)\n"
+    )
