@@ -22,7 +22,9 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
 - :func:`irreversible_operations`: every operation of a forward plan whose rollback would not
   work: Django's own ``reversible`` (``RunPython``/``RunSQL`` without a reverse), and every
   ``RemoveField`` judged by MF003's re-add rule (:mod:`migration_fixer.column_readd`) on the
-  real field of the loaded project state, so custom field classes are decided too.
+  real field of the loaded project state, so custom field classes are decided too. A removal
+  from a table that the plan itself creates is marked (``new_table``): it can be rolled back
+  while the table is empty, which the rollback checks when it gets there.
 - :func:`starting_point`: the migrations applied per app on one database.
 """
 
@@ -41,6 +43,7 @@ from django.db import models
 from django.db.migrations import Migration
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.operations import (
+    CreateModel,
     DeleteModel,
     RemoveField,
     SeparateDatabaseAndState,
@@ -180,6 +183,10 @@ class Irreversible:
     migration: Migration
     position: str  # "3", or "2 (database operation 1)" inside SeparateDatabaseAndState
     reason: str
+    #: A ``RemoveField`` of a model whose table an earlier migration of the same plan
+    #: creates, as ``(app_label, model_name)``: its rollback re-adds the column to that new
+    #: table, which works while the table holds no row (a first install); None otherwise.
+    new_table: tuple[str, str] | None = None
 
     @property
     def label(self) -> str:
@@ -206,20 +213,26 @@ def irreversible_operations(
     """
     found: list[Irreversible] = []
     dialects = (_DIALECTS[vendor],) if vendor in _DIALECTS else ()
+    created: set[tuple[str, str]] = set()
     for migration, backwards in plan:
         if backwards:
             continue
+        app_label = migration.app_label
         for index, operation in enumerate(migration.operations, start=1):
-            for position, reason in _operation_problems(
-                operation,
-                str(index),
-                migration.app_label,
-                state,
-                migration.operations[index:],
-                dialects,
+            for position, reason, model in _operation_problems(
+                operation, str(index), app_label, state, migration.operations[index:], dialects
             ):
-                found.append(Irreversible(migration, position, reason))
-            operation.state_forwards(migration.app_label, state)
+                new = (app_label, model) if model and (app_label, model) in created else None
+                found.append(Irreversible(migration, position, reason, new))
+            inner = (
+                operation.database_operations
+                if isinstance(operation, SeparateDatabaseAndState)
+                else [operation]
+            )
+            created.update(
+                (app_label, op.name_lower) for op in inner if isinstance(op, CreateModel)
+            )
+            operation.state_forwards(app_label, state)
     return found
 
 
@@ -230,9 +243,10 @@ def _operation_problems(
     state: ProjectState,
     later: Sequence[Operation],
     dialects: tuple[str, ...],
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str, str | None]]:
+    """Each problem: where, why, and the model (lower case) of a ``RemoveField``."""
     if isinstance(operation, SeparateDatabaseAndState):
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[str, str, str | None]] = []
         inner_state = state.clone()
         inner_ops = operation.database_operations
         for index, inner in enumerate(inner_ops, start=1):
@@ -245,7 +259,7 @@ def _operation_problems(
             inner.state_forwards(app_label, inner_state)
         return problems
     if not operation.reversible:
-        return [(position, _irreversible_reason(operation))]
+        return [(position, _irreversible_reason(operation), None)]
     if isinstance(operation, RemoveField) and not _deleted_later(operation, later):
         # Exactly what Django's own state_forwards looks up (it fails the same way).
         field = state.models[app_label, operation.model_name_lower].fields[operation.name]
@@ -259,6 +273,7 @@ def _operation_problems(
                     position,
                     f"RemoveField {operation.model_name}.{operation.name}: "
                     f"{prefix}{verdict.reason}",
+                    operation.model_name_lower,
                 )
             ]
     return []

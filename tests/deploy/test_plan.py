@@ -308,6 +308,36 @@ def test_a_removal_before_its_model_is_deleted_is_not_refused() -> None:
     assert [f.label for f in found] == ["shop.0002_remove_sku"]
 
 
+def test_a_removal_from_a_table_the_plan_creates_is_marked() -> None:
+    # django-oscar's catalogue 0001 creates Category, 0002 removes its non-null full_name: a
+    # first install was refused. The rollback re-adds the column to the new table, which
+    # works while it is empty: the removal is marked, for the rollback to check then.
+    created = make(
+        "shop",
+        "0002_box",
+        operations=[
+            migrations.SeparateDatabaseAndState(
+                database_operations=[box := migrations.CreateModel("Box", [])],
+                state_operations=[box],
+            ),
+            migrations.AddField("box", "label", models.CharField(max_length=5)),
+        ],
+    )
+    removal = make(
+        "shop",
+        "0003_remove",
+        operations=[
+            migrations.RemoveField("box", "label"),
+            migrations.RemoveField("product", "sku"),  # a table that was there before
+        ],
+    )
+    found = irreversible_operations([(created, False), (removal, False)], _state())
+    assert [(f.label, f.position, f.new_table) for f in found] == [
+        ("shop.0003_remove", "1", ("shop", "box")),
+        ("shop.0003_remove", "2", None),
+    ]
+
+
 def test_irreversible_unknown_verdict_and_other_operations() -> None:
     class Custom(migrations.RunSQL):
         reversible = False

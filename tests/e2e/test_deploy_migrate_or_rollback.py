@@ -337,6 +337,59 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
     )
 
 
+def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path: Path) -> None:
+    """A first install: the plan creates gamma_tag, then removes a non-null column of it.
+    Not refused (django-oscar's catalogue 0002 was); the rollback re-adds the column to the
+    empty table. With a row in it, the rollback stops there, before it would fail."""
+    project = DeployProject.create(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_code",
+        migration_source(
+            [("gamma", "0001_initial")],
+            'migrations.AddField("tag", "code", models.CharField(max_length=5, default="x"), '
+            "preserve_default=False),\n",
+        ),
+    )
+    project.write(
+        "gamma",
+        "0003_remove_code",
+        migration_source([("gamma", "0002_code")], 'migrations.RemoveField("tag", "code"),\n'),
+    )
+    project.write("gamma", "0004_boom", migration_source([("gamma", "0003_remove_code")], BOOM))
+    done = project.manage("migrate_or_rollback")
+    assert done.returncode == 1, done.describe()
+    assert "  Unapplying gamma.0003_remove_code... OK" in done.stderr, done.describe()
+    assert project.applied() == []
+    # A row in the table by then (a data migration whose reverse does nothing).
+    project.write(
+        "gamma",
+        "0002_code",
+        migration_source(
+            [("gamma", "0001_initial")],
+            'migrations.AddField("tag", "code", models.CharField(max_length=5, default="x"), '
+            "preserve_default=False),\n"
+            "migrations.RunSQL(\"INSERT INTO gamma_tag (label, code) VALUES ('t', 'c')\", "
+            "migrations.RunSQL.noop),\n",
+        ),
+    )
+    stopped = project.manage("migrate_or_rollback")
+    assert stopped.returncode == 2, stopped.describe()
+    assert (
+        "  Stopping at gamma.0003_remove_code: its rollback would not work "
+        "(gamma.0003_remove_code: operation 1: RemoveField tag.code: non-null `CharField` with no "
+        "default: "
+    ) in stopped.stderr, stopped.describe()
+    assert "; its table gamma_tag holds rows)" in stopped.stderr
+    assert project.applied() == [
+        "alpha.0001_initial",
+        "beta.0001_initial",
+        "gamma.0001_initial",
+        "gamma.0002_code",
+        "gamma.0003_remove_code",
+    ]
+
+
 def test_leftover_index_after_a_noop_reverse_exits_3(db_backend: DbBackend, tmp_path: Path) -> None:
     project = seeded(tmp_path, db_backend)
     project.write(

@@ -373,8 +373,11 @@ class Command(django_migrate.Command):
         if plan and not run.fake:
             state = _private(executor)._create_project_state(with_applied_migrations=True)
             run.irreversible = irreversible_operations(plan, state, executor.connection.vendor)
-            if run.irreversible:
-                self._refuse_or_warn(run.irreversible)
+            # A removal from a table this run creates is decided when the rollback gets
+            # there: it works on the empty table of a first install.
+            certain = [item for item in run.irreversible if item.new_table is None]
+            if certain:
+                self._refuse_or_warn(certain)
         if (plan and not run.fake) or options["snapshot_file"]:
             began = time.monotonic()
             run.before = take_snapshot(run.database)
@@ -563,11 +566,10 @@ class Command(django_migrate.Command):
         todo = list(reversed(run.applied))
         if not todo and not run.unapplied and not (failure is not None and failure.done):
             self.shout("  Nothing to unapply: no migration of this run was applied.")
-        blocked = {_key(item.migration) for item in run.irreversible}
         executor = MigrationExecutor(connection, _private(self._rollback_progress))
         for position, key in enumerate(todo):
-            if key in blocked:
-                reasons = [i.line() for i in run.irreversible if _key(i.migration) == key]
+            reasons = self._blocking(executor, key)
+            if reasons:
                 self.shout(
                     f"  Stopping at {_label(key)}: its rollback would not work "
                     f"({'; '.join(reasons)})",
@@ -591,6 +593,32 @@ class Command(django_migrate.Command):
                 return todo[position:]
             executor.loader.build_graph()
         return self._reapply(executor)
+
+    def _blocking(self, executor: MigrationExecutor, key: Key) -> list[str]:
+        """Why the rollback cannot unapply ``key`` (nothing: it can): its operations that
+        cannot be rolled back, and its removals from a table this run created that holds
+        rows now."""
+        run = self.run
+        assert run is not None
+        reasons = []
+        for item in run.irreversible:
+            if _key(item.migration) != key:
+                continue
+            if item.new_table is None:
+                reasons.append(item.line())
+            elif (table := self._rows_in(executor, key, item.new_table)) is not None:
+                reasons.append(f"{item.line()}; its table {table} holds rows")
+        return reasons
+
+    @staticmethod
+    def _rows_in(executor: MigrationExecutor, key: Key, model: tuple[str, str]) -> str | None:
+        """The table of ``model`` as it is just before ``key``, if it holds a row."""
+        state = executor.loader.project_state(key, at_end=False)
+        table = state.apps.get_model(*model)._meta.db_table
+        connection = executor.connection
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+            return table if cursor.fetchone() is not None else None
 
     def _reapply(self, executor: MigrationExecutor) -> list[Key]:
         """A backward plan that failed: apply again what it unapplied, in reverse order.
