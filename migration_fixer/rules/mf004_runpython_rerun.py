@@ -78,15 +78,17 @@ no reverse). Everything else is reported with the reason in the hint.
 - A forward function that only does `Model.objects[...].update(field=F("field") + n)` (or
   `- n`, `* n`, with an integer literal `n` other than zero), where the filters do not read
   the updated fields, gets the inverse update (`- n`, `+ n`, `/ n`), the updates undone in
-  reverse order. This fix is **safe**. Rows that match the filters but were written after the
-  forward run are changed too (as by any reverse), and on a floating-point column the
-  inverse can differ in the last digit.
+  reverse order. This fix is **unsafe** too: the inverse is exact for the rows the forward
+  function changed, but rows that match the filters and were written since are changed as
+  well (a row added at 0 becomes -1, which a `PositiveIntegerField`'s check refuses, and the
+  rollback stops there), and on a floating-point column the inverse can differ in the last
+  digit.
 
 With no reverse at all, MF001 and MF004 both report the call. MF001's fix is the no-op, an
 unsafe one here (the rollback would report success and leave the rows or values behind);
-where MF004 has a fix, it replaces MF001's (the two never both edit the call): with a safe
-fix always, with an unsafe one under `--unsafe-fixes`. Otherwise MF001's no-op is written
-under `--unsafe-fixes` only, and MF004 keeps reporting it.
+where MF004 has a fix, it replaces MF001's (the two never both edit the call) under
+`--unsafe-fixes`. Otherwise MF001's no-op is written under `--unsafe-fixes` only, and MF004
+keeps reporting it.
 """
 
 from __future__ import annotations
@@ -133,8 +135,8 @@ preview: bool = False
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (
-    "where certain, a generated reverse: `undo_<forward>` deleting the literal rows it "
-    "created (unsafe fix) or the inverse update (safe); else a hint"
+    "where certain, a generated reverse (an unsafe fix): `undo_<forward>` deleting the "
+    "literal rows it created, or the inverse update; else a hint"
 )
 _HEAD = "from django.db import migrations\n\n\n"
 _CREATE = (
@@ -183,6 +185,7 @@ examples: RuleExamples = RuleExamples(
             _BUMP
             + _UNDO_BUMP
             + _MIGRATION.format("migrations.RunPython(restock, reverse_code=undo_restock)"),
+            unsafe=True,
         ),
         Example(
             _HEAD
@@ -350,32 +353,39 @@ def _finding(
     generated = generator.reverse()
     if isinstance(generated, str):
         return Finding(code, message, line, column, hint=site.advice(generated, function.name))
-    statements, safe = generated
     function_name = _unique_name(f"undo_{function.name}", _names(ctx.tree))
     source = f"def {function_name}({body.apps}, {body.schema_editor}):\n" + "".join(
-        f"    {s}\n" for s in statements
+        f"    {s}\n" for s in generated
     )
     edit: Edit
     if reverse is None:
         edit = AddArgument(line, column, forward_index, "reverse_code", function_name)
     else:
         edit = ReplaceArgument(line, column, reverse[0], function_name)
-    hint: str | None = None
-    if not safe and generator.by_all_values:
+    # Unsafe, each: the reverse is the exact inverse for the rows the forward function
+    # wrote, not for those written since.
+    if generator.updates:
+        hint = (
+            f"review `{function_name}`: it undoes the change on every row the filters match, "
+            "also on rows written since the forward function ran (a row added since at 0 "
+            "becomes -1, which a `PositiveIntegerField` refuses)"
+        )
+    elif generator.by_all_values:
         hint = (
             f"review `{function_name}`: it deletes every row with the values the forward "
             "function set (also one that existed before), and with them the rows that "
             "reference them through a cascading foreign key; a row whose values were "
             "changed since is not found, and stays"
         )
-    elif not safe:
+    else:
         hint = (
             f"review `{function_name}`: it deletes the rows by the unique values the "
             "forward function gave them (also one that existed before), and with them the "
             "rows that reference them through a cascading foreign key"
         )
-    applicability = Applicability.SAFE if safe else Applicability.UNSAFE
-    fix = Fix((edit, InsertStatements(source)), supersedes=("MF001",), applicability=applicability)
+    fix = Fix(
+        (edit, InsertStatements(source)), supersedes=("MF001",), applicability=Applicability.UNSAFE
+    )
     return Finding(code, message, line, column, fix=fix, hint=hint)
 
 
@@ -1125,9 +1135,11 @@ class _Generator:
         #: Whether a deletion looks a row up by every value it was created with (no field
         #: among them is known to be unique).
         self.by_all_values = False
+        #: Whether the reverse undoes updates (else it deletes created rows).
+        self.updates = False
 
-    def reverse(self) -> tuple[list[str], bool] | str:
-        """(the reverse function's statements, whether the fix is safe), or the reason."""
+    def reverse(self) -> list[str] | str:
+        """The reverse function's statements, or why there is none."""
         if not self.body.two_params:
             return f"`{self.function.name}` does not take the two arguments `(apps, schema_editor)`"
         statements = self._flat(self.function.body)
@@ -1156,7 +1168,8 @@ class _Generator:
             undo[:0] = found
         if deletes and updates:
             return f"`{self.function.name}` both creates and updates rows"
-        return self.setup + undo, not deletes
+        self.updates = updates
+        return self.setup + undo
 
     def _flat(self, statements: list[ast.stmt]) -> list[ast.stmt]:
         """The statements, with the body of a ``with transaction.atomic():`` in its place
