@@ -366,7 +366,13 @@ def _drop_constraint(constraint: Any, exp: Any, read: str) -> str:
     if len(kinds) == 1 and isinstance(kinds[0], exp.UniqueColumnConstraint):
         return f"DROP INDEX {name}"
     if len(kinds) == 1 and isinstance(kinds[0], exp.ForeignKey):
-        return f"DROP FOREIGN KEY {name}"
+        # InnoDB adds an index named after the key where no index covers its columns, and
+        # DROP FOREIGN KEY leaves it: whether it added one is not in the statement.
+        raise _Uncertain(
+            "MySQL/MariaDB add an index for a foreign key where none covers its columns, and "
+            f"`DROP FOREIGN KEY {name}` leaves it (write `DROP FOREIGN KEY {name}, DROP INDEX "
+            f"{name}` if no index was there before)"
+        )
     if len(kinds) == 1 and isinstance(kinds[0], exp.PrimaryKey):
         return "DROP PRIMARY KEY"
     if len(kinds) == 1 and isinstance(kinds[0], exp.CheckColumnConstraint):

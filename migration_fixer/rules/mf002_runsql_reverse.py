@@ -45,7 +45,8 @@ certain, the fix writes it (a safe fix):
   INDEX a TO b`, MySQL's `RENAME TABLE a TO b`: the same with the names swapped;
 - `ALTER TABLE t ADD [COLUMN] c ...`: `ALTER TABLE t DROP COLUMN c`;
 - `ALTER TABLE t ADD CONSTRAINT n ...`: `DROP CONSTRAINT n` (PostgreSQL); on MySQL by kind,
-  `DROP INDEX n` (unique), `DROP FOREIGN KEY n`, `DROP PRIMARY KEY`, `DROP CONSTRAINT n`;
+  `DROP INDEX n` (unique), `DROP PRIMARY KEY`, `DROP CONSTRAINT n` (not a foreign key: the
+  index MySQL adds with it where none covers its columns is left by `DROP FOREIGN KEY`);
 - `COMMENT ON ... IS '...'` on an object the same `RunSQL` creates: `COMMENT ON ... IS NULL`;
 - `DROP INDEX/VIEW/MATERIALIZED VIEW/TABLE/SEQUENCE/SCHEMA/TYPE/FUNCTION/TRIGGER/EXTENSION x`
   (`DROP INDEX x ON t` on MySQL, `DROP TRIGGER g ON t` on PostgreSQL; `IF EXISTS` or not):

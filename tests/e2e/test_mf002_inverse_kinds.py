@@ -46,8 +46,6 @@ EXTRA = {
     "mysql": [
         '"ALTER TABLE alpha_item ADD CONSTRAINT alpha_qty_max CHECK (qty < 1000000)"',
         '"ALTER TABLE alpha_item ADD CONSTRAINT alpha_item_qn UNIQUE (qty, id)"',
-        '"ALTER TABLE alpha_archive ADD CONSTRAINT alpha_archive_fk FOREIGN KEY (extra) '
-        'REFERENCES alpha_item (id)"',
         '"ALTER TABLE alpha_archive RENAME INDEX alpha_archive_note_idx TO alpha_archive_n2"',
         '"CREATE TRIGGER alpha_trg BEFORE INSERT ON alpha_item FOR EACH ROW SET NEW.qty = NEW.qty"',
         '"RENAME TABLE alpha_log TO alpha_log2"',
