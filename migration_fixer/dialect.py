@@ -43,6 +43,30 @@ _SKIP = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "node_modules", "site-p
 #: (``0008_usersettings.py``) is not read as one (a data migration may name an engine).
 _NO_SETTINGS = {"migrations", "__pycache__"}
 _DEPTH = 5
+#: Folders of test, example, template and documentation projects: their settings say which database
+#: the tests run on (often SQLite), not which one the project is deployed on (a reusable
+#: app's ``t/proj/settings.py``, django-celery-beat's, named SQLite and got it SQLite's
+#: inverse, which MySQL refused).
+_TEST_FOLDERS = {
+    "t",
+    "test",
+    "tests",
+    "testing",
+    "testproject",
+    "test_project",
+    "testapp",
+    "test_app",
+    "example",
+    "examples",
+    "example_project",
+    "sandbox",
+    "demo",
+    "docs",
+    # ``startproject``/``startapp`` templates (wagtail's names SQLite for new sites)
+    "project_template",
+    "app_template",
+}
+_TEST_NAME = re.compile(r"(?:^|_)(?:tests?|testing)(?=_|$|settings)")
 
 
 class DialectError(ValueError):
@@ -114,7 +138,12 @@ def detect(root: Path, settings: Sequence[Path] | None = None) -> tuple[tuple[st
     """The dialect the settings files below ``root`` (``settings``, when the caller has
     listed them) name, and where it was found; or ``()`` and why not."""
     engines: dict[str, str] = {}
+    skipped: list[str] = []
     for path in settings_files(root) if settings is None else settings:
+        shown = path.relative_to(root).as_posix()
+        if for_tests(shown):
+            skipped.append(shown)
+            continue
         try:
             text = read_text_file(path, errors="replace")  # (a FIFO is not read)
         except OSError:
@@ -122,7 +151,6 @@ def detect(root: Path, settings: Sequence[Path] | None = None) -> tuple[tuple[st
         for match in [*_ENGINE.finditer(text), *_URL.finditer(text)]:
             engine = _ENGINES[match.group(1)]
             line = text.count("\n", 0, match.start()) + 1
-            shown = path.relative_to(root).as_posix()
             engines.setdefault(engine, f"{shown}:{line}")
     if len(engines) == 1:
         engine, where = next(iter(engines.items()))
@@ -132,7 +160,21 @@ def detect(root: Path, settings: Sequence[Path] | None = None) -> tuple[tuple[st
     if engines:
         listed = ", ".join(f"{e} ({w})" for e, w in sorted(engines.items()))
         return (), f"several database engines in the settings: {listed}"
+    if skipped:
+        return (), (
+            "no database engine found in the settings files, test settings aside "
+            f"({', '.join(skipped[:3])}{', ...' if len(skipped) > 3 else ''})"
+        )
     return (), "no database engine found in the settings files"
+
+
+def for_tests(relative: str) -> bool:
+    """Whether the settings file at ``relative`` (a path below the project's folder, with
+    ``/``) configures tests, an example or the docs: it is in a folder of those
+    (:data:`_TEST_FOLDERS`), or its name says tests (``test_settings.py``,
+    ``settings/test.py``, ``settings_tests.py``)."""
+    *folders, name = relative.lower().split("/")
+    return bool(_TEST_FOLDERS.intersection(folders)) or bool(_TEST_NAME.search(name[:-3]))
 
 
 def describe(dialects: Sequence[str], source: str) -> str:

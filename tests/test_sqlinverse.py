@@ -266,15 +266,31 @@ def test_dialect_detection(tmp_path: Path) -> None:
     settings.write_text('DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}\n')
     assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
     (tmp_path / "proj" / "settings").mkdir()
-    (tmp_path / "proj" / "settings" / "test.py").write_text(
+    (tmp_path / "proj" / "settings" / "local.py").write_text(
         'DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///db.sqlite3")}\n'
     )
     assert detect(tmp_path) == (
         (),
         "several database engines in the settings: postgresql (proj/settings.py:1), "
-        "sqlite (proj/settings/test.py:1)",
+        "sqlite (proj/settings/local.py:1)",
     )
-    (tmp_path / "proj" / "settings" / "test.py").unlink()
+    (tmp_path / "proj" / "settings" / "local.py").unlink()
+    # Settings of the tests, an example or the docs say where the tests run, not where the
+    # project is deployed.
+    for test_settings in ("proj/settings/test.py", "tests/settings.py", "test_settings.py"):
+        path = tmp_path / test_settings
+        path.parent.mkdir(exist_ok=True)
+        path.write_text('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n')
+    assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
+    app = tmp_path / "reusable"
+    (app / "t" / "proj").mkdir(parents=True)
+    (app / "t" / "proj" / "settings.py").write_text(
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n'
+    )
+    assert detect(app) == (
+        (),
+        "no database engine found in the settings files, test settings aside (t/proj/settings.py)",
+    )
     # A data migration named like settings that names another engine is no settings file.
     migration = tmp_path / "proj" / "migrations" / "0008_usersettings.py"
     migration.parent.mkdir()
