@@ -60,7 +60,6 @@ _TEST_FOLDERS = {
     "examples",
     "example_project",
     "sandbox",
-    "demo",
     "docs",
     # ``startproject``/``startapp`` templates (wagtail's names SQLite for new sites)
     "project_template",
@@ -172,7 +171,8 @@ def for_tests(relative: str) -> bool:
     """Whether the settings file at ``relative`` (a path below the project's folder, with
     ``/``) configures tests, an example or the docs: it is in a folder of those
     (:data:`_TEST_FOLDERS`), or its name says tests (``test_settings.py``,
-    ``settings/test.py``, ``settings_tests.py``)."""
+    ``settings/test.py``, ``settings_tests.py``, ``testsettings.py``). (Even when
+    ``manage.py`` names it: a reusable app's ``manage.py`` runs its test project.)"""
     *folders, name = relative.lower().split("/")
     return bool(_TEST_FOLDERS.intersection(folders)) or bool(_TEST_NAME.search(name[:-3]))
 

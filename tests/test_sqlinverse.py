@@ -282,6 +282,13 @@ def test_dialect_detection(tmp_path: Path) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}\n')
     assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
+    # A data migration named like settings that names another engine is no settings file.
+    migration = tmp_path / "proj" / "migrations" / "0008_usersettings.py"
+    migration.parent.mkdir()
+    migration.write_text(
+        'if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":\n    pass\n'
+    )
+    assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
     app = tmp_path / "reusable"
     (app / "t" / "proj").mkdir(parents=True)
     (app / "t" / "proj" / "settings.py").write_text(
@@ -291,13 +298,16 @@ def test_dialect_detection(tmp_path: Path) -> None:
         (),
         "no database engine found in the settings files, test settings aside (t/proj/settings.py)",
     )
-    # A data migration named like settings that names another engine is no settings file.
-    migration = tmp_path / "proj" / "migrations" / "0008_usersettings.py"
-    migration.parent.mkdir()
-    migration.write_text(
-        'if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":\n    pass\n'
+    # Even where manage.py names them (django-celery-beat's runs t.proj.settings), but
+    # not a project whose package is called demo.
+    (app / "manage.py").write_text(
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "t.proj.settings")\n'
     )
-    assert detect(tmp_path) == (("postgresql",), "the database engine in proj/settings.py:1")
+    (app / "demo").mkdir()
+    (app / "demo" / "settings.py").write_text(
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.mysql"}}\n'
+    )
+    assert detect(app) == (("mysql",), "the database engine in demo/settings.py:1")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
