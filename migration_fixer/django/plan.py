@@ -25,11 +25,15 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
   real field of the loaded project state, so custom field classes are decided too. A removal
   from a table that the plan itself creates is marked (``new_table``): it can be rolled back
   while the table is empty, which the rollback checks when it gets there.
+- :func:`lingering_effects`: the ``RunPython`` operations of a forward plan that can be
+  unapplied but whose reverse does nothing while their forward function is not safe to run
+  twice (MF004, read from the migration's source): a rollback leaves what they did.
 - :func:`starting_point`: the migrations applied per app on one database.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from collections import deque
@@ -46,6 +50,7 @@ from django.db.migrations.operations import (
     CreateModel,
     DeleteModel,
     RemoveField,
+    RunPython,
     SeparateDatabaseAndState,
 )
 from django.db.migrations.operations.base import Operation
@@ -375,6 +380,63 @@ def readd_verdict(field: models.Field[Any, Any]) -> Verdict:
             empty_strings_allowed=bool(field.empty_strings_allowed),
         )
     )
+
+
+def lingering_effects(plan: Plan) -> list[Irreversible]:
+    """The operations of the forward steps of ``plan`` that a rollback unapplies while leaving
+    what they did: a ``RunPython`` with a reverse (Django unapplies it) that does nothing,
+    whose forward function creates rows or changes values that a second run would again,
+    as MF004 finds it in the migration's source (django-oscar's customer 0008: the rollback
+    said the database was back at the start; the user-group rows stayed, and the next
+    deploy failed on them for good)."""
+    from migration_fixer.api import check_source
+    from migration_fixer.source import read_text_file
+
+    found: list[Irreversible] = []
+    for migration, backwards in plan:
+        operations = [
+            op
+            for top in migration.operations
+            for op in (
+                top.database_operations if isinstance(top, SeparateDatabaseAndState) else [top]
+            )
+        ]
+        if backwards or not any(
+            isinstance(op, RunPython) and op.reverse_code is not None for op in operations
+        ):
+            continue
+        filename = getattr(sys.modules.get(type(migration).__module__), "__file__", None)
+        if not filename or not filename.endswith(".py"):
+            continue
+        try:
+            text = read_text_file(Path(filename))
+        except (OSError, ValueError):
+            continue
+        for finding in check_source(text, filename, frozenset({"MF004"})):
+            if "without a reverse" in finding.message:
+                continue  # (Django cannot unapply it: one of irreversible_operations)
+            position = _position(text, finding.line)
+            found.append(Irreversible(migration, position, finding.message))
+    return found
+
+
+def _position(text: str, line: int) -> str:
+    """The number of the element of ``class Migration``'s ``operations`` list that holds
+    ``line`` ("line N" where the list cannot be read)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return f"at line {line}"
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "operations" for t in node.targets)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+        ):
+            for index, element in enumerate(node.value.elts, start=1):
+                if element.lineno <= line <= (element.end_lineno or element.lineno):
+                    return str(index)
+    return f"at line {line}"
 
 
 def migration_path(migration: Migration) -> str:

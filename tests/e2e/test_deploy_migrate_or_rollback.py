@@ -390,6 +390,44 @@ def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path:
     ]
 
 
+def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: Path) -> None:
+    """A data migration whose reverse does nothing while its forward function creates rows
+    (MF004): warned about before the run; after the rollback, named as left in the database
+    rather than "rolled back to the starting point" alone (django-oscar's customer 0008)."""
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_seed",
+        migration_source(
+            [("gamma", "0001_initial")],
+            "migrations.RunPython(seed, migrations.RunPython.noop),\n",
+            header="""
+            def seed(apps, schema_editor):
+                Tag = apps.get_model("gamma", "Tag")
+                Tag.objects.create(label="seeded")
+            """,
+        ),
+    )
+    project.write("gamma", "0003_boom", migration_source([("gamma", "0002_seed")], BOOM))
+    done = project.manage("migrate_or_rollback")
+    assert done.returncode == 1, done.describe()
+    hazard = (
+        "  gamma.0002_seed: operation 1: `RunPython` has a no-op reverse, but `seed` creates rows "
+        "without checking for existing ones (`Tag.objects.create`, line 5): after a rollback, "
+        "migrating again creates them twice or fails on a unique key\n"
+    )
+    assert (
+        "Warning: a rollback would unapply these, but leave what they did in the database "
+        "(their reverse does nothing):\n" + hazard
+    ) in done.stderr, done.describe()
+    assert timeless(done.stderr).endswith(
+        "The rollback unapplied these, but what they did is still in the database (their "
+        "reverse does nothing):\n" + hazard + "CommandError: migration failed; rolled back to "
+        "the starting point, except what the operations listed above did\n"
+    ), done.describe()
+    assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("seeded",)]
+
+
 def test_leftover_index_after_a_noop_reverse_exits_3(db_backend: DbBackend, tmp_path: Path) -> None:
     project = seeded(tmp_path, db_backend)
     project.write(
@@ -434,7 +472,7 @@ import time
 
 def slow(apps, schema_editor):
     Tag = apps.get_model("gamma", "Tag")
-    Tag.objects.create(label="ran")
+    Tag.objects.get_or_create(label="ran")  # (safe to run twice: no warning about it)
     open(os.environ["MF_TEST_STARTED"], "w").close()
     deadline = time.monotonic() + float(os.environ.get("MF_TEST_SLEEP", "30"))
     while time.monotonic() < deadline:

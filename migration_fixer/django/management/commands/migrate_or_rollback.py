@@ -45,6 +45,7 @@ from migration_fixer.django.plan import (
     Key,
     installed,
     irreversible_operations,
+    lingering_effects,
     migration_path,
     split_phases,
     starting_point,
@@ -91,6 +92,8 @@ class _Run:
     failure: _Failure | None = None
     deferred: list[tuple[Key, str]] = field(default_factory=list)
     irreversible: list[Irreversible] = field(default_factory=list)
+    #: Operations a rollback unapplies while leaving what they did (see lingering_effects).
+    lingering: list[Irreversible] = field(default_factory=list)
     start: dict[str, list[str]] = field(default_factory=dict)
     apps_in_plan: list[str] = field(default_factory=list)
     before: Snapshot | None = None
@@ -378,6 +381,15 @@ class Command(django_migrate.Command):
             certain = [item for item in run.irreversible if item.new_table is None]
             if certain:
                 self._refuse_or_warn(certain)
+            run.lingering = lingering_effects(plan)
+            if run.lingering:
+                self.shout(
+                    "Warning: a rollback would unapply these, but leave what they did in the "
+                    "database (their reverse does nothing):",
+                    self.style.WARNING,
+                )
+                for item in run.lingering:
+                    self.shout(f"  {item.line()}")
         if (plan and not run.fake) or options["snapshot_file"]:
             began = time.monotonic()
             run.before = take_snapshot(run.database)
@@ -532,6 +544,17 @@ class Command(django_migrate.Command):
             if interrupted
             else "migration failed; rolled back to the starting point"
         )
+        unapplied = set(run.applied)
+        left = [item for item in run.lingering if _key(item.migration) in unapplied]
+        if left:
+            self.shout(
+                "The rollback unapplied these, but what they did is still in the database "
+                "(their reverse does nothing):",
+                self.style.WARNING,
+            )
+            for item in left:
+                self.shout(f"  {item.line()}")
+            self._final_message += ", except what the operations listed above did"
         return EXIT_INTERRUPTED if interrupted else 1
 
     def _report_error(self, exc: BaseException, interrupted: bool) -> None:
