@@ -73,6 +73,11 @@ def quote_style(text: str) -> str:
     return "'" if singles > doubles else '"'
 
 
+#: The shortest unique text column a per-row placeholder is written for: ten digits hold
+#: every key of an ``AutoField`` (a 32-bit integer).
+_DISTINCT_DIGITS = 10
+
+
 def unique_name(base: str, used: set[str]) -> str:
     base = re.sub(r"\W", "_", base)
     candidate, counter = base, 2
@@ -405,7 +410,16 @@ def _backfill_function(
             limit = _max_length(removal.state.expr)
             # Keep it within the column, whatever the primary key (a UUID's text is 36
             # characters): its end is kept, where the key's digits are.
+            if limit is not None and limit < _DISTINCT_DIGITS:
+                # (pks 10001 and 20001 both gave "0001" for a max_length of 4, and the
+                # rollback failed on the unique constraint.)
+                raise CannotWrite(
+                    f"a unique {verdict.field_class} of max_length {limit} cannot hold a "
+                    f"distinct placeholder for every row ({limit} characters hold "
+                    f"{10**limit:,} keys)"
+                )
             if limit is not None and limit < 24:
+                # Distinct for every key below 10 ** limit (an AutoField's, all of them).
                 per_row = f"str(row.pk)[-{limit}:]"
             elif limit is not None and limit < PLACEHOLDER_WITH_UUID:
                 per_row = f"{per_row}[-{limit}:]"

@@ -215,7 +215,7 @@ def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> Non
             'f"placeholder-{row.pk}"[-40:]',
         ),
         ('models.CharField(default="x", max_length=23, unique=True)', "str(row.pk)[-23:]"),
-        ('models.CharField(default="x", max_length=8, unique=True)', "str(row.pk)[-8:]"),
+        ('models.CharField(default="x", max_length=10, unique=True)', "str(row.pk)[-10:]"),
         ("models.SlugField(unique=True)", 'f"placeholder-{row.pk}"'),
         ("models.IntegerField(unique=True)", "-row.pk"),
         ("models.UUIDField(default=uuid.uuid4, unique=True)", "uuid.uuid4()"),
@@ -271,6 +271,20 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> No
         "  hint: a unique DateField needs a distinct value per row\n"
         "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
     )
+
+
+def test_a_unique_column_too_short_for_every_key_is_not_fixed(tmp_path: Path) -> None:
+    # (MF005's trial: rows 10001 and 20001 both got "0001", and the rollback failed on the
+    # unique constraint.)
+    field = 'models.CharField(default="x", max_length=4, unique=True)'
+    base = {"0001_initial.py": initial(f'("code", {field})')}
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
+    result = run(repo, ".")
+    assert result.stdout.splitlines()[1:] == [
+        "  hint: a unique CharField of max_length 4 cannot hold a distinct placeholder for "
+        "every row (4 characters hold 10,000 keys)",
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).",
+    ]
 
 
 PK_HINT = (

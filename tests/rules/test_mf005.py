@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(primary_key=True)),
                 ("sku", models.CharField(max_length=32)),
-                ("code", models.CharField(max_length=8, unique=True)),
+                ("code", models.CharField(max_length=12, unique=True)),
                 ("note", models.TextField(blank=True)),
                 ("stock", models.IntegerField(default=0)),
                 ("weight", models.IntegerField(default=0)),
@@ -165,7 +165,7 @@ def test_a_field_made_nullable_gets_a_backfilling_reverse() -> None:
 def test_two_fields_each_get_their_backfill_and_a_unique_one_distinct_values() -> None:
     before = module(
         alter("size", "models.PositiveIntegerField(null=True)")
-        + alter("code", "models.CharField(max_length=8, null=True, unique=True)")
+        + alter("code", "models.CharField(max_length=12, null=True, unique=True)")
     )
     assert [f.message for f in findings(before)] == [
         MESSAGE.format("size", "", "a PositiveIntegerField"),
@@ -173,13 +173,13 @@ def test_two_fields_each_get_their_backfill_and_a_unique_one_distinct_values() -
     ]
     unique = (
         "    for row in rows:\n"
-        "        row.code = str(row.pk)[-8:]\n"
+        "        row.code = str(row.pk)[-12:]\n"
         '        row.save(update_fields=["code"])\n'
     )
     assert fixed(before) == module(
         alter("size", "models.PositiveIntegerField(null=True)")
         + run_python("backfill_product_size")
-        + alter("code", "models.CharField(max_length=8, null=True, unique=True)")
+        + alter("code", "models.CharField(max_length=12, null=True, unique=True)")
         + run_python("backfill_product_code"),
         backfill("size", "    rows.update(size=0)\n")
         + backfill(
