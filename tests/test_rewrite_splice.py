@@ -404,7 +404,7 @@ def test_new_statements_are_spaced_like_the_class_they_precede(parsed: list[str]
     assert parsed[0] == "\n\n# the migration\nclass Migration:\n    pass\n"
 
 
-def test_lines_that_were_too_long_stay_unsplit_in_an_element(parsed: list[str]) -> None:
+def test_lines_that_were_too_long_are_split_in_an_element(parsed: list[str]) -> None:
     source = (
         "class Migration(migrations.Migration):\n"
         "    operations = [\n"
@@ -419,9 +419,26 @@ def test_lines_that_were_too_long_stay_unsplit_in_an_element(parsed: list[str]) 
         AddArgument(n, lines[n - 1].index("migrations.RunSQL"), 0, "reverse_sql", "'x'")
         for n in (4, 5)
     ]
-    # Both old lines are longer than 40 and black would have split them: not black's
-    # output, so they are left as they were, with the keyword added.
+    # Both old lines are longer than 40 already: made longer still, they are split.
     new = rewrite(source, edits, None, 40)
-    assert new.text == source.replace("')]", "', reverse_sql='x')]")
+    assert new.text == (
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        "        migrations.SeparateDatabaseAndState(\n"
+        "            database_operations=[\n"
+        "                migrations.RunSQL(\n"
+        "                    'SELECT 1',\n"
+        "                    reverse_sql='x',\n"
+        "                )\n"
+        "            ],\n"
+        "            state_operations=[\n"
+        "                migrations.RunSQL(\n"
+        "                    'SELECT 2',\n"
+        "                    reverse_sql='x',\n"
+        "                )\n"
+        "            ],\n"
+        "        ),\n"
+        "    ]\n"
+    )
     assert len(parsed) == 1
     assert parsed[0].startswith("_ = [\n        migrations.SeparateDatabaseAndState(\n")

@@ -161,9 +161,10 @@ examples: RuleExamples = RuleExamples(
         Example(
             _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
             "'CREATE VIEW b AS SELECT id FROM a'])]\n",
-            _HEAD + "operations = [migrations.RunSQL(['CREATE TABLE a (id int)', "
-            "'CREATE VIEW b AS SELECT id FROM a'], "
-            "reverse_sql=['DROP VIEW IF EXISTS b', 'DROP TABLE IF EXISTS a'])]\n",
+            _HEAD + "operations = [\n    migrations.RunSQL(\n"
+            "        ['CREATE TABLE a (id int)', 'CREATE VIEW b AS SELECT id FROM a'],\n"
+            "        reverse_sql=['DROP VIEW IF EXISTS b', 'DROP TABLE IF EXISTS a'],\n"
+            "    )\n]\n",
         ),
         Example(
             _HEAD + "\nclass Migration(migrations.Migration):\n    operations = [\n"
