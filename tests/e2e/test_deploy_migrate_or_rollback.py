@@ -300,6 +300,19 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
     )
     assert project.applied() == before
     assert snapshot_equal(project, snap).returncode == 0
+    # --plan, a dry run, says what the run would refuse (and exits 0, as migrate --plan).
+    plan = project.manage("migrate_or_rollback", "--plan")
+    assert (plan.returncode, plan.stderr) == (
+        0,
+        "A run would refuse this plan: its rollback would not work (--allow-irreversible runs "
+        "it anyway):\n"
+        "  alpha.0003_cleanup: operation 2: RemoveField item.sku: non-null `SkuField` (a "
+        "CharField) with no default: re-adding it fails on SQLite and PostgreSQL, and "
+        "MySQL/MariaDB silently fill every row with ''\n"
+        "  beta.0002_data: operation 1: RunPython has no reverse_code: Django cannot unapply it\n",
+    )
+    assert plan.stdout.startswith("Planned operations:\n"), plan.describe()
+    assert project.applied() == before
     # Anyway, with a failure after the irreversible ones: the rollback stops at the first.
     project.write(
         "gamma",

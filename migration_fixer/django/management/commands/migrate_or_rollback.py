@@ -363,6 +363,8 @@ class Command(django_migrate.Command):
             run.deferred = [(_key(m), phases.why[_key(m)]) for m in phases.deferred]
         if run.checking_only:
             self._report_deferred()
+            if options["plan"] and plan and not run.fake:
+                self._plan_verdict(executor, plan)
             return plan
         graph = executor.loader.graph
         run.start = starting_point(executor.loader.applied_migrations or {}, graph)
@@ -406,6 +408,32 @@ class Command(django_migrate.Command):
                 f"({time.monotonic() - began:.3f}s){where}"
             )
         return plan
+
+    def _plan_verdict(
+        self, executor: MigrationExecutor, plan: list[tuple[Migration, bool]]
+    ) -> None:
+        """``--plan``: what the check would say of this plan (a dry run in CI shows what a
+        real run would refuse), without refusing (exit 0, as ``migrate --plan``)."""
+        state = _private(executor)._create_project_state(with_applied_migrations=True)
+        found = irreversible_operations(plan, state, executor.connection.vendor)
+        certain = [item for item in found if item.new_table is None]
+        if certain:
+            self.shout(
+                "A run would refuse this plan: its rollback would not work "
+                "(--allow-irreversible runs it anyway):",
+                self.style.ERROR,
+            )
+            for item in certain:
+                self.shout(f"  {item.line()}")
+        lingering = lingering_effects(plan)
+        if lingering:
+            self.shout(
+                "Warning: a rollback would unapply these, but leave what they did in the "
+                "database (their reverse does nothing):",
+                self.style.WARNING,
+            )
+            for item in lingering:
+                self.shout(f"  {item.line()}")
 
     def _refuse_or_warn(self, found: list[Irreversible]) -> None:
         paths = sorted({migration_path(item.migration) for item in found})
