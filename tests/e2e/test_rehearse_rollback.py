@@ -524,7 +524,12 @@ def test_never_the_real_database(project: Path, db_backend: DbBackend) -> None:
         "DATABASES['default']['TEST'] = {'NAME': DATABASES['default']['NAME']}  # noqa: F405\n"
     )
     done = run_manage(
-        project, "rehearse_rollback", "rawview:0001", db=db_backend, settings="same_settings"
+        project,
+        "rehearse_rollback",
+        "rawview:0001",
+        "--noinput",  # (accepted, as migrate accepts it: the rehearsal asks nothing)
+        db=db_backend,
+        settings="same_settings",
     )
     assert done.returncode == 1, done.describe()
     first = done.stdout.splitlines()[0]

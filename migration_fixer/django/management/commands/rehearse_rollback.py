@@ -48,8 +48,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--keep-db", action="store_true", help="keep the scratch database at the end"
         )
-        parser.add_argument("--output-format", choices=["text", "json", "junit"], default="text")
+        parser.add_argument(
+            "--output-format",
+            choices=["text", "json", "junit"],
+            default="text",
+            help="text (default), json, or junit: a JUnit XML report, one test case per step",
+        )
         parser.add_argument("--seed", type=int, default=0, help="seed of the rows (default 0)")
+        parser.add_argument(
+            "--noinput",
+            "--no-input",
+            action="store_false",
+            dest="interactive",
+            help="accepted as migrate accepts it: the rehearsal never asks anything",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         fmt = options["output_format"]
