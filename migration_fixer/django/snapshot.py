@@ -131,12 +131,13 @@ class Snapshot:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format') if isinstance(data, dict) else None}")
         tables: dict[str, Table] = {}
+        vendor = str(data.get("vendor", ""))
         for name, table in _mapping(data["tables"]).items():
             columns = {
                 str(col_name): Column(
                     type=str(col["type"]),
                     null=_bool(col["null"]),
-                    default=None if col["default"] is None else str(col["default"]),
+                    default=_default(vendor, col["default"]),
                 )
                 for col_name, col in _mapping(table["columns"]).items()
             }
@@ -217,7 +218,7 @@ def take_snapshot(using: str = DEFAULT_DB_ALIAS) -> Snapshot:
                 columns[column.name] = Column(
                     type=types.get((name, column.name)) or _describe_type(column),
                     null=bool(column.null_ok),
-                    default=None if column.default is None else str(column.default),
+                    default=_default(connection.vendor, column.default),
                 )
             constraints: dict[str, Constraint] = {}
             if kind == "table":
@@ -229,6 +230,15 @@ def take_snapshot(using: str = DEFAULT_DB_ALIAS) -> Snapshot:
                     constraints[key] = constraint
             tables[name] = Table(kind, columns, constraints)
     return Snapshot(vendor=connection.vendor, tables=tables)
+
+
+def _default(vendor: str, value: Any) -> str | None:
+    """A column's default as the snapshot keeps it: None for none, and for MariaDB's bare
+    ``NULL`` (its information schema writes a string default quoted, ``'NULL'``), which a
+    nullable column without a default showed as ``default 'NULL'``."""
+    if value is None or (vendor == "mysql" and str(value) == "NULL"):
+        return None
+    return str(value)
 
 
 def _describe_type(column: Any) -> str:

@@ -113,6 +113,25 @@ def test_json_round_trip_and_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]  # no temporary file left
 
 
+def test_mariadbs_bare_null_default_is_no_default(tmp_path: Path) -> None:
+    # MariaDB's information schema says NULL for a nullable column without a default (a
+    # string default is quoted): it showed as "default 'NULL'", a string. Files written
+    # before read the same.
+    path = tmp_path / "snap.json"
+    table = {
+        "kind": "table",
+        "columns": {"note": {"type": "longtext", "null": True, "default": "NULL"}},
+    }
+    path.write_text(
+        json.dumps({"format": 1, "vendor": "mysql", "tables": {"t": {**table, "constraints": {}}}})
+    )
+    assert read_snapshot(path).tables["t"].columns["note"] == Column("longtext", True, None)
+    empty = Snapshot("mysql", {})
+    assert compare_snapshots(read_snapshot(path), empty) == ["table t: missing (present before)"]
+    path.write_text(path.read_text().replace('"mysql"', '"postgresql"'))
+    assert read_snapshot(path).tables["t"].columns["note"].default == "NULL"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
