@@ -99,7 +99,9 @@ def _with_descendants(loader: MigrationLoader, nodes: set[Node]) -> set[Node]:
 
 def plan_after(targets: Sequence[str]) -> list[Node]:
     """The migrations after ``APP:MIGRATION`` arguments (``APP:zero``: the whole app), with
-    everything that depends on them, in migrate's order."""
+    everything that depends on them, in migrate's order: what ``migrate APP MIGRATION``
+    unapplies, the later migrations of the app and what depends on them (a migration of
+    another app that depends on the target itself stays applied, and is not rehearsed)."""
     loader = _graph()
     chosen: set[Node] = set()
     for target in targets:
@@ -120,7 +122,8 @@ def plan_after(targets: Sequence[str]) -> list[Node]:
         node = (migration.app_label, migration.name)
         if node not in loader.graph.node_map:
             raise RehearsalError(f"{target!r}: replaced by a squashed migration")
-        chosen |= _with_descendants(loader, {node}) - {node}
+        later = {c for c in loader.graph.node_map[node].children if c.key[0] == app}
+        chosen |= _with_descendants(loader, {c.key for c in later})
     return [node for node in _full_order(loader) if node in chosen]
 
 
