@@ -355,15 +355,11 @@ def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path:
     Not refused (django-oscar's catalogue 0002 was); the rollback re-adds the column to the
     empty table. With a row in it, the rollback stops there, before it would fail."""
     project = DeployProject.create(tmp_path, db_backend)
-    project.write(
-        "gamma",
-        "0002_code",
-        migration_source(
-            [("gamma", "0001_initial")],
-            'migrations.AddField("tag", "code", models.CharField(max_length=5, default="x"), '
-            "preserve_default=False),\n",
-        ),
+    add_code = (
+        'migrations.AddField("tag", "code", models.CharField(max_length=5, default="x"), '
+        "preserve_default=False),\n"
     )
+    project.write("gamma", "0002_code", migration_source([("gamma", "0001_initial")], add_code))
     project.write(
         "gamma",
         "0003_remove_code",
@@ -375,15 +371,13 @@ def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path:
     assert "  Unapplying gamma.0003_remove_code... OK" in done.stderr, done.describe()
     assert project.applied() == []
     # A row in the table by then (a data migration whose reverse does nothing).
+    seed = "INSERT INTO gamma_tag (label, code) VALUES ('t', 'c')"
     project.write(
         "gamma",
         "0002_code",
         migration_source(
             [("gamma", "0001_initial")],
-            'migrations.AddField("tag", "code", models.CharField(max_length=5, default="x"), '
-            "preserve_default=False),\n"
-            "migrations.RunSQL(\"INSERT INTO gamma_tag (label, code) VALUES ('t', 'c')\", "
-            "migrations.RunSQL.noop),\n",
+            add_code + f'migrations.RunSQL("{seed}", migrations.RunSQL.noop),\n',
         ),
     )
     stopped = project.manage("migrate_or_rollback")
