@@ -132,9 +132,16 @@ def plan_since(ref: str, cwd: Path | None = None) -> list[Node]:
     static CLI's ``--since``), with everything that depends on them."""
     from migration_fixer import git
 
-    repo = git.open_repository(cwd or Path.cwd())
+    where = cwd or Path.cwd()
+    repo = git.open_repository(where)
+    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if repo is None and cwd is None and script is not None and script.name == "manage.py":
+        # ``python /srv/app/manage.py rehearse_rollback --since main`` from elsewhere: the
+        # project's repository is the one of its manage.py.
+        where = script.resolve().parent
+        repo = git.open_repository(where)
     if repo is None:
-        raise RehearsalError(f"--since {ref}: {cwd or Path.cwd()} is not in a git repository")
+        raise RehearsalError(f"--since {ref}: {where} is not in a git repository")
     try:
         base = repo.merge_base(ref)
         added = {p.resolve() for p in repo.added_since(base)}

@@ -250,7 +250,7 @@ def test_since_and_the_unapplied_plan(project: Path, db_backend: DbBackend) -> N
     fix(project, "coldrop", "rawview")
     code, report = rehearse_json(project, db_backend, "--since", "HEAD")
     assert code == 0
-    assert report["deploys"] == [
+    deploys = [
         {
             "deploy": 1,
             "migrations": [
@@ -260,6 +260,22 @@ def test_since_and_the_unapplied_plan(project: Path, db_backend: DbBackend) -> N
         },
         {"deploy": 2, "migrations": ["coldrop.0003_remove_item_code_remove_item_quantity"]},
     ]
+    assert report["deploys"] == deploys
+    # Run from another folder (`python /srv/app/manage.py ...`): manage.py's repository.
+    elsewhere = run_python(
+        [
+            str(project / "manage.py"),
+            "rehearse_rollback",
+            "--since",
+            "HEAD",
+            "--output-format",
+            "json",
+        ],
+        cwd=project.parent,
+        env={**db_backend.env, "DJANGO_SETTINGS_MODULE": SETTINGS},
+    )
+    assert elsewhere.returncode == 0, elsewhere.describe()
+    assert json.loads(elsewhere.stdout)["deploys"] == deploys
 
     for args in (("migrate",), ("migrate", "coldrop", "0001"), ("migrate", "rawview", "0001")):
         done = run_manage(project, *args, db=db_backend, settings=SETTINGS)
