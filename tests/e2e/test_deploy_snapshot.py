@@ -31,7 +31,7 @@ ITEM_COLUMNS = {
         "id": {"type": "bigint(20)", "null": False, "default": None},
         "name": {"type": "varchar(32)", "null": False, "default": None},
         "qty": {"type": "int(11)", "null": False, "default": "0"},
-        "note": {"type": "longtext", "null": True, "default": "NULL"},
+        "note": {"type": "longtext", "null": True, "default": None},  # (its bare NULL)
         "owner_id": {"type": "bigint(20)", "null": False, "default": None},
     },
 }
