@@ -30,7 +30,6 @@ from typing import Any
 from django.apps.registry import Apps
 from django.core import validators as dj_validators
 from django.core.exceptions import ValidationError
-from django.core.management.color import no_style
 from django.db import DatabaseError, connections, models, transaction
 
 #: Rows inserted per model and batch: row 1 has NULL in every nullable column, the last row is
@@ -83,19 +82,6 @@ class Batch:
         return sum(len(pks) for pks in self.rows.values())
 
 
-def _reset_sequences(connection: Any, models: list[Any]) -> None:
-    """Move each table's key sequence past the keys in it, as ``loaddata`` does: rows a data
-    migration inserted with their keys (a fixture) leave PostgreSQL's sequence behind them,
-    and the generated rows then collided with them (django-helpdesk's email templates:
-    "duplicate key value violates unique constraint ..._pkey", the table left unfilled).
-    Nothing to do on the other databases (no statements)."""
-    statements = connection.ops.sequence_reset_sql(no_style(), models)
-    if statements:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-
 class RowFactory:
     """Inserts batches of rows; one factory per rehearsal, so values never repeat in a run."""
 
@@ -136,7 +122,6 @@ class RowFactory:
                 candidates.append(model)
         failed: dict[str, str] = {u.model: u.reason for u in batch.unfilled}
         with transaction.atomic(using=using):
-            _reset_sequences(connection, candidates)
             for model in _parents_first(candidates):
                 label = model._meta.label
                 try:

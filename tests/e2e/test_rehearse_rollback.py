@@ -558,33 +558,6 @@ def test_a_migration_of_another_app_depending_on_the_target_is_not_rehearsed(
         assert report["deploys"] == [{"deploy": 1, "migrations": ["rawview.0003_after_coldrop"]}]
 
 
-def test_rows_inserted_with_their_keys_before_the_start(
-    project: Path, db_backend: DbBackend
-) -> None:
-    # A data migration that inserts rows with their keys (a fixture) leaves PostgreSQL's
-    # sequence behind them: the generated rows collided with them, and the table was left
-    # unfilled (django-helpdesk's email templates). The sequence is moved past them first.
-    migrations = project / "rawview" / "migrations"
-    (migrations / "0003_fixture.py").write_text(
-        "from django.db import migrations\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    dependencies = [('rawview', '0002_item_view')]\n"
-        "    operations = [migrations.RunSQL(\n"
-        "        \"INSERT INTO rawview_item (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')\",\n"
-        "        'DELETE FROM rawview_item WHERE id <= 3',\n"
-        "    )]\n"
-    )
-    (migrations / "0004_noop.py").write_text(
-        "from django.db import migrations\n\n\n"
-        "class Migration(migrations.Migration):\n"
-        "    dependencies = [('rawview', '0003_fixture')]\n"
-        "    operations = [migrations.RunSQL('SELECT 1', 'SELECT 1')]\n"
-    )
-    code, report = rehearse_json(project, db_backend, "rawview:0003")
-    assert code == 0, report
-    assert [u for u in report["not_filled"] if u["model"] == "rawview.Item"] == []
-
-
 def test_never_the_real_database(project: Path, db_backend: DbBackend) -> None:
     # The alias' TEST NAME is the real database's: the scratch one is that name plus
     # "_rehearsal".
