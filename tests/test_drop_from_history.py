@@ -516,7 +516,12 @@ def test_a_drop_recreated_twice_takes_the_latest_and_a_rename_has_no_inverse() -
     assert f'reverse_sql="{later}",\n' in fixed
     # 0003's own DROP gets the index as 0002 created it
     fixed, _ = fix(sources, "0003_again.py")
-    assert f'reverse_sql=["DROP INDEX IF EXISTS shop_active_idx", "{INDEX}"])' in fixed
+    assert (
+        "            reverse_sql=[\n"
+        '                "DROP INDEX IF EXISTS shop_active_idx",\n'
+        f'                "{INDEX}",\n'
+        "            ],\n"
+    ) in fixed
 
     renamed = migration(
         '("shop", "0002_creates")',

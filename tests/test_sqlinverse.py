@@ -206,8 +206,12 @@ def test_mf002_writes_the_inverse_for_the_dialect() -> None:
     head = "from django.db import migrations\n\n"
     before = head + f'operations = [migrations.RunSQL("{INDEX}")]\n'
     assert fix_source(before, dialect=MY) == head + (
-        f'operations = [migrations.RunSQL("{INDEX}", '
-        'reverse_sql="DROP INDEX shop_idx ON shop_product")]\n'
+        "operations = [\n"
+        "    migrations.RunSQL(\n"
+        f'        "{INDEX}",\n'
+        '        reverse_sql="DROP INDEX shop_idx ON shop_product",\n'
+        "    )\n"
+        "]\n"
     )
     assert fix_source(before) == before  # unknown dialect: only an unsafe no-op
     params = (
@@ -420,7 +424,7 @@ def test_dialect_sources(
     if reverse is None:
         assert result.stdout == ""
     else:
-        assert f'reverse_sql="{reverse}")]' in result.stdout
+        assert f'+            reverse_sql="{reverse}",\n' in result.stdout
 
 
 def test_the_settings_of_the_working_directory_say_nothing_of_a_path_elsewhere(
