@@ -378,7 +378,7 @@ class ModuleIndex:
                 break
             child, scope_node = pending.pop()
             if isinstance(child, ast.Call) and (
-                names is None or _terminal_name(child.func) in names
+                names is None or terminal_name(child.func) in names
             ):
                 resolved = self.resolve_callee(child.func, scope_node)
                 if resolved.operation is not None:
@@ -532,7 +532,8 @@ def line_starts(text: str, lines: list[str] | None = None) -> list[int]:
     return [0, *itertools.accumulate(map((1).__add__, map(len, lines[:-1])))]
 
 
-def _terminal_name(func: ast.expr) -> str | None:
+def terminal_name(func: ast.expr) -> str | None:
+    """``Count`` of ``Count`` and of ``models.Count`` (None for any other callee)."""
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute):
@@ -645,18 +646,18 @@ def _name_bindings(tree: ast.Module) -> Iterator[tuple[str, str]]:
         for name in blocks:
             pending.extend(getattr(node, name, None) or ())
         if isinstance(node, ast.Assign):
-            source = _terminal_name(node.value)
+            source = terminal_name(node.value)
             if source is not None:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         yield source, target.id
         elif isinstance(node, ast.AnnAssign):
-            source = _terminal_name(node.value) if node.value is not None else None
+            source = terminal_name(node.value) if node.value is not None else None
             if source is not None and isinstance(node.target, ast.Name):
                 yield source, node.target.id
         elif isinstance(node, ast.ClassDef):
             for base in node.bases:
-                source = _terminal_name(base)
+                source = terminal_name(base)
                 if source is not None:
                     yield source, node.name
         elif isinstance(node, (ast.Import, ast.ImportFrom)):

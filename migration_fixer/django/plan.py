@@ -229,13 +229,10 @@ def irreversible_operations(
             ):
                 new = (app_label, model) if model and (app_label, model) in created else None
                 found.append(Irreversible(migration, position, reason, new))
-            inner = (
-                operation.database_operations
-                if isinstance(operation, SeparateDatabaseAndState)
-                else [operation]
-            )
             created.update(
-                (app_label, op.name_lower) for op in inner if isinstance(op, CreateModel)
+                (app_label, op.name_lower)
+                for op in _database_operations(operation)
+                if isinstance(op, CreateModel)
             )
             operation.state_forwards(app_label, state)
     return found
@@ -394,15 +391,10 @@ def lingering_effects(plan: Plan) -> list[Irreversible]:
 
     found: list[Irreversible] = []
     for migration, backwards in plan:
-        operations = [
-            op
-            for top in migration.operations
-            for op in (
-                top.database_operations if isinstance(top, SeparateDatabaseAndState) else [top]
-            )
-        ]
         if backwards or not any(
-            isinstance(op, RunPython) and op.reverse_code is not None for op in operations
+            isinstance(op, RunPython) and op.reverse_code is not None
+            for top in migration.operations
+            for op in _database_operations(top)
         ):
             continue
         filename = getattr(sys.modules.get(type(migration).__module__), "__file__", None)
@@ -418,6 +410,14 @@ def lingering_effects(plan: Plan) -> list[Irreversible]:
             position = _position(text, finding.line)
             found.append(Irreversible(migration, position, finding.message))
     return found
+
+
+def _database_operations(operation: Operation) -> list[Operation]:
+    """What ``operation`` runs on the database: itself, or the ``database_operations`` of a
+    ``SeparateDatabaseAndState``."""
+    if isinstance(operation, SeparateDatabaseAndState):
+        return list(operation.database_operations)
+    return [operation]
 
 
 def _position(text: str, line: int) -> str:

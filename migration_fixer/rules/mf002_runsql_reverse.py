@@ -92,7 +92,7 @@ from typing import Any
 from migration_fixer.bindings import Unknown
 from migration_fixer.history import MigrationFile, operation_of, read_migration
 from migration_fixer.layout import string_literal
-from migration_fixer.migration_ast import find_argument, string_constants
+from migration_fixer.migration_ast import find_argument, string_constants, terminal_name
 from migration_fixer.migration_writer import quote_style
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
 from migration_fixer.rules._reverse import Reverse, missing_reverse
@@ -306,11 +306,7 @@ def _runsql_calls(
 
 def _callee_name(func: ast.expr) -> str:
     """The last part of a callee as written (``AddIndex`` for ``migrations.AddIndex``)."""
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ast.unparse(func).rsplit(".", 1)[-1]
+    return terminal_name(func) or ast.unparse(func).rsplit(".", 1)[-1]
 
 
 def _earlier(migration: MigrationFile, found: ast.Call | str | tuple[str, ast.expr]) -> Earlier:

@@ -109,6 +109,7 @@ from migration_fixer.migration_ast import (
     django_operation,
     find_argument,
     has_star_args,
+    terminal_name,
 )
 from migration_fixer.rule import (
     AddArgument,
@@ -909,7 +910,7 @@ class _Body:
             for call in self.calls
             if isinstance(call.func, ast.Attribute) and call.func.attr == "annotate"
             for kw in call.keywords
-            if isinstance(kw.value, ast.Call) and _callee_name(kw.value.func) == "Count"
+            if isinstance(kw.value, ast.Call) and terminal_name(kw.value.func) == "Count"
         }
         return any(
             isinstance(call.func, ast.Attribute)
@@ -1005,13 +1006,6 @@ def _deletes_its_row(loop: ast.For) -> bool:
         and stmt.value.func.value.id == loop.target.id
         for stmt in loop.body
     )
-
-
-def _callee_name(func: ast.expr) -> str | None:
-    """``Count`` of ``Count(...)`` and of ``models.Count(...)``."""
-    if isinstance(func, ast.Name):
-        return func.id
-    return func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _more_than_one(kw: ast.keyword, counted: set[str | None]) -> bool:

@@ -378,20 +378,11 @@ class Command(django_migrate.Command):
         if plan and not run.fake:
             state = _private(executor)._create_project_state(with_applied_migrations=True)
             run.irreversible = irreversible_operations(plan, state, executor.connection.vendor)
-            # A removal from a table this run creates is decided when the rollback gets
-            # there: it works on the empty table of a first install.
-            certain = [item for item in run.irreversible if item.new_table is None]
+            certain = _certain(run.irreversible)
             if certain:
                 self._refuse_or_warn(certain)
             run.lingering = lingering_effects(plan)
-            if run.lingering:
-                self.shout(
-                    "Warning: a rollback would unapply these, but leave what they did in the "
-                    "database (their reverse does nothing):",
-                    self.style.WARNING,
-                )
-                for item in run.lingering:
-                    self.shout(f"  {item.line()}")
+            self._listed(_LINGERING, run.lingering, self.style.WARNING)
         if (plan and not run.fake) or options["snapshot_file"]:
             began = time.monotonic()
             run.before = take_snapshot(run.database)
@@ -416,23 +407,19 @@ class Command(django_migrate.Command):
         real run would refuse), without refusing (exit 0, as ``migrate --plan``)."""
         state = _private(executor)._create_project_state(with_applied_migrations=True)
         found = irreversible_operations(plan, state, executor.connection.vendor)
-        certain = [item for item in found if item.new_table is None]
-        if certain:
-            self.shout(
-                "A run would refuse this plan: its rollback would not work "
-                "(--allow-irreversible runs it anyway):",
-                self.style.ERROR,
-            )
-            for item in certain:
-                self.shout(f"  {item.line()}")
-        lingering = lingering_effects(plan)
-        if lingering:
-            self.shout(
-                "Warning: a rollback would unapply these, but leave what they did in the "
-                "database (their reverse does nothing):",
-                self.style.WARNING,
-            )
-            for item in lingering:
+        self._listed(
+            "A run would refuse this plan: its rollback would not work "
+            "(--allow-irreversible runs it anyway):",
+            _certain(found),
+            self.style.ERROR,
+        )
+        self._listed(_LINGERING, lingering_effects(plan), self.style.WARNING)
+
+    def _listed(self, heading: str, items: list[Irreversible], style: Any) -> None:
+        """``heading``, then a line per item (nothing at all without items)."""
+        if items:
+            self.shout(heading, style)
+            for item in items:
                 self.shout(f"  {item.line()}")
 
     def _refuse_or_warn(self, found: list[Irreversible]) -> None:
@@ -574,14 +561,13 @@ class Command(django_migrate.Command):
         )
         unapplied = set(run.applied)
         left = [item for item in run.lingering if _key(item.migration) in unapplied]
+        self._listed(
+            "The rollback unapplied these, but what they did is still in the database "
+            "(their reverse does nothing):",
+            left,
+            self.style.WARNING,
+        )
         if left:
-            self.shout(
-                "The rollback unapplied these, but what they did is still in the database "
-                "(their reverse does nothing):",
-                self.style.WARNING,
-            )
-            for item in left:
-                self.shout(f"  {item.line()}")
             self._final_message += ", except what the operations listed above did"
         return EXIT_INTERRUPTED if interrupted else 1
 
@@ -773,6 +759,18 @@ class Command(django_migrate.Command):
         else:
             self.shout("Schema: identical to the snapshot taken before migrating.")
         return differences
+
+
+_LINGERING = (
+    "Warning: a rollback would unapply these, but leave what they did in the database (their "
+    "reverse does nothing):"
+)
+
+
+def _certain(found: list[Irreversible]) -> list[Irreversible]:
+    """The operations whose rollback cannot work whatever the rows (not a removal from a
+    table this run creates, decided when the rollback gets there)."""
+    return [item for item in found if item.new_table is None]
 
 
 def _applied(database: str) -> frozenset[Key] | None:
