@@ -1026,3 +1026,71 @@ def test_a_name_without_parts_is_not_a_key() -> None:
 
     with pytest.raises(_Unreadable):
         _key("TABLE", None, "postgres")
+
+
+# -- SQL bound to a name ---------------------------------------------------------------------
+
+NAMED_HEAD = (
+    f'CLEANUP = "DELETE FROM shop_product WHERE stock < 0"\nCHEAP = "{VIEW}"\nACTIVE = "{INDEX}"\n'
+)
+
+
+def test_sql_bound_to_a_name_is_read_as_its_value() -> None:
+    source = migration(
+        '("shop", "0001_initial")',
+        "        migrations.RunSQL(CLEANUP),\n"
+        "        migrations.RunSQL([CHEAP, (ACTIVE, None)]),\n",
+        head=NAMED_HEAD,
+    )
+    fixed, findings = fix({"0001_initial.py": INITIAL, "0002_named.py": source}, "0002_named.py")
+    assert fixed == source.replace(
+        "        migrations.RunSQL(CLEANUP),\n",
+        "        migrations.RunSQL(CLEANUP, reverse_sql=migrations.RunSQL.noop),\n",
+    ).replace(
+        "        migrations.RunSQL([CHEAP, (ACTIVE, None)]),\n",
+        "        migrations.RunSQL(\n"
+        "            [CHEAP, (ACTIVE, None)],\n"
+        "            reverse_sql=[\n"
+        '                "DROP INDEX IF EXISTS shop_active_idx",\n'
+        '                "DROP VIEW IF EXISTS shop_cheap",\n'
+        "            ],\n"
+        "        ),\n",
+    )
+    assert [(f.line, f.hint, f.fix and f.fix.applicability.value) for f in findings] == [
+        (10, None, "safe"),
+        (11, None, "safe"),
+    ]
+
+
+def test_a_drop_gets_the_create_an_earlier_call_ran_through_a_name() -> None:
+    creates = migration(
+        '("shop", "0001_initial")',
+        "        migrations.RunSQL(ACTIVE, reverse_sql=migrations.RunSQL.noop),\n",
+        head=f'ACTIVE = "{INDEX}"\n',
+    )
+    fixed, findings = fix(folder(creates=creates), "0003_drops.py")
+    assert fixed == DROPS.replace(
+        '        migrations.RunSQL("DROP INDEX shop_active_idx"),\n',
+        split('"DROP INDEX shop_active_idx"', f'"{INDEX}"'),
+    )
+    assert [f.hint for f in findings] == [None]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        'import os\nif os.environ.get("X"):\n    CLEANUP = "DELETE FROM shop_product"\n',
+        'CLEANUP = "DELETE FROM shop_product"\nCLEANUP = CLEANUP.upper()\n',
+        'TABLE = "shop_product"\nCLEANUP = f"DELETE FROM {TABLE}"\n',
+    ],
+    ids=["conditional", "built-by-a-call", "f-string"],
+)
+def test_a_name_not_bound_to_a_literal_is_not_read(head: str) -> None:
+    source = migration('("shop", "0001_initial")', "        migrations.RunSQL(CLEANUP),\n", head)
+    fixed, findings = fix({"0001_initial.py": INITIAL, "0002_named.py": source}, "0002_named.py")
+    assert fixed == source
+    assert hint(findings) == (
+        "the SQL is `CLEANUP`, which is not bound to a literal string here, so a no-op reverse "
+        "would leave the schema changed after a rollback that reports success: write "
+        "`reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
+    )

@@ -64,6 +64,12 @@ certain, the fix writes it (a safe fix):
   object created by a Django operation (`AddIndex`...) has no `CREATE` to run. The folder's
   history is read only for a file with a `DROP`.
 
+The SQL may be a name bound to a string or a list at module level or in the class
+body (`RunSQL(CREATE_VIEW)` below `CREATE_VIEW = "CREATE VIEW ..."`): it is read as the
+value bound where the call is, when that is certain (a plain assignment, not one inside
+an `if`, `for` or `try`, nor a value built by a call or an f-string); the earlier `RunSQL`
+calls of the folder are read the same way.
+
 Several statements (one string, or a list) get their inverses in reverse order; a data
 statement on a table the same call creates needs none (dropping the table undoes it). A
 reverse that drops an index `CONCURRENTLY` needs the migration to stay `atomic = False`, as
@@ -177,6 +183,12 @@ examples: RuleExamples = RuleExamples(
             "    ]\n",
         ),
         Example(
+            _HEAD + 'VIEW = "CREATE VIEW cheap AS SELECT id FROM t WHERE a < 5"\n'
+            "operations = [migrations.RunSQL(VIEW)]\n",
+            _HEAD + 'VIEW = "CREATE VIEW cheap AS SELECT id FROM t WHERE a < 5"\n'
+            'operations = [migrations.RunSQL(VIEW, reverse_sql="DROP VIEW IF EXISTS cheap")]\n',
+        ),
+        Example(
             _HEAD + 'operations = [migrations.RunSQL("CREATE INDEX i ON t (c)")]\n',
             _HEAD + 'operations = [\n    migrations.RunSQL("CREATE INDEX i ON t (c)", '
             "reverse_sql=migrations.RunSQL.noop)\n]\n",
@@ -216,7 +228,11 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         forward="sql",
         reverse="reverse_sql",
         inverse=lambda call, forward: inverse_sql(
-            forward, _dialects(ctx), lambda: before.calls(call), quote()
+            forward,
+            _dialects(ctx),
+            lambda: before.calls(call),
+            quote(),
+            before.own().bindings.value,
         ),
     )
 
@@ -232,17 +248,22 @@ class _Before:
         self._ancestors: list[Earlier] | None = None
         self._own: MigrationFile | None = None
 
-    def calls(self, call: ast.Call) -> list[Earlier]:
+    def own(self) -> MigrationFile:
+        """The file itself, read as a migration (its names, its operations)."""
         if self._own is None:
             self._own = read_migration(self.ctx.path, self.ctx.text, self.ctx.tree)
+        return self._own
+
+    def calls(self, call: ast.Call) -> list[Earlier]:
+        migration = self.own()
         own: list[Earlier] = []
-        if self._own.operations is None:
-            own.append(Earlier(self.ctx.path.name, None, self._own.unreadable))
+        if migration.operations is None:
+            own.append(Earlier(self.ctx.path.name, None, migration.unreadable))
         else:
-            for found in _runsql_calls(self._own, self._own.operations):
+            for found in _runsql_calls(migration, migration.operations):
                 if found is call:
                     break
-                own.append(_earlier(self._own, found))
+                own.append(_earlier(migration, found))
         return [*self._ancestor_calls(), *own]
 
     def _ancestor_calls(self) -> list[Earlier]:
@@ -319,7 +340,11 @@ def _earlier(migration: MigrationFile, found: ast.Call | str | tuple[str, ast.ex
         return Earlier(where, None, f"`{operation}` at {where}", names)
     where = f"{migration.path.name}:{found.lineno}"
     forward = find_argument(found, "RunSQL", "sql")
-    statements = _statements(forward[1], with_params=True) if forward is not None else None
+    statements = (
+        _statements(forward[1], migration.bindings.value, with_params=True)
+        if forward is not None
+        else None
+    )
     if statements is None:
         return Earlier(where, None, f"the `RunSQL` at {where} runs SQL that is not a literal")
     return Earlier(where, tuple(statements))
@@ -335,18 +360,24 @@ _NO_OP = (
 )
 
 
-def _statements(forward: ast.expr, with_params: bool = False) -> list[Any] | None:
+def _statements(
+    forward: ast.expr, resolve: Callable[[ast.expr], ast.expr], with_params: bool = False
+) -> list[Any] | None:
     """The SQL strings of the forward argument: a string, or a list/tuple of strings and
-    ``(sql, params)`` pairs (as Django accepts them); None where one is not a literal.
-    ``with_params``: each as ``(text, whether it runs with params)``."""
+    ``(sql, params)`` pairs (as Django accepts them), each of them possibly a name
+    ``resolve`` follows to the literal it is bound to (``RunSQL(CREATE_VIEW)`` below
+    ``CREATE_VIEW = "..."``); None where one is not a literal. ``with_params``: each as
+    ``(text, whether it runs with params)``."""
+    forward = resolve(forward)
     items = forward.elts if isinstance(forward, (ast.List, ast.Tuple)) else [forward]
     texts: list[Any] = []
     for item in items:
         params = False
+        item = resolve(item)
         if isinstance(item, (ast.List, ast.Tuple)) and len(item.elts) == 2:
             # ``(sql, None)`` runs without parameters, as a plain string does.
             params = not (isinstance(item.elts[1], ast.Constant) and item.elts[1].value is None)
-            item = item.elts[0]
+            item = resolve(item.elts[0])
         if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
             return None
         # With params, the database driver fills the placeholders in: the parser reads
@@ -378,15 +409,19 @@ def inverse_sql(
     dialects: tuple[str, ...] = (),
     earlier: Callable[[], Sequence[Earlier]] | None = None,
     quote: str = '"',
+    resolve: Callable[[ast.expr], ast.expr] = lambda expr: expr,
 ) -> Reverse:
     """The reverse of the forward SQL on ``dialects`` (see :mod:`migration_fixer.sqlinverse`):
     the inverse statements where certain (a safe fix), spelled with ``quote``; else the
     no-op, a safe fix when every statement only changes data, an unsafe one otherwise, with
     the reason. ``earlier``: the ``RunSQL`` calls that run before this one (to undo a
-    ``DROP``)."""
-    texts = _statements(forward)
+    ``DROP``); ``resolve``: what a name in the forward argument is bound to."""
+    texts = _statements(forward, resolve)
     if texts is None:
-        return Reverse(None, Applicability.UNSAFE, f"the SQL is not a literal string, so {_NO_OP}")
+        what = "the SQL is not a literal string"
+        if isinstance(forward, ast.Name):
+            what = f"the SQL is `{forward.id}`, which is not bound to a literal string here"
+        return Reverse(None, Applicability.UNSAFE, f"{what}, so {_NO_OP}")
     from migration_fixer.sqlinverse import invert
 
     inversion = invert(texts, dialects, earlier)
