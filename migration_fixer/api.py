@@ -92,6 +92,13 @@ class RunResult:
     def is_fixed(self, path: Path, finding: Finding) -> bool:
         return self.fixable(finding) and path in self.written
 
+    def hint(self, path: Path, finding: Finding) -> str | None:
+        """The finding's hint, as it reads after this run: once an unsafe fix is written,
+        what it leaves undone rather than how to accept it."""
+        if finding.fix is not None and finding.fix.written_hint and self.is_fixed(path, finding):
+            return finding.fix.written_hint
+        return finding.hint
+
 
 #: The rules that read the project's dialect (their ``dialect`` setting).
 _DIALECT_RULES = ("MF002", "MF003", "MF005")

@@ -238,8 +238,9 @@ def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None
     to_stderr = mode is Mode.DIFF  # keep stdout a clean patch
     for path, finding in result.findings:
         click.echo(report.finding_line(result, path, finding), err=to_stderr, color=color)
-        if finding.hint:
-            click.echo(f"  hint: {finding.hint}", err=to_stderr, color=color)
+        hint = result.hint(path, finding)
+        if hint:
+            click.echo(f"  hint: {hint}", err=to_stderr, color=color)
     for notice in result.notices:
         click.echo(notice, err=to_stderr, color=color)
     click.echo(report.summary(result), err=to_stderr, color=color)

@@ -170,6 +170,9 @@ class Fix:
     #: New migrations still to be planned (numbered and given their dependency).
     new_migrations: tuple[NewMigration, ...] = ()
     applicability: Applicability = Applicability.SAFE
+    #: The finding's hint once this fix is written, where the hint says how to have it
+    #: written (an unsafe fix accepted with ``--unsafe-fixes``: what it leaves undone).
+    written_hint: str | None = None
 
     def applies(self, unsafe_fixes: bool) -> bool:
         """Whether a run with (or without) ``--unsafe-fixes`` writes this fix."""

@@ -24,6 +24,11 @@ UNSAFE_HINT = (
     "the schema changed after a rollback that reports success: write `reverse_sql=` by hand, "
     "or accept the no-op with --unsafe-fixes"
 )
+UNSAFE_WRITTEN_HINT = (
+    "no certain inverse: it (`x`): no certain inverse for `X`; the no-op reverse written "
+    "(--unsafe-fixes) leaves the schema changed after a rollback that reports success: write "
+    "`reverse_sql=` by hand"
+)
 
 
 def test_api_doctest() -> None:
@@ -49,6 +54,7 @@ def test_check_source_returns_findings_in_position_order() -> None:
             Fix(
                 (AddArgument(3, 32, 0, "reverse_sql", "migrations.RunSQL.noop"),),
                 applicability=Applicability.UNSAFE,
+                written_hint=UNSAFE_WRITTEN_HINT,
             ),
             UNSAFE_HINT,
         ),

@@ -75,6 +75,13 @@ LOAD_MF001_HINT = (
     "twice or fails on a unique key; write a reverse function that undoes it (MF004 writes one "
     "where it is certain), or accept the no-op with --unsafe-fixes"
 )
+#: Once the no-op is written: what it leaves undone, not how to accept it.
+LOAD_MF001_WRITTEN_HINT = (
+    "  hint: the no-op reverse written (--unsafe-fixes) is not enough: `load` creates rows "
+    "without checking for existing ones (`Country.objects.create`, line 12): after a rollback, "
+    "migrating again creates them twice or fails on a unique key; write a reverse function "
+    "that undoes it (MF004 writes one where it is certain)"
+)
 LOAD = (
     f"{PATH}:18:9: MF004 `RunPython` without a reverse, where a no-op is not enough: `load` "
     "creates rows without checking for existing ones (`Country.objects.create`, line 12): "
@@ -133,7 +140,7 @@ def test_unsafe_fixes_write_the_reverse_and_mf001s_noop_where_mf004_has_none(
     result = invoke("--unsafe-fixes", "geo")
     assert result.exit_code == 1  # load's MF004 remains
     assert result.stdout == (
-        f"{SEED} [fixed]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD_MF001_HINT}\n{LOAD}\n"
+        f"{SEED} [fixed]\n{SEED_HINT}\n{LOAD_MF001} [fixed]\n{LOAD_MF001_WRITTEN_HINT}\n{LOAD}\n"
         f"{LOAD_HINT}\nFound 3 findings in 1 migration file (2 fixed, 1 remaining).\n"
     )
     assert (project / PATH).read_text() == AFTER

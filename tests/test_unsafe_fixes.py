@@ -37,6 +37,13 @@ HINT = (
     "it); a no-op reverse would leave the schema changed after a rollback that reports "
     "success: write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
 )
+#: The hint once the no-op is written: what it leaves undone, not how to accept it.
+WRITTEN_HINT = (
+    "no certain inverse: it (`DROP TABLE old_t`): `DROP TABLE old_t` cannot be undone "
+    "without the object's definition (no earlier `RunSQL` of this migrations folder creates "
+    "it); the no-op reverse written (--unsafe-fixes) leaves the schema changed after a "
+    "rollback that reports success: write `reverse_sql=` by hand"
+)
 HIDDEN = "1 hidden fix can be enabled with the `--unsafe-fixes` option"
 
 
@@ -83,10 +90,33 @@ def test_unsafe_fixes_flag_writes_both(project: Path) -> None:
     assert result.stdout == (
         f"{PATH}:6:9: MF002 {MSG} [fixed]\n"
         f"{PATH}:7:9: MF002 {MSG} [fixed]\n"
-        f"{HINT}\n"
+        f"  hint: {WRITTEN_HINT}\n"
         "Found 2 findings in 1 migration file (2 fixed, 0 remaining).\n"
     )
     assert (project / PATH).read_text() == BOTH
+
+
+def test_the_written_hint_only_once_the_fix_is_written(project: Path) -> None:
+    """--diff and --check write nothing: the hint still says how to accept the no-op."""
+    hint = HINT.removeprefix("  hint: ")
+    checked = json.loads(invoke("--check", "--unsafe-fixes", "--output-format", "json").stdout)
+    assert [f["hint"] for f in checked["findings"]] == [None, hint]
+    fixed = json.loads(invoke("--unsafe-fixes", "--output-format", "json").stdout)
+    assert [(f["fixed"], f["hint"]) for f in fixed["findings"]] == [
+        (True, None),
+        (True, WRITTEN_HINT),
+    ]
+
+
+def test_github_and_sarif_give_the_written_hint(project: Path) -> None:
+    github = invoke("--unsafe-fixes", "--output-format", "github").stdout.splitlines()
+    assert github[1] == (
+        f"::notice file={PATH},line=7,col=9,title=MF002 fixed::MF002 {MSG} ({WRITTEN_HINT})"
+    )
+    (project / PATH).write_text(BEFORE)
+    sarif = json.loads(invoke("--unsafe-fixes", "--output-format", "sarif").stdout)
+    texts = [r["message"]["text"] for r in sarif["runs"][0]["results"]]
+    assert texts == [MSG, f"{MSG} Hint: {WRITTEN_HINT}"]
 
 
 def test_diff_with_unsafe_fixes(project: Path) -> None:

@@ -52,7 +52,7 @@ def to_json(result: RunResult) -> str:
             "message": f.message,
             "fixable": result.fixable(f),
             "fixed": result.is_fixed(path, f),
-            "hint": f.hint,
+            "hint": result.hint(path, f),
             "fix_applicability": f.fix.applicability.value if f.fix else None,
         }
         for path, f in result.findings
@@ -104,7 +104,8 @@ def to_github(result: RunResult) -> str:
         state = status(result, path, f)
         level = "notice" if state == "fixed" else "error"
         title = _escape_property(f"{f.code} {state}".strip())
-        message = f.message + (f" ({f.hint})" if f.hint else "")
+        hint = result.hint(path, f)
+        message = f.message + (f" ({hint})" if hint else "")
         lines.append(
             f"::{level} file={_escape_property(_repo_path(result, path))},"
             f"line={f.line},col={f.column + 1},"
@@ -152,7 +153,7 @@ def to_sarif(result: RunResult) -> str:
                 "ruleId": f.code,
                 "ruleIndex": index[f.code],
                 "level": "note" if result.is_fixed(path, f) else "error",
-                "message": {"text": f.message + (f" Hint: {f.hint}" if f.hint else "") + unsafe},
+                "message": {"text": f.message + _hint_text(result.hint(path, f)) + unsafe},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -205,3 +206,7 @@ def to_sarif(result: RunResult) -> str:
         ],
     }
     return json.dumps(sarif, indent=2) + "\n"
+
+
+def _hint_text(hint: str | None) -> str:
+    return f" Hint: {hint}" if hint else ""

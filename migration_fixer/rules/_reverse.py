@@ -28,6 +28,8 @@ class Reverse:
     hint: str | None = None
     #: The value ``value`` spells (a string or list of strings), checked on verification.
     literal: str | tuple[str, ...] | None = None
+    #: The hint once the fix is written (an unsafe no-op: what it leaves undone).
+    written_hint: str | None = None
 
 
 def missing_reverse(
@@ -63,6 +65,7 @@ def missing_reverse(
             fix = Fix(
                 (ReplaceArgument(line, column, index, offer.value or _noop(call), offer.literal),),
                 applicability=offer.applicability,
+                written_hint=offer.written_hint,
             )
         elif has_star_args(call):
             yield Finding(
@@ -91,6 +94,7 @@ def missing_reverse(
                     ),
                 ),
                 applicability=offer.applicability,
+                written_hint=offer.written_hint,
             )
         if op.overrides_init:
             yield Finding(

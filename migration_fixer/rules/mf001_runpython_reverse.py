@@ -116,12 +116,15 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         found = hazard(ops[id(call)], forward)
         if found is None:
             return Reverse()
+        undo = "write a reverse function that undoes it (MF004 writes one where it is certain)"
         return Reverse(
             applicability=Applicability.UNSAFE,
             hint=(
-                f"a no-op reverse is not enough: {found}; write a reverse function that "
-                "undoes it (MF004 writes one where it is certain), or accept the no-op with "
+                f"a no-op reverse is not enough: {found}; {undo}, or accept the no-op with "
                 "--unsafe-fixes"
+            ),
+            written_hint=(
+                f"the no-op reverse written (--unsafe-fixes) is not enough: {found}; {undo}"
             ),
         )
 

@@ -358,6 +358,19 @@ _NO_OP = (
     "a no-op reverse would leave the schema changed after a rollback that reports success: "
     "write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
 )
+#: The same, once the no-op is written.
+_NO_OP_WRITTEN = (
+    "the no-op reverse written (--unsafe-fixes) leaves the schema changed after a rollback "
+    "that reports success: write `reverse_sql=` by hand"
+)
+
+
+def _unsafe_no_op(why: str) -> Reverse:
+    """The no-op as an unsafe fix; ``why`` it is not the inverse (a sentence that ends
+    with its separator, ", so " or "; ") begins its hints."""
+    return Reverse(
+        None, Applicability.UNSAFE, f"{why}{_NO_OP}", written_hint=f"{why}{_NO_OP_WRITTEN}"
+    )
 
 
 def _statements(
@@ -421,7 +434,7 @@ def inverse_sql(
         what = "the SQL is not a literal string"
         if isinstance(forward, ast.Name):
             what = f"the SQL is `{forward.id}`, which is not bound to a literal string here"
-        return Reverse(None, Applicability.UNSAFE, f"{what}, so {_NO_OP}")
+        return _unsafe_no_op(f"{what}, so ")
     from migration_fixer.sqlinverse import invert
 
     inversion = invert(texts, dialects, earlier)
@@ -433,4 +446,4 @@ def inverse_sql(
         return Reverse(value, literal=statements)
     if inversion.data_only:
         return Reverse()
-    return Reverse(None, Applicability.UNSAFE, f"no certain inverse: {inversion.reason}; {_NO_OP}")
+    return _unsafe_no_op(f"no certain inverse: {inversion.reason}; ")
