@@ -424,7 +424,22 @@ def _backfill_function(
             elif limit is not None and limit < PLACEHOLDER_WITH_UUID:
                 per_row = f"{per_row}[-{limit}:]"
         elif "Integer" in verdict.field_class:
-            per_row = "-row.pk"
+            # Counted up from the largest value held: distinct from every row's, and not
+            # negative (``-row.pk`` broke a PositiveIntegerField's CHECK constraint, and
+            # went out of a SmallIntegerField's range past 32,768 rows).
+            descending = string_literal(f"-{field}", quote)
+            return (
+                header
+                + comment.replace("get a placeholder", "get a distinct placeholder")
+                + get_model
+                + rows
+                + f"    taken = {model}.objects.using(db).exclude({field}__isnull=True)\n"
+                f"    top = taken.order_by({descending}).values_list("
+                f"{string_literal(field, quote)}, flat=True).first() or 0\n"
+                "    for offset, row in enumerate(rows, start=1):\n"
+                f"        row.{field} = top + offset\n"
+                f"        row.save(update_fields=[{string_literal(field, quote)}])\n" + flush
+            )
         else:
             raise CannotWrite(f"a unique {verdict.field_class} needs a distinct value per row")
         return (

@@ -123,3 +123,84 @@ def test_with_the_fix_the_null_gets_a_placeholder_and_the_rollback_works(
     result = manage("migrate", "shop")
     assert result.returncode == 0, result.describe()
     assert _names(db_backend) == NAMES
+
+
+# -- a unique positive integer: distinct placeholders counted up from the largest value --
+
+SERIAL = """\
+from django.db import migrations, models
+
+
+def number(apps, schema_editor):
+    Product = apps.get_model("shop", "Product")
+    for row in Product.objects.all():
+        row.serial = row.pk * 10
+        row.save(update_fields=["serial"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0004_remove_product_sku")]
+
+    operations = [
+        migrations.AddField(
+            model_name="product",
+            name="serial",
+            field=models.PositiveSmallIntegerField(null=True, unique=True),
+        ),
+        migrations.RunPython(number, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="product",
+            name="serial",
+            field=models.PositiveSmallIntegerField(unique=True),
+        ),
+    ]
+"""
+SERIAL_NULLABLE = """\
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0005_product_serial")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="product",
+            name="serial",
+            field=models.PositiveSmallIntegerField(null=True, unique=True),
+        ),
+    ]
+"""
+
+
+def test_a_unique_positive_integer_gets_values_above_the_largest(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """``-row.pk`` broke the CHECK (value >= 0) of PostgreSQL and SQLite and MariaDB's
+    unsigned column: the backfill counts up from the largest value held instead."""
+    project = copy_project(tmp_path / "demo_project")
+    folder = project / "shop" / "migrations"
+    (folder / "0005_product_serial.py").write_text(SERIAL)
+    migration = folder / "0006_product_serial_nullable.py"
+    migration.write_text(SERIAL_NULLABLE)
+    fixed = run_fixer(migration, "--select", "MF005", cwd=project)
+    assert fixed.returncode == 0, fixed.describe()
+    assert (
+        "    taken = Product.objects.using(db).exclude(serial__isnull=True)\n"
+        '    top = taken.order_by("-serial").values_list("serial", flat=True).first() or 0\n'
+        "    for offset, row in enumerate(rows, start=1):\n"
+        "        row.serial = top + offset\n"
+    ) in migration.read_text()
+
+    def manage(*args: str) -> CommandResult:
+        return run_manage(project, *args, db=db_backend)
+
+    assert manage("migrate", "shop").returncode == 0
+    before = sorted(v for (v,) in db_backend.query("SELECT serial FROM shop_product"))
+    assert before == [10 * pk for pk in range(1, len(NAMES) + 1)]
+    db_backend.query(
+        "UPDATE shop_product SET serial = NULL WHERE serial IN (%s, %s)", [before[0], before[1]]
+    )
+    result = manage("migrate", "shop", "0005")
+    assert result.returncode == 0, result.describe()
+    after = sorted(v for (v,) in db_backend.query("SELECT serial FROM shop_product"))
+    assert after == [*before[2:], before[-1] + 1, before[-1] + 2]

@@ -217,7 +217,6 @@ def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> Non
         ('models.CharField(default="x", max_length=23, unique=True)', "str(row.pk)[-23:]"),
         ('models.CharField(default="x", max_length=10, unique=True)', "str(row.pk)[-10:]"),
         ("models.SlugField(unique=True)", 'f"placeholder-{row.pk}"'),
-        ("models.IntegerField(unique=True)", "-row.pk"),
         ("models.UUIDField(default=uuid.uuid4, unique=True)", "uuid.uuid4()"),
     ],
 )
@@ -238,6 +237,34 @@ def test_unique_field_gets_a_distinct_placeholder_per_row(
         f"        row.code = {per_row}\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
     ) in fixed
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "models.IntegerField(unique=True)",
+        "models.PositiveSmallIntegerField(unique=True)",
+        "models.BigIntegerField(unique=True)",
+    ],
+)
+def test_unique_integer_field_counts_up_from_the_largest_value(field: str) -> None:
+    # ``-row.pk`` broke a positive field's CHECK constraint, and a SmallIntegerField's
+    # range past 32,768 rows: the values go on from the largest one held.
+    base = {"0001_initial.py": initial(f'("code", {field})')}
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
+    assert (
+        "def backfill_product_code(apps, schema_editor):\n"
+        "    # MF003: rows written while `code` was nullable get a distinct placeholder, so that\n"
+        "    # rolling this migration back can restore NOT NULL. Review the value.\n"
+        '    Product = apps.get_model("shop", "Product")\n'
+        "    db = schema_editor.connection.alias\n"
+        "    rows = Product.objects.using(db).filter(code__isnull=True)\n"
+        "    taken = Product.objects.using(db).exclude(code__isnull=True)\n"
+        '    top = taken.order_by("-code").values_list("code", flat=True).first() or 0\n'
+        "    for offset, row in enumerate(rows, start=1):\n"
+        "        row.code = top + offset\n"
+        '        row.save(update_fields=["code"])\n' + FLUSH
+    ) in read(repo, "0002_x.py")
 
 
 def test_a_field_unique_with_others_gets_a_distinct_placeholder_per_row() -> None:
