@@ -67,7 +67,9 @@ no reverse). Everything else is reported with the reason in the hint.
 - A forward function that is straight-line code over literal values (`apps.get_model(...)`,
   `schema_editor.connection.alias`, then `Model.objects[.using(alias)].create(field=<literal>,
   ...)` and `bulk_create([Model(field=<literal>, ...), ...])`, literals being strings,
-  integers, booleans and `None`) gets a reverse that deletes each row it created, in reverse
+  integers, booleans and `None`; the model may be got where it is used,
+  `apps.get_model("app", "Model").objects.create(...)`, and the reverse then gets it the same
+  way) gets a reverse that deletes each row it created, in reverse
   order, looked up by the fields it set that the folder's history defines as unique
   (`unique=True`, `primary_key=True`), else by every field it set (a row one of those values
   was changed in since, a tree's `numchild`, a counter, is then not found, and stays: the
@@ -1131,6 +1133,9 @@ class _Generator:
         self.by_all_values = False
         #: Whether the reverse undoes updates (else it deletes created rows).
         self.updates = False
+        #: ``apps.get_model(...)`` called where its manager is used, by its source: the
+        #: call and the model it gives.
+        self.inline: dict[str, tuple[ast.Call, str]] = {}
 
     def reverse(self) -> list[str] | str:
         """The reverse function's statements, or why there is none."""
@@ -1237,6 +1242,20 @@ class _Generator:
             and chain.value.id in self.body.models
         ):
             return self._segment(expr), chain.value.id
+        if (
+            isinstance(chain, ast.Attribute)
+            and chain.attr in _MANAGERS
+            and isinstance(chain.value, ast.Call)
+            and isinstance(chain.value.func, ast.Attribute)
+            and isinstance(chain.value.func.value, ast.Name)
+            and chain.value.func.value.id == self.body.apps
+            and (model := _get_model(chain.value)) is not None
+        ):
+            # ``apps.get_model("geo", "Country").objects.create(...)``: the reverse calls
+            # it the same way (it takes the same arguments).
+            key = self._segment(chain.value)
+            self.inline[key] = (chain.value, model)
+            return self._segment(expr), key
         return (
             f"`{_shape(expr)}` is not a model's manager from `apps.get_model` (line {expr.lineno})"
         )
@@ -1245,8 +1264,10 @@ class _Generator:
         if len(call.args) != 1 or call.keywords:
             return False
         argument = call.args[0]
-        return (isinstance(argument, ast.Name) and argument.id in self.aliases) or (
-            isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+        return (
+            (isinstance(argument, ast.Name) and argument.id in self.aliases)
+            or (isinstance(argument, ast.Constant) and isinstance(argument.value, str))
+            or _shape(argument) == f"{self.body.schema_editor}.connection.alias"
         )
 
     def _delete(self, call: ast.Call) -> list[str] | str:
@@ -1317,9 +1338,11 @@ class _Generator:
         (``unique=True``, ``primary_key=True``) just before the operation, as the folder's
         history defines them; none when the model is another app's, or its history
         cannot be read."""
-        fields = _fields_before(
-            self.ctx, self.operation, self.body.assigned[local][-1], self.body.models[local]
+        get_model, model = self.inline.get(local) or (
+            self.body.assigned[local][-1],
+            self.body.models[local],
         )
+        fields = _fields_before(self.ctx, self.operation, get_model, model)
         return frozenset(
             name
             for name, definition in (fields or {}).items()
@@ -1375,7 +1398,11 @@ class _Generator:
 
     def _filters_problem(self, chain: ast.expr, fields: set[str | None]) -> str | None:
         """Why the filters of an update may select other rows once it has run, or None."""
+        # (The ``apps.get_model(...)`` the manager is got from is not a filter.)
+        got = {id(node) for call, _ in self.inline.values() for node in ast.walk(call)}
         for node in ast.walk(chain):
+            if id(node) in got:
+                continue
             if isinstance(node, ast.Name) and not (
                 node.id in self.body.models
                 or node.id in self.aliases

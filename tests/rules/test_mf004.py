@@ -1489,3 +1489,75 @@ def test_the_related_name_of_the_created_rows_key_comes_from_the_history() -> No
     ):
         found = _folder_findings(initial, seed.format(lookup=lookup, field=field))
         assert [f.line for f in found] == ([12] if reported else []), (lookup, field)
+
+
+def test_a_model_got_where_its_manager_is_used_is_got_again_in_the_reverse() -> None:
+    # ``apps.get_model(...).objects.create(...)``: the reverse calls get_model the same way
+    # (it has the same parameters), with the alias as the forward function reads it.
+    assert_reverse_written(
+        "def seed(apps, schema_editor):\n"
+        '    apps.get_model("geo", "Country").objects.create(code="fr")\n'
+        '    apps.get_model("geo.Country").objects.using(schema_editor.connection.alias).create(\n'
+        '        code="de"\n'
+        "    )\n",
+        "def undo_seed(apps, schema_editor):\n"
+        '    apps.get_model("geo.Country").objects.using(schema_editor.connection.alias).filter(\n'
+        '        code="de",\n'
+        "    ).delete()\n"
+        '    apps.get_model("geo", "Country").objects.filter(code="fr").delete()\n',
+        unsafe_fixes=True,
+    )
+    assert_reverse_written(
+        "def bump(a, s):\n"
+        '    a.get_model("geo", "Country").objects.filter(code="fr").update(rank=F("rank") + 1)\n',
+        "def undo_bump(a, s):\n"
+        '    a.get_model("geo", "Country").objects.filter(code="fr").update(rank=F("rank") - 1)\n',
+        FHEAD,
+        unsafe_fixes=True,
+    )
+
+
+def test_a_model_got_in_place_is_looked_up_by_its_unique_values() -> None:
+    seed = (
+        "def seed(apps, schema_editor):\n"
+        '    apps.get_model("wagtailcore.Collection").objects.create(\n'
+        '        name="Root", path="0001", depth=1, numchild=0\n'
+        "    )\n"
+    )
+    fixed, _ = _in_folder(seed)
+    assert (
+        "def undo_seed(apps, schema_editor):\n"
+        '    apps.get_model("wagtailcore.Collection").objects.filter(path="0001").delete()\n'
+    ) in fixed
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        pytest.param(
+            '    schema_editor.get_model("geo", "Country").objects.create(code="fr")\n',
+            "`schema_editor.get_model(...).objects` is not a model's manager from "
+            "`apps.get_model` (line 6)",
+            id="not-apps",
+        ),
+        pytest.param(
+            '    apps.get_model(LABEL).objects.create(code="fr")\n',
+            "`apps.get_model(...).objects` is not a model's manager from `apps.get_model` (line 6)",
+            id="label-not-a-literal",
+        ),
+        pytest.param(
+            '    apps.get_model("geo", "Country").objects.filter(name=apps).update(\n'
+            '        rank=F("rank") + 1\n'
+            "    )\n",
+            "the filters at line 6 read `apps`",
+            id="filters-read-apps",
+        ),
+    ],
+)
+def test_a_model_got_in_place_without_a_certain_reverse(body: str, reason: str) -> None:
+    function = "def seed(apps, schema_editor):\n"
+    source = module(function + body, "migrations.RunPython(seed, migrations.RunPython.noop)", FHEAD)
+    found = one(source)
+    assert not found.fixable
+    assert found.hint is not None
+    assert found.hint.startswith(reason), found.hint
