@@ -131,3 +131,51 @@ def test_with_the_noop_reverse_the_second_forward_run_fails(
     result = manage("migrate", "shop")
     assert result.returncode != 0, result.describe()
     assert "IntegrityError" in result.stderr, result.describe()
+
+
+INLINE = """\
+from django.db import migrations
+
+
+def add_spices(apps, schema_editor):
+    apps.get_model("shop", "Category").objects.using(schema_editor.connection.alias).create(
+        name="Spices"
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0004_remove_product_sku")]
+
+    operations = [migrations.RunPython(add_spices)]
+"""
+UNDO_INLINE = """\
+def undo_add_spices(apps, schema_editor):
+    apps.get_model("shop", "Category").objects.using(schema_editor.connection.alias).filter(
+        name="Spices",
+    ).delete()
+"""
+
+
+def test_a_model_got_where_it_is_used_is_got_again_by_the_reverse(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    project = copy_project(tmp_path / "demo_project")
+    migration = project / "shop" / "migrations" / "0005_seed.py"
+    migration.write_text(INLINE)
+
+    def manage(*args: str) -> CommandResult:
+        return run_manage(project, *args, db=db_backend)
+
+    def spices() -> int:
+        return len(db_backend.query("SELECT id FROM shop_category WHERE name = %s", ["Spices"]))
+
+    fixed = run_fixer(migration, "--select", "MF001,MF004", "--unsafe-fixes", cwd=project)
+    assert fixed.returncode == 0, fixed.describe()
+    assert UNDO_INLINE in migration.read_text()
+    assert "migrations.RunPython(add_spices, reverse_code=undo_add_spices)" in (
+        migration.read_text()
+    )
+    for target, expected in (("0005", 1), ("0004", 0), ("0005", 1)):
+        result = manage("migrate", "shop", target)
+        assert result.returncode == 0, result.describe()
+        assert spices() == expected
