@@ -94,12 +94,17 @@ def invert(
     spelled = "; ".join(
         f"{_SHOWN[d]}: `{'; '.join(r.statements or ())}`" for d, r in results.items()
     )
-    return Inversion(
-        None,
-        False,
-        f"the inverse differs between databases ({spelled}): say which one the project "
-        "uses with `dialect` in [tool.migration-fixer] or --dialect",
-    )
+    if dialects:
+        # The project said it runs on these: no setting makes one reverse fit them all.
+        advice = (
+            "the project runs on each of them: write the reverse by hand, in a `RunPython` "
+            "whose reverse function checks `schema_editor.connection.vendor`"
+        )
+    else:
+        advice = (
+            "say which one the project uses with `dialect` in [tool.migration-fixer] or --dialect"
+        )
+    return Inversion(None, False, f"the inverse differs between databases ({spelled}): {advice}")
 
 
 def object_key(kind: str, name: str) -> str:

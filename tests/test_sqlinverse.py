@@ -122,6 +122,18 @@ MAY = "the object may have existed before"
             ),
         ),
         (
+            [INDEX],
+            ("postgresql", "mysql"),
+            Inversion(
+                None,
+                False,
+                "the inverse differs between databases (PostgreSQL: `DROP INDEX IF EXISTS "
+                "shop_idx`; MySQL/MariaDB: `DROP INDEX shop_idx ON shop_product`): the project "
+                "runs on each of them: write the reverse by hand, in a `RunPython` whose reverse "
+                "function checks `schema_editor.connection.vendor`",
+            ),
+        ),
+        (
             ["CREATE TEMPORARY TABLE t (id int)"],
             (),
             Inversion(None, False, f"it (`CREATE TEMPORARY TABLE t (id INT)`): `TEMPORARY`: {MAY}"),
