@@ -50,7 +50,14 @@ def cli() -> None:
     "fix",
     cls=_FixCommand,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Explain a rule: migration-fixer rule MF001",
+    epilog=(
+        "\b\nExit codes:\n"
+        "  0  nothing found, or everything fixed\n"
+        "  1  findings remain (--check: anything found; --diff: the patch is not empty)\n"
+        "  2  usage or configuration error, or a file could not be processed\n"
+        "\n"
+        "Explain a rule: migration-fixer rule MF001"
+    ),
 )
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--check", "check", is_flag=True, help="Report only; exit 1 if anything is found.")
@@ -60,7 +67,11 @@ def cli() -> None:
 @click.option(
     "--since", metavar="REF", help="Only migrations changed since the merge-base with REF."
 )
-@click.option("--select", metavar="CODES", help="Comma-separated rule codes to run (default: all).")
+@click.option(
+    "--select",
+    metavar="CODES",
+    help="Comma-separated rule codes to run, or ALL (default: every rule not in preview).",
+)
 @click.option("--ignore", metavar="CODES", help="Comma-separated rule codes to skip.")
 @click.option(
     "--output-format",
@@ -72,7 +83,13 @@ def cli() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: cores).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors (and the diff).")
-@click.option("--verbose", "-v", is_flag=True, help="Also print hints and clean runs' details.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also print notes: what was read (the database dialect, "
+    "MIGRATION_MODULES, the cache) and what is left undecided.",
+)
 @click.option(
     "--color",
     type=click.Choice(["auto", "always", "never"]),

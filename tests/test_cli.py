@@ -417,3 +417,20 @@ def test_rule_unknown_code() -> None:
 def test_version() -> None:
     result = invoke("--version")
     assert (result.exit_code, result.stdout) == (0, f"migration-fixer, version {__version__}\n")
+
+
+def test_help_lists_the_exit_codes_and_the_default_selection() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=100)
+    assert result.exit_code == 0
+    assert result.stdout.endswith(
+        "  Exit codes:\n"
+        "    0  nothing found, or everything fixed\n"
+        "    1  findings remain (--check: anything found; --diff: the patch is not empty)\n"
+        "    2  usage or configuration error, or a file could not be processed\n"
+        "\n"
+        "  Explain a rule: migration-fixer rule MF001\n"
+    )
+    flat = " ".join(result.stdout.split())
+    assert "Comma-separated rule codes to run, or ALL (default: every rule not in preview)." in (
+        flat
+    )
