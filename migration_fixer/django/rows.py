@@ -10,6 +10,12 @@ not, are models like any other). Where a unique index is involved, one row is th
 twin of another ("Ab" and "aB"): a reverse that re-creates a case-insensitive unique index over
 rows written after the deploy meets duplicates, as it would in production.
 
+Automatic primary keys come from the database. Where a data migration inserted rows with their
+keys, PostgreSQL's sequence stays behind them: it is moved forward past the largest key first,
+never back (after a migration deleted rows, their keys must not be given again, or the rows
+lost would look present). MySQL/MariaDB's ``AUTO_INCREMENT`` and SQLite move past an explicit
+key by themselves.
+
 A model that cannot be filled is reported with the reason (:class:`Unfilled`), never skipped
 silently. The same seed gives the same rows: every choice comes from a ``random.Random`` seeded
 with the seed, the batch number and the model's label, and a run-wide counter makes every
@@ -360,6 +366,8 @@ class _ModelFiller:
         missing = self._missing_parent()
         if missing is not None:
             return [], missing
+        for model in (self.model, *self.model._meta.get_parent_list()):
+            _sequence_past_keys(self.connection, model)
         self._load_seen()
         start = self.model._base_manager.db_manager(self.using).count()
         pks: list[Any] = []
@@ -486,6 +494,51 @@ class _ModelFiller:
             instance.save(using=self.using, force_insert=not self.model._meta.parents)
         self._instance = instance
         return instance.pk
+
+
+def _sequence_past_keys(connection: Any, model: type[models.Model]) -> None:
+    """PostgreSQL: move the sequence of the model's automatic primary key forward past the
+    largest key in its table, when its next value is not above it; never back.
+
+    Rows a data migration inserted with their keys (``objects.create(id=1, ...)``, a fixture)
+    leave the sequence behind them, and the generated rows collided with them ("duplicate key
+    value violates unique constraint ..._pkey": the table was reported not filled). Resetting
+    to the largest key instead (``sqlsequencereset``) would move it back after a migration
+    deleted rows, and the next rows would get the lost rows' keys. MySQL/MariaDB and SQLite
+    move past an explicit key by themselves: nothing to do there. If the database refuses
+    (no privilege on the sequence), the inserts say what follows."""
+    if connection.vendor != "postgresql":
+        return
+    pk = model._meta.pk
+    if pk is None or pk.get_internal_type() not in _AUTO:
+        return
+    quote = connection.ops.quote_name
+    table, column = model._meta.db_table, pk.column
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            # (The table as an identifier, quoted; the column as it is.)
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [quote(table), column])
+            row = cursor.fetchone()
+            sequence = row[0] if row else None
+            if sequence is None:  # not a serial or identity column
+                return
+            # (``sequence`` comes quoted from PostgreSQL. A sequence never called, or restarted,
+            # gives ``last_value`` itself next (its start); one called gives ``last_value`` plus
+            # the increment.)
+            cursor.execute(
+                f"SELECT s.last_value, s.is_called, p.seqincrement, "
+                f"(SELECT max({quote(column)}) FROM {quote(table)}) "
+                f"FROM {sequence} s, pg_sequence p WHERE p.seqrelid = %s::regclass",
+                [sequence],
+            )
+            last, called, increment, largest = cursor.fetchone()
+            if largest is None or increment <= 0:
+                return
+            following = last + increment if called else last
+            if largest >= following:
+                cursor.execute("SELECT setval(%s::regclass, %s)", [sequence, largest])
+    except DatabaseError:
+        pass
 
 
 def _normalised(combo: Iterable[Any]) -> tuple[Any, ...]:

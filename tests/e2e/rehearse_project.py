@@ -16,6 +16,9 @@ rehearses one scenario (every other app is simply migrated to its end at the sta
 - ``nullable``: 0002 is a ``RunPython`` that makes a column nullable, with a no-op reverse;
 - ``datapurge``: 0002 is a ``RunPython`` that only reads the rows, then one that deletes them,
   both with a no-op reverse (the rows are lost; the second is named);
+- ``seededids``: 0001 creates rows with their keys (ids 1 to 3, a ``RunPython`` whose reverse
+  deletes them), which leaves PostgreSQL's sequence behind them; 0002 adds a nullable column
+  (passes everywhere);
 - ``shapes``: models of every shape the row generator handles (``rows_probe`` prints what it
   inserted); installed only by the ``SHAPES_SETTINGS`` module.
 
@@ -35,7 +38,16 @@ from .harness import copy_project, run_python
 SETTINGS = "rehearse_settings"
 #: The same with the ``shapes`` app (row generation), kept out of the scenarios' rehearsals.
 SHAPES_SETTINGS = "rehearse_shapes_settings"
-SCENARIOS = ("fkdrop", "coldrop", "rawsql", "rawview", "dataseed", "nullable", "datapurge")
+SCENARIOS = (
+    "fkdrop",
+    "coldrop",
+    "rawsql",
+    "rawview",
+    "dataseed",
+    "nullable",
+    "datapurge",
+    "seededids",
+)
 
 SETTINGS_MODULE = """\
 from demo.settings import *  # noqa: F403
@@ -49,6 +61,7 @@ INSTALLED_APPS = [
     "dataseed",
     "nullable",
     "datapurge",
+    "seededids",
 ]
 ROOT_URLCONF = __name__
 urlpatterns = []
@@ -67,10 +80,15 @@ ID = (
 )
 
 
-def _initial(*models: tuple[str, list[str]], imports: str = "") -> str:
+def _initial(
+    *models: tuple[str, list[str]], imports: str = "", prelude: str = "", operations: str = ""
+) -> str:
     out = (
-        HEADER + imports + "from django.db import migrations, models\n\n\n"
-        "class Migration(migrations.Migration):\n\n    initial = True\n\n"
+        HEADER
+        + imports
+        + "from django.db import migrations, models\n\n\n"
+        + prelude
+        + "class Migration(migrations.Migration):\n\n    initial = True\n\n"
         "    dependencies = [\n    ]\n\n    operations = [\n"
     )
     for name, fields in models:
@@ -79,7 +97,7 @@ def _initial(*models: tuple[str, list[str]], imports: str = "") -> str:
             f"        migrations.CreateModel(\n            name='{name}',\n"
             f"            fields=[\n{body}            ],\n        ),\n"
         )
-    return out + "    ]\n"
+    return out + operations + "    ]\n"
 
 
 def _second(app: str, operations: str, prelude: str = "") -> str:
@@ -113,6 +131,23 @@ INITIALS = {
     "dataseed": _initial(("Tag", ["('name', models.CharField(max_length=50, unique=True))"])),
     "nullable": _initial(("Item", ["('note', models.CharField(max_length=50))"])),
     "datapurge": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
+    "seededids": _initial(
+        ("Item", ["('name', models.CharField(max_length=50))"]),
+        prelude=(
+            "def seed_items(apps, schema_editor):\n"
+            "    # Rows with their keys, as a fixture has them: PostgreSQL's sequence does not\n"
+            "    # move.\n"
+            "    Item = apps.get_model('seededids', 'Item')\n"
+            "    Item.objects.bulk_create([Item(id=1, name='one'), Item(id=2, name='two')])\n"
+            "    Item.objects.create(id=3, name='three')\n"
+            "\n\n"
+            "def unseed_items(apps, schema_editor):\n"
+            "    Item = apps.get_model('seededids', 'Item')\n"
+            "    Item.objects.filter(id__in=[1, 2, 3]).delete()\n"
+            "\n\n"
+        ),
+        operations="        migrations.RunPython(seed_items, unseed_items),\n",
+    ),
 }
 
 SECONDS = {
@@ -201,6 +236,18 @@ SECONDS = {
             ),
         ),
     ),
+    "seededids": (
+        "0002_item_note",
+        HEADER
+        + "from django.db import migrations, models\n\n\n"
+        + "class Migration(migrations.Migration):\n\n"
+        "    dependencies = [\n        ('seededids', '0001_initial'),\n    ]\n\n"
+        "    operations = [\n"
+        "        migrations.AddField(\n            model_name='item',\n"
+        "            name='note',\n"
+        "            field=models.CharField(max_length=50, null=True),\n        ),\n"
+        "    ]\n",
+    ),
 }
 
 MODELS = {
@@ -232,6 +279,11 @@ MODELS = {
     "datapurge": (
         "from django.db import models\n\n\n"
         "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
+    ),
+    "seededids": (
+        "from django.db import models\n\n\n"
+        "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
+        "    note = models.CharField(max_length=50, null=True)\n"
     ),
 }
 
