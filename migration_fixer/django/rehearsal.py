@@ -9,8 +9,14 @@ operation and the database's message):
    from the end of deploy 1): take a schema snapshot and insert rows into every table (from the
    historical models of that state), migrate forward through the phase, insert rows again (now
    with the new columns), migrate back to the phase's start, compare the schema with the
-   snapshot and check that every row present at the start is still there (same primary key),
-   then migrate forward again.
+   snapshot and check that every row present at the start is still there (same primary key)
+   with the values it had, then migrate forward again.
+
+The values compared are those of the columns the deploy kept (a column it drops comes back as
+its reverse makes it: NULL where the field was nullable, which the code of the previous deploy
+had to allow) and those of a NOT NULL column without a default that it drops: MySQL/MariaDB
+re-add such a column over the rows with ``''`` or ``0`` instead of refusing, and the rollback
+"succeeds" with the values gone. ``auto_now`` columns are not compared (any save sets them).
 
 The scratch database is refused as soon as its name is not the one this module created, so the
 real database is never touched. Reading the real database happens once, read-only, and only
@@ -48,6 +54,7 @@ from django.db.migrations.operations import (
     SeparateDatabaseAndState,
 )
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import NOT_PROVIDED
 from django.db.transaction import TransactionManagementError
 
 from .plan import split_phases
@@ -245,12 +252,27 @@ class ScratchDatabase:
                 f"database {self.using!r}: the test database name {name!r} is the real "
                 "database's name; refusing to use it"
             )
+        # Django says "Got an error creating the test database: ... already exists" when an
+        # earlier rehearsal kept its database (--keep-db), then drops it and goes on: said
+        # here as what it is.
+        said: list[str] = []
+        creation.log = said.append
         try:
             creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         except SystemExit as exc:  # Django's creation exits when it cannot drop an old one
             raise RehearsalError(
                 f"database {self.using!r}: cannot create the test database {name!r}"
+                + (f" ({said[-1]})" if said else "")
             ) from exc
+        finally:
+            del creation.log
+        if said and "exists" in said[0]:  # (PostgreSQL: "already exists", MariaDB: "exists")
+            sys.stderr.write(
+                f"note: the scratch database {name} was left by an earlier rehearsal "
+                "(--keep-db): dropped and created again\n"
+            )
+        else:
+            sys.stderr.writelines(f"{line}\n" for line in said)
         self.connection.close()
         settings.DATABASES[self.using]["NAME"] = name
         self.connection.settings_dict["NAME"] = name
@@ -403,6 +425,17 @@ def _cause(exc: BaseException) -> BaseException:
 
 
 @dataclass(frozen=True)
+class ChangedRows:
+    """A model whose rows hold other values after the rollback than at the start: as
+    :class:`LostRows`, with the fields (their names) whose values changed."""
+
+    label: str
+    table: str
+    names: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LostRows:
     """A model whose rows the rollback lost: its label (``app.Model``), its table, and the
     names that code deleting them would use (the model's, and for a many-to-many table
@@ -429,14 +462,17 @@ def lost_rows_of(state: Any, label: str) -> LostRows:
 
 #: What code that deletes rows says: the ORM's ``.delete()``, SQL's DELETE and TRUNCATE.
 _DELETES = re.compile(r"\.delete\(|\b(?:DELETE|TRUNCATE)\b", re.IGNORECASE)
+#: What code that changes values says: the ORM's ``.update()``/``.save()``, SQL's UPDATE.
+_UPDATES = re.compile(r"\.(?:update|save|bulk_update)\(|\bUPDATE\b", re.IGNORECASE)
 
 
-def _mentions(text: str, words: Sequence[str], *, rows_lost: bool) -> int:
+def _mentions(text: str, words: Sequence[str], *, does: re.Pattern[str] | None) -> int:
     """What ``text`` adds to an operation's rank: 2 when it names one of ``words`` (a table,
-    a model), 3 when it also deletes rows and rows were lost, else 0."""
+    a model), 3 when it also does what ``does`` finds (delete rows where rows were lost,
+    change values where values changed), else 0."""
     if not any(re.search(rf"\b{re.escape(word)}\b", text) for word in words):
         return 0
-    return 3 if rows_lost and _DELETES.search(text) else 2
+    return 3 if does is not None and does.search(text) else 2
 
 
 def _source_of(code: Any) -> str:
@@ -481,43 +517,99 @@ def _default_table(app_label: str, model_name: str) -> str:
     return f"{app_label}_{model_name}".lower()
 
 
+def _changes_values_of(migration: Migration, operation: Any, changed: Sequence[ChangedRows]) -> str:
+    """ "drops" when ``operation`` removes a field whose values changed (the rollback re-added
+    its column and filled it), "alters" when it alters one, else ""."""
+    if not isinstance(operation, (RemoveField, AlterField)):
+        return ""
+    model = f"{migration.app_label}.{operation.model_name_lower}"
+    for rows in changed:
+        if rows.label.lower() == model and operation.name_lower in {
+            name.lower() for name in rows.fields
+        }:
+            return "drops" if isinstance(operation, RemoveField) else "alters"
+    return ""
+
+
+def _python_names(
+    operation: RunPython,
+    noop: bool,
+    names: list[str],
+    does: re.Pattern[str] | None,
+) -> int:
+    """What a ``RunPython``'s code adds to its rank for one problem (:func:`_mentions` of
+    its forward function; with a real reverse, of the reverse function too, one more: it
+    ran in the rollback, and code of it that deletes the rows lost, or changes the values,
+    is the likelier cause: django-helpdesk's 0003 deletes its fixture's rows, whatever
+    their values by then)."""
+    if not names:
+        return 0
+    named = _mentions(_source_of(operation.code), names, does=does)
+    if not noop:
+        undone = _mentions(_source_of(operation.reverse_code), names, does=does)
+        named = max(named, undone + 1 if undone else 0)
+    return named
+
+
 def _suspects(
     migrations: Sequence[Migration],
     differences: Sequence[str],
     lost: Sequence[LostRows] = (),
     table_of: Callable[[str, str], str] = _default_table,
+    changed: Sequence[ChangedRows] = (),
 ) -> list[str]:
     """Operations of ``migrations`` that may leave the schema changed after their reverse,
-    or lose rows (``lost``), the likeliest only: one that drops a table whose rows were
-    lost (certain); else ranked by whether their reverse is a no-op, whether raw SQL names
-    a table that differs or lost rows, or Python's code names a model that lost rows, and
-    whether that code deletes rows (raw code with a real reverse only when it names them);
-    last, an ``AlterField`` of a column that differs (``table_of``: the table of a model,
-    by app label and model name). Returned as "app.migration, operation N, Name:
+    lose rows (``lost``) or change their values (``changed``), the likeliest only: one that
+    drops a table whose rows were lost, or a column whose values changed (certain); else
+    ranked by whether their reverse is a no-op, whether raw SQL names a table that differs,
+    lost rows or changed values, or Python's code names a model that did, and whether that
+    code deletes rows (rows lost) or changes values (values changed) (raw code with a real
+    reverse only when it names them); then an ``AlterField`` of a field whose values
+    changed; last, an ``AlterField`` of a column that differs (``table_of``: the table of a
+    model, by app label and model name). Returned as "app.migration, operation N, Name:
     description"."""
-    tables = {rows.table for rows in lost if rows.table}
+    named_tables = set()
     for line in differences:
-        tables |= set(re.findall(r"(?:column |table |view | on )([\w$]+)", line))
-    names = [name for rows in lost for name in rows.names]
+        named_tables |= set(re.findall(r"(?:column |table |view | on )([\w$]+)", line))
+    # What each problem makes likely: code that names the model (or table) of rows lost and
+    # deletes rows, or of values changed and changes rows.
+    concerns: list[tuple[list[str], set[str], re.Pattern[str] | None]] = []
+    for rows_of, does in ((lost, _DELETES), (changed, _UPDATES)):
+        if rows_of:
+            names = [name for rows in rows_of for name in rows.names]
+            tables = {rows.table for rows in rows_of if rows.table} | named_tables
+            concerns.append((names, tables, does))
+    if not concerns:
+        concerns.append(([], named_tables, None))
     ranked: list[tuple[int, int, str]] = []
     order = 0
     for migration in migrations:
         for index, operation in enumerate(migration.operations):
             order += 1
             score = 0
-            if _drops_rows_of(migration, operation, lost):
+            values = _changes_values_of(migration, operation, changed)
+            if _drops_rows_of(migration, operation, lost) or values == "drops":
                 score = 7  # (above any other: 2 for a no-op reverse, 3 for deleting code)
             elif isinstance(operation, RunPython):
                 noop = operation.reverse_code in (None, RunPython.noop)
-                named = _mentions(_source_of(operation.code), names, rows_lost=True) if names else 0
+                named = max(
+                    _python_names(operation, noop, names, does) for names, _, does in concerns
+                )
                 # (Code with a real reverse only when it names what differs.)
                 score = 2 + noop + named if noop or named else 0
             elif isinstance(operation, RunSQL):
                 noop = operation.reverse_sql in (None, "", [], RunSQL.noop)
-                named = _mentions(str(operation.sql), sorted(tables), rows_lost=bool(lost))
+                named = max(
+                    _mentions(str(operation.sql), sorted(tables), does=does)
+                    for _, tables, does in concerns
+                )
                 score = 2 + noop + named if noop or named else 0
             elif isinstance(operation, SeparateDatabaseAndState):
                 score = 2
+            elif values == "alters":
+                # Django's own reverse: after raw code that names the model, before raw
+                # code that does not.
+                score = 4
             elif isinstance(operation, AlterField) and _alters_what_differs(
                 migration.app_label, operation, differences, table_of
             ):
@@ -600,11 +692,15 @@ class Rehearsal:
         if not self._fill(number, "rows at the start", state):
             return False
         expected = self._present(state)
+        values = self._values(state, expected)
         after = self._migrate(number, "forward", nodes, backwards=False)
         if after is None or not self._fill(number, "rows after the deploy", after):
             return False
         back = self._migrate(number, "back", nodes, backwards=True)
-        if back is None or not self._compare(number, snapshot, expected, back, nodes):
+        if back is None:
+            return False
+        kept = _compared_fields(state, after)
+        if not self._compare(number, snapshot, expected, back, nodes, (values, kept)):
             return False
         self._state = self._migrate(number, "forward again", nodes, backwards=False)
         return self._state is not None
@@ -680,11 +776,13 @@ class Rehearsal:
     def _remember(self, batch: Batch) -> None:
         for label, pks in batch.rows.items():
             self.inserted.setdefault(label, set()).update(pks)
-        known = {(u.model, u.reason) for u in self.report.unfilled}
+        # Once per model: the same refusal of another batch differs only by its values
+        # ("Key (id)=(1)", then "(2)").
+        known = {u.model for u in self.report.unfilled}
         for unfilled in batch.unfilled:
-            if (unfilled.model, unfilled.reason) not in known:
+            if unfilled.model not in known:
                 self.report.unfilled.append(unfilled)
-                known.add((unfilled.model, unfilled.reason))
+                known.add(unfilled.model)
 
     def _present(self, state: Any) -> dict[str, set[Any]]:
         """The rows this rehearsal inserted that exist now (by model of ``state``)."""
@@ -705,6 +803,61 @@ class Rehearsal:
                 present[label] = found
         return present
 
+    def _values(self, state: Any, present: dict[str, set[Any]]) -> _Values:
+        """The values of the rows ``present`` (by model of ``state``), field by field."""
+        values: _Values = {}
+        for label, pks in present.items():
+            model = state.apps.get_model(label)
+            names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+            rows = (
+                model._base_manager.db_manager(self.using)
+                .filter(pk__in=list(pks))
+                .order_by()
+                .values_list("pk", *names)
+            )
+            values[label] = {
+                pk: dict(zip(names, map(_comparable, row), strict=True)) for pk, *row in rows
+            }
+        return values
+
+    def _changed(
+        self, state: Any, before: _Values, kept: dict[str, frozenset[str]]
+    ) -> tuple[list[str], list[ChangedRows]]:
+        """What holds other values now (``state``: the start's, after the rollback) than
+        ``before``, in the fields ``kept`` names for each model: one line per model, and
+        the models."""
+        now = self._values(state, {label: set(rows) for label, rows in before.items()})
+        lines: list[str] = []
+        models: list[ChangedRows] = []
+        for label, rows in before.items():
+            fields = kept.get(label, frozenset())
+            examples: list[str] = []
+            names: set[str] = set()
+            count = 0
+            for pk, old in sorted(rows.items(), key=lambda item: str(item[0])):
+                new = now.get(label, {}).get(pk)
+                if new is None:
+                    continue  # (lost: said so)
+                differ = [n for n in old if n in fields and n in new and old[n] != new[n]]
+                if differ:
+                    count += 1
+                    names.update(differ)
+                    if len(examples) < 2:
+                        name = differ[0]
+                        examples.append(
+                            f"pk {pk!r}: {name} {_shown(old[name])} -> {_shown(new[name])}"
+                        )
+            if count:
+                shown = ", ".join(f"`{n}`" for n in sorted(names))
+                lines.append(
+                    f"{label}: {count} row(s) changed in {shown} ({'; '.join(examples)}"
+                    f"{'; ...' if count > len(examples) else ''})"
+                )
+                lost = lost_rows_of(state, label)
+                fields_changed = tuple(sorted(_field_names(state, label, names)))
+                models.append(ChangedRows(label, lost.table, lost.names, fields_changed))
+        return lines, models
+
     def _compare(
         self,
         phase: int,
@@ -712,6 +865,7 @@ class Rehearsal:
         expected: dict[str, set[Any]],
         state: Any,
         nodes: Sequence[Node],
+        values: tuple[_Values, dict[str, frozenset[str]]] = ({}, {}),
     ) -> bool:
         started = self.clock()
         self.scratch.ensure()
@@ -731,12 +885,19 @@ class Rehearsal:
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
                 lost.append(f"{label}: {len(missing)} row(s) lost (pk {shown}{more})")
                 lost_models.append(lost_rows_of(state, label))
+        changed: list[str] = []
+        changed_models: list[ChangedRows] = []
+        if not differences:
+            try:
+                changed, changed_models = self._changed(state, *values)
+            except Exception as exc:
+                differences.append(f"cannot read the rows' values back: {_message(exc)}")
         total = sum(len(pks) for pks in expected.values())
-        if differences or lost:
+        if differences or lost or changed:
             schema = [f"schema differs from the start: {'; '.join(differences)}"]
-            message = "; ".join((schema if differences else []) + lost)
+            message = "; ".join((schema if differences else []) + lost + changed)
             migration = operation = None
-            if differences or lost_models:
+            if differences or lost_models or changed_models:
                 graph = self.graph.graph
 
                 def table_of(app_label: str, model_name: str) -> str:
@@ -746,7 +907,11 @@ class Rehearsal:
                         return _default_table(app_label, model_name)
 
                 suspects = _suspects(
-                    [graph.nodes[n] for n in nodes], differences, lost_models, table_of
+                    [graph.nodes[n] for n in nodes],
+                    differences,
+                    lost_models,
+                    table_of,
+                    changed_models,
                 )
                 if len(suspects) == 1:
                     migration, _, operation = suspects[0].partition(", ")
@@ -757,12 +922,67 @@ class Rehearsal:
             step.failure = Failure(message, migration, operation)
         rows = f"{total} row{'s' * (total != 1)}"
         step.detail = (
-            f"schema equal to the start, {rows} present"
+            f"schema equal to the start, {rows} present with their values"
             if step.failure is None
             else f"{rows} expected"
         )
         self._record(step, started)
         return step.failure is None
+
+
+#: The rows' values at the start of a deploy: by model label, by primary key, by field
+#: (its ``attname``).
+_Values = dict[str, dict[Any, dict[str, Any]]]
+
+
+def _shown(value: Any, limit: int = 30) -> str:
+    """``value``'s repr, cut to about ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _comparable(value: Any) -> Any:
+    """``value`` as read back, in a form that compares by content (a binary field gives a
+    ``memoryview`` on PostgreSQL)."""
+    return bytes(value) if isinstance(value, memoryview) else value
+
+
+def _compared_fields(start: Any, after: Any) -> dict[str, frozenset[str]]:
+    """The fields (``attname``) of each model of ``start`` whose values the rollback must
+    give back: those whose column the deploy (``after``: its state) kept, and those whose
+    column it drops while NOT NULL without a default (a rollback that re-adds such a column
+    over rows must refuse; MySQL/MariaDB fill ``''`` or ``0`` instead). A column the deploy
+    drops while nullable, or with a default, comes back as the reverse makes it, and
+    ``auto_now`` ones are set by any save: neither is compared."""
+    compared: dict[str, frozenset[str]] = {}
+    for model in start.apps.get_models(include_auto_created=True):
+        label = model._meta.label
+        try:
+            columns = {f.column for f in after.apps.get_model(label)._meta.concrete_fields}
+        except LookupError:
+            continue  # (the deploy deletes the model: its rows are lost, or not)
+        compared[label] = frozenset(
+            f.attname
+            for f in model._meta.concrete_fields
+            if not f.primary_key
+            and not getattr(f, "auto_now", False)
+            and (f.column in columns or _filled_by_mysql(f))
+        )
+    return compared
+
+
+def _filled_by_mysql(field: Any) -> bool:
+    """Whether the column of ``field``, re-added over rows, gets a value MySQL/MariaDB make
+    up (NOT NULL, no default of the field or of the database)."""
+    db_default = getattr(field, "db_default", NOT_PROVIDED)
+    return not field.null and not field.has_default() and db_default is NOT_PROVIDED
+
+
+def _field_names(state: Any, label: str, attnames: set[str]) -> set[str]:
+    """The names of the fields of ``label`` whose ``attname`` is among ``attnames``
+    (``supplier`` for ``supplier_id``)."""
+    model = state.apps.get_model(label)
+    return {f.name for f in model._meta.concrete_fields if f.attname in attnames}
 
 
 def _rows_text(batch: Batch) -> str:

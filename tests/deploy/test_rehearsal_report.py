@@ -172,3 +172,26 @@ def test_junit() -> None:
     assert suite.findtext("system-out") == (
         "not filled: shop.Odd (shop_odd): no generated row satisfies <x & y>"
     )
+
+
+def test_a_model_not_filled_is_listed_once() -> None:
+    """The same refusal in a later batch differs only by its values (django-helpdesk's
+    "Key (id)=(1) already exists", then "(2)"): the first reason is kept."""
+    from migration_fixer.django.rehearsal import Rehearsal
+    from migration_fixer.django.rows import Batch
+
+    rehearsal = Rehearsal.__new__(Rehearsal)  # (_remember reads only these two)
+    rehearsal.inserted = {}
+    rehearsal.report = Report("postgresql", "test_shop", 0)
+    for number, key in enumerate((1, 2)):
+        batch = Batch(number)
+        batch.rows = {"shop.Tag": [10 + number]}
+        reason = f"the database refused a row: duplicate key (id)=({key})"
+        batch.unfilled = [Unfilled("shop.Template", "shop_template", reason)]
+        rehearsal._remember(batch)
+    assert rehearsal.report.unfilled == [
+        Unfilled(
+            "shop.Template", "shop_template", "the database refused a row: duplicate key (id)=(1)"
+        )
+    ]
+    assert rehearsal.inserted == {"shop.Tag": {10, 11}}

@@ -8,7 +8,14 @@ from typing import Any
 
 from django.db import migrations, models
 
-from migration_fixer.django.rehearsal import LostRows, _suspects, lost_rows_of
+from migration_fixer.django.rehearsal import (
+    ChangedRows,
+    LostRows,
+    _compared_fields,
+    _shown,
+    _suspects,
+    lost_rows_of,
+)
 
 NOOP = migrations.RunPython.noop
 NO_SQL = migrations.RunSQL.noop
@@ -172,3 +179,169 @@ def test_a_check_constraint_lost_by_an_alter_field() -> None:
     assert found == ["shop.0002_nullable, operation 4, RunSQL: Raw SQL operation"]
     # Nothing that can have left the difference: no operation named.
     assert _suspects([_migration("0002_data", operations[1])], [lost_check]) == []
+
+
+def _load_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    Tag.objects.create(name="fixture")
+
+
+def _unload_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    Tag.objects.filter(pk__in=[1, 2, 3]).delete()
+
+
+def test_lost_rows_name_a_reverse_that_deletes_them() -> None:
+    """django-helpdesk's 0003 loads a fixture and its reverse deletes the fixture's keys,
+    whatever rows hold them by then: its forward function (``obj.save()``) does not name the
+    model, and a later migration whose forward function creates rows was named instead."""
+    found = _suspects(
+        [
+            _migration("0003_fixture", migrations.RunPython(_load_tags, _unload_tags)),
+            _migration("0004_more", migrations.RunPython(_load_tags, _read_tags)),
+        ],
+        [],
+        [TAG_ROWS],
+    )
+    assert found == [f"shop.0003_fixture, operation 1, {PYTHON}"]
+
+
+TAG_VALUES = ChangedRows("shop.Tag", "shop_tag", ("Tag",), ("name",))
+
+
+def _rename_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    for tag in Tag.objects.all():
+        tag.name = tag.name.upper()
+        tag.save()
+
+
+def test_changed_values_name_the_code_that_changes_them() -> None:
+    operations = [
+        migrations.RunPython(_read_tags, NOOP),
+        migrations.RunPython(_rename_tags, NOOP),
+        migrations.RunPython(_purge_tags, NOOP),  # (deletes: not what changes values)
+    ]
+    found = _suspects([_migration("0002_data", *operations)], [], changed=[TAG_VALUES])
+    assert found == [f"shop.0002_data, operation 2, {PYTHON}"]
+    sql = [
+        migrations.RunSQL("DELETE FROM shop_tag WHERE name = ''", NO_SQL),
+        migrations.RunSQL("UPDATE shop_tag SET name = upper(name)", NO_SQL),
+    ]
+    found = _suspects([_migration("0002_sql", *sql)], [], changed=[TAG_VALUES])
+    assert found == ["shop.0002_sql, operation 2, RunSQL: Raw SQL operation"]
+
+
+def test_changed_values_of_a_dropped_or_altered_column() -> None:
+    # MariaDB re-adds a dropped NOT NULL column over the rows with '' or 0: its RemoveField
+    # is certain, above code that changes the values.
+    drop = migrations.RemoveField("tag", "name")
+    found = _suspects(
+        [_migration("0002_drop", migrations.RunPython(_rename_tags, NOOP), drop)],
+        [],
+        changed=[TAG_VALUES],
+    )
+    assert found == ["shop.0002_drop, operation 2, RemoveField: Remove field name from tag"]
+    # An AlterField of the field (a narrower column truncates): after raw code that names
+    # the model, before raw code that does not.
+    alter = migrations.AlterField("tag", "name", models.CharField(max_length=5))
+    other = migrations.RunPython(_unrelated, NOOP)
+    found = _suspects([_migration("0002_alter", other, alter)], [], changed=[TAG_VALUES])
+    assert found == ["shop.0002_alter, operation 2, AlterField: Alter field name on tag"]
+    renaming = migrations.RunPython(_rename_tags, NOOP)
+    found = _suspects([_migration("0002_alter", alter, renaming)], [], changed=[TAG_VALUES])
+    assert found == [f"shop.0002_alter, operation 2, {PYTHON}"]
+    # Another model's field, or another field: not named for it.
+    other_field = migrations.AlterField("tag", "slug", models.CharField(max_length=5))
+    assert _suspects([_migration("0002_alter", other_field)], [], changed=[TAG_VALUES]) == []
+
+
+def _state(*models_: Any) -> Any:
+    by_label = {m._meta.label: m for m in models_}
+
+    def get_model(label: str) -> Any:
+        if label not in by_label:
+            raise LookupError(label)
+        return by_label[label]
+
+    return SimpleNamespace(
+        apps=SimpleNamespace(
+            get_model=get_model, get_models=lambda include_auto_created: list(models_)
+        )
+    )
+
+
+def _model(label: str, *fields: Any) -> Any:
+    return SimpleNamespace(_meta=SimpleNamespace(label=label, concrete_fields=list(fields)))
+
+
+def _field(name: str, *, null: bool = False, default: bool = False, **extra: Any) -> Any:
+    field = SimpleNamespace(
+        attname=extra.pop("attname", name),
+        column=name,
+        primary_key=extra.pop("primary_key", False),
+        null=null,
+        has_default=lambda: default,
+        **extra,
+    )
+    return field
+
+
+def test_the_fields_whose_values_the_rollback_must_give_back() -> None:
+    key = _field("id", primary_key=True)
+    kept = _field("name")
+    stamp = _field("touched", auto_now=True)
+    nullable_dropped = _field("note", null=True)
+    defaulted_dropped = _field("rank", default=True)
+    filled_dropped = _field("code")
+    made_up = _field("supplier", attname="supplier_id")
+    start = _state(
+        _model(
+            "shop.Item",
+            key,
+            kept,
+            stamp,
+            nullable_dropped,
+            defaulted_dropped,
+            filled_dropped,
+            made_up,
+        ),
+        _model("shop.Gone", key, kept),
+    )
+    after = _state(_model("shop.Item", key, kept, stamp))
+    assert _compared_fields(start, after) == {
+        "shop.Item": frozenset({"name", "code", "supplier_id"})
+    }
+
+
+def test_values_are_shown_cut() -> None:
+    assert _shown("Row5di") == "'Row5di'"
+    shown = _shown("b'\\x80\\x04' and much more text")
+    assert len(shown) == 30
+    assert shown == "\"b'\\\\x80\\\\x04' and much mor..."
+
+
+def _repickle_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    for tag in Tag.objects.all():
+        tag.name = repr(tag.name.encode())
+        tag.save()
+
+
+def test_rows_lost_and_values_changed_name_the_cause_of_each() -> None:
+    """django-helpdesk, rolled back to 0002: the fixture's reverse deleted rows (0003) and
+    another reverse rewrote values (0020): both are named."""
+    found = _suspects(
+        [
+            _migration("0003_fixture", migrations.RunPython(_load_tags, _unload_tags)),
+            _migration("0020_depickle", migrations.RunPython(_read_tags, _repickle_tags)),
+            _migration("0021_other", migrations.RunPython(_unrelated, _read_tags)),
+        ],
+        [],
+        [TAG_ROWS],
+        changed=[TAG_VALUES],
+    )
+    assert found == [
+        f"shop.0003_fixture, operation 1, {PYTHON}",
+        f"shop.0020_depickle, operation 1, {PYTHON}",
+    ]

@@ -16,6 +16,8 @@ rehearses one scenario (every other app is simply migrated to its end at the sta
 - ``nullable``: 0002 is a ``RunPython`` that makes a column nullable, with a no-op reverse;
 - ``datapurge``: 0002 is a ``RunPython`` that only reads the rows, then one that deletes them,
   both with a no-op reverse (the rows are lost; the second is named);
+- ``datafix``: 0002 is a ``RunPython`` that only reads the rows, then one that changes their
+  values (upper case), both with a no-op reverse (the values stay changed; the second is named);
 - ``seededids``: 0001 creates rows with their keys (ids 1 to 3, a ``RunPython`` whose reverse
   deletes them), which leaves PostgreSQL's sequence behind them; 0002 adds a nullable column
   (passes everywhere);
@@ -46,6 +48,7 @@ SCENARIOS = (
     "dataseed",
     "nullable",
     "datapurge",
+    "datafix",
     "seededids",
 )
 
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "dataseed",
     "nullable",
     "datapurge",
+    "datafix",
     "seededids",
 ]
 ROOT_URLCONF = __name__
@@ -131,6 +135,7 @@ INITIALS = {
     "dataseed": _initial(("Tag", ["('name', models.CharField(max_length=50, unique=True))"])),
     "nullable": _initial(("Item", ["('note', models.CharField(max_length=50))"])),
     "datapurge": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
+    "datafix": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
     "seededids": _initial(
         ("Item", ["('name', models.CharField(max_length=50))"]),
         prelude=(
@@ -236,6 +241,26 @@ SECONDS = {
             ),
         ),
     ),
+    "datafix": (
+        "0002_upper_names",
+        _second(
+            "datafix",
+            "        migrations.RunPython(count_items, migrations.RunPython.noop),\n"
+            "        migrations.RunPython(upper_names, migrations.RunPython.noop),\n",
+            prelude=(
+                "def count_items(apps, schema_editor):\n"
+                "    Item = apps.get_model('datafix', 'Item')\n"
+                "    Item.objects.count()\n"
+                "\n\n"
+                "def upper_names(apps, schema_editor):\n"
+                "    Item = apps.get_model('datafix', 'Item')\n"
+                "    for item in Item.objects.all():\n"
+                "        item.name = item.name.upper()\n"
+                "        item.save()\n"
+                "\n\n"
+            ),
+        ),
+    ),
     "seededids": (
         "0002_item_note",
         HEADER
@@ -277,6 +302,10 @@ MODELS = {
         "class Item(models.Model):\n    note = models.CharField(max_length=50)\n"
     ),
     "datapurge": (
+        "from django.db import models\n\n\n"
+        "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
+    ),
+    "datafix": (
         "from django.db import models\n\n\n"
         "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
     ),
