@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from .harness import CommandResult, DbBackend, copy_project, run_python, subprocess_env
 
@@ -145,14 +146,20 @@ class DeployProject:
     def manage(self, *args: str, timeout: float = 300) -> CommandResult:
         return run_python(["manage.py", *args], cwd=self.root, env=self.env(), timeout=timeout)
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
-        """Start manage.py without waiting (concurrent runs, Ctrl-C)."""
+    def popen(
+        self,
+        *args: str,
+        stdout: IO[str] | int = subprocess.PIPE,
+        stderr: IO[str] | int = subprocess.PIPE,
+    ) -> subprocess.Popen[str]:
+        """Start manage.py without waiting (concurrent runs, Ctrl-C); its output in pipes, or
+        in the files given (read while it runs)."""
         return subprocess.Popen(
             [sys.executable, "manage.py", *args],
             cwd=self.root,
             env=subprocess_env(self.env()),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=stdout,
+            stderr=stderr,
             text=True,
             # A shell that starts a command in the background (``cmd &``, ``nohup``) makes it
             # ignore SIGINT, and Python then never raises KeyboardInterrupt: the Ctrl-C

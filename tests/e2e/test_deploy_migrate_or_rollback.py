@@ -700,6 +700,147 @@ def test_sigterm_rolls_back_like_ctrl_c(tmp_path: Path) -> None:
         assert project.applied() == AT_THE_START
 
 
+#: A reverse that waits for the test: it says it started (MF_TEST_BACK), then waits for
+#: MF_TEST_GO to exist.
+SLOW_BACK = """\
+import os
+import time
+
+
+def back(apps, schema_editor):
+    open(os.environ["MF_TEST_BACK"], "w").close()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(os.environ["MF_TEST_GO"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+"""
+
+IGNORED = (
+    "{} ignored: the rollback runs to its end (stopping it halfway would leave the database "
+    "half-done).\n"
+)
+
+
+def _wait_for_text(path: Path, text: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while text not in path.read_text():
+        assert time.monotonic() < deadline, f"never written: {text!r}\n{path.read_text()}"
+        assert proc.poll() is None, f"the run ended early:\n{path.read_text()}"
+        time.sleep(0.05)
+
+
+def _rollback_waits(project: DeployProject, tmp_path: Path, then: str) -> dict[str, Path]:
+    """alpha.0002_back, whose reverse waits for the test, then gamma.0002_``then`` (``slow``:
+    SLOW's migration, to be interrupted; ``boom``: one that fails)."""
+    project.write(
+        "alpha",
+        "0002_back",
+        migration_source(
+            [("alpha", "0001_initial")],
+            "migrations.RunPython(migrations.RunPython.noop, back),\n",
+            header=SLOW_BACK,
+        ),
+    )
+    project.write(
+        "gamma",
+        f"0002_{then}",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0002_back")],
+            "migrations.RunPython(slow, migrations.RunPython.noop),\n" if then == "slow" else BOOM,
+            header=SLOW if then == "slow" else "",
+        ),
+    )
+    files = {name: tmp_path / name for name in ("started", "back", "go", "out", "err")}
+    project.extra_env = {
+        "MF_TEST_STARTED": str(files["started"]),
+        "MF_TEST_BACK": str(files["back"]),
+        "MF_TEST_GO": str(files["go"]),
+    }
+    return files
+
+
+def test_ctrl_c_during_the_rollback_is_ignored_and_said(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """Ctrl-C stops the forward run; more Ctrl-C (and SIGTERM) during the rollback are ignored,
+    the first of each said on standard error at once, the step's line written again after it;
+    the rollback ends, exit 130."""
+    import signal
+
+    project = seeded(tmp_path, db_backend)
+    files = _rollback_waits(project, tmp_path, "slow")
+    with files["out"].open("w") as out, files["err"].open("w") as err:
+        proc = project.popen("migrate_or_rollback", stdout=out, stderr=err)
+        try:
+            _wait_for(files["started"], proc)
+            project.interrupt(proc)
+            _wait_for(files["back"], proc)
+            project.interrupt(proc)
+            _wait_for_text(files["err"], IGNORED.format("Ctrl-C"), proc)
+            project.interrupt(proc)
+            os.kill(proc.pid, signal.SIGTERM)
+            _wait_for_text(files["err"], IGNORED.format("SIGTERM"), proc)
+            project.interrupt(proc)
+            os.kill(proc.pid, signal.SIGTERM)
+            time.sleep(0.5)
+            files["go"].touch()
+            assert proc.wait(timeout=120) == 130, files["err"].read_text()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert timeless(files["out"].read_text()).endswith(
+        "  Applying alpha.0002_back... OK (T)\n  Applying gamma.0002_slow... FAILED\n"
+    )
+    assert timeless(files["err"].read_text()) == (
+        "gamma.0002_slow, operation 1 (Raw Python operation): interrupted\n"
+        "Rolling back what this run applied on database 'default':\n"
+        "  Unapplying alpha.0002_back...\n"
+        + IGNORED.format("Ctrl-C")
+        + "  Unapplying alpha.0002_back...\n"
+        + IGNORED.format("SIGTERM")
+        + "  Unapplying alpha.0002_back... OK (T)\n"
+        "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+        "Schema: identical to the snapshot taken before migrating.\n"
+        "CommandError: interrupted; rolled back to the starting point\n"
+    )
+    assert project.applied() == AT_THE_START
+
+
+def test_sigterm_during_the_rollback_of_a_failure(tmp_path: Path) -> None:
+    """A pod stopped while a failed migration is being rolled back: the rollback ends, and the
+    exit status is the failure's (1)."""
+    import signal
+
+    with scratch_database("sqlite", tmp_path) as db:
+        project = seeded(tmp_path, db)
+        files = _rollback_waits(project, tmp_path, "boom")
+        with files["out"].open("w") as out, files["err"].open("w") as err:
+            proc = project.popen("migrate_or_rollback", "-v0", stdout=out, stderr=err)
+            try:
+                _wait_for(files["back"], proc)
+                os.kill(proc.pid, signal.SIGTERM)
+                _wait_for_text(files["err"], IGNORED.format("SIGTERM"), proc)
+                os.kill(proc.pid, signal.SIGTERM)
+                time.sleep(0.5)
+                files["go"].touch()
+                assert proc.wait(timeout=120) == 1, files["err"].read_text()
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        assert files["out"].read_text() == ""
+        stderr = timeless(files["err"].read_text())
+        assert stderr.startswith("gamma.0002_boom, operation 1 (Raw SQL operation) failed: ")
+        assert stderr.endswith(
+            "Rolling back what this run applied on database 'default':\n"
+            "  Unapplying alpha.0002_back...\n"
+            + IGNORED.format("SIGTERM")
+            + "  Unapplying alpha.0002_back... OK (T)\n"
+            "Final state of database 'default': alpha 0001_initial; gamma 0001_initial\n"
+            "Schema: identical to the snapshot taken before migrating.\n"
+            "CommandError: migration failed; rolled back to the starting point\n"
+        ), stderr
+        assert project.applied() == AT_THE_START
+
+
 def test_failing_backward_plan_is_applied_again(db_backend: DbBackend, tmp_path: Path) -> None:
     """`migrate_or_rollback gamma 0001_initial` unapplies 0003, then fails on 0002's reverse:
     0003 is applied again, the database ends where it started."""

@@ -11,7 +11,8 @@ It is Django's own ``migrate`` command (same arguments, same output, same signal
 - the starting point and the schema (:mod:`migration_fixer.django.snapshot`) recorded before
   migrating, and on any failure (Ctrl-C included) exactly the migrations this run applied are
   unapplied, newest first, after undoing the operations of a half-applied migration on a
-  database without transactional DDL; then the schema is compared with the snapshot.
+  database without transactional DDL; then the schema is compared with the snapshot. Ctrl-C
+  and SIGTERM do not stop the rollback: the first of each says it is ignored.
 
 Exit status: 0 done; 1 refused, or failed and rolled back to the starting point with the same
 schema; 2 the rollback failed (what remains applied and what to run is printed); 3 rolled back
@@ -258,9 +259,82 @@ class Command(django_migrate.Command):
         self, message: str, style: Callable[[str], str] | None = None, ending: str = "\n"
     ) -> None:
         """On standard error, whatever the verbosity (after what standard output holds)."""
-        self.stdout.flush()
-        self.stderr.write(message, style or (lambda text: text), ending=ending)
-        self.stderr.flush()
+        with self._writing():
+            self.stdout.flush()
+            self.stderr.write(message, style or (lambda text: text), ending=ending)
+            self.stderr.flush()
+            self._open_line = (self._open_line or "") + message if ending == "" else None
+
+    #: What standard error holds of a line not ended yet (a rollback step before its " OK").
+    _open_line: str | None = None
+    #: Set while the command writes: a signal's notice waits for the end of the write.
+    _busy = False
+    #: The signals ignored during the rollback whose notice is not written yet.
+    _notices: tuple[int, ...] = ()
+    #: The signals whose notice was written (once each).
+    _noticed: frozenset[int] = frozenset()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The command writes: a notice (:meth:`_interrupt_ignored`) waits for the end."""
+        outer = self._busy
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._busy = outer
+        if not outer and self._notices:
+            self._write_notices()
+
+    def _write_notices(self) -> None:
+        """The notices of the signals ignored, each on a line of its own: a step's line that
+        is not ended is cut, and written again after them."""
+        with self._writing():
+            while self._notices:
+                signum, *rest = self._notices
+                self._notices = tuple(rest)
+                name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+                if self._open_line is not None:
+                    self.stderr.write("", ending="\n")
+                self.stderr.write(
+                    f"{name} ignored: the rollback runs to its end (stopping it halfway would "
+                    "leave the database half-done).",
+                    self.style.WARNING,
+                )
+                if self._open_line is not None:
+                    self.stderr.write(self._open_line, lambda text: text, ending="")
+                self.stderr.flush()
+
+    def _interrupt_ignored(self, signum: int, frame: Any) -> None:
+        """The handler of SIGINT and SIGTERM during the rollback: the first of each is
+        noticed on standard error (at once, or at the end of a write under way)."""
+        if signum in self._noticed:
+            return
+        self._noticed |= {signum}
+        self._notices = (*self._notices, signum)
+        if not self._busy:
+            self._write_notices()
+
+    @contextmanager
+    def _interrupts_ignored(self) -> Iterator[None]:
+        """For the rollback and its report: Ctrl-C and SIGTERM do not stop it (an interrupted
+        rollback is worse than a finished one), and the first of each says so; the
+        handlers in place before are restored afterwards."""
+        previous: dict[int, Any] = {}
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, self._interrupt_ignored)
+                # A system call under way when the signal comes is restarted, not failed
+                # with EINTR (the database driver's read of a long ALTER's answer).
+                signal.siginterrupt(signum, False)
+        except ValueError:  # pragma: no cover - not the main thread
+            pass
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                if handler is not None:
+                    signal.signal(number, handler)
 
     def migration_progress_callback(
         self, action: str, migration: Migration | None = None, fake: bool = False
@@ -331,10 +405,13 @@ class Command(django_migrate.Command):
             with _patched_executor(self):
                 super().handle(*args, **options)
         except BaseException as exc:
-            _restore_sigterm(previous_term)
-            if not run.applied and not run.unapplied and run.failure is None:
-                raise
-            code = self._fail(exc)
+            try:
+                with self._interrupts_ignored():
+                    if not run.applied and not run.unapplied and run.failure is None:
+                        raise
+                    code = self._fail(exc)
+            finally:
+                _restore_sigterm(previous_term)
             raise CommandError(self._final_message, returncode=code) from None
         _restore_sigterm(previous_term)
         self._report_deferred()
@@ -485,20 +562,12 @@ class Command(django_migrate.Command):
         assert run is not None
         interrupted = isinstance(exc, (KeyboardInterrupt, _Terminated))
         if self.verbosity >= 1 and run.failure is not None:
-            self.stdout.write(self.style.ERROR(" FAILED"))
+            with self._writing():
+                self.stdout.write(self.style.ERROR(" FAILED"))
         self._report_error(exc, interrupted)
         connection = connections[run.database]
         _reset_connection(connection)
-        previous_int = signal.getsignal(signal.SIGINT)
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        except ValueError:  # pragma: no cover - not the main thread
-            previous_int = None
-        try:
-            remaining = self._roll_back(connection)
-        finally:
-            if previous_int is not None:
-                signal.signal(signal.SIGINT, previous_int)
+        remaining = self._roll_back(connection)
         final = self._final_state(connection)
         self.shout(f"Final state of database '{run.database}': {final}")
         if self._not_reapplied:
