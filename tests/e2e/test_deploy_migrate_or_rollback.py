@@ -350,6 +350,118 @@ def test_irreversible_plan_is_refused_and_the_database_untouched(
     )
 
 
+def _half_applied(db: DbBackend) -> str:
+    """A failing migration's attributes that leave its first operations in the database: on
+    MariaDB (no transactional DDL) none are needed; elsewhere ``atomic = False``."""
+    return "" if db.name == "mariadb" else "atomic = False\n"
+
+
+def test_half_applied_migration_with_an_irreversible_operation(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """--allow-irreversible; the failing migration ran a RunPython without reverse, then an
+    AddField: the AddField is undone, the undo stops at the RunPython, and the report says
+    that the database is not at the start (it said "rolled back to the starting point", the
+    failed step glued to the next line, and listed the undone AddField as left)."""
+    project = seeded(tmp_path, db_backend)
+    project.write("alpha", "0002_price", ALPHA_0002)
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0002_price")],
+            "migrations.RunPython(forwards),\n"
+            'migrations.AddField("tag", "weight", models.IntegerField(default=0)),\n' + BOOM,
+            header="\n\ndef forwards(apps, schema_editor):\n    pass\n",
+            attributes=_half_applied(db_backend),
+        ),
+    )
+    snap = tmp_path / "before.json"
+    result = project.manage(
+        "migrate_or_rollback", "--allow-irreversible", "--snapshot-file", str(snap)
+    )
+    assert result.returncode == 2, result.describe()
+    assert timeless(result.stdout).endswith(
+        "  Applying alpha.0002_price... OK (T)\n  Applying gamma.0002_boom... FAILED\n"
+    )
+    head, failed, tail = timeless(result.stderr).partition(
+        "gamma.0002_boom, operation 3 (Raw SQL operation) failed: "
+    )
+    assert head == (
+        "Warning: the rollback of this plan would stop at these operations "
+        "(--allow-irreversible):\n"
+        "  gamma.0002_boom: operation 1: RunPython has no reverse_code: Django cannot unapply it\n"
+    ), result.stderr
+    assert failed, result.stderr
+    assert tail.split("\n", 1)[1] == (
+        "Rolling back what this run applied on database 'default':\n"
+        "  Undoing gamma.0002_boom operation 2 (Add field weight to tag)... OK (T)\n"
+        "  Stopping at gamma.0002_boom operation 1 (Raw Python operation): it cannot be undone "
+        "(RunPython has no reverse_code: Django cannot unapply it)\n"
+        "Final state of database 'default': alpha 0002_price; gamma 0001_initial (plus what "
+        "gamma.0002_boom operation 1 did, not undone)\n"
+        "The rollback did not finish; gamma.0002_boom operation 1 ran and was not undone; "
+        "still applied by this run: alpha.0002_price\n"
+        "To return to the starting point, undo it by hand, then run:\n"
+        "  python manage.py migrate alpha 0001_initial\n"
+        "CommandError: the rollback failed: the database is not at its starting point\n"
+    ), result.stderr
+    # The RunPython did nothing to undo: the command printed is all it takes.
+    done = project.manage("migrate", "alpha", "0001_initial", "-v0")
+    assert done.returncode == 0, done.describe()
+    assert project.applied() == AT_THE_START
+    assert snapshot_equal(project, snap).returncode == 0
+
+
+def test_half_applied_migration_whose_undo_fails(db_backend: DbBackend, tmp_path: Path) -> None:
+    """The undo of an operation of the failed migration fails: its line ends with FAILED (the
+    error was glued to it), the operation is named as not undone (not the one undone before
+    it), and the run exits 2 (it said "rolled back to the starting point", exit 1)."""
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source(
+            [("gamma", "0001_initial")],
+            'migrations.RunSQL("SELECT 1", reverse_sql="DELETE FROM no_such_table"),\n'
+            'migrations.AddField("tag", "weight", models.IntegerField(default=0)),\n' + BOOM,
+            attributes=_half_applied(db_backend),
+        ),
+    )
+    result = project.manage("migrate_or_rollback", "-v0")
+    assert (result.returncode, result.stdout) == (2, ""), result.describe()
+    lines = timeless(result.stderr).splitlines()
+    assert lines[0].startswith("gamma.0002_boom, operation 3 (Raw SQL operation) failed: ")
+    assert lines[1:4] == [
+        "Rolling back what this run applied on database 'default':",
+        "  Undoing gamma.0002_boom operation 2 (Add field weight to tag)... OK (T)",
+        "  Undoing gamma.0002_boom operation 1 (Raw SQL operation)... FAILED",
+    ], result.stderr
+    assert lines[4].startswith("  Undoing the operations of gamma.0002_boom that ran failed: ")
+    assert "no_such_table" in lines[4]
+    assert lines[5:] == [
+        "Final state of database 'default': gamma 0001_initial (plus what gamma.0002_boom "
+        "operation 1 did, not undone)",
+        "The rollback did not finish; gamma.0002_boom operation 1 ran and was not undone",
+        "To return to the starting point, undo it by hand.",
+        "CommandError: the rollback failed: the database is not at its starting point",
+    ], result.stderr
+    assert project.applied() == AT_THE_START
+    assert "weight" not in {
+        str(row[0]) for row in db_backend.query(_columns_sql(db_backend, "gamma_tag"))
+    }
+
+
+def _columns_sql(db: DbBackend, table: str) -> str:
+    if db.vendor == "sqlite":
+        return f"SELECT name FROM pragma_table_info('{table}')"
+    schema = "DATABASE()" if db.vendor == "mysql" else "'public'"
+    return (
+        "SELECT column_name FROM information_schema.columns "
+        f"WHERE table_name = '{table}' AND table_schema = {schema}"
+    )
+
+
 def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path: Path) -> None:
     """A first install: the plan creates gamma_tag, then removes a non-null column of it.
     Not refused (django-oscar's catalogue 0002 was); the rollback re-adds the column to the

@@ -556,6 +556,9 @@ class Command(django_migrate.Command):
     _final_message = ""
     _blocked: Key | None = None
     _not_reapplied: list[Key] = []  # noqa: RUF012 - replaced, never mutated
+    #: The operations of the half-applied migration that ran and were not undone (numbers
+    #: from 1, in order).
+    _not_undone: list[int] = []  # noqa: RUF012 - replaced, never mutated
 
     def _fail(self, exc: BaseException) -> int:
         run = self.run
@@ -569,6 +572,9 @@ class Command(django_migrate.Command):
         _reset_connection(connection)
         remaining = self._roll_back(connection)
         final = self._final_state(connection)
+        leftover = self._leftover()
+        if leftover:
+            final += f" (plus what {leftover} did, not undone)"
         self.shout(f"Final state of database '{run.database}': {final}")
         if self._not_reapplied:
             missing = self._not_reapplied
@@ -584,14 +590,22 @@ class Command(django_migrate.Command):
                 self.shout(f"  python manage.py migrate {app} {name}{database}")
             self._final_message = "the rollback failed: the database is not at its starting point"
             return EXIT_ROLLBACK_FAILED
-        if remaining:
-            self.shout(
-                f"The rollback did not finish; still applied by this run: "
-                f"{', '.join(_label(k) for k in remaining)}",
-                self.style.ERROR,
-            )
+        if remaining or leftover:
+            facts = []
+            if leftover:
+                were = "was" if len(self._not_undone) == 1 else "were"
+                facts.append(f"{leftover} ran and {were} not undone")
+            if remaining:
+                facts.append(
+                    f"still applied by this run: {', '.join(_label(k) for k in remaining)}"
+                )
+            self.shout(f"The rollback did not finish; {'; '.join(facts)}", self.style.ERROR)
             blocked = self._blocked
-            if blocked is not None:
+            if leftover:
+                it = "it" if len(self._not_undone) == 1 else "them"
+                then = ", then run:" if remaining else "."
+                self.shout(f"To return to the starting point, undo {it} by hand{then}")
+            elif blocked is not None:
                 path = migration_path(executor_graph_node(connection, blocked))
                 how = (
                     f"it is in an installed package: {path}"
@@ -690,7 +704,7 @@ class Command(django_migrate.Command):
             try:
                 _private(executor)._migrate_all_backwards([(migration, True)], full_plan, run.fake)
             except Exception as exc:
-                self.shout(" FAILED", self.style.ERROR)
+                self._line_failed()
                 message = str(exc).strip().replace("\n", " ")
                 self.shout(
                     f"  Unapplying {_label(key)} failed: {type(exc).__name__}: {message}",
@@ -721,10 +735,7 @@ class Command(django_migrate.Command):
         """The table of ``model`` as it is just before ``key``, if it holds a row."""
         state = executor.loader.project_state(key, at_end=False)
         table = state.apps.get_model(*model)._meta.db_table
-        connection = executor.connection
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
-            return table if cursor.fetchone() is not None else None
+        return table if _holds_rows(executor.connection, table) else None
 
     def _reapply(self, executor: MigrationExecutor) -> list[Key]:
         """A backward plan that failed: apply again what it unapplied, in reverse order.
@@ -739,7 +750,7 @@ class Command(django_migrate.Command):
                     [], plan=[(executor.loader.graph.nodes[key], False)], fake=run.fake
                 )
             except Exception as exc:
-                self.shout(" FAILED", self.style.ERROR)
+                self._line_failed()
                 message = str(exc).strip().replace("\n", " ")
                 self.shout(
                     f"  Re-applying {_label(key)} failed: {type(exc).__name__}: {message}",
@@ -751,35 +762,92 @@ class Command(django_migrate.Command):
 
     def _undo_operations(self, connection: BaseDatabaseWrapper, failure: _Failure) -> bool:
         """On a database without transactional DDL (or a non-atomic migration), the operations
-        of the failed migration that ran are still in the database: undo them, in reverse."""
+        of the failed migration that ran are still in the database: undo them, in reverse,
+        up to the first that cannot be (irreversible, or a removal from a table this run
+        created that holds rows: the rule of :meth:`_blocking`). Returns whether all were;
+        the others are in :attr:`_not_undone`."""
         label = _label(_key(failure.migration))
         app_label = failure.migration.app_label
+        todo = list(reversed(failure.done))
+        current = 0
         try:
             with connection.schema_editor(atomic=False) as editor:
-                for index, operation, before, after in reversed(failure.done):
+                for current, (index, operation, before, after) in enumerate(todo):
+                    reasons = self._undo_blocking(connection, failure.migration, index, before)
+                    if reasons:
+                        self.shout(
+                            f"  Stopping at {label} operation {index + 1} "
+                            f"({operation.describe()}): it cannot be undone "
+                            f"({'; '.join(reasons)})",
+                            self.style.ERROR,
+                        )
+                        self._not_undone = sorted(i + 1 for i, *_ in todo[current:])
+                        break
                     began = time.monotonic()
                     self.shout(
                         f"  Undoing {label} operation {index + 1} ({operation.describe()})...",
                         ending="",
                     )
-                    if not operation.reversible:
-                        raise RuntimeError(f"{type(operation).__name__} cannot be reversed")
                     operation.database_backwards(app_label, editor, after, before)
                     self.shout(f" OK ({time.monotonic() - began:.3f}s)", self.style.SUCCESS)
+                else:
+                    # What fails now is a statement deferred to the end (an index, a
+                    # foreign key) by any of them.
+                    current = 0
         except Exception as exc:
+            self._line_failed()
             message = str(exc).strip().replace("\n", " ")
             self.shout(
                 f"  Undoing the operations of {label} that ran failed: "
                 f"{type(exc).__name__}: {message}",
                 self.style.ERROR,
             )
-            done = ", ".join(str(i + 1) for i, *_ in failure.done)
-            self.shout(
-                f"  Operations {done} of {label} ran and may still be in the database: "
-                "undo them by hand before anything else."
-            )
-            return False
-        return True
+            self._not_undone = sorted(i + 1 for i, *_ in todo[current:])
+        return not self._not_undone
+
+    def _undo_blocking(
+        self,
+        connection: BaseDatabaseWrapper,
+        migration: Migration,
+        index: int,
+        before: ProjectState,
+    ) -> list[str]:
+        """Why operation ``index`` (from 0) of the half-applied ``migration`` cannot be undone
+        (nothing: it can), as :meth:`_blocking` decides for a whole migration."""
+        run = self.run
+        assert run is not None
+        operation = migration.operations[index]
+        reasons = []
+        for item in run.irreversible:
+            if _key(item.migration) != _key(migration) or item.position.split()[0] != str(
+                index + 1
+            ):
+                continue
+            if item.new_table is None:
+                reasons.append(item.reason)
+            else:
+                table = before.apps.get_model(*item.new_table)._meta.db_table
+                if _holds_rows(connection, table):
+                    reasons.append(f"{item.reason}; its table {table} holds rows")
+        if not reasons and not operation.reversible:
+            reasons.append(f"{type(operation).__name__} is not reversible")
+        return reasons
+
+    def _leftover(self) -> str:
+        """The operations of the half-applied migration not undone: "app.0002_x operations 1,
+        2" ("" when there is none)."""
+        run = self.run
+        assert run is not None
+        if not self._not_undone or run.failure is None:
+            return ""
+        numbers = ", ".join(str(n) for n in self._not_undone)
+        plural = "s" if len(self._not_undone) > 1 else ""
+        return f"{_label(_key(run.failure.migration))} operation{plural} {numbers}"
+
+    def _line_failed(self) -> None:
+        """A step's line not ended (``  Undoing ...``) ends with " FAILED"."""
+        if self._open_line is not None:
+            self.shout(" FAILED", self.style.ERROR)
 
     def _rollback_progress(
         self, action: str, migration: Migration | None = None, fake: bool = False
@@ -857,6 +925,12 @@ def _applied(database: str) -> frozenset[Key] | None:
 def executor_graph_node(connection: BaseDatabaseWrapper, key: Key) -> Migration:
     node: Migration = MigrationExecutor(connection).loader.graph.nodes[key]
     return node
+
+
+def _holds_rows(connection: BaseDatabaseWrapper, table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")
+        return cursor.fetchone() is not None
 
 
 def _private(value: Any) -> Any:
