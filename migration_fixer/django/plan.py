@@ -28,6 +28,9 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
 - :func:`lingering_effects`: the ``RunPython`` operations of a forward plan that can be
   unapplied but whose reverse does nothing while their forward function is not safe to run
   twice (MF004, read from the migration's source): a rollback leaves what they did.
+- :func:`reverse_fixes`: per operation of a migration file, whether ``migration-fixer PATH``
+  writes its missing reverse (MF001, MF002: the fixes that leave what an applied migration
+  did as it is), for the advice of a rollback that stopped there.
 - :func:`starting_point`: the migrations applied per app on one database.
 """
 
@@ -192,6 +195,9 @@ class Irreversible:
     #: creates, as ``(app_label, model_name)``: its rollback re-adds the column to that new
     #: table, which works while the table holds no row (a first install); None otherwise.
     new_table: tuple[str, str] | None = None
+    #: The operation (inside ``SeparateDatabaseAndState``: the database operation); None for
+    #: an item that is not one operation's.
+    operation: Operation | None = None
 
     @property
     def label(self) -> str:
@@ -224,11 +230,11 @@ def irreversible_operations(
             continue
         app_label = migration.app_label
         for index, operation in enumerate(migration.operations, start=1):
-            for position, reason, model in _operation_problems(
+            for position, reason, model, culprit in _operation_problems(
                 operation, str(index), app_label, state, migration.operations[index:], dialects
             ):
                 new = (app_label, model) if model and (app_label, model) in created else None
-                found.append(Irreversible(migration, position, reason, new))
+                found.append(Irreversible(migration, position, reason, new, culprit))
             created.update(
                 (app_label, op.name_lower)
                 for op in _database_operations(operation)
@@ -245,10 +251,11 @@ def _operation_problems(
     state: ProjectState,
     later: Sequence[Operation],
     dialects: tuple[str, ...],
-) -> list[tuple[str, str, str | None]]:
-    """Each problem: where, why, and the model (lower case) of a ``RemoveField``."""
+) -> list[tuple[str, str, str | None, Operation]]:
+    """Each problem: where, why, the model (lower case) of a ``RemoveField``, and the
+    operation."""
     if isinstance(operation, SeparateDatabaseAndState):
-        problems: list[tuple[str, str, str | None]] = []
+        problems: list[tuple[str, str, str | None, Operation]] = []
         inner_state = state.clone()
         inner_ops = operation.database_operations
         for index, inner in enumerate(inner_ops, start=1):
@@ -261,7 +268,7 @@ def _operation_problems(
             inner.state_forwards(app_label, inner_state)
         return problems
     if not operation.reversible:
-        return [(position, _irreversible_reason(operation), None)]
+        return [(position, _irreversible_reason(operation), None, operation)]
     if isinstance(operation, RemoveField) and not _deleted_later(operation, later):
         # Exactly what Django's own state_forwards looks up (it fails the same way).
         field = state.models[app_label, operation.model_name_lower].fields[operation.name]
@@ -276,6 +283,7 @@ def _operation_problems(
                     f"RemoveField {operation.model_name}.{operation.name}: "
                     f"{prefix}{verdict.reason}",
                     operation.model_name_lower,
+                    operation,
                 )
             ]
     return []
@@ -410,6 +418,55 @@ def lingering_effects(plan: Plan) -> list[Irreversible]:
             position = _position(text, finding.line)
             found.append(Irreversible(migration, position, finding.message))
     return found
+
+
+#: The rules whose fix writes a reverse and leaves the forward operations as they are: the
+#: only fixes fit for a migration that a database has applied already.
+REVERSE_RULES = frozenset({"MF001", "MF002"})
+
+
+@dataclass(frozen=True)
+class ReverseFix:
+    """What ``migration-fixer PATH`` does for one operation without a reverse."""
+
+    #: The run writes a reverse for it (a safe fix, or an unsafe one the project's
+    #: configuration enables).
+    written: bool
+    #: Why not, when the rule says (MF002: "no certain inverse: ...").
+    hint: str | None = None
+
+
+def reverse_fixes(path: str) -> dict[str, ReverseFix]:
+    """Per operation of the migration file ``path`` (its number in ``operations``, as
+    :attr:`Irreversible.position` starts), what ``migration-fixer PATH`` does for its missing
+    reverse (MF001, MF002), found as the command line finds it: the project's configuration
+    (rules selected or ignored, ``unsafe-fixes``, ``dialect``), the dialect of its settings,
+    the migrations folder. Empty when the file cannot be checked (a configuration that does
+    not load, a file that does not parse: nothing is known to be fixed).
+
+    The static check stops on SIGINT and SIGTERM as the command line does: a
+    ``KeyboardInterrupt`` is the caller's to handle."""
+    import dataclasses
+
+    from migration_fixer.api import run
+    from migration_fixer.config import Mode, build_config
+
+    try:
+        config = build_config(
+            paths=[Path(path)], mode=Mode.CHECK, select=None, ignore=None, cache=False
+        )
+        config = dataclasses.replace(config, select=config.select & REVERSE_RULES)
+        result = run(config)
+        text = Path(path).read_text(encoding="utf-8")
+    except Exception:
+        return {}
+    fixes: dict[str, ReverseFix] = {}
+    for _, finding in result.findings:
+        position = _position(text, finding.line)
+        known = fixes.get(position)
+        written = result.fixable(finding) and (known is None or known.written)
+        fixes[position] = ReverseFix(written, finding.hint or (known.hint if known else None))
+    return fixes
 
 
 def _database_operations(operation: Operation) -> list[Operation]:

@@ -504,6 +504,60 @@ def test_a_refused_plan_names_apart_the_migrations_of_installed_packages(
     assert not plan.installed("site-packages-notes/x/migrations/0001_initial.py")
 
 
+def test_the_advice_of_a_blocked_rollback_in_an_installed_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A rollback stopped at a migration of an installed package: migration-fixer is named
+    when it writes the reverse, with the warning that the change is lost on reinstall; the
+    advice for a removal (nothing migration-fixer does) names the file the same way."""
+    folder = tmp_path / "venv" / "lib" / "site-packages" / "cms" / "migrations"
+    folder.mkdir(parents=True)
+    source = (
+        "from django.db import migrations\n\n\n"
+        "def forwards(apps, schema_editor):\n    pass\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [\n"
+        "        migrations.RunPython(forwards),\n"
+        '        migrations.RemoveField("page", "slug"),\n'
+        "    ]\n"
+    )
+    (folder / "0027_x.py").write_text(source)
+    module = types.ModuleType("cms.migrations.0027_x")
+    module.__file__ = str(folder / "0027_x.py")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    migration = module.Migration("0027_x", "cms")
+    run_python, remove = migration.operations
+    command = migrate_or_rollback.Command(stdout=io.StringIO(), stderr=io.StringIO())
+    block = migrate_or_rollback._Block
+    python = block(Irreversible(migration, "1", "RunPython has no reverse_code", None, run_python))
+    removal = block(Irreversible(migration, "2", "RemoveField page.slug: ...", None, remove))
+    path = str(folder / "0027_x.py")
+    package = (
+        "; it is in an installed package, where a change is lost when the package is installed "
+        "again"
+    )
+    assert command._unblocking([python]) == [
+        f"To return to the starting point, make cms.0027_x reversible (migration-fixer {path}"
+        f"{package}), then run:"
+    ]
+    assert command._unblocking([python, removal]) == [
+        f"To return to the starting point, make the rollback of cms.0027_x work ({path}{package}):",
+        f"  operation 1, Raw Python operation: migration-fixer {path} writes its reverse",
+        "  operation 2, Remove field slug from page: insert before it an AlterField that gives "
+        "page.slug a default, which unapplying then writes into every row",
+        "Then run:",
+    ]
+    # A file the static core cannot read: nothing is known to be fixed.
+    (folder / "0027_x.py").write_text("def (:\n")
+    assert command._unblocking([python]) == [
+        f"To return to the starting point, make the rollback of cms.0027_x work ({path}{package}):",
+        "  operation 1, Raw Python operation: write its reverse by hand (migration-fixer has no "
+        "fix)",
+        "Then run:",
+    ]
+
+
 def test_django_under_test() -> None:
     """In the rerun on the oldest supported Django, this process imports that Django."""
     expected = os.environ.get(UNDER_TEST_ENV)

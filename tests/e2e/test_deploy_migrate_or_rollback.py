@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .deploy_helpers import DeployProject, migration_source
-from .harness import CommandResult, DbBackend, scratch_database, subprocess_env
+from .harness import CommandResult, DbBackend, run_fixer, scratch_database, subprocess_env
 
 ROWS_SQL = (
     "INSERT INTO beta_owner (email) VALUES ('a@example.com')",  # id 1
@@ -462,6 +462,140 @@ def _columns_sql(db: DbBackend, table: str) -> str:
     )
 
 
+def test_a_blocked_removal_gets_what_works_by_hand(db_backend: DbBackend, tmp_path: Path) -> None:
+    """--allow-irreversible; the rollback stops at a RemoveField of a non-null column without
+    a default. migration-fixer cannot make an applied removal reversible (its MF003 fix changes
+    what the migration does): the advice is the AlterField to insert, which works."""
+    project = seeded(tmp_path, db_backend)
+    (project.root / "alpha" / "fields.py").write_text(SKU_FIELD)
+    project.write(
+        "alpha",
+        "0002_fields",
+        migration_source(
+            [("alpha", "0001_initial")],
+            """\
+            migrations.AddField(
+                "item", "sku", alpha.fields.SkuField(default="?"), preserve_default=False
+            ),
+            """,
+            header="import alpha.fields\n",
+        ),
+    )
+    assert project.manage("migrate", "alpha", "-v0").returncode == 0
+    project.write(
+        "alpha",
+        "0003_cleanup",
+        migration_source([("alpha", "0002_fields")], 'migrations.RemoveField("item", "sku"),\n'),
+    )
+    project.write(
+        "gamma",
+        "0002_boom",
+        migration_source([("gamma", "0001_initial"), ("alpha", "0003_cleanup")], BOOM),
+    )
+    snap = tmp_path / "before.json"
+    result = project.manage(
+        "migrate_or_rollback", "--allow-irreversible", "-v0", "--snapshot-file", str(snap)
+    )
+    assert result.returncode == 2, result.describe()
+    assert timeless(result.stderr).endswith(
+        "Rolling back what this run applied on database 'default':\n"
+        "  Stopping at alpha.0003_cleanup: its rollback would not work (alpha.0003_cleanup: "
+        "operation 1: RemoveField item.sku: non-null `SkuField` (a CharField) with no default: "
+        "re-adding it fails on SQLite and PostgreSQL, and MySQL/MariaDB silently fill every row "
+        "with '')\n"
+        "Final state of database 'default': alpha 0003_cleanup; gamma 0001_initial\n"
+        "The rollback did not finish; still applied by this run: alpha.0003_cleanup\n"
+        "To return to the starting point, make the rollback of alpha.0003_cleanup work "
+        "(alpha/migrations/0003_cleanup.py):\n"
+        "  operation 1, Remove field sku from item: insert before it an AlterField that gives "
+        "item.sku a default, which unapplying then writes into every row\n"
+        "Then run:\n"
+        "  python manage.py migrate alpha 0002_fields\n"
+        "CommandError: the rollback failed: the database is not at its starting point\n"
+    ), result.stderr
+    # What it says, done.
+    project.write(
+        "alpha",
+        "0003_cleanup",
+        migration_source(
+            [("alpha", "0002_fields")],
+            """\
+            migrations.AlterField("item", "sku", alpha.fields.SkuField(default="?")),
+            migrations.RemoveField("item", "sku"),
+            """,
+            header="import alpha.fields\n",
+        ),
+    )
+    done = project.manage("migrate", "alpha", "0002_fields", "-v0")
+    assert done.returncode == 0, done.describe()
+    assert project.applied() == [
+        "alpha.0001_initial",
+        "alpha.0002_fields",
+        "beta.0001_initial",
+        "gamma.0001_initial",
+    ]
+    assert db_backend.query("SELECT name, sku FROM alpha_item") == [("one", "?")]
+    same = snapshot_equal(project, snap)
+    assert same.returncode == 0, same.describe()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_blocked_migration_gets_migration_fixer_only_for_what_it_fixes(
+    backend: str, tmp_path: Path
+) -> None:
+    """The rollback stops at a migration with two operations without reverse: migration-fixer
+    writes one (a RunPython: MF001), not the other (a DROP TABLE it has no definition for:
+    MF002's hint is passed on). Both done, the command printed works."""
+    with scratch_database(backend, tmp_path) as db:
+        project = seeded(tmp_path, db)
+        db.query("CREATE TABLE legacy_log (id integer)")
+        project.write(
+            "beta",
+            "0002_legacy",
+            migration_source(
+                [("beta", "0001_initial")],
+                'migrations.RunSQL("DROP TABLE legacy_log"),\nmigrations.RunPython(forwards),\n',
+                header="\n\ndef forwards(apps, schema_editor):\n    pass\n",
+            ),
+        )
+        project.write(
+            "gamma",
+            "0002_boom",
+            migration_source([("gamma", "0001_initial"), ("beta", "0002_legacy")], BOOM),
+        )
+        result = project.manage("migrate_or_rollback", "--allow-irreversible", "-v0")
+        assert result.returncode == 2, result.describe()
+        assert result.stderr.endswith(
+            "The rollback did not finish; still applied by this run: beta.0002_legacy\n"
+            "To return to the starting point, make the rollback of beta.0002_legacy work "
+            "(beta/migrations/0002_legacy.py):\n"
+            "  operation 1, Raw SQL operation: write its reverse by hand (migration-fixer has no "
+            "fix: no certain inverse: it (`DROP TABLE legacy_log`): `DROP TABLE legacy_log` "
+            "cannot be undone without the object's definition (no earlier `RunSQL` of this "
+            "migrations folder creates it); a no-op reverse would leave the schema changed after "
+            "a rollback that reports success: write `reverse_sql=` by hand, or accept the no-op "
+            "with --unsafe-fixes)\n"
+            "  operation 2, Raw Python operation: migration-fixer beta/migrations/0002_legacy.py "
+            "writes its reverse\n"
+            "Then run:\n"
+            "  python manage.py migrate beta 0001_initial\n"
+            "CommandError: the rollback failed: the database is not at its starting point\n"
+        ), result.stderr
+        path = project.root / "beta" / "migrations" / "0002_legacy.py"
+        fixed = run_fixer(path, cwd=project.root)
+        assert fixed.returncode == 1, fixed.describe()  # (the DROP TABLE is left)
+        path.write_text(
+            path.read_text().replace(
+                '"DROP TABLE legacy_log"',
+                '"DROP TABLE legacy_log", reverse_sql="CREATE TABLE legacy_log (id integer)"',
+            )
+        )
+        done = project.manage("migrate", "beta", "0001_initial", "-v0")
+        assert done.returncode == 0, done.describe()
+        assert project.applied() == AT_THE_START
+        assert "legacy_log" in db.tables()
+
+
 def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path: Path) -> None:
     """A first install: the plan creates gamma_tag, then removes a non-null column of it.
     Not refused (django-oscar's catalogue 0002 was); the rollback re-adds the column to the
@@ -507,6 +641,24 @@ def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path:
         "gamma.0002_code",
         "gamma.0003_remove_code",
     ]
+    # Not "make gamma.0003_remove_code reversible (migration-fixer ...)": it has nothing to
+    # fix there. Emptying the table lets the rollback through.
+    advice = stopped.stderr.split("The rollback did not finish; ")[1].splitlines()
+    assert advice[1:-1] == [
+        "To return to the starting point, make the rollback of gamma.0003_remove_code work "
+        "(gamma/migrations/0003_remove_code.py):",
+        "  operation 1, Remove field code from tag: empty the table gamma_tag (this run created "
+        "it, and the rollback drops it)",
+        "Then run:",
+        "  python manage.py migrate gamma zero",
+        "  python manage.py migrate alpha zero",
+        "  python manage.py migrate beta zero",
+    ], stopped.stderr
+    db_backend.query("DELETE FROM gamma_tag")
+    for line in advice[4:-1]:
+        done = project.manage(*line.split()[2:], "-v0")
+        assert done.returncode == 0, done.describe()
+    assert project.applied() == []
 
 
 def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations import Migration
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RemoveField
 from django.db.migrations.operations.base import Operation
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
@@ -44,10 +45,12 @@ from migration_fixer.django.locking import LockTimeout, deploy_lock
 from migration_fixer.django.plan import (
     Irreversible,
     Key,
+    ReverseFix,
     installed,
     irreversible_operations,
     lingering_effects,
     migration_path,
+    reverse_fixes,
     split_phases,
     starting_point,
 )
@@ -204,6 +207,19 @@ def _patched_executor(command: Command) -> Iterator[None]:
         yield
     finally:
         setattr(django_migrate, "MigrationExecutor", original)  # noqa: B010
+
+
+@dataclass
+class _Block:
+    """An operation that stops the rollback before its migration."""
+
+    item: Irreversible
+    #: A table this run created, that holds rows (``item`` removes a column from it).
+    table: str | None = None
+
+    def line(self) -> str:
+        held = f"; its table {self.table} holds rows" if self.table is not None else ""
+        return f"{self.item.line()}{held}"
 
 
 class _Terminated(BaseException):
@@ -555,6 +571,8 @@ class Command(django_migrate.Command):
 
     _final_message = ""
     _blocked: Key | None = None
+    #: Why the rollback stopped at :attr:`_blocked`.
+    _blocks: list[_Block] = []  # noqa: RUF012 - replaced, never mutated
     _not_reapplied: list[Key] = []  # noqa: RUF012 - replaced, never mutated
     #: The operations of the half-applied migration that ran and were not undone (numbers
     #: from 1, in order).
@@ -605,17 +623,9 @@ class Command(django_migrate.Command):
                 it = "it" if len(self._not_undone) == 1 else "them"
                 then = ", then run:" if remaining else "."
                 self.shout(f"To return to the starting point, undo {it} by hand{then}")
-            elif blocked is not None:
-                path = migration_path(executor_graph_node(connection, blocked))
-                how = (
-                    f"it is in an installed package: {path}"
-                    if installed(path)
-                    else f"migration-fixer {path}"
-                )
-                self.shout(
-                    f"To return to the starting point, make {_label(blocked)} reversible "
-                    f"({how}), then run:"
-                )
+            elif blocked is not None and self._blocks:
+                for line in self._unblocking(self._blocks):
+                    self.shout(line)
             else:
                 self.shout("To return to the starting point, run:")
             for app in dict.fromkeys(k[0] for k in remaining):
@@ -688,14 +698,15 @@ class Command(django_migrate.Command):
             self.shout("  Nothing to unapply: no migration of this run was applied.")
         executor = MigrationExecutor(connection, _private(self._rollback_progress))
         for position, key in enumerate(todo):
-            reasons = self._blocking(executor, key)
-            if reasons:
+            blocks = self._blocking(executor, key)
+            if blocks:
                 self.shout(
                     f"  Stopping at {_label(key)}: its rollback would not work "
-                    f"({'; '.join(reasons)})",
+                    f"({'; '.join(block.line() for block in blocks)})",
                     self.style.ERROR,
                 )
                 self._blocked = key
+                self._blocks = blocks
                 return todo[position:]
             migration = executor.loader.graph.nodes[key]
             full_plan = executor.migration_plan(
@@ -714,21 +725,90 @@ class Command(django_migrate.Command):
             executor.loader.build_graph()
         return self._reapply(executor)
 
-    def _blocking(self, executor: MigrationExecutor, key: Key) -> list[str]:
+    def _blocking(self, executor: MigrationExecutor, key: Key) -> list[_Block]:
         """Why the rollback cannot unapply ``key`` (nothing: it can): its operations that
         cannot be rolled back, and its removals from a table this run created that holds
         rows now."""
         run = self.run
         assert run is not None
-        reasons = []
+        blocks = []
         for item in run.irreversible:
             if _key(item.migration) != key:
                 continue
             if item.new_table is None:
-                reasons.append(item.line())
+                blocks.append(_Block(item))
             elif (table := self._rows_in(executor, key, item.new_table)) is not None:
-                reasons.append(f"{item.line()}; its table {table} holds rows")
-        return reasons
+                blocks.append(_Block(item, table))
+        return blocks
+
+    def _unblocking(self, blocks: list[_Block]) -> list[str]:
+        """What to do, by hand or with migration-fixer, so that the rollback of the migration
+        of ``blocks`` works: the lines before the commands to run (the last one says "then
+        run:"). ``migration-fixer PATH`` is named only for the operations it makes
+        reversible without changing what they did (a reverse it writes: MF001, MF002,
+        as the static core checks the file now); the others get what works by hand."""
+        migration = blocks[0].item.migration
+        label = _label(_key(migration))
+        path = migration_path(migration)
+        fixer = f"migration-fixer {path}"
+        fixes: dict[str, ReverseFix] = {}
+        if any(b.table is None and not isinstance(b.item.operation, RemoveField) for b in blocks):
+            fixes = self._reverse_fixes(path)
+        steps: list[str] = []
+        written = 0
+        for block in blocks:
+            item, operation = block.item, block.item.operation
+            where = f"  operation {item.position}"
+            if operation is not None:
+                where += f", {operation.describe()}"
+            fix = fixes.get(item.position.split()[0])
+            if block.table is not None:
+                steps.append(
+                    f"{where}: empty the table {block.table} (this run created it, and the "
+                    "rollback drops it)"
+                )
+            elif isinstance(operation, RemoveField):
+                field = f"{operation.model_name}.{operation.name}"
+                steps.append(
+                    f"{where}: insert before it an AlterField that gives {field} a default, "
+                    "which unapplying then writes into every row"
+                )
+            elif fix is not None and fix.written:
+                written += 1
+                steps.append(f"{where}: {fixer} writes its reverse")
+            else:
+                why = f": {fix.hint}" if fix is not None and fix.hint else ""
+                steps.append(
+                    f"{where}: write its reverse by hand (migration-fixer has no fix{why})"
+                )
+        package = (
+            "; it is in an installed package, where a change is lost when the package is "
+            "installed again"
+            if installed(path)
+            else ""
+        )
+        if written == len(blocks):
+            return [
+                f"To return to the starting point, make {label} reversible ({fixer}{package}), "
+                "then run:"
+            ]
+        return [
+            f"To return to the starting point, make the rollback of {label} work "
+            f"({path}{package}):",
+            *steps,
+            "Then run:",
+        ]
+
+    def _reverse_fixes(self, path: str) -> dict[str, ReverseFix]:
+        """:func:`reverse_fixes`; the static check stops on a signal (as the command line
+        does): one during the rollback's report is ignored here too, and the check run
+        again."""
+        for _ in range(3):
+            try:
+                return reverse_fixes(path)
+            except KeyboardInterrupt:
+                self._interrupt_ignored(signal.SIGINT, None)
+        return {}
 
     @staticmethod
     def _rows_in(executor: MigrationExecutor, key: Key, model: tuple[str, str]) -> str | None:
@@ -920,11 +1000,6 @@ def _applied(database: str) -> frozenset[Key] | None:
         return frozenset(recorder.applied_migrations())
     except (ConnectionDoesNotExist, DatabaseError):
         return None
-
-
-def executor_graph_node(connection: BaseDatabaseWrapper, key: Key) -> Migration:
-    node: Migration = MigrationExecutor(connection).loader.graph.nodes[key]
-    return node
 
 
 def _holds_rows(connection: BaseDatabaseWrapper, table: str) -> bool:
