@@ -450,6 +450,7 @@ def reverse_fixes(path: str) -> dict[str, ReverseFix]:
 
     from migration_fixer.api import run
     from migration_fixer.config import Mode, build_config
+    from migration_fixer.rules._reverse import ACCEPT_NOOP
 
     try:
         config = build_config(
@@ -465,7 +466,8 @@ def reverse_fixes(path: str) -> dict[str, ReverseFix]:
         position = _position(text, finding.line)
         known = fixes.get(position)
         written = result.fixable(finding) and (known is None or known.written)
-        fixes[position] = ReverseFix(written, finding.hint or (known.hint if known else None))
+        hint = finding.hint.removesuffix(ACCEPT_NOOP) if finding.hint else None
+        fixes[position] = ReverseFix(written, hint or (known.hint if known else None))
     return fixes
 
 

@@ -16,6 +16,10 @@ from migration_fixer.rule import (
     ReplaceArgument,
 )
 
+#: How a hint of MF001 and MF002 ends where the no-op is an unsafe fix (a deploy that stopped
+#: on the missing reverse quotes the hint without it: the no-op is no way back there).
+ACCEPT_NOOP = ", or accept the no-op with --unsafe-fixes"
+
 
 @dataclass(frozen=True)
 class Reverse:

@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterator
 
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
-from migration_fixer.rules._reverse import Reverse, missing_reverse
+from migration_fixer.rules._reverse import ACCEPT_NOOP, Reverse, missing_reverse
 from migration_fixer.rules.mf004_runpython_rerun import rerun_hazards
 
 code: str = "MF001"
@@ -119,10 +119,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         undo = "write a reverse function that undoes it (MF004 writes one where it is certain)"
         return Reverse(
             applicability=Applicability.UNSAFE,
-            hint=(
-                f"a no-op reverse is not enough: {found}; {undo}, or accept the no-op with "
-                "--unsafe-fixes"
-            ),
+            hint=f"a no-op reverse is not enough: {found}; {undo}{ACCEPT_NOOP}",
             written_hint=(
                 f"the no-op reverse written (--unsafe-fixes) is not enough: {found}; {undo}"
             ),

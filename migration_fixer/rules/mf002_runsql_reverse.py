@@ -101,7 +101,7 @@ from migration_fixer.layout import string_literal
 from migration_fixer.migration_ast import find_argument, string_constants, terminal_name
 from migration_fixer.migration_writer import quote_style
 from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
-from migration_fixer.rules._reverse import Reverse, missing_reverse
+from migration_fixer.rules._reverse import ACCEPT_NOOP, Reverse, missing_reverse
 from migration_fixer.sqlinverse import Earlier  # light: the parser is imported on first use
 
 code: str = "MF002"
@@ -356,7 +356,7 @@ def _dialects(ctx: FileContext) -> tuple[str, ...]:
 
 _NO_OP = (
     "a no-op reverse would leave the schema changed after a rollback that reports success: "
-    "write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
+    f"write `reverse_sql=` by hand{ACCEPT_NOOP}"
 )
 #: The same, once the no-op is written.
 _NO_OP_WRITTEN = (
