@@ -52,24 +52,12 @@ SCENARIOS = (
     "seededids",
 )
 
-SETTINGS_MODULE = """\
-from demo.settings import *  # noqa: F403
-
-INSTALLED_APPS = [
-    "migration_fixer.django",
-    "fkdrop",
-    "coldrop",
-    "rawsql",
-    "rawview",
-    "dataseed",
-    "nullable",
-    "datapurge",
-    "datafix",
-    "seededids",
-]
-ROOT_URLCONF = __name__
-urlpatterns = []
-"""
+SETTINGS_MODULE = (
+    "from demo.settings import *  # noqa: F403\n\n"
+    "INSTALLED_APPS = [\n"
+    + "".join(f"    {app!r},\n" for app in ("migration_fixer.django", *SCENARIOS))
+    + "]\nROOT_URLCONF = __name__\nurlpatterns = []\n"
+)
 
 SHAPES_SETTINGS_MODULE = f"""\
 from {SETTINGS} import *  # noqa: F403
