@@ -1094,3 +1094,18 @@ def test_a_name_not_bound_to_a_literal_is_not_read(head: str) -> None:
         "would leave the schema changed after a rollback that reports success: write "
         "`reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
     )
+
+
+def test_sql_built_in_place_is_not_read() -> None:
+    source = migration(
+        '("shop", "0001_initial")',
+        '        migrations.RunSQL(f"DELETE FROM {TABLE}"),\n',
+        'TABLE = "shop_product"\n',
+    )
+    fixed, findings = fix({"0001_initial.py": INITIAL, "0002_built.py": source}, "0002_built.py")
+    assert fixed == source
+    assert hint(findings) == (
+        "the SQL is not a literal string, so a no-op reverse would leave the schema changed "
+        "after a rollback that reports success: write `reverse_sql=` by hand, or accept the "
+        "no-op with --unsafe-fixes"
+    )
