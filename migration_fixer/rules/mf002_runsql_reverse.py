@@ -232,7 +232,7 @@ def check(ctx: FileContext) -> Iterator[Finding]:
             _dialects(ctx),
             lambda: before.calls(call),
             quote(),
-            before.own().bindings.value,
+            before.value,
         ),
     )
 
@@ -253,6 +253,11 @@ class _Before:
         if self._own is None:
             self._own = read_migration(self.ctx.path, self.ctx.text, self.ctx.tree)
         return self._own
+
+    def value(self, expr: ast.expr) -> ast.expr:
+        """What ``expr`` is bound to, when it is a name (the file's names are read then,
+        not for the literal SQL of most calls)."""
+        return self.own().bindings.value(expr) if isinstance(expr, ast.Name) else expr
 
     def calls(self, call: ast.Call) -> list[Earlier]:
         migration = self.own()
