@@ -239,25 +239,27 @@ class NoteField(models.TextField):
 '''
 
 
+def write_fields(project: DeployProject, more: str = "") -> None:
+    """alpha.0002_fields: a ``SkuField`` (a project field class, whose module the migration
+    imports) added with a one-off default, then ``more`` operations."""
+    (project.root / "alpha" / "fields.py").write_text(SKU_FIELD)
+    operations = (
+        "migrations.AddField(\n"
+        '    "item", "sku", alpha.fields.SkuField(default="?"), preserve_default=False\n'
+        "),\n" + more
+    )
+    project.write(
+        "alpha",
+        "0002_fields",
+        migration_source([("alpha", "0001_initial")], operations, header="import alpha.fields\n"),
+    )
+
+
 def test_irreversible_plan_is_refused_and_the_database_untouched(
     db_backend: DbBackend, tmp_path: Path
 ) -> None:
     project = seeded(tmp_path, db_backend)
-    (project.root / "alpha" / "fields.py").write_text(SKU_FIELD)
-    project.write(
-        "alpha",
-        "0002_fields",
-        migration_source(
-            [("alpha", "0001_initial")],
-            """\
-            migrations.AddField(
-                "item", "sku", alpha.fields.SkuField(default="?"), preserve_default=False
-            ),
-            migrations.AddField("item", "memo", alpha.fields.NoteField()),
-            """,
-            header="import alpha.fields\n",
-        ),
-    )
+    write_fields(project, 'migrations.AddField("item", "memo", alpha.fields.NoteField()),\n')
     migrate = project.manage("migrate", "alpha", "-v0")
     assert migrate.returncode == 0, migrate.describe()
     project.write(
@@ -467,20 +469,7 @@ def test_a_blocked_removal_gets_what_works_by_hand(db_backend: DbBackend, tmp_pa
     a default. migration-fixer cannot make an applied removal reversible (its MF003 fix changes
     what the migration does): the advice is the AlterField to insert, which works."""
     project = seeded(tmp_path, db_backend)
-    (project.root / "alpha" / "fields.py").write_text(SKU_FIELD)
-    project.write(
-        "alpha",
-        "0002_fields",
-        migration_source(
-            [("alpha", "0001_initial")],
-            """\
-            migrations.AddField(
-                "item", "sku", alpha.fields.SkuField(default="?"), preserve_default=False
-            ),
-            """,
-            header="import alpha.fields\n",
-        ),
-    )
+    write_fields(project)
     assert project.manage("migrate", "alpha", "-v0").returncode == 0
     project.write(
         "alpha",
