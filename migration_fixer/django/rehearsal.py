@@ -921,11 +921,7 @@ class Rehearsal:
                     migration = f"{nodes[0][0]}.{nodes[0][1]}"
             step.failure = Failure(message, migration, operation)
         rows = f"{total} row{'s' * (total != 1)}"
-        step.detail = (
-            f"schema equal to the start, {rows} present with their values"
-            if step.failure is None
-            else f"{rows} expected"
-        )
+        step.detail = f"schema and {rows} unchanged" if step.failure is None else f"{rows} expected"
         self._record(step, started)
         return step.failure is None
 

@@ -239,7 +239,6 @@ def test_passes_once_migration_fixer_fixed_them(project: Path, db_backend: DbBac
     assert result.returncode == 0, result.describe()
     lines = [TIME.sub(" <t> ", line) for line in result.stdout.splitlines()]
     rows = "40 rows in 10 tables"
-    present = "present with their values"
     assert lines[1:] == [
         "deploy 1: coldrop.0002_remove_item_code_remove_item_quantity",
         "deploy 2: coldrop.0003_remove_item_code_remove_item_quantity",
@@ -248,13 +247,13 @@ def test_passes_once_migration_fixer_fixed_them(project: Path, db_backend: DbBac
         "deploy 1: forward (migrate: 1 migration) <t> ok",
         f"deploy 1: rows after the deploy ({rows}) <t> ok",
         "deploy 1: back (migrate: 1 migration) <t> ok",
-        f"deploy 1: compare with the start (schema equal to the start, 40 rows {present}) <t> ok",
+        "deploy 1: compare with the start (schema and 40 rows unchanged) <t> ok",
         "deploy 1: forward again (migrate: 1 migration) <t> ok",
         f"deploy 2: rows at the start ({rows}) <t> ok",
         "deploy 2: forward (migrate: 1 migration) <t> ok",
         f"deploy 2: rows after the deploy ({rows}) <t> ok",
         "deploy 2: back (migrate: 1 migration) <t> ok",
-        f"deploy 2: compare with the start (schema equal to the start, 120 rows {present}) <t> ok",
+        "deploy 2: compare with the start (schema and 120 rows unchanged) <t> ok",
         "deploy 2: forward again (migrate: 1 migration) <t> ok",
         "Rollback rehearsal passed: 2 deploys, forward, back and forward again.",
     ]
