@@ -572,9 +572,15 @@ def _suspects(
     for line in differences:
         named_tables |= set(re.findall(r"(?:column |table |view | on )([\w$]+)", line))
     # What each problem makes likely: code that names the model (or table) of rows lost and
-    # deletes rows, or of values changed and changes rows.
+    # deletes rows, or of values changed, names a field that changed and changes rows
+    # (wagtailembeds 0007 updates `hash`, not the `thumbnail_url` that changed).
     concerns: list[tuple[list[str], set[str], re.Pattern[str] | None]] = []
-    for rows_of, does in ((lost, _DELETES), (changed, _UPDATES)):
+    fields = sorted({name for rows in changed for name in rows.fields})
+    changes = re.compile(
+        rf"(?s)\A(?=.*\b(?:{'|'.join(map(re.escape, fields))})\b)(?=.*(?:{_UPDATES.pattern}))",
+        re.IGNORECASE,
+    )
+    for rows_of, does in ((lost, _DELETES), (changed, changes)):
         if rows_of:
             names = [name for rows in rows_of for name in rows.names]
             tables = {rows.table for rows in rows_of if rows.table} | named_tables
@@ -607,9 +613,11 @@ def _suspects(
             elif isinstance(operation, SeparateDatabaseAndState):
                 score = 2
             elif values == "alters":
-                # Django's own reverse: after raw code that names the model, before raw
-                # code that does not.
-                score = 4
+                # Django's own reverse of the field that changed (wagtailembeds 0008 makes
+                # `thumbnail_url` NOT NULL with a default, filling the NULLs; its reverse
+                # leaves them ''): after raw code that changes that field, with code that
+                # only names the model, before code that does not.
+                score = 5
             elif isinstance(operation, AlterField) and _alters_what_differs(
                 migration.app_label, operation, differences, table_of
             ):

@@ -345,3 +345,30 @@ def test_rows_lost_and_values_changed_name_the_cause_of_each() -> None:
         f"shop.0003_fixture, operation 1, {PYTHON}",
         f"shop.0020_depickle, operation 1, {PYTHON}",
     ]
+
+
+def _hash_tags(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    tags = list(Tag.objects.all())
+    for tag in tags:
+        tag.slug = str(tag.pk)
+    Tag.objects.bulk_update(tags, ["slug"])
+
+
+def test_code_that_changes_other_fields_does_not_hide_the_alter_field() -> None:
+    """wagtailembeds: 0007 (no-op reverse) updates `hash`; 0008's AlterField made
+    `thumbnail_url` NOT NULL with a default, which filled the NULLs, and its reverse leaves
+    them '': the AlterField was not named at all."""
+    alter = migrations.AlterField("tag", "name", models.CharField(max_length=9, default=""))
+    found = _suspects(
+        [
+            _migration("0007_hash", migrations.RunPython(_hash_tags, NOOP)),
+            _migration("0008_long", alter),
+        ],
+        [],
+        changed=[TAG_VALUES],
+    )
+    assert found == [
+        f"shop.0007_hash, operation 1, {PYTHON}",
+        "shop.0008_long, operation 1, AlterField: Alter field name on tag",
+    ]
