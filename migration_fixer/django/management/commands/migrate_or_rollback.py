@@ -218,8 +218,14 @@ class _Block:
     table: str | None = None
 
     def line(self) -> str:
-        held = f"; its table {self.table} holds rows" if self.table is not None else ""
-        return f"{self.item.line()}{held}"
+        return f"{self.item.line()}{self._held()}"
+
+    def reason(self) -> str:
+        """Why, without where (the operation is named already)."""
+        return f"{self.item.reason}{self._held()}"
+
+    def _held(self) -> str:
+        return f"; its table {self.table} holds rows" if self.table is not None else ""
 
 
 class _Terminated(BaseException):
@@ -731,15 +737,13 @@ class Command(django_migrate.Command):
         rows now."""
         run = self.run
         assert run is not None
-        blocks = []
-        for item in run.irreversible:
-            if _key(item.migration) != key:
-                continue
-            if item.new_table is None:
-                blocks.append(_Block(item))
-            elif (table := self._rows_in(executor, key, item.new_table)) is not None:
-                blocks.append(_Block(item, table))
-        return blocks
+
+        def table_of(model: tuple[str, str]) -> str:
+            state = executor.loader.project_state(key, at_end=False)
+            return str(state.apps.get_model(*model)._meta.db_table)
+
+        items = [item for item in run.irreversible if _key(item.migration) == key]
+        return _blocks(executor.connection, items, table_of)
 
     def _unblocking(self, blocks: list[_Block]) -> list[str]:
         """What to do, by hand or with migration-fixer, so that the rollback of the migration
@@ -809,13 +813,6 @@ class Command(django_migrate.Command):
             except KeyboardInterrupt:
                 self._interrupt_ignored(signal.SIGINT, None)
         return {}
-
-    @staticmethod
-    def _rows_in(executor: MigrationExecutor, key: Key, model: tuple[str, str]) -> str | None:
-        """The table of ``model`` as it is just before ``key``, if it holds a row."""
-        state = executor.loader.project_state(key, at_end=False)
-        table = state.apps.get_model(*model)._meta.db_table
-        return table if _holds_rows(executor.connection, table) else None
 
     def _reapply(self, executor: MigrationExecutor) -> list[Key]:
         """A backward plan that failed: apply again what it unapplied, in reverse order.
@@ -897,18 +894,20 @@ class Command(django_migrate.Command):
         run = self.run
         assert run is not None
         operation = migration.operations[index]
-        reasons = []
-        for item in run.irreversible:
-            if _key(item.migration) != _key(migration) or item.position.split()[0] != str(
-                index + 1
-            ):
-                continue
-            if item.new_table is None:
-                reasons.append(item.reason)
-            else:
-                table = before.apps.get_model(*item.new_table)._meta.db_table
-                if _holds_rows(connection, table):
-                    reasons.append(f"{item.reason}; its table {table} holds rows")
+        items = [
+            item
+            for item in run.irreversible
+            if _key(item.migration) == _key(migration)
+            and item.position.split()[0] == str(index + 1)
+        ]
+        reasons = [
+            block.reason()
+            for block in _blocks(
+                connection,
+                items,
+                lambda model: str(before.apps.get_model(*model)._meta.db_table),
+            )
+        ]
         if not reasons and not operation.reversible:
             reasons.append(f"{type(operation).__name__} is not reversible")
         return reasons
@@ -1000,6 +999,23 @@ def _applied(database: str) -> frozenset[Key] | None:
         return frozenset(recorder.applied_migrations())
     except (ConnectionDoesNotExist, DatabaseError):
         return None
+
+
+def _blocks(
+    connection: BaseDatabaseWrapper,
+    items: list[Irreversible],
+    table_of: Callable[[tuple[str, str]], str],
+) -> list[_Block]:
+    """Those of ``items`` that stop the rollback: each one that cannot be rolled back, and
+    each removal from a table this run created (``table_of``: its table, by model, as it is
+    there) that holds rows now."""
+    blocks = []
+    for item in items:
+        if item.new_table is None:
+            blocks.append(_Block(item))
+        elif _holds_rows(connection, table := table_of(item.new_table)):
+            blocks.append(_Block(item, table))
+    return blocks
 
 
 def _holds_rows(connection: BaseDatabaseWrapper, table: str) -> bool:
