@@ -496,9 +496,11 @@ def drop_migration(
     removals: list[Removal],
     vocabulary: str,
     line_length: int = DEFAULT_LINE_LENGTH,
+    quote: str = '"',
 ) -> NewMigration:
     """The deferred drop, to be numbered by the runner's planning (after every migration
-    of the folder, depending on the folder's leaf or the run's previous new migration)."""
+    of the folder, depending on the folder's leaf or the run's previous new migration);
+    its strings between ``quote`` characters, those of the migration it comes from."""
     fragments = [f"remove_{r.model.lower()}_{r.field.lower()}" for r in removals]
     suffix = fragments[0]
     for fragment in fragments[1:]:
@@ -523,8 +525,8 @@ def drop_migration(
         marker += "    post_deploy = True\n"
     operations = "".join(
         "        migrations.RemoveField(\n"
-        f"            model_name={string_literal(r.model.lower(), chr(34))},\n"
-        f"            name={string_literal(r.field, chr(34))},\n"
+        f"            model_name={string_literal(r.model.lower(), quote)},\n"
+        f"            name={string_literal(r.field, quote)},\n"
         "        ),\n"
         for r in removals
     )
@@ -541,7 +543,7 @@ def drop_migration(
         + "\n    dependencies = [\n"
     )
     tail = "    ]\n\n    operations = [\n" + operations + "    ]\n"
-    return NewMigration(origin, label, suffix, head, tail, line_length)
+    return NewMigration(origin, label, suffix, head, tail, line_length, quote)
 
 
 def element_layout(ctx: FileContext, node: ast.expr) -> tuple[int, int, str, str | None]:

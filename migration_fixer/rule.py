@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line
+from migration_fixer.layout import DEFAULT_LINE_LENGTH, reflow_line, string_literal
 from migration_fixer.migration_ast import (
     OPERATIONS,
     ModuleIndex,
@@ -143,16 +143,15 @@ class NewMigration:
     tail: str
     #: The project's line length: a dependency line longer than that is split.
     line_length: int = DEFAULT_LINE_LENGTH
+    #: The quote of the migration it is made from, for its strings.
+    quote: str = '"'
 
     def render(self, name: str, depends_on: str) -> NewFile:
-        dependency = f'        ("{_escape(self.label)}", "{_escape(depends_on)}"),'
+        label, parent = (string_literal(v, self.quote) for v in (self.label, depends_on))
+        dependency = f"        ({label}, {parent}),"
         lines = reflow_line(dependency, True, self.line_length) or [dependency]
         text = self.head + "".join(f"{line}\n" for line in lines) + self.tail
         return NewFile(self.origin.parent / f"{name}.py", text, origin=self.origin)
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 #: In a finding's hint, where the planning writes the file name of the new migration

@@ -114,6 +114,7 @@ from migration_fixer.migration_writer import (
     Removal,
     drop_migration,
     nullable_step,
+    quote_style,
     with_article,
 )
 from migration_fixer.rule import (
@@ -691,7 +692,12 @@ def _fix_all(
         return
     vocabulary = ctx.settings.get(code, "vocabulary", "ours")
     drop = drop_migration(
-        ctx.path, history.label, [r for r, *_ in fixed], vocabulary, ctx.line_length
+        ctx.path,
+        history.label,
+        [r for r, *_ in fixed],
+        vocabulary,
+        ctx.line_length,
+        quote_style(migration.text),
     )
     plan = (
         f"deploy {migration.path.name} (the field stays, "

@@ -178,12 +178,15 @@ def drop_file(
     depends_on: str | None = None,
     marker: str = "    post_deploy = True\n",
     imports: str = "from django.db import migrations\n",
+    quote: str = '"',
 ) -> str:
-    """The text of the deferred drop migration MF003 creates."""
+    """The text of the deferred drop migration MF003 creates (its strings between
+    ``quote`` characters)."""
+    q = quote
     ops = "".join(
         "        migrations.RemoveField(\n"
-        f'            model_name="{model}",\n'
-        f'            name="{field}",\n'
+        f"            model_name={q}{model}{q},\n"
+        f"            name={q}{field}{q},\n"
         "        ),\n"
         for model, field in removals
     )
@@ -196,7 +199,7 @@ def drop_file(
         "    # code reads the removed column.\n"
         f"{marker}\n"
         "    dependencies = [\n"
-        f'        ("{label}", "{depends_on or source}"),\n'
+        f"        ({q}{label}{q}, {q}{depends_on or source}{q}),\n"
         "    ]\n\n"
         "    operations = [\n"
         f"{ops}"

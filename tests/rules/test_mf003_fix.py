@@ -494,6 +494,18 @@ def test_two_new_migrations_get_two_drop_migrations_in_a_row(tmp_path: Path) -> 
     fixed_again(repo)
 
 
+def test_the_drop_migration_quotes_its_strings_as_the_migration_it_comes_from() -> None:
+    # As Django's makemigrations writes them without black: single quotes.
+    new = migration(
+        "migrations.RemoveField(model_name='product', name='sku')",
+        deps="('shop', '0001_initial')",
+    )
+    repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})
+    assert read(repo, "0003_remove_product_sku.py") == drop_file(
+        "0002_x", [("product", "sku")], quote="'"
+    )
+
+
 def test_a_later_new_migration_is_the_leaf_the_drop_depends_on() -> None:
     new = {
         "0002_a.py": migration(remove("sku")),
