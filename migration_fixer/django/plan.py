@@ -28,6 +28,9 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
 - :func:`lingering_effects`: the ``RunPython`` operations of a forward plan that can be
   unapplied but whose reverse does nothing while their forward function is not safe to run
   twice (MF004, read from the migration's source): a rollback leaves what they did.
+- :func:`dropped_tables`: the tables that the forward steps of a plan drop (``DeleteModel``,
+  the ``RemoveField`` of a many-to-many field whose table Django created): unapplying creates
+  them again, empty, so a rollback cannot give back the rows they held.
 - :func:`reverse_fixes`: per operation of a migration file, whether ``migration-fixer PATH``
   writes its missing reverse (MF001, MF002: the fixes that leave what an applied migration
   did as it is), for the advice of a rollback that stopped there.
@@ -418,6 +421,101 @@ def lingering_effects(plan: Plan) -> list[Irreversible]:
             position = _position(text, finding.line)
             found.append(Irreversible(migration, position, finding.message))
     return found
+
+
+@dataclass(frozen=True)
+class DroppedTable:
+    """A table that an operation of a forward plan drops on the database: unapplying the
+    operation creates it again, empty."""
+
+    migration: Migration
+    position: str  # as Irreversible.position
+    #: The ``DeleteModel``, or the ``RemoveField`` of a many-to-many field (inside
+    #: ``SeparateDatabaseAndState``: the database operation).
+    operation: Operation
+    table: str
+    #: "DeleteModel Tag drops the table gamma_tag"
+    what: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.migration.app_label}.{self.migration.name}"
+
+    def line(self) -> str:
+        """``app.migration: operation N: what``."""
+        return f"{self.label}: operation {self.position}: {self.what}"
+
+
+def dropped_tables(plan: Plan, state: ProjectState, using: str) -> list[DroppedTable]:
+    """The tables that the forward steps of ``plan`` drop on the database ``using``, as
+    Django's schema editor drops them: a ``DeleteModel``'s table and the automatic
+    many-to-many tables of its model, a ``RemoveField``'s many-to-many table when Django
+    created it (a field with a ``through`` model of its own drops none); nothing for a model
+    whose table the database does not get (proxy, ``managed = False``, swapped, routed
+    elsewhere). Whether the table exists and holds rows is the caller's to ask.
+
+    `state` is the project state before the plan, as for :func:`irreversible_operations`; it
+    is mutated, and rendered where a model has to be (pass a clone to keep it)."""
+    found: list[DroppedTable] = []
+    for migration, backwards in plan:
+        if backwards:
+            continue
+        for index, operation in enumerate(migration.operations, start=1):
+            found.extend(_dropped(migration, operation, str(index), state, using))
+            operation.state_forwards(migration.app_label, state)
+    return found
+
+
+def _dropped(
+    migration: Migration, operation: Operation, position: str, state: ProjectState, using: str
+) -> list[DroppedTable]:
+    app_label = migration.app_label
+    if isinstance(operation, SeparateDatabaseAndState):
+        found: list[DroppedTable] = []
+        inner_state = state.clone()
+        for index, inner in enumerate(operation.database_operations, start=1):
+            where = f"{position} (database operation {index})"
+            found.extend(_dropped(migration, inner, where, inner_state, using))
+            inner.state_forwards(app_label, inner_state)
+        return found
+    if isinstance(operation, DeleteModel):
+        model = state.apps.get_model(app_label, operation.name)
+        if not operation.allow_migrate_model(using, model):
+            return []
+        tables = [(str(model._meta.db_table), "")]
+        tables += [
+            (
+                str(through._meta.db_table),
+                f" (the many-to-many table of {operation.name}.{field.name})",
+            )
+            for field in model._meta.local_many_to_many
+            if (through := field.remote_field.through)._meta.auto_created
+        ]
+        return [
+            DroppedTable(
+                migration,
+                position,
+                operation,
+                table,
+                f"DeleteModel {operation.name} drops the table {table}{note}",
+            )
+            for table, note in tables
+        ]
+    if isinstance(operation, RemoveField):
+        unbound = state.models[app_label, operation.model_name_lower].fields[operation.name]
+        if not unbound.many_to_many or unbound.remote_field.through is not None:
+            return []  # (not rendered for the removal of a column)
+        model = state.apps.get_model(app_label, operation.model_name)
+        through = model._meta.get_field(operation.name).remote_field.through
+        if not operation.allow_migrate_model(using, model) or not through._meta.auto_created:
+            return []
+        table = str(through._meta.db_table)
+        what = (
+            f"RemoveField {operation.model_name}.{operation.name} drops the table {table} "
+            "(its many-to-many table)"
+        )
+        return [DroppedTable(migration, position, operation, table, what)]
+    return []
 
 
 #: The rules whose fix writes a reverse and leaves the forward operations as they are: the

@@ -5,7 +5,9 @@ It is Django's own ``migrate`` command (same arguments, same output, same signal
 - one run at a time per database (:mod:`migration_fixer.django.locking`, ``--lock-timeout``);
 - the plan checked before the database is touched: a migration whose rollback would not work
   is refused (:func:`migration_fixer.django.plan.irreversible_operations`,
-  ``--allow-irreversible``);
+  ``--allow-irreversible``); an operation that drops a table holding rows is warned about
+  (:func:`migration_fixer.django.plan.dropped_tables`: a rollback creates the table again,
+  empty), and named in the final message of a rollback that did;
 - after-deploy migrations deferred to the next run (:func:`migration_fixer.django.plan.
   split_phases`, ``--include-after-deploy``);
 - the starting point and the schema (:mod:`migration_fixer.django.snapshot`) recorded before
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,9 +45,11 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from migration_fixer.django.locking import LockTimeout, deploy_lock
 from migration_fixer.django.plan import (
+    DroppedTable,
     Irreversible,
     Key,
     ReverseFix,
+    dropped_tables,
     installed,
     irreversible_operations,
     lingering_effects,
@@ -98,6 +102,9 @@ class _Run:
     irreversible: list[Irreversible] = field(default_factory=list)
     #: Operations a rollback unapplies while leaving what they did (see lingering_effects).
     lingering: list[Irreversible] = field(default_factory=list)
+    #: The tables the plan drops that held rows before the run (see dropped_tables): a
+    #: rollback creates them again, empty.
+    dropped: list[DroppedTable] = field(default_factory=list)
     start: dict[str, list[str]] = field(default_factory=dict)
     apps_in_plan: list[str] = field(default_factory=list)
     before: Snapshot | None = None
@@ -476,12 +483,15 @@ class Command(django_migrate.Command):
             )
         if plan and not run.fake:
             state = _private(executor)._create_project_state(with_applied_migrations=True)
+            dropped = dropped_tables(plan, state.clone(), executor.connection.alias)
             run.irreversible = irreversible_operations(plan, state, executor.connection.vendor)
             certain = _certain(run.irreversible)
             if certain:
                 self._refuse_or_warn(certain)
             run.lingering = lingering_effects(plan)
             self._listed(_LINGERING, run.lingering, self.style.WARNING)
+            run.dropped = _holding_rows(executor.connection, dropped)
+            self._listed(_DROPPED, run.dropped, self.style.WARNING)
         if (plan and not run.fake) or options["snapshot_file"]:
             began = time.monotonic()
             run.before = take_snapshot(run.database)
@@ -505,6 +515,7 @@ class Command(django_migrate.Command):
         """``--plan``: what the check would say of this plan (a dry run in CI shows what a
         real run would refuse), without refusing (exit 0, as ``migrate --plan``)."""
         state = _private(executor)._create_project_state(with_applied_migrations=True)
+        dropped = dropped_tables(plan, state.clone(), executor.connection.alias)
         found = irreversible_operations(plan, state, executor.connection.vendor)
         self._listed(
             "A run would refuse this plan: its rollback would not work "
@@ -513,8 +524,11 @@ class Command(django_migrate.Command):
             self.style.ERROR,
         )
         self._listed(_LINGERING, lingering_effects(plan), self.style.WARNING)
+        self._listed(_DROPPED, _holding_rows(executor.connection, dropped), self.style.WARNING)
 
-    def _listed(self, heading: str, items: list[Irreversible], style: Any) -> None:
+    def _listed(
+        self, heading: str, items: Sequence[Irreversible | DroppedTable], style: Any
+    ) -> None:
         """``heading``, then a line per item (nothing at all without items)."""
         if items:
             self.shout(heading, style)
@@ -647,10 +661,12 @@ class Command(django_migrate.Command):
                     )
             self._final_message = "the rollback failed: the database is not at its starting point"
             return EXIT_ROLLBACK_FAILED
+        emptied = self._emptied()
         differences = self._compare()
         if differences:
             self._final_message = (
-                "rolled back to the starting point, but the schema differs from the snapshot"
+                f"rolled back to the starting point{_except([], emptied)}, but the schema "
+                "differs from the snapshot"
             )
             return EXIT_SCHEMA_DIFFERS
         self._final_message = (
@@ -666,9 +682,29 @@ class Command(django_migrate.Command):
             left,
             self.style.WARNING,
         )
-        if left:
-            self._final_message += ", except what the operations listed above did"
+        lingered = ["what the operations listed above did"] if left else []
+        self._final_message += _except(lingered, emptied)
         return EXIT_INTERRUPTED if interrupted else 1
+
+    def _emptied(self) -> list[str]:
+        """The tables of :attr:`_Run.dropped` that a rollback that finished created again,
+        empty: dropped by a migration it unapplied, or by an operation of the half-applied
+        migration it undid (an atomic migration that failed dropped nothing)."""
+        run = self.run
+        assert run is not None
+        undone: set[tuple[Key, str]] = set()
+        if run.failure is not None:
+            key = _key(run.failure.migration)
+            undone = {(key, str(index + 1)) for index, *_ in run.failure.done}
+        applied = set(run.applied)
+        return list(
+            dict.fromkeys(
+                item.table
+                for item in run.dropped
+                if _key(item.migration) in applied
+                or (_key(item.migration), item.position.split()[0]) in undone
+            )
+        )
 
     def _report_error(self, exc: BaseException, interrupted: bool) -> None:
         run = self.run
@@ -981,6 +1017,24 @@ _LINGERING = (
     "Warning: a rollback would unapply these, but leave what they did in the database (their "
     "reverse does nothing):"
 )
+_DROPPED = (
+    "Warning: these drop a table that holds rows; if the run fails after one of them, the "
+    "rollback re-creates the table empty (Django cannot restore its rows):"
+)
+
+
+def _except(lingered: list[str], emptied: list[str]) -> str:
+    """What the final message of a finished rollback adds after "rolled back to the starting
+    point": ", except ..." naming what is still not as it was ("" when nothing is)."""
+    parts = list(lingered)
+    if emptied:
+        parts.append(f"the rows of {_and(emptied)}, which the rollback re-created empty")
+    return f", except {', and '.join(parts)}" if parts else ""
+
+
+def _and(names: list[str]) -> str:
+    """The names joined: "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _certain(found: list[Irreversible]) -> list[Irreversible]:
@@ -1016,6 +1070,24 @@ def _blocks(
         elif _holds_rows(connection, table := table_of(item.new_table)):
             blocks.append(_Block(item, table))
     return blocks
+
+
+def _holding_rows(
+    connection: BaseDatabaseWrapper, dropped: list[DroppedTable]
+) -> list[DroppedTable]:
+    """Those of ``dropped`` whose table is in the database now and holds rows (as
+    :func:`_blocks` asks it of a table this run created)."""
+    if not dropped:
+        return []
+    with connection.cursor() as cursor:
+        names = connection.introspection.table_names(cursor)
+    fold = connection.features.ignores_table_name_case
+    existing = {name.casefold() if fold else name for name in names}
+    held: dict[str, bool] = {}
+    for item in dropped:
+        if (item.table.casefold() if fold else item.table) in existing and item.table not in held:
+            held[item.table] = _holds_rows(connection, item.table)
+    return [item for item in dropped if held.get(item.table)]
 
 
 def _holds_rows(connection: BaseDatabaseWrapper, table: str) -> bool:
