@@ -687,6 +687,118 @@ def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: P
     assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("seeded",)]
 
 
+#: Before a run that drops gamma_tag and alpha_item_tags, both holding rows.
+DROPPED_WARNING = (
+    "Warning: these drop a table that holds rows; if the run fails after one of them, the "
+    "rollback re-creates the table empty (Django cannot restore its rows):\n"
+    "  alpha.0003_untag: operation 1: RemoveField item.tags drops the table alpha_item_tags (its "
+    "many-to-many table)\n"
+    "  gamma.0002_drop: operation 1: DeleteModel Tag drops the table gamma_tag\n"
+)
+#: After a rollback that created them again.
+DROPPED_FINAL = (
+    "Final state of database 'default': alpha 0002_tags; gamma 0001_initial\n"
+    "Schema: identical to the snapshot taken before migrating.\n"
+    "CommandError: migration failed; rolled back to the starting point, except the rows of "
+    "alpha_item_tags and gamma_tag, which the rollback re-created empty\n"
+)
+
+
+def test_a_dropped_table_that_held_rows_comes_back_empty(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """A DeleteModel, and the RemoveField of a many-to-many field, whose tables hold rows
+    before the run: warned about before it; when a later migration (or a later operation of
+    a half-applied one) fails, the rollback creates the tables again, empty, and its final
+    message says so (it said "rolled back to the starting point", the rows gone)."""
+    project = seeded(tmp_path, db_backend)
+    project.write(
+        "alpha",
+        "0002_tags",
+        migration_source(
+            [("alpha", "0001_initial"), ("gamma", "0001_initial")],
+            'migrations.AddField("item", "tags", models.ManyToManyField("gamma.tag")),\n',
+        ),
+    )
+    done = project.manage("migrate", "-v0")
+    assert done.returncode == 0, done.describe()
+
+    def fill() -> None:
+        if not db_backend.query("SELECT id FROM gamma_tag"):
+            db_backend.query("INSERT INTO gamma_tag (id, label) VALUES (1, 't')")
+        db_backend.query("INSERT INTO alpha_item_tags (item_id, tag_id) VALUES (1, 1)")
+
+    fill()
+    project.write(
+        "alpha",
+        "0003_untag",
+        migration_source([("alpha", "0002_tags")], 'migrations.RemoveField("item", "tags"),\n'),
+    )
+    drop = 'migrations.DeleteModel("Tag"),\n'
+    project.write(
+        "gamma",
+        "0002_drop",
+        migration_source([("gamma", "0001_initial"), ("alpha", "0003_untag")], drop),
+    )
+    project.write("gamma", "0003_boom", migration_source([("gamma", "0002_drop")], BOOM))
+    snap = tmp_path / "before.json"
+    result = project.manage("migrate_or_rollback", "--snapshot-file", str(snap))
+    assert result.returncode == 1, result.describe()
+    head, failed, tail = timeless(result.stderr).partition(
+        "gamma.0003_boom, operation 1 (Raw SQL operation) failed: "
+    )
+    assert (head, bool(failed)) == (DROPPED_WARNING, True), result.stderr
+    assert tail.split("\n", 1)[1] == (
+        "Rolling back what this run applied on database 'default':\n"
+        "  Unapplying gamma.0002_drop... OK (T)\n"
+        "  Unapplying alpha.0003_untag... OK (T)\n" + DROPPED_FINAL
+    ), result.stderr
+    start = ["alpha.0001_initial", "alpha.0002_tags", "beta.0001_initial", "gamma.0001_initial"]
+    assert project.applied() == start
+    assert db_backend.query("SELECT id FROM gamma_tag") == []
+    assert db_backend.query("SELECT id FROM alpha_item_tags") == []
+    assert db_backend.query("SELECT name FROM alpha_item") == [("one",)]
+
+    # The DeleteModel ran in the migration that failed (its later operation): undone on
+    # MariaDB (no transactional DDL), as on the others with atomic = False.
+    fill()
+    project.remove("gamma", "0003_boom")
+    project.write(
+        "gamma",
+        "0002_drop",
+        migration_source(
+            [("gamma", "0001_initial"), ("alpha", "0003_untag")],
+            drop + BOOM,
+            attributes=_half_applied(db_backend),
+        ),
+    )
+    result = project.manage("migrate_or_rollback")
+    assert result.returncode == 1, result.describe()
+    head, failed, tail = timeless(result.stderr).partition(
+        "gamma.0002_drop, operation 2 (Raw SQL operation) failed: "
+    )
+    assert (head, bool(failed), tail.split("\n", 1)[1]) == (
+        DROPPED_WARNING,
+        True,
+        "Rolling back what this run applied on database 'default':\n"
+        "  Undoing gamma.0002_drop operation 1 (Delete model Tag)... OK (T)\n"
+        "  Unapplying alpha.0003_untag... OK (T)\n" + DROPPED_FINAL,
+    ), result.stderr
+    assert project.applied() == start
+    assert db_backend.query("SELECT id FROM gamma_tag") == []
+    assert db_backend.query("SELECT id FROM alpha_item_tags") == []
+
+    # Empty tables: nothing to warn about, nothing lost.
+    project.write(
+        "gamma",
+        "0002_drop",
+        migration_source([("gamma", "0001_initial"), ("alpha", "0003_untag")], drop),
+    )
+    retry = project.manage("migrate_or_rollback", "-v0")
+    assert (retry.returncode, retry.stdout, retry.stderr) == (0, "", "")
+    assert "gamma_tag" not in db_backend.tables()
+
+
 def test_leftover_index_after_a_noop_reverse_exits_3(db_backend: DbBackend, tmp_path: Path) -> None:
     project = seeded(tmp_path, db_backend)
     project.write(
