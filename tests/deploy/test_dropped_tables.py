@@ -1,0 +1,197 @@
+"""The tables a plan drops (``DeleteModel``, the removal of a many-to-many field): which ones
+:func:`migration_fixer.django.plan.dropped_tables` finds, which of them ``migrate_or_rollback``
+warns about (those holding rows before the run) and how its final message names them after a
+rollback that created them again, empty. The real runs, on SQLite, PostgreSQL and MariaDB, are
+in tests/e2e/test_deploy_migrate_or_rollback.py."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import migrations, models
+from django.db.migrations.state import ModelState, ProjectState
+
+from migration_fixer.django.management.commands import migrate_or_rollback
+from migration_fixer.django.plan import DroppedTable, dropped_tables
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _django_ready() -> Iterator[None]:
+    """Settings with an in-memory SQLite database and an app registry without apps, ready
+    (a model state with relations, a rendered model and its table's name need them), for this
+    module only: the process is left as it was, for the tests that expect no settings."""
+    from asgiref.local import Local
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connections, router
+    from django.utils.functional import empty
+
+    if settings.configured:  # pragma: no cover - a run that configured Django already
+        yield
+        return
+    settings.configure(
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+        INSTALLED_APPS=[],
+    )
+    apps.populate(settings.INSTALLED_APPS)
+    try:
+        yield
+    finally:
+        connections.close_all()
+        connections.__dict__.pop("settings", None)
+        connections._settings = None  # type: ignore[attr-defined]
+        connections._connections = Local(connections.thread_critical)  # type: ignore[attr-defined]
+        router.__dict__.pop("routers", None)
+        apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
+        apps.ready_event.clear()
+        apps.clear_cache()
+        settings._wrapped = empty
+
+
+def make(app: str, name: str, *operations: Any) -> migrations.Migration:
+    cls = type("Migration", (migrations.Migration,), {"operations": list(operations)})
+    return cls(name, app)
+
+
+def _state() -> ProjectState:
+    state = ProjectState()
+    key = ("id", models.AutoField(primary_key=True))
+    state.add_model(ModelState("shop", "Tag", [key, ("label", models.CharField(max_length=9))]))
+    state.add_model(
+        ModelState(
+            "shop",
+            "Product",
+            [
+                key,
+                ("sku", models.CharField(max_length=9)),
+                ("tags", models.ManyToManyField("shop.tag")),
+                ("extras", models.ManyToManyField("shop.tag", db_table="shop_extra")),
+                ("labels", models.ManyToManyField("shop.tag", through="shop.Labelling")),
+            ],
+        )
+    )
+    state.add_model(
+        ModelState(
+            "shop",
+            "Labelling",
+            [
+                key,
+                ("product", models.ForeignKey("shop.product", models.CASCADE)),
+                ("tag", models.ForeignKey("shop.tag", models.CASCADE)),
+            ],
+        )
+    )
+    state.add_model(ModelState("shop", "Cheap", [], {"proxy": True}, ("shop.product",)))
+    state.add_model(ModelState("shop", "Legacy", [key], {"managed": False}))
+    return state
+
+
+def test_the_tables_a_plan_drops() -> None:
+    removals = make(
+        "shop",
+        "0002_removals",
+        migrations.RemoveField("product", "tags"),
+        migrations.RemoveField("product", "labels"),  # its through model is a model of its own
+        migrations.RemoveField("product", "sku"),  # a column
+        migrations.DeleteModel("Cheap"),  # a proxy: no table
+        migrations.DeleteModel("Legacy"),  # not managed: no table
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RemoveField("labelling", "tag"),
+                migrations.DeleteModel("Labelling"),
+            ]
+        ),
+    )
+    deletion = make("shop", "0003_delete", migrations.DeleteModel("Product"))
+    backwards = make("shop", "0004_back", migrations.DeleteModel("Tag"))
+    found = dropped_tables(
+        [(removals, False), (deletion, False), (backwards, True)], _state(), "default"
+    )
+    assert [item.line() for item in found] == [
+        "shop.0002_removals: operation 1: RemoveField product.tags drops the table "
+        "shop_product_tags (its many-to-many table)",
+        "shop.0002_removals: operation 6 (database operation 2): DeleteModel Labelling drops "
+        "the table shop_labelling",
+        "shop.0003_delete: operation 1: DeleteModel Product drops the table shop_product",
+        "shop.0003_delete: operation 1: DeleteModel Product drops the table shop_extra (the "
+        "many-to-many table of Product.extras)",
+    ]
+    assert [item.table for item in found] == [
+        "shop_product_tags",
+        "shop_labelling",
+        "shop_product",
+        "shop_extra",
+    ]
+    assert found[0].operation is removals.operations[0]
+    assert found[1].operation is removals.operations[5].database_operations[1]
+
+
+def test_only_the_tables_that_hold_rows_are_warned_about() -> None:
+    from django.db import connections
+
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        for table in ("shop_product", "shop_tag"):
+            cursor.execute(f"CREATE TABLE {table} (id integer PRIMARY KEY)")
+        cursor.execute("INSERT INTO shop_tag (id) VALUES (1)")
+    migration = make("shop", "0002_drop")
+    operation = migrations.DeleteModel("Tag")
+    dropped = [
+        DroppedTable(migration, "1", operation, table, f"DeleteModel X drops the table {table}")
+        for table in ("shop_product", "shop_tag", "shop_gone", "SHOP_TAG")
+    ]
+    held = migrate_or_rollback._holding_rows(connection, dropped)
+    # (SQLite ignores the case of table names: SHOP_TAG is shop_tag.)
+    assert [item.table for item in held] == ["shop_tag", "SHOP_TAG"]
+    err = io.StringIO()
+    command = migrate_or_rollback.Command(stdout=io.StringIO(), stderr=err, no_color=True)
+    command._listed(migrate_or_rollback._DROPPED, held[:1], None)
+    assert err.getvalue() == (
+        "Warning: these drop a table that holds rows; if the run fails after one of them, the "
+        "rollback re-creates the table empty (Django cannot restore its rows):\n"
+        "  shop.0002_drop: operation 1: DeleteModel X drops the table shop_tag\n"
+    )
+    assert migrate_or_rollback._holding_rows(connection, []) == []
+
+
+def test_the_final_message_names_the_tables_the_rollback_created_again() -> None:
+    """The tables of a migration this run applied (the rollback unapplied it), and of an
+    operation of the half-applied migration that ran (the rollback undid it); not those of
+    a migration that did not run, nor of an operation that did not."""
+    applied = make("shop", "0002_drop")
+    half = make("shop", "0003_half", migrations.DeleteModel("A"), migrations.DeleteModel("B"))
+    later = make("shop", "0004_later")
+    command = migrate_or_rollback.Command(stdout=io.StringIO(), stderr=io.StringIO())
+    run = command.run = migrate_or_rollback._Run("default")
+    run.applied = [("shop", "0002_drop")]
+    run.failure = migrate_or_rollback._Failure(half, started=1)
+    run.failure.done = [(0, half.operations[0], ProjectState(), ProjectState())]
+    operation = migrations.DeleteModel("X")
+    run.dropped = [
+        DroppedTable(applied, "1", operation, "shop_b", ""),
+        DroppedTable(applied, "2 (database operation 1)", operation, "shop_a", ""),
+        DroppedTable(half, "1 (database operation 2)", operation, "shop_c", ""),
+        DroppedTable(half, "2", operation, "shop_d", ""),  # failed: nothing dropped
+        DroppedTable(later, "1", operation, "shop_e", ""),
+        DroppedTable(applied, "3", operation, "shop_b", ""),
+    ]
+    emptied = command._emptied()
+    assert emptied == ["shop_b", "shop_a", "shop_c"]
+    except_ = migrate_or_rollback._except
+    lingered = ["what the operations listed above did"]
+    assert except_([], emptied) == (
+        ", except the rows of shop_b, shop_a and shop_c, which the rollback re-created empty"
+    )
+    assert except_([], ["shop_b"]) == (
+        ", except the rows of shop_b, which the rollback re-created empty"
+    )
+    assert except_(lingered, ["shop_a", "shop_b"]) == (
+        ", except what the operations listed above did, and the rows of shop_a and shop_b, "
+        "which the rollback re-created empty"
+    )
+    assert except_(lingered, []) == ", except what the operations listed above did"
+    assert except_([], []) == ""
