@@ -741,6 +741,9 @@ def test_a_dropped_table_that_held_rows_comes_back_empty(
         migration_source([("gamma", "0001_initial"), ("alpha", "0003_untag")], drop),
     )
     project.write("gamma", "0003_boom", migration_source([("gamma", "0002_drop")], BOOM))
+    # --plan, a dry run, says it too.
+    plan = project.manage("migrate_or_rollback", "--plan")
+    assert (plan.returncode, plan.stderr) == (0, DROPPED_WARNING), plan.describe()
     snap = tmp_path / "before.json"
     result = project.manage("migrate_or_rollback", "--snapshot-file", str(snap))
     assert result.returncode == 1, result.describe()
