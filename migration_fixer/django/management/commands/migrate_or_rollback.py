@@ -483,13 +483,14 @@ class Command(django_migrate.Command):
             )
         if plan and not run.fake:
             state = _private(executor)._create_project_state(with_applied_migrations=True)
-            dropped = dropped_tables(plan, state.clone(), executor.connection.alias)
+            before = state.clone()
             run.irreversible = irreversible_operations(plan, state, executor.connection.vendor)
             certain = _certain(run.irreversible)
             if certain:
                 self._refuse_or_warn(certain)
             run.lingering = lingering_effects(plan)
             self._listed(_LINGERING, run.lingering, self.style.WARNING)
+            dropped = dropped_tables(plan, before, executor.connection.alias)
             run.dropped = _holding_rows(executor.connection, dropped)
             self._listed(_DROPPED, run.dropped, self.style.WARNING)
         if (plan and not run.fake) or options["snapshot_file"]:
@@ -515,7 +516,7 @@ class Command(django_migrate.Command):
         """``--plan``: what the check would say of this plan (a dry run in CI shows what a
         real run would refuse), without refusing (exit 0, as ``migrate --plan``)."""
         state = _private(executor)._create_project_state(with_applied_migrations=True)
-        dropped = dropped_tables(plan, state.clone(), executor.connection.alias)
+        before = state.clone()
         found = irreversible_operations(plan, state, executor.connection.vendor)
         self._listed(
             "A run would refuse this plan: its rollback would not work "
@@ -524,6 +525,7 @@ class Command(django_migrate.Command):
             self.style.ERROR,
         )
         self._listed(_LINGERING, lingering_effects(plan), self.style.WARNING)
+        dropped = dropped_tables(plan, before, executor.connection.alias)
         self._listed(_DROPPED, _holding_rows(executor.connection, dropped), self.style.WARNING)
 
     def _listed(
