@@ -73,9 +73,12 @@ def quote_style(text: str) -> str:
     return "'" if singles > doubles else '"'
 
 
-#: The shortest unique text column a per-row placeholder is written for: ten digits hold
-#: every key of an ``AutoField`` (a 32-bit integer).
+#: The shortest unique text column a per-row placeholder is written for: ten digits count
+#: past every row a table keyed by an ``AutoField`` (a 32-bit integer) can hold.
 _DISTINCT_DIGITS = 10
+#: What a unique text column's placeholders are numbered after, when the column holds it
+#: and ten digits (``_DISTINCT_DIGITS``); a shorter one gets the digits alone.
+_PLACEHOLDER_PREFIX = "placeholder-"
 
 
 def unique_name(base: str, used: set[str]) -> str:
@@ -296,10 +299,6 @@ def _join_hugged(lines: list[str], line_length: int) -> list[str]:
     return lines
 
 
-#: The length of ``f"placeholder-{row.pk}"`` when the key is a UUID (12 + 36 characters).
-PLACEHOLDER_WITH_UUID = 48
-
-
 def _max_length(expr: ast.expr) -> int | None:
     assert isinstance(expr, ast.Call)
     value = keyword_argument(expr, "max_length")
@@ -406,23 +405,38 @@ def _backfill_function(
             edits.append(AddImport("uuid"))
             per_row = "uuid.uuid4()"
         elif verdict.field_class in ("CharField", "SlugField", "TextField", "EmailField"):
-            per_row = 'f"placeholder-{row.pk}"'
             limit = _max_length(removal.state.expr)
-            # Keep it within the column, whatever the primary key (a UUID's text is 36
-            # characters): its end is kept, where the key's digits are.
             if limit is not None and limit < _DISTINCT_DIGITS:
-                # (pks 10001 and 20001 both gave "0001" for a max_length of 4, and the
-                # rollback failed on the unique constraint.)
                 raise CannotWrite(
                     f"a unique {verdict.field_class} of max_length {limit} cannot hold a "
-                    f"distinct placeholder for every row ({limit} characters hold "
-                    f"{10**limit:,} keys)"
+                    f"distinct placeholder for every row ({limit} digits count to "
+                    f"{10**limit - 1:,}; a table can hold more rows)"
                 )
-            if limit is not None and limit < 24:
-                # Distinct for every key below 10 ** limit (an AutoField's, all of them).
-                per_row = f"str(row.pk)[-{limit}:]"
-            elif limit is not None and limit < PLACEHOLDER_WITH_UUID:
-                per_row = f"{per_row}[-{limit}:]"
+            # Numbered from 1, skipping each value a row holds: one made of the key ("12"
+            # for pk 12) could be another row's, and the rollback failed on the unique
+            # constraint. The database compares them, in the column's collation, as the
+            # constraint does ("PLACEHOLDER-1" is "placeholder-1" on MySQL), and one
+            # indexed lookup a row reads no more of the table than that.
+            number = "{next(numbers)}"
+            candidate = f"str({number[1:-1]})"
+            if limit is None or limit >= len(_PLACEHOLDER_PREFIX) + _DISTINCT_DIGITS:
+                candidate = "f" + string_literal(_PLACEHOLDER_PREFIX + number, quote)
+            edits.append(AddImport("itertools"))
+            name = string_literal(field, quote)
+            return (
+                header
+                + comment.replace("get a placeholder", "get a distinct placeholder")
+                + get_model
+                + rows
+                + f"    taken = {model}.objects.using(db).exclude({field}__isnull=True)\n"
+                "    numbers = itertools.count(1)\n"
+                "    for row in rows:\n"
+                f"        value = {candidate}\n"
+                f"        while taken.filter({field}=value).exists():\n"
+                f"            value = {candidate}\n"
+                f"        row.{field} = value\n"
+                f"        row.save(update_fields=[{name}])\n" + flush
+            )
         elif "Integer" in verdict.field_class:
             # Counted up from the largest value held: distinct from every row's, and not
             # negative (``-row.pk`` broke a PositiveIntegerField's CHECK constraint, and

@@ -206,37 +206,88 @@ def test_unresolvable_or_conflicting_names_are_not_copied(tmp_path: Path) -> Non
 # -- placeholders ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("field", "per_row"),
-    [
-        ('models.CharField(default="x", max_length=48, unique=True)', 'f"placeholder-{row.pk}"'),
-        (
-            'models.CharField(default="x", max_length=40, unique=True)',
-            'f"placeholder-{row.pk}"[-40:]',
-        ),
-        ('models.CharField(default="x", max_length=23, unique=True)', "str(row.pk)[-23:]"),
-        ('models.CharField(default="x", max_length=10, unique=True)', "str(row.pk)[-10:]"),
-        ("models.SlugField(unique=True)", 'f"placeholder-{row.pk}"'),
-        ("models.UUIDField(default=uuid.uuid4, unique=True)", "uuid.uuid4()"),
-    ],
-)
-def test_unique_field_gets_a_distinct_placeholder_per_row(
-    tmp_path: Path, field: str, per_row: str
-) -> None:
-    base = {"0001_initial.py": initial(f'("code", {field})', imports="import uuid\n")}
-    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
-    fixed = read(repo, "0002_x.py")
-    assert (
-        "def backfill_product_code(apps, schema_editor):\n"
-        "    # MF003: rows written while `code` was nullable get a distinct placeholder, so that\n"
+def distinct_backfill(candidate: str, field: str = "code") -> str:
+    """The backfill of a unique text field: ``candidate`` (made of ``next(numbers)``) for
+    each row, skipping the values other rows hold."""
+    return (
+        f"def backfill_product_{field}(apps, schema_editor):\n"
+        f"    # MF003: rows written while `{field}` was nullable get a distinct placeholder, so "
+        "that\n"
         "    # rolling this migration back can restore NOT NULL. Review the value.\n"
         '    Product = apps.get_model("shop", "Product")\n'
         "    db = schema_editor.connection.alias\n"
-        "    rows = Product.objects.using(db).filter(code__isnull=True)\n"
+        f"    rows = Product.objects.using(db).filter({field}__isnull=True)\n"
+        f"    taken = Product.objects.using(db).exclude({field}__isnull=True)\n"
+        "    numbers = itertools.count(1)\n"
         "    for row in rows:\n"
-        f"        row.code = {per_row}\n"
+        f"        value = {candidate}\n"
+        f"        while taken.filter({field}=value).exists():\n"
+        f"            value = {candidate}\n"
+        f"        row.{field} = value\n"
+        f'        row.save(update_fields=["{field}"])\n' + FLUSH
+    )
+
+
+PLACEHOLDER = 'f"placeholder-{next(numbers)}"'
+DIGITS = "str(next(numbers))"
+
+
+@pytest.mark.parametrize(
+    ("field", "candidate"),
+    [
+        # "placeholder-" and ten digits: 22 characters.
+        ('models.CharField(default="x", max_length=48, unique=True)', PLACEHOLDER),
+        ('models.CharField(default="x", max_length=22, unique=True)', PLACEHOLDER),
+        # Shorter: the digits alone, ten of them at least.
+        ('models.CharField(default="x", max_length=21, unique=True)', DIGITS),
+        ('models.CharField(default="x", max_length=12, unique=True)', DIGITS),
+        ('models.CharField(default="x", max_length=10, unique=True)', DIGITS),
+        # No max_length: a TextField's, or a SlugField's and an EmailField's default.
+        ("models.TextField(unique=True)", PLACEHOLDER),
+        ("models.SlugField(unique=True)", PLACEHOLDER),
+        ("models.EmailField(unique=True)", PLACEHOLDER),
+    ],
+)
+def test_unique_text_field_gets_a_value_no_row_holds(field: str, candidate: str) -> None:
+    # Made of the key, `str(row.pk)[-12:]` gave the row of pk 12 the "12" that another
+    # row's code could hold, and the rollback failed on the unique constraint: the values
+    # are numbered from 1, each skipped while a row holds it (the database compares).
+    base = {"0001_initial.py": initial(f'("code", {field})')}
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
+    fixed = read(repo, "0002_x.py")
+    assert fixed.startswith("import itertools\n\nfrom django.db import migrations, models\n")
+    assert distinct_backfill(candidate) in fixed
+
+
+def test_unique_uuid_field_gets_a_new_uuid_per_row() -> None:
+    field = "models.UUIDField(default=uuid.uuid4, unique=True)"
+    base = {"0001_initial.py": initial(f'("code", {field})', imports="import uuid\n")}
+    repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
+    assert (
+        "    for row in rows:\n"
+        "        row.code = uuid.uuid4()\n"
         '        row.save(update_fields=["code"])\n' + FLUSH
-    ) in fixed
+    ) in read(repo, "0002_x.py")
+
+
+def test_the_distinct_backfill_of_a_long_field_name_is_laid_out_as_black_would() -> None:
+    # (The longest a column's name can be on PostgreSQL: 63 characters.)
+    field = "an_uncommonly_long_reference_code_of_the_item_and_then_some_more"[:63]
+    base = {"0001_initial.py": initial(f'("{field}", models.TextField(unique=True))')}
+    repo = fixed_folder(base, {"0002_x.py": migration(remove(field))})
+    assert (
+        "    taken = Product.objects.using(db).exclude(\n"
+        f"        {field}__isnull=True\n"
+        "    )\n"
+        "    numbers = itertools.count(1)\n"
+        "    for row in rows:\n"
+        f"        value = {PLACEHOLDER}\n"
+        "        while taken.filter(\n"
+        f"            {field}=value\n"
+        "        ).exists():\n"
+        f"            value = {PLACEHOLDER}\n"
+        f"        row.{field} = value\n"
+    ) in read(repo, "0002_x.py")
 
 
 @pytest.mark.parametrize(
@@ -280,11 +331,7 @@ def test_a_field_unique_with_others_gets_a_distinct_placeholder_per_row() -> Non
         )
     }
     repo = fixed_folder(base, {"0002_x.py": migration(remove("code"))})
-    assert (
-        "    for row in rows:\n"
-        '        row.code = f"placeholder-{row.pk}"\n'
-        '        row.save(update_fields=["code"])\n'
-    ) in read(repo, "0002_x.py")
+    assert distinct_backfill(PLACEHOLDER) in read(repo, "0002_x.py")
 
 
 def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> None:
@@ -300,16 +347,19 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> No
     )
 
 
-def test_a_unique_column_too_short_for_every_key_is_not_fixed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("length", "count"), [(4, "9,999"), (9, "999,999,999")])
+def test_a_unique_column_too_short_for_every_row_is_not_fixed(
+    tmp_path: Path, length: int, count: str
+) -> None:
     # (MF005's trial: rows 10001 and 20001 both got "0001", and the rollback failed on the
-    # unique constraint.)
-    field = 'models.CharField(default="x", max_length=4, unique=True)'
+    # unique constraint.) Ten digits count past every row of an AutoField's table.
+    field = f'models.CharField(default="x", max_length={length}, unique=True)'
     base = {"0001_initial.py": initial(f'("code", {field})')}
     repo = make_repo(tmp_path / "repo", base, {"0002_x.py": migration(remove("code"))})
     result = run(repo, ".")
     assert result.stdout.splitlines()[1:] == [
-        "  hint: a unique CharField of max_length 4 cannot hold a distinct placeholder for "
-        "every row (4 characters hold 10,000 keys)",
+        f"  hint: a unique CharField of max_length {length} cannot hold a distinct placeholder "
+        f"for every row ({length} digits count to {count}; a table can hold more rows)",
         "Found 1 finding in 2 migration files (0 fixed, 1 remaining).",
     ]
 
