@@ -665,6 +665,23 @@ def test_single_quoted_file_gets_single_quotes() -> None:
     assert "            model_name='product',\n" in fixed
 
 
+def test_a_single_quoted_file_gets_a_single_quoted_distinct_backfill() -> None:
+    new = migration(
+        "migrations.RemoveField(model_name='product', name='code')",
+        deps="('shop', '0001_initial')",
+    )
+    field = "models.CharField(default='x', max_length=40, unique=True)"
+    repo = fixed_folder({"0001_initial.py": initial(f"('code', {field})")}, {"0002_x.py": new})
+    assert (
+        "    for row in rows:\n"
+        "        value = f'placeholder-{next(numbers)}'\n"
+        "        while taken.filter(code=value).exists():\n"
+        "            value = f'placeholder-{next(numbers)}'\n"
+        "        row.code = value\n"
+        "        row.save(update_fields=['code'])\n"
+    ) in read(repo, "0002_x.py")
+
+
 def test_backfill_name_does_not_shadow_an_existing_one() -> None:
     new = migration(remove("sku"), head="def backfill_product_sku():\n    pass\n\n\n")
     repo = fixed_folder({"0001_initial.py": initial(*FIELDS)}, {"0002_x.py": new})

@@ -101,6 +101,8 @@ def test_generated_code_at_a_small_line_length(
 ) -> None:
     folder = split(tmp_path, monkeypatch, TWO_REMOVALS, 60)
     assert (folder / "0002_x.py").read_text(encoding="utf-8") == (
+        "import itertools\n"
+        "\n"
         "from django.db import migrations, models\n"
         "\n"
         "\n"
@@ -113,8 +115,15 @@ def test_generated_code_at_a_small_line_length(
         "    rows = Product.objects.using(db).filter(\n"
         "        sku__isnull=True\n"
         "    )\n"
+        "    taken = Product.objects.using(db).exclude(\n"
+        "        sku__isnull=True\n"
+        "    )\n"
+        "    numbers = itertools.count(1)\n"
         "    for row in rows:\n"
-        '        row.sku = f"placeholder-{row.pk}"[-32:]\n'
+        '        value = f"placeholder-{next(numbers)}"\n'
+        "        while taken.filter(sku=value).exists():\n"
+        '            value = f"placeholder-{next(numbers)}"\n'
+        "        row.sku = value\n"
         '        row.save(update_fields=["sku"])\n'
         + FLUSH_AT_60
         + "def backfill_product_reference_code(apps, schema_editor):\n"
@@ -168,6 +177,8 @@ def test_a_list_on_one_line_is_laid_out_one_element_per_line(
 ) -> None:
     folder = split(tmp_path, monkeypatch, ONE_LINE_LIST, 88)
     assert (folder / "0002_x.py").read_text(encoding="utf-8") == (
+        "import itertools\n"
+        "\n"
         "from django.db import migrations, models\n"
         "\n"
         "\n"
@@ -177,8 +188,13 @@ def test_a_list_on_one_line_is_laid_out_one_element_per_line(
         '    Product = apps.get_model("shop", "Product")\n'
         "    db = schema_editor.connection.alias\n"
         "    rows = Product.objects.using(db).filter(sku__isnull=True)\n"
+        "    taken = Product.objects.using(db).exclude(sku__isnull=True)\n"
+        "    numbers = itertools.count(1)\n"
         "    for row in rows:\n"
-        '        row.sku = f"placeholder-{row.pk}"[-32:]\n'
+        '        value = f"placeholder-{next(numbers)}"\n'
+        "        while taken.filter(sku=value).exists():\n"
+        '            value = f"placeholder-{next(numbers)}"\n'
+        "        row.sku = value\n"
         '        row.save(update_fields=["sku"])\n'
         + FLUSH
         + "\n\nclass Migration(migrations.Migration):\n"

@@ -144,6 +144,20 @@ def backfill(field: str, body: str, comment: str = "") -> str:
     )
 
 
+def distinct(field: str, candidate: str) -> str:
+    """A unique text field's backfill: ``candidate`` for each row, past the values held."""
+    return (
+        f"    taken = Product.objects.using(db).exclude({field}__isnull=True)\n"
+        "    numbers = itertools.count(1)\n"
+        "    for row in rows:\n"
+        f"        value = {candidate}\n"
+        f"        while taken.filter({field}=value).exists():\n"
+        f"            value = {candidate}\n"
+        f"        row.{field} = value\n"
+        f'        row.save(update_fields=["{field}"])\n'
+    )
+
+
 def test_a_field_made_nullable_gets_a_backfilling_reverse() -> None:
     before = module(alter("sku", "models.CharField(max_length=32, null=True)"))
     (found,) = findings(before)
@@ -171,12 +185,8 @@ def test_two_fields_each_get_their_backfill_and_a_unique_one_distinct_values() -
         MESSAGE.format("size", "", "a PositiveIntegerField"),
         MESSAGE.format("code", "", "a CharField"),
     ]
-    unique = (
-        "    for row in rows:\n"
-        "        row.code = str(row.pk)[-12:]\n"
-        '        row.save(update_fields=["code"])\n'
-    )
-    assert fixed(before) == module(
+    unique = distinct("code", "str(next(numbers))")
+    assert fixed(before) == "import itertools\n\n" + module(
         alter("size", "models.PositiveIntegerField(null=True)")
         + run_python("backfill_product_size")
         + alter("code", "models.CharField(max_length=12, null=True, unique=True)")
@@ -309,17 +319,14 @@ def test_a_field_made_unique_with_others_gets_distinct_values_or_a_hint() -> Non
     # wagtail 0085: `permission_type`, unique together with group and page; one "" in two
     # rows of one group made the rollback fail on the unique key.
     kind = alter("kind", "models.CharField(max_length=30, null=True)")
-    distinct = (
-        "    for row in rows:\n"
-        '        row.kind = f"placeholder-{row.pk}"[-30:]\n'
-        '        row.save(update_fields=["kind"])\n'
-    )
+    # (Thirty characters: "placeholder-" and ten digits.)
+    unique = distinct("kind", 'f"placeholder-{next(numbers)}"')
     comment = (
         "    # MF005: rows written while `kind` was nullable get a distinct placeholder, so "
         "that\n    # rolling this migration back can restore NOT NULL. Review the value.\n"
     )
-    assert fixed(module(kind)) == module(
-        kind + run_python("backfill_product_kind"), backfill("kind", distinct, comment)
+    assert fixed(module(kind)) == "import itertools\n\n" + module(
+        kind + run_python("backfill_product_kind"), backfill("kind", unique, comment)
     )
     (found,) = findings(module(alter("day", "models.DateField(null=True)")))
     assert (found.fixable, found.hint) == (
