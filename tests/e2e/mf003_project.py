@@ -190,11 +190,12 @@ def _suggest_name(fragments: list[str]) -> str:
     return name
 
 
-def _initial() -> str:
+def _initial(code: str) -> str:
+    fields = FIELDS | {"code": code}
     item_fields = [
         ID,
         "('name', models.CharField(max_length=50))",
-        *(f"('{name}', {FIELDS[name]})" for name in ("supplier", "code", "quantity", "note")),
+        *(f"('{name}', {fields[name]})" for name in ("supplier", "code", "quantity", "note")),
     ]
     body = "".join(f"                {f},\n" for f in item_fields)
     return (
@@ -249,10 +250,13 @@ def _models(removed: tuple[str, ...]) -> str:
     )
 
 
-def build_project(dest: Path, removed: tuple[str, ...] = tuple(FIELDS)) -> Project:
+def build_project(
+    dest: Path, removed: tuple[str, ...] = tuple(FIELDS), code: str = FIELDS["code"]
+) -> Project:
     """The project at `dest`, a git repository whose base commit holds everything but the
     removal migration (0003), which is left uncommitted. models.py is already the new code
-    (without the removed fields), as in the pull request that removes them."""
+    (without the removed fields), as in the pull request that removes them. `code`: the
+    definition of `Item.code` in 0001 (to be removed, when it is another one)."""
     root = copy_project(dest)
     shutil.rmtree(root / "shop")
     (root / "demo" / "urls.py").unlink()
@@ -265,7 +269,7 @@ def build_project(dest: Path, removed: tuple[str, ...] = tuple(FIELDS)) -> Proje
         (package / "__init__.py").write_text("")
     (commands / "e2e_steps.py").write_text(STEPS_COMMAND)
     (app / "models.py").write_text(_models(removed))
-    (app / "migrations" / "0001_initial.py").write_text(_initial())
+    (app / "migrations" / "0001_initial.py").write_text(_initial(code))
     (app / "migrations" / "0002_item_active.py").write_text(ADD_ACTIVE)
     init_repo(root)
     commit_all(root, "base")
