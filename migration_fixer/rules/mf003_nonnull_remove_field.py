@@ -55,7 +55,12 @@ primary key (`primary_key=True`) is never split: it cannot be made nullable (Pos
 reported with a hint to rewrite the rollback by hand. The
 backfill's placeholder (`""`, `0`, `False`, 1970-01-01... or the field's old literal
 default) is a reviewable guess and is marked as such in the code; a foreign key has no
-placeholder, so its backfill is left for you to write (the finding says so). With
+placeholder, so its backfill is left for you to write (the finding says so). A unique field
+gets a value per row that no other row holds: an integer counted up from the largest one
+held, a new UUID, and for text `placeholder-1`, `placeholder-2`... (the digits alone under
+22 characters), each skipped while a row holds it, as the database compares them (in the
+column's collation, as its unique constraint does); a unique text column shorter than 10
+characters cannot count past every row, and is reported with a hint instead. With
 `--strategy db-default` (Django 5.0+) the column stays NOT NULL and gets a `db_default`
 instead, so no NULL is ever written. A field class that is not Django's own is followed in
 the project's source (parsed, never imported), found in a table of widely used third-party
