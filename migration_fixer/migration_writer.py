@@ -415,8 +415,8 @@ def _backfill_function(
             # Numbered from 1, skipping each value a row holds: one made of the key ("12"
             # for pk 12) could be another row's, and the rollback failed on the unique
             # constraint. The database compares them, in the column's collation, as the
-            # constraint does ("PLACEHOLDER-1" is "placeholder-1" on MySQL), and one
-            # indexed lookup a row reads no more of the table than that.
+            # constraint does ("PLACEHOLDER-1" is "placeholder-1" on MySQL): a set of the
+            # values read into Python would not, and would hold a big table's column.
             number = "{next(numbers)}"
             candidate = f"str({number[1:-1]})"
             if limit is None or limit >= len(_PLACEHOLDER_PREFIX) + _DISTINCT_DIGITS:
