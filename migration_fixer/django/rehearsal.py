@@ -57,6 +57,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import NOT_PROVIDED
 from django.db.transaction import TransactionManagementError
 
+from .errors import one_line
 from .plan import split_phases
 from .rows import Batch, RowFactory, Unfilled
 from .snapshot import Snapshot, compare_snapshots, take_snapshot
@@ -633,11 +634,6 @@ def _suspects(
     return [text for score, _, text in sorted(ranked) if score == best]
 
 
-def _message(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 # -- the rehearsal ------------------------------------------------------------------------------
 
 
@@ -760,7 +756,7 @@ class Rehearsal:
                     operation = _describe_operation(*tracker.operation)
                 elif migration is not None:
                     operation = "after its last operation (deferred SQL)"
-                step.failure = Failure(_message(_cause(exc)), label, operation)
+                step.failure = Failure(one_line(_cause(exc)), label, operation)
                 self._record(step, started)
                 return None
         self._record(step, started)
@@ -773,7 +769,7 @@ class Rehearsal:
         try:
             batch = self.rows.fill(state.apps, self.using)
         except Exception as exc:
-            step.failure = Failure(f"inserting rows failed: {_message(exc)}")
+            step.failure = Failure(f"inserting rows failed: {one_line(exc)}")
             self._record(step, started)
             return False
         self._remember(batch)
@@ -883,7 +879,7 @@ class Rehearsal:
             present = self._present(state)
         except Exception as exc:
             present = {}
-            differences.append(f"cannot read the rows back: {_message(exc)}")
+            differences.append(f"cannot read the rows back: {one_line(exc)}")
         lost = []
         lost_models = []
         for label, pks in expected.items():
@@ -899,7 +895,7 @@ class Rehearsal:
             try:
                 changed, changed_models = self._changed(state, *values)
             except Exception as exc:
-                differences.append(f"cannot read the rows' values back: {_message(exc)}")
+                differences.append(f"cannot read the rows' values back: {one_line(exc)}")
         total = sum(len(pks) for pks in expected.values())
         if differences or lost or changed:
             schema = [f"schema differs from the start: {'; '.join(differences)}"]

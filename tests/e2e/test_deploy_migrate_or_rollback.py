@@ -58,7 +58,7 @@ BOOM = 'migrations.RunSQL("INSERT INTO no_such_table VALUES (1)", migrations.Run
 DUPLICATE = {
     "sqlite": "IntegrityError: UNIQUE constraint failed: gamma_tag.id",
     "postgresql": 'IntegrityError: duplicate key value violates unique constraint "gamma_tag_pkey" '
-    "DETAIL:  Key (id)=(1) already exists.",
+    "DETAIL: Key (id)=(1) already exists.",
     "mariadb": "IntegrityError: (1062, \"Duplicate entry '1' for key 'PRIMARY'\")",
 }
 
@@ -685,6 +685,39 @@ def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: P
         "the starting point, except what the operations listed above did\n"
     ), done.describe()
     assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("seeded",)]
+
+
+def test_an_exception_without_a_message_is_named_by_its_line(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """A data migration's bare ``assert`` raises an ``AssertionError`` without a message:
+    the report names the line that raised it, not ``AssertionError: AssertionError``."""
+    project = seeded(tmp_path, db_backend)
+    written = project.write(
+        "gamma",
+        "0002_check",
+        migration_source(
+            [("gamma", "0001_initial")],
+            "migrations.RunPython(check, migrations.RunPython.noop),\n",
+            header="""
+            def check(apps, schema_editor):
+                Tag = apps.get_model("gamma", "Tag")
+                assert not Tag.objects.filter(label="t").exists()
+            """,
+        ),
+    )
+    line = written.read_text().splitlines().index(
+        '    assert not Tag.objects.filter(label="t").exists()'
+    )
+    done = project.manage("migrate_or_rollback")
+    assert done.returncode == 1, done.describe()
+    assert timeless(done.stderr).startswith(
+        "gamma.0002_check, operation 1 (Raw Python operation) failed: AssertionError at "
+        f"gamma/migrations/0002_check.py:{line + 1} "
+        '(assert not Tag.objects.filter(label="t").exists())\n'
+        "Rolling back what this run applied on database 'default':\n"
+    ), done.describe()
+    assert project.applied() == ["alpha.0001_initial", "beta.0001_initial", "gamma.0001_initial"]
 
 
 #: Before a run that drops gamma_tag and alpha_item_tags, both holding rows.

@@ -43,6 +43,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 from django.utils.connection import ConnectionDoesNotExist
 
+from migration_fixer.django.errors import one_line
 from migration_fixer.django.locking import LockTimeout, deploy_lock
 from migration_fixer.django.plan import (
     DroppedTable,
@@ -722,8 +723,7 @@ class Command(django_migrate.Command):
             what = "interrupted" if isinstance(exc, KeyboardInterrupt) else "terminated (SIGTERM)"
             self.shout(f"{where}: {what}", self.style.ERROR)
         else:
-            message = str(exc).strip().replace("\n", " ") or type(exc).__name__
-            self.shout(f"{where} failed: {type(exc).__name__}: {message}", self.style.ERROR)
+            self.shout(f"{where} failed: {one_line(exc)}", self.style.ERROR)
         self.shout(
             f"Rolling back what this run applied on database '{run.database}':",
             self.style.MIGRATE_HEADING,
@@ -760,9 +760,8 @@ class Command(django_migrate.Command):
                 _private(executor)._migrate_all_backwards([(migration, True)], full_plan, run.fake)
             except Exception as exc:
                 self._line_failed()
-                message = str(exc).strip().replace("\n", " ")
                 self.shout(
-                    f"  Unapplying {_label(key)} failed: {type(exc).__name__}: {message}",
+                    f"  Unapplying {_label(key)} failed: {one_line(exc)}",
                     self.style.ERROR,
                 )
                 return todo[position:]
@@ -866,9 +865,8 @@ class Command(django_migrate.Command):
                 )
             except Exception as exc:
                 self._line_failed()
-                message = str(exc).strip().replace("\n", " ")
                 self.shout(
-                    f"  Re-applying {_label(key)} failed: {type(exc).__name__}: {message}",
+                    f"  Re-applying {_label(key)} failed: {one_line(exc)}",
                     self.style.ERROR,
                 )
                 self._not_reapplied = todo[position:]
@@ -911,10 +909,8 @@ class Command(django_migrate.Command):
                     current = 0
         except Exception as exc:
             self._line_failed()
-            message = str(exc).strip().replace("\n", " ")
             self.shout(
-                f"  Undoing the operations of {label} that ran failed: "
-                f"{type(exc).__name__}: {message}",
+                f"  Undoing the operations of {label} that ran failed: {one_line(exc)}",
                 self.style.ERROR,
             )
             self._not_undone = sorted(i + 1 for i, *_ in todo[current:])

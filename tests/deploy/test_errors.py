@@ -1,0 +1,83 @@
+"""An exception in one line (migration_fixer.django.errors), as the deploy commands report it."""
+
+from __future__ import annotations
+
+import queue
+import runpy
+from pathlib import Path
+
+import pytest
+
+from migration_fixer.django import errors
+
+
+def _raised(call: object) -> BaseException:
+    try:
+        call()  # type: ignore[operator]
+    except Exception as exc:
+        return exc
+    raise AssertionError("nothing was raised")
+
+
+def test_a_message_is_kept_on_one_line() -> None:
+    exc = ValueError("duplicate key value\nDETAIL:  Key (id)=(5)   already exists.\n")
+    assert (
+        errors.one_line(exc)
+        == "ValueError: duplicate key value DETAIL: Key (id)=(5) already exists."
+    )
+
+
+def test_without_a_message_nor_a_traceback_the_type_alone() -> None:
+    assert errors.one_line(AssertionError()) == "AssertionError"
+
+
+def _module(folder: Path, source: str) -> dict[str, object]:
+    path = folder / "migrations" / "0004_check.py"
+    path.parent.mkdir(parents=True)
+    path.write_text(source, encoding="utf-8")
+    return runpy.run_path(str(path))
+
+
+def test_without_a_message_the_line_that_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = _module(
+        tmp_path,
+        "def check(rows):\n    total = len(rows)\n    assert   total == 0\n",
+    )
+    exc = _raised(lambda: names["check"]([1]))  # type: ignore[operator]
+    assert (
+        errors.one_line(exc) == "AssertionError at migrations/0004_check.py:3 (assert total == 0)"
+    )
+
+
+def test_a_path_outside_the_working_directory_is_kept_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    names = _module(tmp_path / "project", "def fail():\n    raise KeyError\n")
+    exc = _raised(names["fail"])
+    path = tmp_path / "project" / "migrations" / "0004_check.py"
+    assert errors.one_line(exc) == f"KeyError at {path}:2 (raise KeyError)"
+
+
+def test_the_standard_library_is_not_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``queue.Queue.get`` raises ``Empty`` without a message in the standard library's own
+    code: the project's line that called it is named."""
+    monkeypatch.chdir(tmp_path)
+    names = _module(
+        tmp_path,
+        "import queue\ndef take():\n    return queue.Queue().get_nowait()\n",
+    )
+    exc = _raised(names["take"])
+    assert errors.one_line(exc) == (
+        "Empty at migrations/0004_check.py:3 (return queue.Queue().get_nowait())"
+    )
+    # Were the project's code not told apart, the innermost frame would be the library's.
+    monkeypatch.setattr(errors, "_NOT_THE_PROJECT", ())
+    assert errors.one_line(exc).startswith(f"Empty at {queue.__file__}:")
