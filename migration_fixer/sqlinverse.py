@@ -160,23 +160,32 @@ def _invert_in(
         return _replay([*earlier(), _this_call(texts)], read, first_drop - 1)
 
     for number, statement in enumerate(statements, 1):
-        where = f"statement {number} of {len(statements)}" if len(statements) > 1 else "it"
         if not first_drop and _is_drop(statement, exp):
             first_drop = number
         try:
             result = _one(statement, exp, read, made, objects)
         except _Uncertain as exc:
-            return Inversion(None, False, f"{where} (`{_shown(statement, read)}`): {exc.reason}")
+            why = _named(statement, read, number, len(statements), exc.reason)
+            return Inversion(None, False, why)
         if result is _DATA:
             if not _into_created(statement, exp, read, made):
                 if len(statements) == 1 or all(_is_data(s, exp) for s in statements):
                     return Inversion(None, True)
-                return Inversion(
-                    None, False, f"{where} (`{_shown(statement, read)}`): {DATA_CHANGE}"
-                )
+                why = _named(statement, read, number, len(statements), DATA_CHANGE)
+                return Inversion(None, False, why)
             continue
         reverse.append(result)
     return Inversion(tuple(s for r in reversed(reverse) for s in r))
+
+
+def _named(statement: Any, read: str, number: int, count: int, reason: str) -> str:
+    """Why ``statement`` (the ``number``-th of ``count``) has no certain inverse, with the
+    statement named: "no certain inverse for `DROP TABLE t`: reason", "... for statement 2 of
+    3 (`DROP TABLE t`): reason"."""
+    shown = f"`{_shown(statement, read)}`"
+    if count > 1:
+        shown = f"statement {number} of {count} ({shown})"
+    return f"no certain inverse for {shown}: {reason}"
 
 
 def _shown(statement: Any, read: str) -> str:
@@ -232,7 +241,7 @@ def _one(
             return _command_drop(statement, read, objects)
         return _command(statement, read, made)
     words = statement.sql(dialect=read).split()
-    raise _Uncertain(f"no certain inverse for `{words[0].upper() if words else '?'}`")
+    raise _Uncertain(f"none known for `{words[0].upper() if words else '?'}`")
 
 
 def _action_words(action: Any, exp: Any) -> str:
@@ -290,7 +299,7 @@ def _create(statement: Any, exp: Any, read: str, made: dict[str, str]) -> list[s
         if table is None:
             raise _Uncertain("a trigger without its table")
         return [_drop_trigger(name, _name(table, read), read)]
-    raise _Uncertain(f"no certain inverse for `CREATE {kind or '...'}`")
+    raise _Uncertain(f"none known for `CREATE {kind or '...'}`")
 
 
 def _drop_index(statement: Any, index: Any, read: str, made: dict[str, str]) -> str:
@@ -322,7 +331,7 @@ def _alter(statement: Any, exp: Any, read: str) -> list[str]:
     actions = statement.args.get("actions") or []
     renames = bool(actions) and all(isinstance(a, exp.AlterRename) for a in actions)
     if (statement.args.get("exists") and not renames) or statement.args.get("only"):
-        raise _Uncertain(f"no certain inverse for this form of `ALTER {kind}`")
+        raise _Uncertain(f"none known for this form of `ALTER {kind}`")
     # ALTER ... IF EXISTS a RENAME TO b: the reverse renames b back, if it exists.
     exists = "IF EXISTS " if statement.args.get("exists") else ""
     head = f"ALTER {kind} {_name(table, read)}"
@@ -335,7 +344,7 @@ def _alter(statement: Any, exp: Any, read: str) -> list[str]:
             old = _name(table.this, read)
             inverses.append(f"ALTER {kind} {exists}{_name(new, read)} RENAME TO {old}")
         elif kind != "TABLE":
-            raise _Uncertain(f"no certain inverse for this `ALTER {kind}`")
+            raise _Uncertain(f"none known for this `ALTER {kind}`")
         elif isinstance(action, exp.RenameColumn):
             if action.args.get("exists"):
                 raise _Uncertain(f"`IF EXISTS`: {MAY_HAVE_EXISTED}")
@@ -353,9 +362,9 @@ def _alter(statement: Any, exp: Any, read: str) -> list[str]:
                 inverses.append(f"{head} {_drop_constraint(constraint, exp, read)}")
         else:
             words = _action_words(action, exp)
-            raise _Uncertain(f"no certain inverse for `ALTER TABLE ... {words}`")
+            raise _Uncertain(f"none known for `ALTER TABLE ... {words}`")
     if not inverses:
-        raise _Uncertain(f"no certain inverse for this `ALTER {kind}`")
+        raise _Uncertain(f"none known for this `ALTER {kind}`")
     return list(reversed(inverses))
 
 
@@ -382,7 +391,7 @@ def _drop_constraint(constraint: Any, exp: Any, read: str) -> str:
         return "DROP PRIMARY KEY"
     if len(kinds) == 1 and isinstance(kinds[0], exp.CheckColumnConstraint):
         return f"DROP CONSTRAINT {name}"
-    raise _Uncertain("no certain inverse for this kind of constraint on MySQL")
+    raise _Uncertain("none known for this kind of constraint on MySQL")
 
 
 def _comment(statement: Any, exp: Any, read: str, made: Mapping[str, str]) -> list[str]:
@@ -431,7 +440,7 @@ def _command_drop(statement: Any, read: str, objects: Callable[[], _Objects]) ->
     except _Unreadable:
         events = []
     if len(events) != 1:
-        raise _Uncertain(f"no certain inverse for `{_short(text, 30)}`")
+        raise _Uncertain(f"none known for `{_short(text, 30)}`")
     return _undo_drop(f"`{_short(text)}`", events[0].key, objects)
 
 
@@ -946,7 +955,7 @@ def _command(statement: Any, read: str, made: dict[str, str]) -> list[str]:
     rest = statement.args.get("expression")
     rest = rest.this if isinstance(rest, sqlglot.exp.Literal) else rest
     if not isinstance(rest, str):
-        raise _Uncertain(f"no certain inverse for `{statement.this}`")
+        raise _Uncertain(f"none known for `{statement.this}`")
     # The tokenizer reads what follows some command words (RENAME) as one string: the
     # first word and the rest are tokenized apart.
     text = rest
@@ -1003,7 +1012,7 @@ def _command(statement: Any, read: str, made: dict[str, str]) -> list[str]:
             at += 2 if exists else 0
             name, after = qualified(at)
             if words[after : after + 2] != ["RENAME", "TO"] or after + 3 != len(tokens):
-                raise _Uncertain(f"no certain inverse for this `ALTER {kind}`")
+                raise _Uncertain(f"none known for this `ALTER {kind}`")
             new = spelled(after + 2)
             schema = name.rsplit(".", 1)[0] + "." if "." in name else ""
             return [f"ALTER {kind} {exists}{schema}{new} RENAME TO {name.rsplit('.', 1)[-1]}"]
@@ -1014,9 +1023,9 @@ def _command(statement: Any, read: str, made: dict[str, str]) -> list[str]:
         table, after = qualified(at)
         part = words[after + 1] if after + 1 < len(tokens) else ""
         if words[after : after + 1] != ["RENAME"] or part not in ("CONSTRAINT", "INDEX", "KEY"):
-            raise _Uncertain("no certain inverse for this `ALTER TABLE`")
+            raise _Uncertain("none known for this `ALTER TABLE`")
         if after + 5 != len(tokens) or words[after + 3] != "TO":
-            raise _Uncertain("no certain inverse for this `ALTER TABLE`")
+            raise _Uncertain("none known for this `ALTER TABLE`")
         old, new = spelled(after + 2), spelled(after + 4)
         return [f"ALTER TABLE {table} RENAME {part} {new} TO {old}"]
 
@@ -1050,6 +1059,4 @@ def _command(statement: Any, read: str, made: dict[str, str]) -> list[str]:
         if tuple(words[: len(prefix)]) == prefix and len(tokens) > len(prefix):
             return handler(len(prefix))
     verb = " ".join(w for w in words[:2] if w)
-    raise _Uncertain(
-        f"no certain inverse for `{verb}`" if verb else "the SQL parser cannot read it"
-    )
+    raise _Uncertain(f"none known for `{verb}`" if verb else "the SQL parser cannot read it")

@@ -20,12 +20,12 @@ SOURCE = (
 )
 
 UNSAFE_HINT = (
-    "no certain inverse: it (`x`): no certain inverse for `X`; a no-op reverse would leave "
+    "no certain inverse for `x`: none known for `X`; a no-op reverse would leave "
     "the schema changed after a rollback that reports success: write `reverse_sql=` by hand, "
     "or accept the no-op with --unsafe-fixes"
 )
 UNSAFE_WRITTEN_HINT = (
-    "no certain inverse: it (`x`): no certain inverse for `X`; the no-op reverse written "
+    "no certain inverse for `x`: none known for `X`; the no-op reverse written "
     "(--unsafe-fixes) leaves the schema changed after a rollback that reports success: write "
     "`reverse_sql=` by hand"
 )

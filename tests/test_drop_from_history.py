@@ -290,7 +290,7 @@ def test_a_drop_without_a_certain_create(
     suffix = " on MySQL/MariaDB" if why.endswith(" on MySQL/MariaDB") else ""
     reason = why.removesuffix(suffix)
     assert invert(drop, dialects, lambda: earlier) == Inversion(
-        None, False, f"it (`{shown}`): {reason}{suffix}"
+        None, False, f"no certain inverse for `{shown}`: {reason}{suffix}"
     )
 
 
@@ -299,6 +299,7 @@ def test_one_drop_without_a_create_leaves_the_whole_call_without_an_inverse() ->
         Inversion(
             None,
             False,
+            "no certain inverse for "
             f"statement 2 of 2 (`DROP INDEX shop_gone`): `DROP INDEX shop_gone` {NOT_FOUND}",
         )
     )
@@ -318,14 +319,15 @@ def test_the_earlier_calls_are_read_only_for_a_drop() -> None:
             "DROP TABLE shop_product CASCADE",
             "`DROP TABLE`: dropping several objects, or with CASCADE, cannot be undone",
         ),
-        ("DROP EXTENSION a, b", "no certain inverse for `DROP EXTENSION a, b`"),
+        ("DROP EXTENSION a, b", "none known for `DROP EXTENSION a, b`"),
     ],
 )
 def test_a_drop_that_cannot_be_undone_reads_no_earlier_call(drop: str, why: str) -> None:
     def fail() -> list[Earlier]:
         raise AssertionError("read for a DROP that cannot be undone")
 
-    assert invert([drop], PG, fail) == Inversion(None, False, f"it (`{drop}`): {why}")
+    expected = Inversion(None, False, f"no certain inverse for `{drop}`: {why}")
+    assert invert([drop], PG, fail) == expected
 
 
 def test_the_replay_reads_each_earlier_text_once_per_dialect() -> None:
@@ -532,7 +534,7 @@ def test_a_drop_recreated_twice_takes_the_latest_and_a_rename_has_no_inverse() -
     fixed, findings = fix(sources, "0004_drops.py")
     assert fixed == drops
     assert hint(findings) == (
-        "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+        "no certain inverse for `DROP INDEX shop_active_idx`: `DROP INDEX shop_active_idx` "
         "cannot be undone with certainty: it was renamed to `shop_idx` at 0003_again.py:7; "
         "a no-op reverse would leave the schema changed after a rollback that reports "
         "success: write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
@@ -561,7 +563,7 @@ def test_two_drops_in_one_migration_and_one_that_does_not_run() -> None:
         (7, None),
         (
             9,
-            "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+            "no certain inverse for `DROP INDEX shop_active_idx`: `DROP INDEX shop_active_idx` "
             "cannot be undone without the object's definition (the `RunSQL` at "
             "0003_drops.py:11 dropped it, and no later one creates it again); a no-op reverse "
             "would leave the schema changed after a rollback that reports success: write "
@@ -582,7 +584,7 @@ def test_a_migration_whose_operations_cannot_be_read_has_no_earlier_calls_of_its
     sources = {"0001_initial.py": INITIAL, "0002_dynamic.py": dynamic}
     _, findings = fix(sources, "0002_dynamic.py")
     assert [f.hint for f in findings if "DROP" in (f.hint or "")] == [
-        "no certain inverse: it (`DROP VIEW shop_cheap`): `DROP VIEW shop_cheap` cannot be "
+        "no certain inverse for `DROP VIEW shop_cheap`: `DROP VIEW shop_cheap` cannot be "
         "undone without the object's definition (no earlier `RunSQL` of this migrations folder "
         "creates it, but the operations of 0002_dynamic are built dynamically (`operations` is "
         "`make(migrations.RunSQL('DROP VIEW shop_cheap'))`)); a no-op reverse would "
@@ -729,7 +731,7 @@ def test_a_broken_graph_is_said() -> None:
     drops = DROPS.replace("0002_creates", "0002_missing")
     _, findings = fix({"0001_initial.py": INITIAL, "0003_drops.py": drops}, "0003_drops.py")
     assert hint(findings) == (
-        "no certain inverse: it (`DROP INDEX shop_active_idx`): `DROP INDEX shop_active_idx` "
+        "no certain inverse for `DROP INDEX shop_active_idx`: `DROP INDEX shop_active_idx` "
         "cannot be undone without the object's definition (no earlier `RunSQL` of this "
         "migrations folder creates it, but the migration graph cannot be followed (0003_drops "
         "depends on ('shop', '0002_missing'), which is not in this folder)); a no-op reverse "
@@ -798,13 +800,13 @@ GONE = "cannot be undone without the object's definition"
             "DROP EXTENSION a, b",
             PG,
             ["CREATE EXTENSION a"],
-            "no certain inverse for `DROP EXTENSION a, b`",
+            "none known for `DROP EXTENSION a, b`",
         ),
         (
             "DROP EXTENSION a CASCADE",
             PG,
             ["CREATE EXTENSION a"],
-            "no certain inverse for `DROP EXTENSION a CASCADE`",
+            "none known for `DROP EXTENSION a CASCADE`",
         ),
         # IF NOT EXISTS where nothing is known: the object may have been there
         (
@@ -1016,7 +1018,7 @@ def test_what_the_replay_reads(
     expected = (
         Inversion(result)
         if isinstance(result, tuple)
-        else Inversion(None, False, f"it (`{drop}`): {result}")
+        else Inversion(None, False, f"no certain inverse for `{drop}`: {result}")
     )
     assert invert([drop], dialects, lambda: calls) == expected
 

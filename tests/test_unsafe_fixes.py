@@ -32,14 +32,14 @@ BOTH = SAFE_ONLY.replace(
     '"DROP TABLE old_t")', '"DROP TABLE old_t", reverse_sql=migrations.RunSQL.noop)'
 )
 HINT = (
-    "  hint: no certain inverse: it (`DROP TABLE old_t`): `DROP TABLE old_t` cannot be undone "
+    "  hint: no certain inverse for `DROP TABLE old_t`: `DROP TABLE old_t` cannot be undone "
     "without the object's definition (no earlier `RunSQL` of this migrations folder creates "
     "it); a no-op reverse would leave the schema changed after a rollback that reports "
     "success: write `reverse_sql=` by hand, or accept the no-op with --unsafe-fixes"
 )
 #: The hint once the no-op is written: what it leaves undone, not how to accept it.
 WRITTEN_HINT = (
-    "no certain inverse: it (`DROP TABLE old_t`): `DROP TABLE old_t` cannot be undone "
+    "no certain inverse for `DROP TABLE old_t`: `DROP TABLE old_t` cannot be undone "
     "without the object's definition (no earlier `RunSQL` of this migrations folder creates "
     "it); the no-op reverse written (--unsafe-fixes) leaves the schema changed after a "
     "rollback that reports success: write `reverse_sql=` by hand"

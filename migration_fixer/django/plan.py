@@ -530,7 +530,7 @@ class ReverseFix:
     #: The run writes a reverse for it (a safe fix, or an unsafe one the project's
     #: configuration enables).
     written: bool
-    #: Why not, when the rule says (MF002: "no certain inverse: ...").
+    #: Why not, when the rule says (MF002: "no certain inverse for `DROP ...`: ...").
     hint: str | None = None
 
 

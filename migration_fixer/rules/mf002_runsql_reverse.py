@@ -451,4 +451,4 @@ def inverse_sql(
         return Reverse(value, literal=statements)
     if inversion.data_only:
         return Reverse()
-    return _unsafe_no_op(f"no certain inverse: {inversion.reason}; ")
+    return _unsafe_no_op(f"{inversion.reason}; ")

@@ -559,7 +559,7 @@ def test_a_blocked_migration_gets_migration_fixer_only_for_what_it_fixes(
             "To return to the starting point, make the rollback of beta.0002_legacy work "
             "(beta/migrations/0002_legacy.py):\n"
             "  operation 1, Raw SQL operation: write its reverse by hand (migration-fixer has no "
-            "fix: no certain inverse: it (`DROP TABLE legacy_log`): `DROP TABLE legacy_log` "
+            "fix: no certain inverse for `DROP TABLE legacy_log`: `DROP TABLE legacy_log` "
             "cannot be undone without the object's definition (no earlier `RunSQL` of this "
             "migrations folder creates it); a no-op reverse would leave the schema changed after "
             "a rollback that reports success: write `reverse_sql=` by hand)\n"
