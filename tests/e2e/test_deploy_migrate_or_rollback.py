@@ -706,8 +706,10 @@ def test_an_exception_without_a_message_is_named_by_its_line(
             """,
         ),
     )
-    line = written.read_text().splitlines().index(
-        '    assert not Tag.objects.filter(label="t").exists()'
+    line = (
+        written.read_text()
+        .splitlines()
+        .index('    assert not Tag.objects.filter(label="t").exists()')
     )
     done = project.manage("migrate_or_rollback")
     assert done.returncode == 1, done.describe()
