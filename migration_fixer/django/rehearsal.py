@@ -33,14 +33,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.exceptions import IrreversibleError
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -634,6 +634,172 @@ def _suspects(
     return [text for score, _, text in sorted(ranked) if score == best]
 
 
+# -- watching the rollback, migration by migration --------------------------------------------
+
+
+class RowWatch:
+    """Which migration's unapply lost the rows present at the start of a deploy: before the
+    rollback, and after each migration it unapplies (:meth:`unapplied`, from the executor's
+    ``unapply_success``), the keys of those rows that each table still holds (one query per
+    table, and one for the list of tables; only the tables that held rows at the start, and
+    only while they exist under their name at the start: a table renamed or dropped in the
+    meantime is not looked at, and is compared again only from the step after it is back).
+    A row whose key the table held after the previous step and not after this one was lost
+    while unapplying this migration (one that comes back later is not lost)."""
+
+    def __init__(self, using: str, state: Any, rows: dict[str, set[Any]]) -> None:
+        self.using = using
+        self.models: dict[str, tuple[Any, list[Any]]] = {}
+        for label, pks in sorted(rows.items()):
+            try:
+                self.models[label] = (state.apps.get_model(label), sorted(pks, key=str))
+            except LookupError:
+                continue
+        self.seen: dict[str, set[Any] | None] = {}
+        self.lost_at: dict[str, dict[Any, str]] = {}  # model label -> key -> migration
+        self.order: list[str] = []  # the migrations unapplied, in that order
+        self.stopped = False
+
+    def look(self, migration: str | None) -> None:
+        """Look at the tables before the first migration is unapplied (``None``), or after
+        ``migration`` (``app.name``) was. A query that fails stops the watch, which then
+        names no migration (it never fails a rehearsal)."""
+        if self.stopped:
+            return
+        try:
+            if migration is None:
+                self.seen = self._look()
+            else:
+                self._unapplied(migration)
+        except Exception:
+            self.stopped = True
+            self.lost_at.clear()
+            self.order.clear()
+
+    def _unapplied(self, migration: str) -> None:
+        self.order.append(migration)
+        now = self._look()
+        for label, held in now.items():
+            before = self.seen.get(label)
+            lost = self.lost_at.setdefault(label, {})
+            if held is None:
+                continue
+            for pk in held:
+                lost.pop(pk, None)  # (back: not lost)
+            if before is not None:
+                for pk in before - held:
+                    lost[pk] = migration
+        self.seen = now
+
+    def lost(self, label: str, missing: set[Any]) -> list[tuple[str, int]]:
+        """Of the rows ``missing`` (keys) of ``label`` after the rollback, how many were lost
+        while unapplying each migration, in the order they were unapplied (those lost
+        elsewhere, by the deploy itself or while their table was not looked at, are not
+        counted)."""
+        lost = self.lost_at.get(label, {})
+        counts: dict[str, int] = {}
+        for pk in missing:
+            if pk in lost:
+                counts[lost[pk]] = counts.get(lost[pk], 0) + 1
+        return [(name, counts[name]) for name in self.order if name in counts]
+
+    def _look(self) -> dict[str, set[Any] | None]:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            tables = set(connection.introspection.table_names(cursor))
+        convert = connection.introspection.identifier_converter
+        held: dict[str, set[Any] | None] = {}
+        for label, (model, pks) in self.models.items():
+            held[label] = None
+            if convert(model._meta.db_table) not in tables:
+                continue
+            # (Its key column renamed in the meantime: not looked at. In a transaction of its
+            # own, or a savepoint, that a failure leaves usable.)
+            with suppress(DatabaseError), transaction.atomic(using=self.using):
+                held[label] = set(
+                    model._base_manager.db_manager(self.using)
+                    .filter(pk__in=pks)
+                    .order_by()
+                    .values_list("pk", flat=True)
+                )
+        return held
+
+
+def lost_while(steps: Sequence[tuple[str, int]], missing: int) -> str:
+    """What the line of rows lost (``missing`` of them) adds for the migrations that lost
+    them (:meth:`RowWatch.lost`): " while unapplying app.0004_x" when one lost them all,
+    else ", 3 while unapplying app.0004_x, 1 while unapplying app.0003_y"."""
+    if not steps:
+        return ""
+    if len(steps) == 1 and steps[0][1] == missing:
+        return f" while unapplying {steps[0][0]}"
+    return "".join(f", {count} while unapplying {name}" for name, count in steps)
+
+
+def _does_on_the_way_back(operation: Any) -> bool:
+    """Whether unapplying ``operation`` can delete rows: a ``RunPython`` or ``RunSQL`` with
+    a reverse that does something, a ``SeparateDatabaseAndState``, or an operation that is
+    not Django's (Django's schema operations only drop tables and columns the deploy
+    created, which held no row at the start)."""
+    if isinstance(operation, RunPython):
+        return operation.reverse_code not in (None, RunPython.noop)
+    if isinstance(operation, RunSQL):
+        return operation.reverse_sql not in (None, "", [], RunSQL.noop)
+    if isinstance(operation, SeparateDatabaseAndState):
+        return bool(operation.database_operations)
+    return not type(operation).__module__.startswith("django.")
+
+
+def unapplied_suspects(migration: Migration, lost: Sequence[LostRows]) -> list[str]:
+    """The operations of ``migration``, during whose unapply the rows ``lost`` vanished
+    (certain), that deleted them: of those whose unapply can (:func:`_does_on_the_way_back`),
+    the reverse code (function or SQL) that names their model or table, one that deletes
+    rows first; else the only one that can; else none (the migration alone is named).
+    Returned as "app.migration, operation N, Name: description"."""
+    names = [name for rows in lost for name in rows.names]
+    tables = sorted({rows.table for rows in lost if rows.table})
+    where = f"{migration.app_label}.{migration.name}"
+    ranked: list[tuple[int, int]] = []
+    able: list[int] = []
+    for index, operation in enumerate(migration.operations):
+        if not _does_on_the_way_back(operation):
+            continue
+        able.append(index)
+        score = 0
+        if isinstance(operation, RunPython):
+            score = _mentions(_source_of(operation.reverse_code), names, does=_DELETES)
+        elif isinstance(operation, RunSQL):
+            score = _mentions(str(operation.reverse_sql), tables, does=_DELETES)
+        if score:
+            ranked.append((score, index))
+    if ranked:
+        best = max(score for score, _ in ranked)
+        chosen = [index for score, index in ranked if score == best]
+    else:
+        chosen = able if len(able) == 1 else []
+    return [f"{where}, {_describe_operation(i, migration.operations[i])}" for i in chosen]
+
+
+def _certain_suspects(
+    graph: Any, certain: dict[str, list[LostRows]], order: Sequence[str]
+) -> list[str]:
+    """:func:`unapplied_suspects` of each migration of ``certain`` (``app.name``: the rows
+    it lost), in the order they were unapplied; a migration none of whose operations can be
+    told is named alone."""
+    out: list[str] = []
+    for label in order:
+        if label in certain:
+            app, _, name = label.partition(".")
+            out += unapplied_suspects(graph.nodes[(app, name)], certain[label]) or [label]
+    return out
+
+
+def _covered(suspect: str, sure: Sequence[str]) -> bool:
+    """Whether ``suspect`` ("app.migration, operation N, ...") is among ``sure``, or its
+    migration is, named alone."""
+    return suspect in sure or suspect.partition(", ")[0] in sure
+
+
 # -- the rehearsal ------------------------------------------------------------------------------
 
 
@@ -700,11 +866,13 @@ class Rehearsal:
         after = self._migrate(number, "forward", nodes, backwards=False)
         if after is None or not self._fill(number, "rows after the deploy", after):
             return False
-        back = self._migrate(number, "back", nodes, backwards=True)
+        # (Only the tables that held rows at the start are watched: nothing to watch without.)
+        watch = RowWatch(self.using, state, expected) if expected else None
+        back = self._migrate(number, "back", nodes, backwards=True, watch=watch)
         if back is None:
             return False
         kept = _compared_fields(state, after)
-        if not self._compare(number, snapshot, expected, back, nodes, (values, kept)):
+        if not self._compare(number, snapshot, expected, back, nodes, (values, kept), watch):
             return False
         self._state = self._migrate(number, "forward again", nodes, backwards=False)
         return self._state is not None
@@ -717,7 +885,14 @@ class Rehearsal:
             self.on_step(step)
 
     def _migrate(
-        self, phase: int, name: str, nodes: Sequence[Node], *, backwards: bool, signal: bool = False
+        self,
+        phase: int,
+        name: str,
+        nodes: Sequence[Node],
+        *,
+        backwards: bool,
+        signal: bool = False,
+        watch: RowWatch | None = None,
     ) -> Any:
         started = self.clock()
         self.scratch.ensure()
@@ -733,9 +908,13 @@ class Rehearsal:
                 if action in {"apply_start", "unapply_start"}:
                     tracker.migration = migration
                     tracker.operation = None
+                elif action == "unapply_success" and watch is not None:
+                    watch.look(f"{migration.app_label}.{migration.name}")
 
             executor.progress_callback = progress  # type: ignore[assignment]
             try:
+                if watch is not None:
+                    watch.look(None)
                 state = executor.migrate([], plan=plan)
                 if signal:
                     emit_post_migrate_signal(0, False, self.using, apps=state.apps, plan=plan)
@@ -870,6 +1049,7 @@ class Rehearsal:
         state: Any,
         nodes: Sequence[Node],
         values: tuple[_Values, dict[str, frozenset[str]]] = ({}, {}),
+        watch: RowWatch | None = None,
     ) -> bool:
         started = self.clock()
         self.scratch.ensure()
@@ -882,13 +1062,22 @@ class Rehearsal:
             differences.append(f"cannot read the rows back: {one_line(exc)}")
         lost = []
         lost_models = []
+        # The migrations whose unapply lost rows (certain: watched), and whether they lost
+        # all the rows that are missing.
+        certain: dict[str, list[LostRows]] = {}
+        all_watched = True
         for label, pks in expected.items():
             missing = pks - present.get(label, set())
             if missing:
                 shown = ", ".join(repr(pk) for pk in sorted(missing, key=str)[:5])
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-                lost.append(f"{label}: {len(missing)} row(s) lost (pk {shown}{more})")
+                steps = watch.lost(label, missing) if watch is not None else []
+                where = lost_while(steps, len(missing))
+                lost.append(f"{label}: {len(missing)} row(s) lost (pk {shown}{more}){where}")
                 lost_models.append(lost_rows_of(state, label))
+                for unapplied, _ in steps:
+                    certain.setdefault(unapplied, []).append(lost_models[-1])
+                all_watched = all_watched and sum(n for _, n in steps) == len(missing)
         changed: list[str] = []
         changed_models: list[ChangedRows] = []
         if not differences:
@@ -917,8 +1106,17 @@ class Rehearsal:
                     table_of,
                     changed_models,
                 )
+                if certain and watch is not None:
+                    # The watched migrations first; instead of the others when they lost
+                    # every row that is missing and nothing else differs.
+                    sure = _certain_suspects(graph, certain, watch.order)
+                    alone = all_watched and not differences and not changed_models
+                    suspects = sure + (
+                        [] if alone else [s for s in suspects if not _covered(s, sure)]
+                    )
                 if len(suspects) == 1:
-                    migration, _, operation = suspects[0].partition(", ")
+                    migration, _, told = suspects[0].partition(", ")
+                    operation = told or None  # (a migration named alone)
                 elif suspects:
                     operation = "one of: " + "; ".join(suspects)
                 elif len(nodes) == 1:
