@@ -18,6 +18,9 @@ rehearses one scenario (every other app is simply migrated to its end at the sta
   both with a no-op reverse (the rows are lost; the second is named);
 - ``datafix``: 0002 is a ``RunPython`` that only reads the rows, then one that changes their
   values (upper case), both with a no-op reverse (the values stay changed; the second is named);
+- ``datareload``: 0002 is a ``RunPython`` that loads two rows, whose reverse deletes every
+  row of the model, those it did not create too (the rows present at the start are lost while
+  unapplying it);
 - ``seededids``: 0001 creates rows with their keys (ids 1 to 3, a ``RunPython`` whose reverse
   deletes them), which leaves PostgreSQL's sequence behind them; 0002 adds a nullable column
   (passes everywhere);
@@ -49,6 +52,7 @@ SCENARIOS = (
     "nullable",
     "datapurge",
     "datafix",
+    "datareload",
     "seededids",
 )
 
@@ -124,6 +128,7 @@ INITIALS = {
     "nullable": _initial(("Item", ["('note', models.CharField(max_length=50))"])),
     "datapurge": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
     "datafix": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
+    "datareload": _initial(("Item", ["('name', models.CharField(max_length=50))"])),
     "seededids": _initial(
         ("Item", ["('name', models.CharField(max_length=50))"]),
         prelude=(
@@ -249,6 +254,24 @@ SECONDS = {
             ),
         ),
     ),
+    "datareload": (
+        "0002_load_items",
+        _second(
+            "datareload",
+            "        migrations.RunPython(load_items, unload_items),\n",
+            prelude=(
+                "def load_items(apps, schema_editor):\n"
+                "    Item = apps.get_model('datareload', 'Item')\n"
+                "    Item.objects.bulk_create([Item(name='first'), Item(name='second')])\n"
+                "\n\n"
+                "def unload_items(apps, schema_editor):\n"
+                "    # Deletes every row, not only the two it loaded.\n"
+                "    Item = apps.get_model('datareload', 'Item')\n"
+                "    Item.objects.all().delete()\n"
+                "\n\n"
+            ),
+        ),
+    ),
     "seededids": (
         "0002_item_note",
         HEADER
@@ -294,6 +317,10 @@ MODELS = {
         "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
     ),
     "datafix": (
+        "from django.db import models\n\n\n"
+        "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
+    ),
+    "datareload": (
         "from django.db import models\n\n\n"
         "class Item(models.Model):\n    name = models.CharField(max_length=50)\n"
     ),

@@ -4,7 +4,8 @@ The project (tests/e2e/rehearse_project.py) has one app per scenario. The rehear
 naming the migration and the operation, on each broken one (a non-null foreign key removal that
 an empty table would let through, a CREATE INDEX with a no-op reverse, a RunPython with a no-op
 reverse that creates a unique row, a reverse that leaves a column nullable, a RunSQL without a
-reverse); and pass on the same migrations once migration-fixer fixed them where a fix exists,
+reverse, a reverse that deletes rows its forward function did not create: named with the
+migration whose unapply lost them); and pass on the same migrations once migration-fixer fixed them where a fix exists,
 with MF003's split rehearsed as two deploys.
 """
 
@@ -214,6 +215,51 @@ def test_each_broken_migration_fails_naming_migration_and_operation(
         )
 
 
+RELOAD = "datareload.0002_load_items"
+RELOAD_LOST = f"datareload.Item: 4 row(s) lost (pk 1, 2, 3, 4) while unapplying {RELOAD}"
+#: A later migration whose code deletes rows of the same model, with a no-op reverse: by the
+#: code alone, as likely a cause as 0002's reverse (it did not run in the rollback).
+OBSOLETE = """\
+from django.db import migrations
+
+
+def drop_obsolete(apps, schema_editor):
+    Item = apps.get_model('datareload', 'Item')
+    Item.objects.filter(name='obsolete').delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [('datareload', '0002_load_items')]
+    operations = [migrations.RunPython(drop_obsolete, migrations.RunPython.noop)]
+"""
+
+
+def test_rows_lost_while_unapplying_a_migration_are_named_with_it(
+    project: Path, db_backend: DbBackend
+) -> None:
+    """datareload.0002's reverse deletes every row of the model, not only the two its forward
+    function loaded: the rows present at the start vanish while it is unapplied, which the
+    rehearsal saw (it looks at the tables after each migration it unapplies)."""
+    code, report = rehearse_json(project, db_backend, "datareload:0001")
+    assert code == 1
+    assert names(report) == ["0:start:ok", *DEPLOY[:4], "1:compare with the start:FAILED"]
+    assert failure(report) == (
+        "deploy 1: compare with the start",
+        RELOAD,
+        "operation 1, RunPython: Raw Python operation",
+        RELOAD_LOST,
+    )
+    # With a later migration whose code deletes rows of the model too (no-op reverse), the
+    # code alone named both ("one of: ..."); what the rollback did names 0002 alone.
+    (project / "datareload" / "migrations" / "0003_drop_obsolete.py").write_text(OBSOLETE)
+    result = rehearse(project, db_backend, "datareload:0001")
+    assert result.returncode == 1, result.describe()
+    assert result.stdout.splitlines()[-1] == (
+        f"FAILED at deploy 1: compare with the start: {RELOAD}, operation 1, RunPython: "
+        f"Raw Python operation: {RELOAD_LOST}"
+    )
+
+
 def test_the_foreign_key_removal_passes_on_empty_tables(
     project: Path, db_backend: DbBackend
 ) -> None:
@@ -238,22 +284,22 @@ def test_passes_once_migration_fixer_fixed_them(project: Path, db_backend: DbBac
     result = rehearse(project, db_backend, "coldrop:0001")
     assert result.returncode == 0, result.describe()
     lines = [TIME.sub(" <t> ", line) for line in result.stdout.splitlines()]
-    rows = "40 rows in 10 tables"
+    rows = "44 rows in 11 tables"
     assert lines[1:] == [
         "deploy 1: coldrop.0002_remove_item_code_remove_item_quantity",
         "deploy 2: coldrop.0003_remove_item_code_remove_item_quantity",
-        "start (migrate to the starting point: 17 migrations) <t> ok",
+        "start (migrate to the starting point: 19 migrations) <t> ok",
         f"deploy 1: rows at the start ({rows}) <t> ok",
         "deploy 1: forward (migrate: 1 migration) <t> ok",
         f"deploy 1: rows after the deploy ({rows}) <t> ok",
         "deploy 1: back (migrate: 1 migration) <t> ok",
-        "deploy 1: compare with the start (schema and 40 rows unchanged) <t> ok",
+        "deploy 1: compare with the start (schema and 44 rows unchanged) <t> ok",
         "deploy 1: forward again (migrate: 1 migration) <t> ok",
         f"deploy 2: rows at the start ({rows}) <t> ok",
         "deploy 2: forward (migrate: 1 migration) <t> ok",
         f"deploy 2: rows after the deploy ({rows}) <t> ok",
         "deploy 2: back (migrate: 1 migration) <t> ok",
-        "deploy 2: compare with the start (schema and 120 rows unchanged) <t> ok",
+        "deploy 2: compare with the start (schema and 132 rows unchanged) <t> ok",
         "deploy 2: forward again (migrate: 1 migration) <t> ok",
         "Rollback rehearsal passed: 2 deploys, forward, back and forward again.",
     ]
