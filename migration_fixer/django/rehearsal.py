@@ -794,10 +794,17 @@ def _certain_suspects(
     return out
 
 
-def _covered(suspect: str, sure: Sequence[str]) -> bool:
-    """Whether ``suspect`` ("app.migration, operation N, ...") is among ``sure``, or its
-    migration is, named alone."""
-    return suspect in sure or suspect.partition(", ")[0] in sure
+def with_certain(sure: Sequence[str], suspects: Sequence[str], *, alone: bool) -> list[str]:
+    """The suspects to name: ``sure`` (the operations, or migrations, during whose unapply
+    rows were lost: watched) first, then those of ``suspects`` (ranked by the code) that
+    ``sure`` does not name (or whose migration it names alone); ``sure`` alone when
+    ``alone`` (they lost every row that is missing, and nothing else differs)."""
+    if alone:
+        return list(sure)
+    return [
+        *sure,
+        *(s for s in suspects if s not in sure and s.partition(", ")[0] not in sure),
+    ]
 
 
 # -- the rehearsal ------------------------------------------------------------------------------
@@ -1107,12 +1114,10 @@ class Rehearsal:
                     changed_models,
                 )
                 if certain and watch is not None:
-                    # The watched migrations first; instead of the others when they lost
-                    # every row that is missing and nothing else differs.
-                    sure = _certain_suspects(graph, certain, watch.order)
-                    alone = all_watched and not differences and not changed_models
-                    suspects = sure + (
-                        [] if alone else [s for s in suspects if not _covered(s, sure)]
+                    suspects = with_certain(
+                        _certain_suspects(graph, certain, watch.order),
+                        suspects,
+                        alone=all_watched and not differences and not changed_models,
                     )
                 if len(suspects) == 1:
                     migration, _, told = suspects[0].partition(", ")

@@ -5,8 +5,8 @@ naming the migration and the operation, on each broken one (a non-null foreign k
 an empty table would let through, a CREATE INDEX with a no-op reverse, a RunPython with a no-op
 reverse that creates a unique row, a reverse that leaves a column nullable, a RunSQL without a
 reverse, a reverse that deletes rows its forward function did not create: named with the
-migration whose unapply lost them); and pass on the same migrations once migration-fixer fixed them where a fix exists,
-with MF003's split rehearsed as two deploys.
+migration whose unapply lost them); and pass on the same migrations once migration-fixer fixed
+them where a fix exists, with MF003's split rehearsed as two deploys.
 """
 
 from __future__ import annotations
