@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -713,9 +713,11 @@ class RowWatch:
             held[label] = None
             if convert(model._meta.db_table) not in tables:
                 continue
-            # (Its key column renamed in the meantime: not looked at. In a transaction of its
-            # own, or a savepoint, that a failure leaves usable.)
-            with suppress(DatabaseError), transaction.atomic(using=self.using):
+            # (Its key column renamed in the meantime: not looked at. Between migrations the
+            # connection is in autocommit, where a failed query leaves nothing behind; in a
+            # transaction, a savepoint keeps it usable.)
+            guard = transaction.atomic(using=self.using) if connection.in_atomic_block else None
+            with suppress(DatabaseError), guard or nullcontext():
                 held[label] = set(
                     model._base_manager.db_manager(self.using)
                     .filter(pk__in=pks)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection, migrations, models
+from django.db import connection, migrations, models, transaction
 from django.db.migrations.state import ModelState, ProjectState
 
 from migration_fixer.django.rehearsal import (
@@ -99,6 +99,22 @@ def test_the_watch_names_the_migration_whose_unapply_lost_each_row(tables: Any) 
     assert watch.lost("shop.Tag", {1, 2}) == [("shop.0005_e", 1), ("shop.0001_a", 1)]
     assert watch.lost("shop.Item", {3, 4}) == [("shop.0004_d", 1)]
     assert watch.lost("shop.Item", {2}) == []
+
+
+def test_a_table_whose_key_column_is_renamed_is_not_looked_at(tables: Any) -> None:
+    watch = RowWatch("default", SimpleNamespace(apps=tables), {"shop.Tag": {1, 2, 3}})
+    with transaction.atomic():  # (a savepoint around the query that fails)
+        watch.look(None)
+        _sql(
+            "ALTER TABLE shop_tag RENAME COLUMN id TO ident", "DELETE FROM shop_tag WHERE ident = 1"
+        )
+        watch.look("shop.0003_c")
+        assert (watch.stopped, watch.seen) == (False, {"shop.Tag": None})
+        _sql("ALTER TABLE shop_tag RENAME COLUMN ident TO id", "DELETE FROM shop_tag WHERE id = 2")
+        watch.look("shop.0002_b")
+        _sql("DELETE FROM shop_tag WHERE id = 3")
+        watch.look("shop.0001_a")
+    assert watch.lost("shop.Tag", {1, 2, 3}) == [("shop.0001_a", 1)]
 
 
 def test_a_failed_look_stops_the_watch(tables: Any, monkeypatch: pytest.MonkeyPatch) -> None:
