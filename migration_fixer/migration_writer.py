@@ -401,6 +401,15 @@ def _backfill_function(
         "    # this migration back can restore NOT NULL. Review the value.\n"
     )
     if verdict.unique:
+        # Each row its own value: the start of the function, and the rows holding one.
+        start = (
+            header
+            + comment.replace("get a placeholder", "get a distinct placeholder")
+            + get_model
+            + rows
+        )
+        taken = f"    taken = {model}.objects.using(db).exclude({field}__isnull=True)\n"
+        name = string_literal(field, quote)
         if verdict.field_class == "UUIDField":
             edits.append(AddImport("uuid"))
             per_row = "uuid.uuid4()"
@@ -422,14 +431,8 @@ def _backfill_function(
             if limit is None or limit >= len(_PLACEHOLDER_PREFIX) + _DISTINCT_DIGITS:
                 candidate = "f" + string_literal(_PLACEHOLDER_PREFIX + number, quote)
             edits.append(AddImport("itertools"))
-            name = string_literal(field, quote)
             return (
-                header
-                + comment.replace("get a placeholder", "get a distinct placeholder")
-                + get_model
-                + rows
-                + f"    taken = {model}.objects.using(db).exclude({field}__isnull=True)\n"
-                "    numbers = itertools.count(1)\n"
+                start + taken + "    numbers = itertools.count(1)\n"
                 "    for row in rows:\n"
                 f"        value = {candidate}\n"
                 f"        while taken.filter({field}=value).exists():\n"
@@ -443,27 +446,18 @@ def _backfill_function(
             # went out of a SmallIntegerField's range past 32,768 rows).
             descending = string_literal(f"-{field}", quote)
             return (
-                header
-                + comment.replace("get a placeholder", "get a distinct placeholder")
-                + get_model
-                + rows
-                + f"    taken = {model}.objects.using(db).exclude({field}__isnull=True)\n"
-                f"    top = taken.order_by({descending}).values_list("
-                f"{string_literal(field, quote)}, flat=True).first() or 0\n"
+                start + taken + f"    top = taken.order_by({descending}).values_list("
+                f"{name}, flat=True).first() or 0\n"
                 "    for offset, row in enumerate(rows, start=1):\n"
                 f"        row.{field} = top + offset\n"
-                f"        row.save(update_fields=[{string_literal(field, quote)}])\n" + flush
+                f"        row.save(update_fields=[{name}])\n" + flush
             )
         else:
             raise CannotWrite(f"a unique {verdict.field_class} needs a distinct value per row")
         return (
-            header
-            + comment.replace("get a placeholder", "get a distinct placeholder")
-            + get_model
-            + rows
-            + "    for row in rows:\n"
+            start + "    for row in rows:\n"
             f"        row.{field} = {per_row}\n"
-            f"        row.save(update_fields=[{string_literal(field, quote)}])\n" + flush
+            f"        row.save(update_fields=[{name}])\n" + flush
         )
     return header + comment + get_model + rows + f"    rows.update({field}={value})\n" + flush
 

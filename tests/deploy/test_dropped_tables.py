@@ -7,7 +7,6 @@ in tests/e2e/test_deploy_migrate_or_rollback.py."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,39 +16,7 @@ from django.db.migrations.state import ModelState, ProjectState
 from migration_fixer.django.management.commands import migrate_or_rollback
 from migration_fixer.django.plan import DroppedTable, dropped_tables
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _django_ready() -> Iterator[None]:
-    """Settings with an in-memory SQLite database and an app registry without apps, ready
-    (a model state with relations, a rendered model and its table's name need them), for this
-    module only: the process is left as it was, for the tests that expect no settings."""
-    from asgiref.local import Local
-    from django.apps import apps
-    from django.conf import settings
-    from django.db import connections, router
-    from django.utils.functional import empty
-
-    if settings.configured:  # pragma: no cover - a run that configured Django already
-        yield
-        return
-    settings.configure(
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        DEFAULT_AUTO_FIELD="django.db.models.AutoField",
-        INSTALLED_APPS=[],
-    )
-    apps.populate(settings.INSTALLED_APPS)
-    try:
-        yield
-    finally:
-        connections.close_all()
-        connections.__dict__.pop("settings", None)
-        connections._settings = None  # type: ignore[attr-defined]
-        connections._connections = Local(connections.thread_critical)  # type: ignore[attr-defined]
-        router.__dict__.pop("routers", None)
-        apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
-        apps.ready_event.clear()
-        apps.clear_cache()
-        settings._wrapped = empty
+pytestmark = pytest.mark.usefixtures("django_in_memory")
 
 
 def make(app: str, name: str, *operations: Any) -> migrations.Migration:

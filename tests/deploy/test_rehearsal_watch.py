@@ -21,8 +21,8 @@ from migration_fixer.django.rehearsal import (
     with_certain,
 )
 
-# Settings with an in-memory SQLite database, for this module only (autouse).
-from .test_dropped_tables import _django_ready  # noqa: F401
+# Settings with an in-memory SQLite database, for this module only.
+pytestmark = pytest.mark.usefixtures("django_in_memory")
 
 NOOP = migrations.RunPython.noop
 PYTHON = "RunPython: Raw Python operation"
