@@ -143,6 +143,8 @@ class ModuleIndex:
         self._spelled_from: dict[str, set[str]] | None = None
         #: :meth:`resolve_callee`'s answers, by scope and dotted name.
         self._callees: dict[tuple[ast.AST, str], Resolved] = {}
+        #: :meth:`raising_unapply`'s answer, once looked for.
+        self._raising_unapply: list[tuple[ast.ClassDef, ast.FunctionDef] | None] = []
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
@@ -396,6 +398,73 @@ class ModuleIndex:
                 scope_node = child
         return found
 
+    # -- the migration's class --------------------------------------------------------
+    def raising_unapply(self) -> tuple[ast.ClassDef, ast.FunctionDef] | None:
+        """Where the module's ``class Migration``, or a class of the module it inherits
+        from, defines the ``unapply`` it runs with a body that always raises (an
+        ``IrreversibleError``, as django-cms's ``IrreversibleMigration`` does): the class
+        that defines it and the method; None when that is not certain (its classes
+        followed in the module only: a base class it imports, Django's ``Migration``
+        among them, ends the search)."""
+        if not self._raising_unapply:
+            self._raising_unapply.append(self._find_raising_unapply())
+        return self._raising_unapply[0]
+
+    def _find_raising_unapply(self) -> tuple[ast.ClassDef, ast.FunctionDef] | None:
+        migration = self.module_class("Migration")
+        order = None if migration is None else self._class_order(migration, frozenset())
+        for cls in order or ():
+            if not isinstance(cls, ast.ClassDef):
+                return None  # a class the module does not define (it may define `unapply`)
+            bindings = self._scope(cls).bindings.get("unapply")
+            if bindings is None:
+                continue
+            defined = [
+                s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "unapply"
+            ]
+            if len(bindings) != 1 or len(defined) != 1:
+                return None  # bound otherwise (an assignment, an import, in an ``if``...)
+            method = defined[0]
+            if method.decorator_list or _yields(method) or not _always_raises(method.body):
+                return None
+            return cls, method
+        return None
+
+    def module_class(self, name: str) -> ast.ClassDef | None:
+        """The class ``name`` is at module level, where a ``class`` statement is its one
+        binding there (else None)."""
+        bindings = self._scope(self.tree).bindings.get(name, [])
+        if len(bindings) == 1 and isinstance(bindings[0].node, ast.ClassDef):
+            return bindings[0].node
+        return None
+
+    def _class_order(
+        self, cls: ast.ClassDef, seen: frozenset[int]
+    ) -> list[ast.ClassDef | str] | None:
+        """``cls``'s method resolution order (C3, as Python computes it), with each base
+        class the module does not define as its dotted name (what it inherits is not
+        read); ``object`` left out. None: a decorated class, a metaclass or another keyword,
+        a cycle, or bases Python would refuse to order."""
+        if id(cls) in seen or cls.decorator_list or cls.keywords:
+            return None
+        orders: list[list[ast.ClassDef | str]] = []
+        for base in cls.bases:
+            qualified = self.qualified_name(base, self.tree)
+            if qualified is None and isinstance(base, ast.Name) and base.id == "object":
+                continue
+            local = None
+            if qualified is not None and qualified.startswith(LOCAL + "."):
+                local = self.module_class(qualified[len(LOCAL) + 1 :])
+            if local is None:
+                orders.append([qualified or ast.unparse(base)])
+                continue
+            order = self._class_order(local, seen | {id(cls)})
+            if order is None:
+                return None
+            orders.append(order)
+        merged = _c3_merge([*orders, [order[0] for order in orders]])
+        return None if merged is None else [cls, *merged]
+
 
 #: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...): no
 #: call, statement or scope, and no child of their own.
@@ -461,6 +530,79 @@ def _single_alias(bindings: list[_Binding]) -> ast.AST | None:
     if len(bindings) != 1 or bindings[0].kind is not BindingKind.ALIAS:
         return None
     return bindings[0].node
+
+
+def _c3_merge(orders: list[list[ast.ClassDef | str]]) -> list[ast.ClassDef | str] | None:
+    """The C3 merge of method resolution orders (None where Python raises ``TypeError``)."""
+    merged: list[ast.ClassDef | str] = []
+    pending = [order for order in orders if order]
+    while pending:
+        for order in pending:
+            head = order[0]
+            if not any(head in other[1:] for other in pending):
+                break
+        else:
+            return None
+        merged.append(head)
+        pending = [order[1:] if order[0] == head else order for order in pending]
+        pending = [order for order in pending if order]
+    return merged
+
+
+def _always_raises(body: list[ast.stmt]) -> bool:
+    """Whether running ``body`` always ends in an exception: it reaches a ``raise`` (or an
+    ``if`` whose branches each do) through statements that can only go on to the next
+    (assignments, calls, definitions, ``pass``, ``if``s made of those or raising)."""
+    for stmt in body:
+        if _raises(stmt):
+            return True
+        if not _goes_on(stmt):
+            return False
+    return False
+
+
+def _raises(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.If):
+        return _always_raises(stmt.body) and _always_raises(stmt.orelse)
+    return isinstance(stmt, ast.Raise)
+
+
+_GOES_ON = (
+    ast.Expr,
+    ast.Assign,
+    ast.AnnAssign,
+    ast.AugAssign,
+    ast.Pass,
+    ast.Import,
+    ast.ImportFrom,
+    ast.Assert,
+    ast.Delete,
+    ast.Global,
+    ast.Nonlocal,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+)
+
+
+def _goes_on(stmt: ast.stmt) -> bool:
+    """Whether ``stmt`` goes on to the next statement or raises, never anything else (a
+    ``return``, a loop's ``break``, a ``try`` or ``with`` that may swallow the exception)."""
+    if isinstance(stmt, ast.If):
+        return all(_goes_on(s) or _raises(s) for s in [*stmt.body, *stmt.orelse])
+    return isinstance(stmt, _GOES_ON)
+
+
+def _yields(function: ast.FunctionDef) -> bool:
+    """Whether ``function`` is a generator (calling it runs none of its body)."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, SCOPE_NODES):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def has_star_args(call: ast.Call) -> bool:

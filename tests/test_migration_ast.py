@@ -604,3 +604,226 @@ def test_a_callee_is_resolved_once_per_spelling_and_scope() -> None:
         "migrations.RunSQL",
     ]
     assert resolved[5] is not resolved[6]  # ``make().RunSQL``: not a dotted name
+
+
+# -- a migration class whose ``unapply`` always raises --------------------------------------
+
+_RAISING_BASE = (
+    "from django.db import migrations\n"
+    "from django.db.migrations.exceptions import IrreversibleError\n\n\n"
+    "class IrreversibleMigration(migrations.Migration):\n"
+    "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+    "        raise IrreversibleError('Migration %s is not reversible' % self.name)\n\n\n"
+)
+
+
+def raising_unapply(source: str) -> tuple[str, int] | None:
+    found = ModuleIndex(ast.parse(source), source).raising_unapply()
+    return None if found is None else (found[0].name, found[1].lineno)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param(
+            _RAISING_BASE + "class Migration(IrreversibleMigration):\n    operations = []\n",
+            ("IrreversibleMigration", 6),
+            id="django-cms",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, *args, **kwargs):\n"
+            '        """Not reversible."""\n'
+            "        name = self.name\n"
+            "        raise RuntimeError(name)\n",
+            ("Migration", 5),
+            id="own-method-after-statements",
+        ),
+        pytest.param(
+            _RAISING_BASE + "class Middle(IrreversibleMigration):\n    pass\n\n\n"
+            "class Migration(Middle):\n    operations = []\n",
+            ("IrreversibleMigration", 6),
+            id="two-levels",
+        ),
+        pytest.param(
+            _RAISING_BASE + "class Mixin(object):\n    atomic = False\n\n\n"
+            "class Migration(Mixin, IrreversibleMigration):\n    operations = []\n",
+            ("IrreversibleMigration", 6),
+            id="local-mixin-first",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        if collect_sql:\n"
+            "            raise NotImplementedError\n"
+            "        else:\n"
+            "            raise RuntimeError\n",
+            ("Migration", 5),
+            id="raises-in-both-branches",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        if collect_sql:\n"
+            "            pass\n"
+            "        elif schema_editor is None:\n"
+            "            raise NotImplementedError\n"
+            "        raise RuntimeError\n",
+            ("Migration", 5),
+            id="raises-after-an-if-that-goes-on",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        def helper():\n"
+            "            yield\n"
+            "        raise RuntimeError\n",
+            ("Migration", 5),
+            id="a-nested-generator-is-not-its-body",
+        ),
+        # Not certain: the rollback may run.
+        pytest.param(
+            _RAISING_BASE + "class Migration(IrreversibleMigration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        return migrations.Migration.unapply(self, project_state, schema_editor)\n",
+            None,
+            id="own-method-overrides-the-raising-one",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        if collect_sql:\n"
+            "            raise NotImplementedError\n"
+            "        return super().unapply(project_state, schema_editor, collect_sql)\n",
+            None,
+            id="calls-super",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        if collect_sql:\n"
+            "            return project_state\n"
+            "        raise RuntimeError\n",
+            None,
+            id="returns-in-an-if",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        log(self)\n",
+            None,
+            id="does-not-raise",
+        ),
+        pytest.param(
+            "import contextlib\nfrom django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        with contextlib.suppress(RuntimeError):\n"
+            "            raise RuntimeError\n",
+            None,
+            id="with-may-swallow-it",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        raise RuntimeError\n"
+            "        yield project_state\n",
+            None,
+            id="generator",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    @log_calls\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        raise RuntimeError\n",
+            None,
+            id="decorated-method",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        raise RuntimeError\n\n"
+            "    unapply = migrations.Migration.unapply\n",
+            None,
+            id="bound-again",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            "    async def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+            "        raise RuntimeError\n",
+            None,
+            id="async",
+        ),
+        pytest.param(
+            "from django.db import migrations\nfrom common import Reversible\n"
+            + _RAISING_BASE[len("from django.db import migrations\n") :]
+            + "class Migration(Reversible, IrreversibleMigration):\n    operations = []\n",
+            None,
+            id="imported-base-first",
+        ),
+        pytest.param(
+            "from django.db import migrations\nfrom common.migrations import IrreversibleMigration"
+            "\n\n\nclass Migration(IrreversibleMigration):\n    operations = []\n",
+            None,
+            id="imported-base",
+        ),
+        pytest.param(
+            _RAISING_BASE + "@register\nclass Migration(IrreversibleMigration):\n"
+            "    operations = []\n",
+            None,
+            id="decorated-class",
+        ),
+        pytest.param(
+            _RAISING_BASE + "class Migration(IrreversibleMigration, metaclass=Meta):\n"
+            "    operations = []\n",
+            None,
+            id="metaclass",
+        ),
+        pytest.param(
+            _RAISING_BASE + "class Middle(IrreversibleMigration):\n    pass\n\n\n"
+            "class Migration(IrreversibleMigration, Middle):\n    operations = []\n",
+            None,
+            id="no-consistent-order",
+        ),
+        pytest.param(
+            _RAISING_BASE + "class A(B):\n    pass\n\n\nclass B(A):\n    pass\n\n\n"
+            "class Migration(A, IrreversibleMigration):\n    operations = []\n",
+            None,
+            id="cycle",
+        ),
+        pytest.param(
+            _RAISING_BASE + "if OLD:\n    Migration = IrreversibleMigration\nelse:\n"
+            "    class Migration(IrreversibleMigration):\n        operations = []\n",
+            None,
+            id="migration-bound-twice",
+        ),
+        pytest.param(
+            "from django.db import migrations\n\n\n"
+            "class Migration(migrations.Migration):\n    operations = []\n",
+            None,
+            id="plain",
+        ),
+        pytest.param("operations = []\n", None, id="no-migration-class"),
+    ],
+)
+def test_raising_unapply(source: str, expected: tuple[str, int] | None) -> None:
+    assert raising_unapply(source) == expected
+
+
+def test_raising_unapply_is_looked_for_once() -> None:
+    source = _RAISING_BASE + "class Migration(IrreversibleMigration):\n    pass\n"
+    index = ModuleIndex(ast.parse(source))
+    found = index.raising_unapply()
+    assert found is not None
+    assert index.raising_unapply() is found

@@ -19,6 +19,11 @@ from migration_fixer.rule import (
 #: How a hint of MF001 and MF002 ends where the no-op is an unsafe fix (a deploy that stopped
 #: on the missing reverse quotes the hint without it: the no-op is no way back there).
 ACCEPT_NOOP = ", or accept the no-op with --unsafe-fixes"
+#: How a hint goes on after :func:`unapply_raises` where the fix would write a reverse.
+NEVER_RUNS = (
+    "a reverse here would never run; the rollback stops at this migration whatever its "
+    "operations say"
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,9 @@ def missing_reverse(
     spells it, so it is valid wherever the call is (same imports, same scope); or, where
     ``inverse`` finds a real inverse of the forward argument (given with its call), that
     (source form).
-    ``inverse`` also says whether the fix is safe, and why not.
+    ``inverse`` also says whether the fix is safe, and why not. Nothing is written where
+    the migration's class raises in ``unapply`` (:func:`unapply_raises`): the reverse would
+    never run.
     """
     for op in ctx.operation_calls:
         if op.operation != operation:
@@ -65,41 +72,28 @@ def missing_reverse(
             if not (isinstance(value, ast.Constant) and value.value is None):
                 continue
             message = f"`{shown}` with `{reverse}=None` cannot be reversed"
-            offer = _offer(call, operation, forward, inverse)
-            fix = Fix(
-                (ReplaceArgument(line, column, index, offer.value or _noop(call), offer.literal),),
-                applicability=offer.applicability,
-                written_hint=offer.written_hint,
-            )
         elif has_star_args(call):
+            raising = unapply_raises(ctx)
             yield Finding(
                 code,
                 f"`{shown}` called with `*args`/`**kwargs`: cannot tell whether it has `{reverse}`",
                 line,
                 column,
-                hint=f"pass `{reverse}=` explicitly (e.g. `{_noop(call)}`)",
+                hint=f"{raising}: {NEVER_RUNS}"
+                if raising is not None
+                else f"pass `{reverse}=` explicitly (e.g. `{_noop(call)}`)",
             )
             continue
         else:
             forward_arg = find_argument(call, operation, forward)
             if forward_arg is None:
                 continue  # not a valid call; Django itself would reject it
+            index = forward_arg[0]
             message = f"`{shown}` without `{reverse}` cannot be reversed"
-            offer = _offer(call, operation, forward, inverse)
-            fix = Fix(
-                (
-                    AddArgument(
-                        line,
-                        column,
-                        forward_arg[0],
-                        reverse,
-                        offer.value or _noop(call),
-                        offer.literal,
-                    ),
-                ),
-                applicability=offer.applicability,
-                written_hint=offer.written_hint,
-            )
+        raising = unapply_raises(ctx)
+        if raising is not None:
+            yield Finding(code, message, line, column, hint=f"{raising}: {NEVER_RUNS}")
+            continue
         if op.overrides_init:
             yield Finding(
                 code,
@@ -109,6 +103,14 @@ def missing_reverse(
                 hint=f"add a reverse by hand (`{reverse}=...`)",
             )
             continue
+        offer = _offer(call, operation, forward, inverse)
+        written = offer.value or _noop(call)
+        edit = (
+            ReplaceArgument(line, column, index, written, offer.literal)
+            if existing is not None
+            else AddArgument(line, column, index, reverse, written, offer.literal)
+        )
+        fix = Fix((edit,), applicability=offer.applicability, written_hint=offer.written_hint)
         yield Finding(code, message, line, column, fix=fix, hint=offer.hint)
 
 
@@ -125,3 +127,22 @@ def _offer(
 
 def _noop(call: ast.Call) -> str:
     return f"{ast.unparse(call.func)}.noop"
+
+
+def unapply_raises(ctx: FileContext) -> str | None:
+    """Why the file's migration is never unapplied, where its class (or one it inherits
+    from, in the module) overrides ``unapply`` with a body that always raises
+    (:meth:`~migration_fixer.migration_ast.ModuleIndex.raising_unapply`): the start of a
+    hint, which the rule goes on with what its fix would leave undone; else None. Django
+    then stops the rollback before it unapplies any operation of the migration: a reverse
+    written there would make it look reversible."""
+    found = ctx.index.raising_unapply()
+    if found is None:
+        return None
+    cls, method = found
+    if cls is ctx.index.module_class("Migration"):
+        return f"`{cls.name}.unapply` (line {method.lineno}) always raises"
+    return (
+        f"the migration's class inherits `unapply` from `{cls.name}` (line {method.lineno}), "
+        "which always raises"
+    )

@@ -801,6 +801,142 @@ def test_star_args_with_explicit_reverse_none_is_fixed() -> None:
     )
 
 
+# -- a migration class that raises in ``unapply`` -----------------------------------------
+
+#: django-cms's ``IrreversibleMigration``, defined in the migration module.
+IRREVERSIBLE = """\
+from django.db import migrations
+from django.db.migrations.exceptions import IrreversibleError
+
+
+class IrreversibleMigration(migrations.Migration):
+    def unapply(self, project_state, schema_editor, collect_sql=False):
+        raise IrreversibleError("Migration %s is not reversible" % self.name)
+
+
+"""
+NEVER_RUNS = (
+    ": a reverse here would never run; the rollback stops at this migration whatever its "
+    "operations say"
+)
+INHERITED = (
+    "the migration's class inherits `unapply` from `IrreversibleMigration` (line 6), which "
+    "always raises" + NEVER_RUNS
+)
+
+
+def test_a_class_that_raises_in_unapply_gets_no_reverse() -> None:
+    source = IRREVERSIBLE + (
+        "class Migration(IrreversibleMigration):\n"
+        "    operations = [\n"
+        "        migrations.RunPython(forwards),\n"
+        '        migrations.RunSQL("UPDATE t SET a = 1", reverse_sql=None),\n'
+        '        migrations.RunSQL("CREATE INDEX i ON t (a)"),\n'
+        "    ]\n"
+    )
+    found = check_source(source)
+    assert [(f.code, f.line, f.column, f.message, f.fixable, f.hint) for f in found] == [
+        ("MF001", 12, 8, MF001_MSG, False, INHERITED),
+        ("MF002", 13, 8, MF002_NONE, False, INHERITED),
+        ("MF002", 14, 8, MF002_MSG, False, INHERITED),
+    ]
+    assert fix_source(source, unsafe_fixes=True) == source
+
+
+def test_a_migration_class_of_its_own_that_raises_in_unapply_gets_no_reverse() -> None:
+    source = (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        "    operations = [migrations.RunPython(forwards), migrations.RunPython(*args)]\n\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        '        raise NotImplementedError("one way only")\n'
+    )
+    found = check_source(source)
+    hint = "`Migration.unapply` (line 7) always raises" + NEVER_RUNS
+    assert [(f.code, f.line, f.column, f.message, f.fixable, f.hint) for f in found] == [
+        ("MF001", 5, 18, MF001_MSG, False, hint),
+        (
+            "MF001",
+            5,
+            50,
+            "`RunPython` called with `*args`/`**kwargs`: cannot tell whether it has "
+            "`reverse_code`",
+            False,
+            hint,
+        ),
+    ]
+    assert fix_source(source, unsafe_fixes=True) == source
+
+
+def test_a_local_subclass_with_init_in_a_class_that_raises_in_unapply() -> None:
+    source = IRREVERSIBLE + (
+        "class Sql(migrations.RunSQL):\n"
+        "    def __init__(self, sql):\n"
+        "        super().__init__(sql)\n\n\n"
+        "class Migration(IrreversibleMigration):\n"
+        '    operations = [Sql("UPDATE t SET a = 1")]\n'
+    )
+    (found,) = check_source(source)
+    assert (found.message, found.fixable, found.hint) == (
+        "`Sql` without `reverse_sql` cannot be reversed",
+        False,
+        INHERITED,
+    )
+
+
+@pytest.mark.parametrize(
+    "unapply",
+    [
+        pytest.param(
+            "        if collect_sql:\n"
+            "            raise IrreversibleError(self.name)\n"
+            "        return super().unapply(project_state, schema_editor, collect_sql)\n",
+            id="calls-super",
+        ),
+        pytest.param(
+            "        logger.warning(self.name)\n"
+            "        return super().unapply(project_state, schema_editor, collect_sql)\n",
+            id="logs-then-calls-super",
+        ),
+        pytest.param(
+            "        try:\n"
+            "            raise IrreversibleError(self.name)\n"
+            "        except IrreversibleError:\n"
+            "            return project_state\n",
+            id="catches-its-own-raise",
+        ),
+    ],
+)
+def test_a_class_whose_unapply_may_run_is_fixed(unapply: str) -> None:
+    head = (
+        "from django.db import migrations\n\n\n"
+        "class CarefulMigration(migrations.Migration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        f"{unapply}\n\n"
+        "class Migration(CarefulMigration):\n"
+    )
+    before = head + "    operations = [migrations.RunPython(forwards)]\n"
+    after = (
+        head + "    operations = [migrations.RunPython(forwards, "
+        "reverse_code=migrations.RunPython.noop)]\n"
+    )
+    assert findings(before) == [("MF001", before.count("\n"), 18, MF001_MSG, True)]
+    assert_fixed(before, after)
+
+
+def test_a_migration_class_that_overrides_the_raising_unapply_is_fixed() -> None:
+    head = IRREVERSIBLE + (
+        "class Migration(IrreversibleMigration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        "        return migrations.Migration.unapply(self, project_state, schema_editor)\n\n"
+    )
+    assert_fixed(
+        head + '    operations = [migrations.RunSQL("UPDATE t SET a = 1")]\n',
+        head + '    operations = [migrations.RunSQL("UPDATE t SET a = 1", '
+        "reverse_sql=migrations.RunSQL.noop)]\n",
+    )
+
+
 # -- layout ------------------------------------------------------------------------------
 
 
