@@ -125,6 +125,7 @@ from migration_fixer.rule import (
     ReplaceArgument,
     RuleExamples,
 )
+from migration_fixer.rules._reverse import NEVER_RUNS, unapply_raises
 
 code: str = "MF004"
 name: str = "runpython-not-rerunnable"
@@ -347,6 +348,9 @@ def _finding(
     else:
         start = f"`{shown}` has a no-op reverse, but `{function.name}`"
     message = f"{start} {site.what}: {site.consequence}"
+    raising = unapply_raises(ctx)
+    if raising is not None:
+        return Finding(code, message, line, column, hint=f"{raising}: {NEVER_RUNS}")
     if op.overrides_init:
         by_hand = (
             f"`{shown}` defines its own `__init__`: add a reverse by hand (`reverse_code=...`)"

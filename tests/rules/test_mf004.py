@@ -1123,6 +1123,35 @@ def test_the_inverse_update_replaces_mf001s_noop_under_unsafe_fixes() -> None:
     )
 
 
+def test_no_reverse_is_written_where_the_migration_class_raises_in_unapply() -> None:
+    irreversible = (
+        "from django.db import migrations\n\n\n"
+        "class IrreversibleMigration(migrations.Migration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        '        raise RuntimeError("irreversible")\n\n\n'
+    )
+    before = irreversible + SEED + (
+        "\n\nclass Migration(IrreversibleMigration):\n"
+        "    operations = [\n"
+        "        migrations.RunPython(seed),\n"
+        "        migrations.RunPython(seed, migrations.RunPython.noop),\n"
+        "    ]\n"
+    )
+    hint = (
+        "the migration's class inherits `unapply` from `IrreversibleMigration` (line 5), "
+        "which always raises: a reverse here would never run; the rollback stops at this "
+        "migration whatever its operations say"
+    )
+    found = check_source(before, select=BOTH)
+    what = f"`seed` {CREATES} (`Country.objects.create`, line 11): {TWICE}"
+    assert [(f.code, f.line, f.message, f.fixable, f.hint) for f in found] == [
+        ("MF001", 16, "`RunPython` without `reverse_code` cannot be reversed", False, hint),
+        ("MF004", 16, f"{MISSING} {what}", False, hint),
+        ("MF004", 17, f"{NOOP} {what}", False, hint),
+    ]
+    assert fix_source(before, select=BOTH, unsafe_fixes=True) == before
+
+
 def test_one_fix_per_call_keeps_the_superseding_fix_and_unrelated_ones() -> None:
     noop = Finding("MF001", "m", 3, 4, Fix((AddArgument(3, 4, 0, "reverse_code", "noop"),)))
     real = Finding(
