@@ -86,6 +86,7 @@ from migration_fixer.rule import (
     ReplaceElement,
     RuleExamples,
 )
+from migration_fixer.rules._reverse import unapply_raises
 
 code: str = "MF005"
 name: str = "nullable-alter-field"
@@ -264,6 +265,13 @@ def _examine(
         f"{where + ' ' if where else ''}once a row holds NULL "
         f"({with_article(verdict.field_class)} with no default to fill them with)"
     )
+    raising = unapply_raises(ctx)
+    if raising is not None:
+        hint = (
+            f"{raising}: a backfill here would never run; the rollback stops at this migration "
+            "whatever its operations say"
+        )
+        return Finding(code, message, line, column, hint=hint)
     by_hand = _why_by_hand(migration, op, placement, verdict.placeholder is None, verdict.relation)
     if by_hand:
         return Finding(code, message, line, column, hint=by_hand)

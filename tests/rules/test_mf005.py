@@ -300,6 +300,27 @@ def test_left_alone(operations: str) -> None:
     assert findings(module(operations, functions)) == []
 
 
+def test_no_backfill_is_written_where_the_migration_class_raises_in_unapply() -> None:
+    before = HEAD + (
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        "    operations = [\n"
+        + alter("sku", "models.CharField(max_length=32, null=True)")
+        + "    ]\n\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        '        raise NotImplementedError("no way back")\n'
+    )
+    (found,) = findings(before)
+    assert (found.line, found.message, found.fixable, found.hint) == (
+        8,
+        MESSAGE.format("sku", "", "a CharField"),
+        False,
+        "`Migration.unapply` (line 15) always raises: a backfill here would never run; the "
+        "rollback stops at this migration whatever its operations say",
+    )
+    assert run(before).change is None
+
+
 def test_a_backfill_of_another_field_does_not_count() -> None:
     functions = "def fill(apps, schema_editor):\n    pass  # the note\n\n\n"
     operations = (
