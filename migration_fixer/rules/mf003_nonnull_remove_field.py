@@ -131,6 +131,7 @@ from migration_fixer.rule import (
     Fix,
     RuleExamples,
 )
+from migration_fixer.rules._reverse import unapply_raises
 from migration_fixer.suppression import NoqaComments, is_suppressed
 
 code: str = "MF003"
@@ -295,6 +296,12 @@ def _instances(migration: MigrationFile, op: OperationCall) -> list[tuple[Operat
 
 def _why_not_split(ctx: FileContext, history: History, migration: MigrationFile) -> str:
     """Why this migration's removals are not split ("" when they may be)."""
+    raising = unapply_raises(ctx)
+    if raising is not None:
+        return (
+            f"{raising}: the rollback stops at this migration whatever its operations say, so "
+            "the removal is not split (the backfill of its nullable step would never run)"
+        )
     squash = history.squash_replacing(migration.name)
     if squash:
         return (

@@ -347,6 +347,30 @@ def test_unique_field_without_a_per_row_value_is_not_fixed(tmp_path: Path) -> No
     )
 
 
+def test_a_migration_whose_class_raises_in_unapply_is_not_split(tmp_path: Path) -> None:
+    base = {"0001_initial.py": initial(*FIELDS[:1])}
+    source = migration(remove("sku")).replace(
+        "class Migration(migrations.Migration):\n",
+        "class IrreversibleMigration(migrations.Migration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        '        raise RuntimeError("irreversible")\n\n\n'
+        "class Migration(IrreversibleMigration):\n",
+    )
+    repo = make_repo(tmp_path / "repo", base, {"0002_x.py": source})
+    result = run(repo, ".")
+    assert result.stdout == (
+        "shop/migrations/0002_x.py:13:9: MF003 removing `product.sku` cannot be rolled back: "
+        f"{CHAR}\n"
+        "  hint: the migration's class inherits `unapply` from `IrreversibleMigration` "
+        "(line 5), which always raises: the rollback stops at this migration whatever its "
+        "operations say, so the removal is not split (the backfill of its nullable step would "
+        "never run)\n"
+        "Found 1 finding in 2 migration files (0 fixed, 1 remaining).\n"
+    )
+    assert read(repo, "0002_x.py") == source
+    assert listing(repo) == ["0001_initial.py", "0002_x.py", "__init__.py"]
+
+
 @pytest.mark.parametrize(("length", "count"), [(4, "9,999"), (9, "999,999,999")])
 def test_a_unique_column_too_short_for_every_row_is_not_fixed(
     tmp_path: Path, length: int, count: str
