@@ -33,6 +33,13 @@ of the same module drops (data moved to a new field or table before the old colu
 rollback re-adds the column empty, and with a no-op nothing puts the data back. Calls with
 `*args`/`**kwargs`, and local subclasses that define their own `__init__`, are reported but
 not rewritten.
+
+Where the migration's class overrides `unapply` with a body that always raises (django-cms's
+`IrreversibleMigration`, a `Migration` subclass whose `unapply` raises `IrreversibleError`),
+the rollback stops at the migration before any of its operations is unapplied: a reverse
+would never run, and writing one would only make the migration look reversible. The call is
+reported without a fix, and the hint names the class. The class and its bases are followed
+within the module; a base class it imports is not read (the fix is then made as usual).
 """
 
 from __future__ import annotations

@@ -85,6 +85,8 @@ understand) it is an **unsafe** fix, written only with `--unsafe-fixes`: the rol
 "succeed" and leave the schema different, and running the migration forward again could fail
 with "already exists". The hint names the statement and says why. `(sql, params)` pairs are
 read as Django runs them; `state_operations=` and every other argument are kept as they are.
+Where the migration's class overrides `unapply` with a body that always raises, nothing is
+written: the reverse would never run (as for MF001).
 """
 
 from __future__ import annotations

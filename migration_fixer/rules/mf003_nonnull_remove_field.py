@@ -70,7 +70,9 @@ its exception: docs/readd-matrix.md). A removal inside
 `SeparateDatabaseAndState`, written in a list the operations reach through a name
 (`ops = [...]`, `operations = ops`) or added by `operations.append(...)`, or in a migration
 whose operations depend on an `if`, is reported with a hint and left to split by hand (the
-drop migration would run whatever the condition).
+drop migration would run whatever the condition). Nor is a migration whose class overrides
+`unapply` with a body that always raises split (as for MF001): its rollback stops before any
+operation, and the backfill of the nullable step would never run.
 The removal of an auto-generated primary key (`id` removed when the model gets another
 primary key) is re-addable: every database numbers the rows again (new numbers, not the old
 ones); where the rollback depends on the database (a later operation that leaves the model

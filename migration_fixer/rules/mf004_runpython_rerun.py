@@ -90,7 +90,8 @@ With no reverse at all, MF001 and MF004 both report the call. MF001's fix is the
 unsafe one here (the rollback would report success and leave the rows or values behind);
 where MF004 has a fix, it replaces MF001's (the two never both edit the call) under
 `--unsafe-fixes`. Otherwise MF001's no-op is written under `--unsafe-fixes` only, and MF004
-keeps reporting it.
+keeps reporting it. Where the migration's class overrides `unapply` with a body that always
+raises, no reverse is generated: it would never run (as for MF001).
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ so is an `AlterField` inside `SeparateDatabaseAndState`, reached through a name,
 operations that depend on an `if`. An `AlterField` in `state_operations` changes no column
 and is not reported. A field whose previous definition cannot be determined (a custom field
 class, a model from another app, operations built at run time) is not reported: this rule
-reports only what it can tell.
+reports only what it can tell. Where the migration's class overrides `unapply` with a body
+that always raises, no backfill is written: it would never run (as for MF001).
 """
 
 from __future__ import annotations
