@@ -859,8 +859,7 @@ def test_a_migration_class_of_its_own_that_raises_in_unapply_gets_no_reverse() -
             "MF001",
             5,
             50,
-            "`RunPython` called with `*args`/`**kwargs`: cannot tell whether it has "
-            "`reverse_code`",
+            "`RunPython` called with `*args`/`**kwargs`: cannot tell whether it has `reverse_code`",
             False,
             hint,
         ),

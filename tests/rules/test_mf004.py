@@ -1130,13 +1130,14 @@ def test_no_reverse_is_written_where_the_migration_class_raises_in_unapply() -> 
         "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
         '        raise RuntimeError("irreversible")\n\n\n'
     )
-    before = irreversible + SEED + (
+    migration = (
         "\n\nclass Migration(IrreversibleMigration):\n"
         "    operations = [\n"
         "        migrations.RunPython(seed),\n"
         "        migrations.RunPython(seed, migrations.RunPython.noop),\n"
         "    ]\n"
     )
+    before = irreversible + SEED + migration
     hint = (
         "the migration's class inherits `unapply` from `IrreversibleMigration` (line 5), "
         "which always raises: a reverse here would never run; the rollback stops at this "
