@@ -215,6 +215,7 @@ def discover(
     changed: set[Path] | None = None,
     errors: list[tuple[Path, str]] | None = None,
     skipped: list[Path] | None = None,
+    empty: list[Path] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Return (migration files, paths that do not exist).
 
@@ -230,7 +231,9 @@ def discover(
     command line that is neither a file nor a folder, and a folder that cannot be read,
     go to ``errors`` (path, reason); a ``.py`` entry of a migrations folder that is not a
     regular file (a FIFO, a device, a symlink to one, a dangling symlink; not a folder) goes
-    to ``skipped``.
+    to ``skipped``. Without ``changed``, a folder of ``paths`` below which no file is a
+    migration (excluded or not) goes to ``empty``: its migrations, if it has any, are where
+    nothing tells this tool to look.
     """
     found: set[Path] = set()
     missing: list[Path] = []
@@ -252,10 +255,12 @@ def discover(
         else:
             folders.append(path)
     if folders:
+        # Each walked entry with the folder of ``paths`` it was found below.
+        walked: list[tuple[Path, bool, Path]] = []
         if changed is not None:
             bases = [f.resolve() for f in folders]
             listed = [c for c in changed if any(_below(c, b) for b in bases)]
-            walked: list[tuple[Path, bool]] = []
+            inside: list[Path] = []
         else:
             inside = [
                 p
@@ -272,29 +277,43 @@ def discover(
                     *repo.untracked(inside, ".py", only_in),
                 ]
             walked = [
-                entry for folder in outside for entry in _walk(folder, errors, irregular, only_in)
+                (path, regular, folder)
+                for folder in outside
+                for path, regular in _walk(folder, errors, irregular, only_in)
             ]
         venvs = _VenvCheck()
         if repo is not None:  # git lists what a walk would not enter: drop third-party code
             listed = [c for c in listed if not _in_venv(c, repo.root)]
         cwd = os.getcwd()
+        # The migrations found, excluded or not: those git listed, and the folders of
+        # ``paths`` the others were walked from.
+        migrations: list[Path] = []
+        walked_from: set[Path] = set()
         for candidate in listed:
             shown = _display(candidate, cwd)
             if (
                 is_migration(shown, extend_include, root)
-                and not is_excluded(candidate, root, exclude)
                 and not venvs.inside(candidate)
                 and candidate.is_file()
             ):
-                found.add(shown)
-        for candidate, regular in walked:
+                migrations.append(candidate)
+                if not is_excluded(candidate, root, exclude):
+                    found.add(shown)
+        for candidate, regular, folder in walked:
             if not regular:
                 continue
             shown = _display(candidate, cwd)
-            if is_migration(shown, extend_include, root) and not is_excluded(
-                candidate, root, exclude
-            ):
-                found.add(shown)
+            if is_migration(shown, extend_include, root):
+                walked_from.add(folder)
+                if not is_excluded(candidate, root, exclude):
+                    found.add(shown)
+        if empty is not None and changed is None:
+            empty.extend(
+                folder
+                for folder in dict.fromkeys(folders)
+                if folder not in walked_from
+                and not (folder in inside and _any_below(migrations, folder.resolve()))
+            )
     if skipped is not None:
         cwd = os.getcwd()
         listed_folders = {
@@ -360,6 +379,10 @@ class _VenvCheck:
             known = (folder / "pyvenv.cfg").is_file() or (parent != folder and self._folder(parent))
             self._cache[folder] = known
         return known
+
+
+def _any_below(paths: Iterable[Path], folder: Path) -> bool:
+    return any(_below(path, folder) for path in paths)
 
 
 def _below(path: Path, folder: Path) -> bool:

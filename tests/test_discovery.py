@@ -161,6 +161,63 @@ def test_globs_are_relative_to_the_config_root(
     assert [f.as_posix() for f in files] == ["sub/app/migrations/0001_initial.py"]
 
 
+def empty_folders(root: Path, *paths: str, **kwargs: object) -> list[str]:
+    """The folders among ``paths`` below which ``discover`` found no migration."""
+    empty: list[Path] = []
+    discover(
+        [Path(p) for p in paths],
+        repo=open_repository(root),
+        root=root,
+        empty=empty,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return [p.as_posix() for p in empty]
+
+
+def layout_without_migrations_folders(root: Path) -> None:
+    write(root, "src/dojo/db_migrations/__init__.py", "")
+    write(root, "src/dojo/db_migrations/0001_initial.py", CLEAN)
+    write(root, "src/dojo/models.py", CLEAN)
+    write(root, "apps/shop/migrations/0001_initial.py", CLEAN)
+    write(root, "docs/conf.py", CLEAN)
+
+
+def test_folders_without_migrations_outside_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout_without_migrations_folders(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert empty_folders(tmp_path, "src/", "apps", "docs", "src/") == ["src", "docs"]
+    assert empty_folders(tmp_path, "src", extend_include=["src/**/db_migrations/*.py"]) == []
+    # Excluded migrations are migrations: the folder is not without any.
+    assert empty_folders(tmp_path, "apps", exclude=["apps/"]) == []
+    # A file named on the command line is no folder.
+    assert empty_folders(tmp_path, "src/dojo/models.py") == []
+
+
+def test_folders_without_migrations_in_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = init_repo(tmp_path / "r")
+    layout_without_migrations_folders(repo)
+    write(repo, "apps/.venv/lib/x/migrations/0001_initial.py", CLEAN)
+    write(repo, ".gitignore", "ignored/\n")
+    write(repo, "ignored/migrations/0001_initial.py", CLEAN)
+    commit_all(repo)
+    write(repo, "new/migrations/0001_initial.py", CLEAN)  # untracked
+    monkeypatch.chdir(repo)
+    assert empty_folders(repo, "src", "apps", "docs", "new", "apps/.venv") == [
+        "src",
+        "docs",
+        "apps/.venv",
+    ]
+    assert empty_folders(repo, "ignored") == []  # walked: named on the command line
+    assert empty_folders(repo, "src", extend_include=["src/**/db_migrations/*.py"]) == []
+    assert empty_folders(repo, "apps", exclude=["apps/"]) == []
+    # With --since, only the changed files are listed: a folder without any says nothing.
+    assert empty_folders(repo, "src", "docs", changed=set()) == []
+
+
 def test_missing_paths_are_reported(tmp_path: Path) -> None:
     files, missing = discover([tmp_path / "nope"], repo=None, root=tmp_path)
     assert (files, missing) == ([], [tmp_path / "nope"])
