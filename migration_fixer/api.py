@@ -57,6 +57,9 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     #: Said only with --verbose (e.g. why the cache is off for this run).
     details: list[str] = field(default_factory=list)
+    #: The folders of the paths to check below which no file is a migration (not looked
+    #: for with ``--since``, which lists only the changed files).
+    empty_folders: list[Path] = field(default_factory=list)
     repo_root: Path | None = None
     #: The commit migrations are "new" against: the merge-base of ``--since REF`` and
     #: HEAD, else of the default branch (origin/HEAD, origin/main, origin/master, main,
@@ -175,6 +178,7 @@ def run(config: Config, progress: Callable[[int, int], None] | None = None) -> R
         changed=changed,
         errors=errors,
         skipped=skipped,
+        empty=result.empty_folders,
     )
     for path in missing:
         result.problems.append(Problem(path, 0, 0, "no such file or directory"))

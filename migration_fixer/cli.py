@@ -179,7 +179,7 @@ def fix_command(
         _fail(str(exc))
     except KeyboardInterrupt:
         _interrupted()
-    _render(result, quiet=quiet, verbose=verbose, color=use_color)
+    _render(result, quiet=quiet, verbose=verbose, color=use_color, explicit=bool(paths))
     sys.exit(report.exit_code(result))
 
 
@@ -227,10 +227,17 @@ def _run_with_progress(config: Any, show: bool) -> RunResult:
             bar.__exit__(None, None, None)
 
 
-def _render(result: RunResult, *, quiet: bool, verbose: bool, color: bool | None) -> None:
+def _render(
+    result: RunResult, *, quiet: bool, verbose: bool, color: bool | None, explicit: bool
+) -> None:
+    """``explicit``: the paths were given on the command line (a folder named there
+    without migrations is worth a note; the current folder by default is not)."""
     fmt = result.config.output_format
     for line in report.problem_lines(result):
         click.secho(f"error: {line}", err=True, fg="red", color=color)
+    if explicit and not quiet:
+        for note in report.empty_folder_notes(result):
+            click.echo(f"note: {note}", err=True, color=color)
     if verbose:
         for detail in result.details:
             click.echo(f"note: {detail}", err=True, color=color)

@@ -52,6 +52,30 @@ def problem_lines(result: RunResult) -> list[str]:
     return lines
 
 
+def empty_folder_notes(result: RunResult) -> list[str]:
+    """What to say of each folder to check below which no file is a migration (its
+    migrations, if it has any, are somewhere this tool is not told to look): what a
+    migration is, and the setting that says where else they are, with an example glob
+    (relative to the configuration's folder, as the setting reads it)."""
+    notes = []
+    root = result.config.root.resolve()
+    for folder in result.empty_folders:
+        try:
+            relative = folder.resolve().relative_to(root).as_posix()
+        except ValueError:
+            relative = folder.resolve().as_posix()
+        example = "**/db_migrations/*.py"
+        if relative != ".":
+            example = f"{relative}/{example}"
+        notes.append(
+            f"no migration files found under {display_path(folder)} (a migration is a `.py` "
+            "file of a `migrations` folder, or of a folder MIGRATION_MODULES names); for "
+            "migrations kept elsewhere, add them to [tool.migration-fixer] in pyproject.toml, "
+            f'e.g. extend-include = ["{example}"]'
+        )
+    return notes
+
+
 def remaining(result: RunResult) -> list[tuple[Path, Finding]]:
     return [(p, f) for p, f in result.findings if not result.is_fixed(p, f)]
 

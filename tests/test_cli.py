@@ -223,6 +223,89 @@ def test_missing_path_is_an_error(project: Path) -> None:
     assert (project / DATA).read_text() == AFTER
 
 
+# -- a folder without migrations -------------------------------------------------------------
+
+NO_MIGRATIONS = (
+    "note: no migration files found under {} (a migration is a `.py` file of a `migrations` "
+    "folder, or of a folder MIGRATION_MODULES names); for migrations kept elsewhere, add them "
+    'to [tool.migration-fixer] in pyproject.toml, e.g. extend-include = ["{}"]\n'
+)
+
+
+def test_a_folder_named_explicitly_without_migrations_gets_a_note(project: Path) -> None:
+    (project / "src" / "dojo" / "db_migrations").mkdir(parents=True)
+    (project / "src" / "dojo" / "db_migrations" / "0001_initial.py").write_text(BEFORE)
+    result = invoke("src/")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 0 migration files.\n",
+        NO_MIGRATIONS.format("src", "src/**/db_migrations/*.py"),
+    )
+    # The example, as the note writes it, finds them.
+    (project / "pyproject.toml").write_text(
+        '[tool.migration-fixer]\nextend-include = ["src/**/db_migrations/*.py"]\n'
+    )
+    result = invoke("--check", "src/")
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert result.stdout.endswith(
+        "Found 2 findings in 1 migration file (2 fixable with `migration-fixer`).\n"
+    )
+
+
+def test_the_note_names_each_folder_without_migrations_and_keeps_the_exit_code(
+    project: Path,
+) -> None:
+    (project / "docs").mkdir()
+    (project / "docs" / "conf.py").write_text("")
+    result = invoke("--check", "docs", "app", ".")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{DATA}:12:9: MF001 {MF001_MSG} [fixable]\n"
+        f"{DATA}:13:9: MF002 {MF002_MSG} [fixable]\n"
+        "Found 2 findings in 2 migration files (2 fixable with `migration-fixer`).\n"
+    )
+    assert result.stderr == NO_MIGRATIONS.format("docs", "docs/**/db_migrations/*.py")
+
+
+def test_the_note_is_on_stderr_in_every_format_and_relative_to_the_configuration(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "services" / "billing").mkdir(parents=True)
+    monkeypatch.chdir(project / "services")
+    result = invoke("--output-format", "json", "billing")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("{")
+    # The globs of extend-include are relative to the folder of pyproject.toml.
+    assert result.stderr == NO_MIGRATIONS.format(
+        "billing", "services/billing/**/db_migrations/*.py"
+    )
+    monkeypatch.chdir(project)
+    result = invoke(".")
+    assert result.stderr == ""
+    (project / "app" / "migrations" / "0002_data.py").unlink()
+    (project / "app" / "migrations" / "0001_initial.py").unlink()
+    result = invoke(".")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 0 migration files.\n",
+        NO_MIGRATIONS.format(".", "**/db_migrations/*.py"),
+    )
+
+
+def test_no_note_without_paths_or_with_quiet(project: Path) -> None:
+    (project / "src").mkdir()
+    result = invoke("--quiet", "src")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    (project / "app" / "migrations" / "0002_data.py").unlink()
+    (project / "app" / "migrations" / "0001_initial.py").unlink()
+    result = invoke()
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 0 migration files.\n",
+        "",
+    )
+
+
 # -- --check ----------------------------------------------------------------------------------
 
 
