@@ -56,14 +56,15 @@ def empty_folder_notes(result: RunResult) -> list[str]:
     """What to say of each folder to check below which no file is a migration (its
     migrations, if it has any, are somewhere this tool is not told to look): what a
     migration is, and the setting that says where else they are, with an example glob
-    (relative to the configuration's folder, as the setting reads it)."""
+    (relative to the configuration's folder, as the setting reads it; for a folder outside
+    it, relative to a ``pyproject.toml`` of its own, the one a run of that folder reads)."""
     notes = []
     root = result.config.root.resolve()
     for folder in result.empty_folders:
         try:
             relative = folder.resolve().relative_to(root).as_posix()
         except ValueError:
-            relative = folder.resolve().as_posix()
+            relative = "."
         example = "**/db_migrations/*.py"
         if relative != ".":
             example = f"{relative}/{example}"

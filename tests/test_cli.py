@@ -292,6 +292,26 @@ def test_the_note_is_on_stderr_in_every_format_and_relative_to_the_configuration
     )
 
 
+def test_a_folder_outside_the_project_gets_an_example_of_its_own(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "dojo" / "db_migrations").mkdir(parents=True)
+    (elsewhere / "dojo" / "db_migrations" / "0001_initial.py").write_text(BEFORE)
+    result = invoke("--check", str(elsewhere))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 0 migration files.\n",
+        NO_MIGRATIONS.format(elsewhere.as_posix(), "**/db_migrations/*.py"),
+    )
+    # (What a run of that folder reads: the pyproject.toml nearest to it.)
+    (elsewhere / "pyproject.toml").write_text(
+        '[tool.migration-fixer]\nextend-include = ["**/db_migrations/*.py"]\n'
+    )
+    result = invoke("--check", str(elsewhere))
+    assert (result.exit_code, result.stderr) == (1, "")
+
+
 def test_no_note_without_paths_or_with_quiet(project: Path) -> None:
     (project / "src").mkdir()
     result = invoke("--quiet", "src")
