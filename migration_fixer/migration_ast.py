@@ -18,9 +18,9 @@ import bisect
 import enum
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TypeAlias, cast
 
 from migration_fixer.dotted_names import attribute_chain
 
@@ -144,7 +144,7 @@ class ModuleIndex:
         #: :meth:`resolve_callee`'s answers, by scope and dotted name.
         self._callees: dict[tuple[ast.AST, str], Resolved] = {}
         #: :meth:`raising_unapply`'s answer, once looked for.
-        self._raising_unapply: list[tuple[ast.ClassDef, ast.FunctionDef] | None] = []
+        self._raising_unapply: list[RaisingUnapply | None] = []
 
     def _scope(self, node: ast.AST) -> _Scope:
         scope = self.scopes.get(node)
@@ -399,24 +399,28 @@ class ModuleIndex:
         return found
 
     # -- the migration's class --------------------------------------------------------
-    def raising_unapply(self) -> tuple[ast.ClassDef, ast.FunctionDef] | None:
-        """Where the module's ``class Migration``, or a class of the module it inherits
-        from, defines the ``unapply`` it runs with a body that always raises (an
-        ``IrreversibleError``, as django-cms's ``IrreversibleMigration`` does): the class
-        that defines it and the method; None when that is not certain (its classes
-        followed in the module only: a base class it imports, Django's ``Migration``
-        among them, ends the search)."""
+    def raising_unapply(self, sibling: Sibling | None = None) -> RaisingUnapply | None:
+        """Where the module's ``class Migration``, or a class it inherits from, defines the
+        ``unapply`` it runs with a body that always raises (an ``IrreversibleError``, as
+        django-cms's ``IrreversibleMigration`` does); None when that is not certain. Its
+        classes are followed in the module, and in the modules of its package that
+        ``sibling`` reads (``from . import Base``: ``sibling("")``, the package's
+        ``__init__``; ``from .base import Base``: ``sibling("base")``); a base class
+        imported otherwise, Django's ``Migration`` among them, ends the search."""
         if not self._raising_unapply:
-            self._raising_unapply.append(self._find_raising_unapply())
+            self._raising_unapply.append(self._find_raising_unapply(sibling))
         return self._raising_unapply[0]
 
-    def _find_raising_unapply(self) -> tuple[ast.ClassDef, ast.FunctionDef] | None:
+    def _find_raising_unapply(self, sibling: Sibling | None) -> RaisingUnapply | None:
         migration = self.module_class("Migration")
-        order = None if migration is None else self._class_order(migration, frozenset())
-        for cls in order or ():
-            if not isinstance(cls, ast.ClassDef):
-                return None  # a class the module does not define (it may define `unapply`)
-            bindings = self._scope(cls).bindings.get("unapply")
+        order = None
+        if migration is not None:
+            order = self._class_order(migration, frozenset(), sibling, None)
+        for entry in order or ():
+            if isinstance(entry, str):
+                return None  # a class not read (it may define `unapply`)
+            index, cls, module = entry
+            bindings = index._scope(cls).bindings.get("unapply")
             if bindings is None:
                 continue
             defined = [
@@ -427,7 +431,7 @@ class ModuleIndex:
             method = defined[0]
             if method.decorator_list or _yields(method) or not _always_raises(method.body):
                 return None
-            return cls, method
+            return RaisingUnapply(cls, method, module)
         return None
 
     def module_class(self, name: str) -> ast.ClassDef | None:
@@ -439,31 +443,84 @@ class ModuleIndex:
         return None
 
     def _class_order(
-        self, cls: ast.ClassDef, seen: frozenset[int]
-    ) -> list[ast.ClassDef | str] | None:
-        """``cls``'s method resolution order (C3, as Python computes it), with each base
-        class the module does not define as its dotted name (what it inherits is not
-        read); ``object`` left out. None: a decorated class, a metaclass or another keyword,
-        a cycle, or bases Python would refuse to order."""
+        self,
+        cls: ast.ClassDef,
+        seen: frozenset[int],
+        sibling: Sibling | None,
+        module: str | None,
+    ) -> list[_OrderEntry] | None:
+        """``cls``'s method resolution order (C3, as Python computes it): each class read
+        (``module``: the file of the package it is in, None for this one) with its index,
+        and each base class not read as its dotted name (what it inherits is not known);
+        ``object`` left out. None: a decorated class, a metaclass or another keyword, a
+        cycle, or bases Python would refuse to order."""
         if id(cls) in seen or cls.decorator_list or cls.keywords:
             return None
-        orders: list[list[ast.ClassDef | str]] = []
+        orders: list[list[_OrderEntry]] = []
         for base in cls.bases:
             qualified = self.qualified_name(base, self.tree)
             if qualified is None and isinstance(base, ast.Name) and base.id == "object":
                 continue
-            local = None
+            found: tuple[ModuleIndex, ast.ClassDef, str | None] | None = None
             if qualified is not None and qualified.startswith(LOCAL + "."):
                 local = self.module_class(qualified[len(LOCAL) + 1 :])
-            if local is None:
+                found = None if local is None else (self, local, module)
+            elif qualified == LOCAL and isinstance(base, ast.Name) and sibling is not None:
+                found = self._imported_class(base.id, sibling)
+            if found is None:
                 orders.append([qualified or ast.unparse(base)])
                 continue
-            order = self._class_order(local, seen | {id(cls)})
+            index, local, where = found
+            order = index._class_order(local, seen | {id(cls)}, sibling, where)
             if order is None:
                 return None
             orders.append(order)
         merged = _c3_merge([*orders, [order[0] for order in orders]])
-        return None if merged is None else [cls, *merged]
+        return None if merged is None else [(self, cls, module), *merged]
+
+    def _imported_class(
+        self, name: str, sibling: Sibling
+    ) -> tuple[ModuleIndex, ast.ClassDef, str] | None:
+        """The class ``name`` is bound to at module level by ``from . import ...`` or
+        ``from .module import ...`` (one statement binds it, at the top level of the
+        module), in the module of the package ``sibling`` reads (None: any other binding,
+        or not read)."""
+        statements = [
+            stmt
+            for stmt in self.tree.body
+            if isinstance(stmt, ast.ImportFrom)
+            and any((alias.asname or alias.name) == name for alias in stmt.names)
+        ]
+        if len(statements) != 1 or statements[0].level != 1:
+            return None
+        stmt = statements[0]
+        alias = next(a for a in stmt.names if (a.asname or a.name) == name)
+        read = sibling(stmt.module or "")
+        if read is None:
+            return None
+        index, shown = read
+        cls = index.module_class(alias.name)
+        return None if cls is None else (index, cls, shown)
+
+
+#: A module of the migration's package, read (:meth:`ModuleIndex.raising_unapply`): its
+#: name relative to the package ("" for ``__init__``) to its index and the name it is shown
+#: by ("__init__.py"), or None when it cannot be read.
+Sibling: TypeAlias = Callable[[str], "tuple[ModuleIndex, str] | None"]
+#: A class of a method resolution order: read (its module's index, the class, the file of
+#: the package it is in or None for the migration's), or the dotted name of one not read.
+_OrderEntry: TypeAlias = "tuple[ModuleIndex, ast.ClassDef, str | None] | str"
+
+
+@dataclass(frozen=True)
+class RaisingUnapply:
+    """The ``unapply`` a migration's class runs, which always raises
+    (:meth:`ModuleIndex.raising_unapply`)."""
+
+    cls: ast.ClassDef
+    method: ast.FunctionDef
+    #: The file of the package that defines the class (None: the migration's own).
+    module: str | None
 
 
 #: Fields that hold only the parser's shared leaves (``Load``, ``Add``, ``In``...): no
@@ -532,9 +589,9 @@ def _single_alias(bindings: list[_Binding]) -> ast.AST | None:
     return bindings[0].node
 
 
-def _c3_merge(orders: list[list[ast.ClassDef | str]]) -> list[ast.ClassDef | str] | None:
+def _c3_merge(orders: list[list[_OrderEntry]]) -> list[_OrderEntry] | None:
     """The C3 merge of method resolution orders (None where Python raises ``TypeError``)."""
-    merged: list[ast.ClassDef | str] = []
+    merged: list[_OrderEntry] = []
     pending = [order for order in orders if order]
     while pending:
         for order in pending:

@@ -619,7 +619,7 @@ _RAISING_BASE = (
 
 def raising_unapply(source: str) -> tuple[str, int] | None:
     found = ModuleIndex(ast.parse(source), source).raising_unapply()
-    return None if found is None else (found[0].name, found[1].lineno)
+    return None if found is None else (found.cls.name, found.method.lineno)
 
 
 @pytest.mark.parametrize(
@@ -827,3 +827,73 @@ def test_raising_unapply_is_looked_for_once() -> None:
     found = index.raising_unapply()
     assert found is not None
     assert index.raising_unapply() is found
+
+
+#: A package's modules for :meth:`ModuleIndex.raising_unapply`'s ``sibling``.
+_PACKAGE = {
+    "": _RAISING_BASE,
+    "base": "from . import IrreversibleMigration as Base\n\n\nclass Deeper(Base):\n    pass\n",
+}
+
+
+def _sibling(module: str) -> tuple[ModuleIndex, str] | None:
+    source = _PACKAGE.get(module)
+    if source is None:
+        return None
+    return ModuleIndex(ast.parse(source), source), f"{module or '__init__'}.py"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        pytest.param(
+            "from . import IrreversibleMigration\n\n\n"
+            "class Migration(IrreversibleMigration):\n    pass\n",
+            ("IrreversibleMigration", 6, "__init__.py"),
+            id="package-init",
+        ),
+        pytest.param(
+            "from .base import Deeper\n\n\nclass Migration(Deeper):\n    pass\n",
+            ("IrreversibleMigration", 6, "__init__.py"),
+            id="through-a-module-of-the-package",
+        ),
+        pytest.param(
+            "from . import IrreversibleMigration as Irreversible\n\n\n"
+            "class Migration(Irreversible):\n    pass\n",
+            ("IrreversibleMigration", 6, "__init__.py"),
+            id="aliased",
+        ),
+        pytest.param(
+            "from .. import IrreversibleMigration\n\n\n"
+            "class Migration(IrreversibleMigration):\n    pass\n",
+            None,
+            id="parent-package-not-read",
+        ),
+        pytest.param(
+            "from .sub.base import Deeper\n\n\nclass Migration(Deeper):\n    pass\n",
+            None,
+            id="module-not-read",
+        ),
+        pytest.param(
+            "from . import Missing\n\n\nclass Migration(Missing):\n    pass\n",
+            None,
+            id="not-a-class-there",
+        ),
+        pytest.param(
+            "from . import IrreversibleMigration\n"
+            "from .base import Deeper as IrreversibleMigration\n\n\n"
+            "class Migration(IrreversibleMigration):\n    pass\n",
+            None,
+            id="imported-twice",
+        ),
+    ],
+)
+def test_raising_unapply_in_the_package(
+    source: str, expected: tuple[str, int, str | None] | None
+) -> None:
+    found = ModuleIndex(ast.parse(source), source).raising_unapply(_sibling)
+    assert (
+        None if found is None else (found.cls.name, found.method.lineno, found.module)
+    ) == expected
+    # Without a reader of the package, nothing imported is followed.
+    assert ModuleIndex(ast.parse(source), source).raising_unapply() is None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from migration_fixer.migration_ast import find_argument, has_star_args
+from migration_fixer.migration_ast import ModuleIndex, find_argument, has_star_args
+from migration_fixer.parsing import parse_module
 from migration_fixer.rule import (
     AddArgument,
     Applicability,
@@ -15,6 +17,7 @@ from migration_fixer.rule import (
     Fix,
     ReplaceArgument,
 )
+from migration_fixer.source import SourceError, decode
 
 #: How a hint of MF001 and MF002 ends where the no-op is an unsafe fix (a deploy that stopped
 #: on the missing reverse quotes the hint without it: the no-op is no way back there).
@@ -131,18 +134,39 @@ def _noop(call: ast.Call) -> str:
 
 def unapply_raises(ctx: FileContext) -> str | None:
     """Why the file's migration is never unapplied, where its class (or one it inherits
-    from, in the module) overrides ``unapply`` with a body that always raises
+    from, in the module or in a module of its package: ``from . import IrreversibleMigration``)
+    overrides ``unapply`` with a body that always raises
     (:meth:`~migration_fixer.migration_ast.ModuleIndex.raising_unapply`): the start of a
     hint, which the rule goes on with what its fix would leave undone; else None. Django
     then stops the rollback before it unapplies any operation of the migration: a reverse
     written there would make it look reversible."""
-    found = ctx.index.raising_unapply()
+    found = ctx.index.raising_unapply(functools.partial(_package_module, ctx))
     if found is None:
         return None
-    cls, method = found
-    if cls is ctx.index.module_class("Migration"):
-        return f"`{cls.name}.unapply` (line {method.lineno}) always raises"
+    cls, line = found.cls, found.method.lineno
+    where = f"line {line}" if found.module is None else f"{found.module}, line {line}"
+    if found.module is None and cls is ctx.index.module_class("Migration"):
+        return f"`{cls.name}.unapply` ({where}) always raises"
     return (
-        f"the migration's class inherits `unapply` from `{cls.name}` (line {method.lineno}), "
-        "which always raises"
+        f"the migration's class inherits `unapply` from `{cls.name}` ({where}), which always raises"
     )
+
+
+def _package_module(ctx: FileContext, module: str) -> tuple[ModuleIndex, str] | None:
+    """The module ``module`` of the migration's package ("": its ``__init__``), read and
+    parsed (never run), with the name of its file; None when it is not a plain file of the
+    migration's folder (a package, a symlink) or does not parse. The file's result then
+    depends on it: it is not cached."""
+    if module and not module.isidentifier():
+        return None  # (``from .sub.mod import X``: not followed)
+    name = f"{module or '__init__'}.py"
+    path = ctx.path.parent / name
+    ctx.reads_outside = True
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        source = decode(path, path.read_bytes())
+        tree = parse_module(source.text, filename=str(path))
+    except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return ModuleIndex(tree, source.text), name

@@ -39,7 +39,10 @@ Where the migration's class overrides `unapply` with a body that always raises (
 the rollback stops at the migration before any of its operations is unapplied: a reverse
 would never run, and writing one would only make the migration look reversible. The call is
 reported without a fix, and the hint names the class. The class and its bases are followed
-within the module; a base class it imports is not read (the fix is then made as usual).
+within the module, and into the migrations package where a base is imported from it
+(`from . import IrreversibleMigration`, as django-cms does, or `from .base import ...`: the
+package's `__init__.py` or that module, read, never run); a base class imported from
+anywhere else is not read (the fix is then made as usual).
 """
 
 from __future__ import annotations

@@ -1424,3 +1424,82 @@ def test_a_none_reverse_without_a_forward_argument_gets_the_noop() -> None:
     )
     assert findings(before) == [("MF001", 3, 14, MF001_NONE, True)]
     assert fix_source(before) == before.replace("None", "migrations.RunPython.noop")
+
+
+# -- a base class that raises in ``unapply``, imported from the migrations package ----------
+
+#: django-cms keeps ``IrreversibleMigration`` in ``cms/migrations/__init__.py``; its migrations
+#: say ``from . import IrreversibleMigration``.
+FROM_PACKAGE = (
+    b"from django.db import migrations\n\n"
+    b"from . import IrreversibleMigration\n\n\n"
+    b"class Migration(IrreversibleMigration):\n"
+    b"    operations = [migrations.RunPython(forwards)]\n"
+)
+FROM_PACKAGE_HINT = (
+    "the migration's class inherits `unapply` from `IrreversibleMigration` (__init__.py, line "
+    "6), which always raises" + NEVER_RUNS
+)
+
+
+def test_a_base_class_from_the_migrations_package_that_raises_in_unapply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_migration(tmp_path, FROM_PACKAGE, "0018_create_pagenode.py")
+    (path.parent / "__init__.py").write_text(IRREVERSIBLE)
+    finding = (
+        f"app/migrations/0018_create_pagenode.py:7:19: MF001 {MF001_MSG}\n"
+        f"  hint: {FROM_PACKAGE_HINT}\n"
+    )
+    assert run_cli(tmp_path, monkeypatch, "--check", "--no-cache") == (
+        1,
+        finding + "Found 1 finding in 1 migration file (0 fixable with `migration-fixer`).\n",
+    )
+    assert run_cli(tmp_path, monkeypatch, "--unsafe-fixes") == (
+        1,
+        finding + "Found 1 finding in 1 migration file (0 fixed, 1 remaining).\n",
+    )
+    assert path.read_bytes() == FROM_PACKAGE
+    # The result depends on __init__.py: not cached, so a change there is seen.
+    assert run_cli(tmp_path, monkeypatch, "--check")[0] == 1
+    (path.parent / "__init__.py").write_text(
+        IRREVERSIBLE.replace("raise IrreversibleError", "return")
+    )
+    assert run_cli(tmp_path, monkeypatch, "--check") == (
+        1,
+        f"app/migrations/0018_create_pagenode.py:7:19: MF001 {MF001_MSG} [fixable]\n"
+        "Found 1 finding in 1 migration file (1 fixable with `migration-fixer`).\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param("from django.db import migrations\n", id="not-defined-there"),
+        pytest.param(IRREVERSIBLE.replace("raise IrreversibleError", "return"), id="returns"),
+        pytest.param(None, id="symlink-not-followed"),
+        pytest.param("class IrreversibleMigration(:\n", id="does-not-parse"),
+        pytest.param("sub", id="sub-package-not-read"),
+    ],
+)
+def test_a_base_class_from_the_package_that_is_not_known_to_raise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, package: str | None
+) -> None:
+    path = write_migration(tmp_path, FROM_PACKAGE, "0018_create_pagenode.py")
+    init = path.parent / "__init__.py"
+    if package == "sub":
+        # (A module of a sub-package is not read.)
+        path.write_bytes(FROM_PACKAGE.replace(b"from . import", b"from .sub.base import"))
+        (path.parent / "sub").mkdir()
+        (path.parent / "sub" / "base.py").write_text(IRREVERSIBLE)
+    elif package is None:
+        outside = tmp_path / "elsewhere.py"
+        outside.write_text(IRREVERSIBLE)
+        init.symlink_to(outside)
+    else:
+        init.write_text(package)
+    assert run_cli(tmp_path, monkeypatch, "--check", "--no-cache") == (
+        1,
+        f"app/migrations/0018_create_pagenode.py:7:19: MF001 {MF001_MSG} [fixable]\n"
+        "Found 1 finding in 1 migration file (1 fixable with `migration-fixer`).\n",
+    )
