@@ -61,6 +61,13 @@ def empty_folder_notes(result: RunResult) -> list[str]:
     notes = []
     root = result.config.root.resolve()
     for folder in result.empty_folders:
+        if folder.name == "migrations":
+            # A migrations folder of its own: its migrations are not elsewhere, it has none.
+            notes.append(
+                f"no migration files found under {display_path(folder)}: it holds no "
+                "migration yet (a migration is a `.py` file of it other than `__init__.py`)"
+            )
+            continue
         try:
             relative = folder.resolve().relative_to(root).as_posix()
         except ValueError:

@@ -292,6 +292,20 @@ def test_the_note_is_on_stderr_in_every_format_and_relative_to_the_configuration
     )
 
 
+def test_a_migrations_folder_without_migrations_is_said_to_have_none(project: Path) -> None:
+    """A `migrations` folder named on the command line holds no migration yet: its
+    migrations are not kept elsewhere, so no `extend-include` advice."""
+    (project / "shop" / "migrations").mkdir(parents=True)
+    (project / "shop" / "migrations" / "__init__.py").write_text("")
+    result = invoke("shop/migrations")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "No findings in 0 migration files.\n",
+        "note: no migration files found under shop/migrations: it holds no migration yet (a "
+        "migration is a `.py` file of it other than `__init__.py`)\n",
+    )
+
+
 def test_a_folder_outside_the_project_gets_an_example_of_its_own(
     project: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
