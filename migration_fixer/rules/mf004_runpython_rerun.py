@@ -91,7 +91,8 @@ unsafe one here (the rollback would report success and leave the rows or values 
 where MF004 has a fix, it replaces MF001's (the two never both edit the call) under
 `--unsafe-fixes`. Otherwise MF001's no-op is written under `--unsafe-fixes` only, and MF004
 keeps reporting it. Where the migration's class overrides `unapply` with a body that always
-raises, no reverse is generated: it would never run (as for MF001).
+raises, the rollback stops before the migration, which is never run twice: nothing is
+reported (MF001 reports a missing reverse, with that hint).
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ from migration_fixer.rule import (
     ReplaceArgument,
     RuleExamples,
 )
-from migration_fixer.rules._reverse import NEVER_RUNS, unapply_raises
+from migration_fixer.rules._reverse import unapply_raises
 
 code: str = "MF004"
 name: str = "runpython-not-rerunnable"
@@ -337,6 +338,10 @@ def _finding(
     reverse: tuple[int, ast.expr] | None,
 ) -> Finding | None:
     ctx = module.ctx
+    if unapply_raises(ctx) is not None:
+        # The rollback stops before this migration (MF001 says so where a reverse is
+        # missing): it is never unapplied, so never run twice.
+        return None
     body = _Body(module, function, op.node)
     site = body.first_site()
     if site is None:
@@ -349,9 +354,6 @@ def _finding(
     else:
         start = f"`{shown}` has a no-op reverse, but `{function.name}`"
     message = f"{start} {site.what}: {site.consequence}"
-    raising = unapply_raises(ctx)
-    if raising is not None:
-        return Finding(code, message, line, column, hint=f"{raising}: {NEVER_RUNS}")
     if op.overrides_init:
         by_hand = (
             f"`{shown}` defines its own `__init__`: add a reverse by hand (`reverse_code=...`)"

@@ -49,7 +49,7 @@ operations that depend on an `if`. An `AlterField` in `state_operations` changes
 and is not reported. A field whose previous definition cannot be determined (a custom field
 class, a model from another app, operations built at run time) is not reported: this rule
 reports only what it can tell. Where the migration's class overrides `unapply` with a body
-that always raises, no backfill is written: it would never run (as for MF001).
+that always raises, the migration is never rolled back: it is not reported.
 """
 
 from __future__ import annotations
@@ -258,6 +258,8 @@ def _examine(
     dialects = {d for d in ctx.settings.get(code, "dialect", "").split(",") if d}
     if sqlite_fills and dialects == {"sqlite"}:
         return None
+    if unapply_raises(ctx) is not None:
+        return None  # never rolled back: the rollback stops before this migration
     line, column = ctx.position(op.node)
     shown = f"`{model}.{field}`"
     where = "on PostgreSQL and MySQL/MariaDB (SQLite fills them)" if sqlite_fills else ""
@@ -266,13 +268,6 @@ def _examine(
         f"{where + ' ' if where else ''}once a row holds NULL "
         f"({with_article(verdict.field_class)} with no default to fill them with)"
     )
-    raising = unapply_raises(ctx)
-    if raising is not None:
-        hint = (
-            f"{raising}: a backfill here would never run; the rollback stops at this migration "
-            "whatever its operations say"
-        )
-        return Finding(code, message, line, column, hint=hint)
     by_hand = _why_by_hand(migration, op, placement, verdict.placeholder is None, verdict.relation)
     if by_hand:
         return Finding(code, message, line, column, hint=by_hand)

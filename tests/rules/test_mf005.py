@@ -300,7 +300,7 @@ def test_left_alone(operations: str) -> None:
     assert findings(module(operations, functions)) == []
 
 
-def test_no_backfill_is_written_where_the_migration_class_raises_in_unapply() -> None:
+def test_nothing_is_reported_where_the_migration_class_raises_in_unapply() -> None:
     before = HEAD + (
         "class Migration(migrations.Migration):\n"
         '    dependencies = [("shop", "0001_initial")]\n\n'
@@ -310,15 +310,11 @@ def test_no_backfill_is_written_where_the_migration_class_raises_in_unapply() ->
         "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
         '        raise NotImplementedError("no way back")\n'
     )
-    (found,) = findings(before)
-    assert (found.line, found.message, found.fixable, found.hint) == (
-        8,
-        MESSAGE.format("sku", "", "a CharField"),
-        False,
-        "`Migration.unapply` (line 15) always raises: a backfill here would never run; the "
-        "rollback stops at this migration whatever its operations say",
-    )
+    # Never rolled back: nothing to report.
+    assert findings(before) == []
     assert run(before).change is None
+    # (Reported once `unapply` may return.)
+    assert len(findings(before.replace("raise NotImplementedError", "return print"))) == 1
 
 
 def test_a_backfill_of_another_field_does_not_count() -> None:
