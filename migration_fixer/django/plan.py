@@ -49,18 +49,25 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from django.db import models
+from django.conf import settings
+from django.db import connection as default_connection
+from django.db import models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import strip_quotes, truncate_name
 from django.db.migrations import Migration
 from django.db.migrations.graph import MigrationGraph
 from django.db.migrations.operations import (
+    AlterModelTable,
     CreateModel,
     DeleteModel,
     RemoveField,
+    RenameField,
+    RenameModel,
     RunPython,
     SeparateDatabaseAndState,
 )
 from django.db.migrations.operations.base import Operation
-from django.db.migrations.state import ProjectState
+from django.db.migrations.state import ModelState, ProjectState
 from django.db.models.fields import NOT_PROVIDED
 
 from migration_fixer.column_readd import (
@@ -436,6 +443,14 @@ class DroppedTable:
     table: str
     #: "DeleteModel Tag drops the table gamma_tag"
     what: str
+    #: The table's name before the run (``table``, unless an operation of the plan before
+    #: this one renames it): the table that holds the rows now, and that the rollback
+    #: creates again, empty.
+    now: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.now:
+            object.__setattr__(self, "now", self.table)
 
     @property
     def label(self) -> str:
@@ -446,75 +461,165 @@ class DroppedTable:
         return f"{self.label}: operation {self.position}: {self.what}"
 
 
-def dropped_tables(plan: Plan, state: ProjectState, using: str) -> list[DroppedTable]:
-    """The tables that the forward steps of ``plan`` drop on the database ``using``, as
-    Django's schema editor drops them: a ``DeleteModel``'s table and the automatic
-    many-to-many tables of its model, a ``RemoveField``'s many-to-many table when Django
-    created it (a field with a ``through`` model of its own drops none); nothing for a model
-    whose table the database does not get (proxy, ``managed = False``, swapped, routed
-    elsewhere). Whether the table exists and holds rows is the caller's to ask.
+def dropped_tables(
+    plan: Plan, state: ProjectState, connection: BaseDatabaseWrapper
+) -> list[DroppedTable]:
+    """The tables that the forward steps of ``plan`` drop on the database of
+    ``connection``, as Django's schema editor drops them: a ``DeleteModel``'s table and the
+    automatic many-to-many tables of its model, a ``RemoveField``'s many-to-many table when
+    Django created it (a field with a ``through`` model of its own drops none); nothing for
+    a model whose table the database does not get (proxy, ``managed = False``, swapped,
+    another database's vendor, routed elsewhere). Each with its name before the run, where
+    an operation of the plan renames it first (``RenameModel``, ``AlterModelTable``,
+    ``RenameField`` of a many-to-many field). Whether the table exists and holds rows is the
+    caller's to ask.
 
-    `state` is the project state before the plan, as for :func:`irreversible_operations`; it
-    is mutated, and rendered where a model has to be (pass a clone to keep it)."""
+    Read from the model states alone, never rendered (rendering the models of a big
+    project again after each operation cost seconds). `state` is the project state before
+    the plan, as for :func:`irreversible_operations`; it is mutated (pass a clone to keep
+    it)."""
     found: list[DroppedTable] = []
+    renamed: dict[str, str] = {}  # a table's name in the plan so far -> its name now
     for migration, backwards in plan:
         if backwards:
             continue
         for index, operation in enumerate(migration.operations, start=1):
-            found.extend(_dropped(migration, operation, str(index), state, using))
-            operation.state_forwards(migration.app_label, state)
+            found += _dropped(migration, operation, str(index), state, connection, renamed)
+            _forwards(migration.app_label, operation, state, connection, renamed)
     return found
 
 
+def _forwards(
+    app_label: str,
+    operation: Operation,
+    state: ProjectState,
+    connection: BaseDatabaseWrapper,
+    renamed: dict[str, str],
+) -> None:
+    """``operation.state_forwards``, following the tables it renames in ``renamed``."""
+    moved: tuple[str, str] | None = None  # the model before and after, lower case
+    fields: dict[str, str] = {}  # a field renamed: its old name -> its new name
+    if isinstance(operation, RenameModel):
+        moved = (operation.old_name_lower, operation.new_name_lower)
+    elif isinstance(operation, AlterModelTable):
+        moved = (operation.name_lower, operation.name_lower)
+    elif isinstance(operation, RenameField):
+        moved = (operation.model_name_lower, operation.model_name_lower)
+        fields = {operation.old_name: operation.new_name}
+    before = {} if moved is None else _tables(state, app_label, moved[0], connection)
+    operation.state_forwards(app_label, state)
+    if moved is None:
+        return
+    after = _tables(state, app_label, moved[1], connection)
+    for key, table in before.items():
+        new = after.get(fields.get(key, key))
+        if new is not None and new != table:
+            renamed[new] = renamed.pop(table, table)
+
+
+def _tables(
+    state: ProjectState, app_label: str, model: str, connection: BaseDatabaseWrapper
+) -> dict[str, str]:
+    """The tables of the model ``model`` (lower case) that the database of ``connection``
+    has, read from its model state: its own (key "") and the automatic many-to-many table
+    of each such field (key: the field's name). Names as Django spells them: an unset
+    ``db_table`` is ``app_model``, cut to the default database's longest name, as
+    ``Options`` and ``ManyToManyField`` cut them."""
+    model_state = state.models.get((app_label, model))
+    if model_state is None or not _has_table(model_state, connection):
+        return {}
+    longest = default_connection.ops.max_name_length()
+    own = model_state.options.get("db_table") or truncate_name(f"{app_label}_{model}", longest)
+    tables = {"": own}
+    for name, field in model_state.fields.items():
+        if field.many_to_many and field.remote_field.through is None:
+            tables[name] = field.db_table or truncate_name(f"{strip_quotes(own)}_{name}", longest)
+    return tables
+
+
+def _has_table(model_state: ModelState, connection: BaseDatabaseWrapper) -> bool:
+    """Whether the model has a table on the database of ``connection``: not a proxy, nor
+    unmanaged, nor swapped for another model, nor for another vendor or features, nor
+    routed elsewhere (what ``Operation.allow_migrate_model`` asks of a rendered model)."""
+    options = model_state.options
+    if options.get("proxy") or not options.get("managed", True):
+        return False
+    swappable = options.get("swappable")
+    if swappable:
+        # (As ``Options.swapped`` reads the setting.)
+        swapped_for = getattr(settings, swappable, None)
+        if swapped_for:
+            app, _, name = swapped_for.partition(".")
+            if f"{app}.{name.lower()}" != f"{model_state.app_label}.{model_state.name_lower}":
+                return False
+    vendor = options.get("required_db_vendor")
+    if vendor and vendor != connection.vendor:
+        return False
+    features = options.get("required_db_features", ())
+    if not all(getattr(connection.features, feature, False) for feature in features):
+        return False
+    try:
+        return router.allow_migrate(
+            connection.alias, model_state.app_label, model_name=model_state.name_lower
+        )
+    except Exception:  # a router that needs the model class (hints["model"]): asked, kept
+        return True
+
+
 def _dropped(
-    migration: Migration, operation: Operation, position: str, state: ProjectState, using: str
+    migration: Migration,
+    operation: Operation,
+    position: str,
+    state: ProjectState,
+    connection: BaseDatabaseWrapper,
+    renamed: dict[str, str],
 ) -> list[DroppedTable]:
     app_label = migration.app_label
+
+    def dropped(table: str, what: str) -> DroppedTable:
+        now = renamed.get(table, table)
+        if now != table:
+            what += f", called {now} before this run"
+        return DroppedTable(migration, position, operation, table, what, now)
+
     if isinstance(operation, SeparateDatabaseAndState):
         found: list[DroppedTable] = []
         inner_state = state.clone()
+        inner_renamed = dict(renamed)
         for index, inner in enumerate(operation.database_operations, start=1):
             where = f"{position} (database operation {index})"
-            found.extend(_dropped(migration, inner, where, inner_state, using))
-            inner.state_forwards(app_label, inner_state)
+            found += _dropped(migration, inner, where, inner_state, connection, inner_renamed)
+            _forwards(app_label, inner, inner_state, connection, inner_renamed)
+        # (The database's tables are named so from now on: the state operations, applied
+        # to the plan's state, say the same of the models.)
+        renamed.clear()
+        renamed.update(inner_renamed)
         return found
     if isinstance(operation, DeleteModel):
-        model = state.apps.get_model(app_label, operation.name)
-        if not operation.allow_migrate_model(using, model):
-            return []
-        tables = [(str(model._meta.db_table), "")]
-        tables += [
-            (
-                str(through._meta.db_table),
-                f" (the many-to-many table of {operation.name}.{field.name})",
-            )
-            for field in model._meta.local_many_to_many
-            if (through := field.remote_field.through)._meta.auto_created
-        ]
+        tables = _tables(state, app_label, operation.name_lower, connection)
         return [
-            DroppedTable(
-                migration,
-                position,
-                operation,
+            dropped(
                 table,
-                f"DeleteModel {operation.name} drops the table {table}{note}",
+                f"DeleteModel {operation.name} drops the table {table}"
+                + (f" (the many-to-many table of {operation.name}.{key})" if key else ""),
             )
-            for table, note in tables
+            for key, table in tables.items()
         ]
     if isinstance(operation, RemoveField):
-        unbound = state.models[app_label, operation.model_name_lower].fields[operation.name]
-        if not unbound.many_to_many or unbound.remote_field.through is not None:
-            return []  # (not rendered for the removal of a column)
-        model = state.apps.get_model(app_label, operation.model_name)
-        through = model._meta.get_field(operation.name).remote_field.through
-        if not operation.allow_migrate_model(using, model) or not through._meta.auto_created:
-            return []
-        table = str(through._meta.db_table)
+        model_state = state.models.get((app_label, operation.model_name_lower))
+        field = None if model_state is None else model_state.fields.get(operation.name)
+        if field is None or not field.many_to_many:
+            return []  # (a column)
+        table = _tables(state, app_label, operation.model_name_lower, connection).get(
+            operation.name
+        )
+        if table is None:
+            return []  # (a ``through`` model of its own, or no table on this database)
         what = (
             f"RemoveField {operation.model_name}.{operation.name} drops the table {table} "
             "(its many-to-many table)"
         )
-        return [DroppedTable(migration, position, operation, table, what)]
+        return [dropped(table, what)]
     return []
 
 

@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 import pytest
-from django.db import migrations, models
+from django.db import connections, migrations, models
 from django.db.migrations.state import ModelState, ProjectState
 
 from migration_fixer.django.management.commands import migrate_or_rollback
@@ -75,8 +75,9 @@ def test_the_tables_a_plan_drops() -> None:
     )
     deletion = make("shop", "0003_delete", migrations.DeleteModel("Product"))
     backwards = make("shop", "0004_back", migrations.DeleteModel("Tag"))
+    state = _state()
     found = dropped_tables(
-        [(removals, False), (deletion, False), (backwards, True)], _state(), "default"
+        [(removals, False), (deletion, False), (backwards, True)], state, connections["default"]
     )
     assert [item.line() for item in found] == [
         "shop.0002_removals: operation 1: RemoveField product.tags drops the table "
@@ -95,11 +96,79 @@ def test_the_tables_a_plan_drops() -> None:
     ]
     assert found[0].operation is removals.operations[0]
     assert found[1].operation is removals.operations[5].database_operations[1]
+    assert [item.now for item in found] == [item.table for item in found]
+    # Read from the model states: no model rendered (seconds on a big project's plan).
+    assert "apps" not in state.__dict__
+
+
+def test_a_table_renamed_before_it_is_dropped_is_named_as_it_is_now() -> None:
+    """The rows are in the table as it is called before the run: that is the one to look
+    at, and the one the rollback creates again, empty."""
+    renames = make(
+        "shop",
+        "0002_renames",
+        migrations.AlterModelTable("tag", "shop_label"),
+        migrations.RenameModel("Product", "Item"),
+        migrations.RenameField("item", "tags", "labels_now"),
+    )
+    deletions = make(
+        "shop",
+        "0003_deletions",
+        migrations.RemoveField("item", "labels_now"),
+        migrations.DeleteModel("Tag"),
+        migrations.DeleteModel("Item"),
+    )
+    plan = [(renames, False), (deletions, False)]
+    found = dropped_tables(plan, _state(), connections["default"])
+    assert [(item.table, item.now) for item in found] == [
+        ("shop_item_labels_now", "shop_product_tags"),
+        ("shop_label", "shop_tag"),
+        ("shop_item", "shop_product"),
+        ("shop_extra", "shop_extra"),
+    ]
+    assert [item.line() for item in found][:2] == [
+        "shop.0003_deletions: operation 1: RemoveField item.labels_now drops the table "
+        "shop_item_labels_now (its many-to-many table), called shop_product_tags before this "
+        "run",
+        "shop.0003_deletions: operation 2: DeleteModel Tag drops the table shop_label, called "
+        "shop_tag before this run",
+    ]
+
+
+def test_a_table_renamed_by_database_operations_is_followed() -> None:
+    """``SeparateDatabaseAndState``: the database operations rename the table; the plan
+    goes on with that name."""
+    rename = migrations.AlterModelTable("tag", "shop_label")
+    moved = make(
+        "shop",
+        "0002_moved",
+        migrations.SeparateDatabaseAndState(
+            database_operations=[rename], state_operations=[rename]
+        ),
+    )
+    deletion = make("shop", "0003_delete", migrations.DeleteModel("Tag"))
+    plan = [(moved, False), (deletion, False)]
+    found = dropped_tables(plan, _state(), connections["default"])
+    assert [(item.table, item.now) for item in found] == [("shop_label", "shop_tag")]
+
+
+def test_a_swapped_model_and_another_vendor_drop_nothing() -> None:
+    from django.test.utils import override_settings
+
+    state = _state()
+    key = ("id", models.AutoField(primary_key=True))
+    state.add_model(ModelState("shop", "Member", [key], {"swappable": "SHOP_MEMBER_MODEL"}))
+    state.add_model(ModelState("shop", "Pg", [key], {"required_db_vendor": "postgresql"}))
+    drop = make("shop", "0002_drop", migrations.DeleteModel("Member"), migrations.DeleteModel("Pg"))
+    plan = [(drop, False)]
+    with override_settings(SHOP_MEMBER_MODEL="other.Member"):
+        assert dropped_tables(plan, state.clone(), connections["default"]) == []
+    with override_settings(SHOP_MEMBER_MODEL="shop.MEMBER"):
+        found = dropped_tables(plan, state.clone(), connections["default"])
+    assert [item.table for item in found] == ["shop_member"]
 
 
 def test_only_the_tables_that_hold_rows_are_warned_about() -> None:
-    from django.db import connections
-
     connection = connections["default"]
     with connection.cursor() as cursor:
         for table in ("shop_product", "shop_tag"):

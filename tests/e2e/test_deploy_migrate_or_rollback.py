@@ -837,6 +837,57 @@ def test_a_dropped_table_that_held_rows_comes_back_empty(
     assert "gamma_tag" not in db_backend.tables()
 
 
+def test_a_table_renamed_then_dropped_is_named_as_it_was(
+    db_backend: DbBackend, tmp_path: Path
+) -> None:
+    """An AlterModelTable, then a DeleteModel, in one plan: the rows are in the table under
+    its name before the run; that one is looked at, warned about, and named after the
+    rollback (the warning was missing, and the final message said the database was back)."""
+    project = seeded(tmp_path, db_backend)
+    if not db_backend.query("SELECT id FROM gamma_tag"):
+        db_backend.query("INSERT INTO gamma_tag (id, label) VALUES (1, 't')")
+    project.write(
+        "gamma",
+        "0002_rename",
+        migration_source(
+            [("gamma", "0001_initial")], 'migrations.AlterModelTable("tag", "gamma_label"),\n'
+        ),
+    )
+    project.write(
+        "gamma",
+        "0003_drop",
+        migration_source([("gamma", "0002_rename")], 'migrations.DeleteModel("Tag"),\n'),
+    )
+    project.write("gamma", "0004_boom", migration_source([("gamma", "0003_drop")], BOOM))
+    result = project.manage("migrate_or_rollback")
+    stderr = timeless(result.stderr)
+    assert stderr.startswith(
+        "Warning: these drop a table that holds rows; if the run fails after one of them, the "
+        "rollback re-creates the table empty (Django cannot restore its rows):\n"
+        "  gamma.0003_drop: operation 1: DeleteModel Tag drops the table gamma_label, called "
+        "gamma_tag before this run\n"
+    ), result.describe()
+    if db_backend.name == "postgresql":
+        # The table re-created as gamma_label, then renamed back, keeps its new key's name
+        # (PostgreSQL renames no constraint with its table): exit 3, the difference named.
+        assert result.returncode == 3, result.describe()
+        assert stderr.endswith(
+            "The schema differs from the snapshot taken before migrating (2 differences):\n"
+            "  constraint gamma_label_pkey on gamma_tag: added (primary key (id))\n"
+            "  constraint gamma_tag_pkey on gamma_tag: missing (was primary key (id))\n"
+            "CommandError: rolled back to the starting point, except the rows of gamma_tag, "
+            "which the rollback re-created empty, but the schema differs from the snapshot\n"
+        ), result.describe()
+    else:
+        assert result.returncode == 1, result.describe()
+        assert stderr.endswith(
+            "CommandError: migration failed; rolled back to the starting point, except the "
+            "rows of gamma_tag, which the rollback re-created empty\n"
+        ), result.describe()
+    assert project.applied()[-1] == "gamma.0001_initial"
+    assert db_backend.query("SELECT id FROM gamma_tag") == []
+
+
 def test_leftover_index_after_a_noop_reverse_exits_3(db_backend: DbBackend, tmp_path: Path) -> None:
     project = seeded(tmp_path, db_backend)
     project.write(

@@ -491,7 +491,7 @@ class Command(django_migrate.Command):
                 self._refuse_or_warn(certain)
             run.lingering = lingering_effects(plan)
             self._listed(_LINGERING, run.lingering, self.style.WARNING)
-            dropped = dropped_tables(plan, before, executor.connection.alias)
+            dropped = dropped_tables(plan, before, executor.connection)
             run.dropped = _holding_rows(executor.connection, dropped)
             self._listed(_DROPPED, run.dropped, self.style.WARNING)
         if (plan and not run.fake) or options["snapshot_file"]:
@@ -526,7 +526,7 @@ class Command(django_migrate.Command):
             self.style.ERROR,
         )
         self._listed(_LINGERING, lingering_effects(plan), self.style.WARNING)
-        dropped = dropped_tables(plan, before, executor.connection.alias)
+        dropped = dropped_tables(plan, before, executor.connection)
         self._listed(_DROPPED, _holding_rows(executor.connection, dropped), self.style.WARNING)
 
     def _listed(
@@ -702,7 +702,7 @@ class Command(django_migrate.Command):
         applied = set(run.applied)
         return list(
             dict.fromkeys(
-                item.table
+                item.now
                 for item in run.dropped
                 if _key(item.migration) in applied
                 or (_key(item.migration), item.position.split()[0]) in undone
@@ -1083,9 +1083,9 @@ def _holding_rows(
     existing = {name.casefold() if fold else name for name in names}
     held: dict[str, bool] = {}
     for item in dropped:
-        if (item.table.casefold() if fold else item.table) in existing and item.table not in held:
-            held[item.table] = _holds_rows(connection, item.table)
-    return [item for item in dropped if held.get(item.table)]
+        if (item.now.casefold() if fold else item.now) in existing and item.now not in held:
+            held[item.now] = _holds_rows(connection, item.now)
+    return [item for item in dropped if held.get(item.now)]
 
 
 def _holds_rows(connection: BaseDatabaseWrapper, table: str) -> bool:
