@@ -15,12 +15,16 @@ import sysconfig
 import traceback
 from pathlib import Path
 
-#: Where the standard library and installed packages live: frames there are not the
-#: project's code.
+#: Where the standard library, installed packages and this tool live: frames there are
+#: not the project's code (this tool's own, installed editable, is outside site-packages:
+#: a data migration's bare ``assert`` was blamed on migrate_or_rollback's wrapper).
 _NOT_THE_PROJECT = tuple(
     os.path.join(os.path.realpath(path), "")
-    for key in ("stdlib", "platstdlib", "purelib", "platlib")
-    if (path := sysconfig.get_paths().get(key))
+    for path in [
+        *(sysconfig.get_paths().get(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+        str(Path(__file__).resolve().parents[1]),
+    ]
+    if path
 )
 
 
@@ -43,6 +47,9 @@ def _shown(filename: str) -> str:
     """``filename`` relative to the working directory when it is under it."""
     path = Path(filename)
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        cwd = Path.cwd().resolve()
+        if cwd.parent == cwd:
+            return filename  # (run from /: "work/app/x.py" would read as relative)
+        return path.resolve().relative_to(cwd).as_posix()
     except (ValueError, OSError):
         return filename

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import runpy
 from pathlib import Path
@@ -81,3 +82,29 @@ def test_the_standard_library_is_not_the_project(
     # Were the project's code not told apart, the innermost frame would be the library's.
     monkeypatch.setattr(errors, "_NOT_THE_PROJECT", ())
     assert errors.one_line(exc).startswith(f"Empty at {queue.__file__}:")
+
+
+def test_this_tool_is_not_the_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed editable, this tool's files are outside site-packages: its own frames (the
+    wrapper migrate_or_rollback puts around each operation) are passed over too."""
+    own = os.path.join(str(Path(errors.__file__).resolve().parents[1]), "")
+    assert own in errors._NOT_THE_PROJECT
+    monkeypatch.chdir(tmp_path)
+    names = _module(tmp_path, "def check(call):\n    call()\n")
+    exc = _raised(lambda: names["check"](_raise_in_this_tool))  # type: ignore[operator]
+    monkeypatch.setattr(errors, "_NOT_THE_PROJECT", (*errors._NOT_THE_PROJECT, __file__))
+    assert errors.one_line(exc) == "KeyError at migrations/0004_check.py:2 (call())"
+
+
+def _raise_in_this_tool() -> None:
+    raise KeyError
+
+
+def test_run_from_the_root_a_path_is_shown_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = _module(tmp_path, "def fail():\n    raise KeyError\n")
+    exc = _raised(names["fail"])
+    monkeypatch.chdir("/")
+    path = tmp_path / "migrations" / "0004_check.py"
+    assert errors.one_line(exc) == f"KeyError at {path}:2 (raise KeyError)"
