@@ -61,7 +61,7 @@ from django.db.transaction import TransactionManagementError
 
 from .errors import one_line
 from .plan import split_phases
-from .rows import Batch, RowFactory, Unfilled
+from .rows import Batch, RowFactory, Unfilled, has_own_table
 from .snapshot import Snapshot, compare_snapshots, take_snapshot
 
 Node = tuple[str, str]
@@ -654,9 +654,11 @@ class RowWatch:
         self.models: dict[str, tuple[Any, list[Any]]] = {}
         for label, pks in sorted(rows.items()):
             try:
-                self.models[label] = (state.apps.get_model(label), sorted(pks, key=str))
+                model = state.apps.get_model(label)
             except LookupError:
                 continue
+            if has_own_table(model):  # (as the rows expected: :meth:`Rehearsal._expected`)
+                self.models[label] = (model, sorted(pks, key=str))
         self.seen: dict[str, set[Any] | None] = {}
         self.lost_at: dict[str, dict[Any, str]] = {}  # model label -> key -> migration
         self.order: list[str] = []  # the migrations unapplied, in that order
@@ -872,7 +874,7 @@ class Rehearsal:
         snapshot = take_snapshot(self.using)
         if not self._fill(number, "rows at the start", state):
             return False
-        expected = self._present(state)
+        expected = self._expected(state)
         values = self._values(state, expected)
         after = self._migrate(number, "forward", nodes, backwards=False)
         if after is None or not self._fill(number, "rows after the deploy", after):
@@ -978,49 +980,95 @@ class Rehearsal:
                 self.report.unfilled.append(unfilled)
                 known.add(unfilled.model)
 
-    def _present(self, state: Any) -> dict[str, set[Any]]:
-        """The rows this rehearsal inserted that exist now (by model of ``state``)."""
-        present: dict[str, set[Any]] = {}
+    def _expected(self, state: Any) -> dict[str, set[Any]]:
+        """The rows this rehearsal inserted that exist at the start of a deploy (by model of
+        ``state``): those the rollback must give back. Only rows of the tables that exist
+        then, of models with a table of their own (:func:`~.rows.has_own_table`): a model
+        absent from ``state``, a proxy or ``managed = False`` there has no rows to check,
+        whatever a batch inserted under its label in another state (wagtailadmin's
+        ``Admin``: ``managed = False`` without a table until its 0003 makes it a real one)."""
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            tables = set(connection.introspection.table_names(cursor))
+        convert = connection.introspection.identifier_converter
+        expected: dict[str, set[Any]] = {}
         for label, pks in sorted(self.inserted.items()):
             try:
                 model = state.apps.get_model(label)
             except LookupError:
                 continue
-            # (No ordering: a historical ``Meta.ordering`` may name a field removed since.)
-            found = set(
-                model._base_manager.db_manager(self.using)
-                .filter(pk__in=list(pks))
-                .order_by()
-                .values_list("pk", flat=True)
-            )
+            if not has_own_table(model) or convert(model._meta.db_table) not in tables:
+                continue
+            found = self._keys(model, pks)
             if found:
-                present[label] = found
+                expected[label] = found
+        return expected
+
+    def _keys(self, model: Any, pks: set[Any]) -> set[Any]:
+        """The keys among ``pks`` that the table of ``model`` holds."""
+        # (No ordering: a historical ``Meta.ordering`` may name a field removed since.)
+        return set(
+            model._base_manager.db_manager(self.using)
+            .filter(pk__in=list(pks))
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+
+    def _present(
+        self, state: Any, expected: dict[str, set[Any]], unread: dict[str, str]
+    ) -> dict[str, set[Any]]:
+        """Which of the rows ``expected`` exist now (by model of ``state``). A table that
+        cannot be read is said in ``unread`` (by model label), and the others are read."""
+        present: dict[str, set[Any]] = {}
+        for label, pks in sorted(expected.items()):
+            try:
+                model = state.apps.get_model(label)
+            except LookupError:
+                continue
+            with _reading(self.using, model, label, unread):
+                found = self._keys(model, pks)
+                if found:
+                    present[label] = found
         return present
 
-    def _values(self, state: Any, present: dict[str, set[Any]]) -> _Values:
-        """The values of the rows ``present`` (by model of ``state``), field by field."""
+    def _values(
+        self, state: Any, present: dict[str, set[Any]], unread: dict[str, str] | None = None
+    ) -> _Values:
+        """The values of the rows ``present`` (by model of ``state``), field by field. With
+        ``unread``, a table that cannot be read is said there (by model label), and the
+        others are read; without, the error is raised."""
         values: _Values = {}
         for label, pks in present.items():
             model = state.apps.get_model(label)
             names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
-            rows = (
-                model._base_manager.db_manager(self.using)
-                .filter(pk__in=list(pks))
-                .order_by()
-                .values_list("pk", *names)
-            )
-            values[label] = {
-                pk: dict(zip(names, map(_comparable, row), strict=True)) for pk, *row in rows
-            }
+            with nullcontext() if unread is None else _reading(self.using, model, label, unread):
+                rows = (
+                    model._base_manager.db_manager(self.using)
+                    .filter(pk__in=list(pks))
+                    .order_by()
+                    .values_list("pk", *names)
+                )
+                values[label] = {
+                    pk: dict(zip(names, map(_comparable, row), strict=True)) for pk, *row in rows
+                }
         return values
 
     def _changed(
-        self, state: Any, before: _Values, kept: dict[str, frozenset[str]]
+        self,
+        state: Any,
+        before: _Values,
+        kept: dict[str, frozenset[str]],
+        unread: dict[str, str],
     ) -> tuple[list[str], list[ChangedRows]]:
         """What holds other values now (``state``: the start's, after the rollback) than
         ``before``, in the fields ``kept`` names for each model: one line per model, and
-        the models."""
-        now = self._values(state, {label: set(rows) for label, rows in before.items()})
+        the models. The tables of ``unread`` are not read, and one that cannot be read is
+        added there."""
+        now = self._values(
+            state,
+            {label: set(rows) for label, rows in before.items() if label not in unread},
+            unread,
+        )
         lines: list[str] = []
         models: list[ChangedRows] = []
         for label, rows in before.items():
@@ -1066,11 +1114,9 @@ class Rehearsal:
         self.scratch.ensure()
         step = Step(phase, "compare with the start")
         differences = compare_snapshots(snapshot, take_snapshot(self.using))
-        try:
-            present = self._present(state)
-        except Exception as exc:
-            present = {}
-            differences.append(f"cannot read the rows back: {one_line(exc)}")
+        # (A table that cannot be read is said alone: its rows are neither lost nor kept.)
+        unread: dict[str, str] = {}
+        present = self._present(state, expected, unread)
         lost = []
         lost_models = []
         # The migrations whose unapply lost rows (certain: watched), and whether they lost
@@ -1078,6 +1124,8 @@ class Rehearsal:
         certain: dict[str, list[LostRows]] = {}
         all_watched = True
         for label, pks in expected.items():
+            if label in unread:
+                continue
             missing = pks - present.get(label, set())
             if missing:
                 shown = ", ".join(repr(pk) for pk in sorted(missing, key=str)[:5])
@@ -1092,14 +1140,12 @@ class Rehearsal:
         changed: list[str] = []
         changed_models: list[ChangedRows] = []
         if not differences:
-            try:
-                changed, changed_models = self._changed(state, *values)
-            except Exception as exc:
-                differences.append(f"cannot read the rows' values back: {one_line(exc)}")
+            changed, changed_models = self._changed(state, *values, unread)
         total = sum(len(pks) for pks in expected.values())
-        if differences or lost or changed:
+        if differences or lost or changed or unread:
             schema = [f"schema differs from the start: {'; '.join(differences)}"]
-            message = "; ".join((schema if differences else []) + lost + changed)
+            cannot = [unread[label] for label in sorted(unread)]
+            message = "; ".join((schema if differences else []) + cannot + lost + changed)
             migration = operation = None
             if differences or lost_models or changed_models:
                 graph = self.graph.graph
@@ -1130,6 +1176,8 @@ class Rehearsal:
                     operation = "one of: " + "; ".join(suspects)
                 elif len(nodes) == 1:
                     migration = f"{nodes[0][0]}.{nodes[0][1]}"
+            elif len(nodes) == 1:  # (only tables that cannot be read: no suspect to rank)
+                migration = f"{nodes[0][0]}.{nodes[0][1]}"
             step.failure = Failure(message, migration, operation)
         rows = f"{total} row{'s' * (total != 1)}"
         step.detail = f"schema and {rows} unchanged" if step.failure is None else f"{rows} expected"
@@ -1140,6 +1188,21 @@ class Rehearsal:
 #: The rows' values at the start of a deploy: by model label, by primary key, by field
 #: (its ``attname``).
 _Values = dict[str, dict[Any, dict[str, Any]]]
+
+
+@contextmanager
+def _reading(using: str, model: Any, label: str, unread: dict[str, str]) -> Iterator[None]:
+    """Read the rows of ``model`` (``label``); an error says so in ``unread`` ("cannot read
+    the rows of app.Model (its_table) back: ...") instead of being raised. (Inside a
+    transaction, a savepoint keeps the connection usable after a failed query.)"""
+    connection = connections[using]
+    guard = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+    try:
+        with guard:
+            yield
+    except Exception as exc:
+        table = model._meta.db_table
+        unread[label] = f"cannot read the rows of {label} ({table}) back: {one_line(exc)}"
 
 
 def _shown(value: Any, limit: int = 30) -> str:

@@ -146,6 +146,14 @@ class RowFactory:
         return batch
 
 
+def has_own_table(model: type[models.Model]) -> bool:
+    """Whether migrations give ``model`` a table of its own: not a proxy, not swapped out, not
+    ``managed = False`` (such a model's table, if any, is not the migrations': it may not
+    exist, or belong to another model). Only those are filled, and their rows checked."""
+    opts = model._meta
+    return not (opts.proxy or opts.swapped) and bool(opts.managed)
+
+
 def _unfilled(model: type[models.Model], reason: str) -> Unfilled:
     return Unfilled(model._meta.label, model._meta.db_table, reason)
 
