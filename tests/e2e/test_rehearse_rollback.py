@@ -29,7 +29,14 @@ from .harness import (
     run_python,
     scratch_database,
 )
-from .rehearse_project import SCENARIOS, SECONDS, SETTINGS, SHAPES_SETTINGS, build_project
+from .rehearse_project import (
+    SCENARIOS,
+    SECONDS,
+    SETTINGS,
+    SHAPES_SETTINGS,
+    UNMANAGED_SETTINGS,
+    build_project,
+)
 
 TIME = re.compile(r" +\d+\.\d{3}s  ")
 
@@ -258,6 +265,34 @@ def test_rows_lost_while_unapplying_a_migration_are_named_with_it(
         f"FAILED at deploy 1: compare with the start: {RELOAD}, operation 1, RunPython: "
         f"Raw Python operation: {RELOAD_LOST}"
     )
+
+
+def test_models_that_get_their_table_in_the_deploy(project: Path, db_backend: DbBackend) -> None:
+    """unmanaged.0001's ``Legacy`` and ``Archive`` are ``managed = False``, without a table;
+    0002 makes them real tables (``Legacy`` as wagtailadmin's 0003 does its ``Admin``:
+    ``DeleteModel``, ``CreateModel``; ``Archive``: ``AlterModelOptions``, then a ``RunPython``
+    that creates the table), into which rows go after the deploy. The rollback drops both
+    tables, as it must: their rows are not looked for. (They were: the missing table threw
+    away every row read, and every row of every table was said lost, after "schema differs
+    from the start: cannot read the rows back: ... no such table".)"""
+    result = rehearse(project, db_backend, "unmanaged:0001", settings=UNMANAGED_SETTINGS)
+    assert (result.returncode, result.stderr) == (0, ""), result.describe()
+    lines = [TIME.sub(" <t> ", line) for line in result.stdout.splitlines()]
+    unfilled = "managed = False: its table is not created by migrations"
+    assert lines[1:] == [
+        "deploy 1: unmanaged.0002_legacy_archive_tables",
+        "start (migrate to the starting point: 21 migrations) <t> ok",
+        "deploy 1: rows at the start (48 rows in 12 tables, 2 not filled) <t> ok",
+        "deploy 1: forward (migrate: 1 migration) <t> ok",
+        # (Four rows in each of the two new tables.)
+        "deploy 1: rows after the deploy (56 rows in 14 tables) <t> ok",
+        "deploy 1: back (migrate: 1 migration) <t> ok",
+        "deploy 1: compare with the start (schema and 48 rows unchanged) <t> ok",
+        "deploy 1: forward again (migrate: 1 migration) <t> ok",
+        f"not filled: unmanaged.Archive (unmanaged_archive): {unfilled}",
+        f"not filled: unmanaged.Legacy (unmanaged_legacy): {unfilled}",
+        "Rollback rehearsal passed: 1 deploy, forward, back and forward again.",
+    ]
 
 
 def test_the_foreign_key_removal_passes_on_empty_tables(
