@@ -10,9 +10,11 @@ operation and the database's message):
    historical models of that state), migrate forward through the phase, insert rows again (now
    with the new columns), migrate back to the phase's start, compare the schema with the
    snapshot and check that every row present at the start is still there (same primary key)
-   with the values it had, then migrate forward again. While migrating back, after each
-   migration unapplied, the keys of those rows that each table still holds are read
-   (:class:`RowWatch`): a row lost there is named with that migration, for certain.
+   with the values it had (only in the tables that exist at the start, of models with a table
+   of their own there: :meth:`Rehearsal._expected`), then migrate forward again. While
+   migrating back, after each migration unapplied, the keys of those rows that each table
+   still holds are read (:class:`RowWatch`): a row lost there is named with that migration,
+   for certain.
 
 The values compared are those of the columns the deploy kept (a column it drops comes back as
 its reverse makes it: NULL where the field was nullable, which the code of the previous deploy
