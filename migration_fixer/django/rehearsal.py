@@ -556,6 +556,35 @@ def _python_names(
     return named
 
 
+def each_lost_by(
+    migrations: Sequence[Migration],
+    lost: Sequence[LostRows],
+    table_of: Callable[[str, str], str],
+    suspects: Sequence[str],
+) -> list[str] | None:
+    """For each of ``lost``, the one operation that lost its rows, where each has its own
+    (:func:`_suspects` of that table alone names one, a different one for each, and
+    together they are ``suspects``, those of all the tables): "app.migration, operation N
+    (Name)"; else None."""
+    each = []
+    for rows in lost:
+        found = _suspects(migrations, [], [rows], table_of)
+        if len(found) != 1:
+            return None
+        each.append(found[0])
+    if len(set(each)) != len(each) or sorted(each) != sorted(suspects):
+        return None
+    return [_short_suspect(suspect) for suspect in each]
+
+
+def _short_suspect(suspect: str) -> str:
+    """ "app.migration, operation N, Name: description" as "app.migration, operation N
+    (Name)"."""
+    where, _, told = suspect.partition(": ")
+    head, _, name = where.rpartition(", ")
+    return f"{head} ({name})" if head and told else suspect
+
+
 def _suspects(
     migrations: Sequence[Migration],
     differences: Sequence[str],
@@ -1171,6 +1200,16 @@ class Rehearsal:
                         suspects,
                         alone=all_watched and not differences and not changed_models,
                     )
+                elif not differences and not changed_models and len(lost_models) > 1:
+                    each = each_lost_by(
+                        [graph.nodes[n] for n in nodes], lost_models, table_of, suspects
+                    )
+                    if each is not None:
+                        # Each table's rows lost by an operation of its own: said per table
+                        # ("one of" would say one of them did it all).
+                        lost = [f"{line} by {by}" for line, by in zip(lost, each, strict=True)]
+                        message = "; ".join(cannot + lost)
+                        suspects = []
                 if len(suspects) == 1:
                     migration, _, told = suspects[0].partition(", ")
                     operation = told or None  # (a migration named alone)

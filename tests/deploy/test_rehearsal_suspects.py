@@ -12,6 +12,7 @@ from migration_fixer.django.rehearsal import (
     ChangedRows,
     LostRows,
     _compared_fields,
+    _default_table,
     _shown,
     _suspects,
     lost_rows_of,
@@ -372,3 +373,37 @@ def test_code_that_changes_other_fields_does_not_hide_the_alter_field() -> None:
         f"shop.0007_hash, operation 1, {PYTHON}",
         "shop.0008_long, operation 1, AlterField: Alter field name on tag",
     ]
+
+
+ITEM_ROWS = LostRows("shop.Item", "shop_item", ("Item",))
+
+
+def test_each_table_lost_by_an_operation_of_its_own() -> None:
+    """Three deleted models, each its own table's rows (wagtailsearch 0007 and 0008): each
+    table is said with the operation that lost it, not "one of" them."""
+    from migration_fixer.django.rehearsal import each_lost_by
+
+    drops = _migration("0002_drop", migrations.DeleteModel("Tag"), migrations.DeleteModel("Item"))
+    everything = _suspects([drops], [], [TAG_ROWS, ITEM_ROWS])
+    assert everything == [
+        "shop.0002_drop, operation 1, DeleteModel: Delete model Tag",
+        "shop.0002_drop, operation 2, DeleteModel: Delete model Item",
+    ]
+    assert each_lost_by([drops], [TAG_ROWS, ITEM_ROWS], _default_table, everything) == [
+        "shop.0002_drop, operation 1 (DeleteModel)",
+        "shop.0002_drop, operation 2 (DeleteModel)",
+    ]
+    # One operation for both (code that deletes rows of both): "one of" stays.
+    purge = _migration("0002_purge", migrations.RunPython(_purge_both, NOOP))
+    both = _suspects([purge], [], [TAG_ROWS, ITEM_ROWS])
+    assert both == [f"shop.0002_purge, operation 1, {PYTHON}"]
+    assert each_lost_by([purge], [TAG_ROWS, ITEM_ROWS], _default_table, both) is None
+    # A table whose rows no operation is certain to have lost: "one of" stays.
+    tags_only = _migration("0002_tags", migrations.DeleteModel("Tag"))
+    found = _suspects([tags_only, purge], [], [TAG_ROWS, ITEM_ROWS])
+    assert each_lost_by([tags_only, purge], [TAG_ROWS, ITEM_ROWS], _default_table, found) is None
+
+
+def _purge_both(apps: Any, schema_editor: Any) -> None:
+    apps.get_model("shop", "Tag").objects.all().delete()
+    apps.get_model("shop", "Item").objects.all().delete()
