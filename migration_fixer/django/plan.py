@@ -40,14 +40,15 @@ Public API (stable; ``migrate_or_rollback`` and ``rehearse_rollback`` build on i
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection as default_connection
@@ -77,6 +78,9 @@ from migration_fixer.column_readd import (
     decide_auto_key,
     decide_non_null,
 )
+
+if TYPE_CHECKING:
+    from migration_fixer.rules.mf004_runpython_rerun import ModelName
 
 #: A plan as Django's ``MigrationExecutor.migration_plan`` returns it.
 Plan = Sequence[tuple[Migration, bool]]
@@ -397,17 +401,30 @@ def readd_verdict(field: models.Field[Any, Any]) -> Verdict:
     )
 
 
-def lingering_effects(plan: Plan) -> list[Irreversible]:
+def lingering_effects(
+    plan: Plan, state: ProjectState, connection: BaseDatabaseWrapper
+) -> list[Irreversible]:
     """The operations of the forward steps of ``plan`` that a rollback unapplies while leaving
     what they did: a ``RunPython`` with a reverse (Django unapplies it) that does nothing,
     whose forward function creates rows or changes values that a second run would again,
     as MF004 finds it in the migration's source (django-oscar's customer 0008: the rollback
     said the database was back at the start; the user-group rows stayed, and the next
-    deploy failed on them for good)."""
+    deploy failed on them for good).
+
+    Only where what it writes is in a table that the database of ``connection`` has now:
+    a table that the plan creates, the rollback drops, with the rows (wagtailcore's
+    ``initial_data`` on a database from zero). The table of each model written to is read
+    from its state where the operation runs (``state``: the project state before the
+    plan, not mutated), named as it is before the run where the plan renames it, the
+    tables of its concrete parents with it (a child's row has a row in each); an operation
+    that writes where this cannot be told (SQL, a model got otherwise than by a literal
+    label, a related manager) stays listed."""
     from migration_fixer.api import check_source
     from migration_fixer.source import read_text_file
 
     found: list[Irreversible] = []
+    #: Per migration, its items whose tables are looked up, each with the models it writes.
+    pending: dict[int, list[tuple[Irreversible, tuple[ModelName | None, ...]]]] = {}
     for migration, backwards in plan:
         if backwards or not any(
             isinstance(op, RunPython) and op.reverse_code is not None
@@ -422,12 +439,134 @@ def lingering_effects(plan: Plan) -> list[Irreversible]:
             text = read_text_file(Path(filename))
         except (OSError, ValueError):
             continue
+        writes: dict[tuple[int, int], tuple[ModelName | None, ...]] | None = None
         for finding in check_source(text, filename, frozenset({"MF004"})):
             if "without a reverse" in finding.message:
                 continue  # (Django cannot unapply it: one of irreversible_operations)
             position = _position(text, finding.line)
-            found.append(Irreversible(migration, position, finding.message))
+            item = Irreversible(migration, position, finding.message)
+            found.append(item)
+            if writes is None:
+                writes = _written_models(text, filename)
+            written = writes.get((finding.line, finding.column), (None,))
+            if None not in written:
+                pending.setdefault(id(migration), []).append((item, written))
+    if pending:
+        gone = _written_elsewhere(plan, state, connection, pending)
+        found = [item for item in found if id(item) not in gone]
     return found
+
+
+def _written_models(
+    text: str, filename: str
+) -> dict[tuple[int, int], tuple[ModelName | None, ...]]:
+    """MF004's :func:`~migration_fixer.rules.mf004_runpython_rerun.written_models` of a
+    migration's source."""
+    from migration_fixer.parsing import parse_module
+    from migration_fixer.rule import FileContext
+    from migration_fixer.rules.mf004_runpython_rerun import written_models
+
+    return written_models(FileContext(Path(filename), text, parse_module(text, filename)))
+
+
+def _written_elsewhere(
+    plan: Plan,
+    state: ProjectState,
+    connection: BaseDatabaseWrapper,
+    pending: dict[int, list[tuple[Irreversible, tuple[ModelName | None, ...]]]],
+) -> set[int]:
+    """The ids of the items of ``pending`` (by migration) whose every model written to is
+    in tables that the database does not have now. The plan is replayed on a copy of
+    ``state``, following the tables it renames, as :func:`dropped_tables` does."""
+    exists = existing_tables(connection)
+    state = state.clone()
+    renamed: dict[str, str] = {}
+    gone: set[int] = set()
+    left = len(pending)
+    for migration, backwards in plan:
+        if not left:
+            break
+        if backwards:
+            continue
+        items = pending.get(id(migration), [])
+        left -= bool(items)
+        for index, operation in enumerate(migration.operations, start=1):
+            for item, written in items:
+                # (Where the position is not an operation's: before the first.)
+                at = item.position if item.position.isdigit() else "1"
+                if at != str(index):
+                    continue
+                tables = [_written_tables(state, model, connection) for model in written]
+                if all(
+                    names is not None and not any(exists(renamed.get(name, name)) for name in names)
+                    for names in tables
+                ):
+                    gone.add(id(item))
+            _dropped(migration, operation, str(index), state, connection, renamed)
+            _forwards(migration.app_label, operation, state, connection, renamed)
+    return gone
+
+
+def _written_tables(
+    state: ProjectState, model: ModelName | None, connection: BaseDatabaseWrapper
+) -> set[str] | None:
+    """The tables that a row of ``model`` is written in (its own, and each concrete
+    parent's), as named in ``state``; None when that cannot be told (a model that
+    ``state`` has not, a setting that names none, a table on another database)."""
+    if model is None:
+        return None
+    label = model.label
+    if model.setting is not None:
+        label = getattr(settings, model.setting, None)
+    elif model.swapper and label is not None:
+        try:
+            swapper = importlib.import_module("swapper")
+            label = swapper.get_model_name(*label.split("."))
+        except Exception:
+            pass  # (the model that is not swapped)
+    if not isinstance(label, str) or label.count(".") != 1:
+        return None
+    app_label, name = label.split(".")
+    return _model_tables(state, (app_label, name.lower()), connection, frozenset())
+
+
+def _model_tables(
+    state: ProjectState, key: Key, connection: BaseDatabaseWrapper, seen: frozenset[Key]
+) -> set[str] | None:
+    model_state = state.models.get(key)
+    if model_state is None or key in seen:
+        return None
+    options = model_state.options
+    tables: set[str] = set()
+    if not options.get("proxy"):
+        if options.get("managed", True) and not _has_table(model_state, connection):
+            return None  # (swapped, another vendor's, routed elsewhere)
+        longest = default_connection.ops.max_name_length()
+        tables.add(options.get("db_table") or truncate_name(f"{key[0]}_{key[1]}", longest))
+    for base in model_state.bases:
+        if isinstance(base, str):
+            app_label, _, name = base.partition(".")
+            parent: Key | None = (app_label, name.lower())
+        else:
+            meta = getattr(base, "_meta", None)
+            parent = None if meta is None or meta.abstract else (meta.app_label, meta.model_name)
+        if parent is None:
+            continue  # (a mixin, ``models.Model``, an abstract model)
+        found = _model_tables(state, parent, connection, seen | {key})
+        if found is None:
+            return None
+        tables |= found
+    return tables
+
+
+def existing_tables(connection: BaseDatabaseWrapper) -> Callable[[str], bool]:
+    """Whether a table (or view) of that name is in the database of ``connection`` now
+    (read once; case-insensitive where the database ignores the case of table names)."""
+    with connection.cursor() as cursor:
+        names = connection.introspection.table_names(cursor, include_views=True)
+    fold = connection.features.ignores_table_name_case
+    existing = {name.casefold() if fold else name for name in names}
+    return lambda table: (table.casefold() if fold else table) in existing
 
 
 @dataclass(frozen=True)

@@ -236,6 +236,29 @@ _CAUGHT = frozenset(
 )
 #: The methods a site calls: a creation, a ``save()``, SQL, an update.
 _SITE_METHODS = frozenset({"create", "bulk_create", "save", "execute", "executemany", "update"})
+#: The methods of a manager or queryset that give one of the same model.
+_SAME_MODEL = frozenset(
+    {
+        "all",
+        "alias",
+        "annotate",
+        "complex_filter",
+        "db_manager",
+        "defer",
+        "distinct",
+        "exclude",
+        "extra",
+        "filter",
+        "none",
+        "only",
+        "order_by",
+        "prefetch_related",
+        "reverse",
+        "select_for_update",
+        "select_related",
+        "using",
+    }
+)
 _INSERT = re.compile(r"\s*INSERT\b", re.IGNORECASE)
 _INSERT_GUARD = re.compile(
     r"\bON\s+CONFLICT\b|\bINSERT\s+(?:OR\s+)?IGNORE\b|\bON\s+DUPLICATE\s+KEY\b|\bNOT\s+EXISTS\b"
@@ -255,7 +278,18 @@ _INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
 
 def check(ctx: FileContext) -> Iterator[Finding]:
     module = _Module(ctx)
-    for op in ctx.operation_calls:
+    for op, function, forward_index, reverse in _checked(module):
+        finding = _finding(module, op, function, forward_index, reverse)
+        if finding is not None:
+            yield finding
+
+
+def _checked(
+    module: _Module,
+) -> Iterator[tuple[OperationCall, ast.FunctionDef, int, tuple[int, ast.expr] | None]]:
+    """Each ``RunPython`` call whose reverse does nothing (or is missing), with its forward
+    function (one of the module), the forward argument's index, and the reverse argument."""
+    for op in module.ctx.operation_calls:
         if op.operation != "RunPython" or has_star_args(op.node):
             continue
         forward = find_argument(op.node, "RunPython", "code")
@@ -265,11 +299,44 @@ def check(ctx: FileContext) -> Iterator[Finding]:
         if reverse is not None and not _is_noop(module, op, reverse[1]):
             continue
         function = module.function(op.scope, forward[1])
-        if function is None:
-            continue
-        finding = _finding(module, op, function, forward[0], reverse)
-        if finding is not None:
-            yield finding
+        if function is not None:
+            yield op, function, forward[0], reverse
+
+
+@dataclass(frozen=True)
+class ModelName:
+    """How a migration names the model whose rows a statement writes.
+
+    ``label`` ("app_label.Model"): ``apps.get_model("app_label", "Model")`` or
+    ``apps.get_model("app_label.Model")``; with ``swapper``, the model
+    ``swapper.get_model_name("app_label", "Model")`` names (that one, unless a setting
+    swaps it: swapper's to read). ``setting``: the name of the Django setting that holds
+    the label (``apps.get_model(settings.AUTH_USER_MODEL)``)."""
+
+    label: str | None = None
+    swapper: bool = False
+    setting: str | None = None
+
+
+def written_models(ctx: FileContext) -> dict[tuple[int, int], tuple[ModelName | None, ...]]:
+    """For each ``RunPython`` call that :func:`check` may report, by the finding's
+    ``(line, column)``: the model whose rows each statement of its forward function that a
+    second run would do again writes (None where that is not known: SQL, an instance
+    changed in place, a related manager, a model got otherwise), those of the module
+    functions it calls included (all of them, where the finding names the first).
+
+    For ``migrate_or_rollback``, which tells from them whether what the function did is
+    still in the database after a rollback (not where the rollback drops the table). The
+    ``(line, column)`` of a call without such a statement is left out."""
+    module = _Module(ctx)
+    if unapply_raises(ctx) is not None:
+        return {}
+    found: dict[tuple[int, int], tuple[ModelName | None, ...]] = {}
+    for op, function, _, _ in _checked(module):
+        writes = _Body(module, function, op.node).written_sites()
+        if writes:
+            found[ctx.position(op.node)] = tuple(model for _, model in writes)
+    return found
 
 
 def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str | None]:
@@ -440,6 +507,9 @@ class _Module:
         self.ctx = ctx
         #: The first unsafe statement of each module function analysed so far.
         self.sites: dict[ast.FunctionDef, _Site | None] = {}
+        #: Each unsafe statement of each module function analysed so far by
+        #: :func:`written_models`, with the model it writes to.
+        self.writes: dict[ast.FunctionDef, list[tuple[_Site, ModelName | None]]] = {}
 
     @cached_property
     def functions(self) -> dict[str, list[ast.FunctionDef]]:
@@ -669,18 +739,132 @@ class _Body:
                 )
             else:
                 site, model = self._in_helper(node, seen), None
-            if site is None or (model is not None and model.lower() in self.module.created):
-                continue
-            if not site.update and (
-                self.guarded(node.lineno, model)
-                or node in self.caught
-                or any(a <= node.lineno <= b for a, b in self._done_once)
-            ):
-                continue
-            if site.update and self._deduplicates:
-                continue
-            sites.append((node.lineno, site))
+            if site is not None and self._kept(node, site, model):
+                sites.append((node.lineno, site))
         return min(sites, key=lambda s: s[0])[1] if sites else None
+
+    def _kept(self, node: ast.Call, site: _Site, model: str | None) -> bool:
+        """Whether the site of the call ``node`` (of the model ``model`` when known) is
+        not safe to run twice: not rows of a model the migration creates, nor a creation
+        that a check, a ``try`` or a loop over the rows still without it keeps from
+        happening twice, nor a change that makes the rows it goes over unique."""
+        if model is not None and model.lower() in self.module.created:
+            return False
+        if not site.update and (
+            self.guarded(node.lineno, model)
+            or node in self.caught
+            or any(a <= node.lineno <= b for a, b in self._done_once)
+        ):
+            return False
+        return not (site.update and self._deduplicates)
+
+    def written_sites(
+        self, seen: frozenset[str] = frozenset()
+    ) -> list[tuple[_Site, ModelName | None]]:
+        """Each statement that is not safe to run twice, as :meth:`first_site` finds
+        them (every one of a module function this one calls, not its first only), with
+        the model whose rows it writes (None: not known)."""
+        seen = seen | {self.function.name}
+        found: list[tuple[_Site, ModelName | None]] = []
+        for node in self.calls:
+            call: ast.Call | None = None
+            if isinstance(node.func, ast.Attribute):
+                if node.func.attr not in _SITE_METHODS:
+                    continue
+                call = node
+            elif (method := self._bound_creation(node.func)) is not None:
+                call = ast.Call(method, node.args, node.keywords, lineno=node.lineno)
+            if call is None:
+                entries, model = self._helper_writes(node, seen), None
+            else:
+                site, model = self._site(call)
+                entries = [] if site is None else [(site, self._written(call, site))]
+            found += [entry for entry in entries if self._kept(node, entry[0], model)]
+        return found
+
+    def _helper_writes(
+        self, call: ast.Call, seen: frozenset[str]
+    ) -> list[tuple[_Site, ModelName | None]]:
+        """:meth:`written_sites` of the module function ``call`` calls, if any."""
+        helper = self.module.function(self.function, call.func)
+        if helper is None or helper.name in seen:
+            return []
+        if helper not in self.module.writes:
+            body = _Body(self.module, helper, self.operation)
+            self.module.writes[helper] = body.written_sites(seen)
+        return self.module.writes[helper]
+
+    def _written(self, call: ast.Call, site: _Site) -> ModelName | None:
+        """The model whose rows the site ``call`` writes: of ``Model.objects...`` (through
+        methods that keep the model: ``filter``, ``using``, ...), of a new instance
+        ``Model(...)``; None for SQL, an instance changed in place, a related manager."""
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        if site.insert or (site.update and func.attr == "save"):
+            return None
+        if func.attr == "save":
+            receiver = func.value
+            if isinstance(receiver, ast.Name):
+                receiver = self.assigned[receiver.id][0]
+            assert isinstance(receiver, ast.Call)  # (a new instance: ``_new_instance``)
+            return self._model_name(receiver.func)
+        return self._managed(func.value, frozenset())
+
+    def _managed(self, expr: ast.expr, seen: frozenset[str]) -> ModelName | None:
+        """The model of ``Model.objects`` followed by calls of methods that keep the
+        model (or of a name given such a queryset once), else None."""
+        while (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in _SAME_MODEL
+        ):
+            expr = expr.func.value
+        if isinstance(expr, ast.Attribute) and expr.attr in _MANAGERS:
+            return self._model_name(expr.value)
+        if isinstance(expr, ast.Name) and expr.id not in seen:
+            values = self.assigned.get(expr.id, [])
+            if len(values) == 1:
+                return self._managed(values[0], seen | {expr.id})
+        return None
+
+    def _model_name(self, expr: ast.expr) -> ModelName | None:
+        """The model a local name holds, or an ``apps.get_model(...)`` call gives."""
+        if isinstance(expr, ast.Name):
+            values = self.assigned.get(expr.id, [])
+            return self._got_model(values[0]) if len(values) == 1 else None
+        return self._got_model(expr)
+
+    def _got_model(self, value: ast.expr) -> ModelName | None:
+        """The model of ``apps.get_model("app", "Model")``, ``apps.get_model(
+        settings.NAME)``, ``apps.get_model(swapper.get_model_name("app", "Model"))``."""
+        model = _get_model(value)
+        if model is not None:
+            label = _get_model_label(value)
+            return ModelName(f"{label}.{model}") if label else None
+        if not (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "get_model"
+            and len(value.args) == 1
+            and not value.keywords
+        ):
+            return None
+        argument = value.args[0]
+        qualified = self.ctx.index.qualified_name(argument, self.function) or ""
+        prefix, _, setting = qualified.rpartition(".")
+        if prefix == "django.conf.settings":
+            return ModelName(setting=setting)
+        if (
+            isinstance(argument, ast.Call)
+            and self.ctx.index.qualified_name(argument.func, self.function)
+            == "swapper.get_model_name"
+            and len(argument.args) == 2
+            and not argument.keywords
+        ):
+            app, name = (literal_str(a) for a in argument.args)
+            if app and name:
+                return ModelName(f"{app}.{name}", swapper=True)
+        return None
 
     def _bound_creation(self, func: ast.expr) -> ast.Attribute | None:
         """The ``create`` or ``bulk_create`` method that the name ``func`` holds, given

@@ -489,7 +489,7 @@ class Command(django_migrate.Command):
             certain = _certain(run.irreversible)
             if certain:
                 self._refuse_or_warn(certain)
-            run.lingering = lingering_effects(plan)
+            run.lingering = lingering_effects(plan, before, executor.connection)
             self._listed(_LINGERING, run.lingering, self.style.WARNING)
             dropped = dropped_tables(plan, before, executor.connection)
             run.dropped = _holding_rows(executor.connection, dropped)
@@ -525,7 +525,8 @@ class Command(django_migrate.Command):
             _certain(found),
             self.style.ERROR,
         )
-        self._listed(_LINGERING, lingering_effects(plan), self.style.WARNING)
+        lingering = lingering_effects(plan, before, executor.connection)
+        self._listed(_LINGERING, lingering, self.style.WARNING)
         dropped = dropped_tables(plan, before, executor.connection)
         self._listed(_DROPPED, _holding_rows(executor.connection, dropped), self.style.WARNING)
 
