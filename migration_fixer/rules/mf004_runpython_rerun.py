@@ -808,11 +808,12 @@ class _Body:
                 receiver = self.assigned[receiver.id][0]
             assert isinstance(receiver, ast.Call)  # (a new instance: ``_new_instance``)
             return self._model_name(receiver.func)
-        return self._managed(func.value, frozenset())
+        return self._managed(func.value)
 
-    def _managed(self, expr: ast.expr, seen: frozenset[str]) -> ModelName | None:
+    def _managed(self, expr: ast.expr) -> ModelName | None:
         """The model of ``Model.objects`` followed by calls of methods that keep the
-        model (or of a name given such a queryset once), else None."""
+        model (or of a name given such a queryset once), else None. (No name leads back
+        to itself: :meth:`_on_manager` followed the same names to a manager.)"""
         while (
             isinstance(expr, ast.Call)
             and isinstance(expr.func, ast.Attribute)
@@ -821,10 +822,10 @@ class _Body:
             expr = expr.func.value
         if isinstance(expr, ast.Attribute) and expr.attr in _MANAGERS:
             return self._model_name(expr.value)
-        if isinstance(expr, ast.Name) and expr.id not in seen:
+        if isinstance(expr, ast.Name):
             values = self.assigned.get(expr.id, [])
             if len(values) == 1:
-                return self._managed(values[0], seen | {expr.id})
+                return self._managed(values[0])
         return None
 
     def _model_name(self, expr: ast.expr) -> ModelName | None:

@@ -1592,3 +1592,131 @@ def test_a_model_got_in_place_without_a_certain_reverse(body: str, reason: str) 
     assert not found.fixable
     assert found.hint is not None
     assert found.hint.startswith(reason), found.hint
+
+
+# -- the models each site writes (for migrate_or_rollback) ----------------------------------
+
+GEO = mf004_rule.ModelName("geo.Country")
+GET = '    Country = apps.get_model("geo", "Country")\n'
+
+
+def written(source: str) -> dict[tuple[int, int], tuple[mf004_rule.ModelName | None, ...]]:
+    found = mf004_rule.written_models(FileContext(Path("0002_x.py"), source, ast.parse(source)))
+    # Keyed as the findings are.
+    assert {(f.line, f.column) for f in mf004(source)} <= set(found)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("body", "models"),
+    [
+        (GET + '    Country.objects.create(code="fr")\n', [GEO]),
+        (
+            '    apps.get_model("geo.Country").objects.using("x").filter().create(code="fr")\n',
+            [GEO],
+        ),
+        (GET + '    Country.objects.db_manager("x").bulk_create([Country(code="fr")])\n', [GEO]),
+        (GET + '    Country(code="fr").save()\n', [GEO]),
+        (GET + '    country = Country(code="fr")\n    country.save()\n', [GEO]),
+        (GET + '    create = Country.objects.create\n    create(code="fr")\n', [GEO]),
+        (GET + '    Country.objects.filter(a=1).update(n=F("n") + 1)\n', [GEO]),
+        (GET + '    rows = Country.objects.all()\n    rows.update(n=F("n") + 1)\n', [GEO]),
+        # A related manager: the rows are another model's.
+        (
+            GET + "    for country in Country.objects.all():\n"
+            '        country.cities.create(name="x")\n',
+            [None],
+        ),
+        (GET + "    rows = Country.objects.filter(a=1)\n    rows.cities.create(x=1)\n", [None]),
+        (
+            GET + "    if a:\n        rows = Country.objects.all()\n    else:\n"
+            '        rows = Country.objects.filter(a=1)\n    rows.update(n=F("n") + 1)\n',
+            [None],
+        ),
+        ('    schema_editor.execute("INSERT INTO geo_country VALUES (1)")\n', [None]),
+        (
+            GET + "    for country in Country.objects.all():\n"
+            "        country.n = country.n + 1\n        country.save()\n",
+            [None],
+        ),
+        # A model got otherwise than by a literal label.
+        ('    Country.objects.create(code="fr")\n', [None]),
+        (
+            '    Country = apps.get_model("Country")\n    Country.objects.create(code="fr")\n',
+            [None],
+        ),
+        ("    Country = apps.get_model(NAME)\n    Country.objects.create()\n", [None]),
+        ("    Country = models.Country\n    Country.objects.create()\n", [None]),
+        ("    models.Country.objects.create()\n", [None]),
+        ("    make().objects.create()\n", [None]),
+        (
+            "    Page = apps.get_model(swapper.get_model_name(APP, 'Page'))\n"
+            "    Page.objects.create()\n",
+            [None],
+        ),
+        (
+            "    Page = apps.get_model(other.get_model_name('a', 'Page'))\n    Page.objects.create()\n",
+            [None],
+        ),
+        (
+            "    User = apps.get_model(settings.AUTH_USER_MODEL)\n    User.objects.create()\n",
+            [mf004_rule.ModelName(setting="AUTH_USER_MODEL")],
+        ),
+        (
+            '    Page = apps.get_model(swapper.get_model_name("wagtailcore", "Page"))\n'
+            '    Page.objects.create(title="Root")\n    Page.objects.create(title="Home")\n',
+            [mf004_rule.ModelName("wagtailcore.Page", swapper=True)] * 2,
+        ),
+        # Every site, not only the first (which the finding names); not one a check guards.
+        (
+            GET + '    Country.objects.create(code="fr")\n'
+            '    apps.get_model("geo", "City").objects.create()\n'
+            "    if not Country.objects.exists():\n        Country.objects.create()\n",
+            [GEO, mf004_rule.ModelName("geo.City")],
+        ),
+    ],
+)
+def test_the_model_each_site_writes(body: str, models: list[mf004_rule.ModelName | None]) -> None:
+    head = (
+        "import swapper\nfrom django.conf import settings\nfrom django.db import migrations\n"
+        "from django.db.models import F\n\n\n"
+    )
+    source = module(
+        "def seed(apps, schema_editor):\n" + body,
+        "migrations.RunPython(seed, migrations.RunPython.noop)",
+        head,
+    )
+    assert [*written(source).values()] == [tuple(models)], source
+
+
+def test_the_models_of_the_module_functions_called_every_one() -> None:
+    helpers = (
+        "def add(apps, code):\n"
+        '    apps.get_model("geo", "City").objects.create(code=code)\n'
+        '    apps.get_model("geo", "Country").objects.create(code=code)\n\n\n'
+        "def loop(apps):\n    seed(apps, None)\n\n\n"
+    )
+    function = helpers + (
+        "def seed(apps, schema_editor):\n"
+        '    add(apps, "fr")\n    add(apps, "de")\n    loop(apps)\n    undefined(apps)\n'
+        '    if not apps.get_model("geo", "Country").objects.exists():\n'
+        '        add(apps, "it")\n'
+    )
+    source = module(function, "migrations.RunPython(seed, migrations.RunPython.noop)")
+    city = mf004_rule.ModelName("geo.City")
+    assert [*written(source).values()] == [(city, GEO, city, GEO)]
+
+
+def test_no_model_is_told_where_nothing_is_reported() -> None:
+    safe = "def seed(apps, schema_editor):\n    pass\n"
+    assert written(module(safe, "migrations.RunPython(seed, migrations.RunPython.noop)")) == {}
+    # A real reverse: not reported, not looked at.
+    source = module(SEED, "migrations.RunPython(seed, seed)")
+    assert written(source) == {}
+    raising = (
+        "class Migration(migrations.Migration):\n"
+        "    def unapply(self, project_state, schema_editor, collect_sql=False):\n"
+        "        raise RuntimeError\n\n"
+        "    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]\n"
+    )
+    assert written(HEAD + SEED + "\n\n" + raising) == {}
