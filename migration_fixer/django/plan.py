@@ -424,7 +424,7 @@ def lingering_effects(
 
     found: list[Irreversible] = []
     #: Per migration, its items whose tables are looked up, each with the models it writes.
-    pending: dict[int, list[tuple[Irreversible, tuple[ModelName | None, ...]]]] = {}
+    pending: dict[int, list[tuple[Irreversible, tuple[ModelName, ...]]]] = {}
     for migration, backwards in plan:
         if backwards or not any(
             isinstance(op, RunPython) and op.reverse_code is not None
@@ -449,8 +449,9 @@ def lingering_effects(
             if writes is None:
                 writes = _written_models(text, filename)
             written = writes.get((finding.line, finding.column), (None,))
-            if None not in written:
-                pending.setdefault(id(migration), []).append((item, written))
+            known = tuple(model for model in written if model is not None)
+            if len(known) == len(written):
+                pending.setdefault(id(migration), []).append((item, known))
     if pending:
         gone = _written_elsewhere(plan, state, connection, pending)
         found = [item for item in found if id(item) not in gone]
@@ -473,7 +474,7 @@ def _written_elsewhere(
     plan: Plan,
     state: ProjectState,
     connection: BaseDatabaseWrapper,
-    pending: dict[int, list[tuple[Irreversible, tuple[ModelName | None, ...]]]],
+    pending: dict[int, list[tuple[Irreversible, tuple[ModelName, ...]]]],
 ) -> set[int]:
     """The ids of the items of ``pending`` (by migration) whose every model written to is
     in tables that the database does not have now. The plan is replayed on a copy of
@@ -508,13 +509,11 @@ def _written_elsewhere(
 
 
 def _written_tables(
-    state: ProjectState, model: ModelName | None, connection: BaseDatabaseWrapper
+    state: ProjectState, model: ModelName, connection: BaseDatabaseWrapper
 ) -> set[str] | None:
     """The tables that a row of ``model`` is written in (its own, and each concrete
     parent's), as named in ``state``; None when that cannot be told (a model that
     ``state`` has not, a setting that names none, a table on another database)."""
-    if model is None:
-        return None
     label = model.label
     if model.setting is not None:
         label = getattr(settings, model.setting, None)
