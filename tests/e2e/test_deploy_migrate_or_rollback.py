@@ -649,24 +649,25 @@ def test_a_removal_from_a_table_the_run_creates(db_backend: DbBackend, tmp_path:
     assert project.applied() == []
 
 
+#: A data migration whose reverse does nothing while its forward function creates rows
+#: (MF004).
+SEED = migration_source(
+    [("gamma", "0001_initial")],
+    "migrations.RunPython(seed, migrations.RunPython.noop),\n",
+    header="""
+    def seed(apps, schema_editor):
+        Tag = apps.get_model("gamma", "Tag")
+        Tag.objects.create(label="seeded")
+    """,
+)
+
+
 def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: Path) -> None:
     """A data migration whose reverse does nothing while its forward function creates rows
     (MF004): warned about before the run; after the rollback, named as left in the database
     rather than "rolled back to the starting point" alone (django-oscar's customer 0008)."""
     project = seeded(tmp_path, db_backend)
-    project.write(
-        "gamma",
-        "0002_seed",
-        migration_source(
-            [("gamma", "0001_initial")],
-            "migrations.RunPython(seed, migrations.RunPython.noop),\n",
-            header="""
-            def seed(apps, schema_editor):
-                Tag = apps.get_model("gamma", "Tag")
-                Tag.objects.create(label="seeded")
-            """,
-        ),
-    )
+    project.write("gamma", "0002_seed", SEED)
     project.write("gamma", "0003_boom", migration_source([("gamma", "0002_seed")], BOOM))
     done = project.manage("migrate_or_rollback")
     assert done.returncode == 1, done.describe()
@@ -685,6 +686,27 @@ def test_rows_a_noop_reverse_leaves_are_named(db_backend: DbBackend, tmp_path: P
         "the starting point, except what the operations listed above did\n"
     ), done.describe()
     assert db_backend.query("SELECT label FROM gamma_tag ORDER BY id") == [("t",), ("seeded",)]
+
+
+def test_rows_in_a_table_the_plan_creates_go_with_it(db_backend: DbBackend, tmp_path: Path) -> None:
+    """The same data migration on a database from zero: the plan creates gamma_tag, and its
+    rollback drops the table with the rows; nothing is left (wagtailcore's ``initial_data``
+    was warned about on every first install). No warning, and a plain final message."""
+    project = DeployProject.create(tmp_path, db_backend)
+    project.write("gamma", "0002_seed", SEED)
+    project.write("gamma", "0003_boom", migration_source([("gamma", "0002_seed")], BOOM))
+    planned = project.manage("migrate_or_rollback", "--plan")
+    assert planned.returncode == 0, planned.describe()
+    assert "Warning" not in planned.stdout + planned.stderr, planned.describe()
+    assert "gamma.0002_seed\n    Raw Python operation\n" in planned.stdout, planned.describe()
+    done = project.manage("migrate_or_rollback")
+    assert done.returncode == 1, done.describe()
+    assert "Warning" not in done.stdout + done.stderr, done.describe()
+    assert "  Unapplying gamma.0002_seed... OK" in done.stderr, done.describe()
+    assert timeless(done.stderr).endswith(
+        "CommandError: migration failed; rolled back to the starting point\n"
+    ), done.describe()
+    assert project.applied() == []
 
 
 def test_an_exception_without_a_message_is_named_by_its_line(
