@@ -1655,7 +1655,8 @@ def written(source: str) -> dict[tuple[int, int], tuple[mf004_rule.ModelName | N
             [None],
         ),
         (
-            "    Page = apps.get_model(other.get_model_name('a', 'Page'))\n    Page.objects.create()\n",
+            "    Page = apps.get_model(other.get_model_name('a', 'Page'))\n"
+            "    Page.objects.create()\n",
             [None],
         ),
         (
