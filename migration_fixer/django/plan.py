@@ -503,7 +503,6 @@ def _written_elsewhere(
                     for names in tables
                 ):
                     gone.add(id(item))
-            _dropped(migration, operation, str(index), state, connection, renamed)
             _forwards(migration.app_label, operation, state, connection, renamed)
     return gone
 
@@ -540,8 +539,7 @@ def _model_tables(
     if not options.get("proxy"):
         if options.get("managed", True) and not _has_table(model_state, connection):
             return None  # (swapped, another vendor's, routed elsewhere)
-        longest = default_connection.ops.max_name_length()
-        tables.add(options.get("db_table") or truncate_name(f"{key[0]}_{key[1]}", longest))
+        tables.add(_own_table(model_state))
     for base in model_state.bases:
         if isinstance(base, str):
             app_label, _, name = base.partition(".")
@@ -558,11 +556,14 @@ def _model_tables(
     return tables
 
 
-def existing_tables(connection: BaseDatabaseWrapper) -> Callable[[str], bool]:
-    """Whether a table (or view) of that name is in the database of ``connection`` now
-    (read once; case-insensitive where the database ignores the case of table names)."""
+def existing_tables(
+    connection: BaseDatabaseWrapper, *, include_views: bool = True
+) -> Callable[[str], bool]:
+    """Whether a table (or, with ``include_views``, a view) of that name is in the
+    database of ``connection`` now (read once; case-insensitive where the database ignores
+    the case of table names)."""
     with connection.cursor() as cursor:
-        names = connection.introspection.table_names(cursor, include_views=True)
+        names = connection.introspection.table_names(cursor, include_views=include_views)
     fold = connection.features.ignores_table_name_case
     existing = {name.casefold() if fold else name for name in names}
     return lambda table: (table.casefold() if fold else table) in existing
@@ -634,7 +635,16 @@ def _forwards(
     connection: BaseDatabaseWrapper,
     renamed: dict[str, str],
 ) -> None:
-    """``operation.state_forwards``, following the tables it renames in ``renamed``."""
+    """``operation.state_forwards``, following the tables it renames in ``renamed`` (of a
+    ``SeparateDatabaseAndState``, those its database operations rename: the database's
+    tables are named so from then on, and its state operations say the same of the
+    models)."""
+    if isinstance(operation, SeparateDatabaseAndState):
+        inner_state = state.clone()
+        for inner in operation.database_operations:
+            _forwards(app_label, inner, inner_state, connection, renamed)
+        operation.state_forwards(app_label, state)
+        return
     moved: tuple[str, str] | None = None  # the model before and after, lower case
     fields: dict[str, str] = {}  # a field renamed: its old name -> its new name
     if isinstance(operation, RenameModel):
@@ -666,13 +676,21 @@ def _tables(
     model_state = state.models.get((app_label, model))
     if model_state is None or not _has_table(model_state, connection):
         return {}
-    longest = default_connection.ops.max_name_length()
-    own = model_state.options.get("db_table") or truncate_name(f"{app_label}_{model}", longest)
+    own = _own_table(model_state)
     tables = {"": own}
+    longest = default_connection.ops.max_name_length()
     for name, field in model_state.fields.items():
         if field.many_to_many and field.remote_field.through is None:
             tables[name] = field.db_table or truncate_name(f"{strip_quotes(own)}_{name}", longest)
     return tables
+
+
+def _own_table(model_state: ModelState) -> str:
+    """The table of the model as ``Options`` names it: its ``db_table``, else
+    ``app_model`` cut to the default database's longest name."""
+    longest = default_connection.ops.max_name_length()
+    default = f"{model_state.app_label}_{model_state.name_lower}"
+    return model_state.options.get("db_table") or truncate_name(default, longest)
 
 
 def _has_table(model_state: ModelState, connection: BaseDatabaseWrapper) -> bool:
@@ -728,10 +746,6 @@ def _dropped(
             where = f"{position} (database operation {index})"
             found += _dropped(migration, inner, where, inner_state, connection, inner_renamed)
             _forwards(app_label, inner, inner_state, connection, inner_renamed)
-        # (The database's tables are named so from now on: the state operations, applied
-        # to the plan's state, say the same of the models.)
-        renamed.clear()
-        renamed.update(inner_renamed)
         return found
     if isinstance(operation, DeleteModel):
         tables = _tables(state, app_label, operation.name_lower, connection)

@@ -51,6 +51,7 @@ from migration_fixer.django.plan import (
     Key,
     ReverseFix,
     dropped_tables,
+    existing_tables,
     installed,
     irreversible_operations,
     lingering_effects,
@@ -1078,13 +1079,10 @@ def _holding_rows(
     :func:`_blocks` asks it of a table this run created)."""
     if not dropped:
         return []
-    with connection.cursor() as cursor:
-        names = connection.introspection.table_names(cursor)
-    fold = connection.features.ignores_table_name_case
-    existing = {name.casefold() if fold else name for name in names}
+    exists = existing_tables(connection, include_views=False)
     held: dict[str, bool] = {}
     for item in dropped:
-        if (item.now.casefold() if fold else item.now) in existing and item.now not in held:
+        if item.now not in held and exists(item.now):
             held[item.now] = _holds_rows(connection, item.now)
     return [item for item in dropped if held.get(item.now)]
 
