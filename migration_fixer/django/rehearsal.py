@@ -36,7 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -740,26 +740,33 @@ class RowWatch:
 
     def _look(self) -> dict[str, set[Any] | None]:
         connection = connections[self.using]
-        with connection.cursor() as cursor:
-            tables = set(connection.introspection.table_names(cursor))
-        convert = connection.introspection.identifier_converter
+        there = _tables_there(connection)
         held: dict[str, set[Any] | None] = {}
         for label, (model, pks) in self.models.items():
             held[label] = None
-            if convert(model._meta.db_table) not in tables:
+            if not there(model):
                 continue
             # (Its key column renamed in the meantime: not looked at. Between migrations the
             # connection is in autocommit, where a failed query leaves nothing behind; in a
             # transaction, a savepoint keeps it usable.)
             guard = transaction.atomic(using=self.using) if connection.in_atomic_block else None
             with suppress(DatabaseError), guard or nullcontext():
-                held[label] = set(
-                    model._base_manager.db_manager(self.using)
-                    .filter(pk__in=pks)
-                    .order_by()
-                    .values_list("pk", flat=True)
-                )
+                held[label] = set(_rows(self.using, model, pks).values_list("pk", flat=True))
         return held
+
+
+def _tables_there(connection: Any) -> Callable[[Any], bool]:
+    """Whether the table of a model is in the database of ``connection`` now (read once)."""
+    with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+    convert = connection.introspection.identifier_converter
+    return lambda model: convert(model._meta.db_table) in tables
+
+
+def _rows(using: str, model: Any, pks: Iterable[Any]) -> Any:
+    """The rows of ``model`` whose keys are ``pks``, unordered (a historical
+    ``Meta.ordering`` may name a field removed since)."""
+    return model._base_manager.db_manager(using).filter(pk__in=list(pks)).order_by()
 
 
 def lost_while(steps: Sequence[tuple[str, int]], missing: int) -> str:
@@ -1018,17 +1025,14 @@ class Rehearsal:
         absent from ``state``, a proxy or ``managed = False`` there has no rows to check,
         whatever a batch inserted under its label in another state (wagtailadmin's
         ``Admin``: ``managed = False`` without a table until its 0003 makes it a real one)."""
-        connection = connections[self.using]
-        with connection.cursor() as cursor:
-            tables = set(connection.introspection.table_names(cursor))
-        convert = connection.introspection.identifier_converter
+        there = _tables_there(connections[self.using])
         expected: dict[str, set[Any]] = {}
         for label, pks in sorted(self.inserted.items()):
             try:
                 model = state.apps.get_model(label)
             except LookupError:
                 continue
-            if not has_own_table(model) or convert(model._meta.db_table) not in tables:
+            if not has_own_table(model) or not there(model):
                 continue
             found = self._keys(model, pks)
             if found:
@@ -1037,13 +1041,7 @@ class Rehearsal:
 
     def _keys(self, model: Any, pks: set[Any]) -> set[Any]:
         """The keys among ``pks`` that the table of ``model`` holds."""
-        # (No ordering: a historical ``Meta.ordering`` may name a field removed since.)
-        return set(
-            model._base_manager.db_manager(self.using)
-            .filter(pk__in=list(pks))
-            .order_by()
-            .values_list("pk", flat=True)
-        )
+        return set(_rows(self.using, model, pks).values_list("pk", flat=True))
 
     def _present(
         self, state: Any, expected: dict[str, set[Any]], unread: dict[str, str]
@@ -1073,12 +1071,7 @@ class Rehearsal:
             model = state.apps.get_model(label)
             names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
             with nullcontext() if unread is None else _reading(self.using, model, label, unread):
-                rows = (
-                    model._base_manager.db_manager(self.using)
-                    .filter(pk__in=list(pks))
-                    .order_by()
-                    .values_list("pk", *names)
-                )
+                rows = _rows(self.using, model, pks).values_list("pk", *names)
                 values[label] = {
                     pk: dict(zip(names, map(_comparable, row), strict=True)) for pk, *row in rows
                 }
