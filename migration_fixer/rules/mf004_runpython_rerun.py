@@ -724,24 +724,30 @@ class _Body:
         this one calls (``seen``: the functions on the way here)."""
         seen = seen | {self.function.name}
         sites: list[tuple[int, _Site]] = []
+        for node, call in self._site_calls():
+            if call is None:
+                site, model = self._in_helper(node, seen), None
+            else:
+                site, model = self._site(call)
+            if site is not None and self._kept(node, site, model):
+                sites.append((node.lineno, site))
+        return min(sites, key=lambda s: s[0])[1] if sites else None
+
+    def _site_calls(self) -> Iterator[tuple[ast.Call, ast.Call | None]]:
+        """Each call of the function that may be a site, with the call of the method it
+        makes (None: it may call a module function, whose sites are its own)."""
         for node in self.calls:
             # A call of a method is a site or nothing (the method is not a module
             # function); most are neither of the methods a site calls.
             if isinstance(node.func, ast.Attribute):
-                if node.func.attr not in _SITE_METHODS:
-                    continue
-                site, model = self._site(node)
+                if node.func.attr in _SITE_METHODS:
+                    yield node, node
             elif (method := self._bound_creation(node.func)) is not None:
                 # ``create = Model.objects.create`` and then ``create(...)``: the call is
                 # the method's.
-                site, model = self._site(
-                    ast.Call(method, node.args, node.keywords, lineno=node.lineno)
-                )
+                yield node, ast.Call(method, node.args, node.keywords, lineno=node.lineno)
             else:
-                site, model = self._in_helper(node, seen), None
-            if site is not None and self._kept(node, site, model):
-                sites.append((node.lineno, site))
-        return min(sites, key=lambda s: s[0])[1] if sites else None
+                yield node, None
 
     def _kept(self, node: ast.Call, site: _Site, model: str | None) -> bool:
         """Whether the site of the call ``node`` (of the model ``model`` when known) is
@@ -766,14 +772,7 @@ class _Body:
         the model whose rows it writes (None: not known)."""
         seen = seen | {self.function.name}
         found: list[tuple[_Site, ModelName | None]] = []
-        for node in self.calls:
-            call: ast.Call | None = None
-            if isinstance(node.func, ast.Attribute):
-                if node.func.attr not in _SITE_METHODS:
-                    continue
-                call = node
-            elif (method := self._bound_creation(node.func)) is not None:
-                call = ast.Call(method, node.args, node.keywords, lineno=node.lineno)
+        for node, call in self._site_calls():
             if call is None:
                 entries, model = self._helper_writes(node, seen), None
             else:
