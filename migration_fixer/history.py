@@ -699,13 +699,14 @@ class _LaidOut:
         return frozenset(changed)
 
     def operations_changing(
-        self, names: frozenset[str]
+        self, names: frozenset[str], before: int | None = None
     ) -> list[tuple[int, ast.Call | None]] | None:
-        """The operations that may change a model called one of ``names``, by position,
-        parsed unless they are applied from their lines (None); None when one does not
-        parse, or reads a name of the module (the file is then read whole)."""
+        """The operations (those before the position ``before``, when given) that may
+        change a model called one of ``names``, by position, parsed unless they are
+        applied from their lines (None); None when one does not parse, or reads a name of
+        the module (the file is then read whole)."""
         found: list[tuple[int, ast.Call | None]] = []
-        for position, operation in enumerate(self.layout.operations):
+        for position, operation in enumerate(self.layout.operations[:before]):
             if operation.models is not None and operation.models.isdisjoint(names):
                 continue
             if (operation.names is not None and self.called_alone(position)) or (
@@ -1212,61 +1213,120 @@ class History:
         if isinstance(order, str):
             return order
         names = None if model is None else self._names_of(model, order)
-        # Removals are examined in file order, so the replay usually extends the last one:
-        # start from the state saved after the longest prefix already replayed.
-        state, start = State(), 0
-        cached = self._snapshots.get(names)
-        # (A proper prefix: the saved state must not include ``name`` itself.)
-        if (
-            cached is not None
-            and len(cached[0]) < len(order)
-            and tuple(order[: len(cached[0])]) == cached[0]
-        ):
-            state, start = cached[1].copy(), len(cached[0])
+        state, start = self._saved_state(order, names)
         for position, migration_name in enumerate(order[start:], start):
-            if migration_name == name and position == len(order) - 1 and position:
-                self._snapshots[names] = (tuple(order[:position]), state.copy())
-            if names is not None and migration_name != name:
-                # A migration an earlier replay read is known by the models its operations
-                # change: the text is not searched again (most of a folder's replays are
-                # for other models than the one that had it read).
-                known = self._changes.get(migration_name)
-                if known is not None and known.isdisjoint(names):
-                    continue
-                laid = self._laid_out(migration_name)
-                if laid is not None:
-                    if self._replayed_laid_out(state, laid, names):
-                        continue
-                elif self._sources[migration_name].cannot_touch(names):
-                    continue
-            migration = self.files[migration_name]
-            if migration.skippable and migration_name != name:
-                state.skip(migration)
+            if migration_name != name:
+                state = self._replay(state, migration_name, names)
                 continue
+            if position == len(order) - 1 and position:
+                self._snapshots[names] = (tuple(order[:position]), state.copy())
+            migration = self.files[migration_name]
             if migration.operations is None:
                 state.unknown = migration.parse_error or (
                     f"the operations of {migration.name} are built dynamically "
                     f"({migration.dynamic_reason})"
                 )
-                if migration_name == name:
-                    return state
-                continue
-            if names is not None and migration_name != name:
-                changes = self._models_changed_by(migration)
-                if changes is not None and changes.isdisjoint(names):
-                    continue
-            if len(migration.variants) > 1:
-                state = _replay_variants(
-                    state, migration, operation, own=migration_name == name, names=names
-                )
-                if migration_name == name:
-                    return state
-                continue
-            own = migration_name == name
-            for op in migration.operations_changing(names, operation if own else None):
-                _apply(state, migration, op)
-            if own and migration.holds(operation):
                 return state
+            if len(migration.variants) > 1:
+                return _replay_variants(state, migration, operation, own=True, names=names)
+            for op in migration.operations_changing(names, operation):
+                _apply(state, migration, op)
+            if migration.holds(operation):
+                return state
+        return state
+
+    def state_before_laid_out(self, name: str, position: int, model: str) -> State | str | None:
+        """The state just before the operation at ``position`` of ``name``, for ``model``
+        (as :meth:`state_before`), with ``name`` read from its writer layout, not parsed;
+        None when it must be parsed (it is not laid out so, or an operation before
+        ``position`` that may change ``model`` must be read in the whole module)."""
+        laid = self._laid_out(name)
+        if laid is None:
+            return None
+        order = self.ancestors(name)
+        if isinstance(order, str):
+            return order
+        if order[-1] != name:
+            return None  # (a squash whose replaced migrations are its ancestors)
+        names = self._names_of(model, order)
+        state, start = self._saved_state(order, names)
+        for migration_name in order[start:-1]:
+            state = self._replay(state, migration_name, names)
+        if len(order) > 1:
+            self._snapshots[names] = (tuple(order[:-1]), state.copy())
+        if not self._replayed_laid_out(state, laid, names, before=position):
+            return None
+        return state
+
+    def laid_out_operations(
+        self, name: str, text: str
+    ) -> list[tuple[str, tuple[str, ...] | None]] | None:
+        """The operations of the migration ``name`` read from its writer layout, when
+        ``text`` is the text the history holds: each one's kind, with the names it gives
+        (:attr:`migration_fixer.writer_layout.LaidOutOperation.names`) when it is the one
+        call its lines make; None when the file is not laid out so."""
+        source = self._sources.get(name)
+        if source is None or source.text != text:
+            return None
+        laid = self._laid_out(name)
+        if laid is None:
+            return None
+        return [
+            (op.kind, op.names if op.names is not None and laid.called_alone(i) else None)
+            for i, op in enumerate(laid.layout.operations)
+        ]
+
+    def _saved_state(self, order: Sequence[str], names: frozenset[str] | None) -> tuple[State, int]:
+        """Where a replay for ``names`` along ``order`` starts: removals are examined in
+        file order, so the replay usually extends the last one: from the state saved after
+        the longest proper prefix of ``order`` already replayed (a copy), else from
+        nothing."""
+        cached = self._snapshots.get(names)
+        # (A proper prefix: the saved state must not include the last migration itself.)
+        if (
+            cached is not None
+            and len(cached[0]) < len(order)
+            and tuple(order[: len(cached[0])]) == cached[0]
+        ):
+            return cached[1].copy(), len(cached[0])
+        return State(), 0
+
+    def _replay(self, state: State, name: str, names: frozenset[str] | None) -> State:
+        """``state`` after the operations of the migration ``name`` (one before the
+        migration the replay is for) that may change the models ``names`` (None: any),
+        applied to it (or a new state, after operations that depend on ``if``
+        statements)."""
+        if names is not None:
+            # A migration an earlier replay read is known by the models its operations
+            # change: the text is not searched again (most of a folder's replays are
+            # for other models than the one that had it read).
+            known = self._changes.get(name)
+            if known is not None and known.isdisjoint(names):
+                return state
+            laid = self._laid_out(name)
+            if laid is not None:
+                if self._replayed_laid_out(state, laid, names):
+                    return state
+            elif self._sources[name].cannot_touch(names):
+                return state
+        migration = self.files[name]
+        if migration.skippable:
+            state.skip(migration)
+            return state
+        if migration.operations is None:
+            state.unknown = migration.parse_error or (
+                f"the operations of {migration.name} are built dynamically "
+                f"({migration.dynamic_reason})"
+            )
+            return state
+        if names is not None:
+            changes = self._models_changed_by(migration)
+            if changes is not None and changes.isdisjoint(names):
+                return state
+        if len(migration.variants) > 1:
+            return _replay_variants(state, migration, None, own=False, names=names)
+        for op in migration.operations_changing(names, None):
+            _apply(state, migration, op)
         return state
 
     def _laid_out(self, name: str) -> _LaidOut | None:
@@ -1279,16 +1339,19 @@ class History:
                 source.laid = _LaidOut.read(source)
         return source.laid
 
-    def _replayed_laid_out(self, state: State, laid: _LaidOut, names: frozenset[str]) -> bool:
-        """Replay a migration for the models ``names`` from its writer layout, parsing
-        only the operations that may change them (False: an operation must be read in
-        the whole module; the file is then parsed whole, and read so from then on)."""
+    def _replayed_laid_out(
+        self, state: State, laid: _LaidOut, names: frozenset[str], before: int | None = None
+    ) -> bool:
+        """Replay a migration (its operations before the position ``before``, when given)
+        for the models ``names`` from its writer layout, parsing only the operations that
+        may change them (False: an operation must be read in the whole module; the file is
+        then parsed whole, and read so from then on)."""
         name = laid.path.stem
         # (Known now for every later replay, which then goes past it without a look.)
         self._changes.setdefault(name, laid.models)
         if laid.models is not None and laid.models.isdisjoint(names):
             return True
-        operations = laid.operations_changing(names)
+        operations = laid.operations_changing(names, before)
         if operations is None:
             self._sources[name].laid = None
             return False
@@ -1390,7 +1453,7 @@ class History:
 def _replay_variants(
     state: State,
     migration: MigrationFile,
-    operation: ast.expr,
+    operation: ast.expr | None,
     *,
     own: bool,
     names: frozenset[str] | None,

@@ -229,6 +229,26 @@ class RuleSettings:
         return default
 
 
+@dataclass(frozen=True)
+class UnparsedFile:
+    """What a rule may look at to tell, without parsing a file, that it finds nothing in
+    it (:attr:`Rule.nothing_unparsed`): its text and its folder's history."""
+
+    path: Path
+    text: str
+    history: History
+    settings: RuleSettings
+
+
+@dataclass(frozen=True)
+class NothingFound:
+    """A rule's word that it finds nothing in a file it has not parsed."""
+
+    #: Whether it read files outside the migrations folder to know it (the file's result
+    #: is then not cached, as :attr:`FileContext.reads_outside` says).
+    reads_outside: bool = False
+
+
 @dataclass
 class FileContext:
     """Everything a rule may look at for one file."""
@@ -345,6 +365,12 @@ class Rule(Protocol):
     #: A preview rule runs only when a selection names it (its code, a prefix of it, or
     #: ``ALL``), not by default: new, and costlier than the others on a cold run.
     preview: bool
+    #: For a rule that reads the history (``needs_history``), a cheaper look at a file it
+    #: alone reads: :class:`NothingFound` when it finds nothing in the file without
+    #: parsing it, None when the file must be parsed (and :meth:`check` run); None
+    #: (the attribute): every file is parsed. A file that is not parsed is not checked
+    #: for syntax errors (as a file no rule reads).
+    nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None
     examples: RuleExamples
 
     def check(self, ctx: FileContext) -> Iterator[Finding]: ...  # pragma: no cover

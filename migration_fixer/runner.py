@@ -36,9 +36,11 @@ from migration_fixer.rule import (
     FileContext,
     Finding,
     GitBase,
+    NothingFound,
     ReplaceArgument,
     Rule,
     RuleSettings,
+    UnparsedFile,
 )
 from migration_fixer.rules import ALL_RULES, RULES_BY_CODE
 from migration_fixer.source import SourceError, SourceFile, decode
@@ -173,12 +175,38 @@ def process_file(
         history = _history(path.parent, known, result, parsed, read)
     elif _may_read_history(rules, data):
         loader = functools.partial(_history, path.parent, known, None, parsed, read)
+    if history is not None:
+        nothing = _nothing_unparsed(rules, data, source, history, options)
+        if nothing is not None:  # (not parsed: see Rule.nothing_unparsed)
+            result.cacheable = not nothing.reads_outside
+            _report_problems(history, result)
+            return result
     # The history parses the files of its folder once, for the rules and the replay.
     shared = known.get(path.parent, history)
     process_source(source, rules, options, result, history, plan_refused, loader, shared, parsed)
     if history is not None:
         _report_problems(history, result)
     return result
+
+
+def _nothing_unparsed(
+    rules: Sequence[Rule], data: bytes, source: SourceFile, history: History, options: Options
+) -> NothingFound | None:
+    """Whether every rule that applies to the file tells, without parsing it, that it
+    finds nothing (:attr:`migration_fixer.rule.Rule.nothing_unparsed`): what it found, or
+    None when the file must be parsed."""
+    applying = [rule for rule in rules if any(t in data for t in rule.triggers)]
+    if not applying or any(rule.nothing_unparsed is None for rule in applying):
+        return None
+    file = UnparsedFile(source.path, source.text, history, options.settings)
+    reads_outside = False
+    for rule in applying:
+        assert rule.nothing_unparsed is not None
+        found = rule.nothing_unparsed(file)
+        if found is None:
+            return None
+        reads_outside = reads_outside or found.reads_outside
+    return NothingFound(reads_outside)
 
 
 def _applies(rule: Rule, data: bytes) -> bool:

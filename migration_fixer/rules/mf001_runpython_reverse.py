@@ -49,9 +49,17 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
+from migration_fixer.rule import (
+    Applicability,
+    Example,
+    FileContext,
+    Finding,
+    NothingFound,
+    RuleExamples,
+    UnparsedFile,
+)
 from migration_fixer.rules._reverse import ACCEPT_NOOP, Reverse, missing_reverse
 from migration_fixer.rules.mf004_runpython_rerun import rerun_hazards
 
@@ -62,6 +70,7 @@ needs_history: bool = False
 history_when: re.Pattern[bytes] | None = None
 requires: re.Pattern[bytes] | None = None
 preview: bool = False
+nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None = None
 summary: str = "`RunPython` without `reverse_code` cannot be rolled back"
 fix_summary: str = (
     "adds `reverse_code=migrations.RunPython.noop`; an unsafe fix (`--unsafe-fixes`) where the "

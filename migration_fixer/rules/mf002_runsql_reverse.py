@@ -102,7 +102,15 @@ from migration_fixer.history import MigrationFile, operation_of, read_migration
 from migration_fixer.layout import string_literal
 from migration_fixer.migration_ast import find_argument, string_constants, terminal_name
 from migration_fixer.migration_writer import quote_style
-from migration_fixer.rule import Applicability, Example, FileContext, Finding, RuleExamples
+from migration_fixer.rule import (
+    Applicability,
+    Example,
+    FileContext,
+    Finding,
+    NothingFound,
+    RuleExamples,
+    UnparsedFile,
+)
 from migration_fixer.rules._reverse import ACCEPT_NOOP, Reverse, missing_reverse
 from migration_fixer.sqlinverse import Earlier  # light: the parser is imported on first use
 
@@ -114,6 +122,7 @@ needs_history: bool = False
 history_when: re.Pattern[bytes] | None = re.compile(rb"(?i)\bdrop\b")
 requires: re.Pattern[bytes] | None = None
 preview: bool = False
+nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None = None
 summary: str = "`RunSQL` without `reverse_sql` cannot be rolled back"
 fix_summary: str = (
     "adds the inverse SQL where it is certain for the project's database (`DROP INDEX ...`, "

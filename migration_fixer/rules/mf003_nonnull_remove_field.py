@@ -96,7 +96,7 @@ import ast
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from migration_fixer.column_readd import Outcome, Verdict, classify, decide_auto_key
 from migration_fixer.field_classes import FieldClasses, from_rule_settings
@@ -131,7 +131,9 @@ from migration_fixer.rule import (
     FileContext,
     Finding,
     Fix,
+    NothingFound,
     RuleExamples,
+    UnparsedFile,
 )
 from migration_fixer.rules._reverse import unapply_raises
 from migration_fixer.suppression import NoqaComments, is_suppressed
@@ -242,6 +244,52 @@ examples = RuleExamples(
     ),
     clean=(_removal("note"), _removal("legacy")),
 )
+
+
+def _nothing_unparsed(file: UnparsedFile) -> NothingFound | None:
+    """Nothing to report in a migration laid out as ``makemigrations`` writes it, told
+    without parsing it, when each of its removals is of a field that is certainly safe to
+    remove (its model's table dropped later in the migration, or the field nullable or
+    with a default): the replay reads the file's operations before the removal from their
+    lines. None otherwise: the file is parsed, and :func:`check` decides (a removal that
+    is not safe, one the replay cannot decide, anything the lines do not say plainly)."""
+    history = file.history
+    name = file.path.stem
+    operations = history.laid_out_operations(name, file.text)
+    if operations is None:
+        return None
+    removals = [
+        (position, names)
+        for position, (kind, names) in enumerate(operations)
+        if kind == "RemoveField" and names is not None
+    ]
+    deletions = [
+        (position, names[0].lower())
+        for position, (kind, names) in enumerate(operations)
+        if kind == "DeleteModel" and names is not None
+    ]
+    # Every mention is one of those calls (none in a comment, a string, another call).
+    if file.text.count("RemoveField") != len(removals) or file.text.count("DeleteModel") != len(
+        deletions
+    ):
+        return None
+    classes = from_rule_settings(file.settings)
+    for position, (model, field) in removals:
+        if any(model.lower() == deleted and position < at for at, deleted in deletions):
+            continue  # the table is dropped too: as in _examine
+        state = history.state_before_laid_out(name, position, model)
+        if not isinstance(state, State):
+            return None
+        looked_up = state.lookup(model, field)
+        if isinstance(looked_up, str):
+            return None
+        verdict = classify(looked_up, classes)
+        if verdict.auto_key or verdict.kind is not Outcome.SAFE:
+            return None
+    return NothingFound(reads_outside=classes.consulted)
+
+
+nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None = _nothing_unparsed
 
 _DJANGO_MIGRATIONS = "django.db.migrations"
 

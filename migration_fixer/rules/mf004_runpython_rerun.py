@@ -124,8 +124,10 @@ from migration_fixer.rule import (
     Finding,
     Fix,
     InsertStatements,
+    NothingFound,
     ReplaceArgument,
     RuleExamples,
+    UnparsedFile,
 )
 from migration_fixer.rules._reverse import unapply_raises
 
@@ -138,6 +140,7 @@ needs_history: bool = False
 history_when: re.Pattern[bytes] | None = re.compile(rb"create\b")
 requires: re.Pattern[bytes] | None = None
 preview: bool = False
+nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None = None
 summary: str = "`RunPython` with a no-op reverse whose forward function is not safe to run twice"
 
 fix_summary: str = (

@@ -57,7 +57,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from migration_fixer.column_readd import Outcome, classify, never_not_null
 from migration_fixer.field_classes import FieldClasses, from_rule_settings
@@ -84,8 +84,10 @@ from migration_fixer.rule import (
     FileContext,
     Finding,
     Fix,
+    NothingFound,
     ReplaceElement,
     RuleExamples,
+    UnparsedFile,
 )
 from migration_fixer.rules._reverse import unapply_raises
 
@@ -106,6 +108,7 @@ history_when: re.Pattern[bytes] | None = requires
 #: Not run unless selected (``--select MF005``): it replays the history for every field
 #: made nullable, about half again the CPU of a cold run with the other rules.
 preview: bool = True
+nothing_unparsed: Callable[[UnparsedFile], NothingFound | None] | None = None
 
 _INITIAL = """\
 from django.db import migrations, models
