@@ -14,8 +14,9 @@ not be counted) on the projects picked from the corpus (every ``--every``-th fol
 order), with ``PYTHONHASHSEED`` fixed (string hashes decide the order of sets, and so a little
 of the work done), and the package compiled first. Printed: the instructions of
 MF001+MF002 and of every rule, their ratio (the CPU side of issue 12's "all rules within
-1.5x of MF001/MF002"), and the findings of each. Compare figures of checkouts measured alike, from their own folders (``--root``); a
-run under callgrind takes about 50 times as long as without.
+1.5x of MF001/MF002"), and the findings of each. Compare figures of checkouts measured
+alike, from their own folders (``--root``); a run under callgrind takes about 50 times as
+long as without.
 """
 
 from __future__ import annotations

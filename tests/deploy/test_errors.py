@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import os
 import queue
 import runpy
@@ -108,3 +109,65 @@ def test_run_from_the_root_a_path_is_shown_whole(
     monkeypatch.chdir("/")
     path = tmp_path / "migrations" / "0004_check.py"
     assert errors.one_line(exc) == f"KeyError at {path}:2 (raise KeyError)"
+
+
+def test_a_statement_over_several_lines_is_shown_whole_from_its_first_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = _module(
+        tmp_path,
+        "def count(rows):\n"
+        "    if rows:\n"
+        "        assert (\n"
+        "            len(rows) == 0\n"
+        "        )\n"
+        "\n"
+        "\n"
+        "def blank(rows):\n"
+        "    assert not [\n"
+        '        row for row in rows if row == ""\n'
+        "    ]\n",
+    )
+    exc = _raised(lambda: names["count"]([1]))  # type: ignore[operator]
+    assert errors.one_line(exc) == (
+        "AssertionError at migrations/0004_check.py:3 (assert (len(rows) == 0))"
+    )
+    exc = _raised(lambda: names["blank"]([""]))  # type: ignore[operator]
+    assert errors.one_line(exc) == (
+        "AssertionError at migrations/0004_check.py:9 "
+        '(assert not [row for row in rows if row == ""])'
+    )
+
+
+def test_a_long_statement_is_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    items = ", ".join(f'"value number {i}"' for i in range(20))
+    names = _module(tmp_path, f"def check(rows):\n    assert rows in (\n        {items},\n    )\n")
+    exc = _raised(lambda: names["check"]("x"))  # type: ignore[operator]
+    shown = f"assert rows in ({items},)"[:197] + "..."
+    assert len(shown) == 200
+    assert errors.one_line(exc) == f"AssertionError at migrations/0004_check.py:2 ({shown})"
+
+
+def test_source_that_no_longer_parses_shows_the_raising_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = _module(tmp_path, "def check(rows):\n    assert (\n        not rows\n    )\n")
+    exc = _raised(lambda: names["check"]([1]))  # type: ignore[operator]
+    broken = "def check(:\n    assert (\n        not rows\n    )\n"
+    (tmp_path / "migrations" / "0004_check.py").write_text(broken)
+    linecache.checkcache()
+    assert errors.one_line(exc) == "AssertionError at migrations/0004_check.py:2 (assert ()"
+
+
+def test_source_that_is_gone_names_the_line_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = _module(tmp_path, "def check(rows):\n    assert (\n        not rows\n    )\n")
+    exc = _raised(lambda: names["check"]([1]))  # type: ignore[operator]
+    (tmp_path / "migrations" / "0004_check.py").unlink()
+    linecache.checkcache()
+    assert errors.one_line(exc) == "AssertionError at migrations/0004_check.py:2"
