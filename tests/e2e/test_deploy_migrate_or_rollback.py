@@ -859,26 +859,34 @@ def test_a_dropped_table_that_held_rows_comes_back_empty(
     assert "gamma_tag" not in db_backend.tables()
 
 
+@pytest.mark.parametrize(
+    ("rename", "model"),
+    [
+        ('migrations.AlterModelTable("tag", "gamma_label")', "Tag"),
+        # RenameModel renames the table (gamma_tag -> gamma_label) and the model.
+        ('migrations.RenameModel("Tag", "Label")', "Label"),
+    ],
+    ids=["AlterModelTable", "RenameModel"],
+)
 def test_a_table_renamed_then_dropped_is_named_as_it_was(
-    db_backend: DbBackend, tmp_path: Path
+    db_backend: DbBackend, tmp_path: Path, rename: str, model: str
 ) -> None:
-    """An AlterModelTable, then a DeleteModel, in one plan: the rows are in the table under
-    its name before the run; that one is looked at, warned about, and named after the
-    rollback (the warning was missing, and the final message said the database was back)."""
+    """An AlterModelTable or a RenameModel, then a DeleteModel, in one plan: the rows are in
+    the table under its name before the run; that one is looked at, warned about, and named
+    after the rollback (the warning was missing, and the final message said the database was
+    back)."""
     project = seeded(tmp_path, db_backend)
     if not db_backend.query("SELECT id FROM gamma_tag"):
         db_backend.query("INSERT INTO gamma_tag (id, label) VALUES (1, 't')")
     project.write(
         "gamma",
         "0002_rename",
-        migration_source(
-            [("gamma", "0001_initial")], 'migrations.AlterModelTable("tag", "gamma_label"),\n'
-        ),
+        migration_source([("gamma", "0001_initial")], f"{rename},\n"),
     )
     project.write(
         "gamma",
         "0003_drop",
-        migration_source([("gamma", "0002_rename")], 'migrations.DeleteModel("Tag"),\n'),
+        migration_source([("gamma", "0002_rename")], f'migrations.DeleteModel("{model}"),\n'),
     )
     project.write("gamma", "0004_boom", migration_source([("gamma", "0003_drop")], BOOM))
     result = project.manage("migrate_or_rollback")
@@ -886,8 +894,8 @@ def test_a_table_renamed_then_dropped_is_named_as_it_was(
     assert stderr.startswith(
         "Warning: these drop a table that holds rows; if the run fails after one of them, the "
         "rollback re-creates the table empty (Django cannot restore its rows):\n"
-        "  gamma.0003_drop: operation 1: DeleteModel Tag drops the table gamma_label, called "
-        "gamma_tag before this run\n"
+        f"  gamma.0003_drop: operation 1: DeleteModel {model} drops the table gamma_label, "
+        "called gamma_tag before this run\n"
     ), result.describe()
     if db_backend.name == "postgresql":
         # The table re-created as gamma_label, then renamed back, keeps its new key's name
