@@ -271,7 +271,8 @@ def _source_roots(repo: git.Repository | None, config: Config) -> list[str]:
     repository, or else the paths the run was given."""
     if repo is not None:
         return [str(repo.root)]
-    return [str(p if p.is_dir() else p.parent) for p in (p.resolve() for p in config.paths)]
+    folders = (p if p.is_dir() else p.parent for p in (p.resolve() for p in config.paths))
+    return list(dict.fromkeys(str(f) for f in folders))  # (files of one folder: one root)
 
 
 def _cache(

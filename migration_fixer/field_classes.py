@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import json
 import operator
 import os
@@ -427,6 +428,14 @@ THIRD_PARTY: dict[str, KnownField] = {
 }
 
 
+@functools.lru_cache(maxsize=16)
+def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``roots`` resolved, once per run: a finder is made for every file MF003 checks, and
+    a run given a hundred folders outside a repository has a hundred roots (resolving them
+    for each file took longer than the rest of MF003's check)."""
+    return tuple(r.resolve() for r in roots)
+
+
 def from_settings(roots: str, configured: str) -> FieldClasses:
     """The finder for a run's rule settings: ``roots`` joined with ``os.pathsep``,
     ``configured`` the ``field-classes`` table as JSON."""
@@ -524,7 +533,7 @@ class FieldClasses:
         configured: Mapping[str, str] = {},
         reviewed: Sequence[str] = (),
     ):
-        self.roots = tuple(r.resolve() for r in roots)
+        self.roots = _resolved(tuple(roots))
         self.configured = dict(configured)
         #: ``Class.method`` overrides to trust (the table's verification only).
         self.reviewed = frozenset(reviewed)

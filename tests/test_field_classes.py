@@ -5,12 +5,15 @@ reason it cannot be told."""
 from __future__ import annotations
 
 import ast
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from migration_fixer.field_classes import CannotFollow, FieldClasses, describe
+from migration_fixer.api import _source_roots
+from migration_fixer.config import Config
+from migration_fixer.field_classes import CannotFollow, FieldClasses, describe, from_settings
 
 MIGRATION = "shop/migrations/0001_initial.py"
 
@@ -652,3 +655,39 @@ DECIDES = "`F.db_parameters` (shop/fields.py:5) decides what re-adding the colum
 def test_a_db_parameters_override(tmp_path: Path, body: str, reason: str | None) -> None:
     found = follow(tmp_path, {"shop/fields.py": db_parameters(body)}, "shop.fields.F")
     assert found == ({"@class": "CharField"} if reason is None else f"cannot: {reason}")
+
+
+def test_the_roots_are_resolved_once_per_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finder is made for every file MF003 checks: a run given many folders outside a
+    repository (one root each) resolved every root again for each file."""
+    roots = os.pathsep.join(str(tmp_path / f"project{i}") for i in range(3))
+    resolved: list[Path] = []
+    real = Path.resolve
+
+    def counting(self: Path, strict: bool = False) -> Path:
+        resolved.append(self)
+        return real(self, strict)
+
+    monkeypatch.setattr(Path, "resolve", counting)
+    finders = [from_settings(roots, "") for _ in range(5)]
+    assert resolved == [tmp_path / f"project{i}" for i in range(3)]
+    assert {f.roots for f in finders} == {
+        tuple(tmp_path.resolve() / f"project{i}" for i in range(3))
+    }
+
+
+def test_the_files_of_one_folder_given_outside_a_repository_make_one_root(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "shop" / "migrations"
+    folder.mkdir(parents=True)
+    paths = tuple(folder / f"000{i}_x.py" for i in (1, 2))
+    for path in paths:
+        path.write_text("")
+    config = Config(paths=(*paths, tmp_path / "shop"))
+    assert _source_roots(None, config) == [
+        str(folder.resolve()),
+        str((tmp_path / "shop").resolve()),
+    ]
