@@ -419,7 +419,11 @@ def lingering_effects(
     tables of its concrete parents with it (a child's row has a row in each); an operation
     that writes where this cannot be told (SQL, a model got otherwise than by a literal
     label, a related manager) stays listed."""
-    from migration_fixer.api import check_source
+    from migration_fixer.parsing import parse_module
+    from migration_fixer.rule import FileContext
+    from migration_fixer.rules import RULES_BY_CODE
+    from migration_fixer.rules.mf004_runpython_rerun import written_models
+    from migration_fixer.runner import scan
     from migration_fixer.source import read_text_file
 
     found: list[Irreversible] = []
@@ -437,17 +441,20 @@ def lingering_effects(
             continue
         try:
             text = read_text_file(Path(filename))
-        except (OSError, ValueError):
-            continue
+            tree = parse_module(text, filename)
+        except (OSError, ValueError, SyntaxError, RecursionError, MemoryError):
+            continue  # (imported, so it parses: unless changed since)
+        # One parse, one context, for the rule and for what it writes.
+        ctx = FileContext(Path(filename), text, tree)
         writes: dict[tuple[int, int], tuple[ModelName | None, ...]] | None = None
-        for finding in check_source(text, filename, frozenset({"MF004"})):
+        for finding in scan(ctx.path, text, tree, [RULES_BY_CODE["MF004"]], None, ctx):
             if "without a reverse" in finding.message:
                 continue  # (Django cannot unapply it: one of irreversible_operations)
             position = _position(text, finding.line)
             item = Irreversible(migration, position, finding.message)
             found.append(item)
             if writes is None:
-                writes = _written_models(text, filename)
+                writes = written_models(ctx)
             written = writes.get((finding.line, finding.column), (None,))
             known = tuple(model for model in written if model is not None)
             if len(known) == len(written):
@@ -456,18 +463,6 @@ def lingering_effects(
         gone = _written_elsewhere(plan, state, connection, pending)
         found = [item for item in found if id(item) not in gone]
     return found
-
-
-def _written_models(
-    text: str, filename: str
-) -> dict[tuple[int, int], tuple[ModelName | None, ...]]:
-    """MF004's :func:`~migration_fixer.rules.mf004_runpython_rerun.written_models` of a
-    migration's source."""
-    from migration_fixer.parsing import parse_module
-    from migration_fixer.rule import FileContext
-    from migration_fixer.rules.mf004_runpython_rerun import written_models
-
-    return written_models(FileContext(Path(filename), text, parse_module(text, filename)))
 
 
 def _written_elsewhere(
