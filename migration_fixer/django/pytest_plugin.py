@@ -18,7 +18,7 @@ an environment where migration-fixer is installed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="seed of the rows inserted by the rehearsal (default: 0)",
     )
+    group.addoption(
+        "--rehearse-rollback-no-rows",
+        action="append",
+        default=[],
+        metavar="APP_LABEL[.ModelName]",
+        help="insert no rows into this model's table, or this app's (repeatable)",
+    )
 
 
 def _setup_django() -> None:
@@ -79,6 +86,7 @@ class _Session:
             SCRATCH_SUFFIX,
             RehearsalError,
             ScratchDatabase,
+            check_no_rows,
             plan_since,
             plan_unapplied,
         )
@@ -87,6 +95,11 @@ class _Session:
         ref: str = config.getoption(OPTION)
         self.using: str = config.getoption("--rehearse-rollback-database")
         self.seed: int = config.getoption("--rehearse-rollback-seed")
+        self.no_rows: list[str] = config.getoption("--rehearse-rollback-no-rows")
+        try:
+            check_no_rows(self.no_rows, "--rehearse-rollback-no-rows")
+        except RehearsalError as exc:
+            raise pytest.UsageError(str(exc)) from exc
         try:
             self.plan = plan_since(ref, Path.cwd()) if ref else plan_unapplied(self.using)
         except RehearsalError as exc:
@@ -110,7 +123,9 @@ class _Session:
             pytest.skip(f"deploy {self.failed} failed" if self.failed else "the start failed")
         if self.rehearsal is None:
             self.scratch.create()
-            self.rehearsal = Rehearsal(self.scratch, self.plan, seed=self.seed)
+            self.rehearsal = Rehearsal(
+                self.scratch, self.plan, seed=self.seed, no_rows=self.no_rows
+            )
         rehearsal = self.rehearsal
         if not self.started:
             self.started = True
@@ -226,16 +241,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture
 def rehearse_rollback(request: pytest.FixtureRequest) -> Callable[..., Report]:
-    """``rehearse_rollback(*targets, since=None, database="default", seed=0)`` runs a whole
-    rehearsal (targets are ``"app:migration"`` strings; neither targets nor ``since``: the
-    migrations not applied) and returns its report; ``report.ok`` tells whether it passed."""
+    """``rehearse_rollback(*targets, since=None, database="default", seed=0, no_rows=())``
+    runs a whole rehearsal (targets are ``"app:migration"`` strings; neither targets nor
+    ``since``: the migrations not applied; ``no_rows``: models and apps whose tables get no
+    rows) and returns its report; ``report.ok`` tells whether it passed."""
     _setup_django()
     from .rehearsal import rehearse
 
     def run(
-        *targets: str, since: str | None = None, database: str = "default", seed: int = 0
+        *targets: str,
+        since: str | None = None,
+        database: str = "default",
+        seed: int = 0,
+        no_rows: Sequence[str] = (),
     ) -> Report:
         with _database_access(request.config):
-            return rehearse(database, since=since, targets=targets, seed=seed)
+            return rehearse(database, since=since, targets=targets, seed=seed, no_rows=no_rows)
 
     return run

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
@@ -867,6 +868,7 @@ class Rehearsal:
         clock: Clock = time.perf_counter,
         on_step: Callable[[Step], None] | None = None,
         announce: Callable[[Report], None] | None = None,
+        no_rows: Sequence[str] = (),
     ) -> None:
         self.scratch = scratch
         self.announce = announce
@@ -875,7 +877,7 @@ class Rehearsal:
         self.seed = seed
         self.clock = clock
         self.on_step = on_step
-        self.rows = RowFactory(seed)
+        self.rows = RowFactory(seed, left_empty=no_rows)
         self.inserted: dict[str, set[Any]] = {}  # model label -> primary keys
         self.graph = _graph()
         self.deploys = split_deploys(self.graph, self.plan)
@@ -1297,6 +1299,19 @@ def _rows_text(batch: Batch) -> str:
     return text
 
 
+def check_no_rows(labels: Sequence[str], option: str = "--no-rows") -> None:
+    """Refuse a label of ``option`` whose app is not installed (a model's name is not
+    checked: the model may exist only in the migrations' history)."""
+    for label in labels:
+        app_label, _, model = label.partition(".")
+        if not app_label or "." in model:
+            raise RehearsalError(f"{option} {label}: give APP_LABEL or APP_LABEL.ModelName")
+        try:
+            django_apps.get_app_config(app_label)
+        except LookupError:
+            raise RehearsalError(f"{option} {label}: no installed app {app_label!r}") from None
+
+
 def rehearse(
     using: str = DEFAULT_DB_ALIAS,
     *,
@@ -1308,12 +1323,15 @@ def rehearse(
     announce: Callable[[Report], None] | None = None,
     cwd: Path | None = None,
     suffix: str = SCRATCH_SUFFIX,
+    no_rows: Sequence[str] = (),
 ) -> Report:
     """Run the whole rehearsal for one database alias; the scratch database is created first
-    and dropped at the end (unless ``keep_db``). Raises :class:`RehearsalError` for a bad
-    request."""
+    and dropped at the end (unless ``keep_db``); ``no_rows``: the models
+    (``app_label.ModelName``) and apps whose tables get no rows. Raises
+    :class:`RehearsalError` for a bad request."""
     if using not in connections:
         raise RehearsalError(f"unknown database alias {using!r}")
+    check_no_rows(no_rows)
     if since is not None and targets:
         raise RehearsalError("give --since REF or APP:MIGRATION arguments, not both")
     if since is not None:
@@ -1330,7 +1348,9 @@ def rehearse(
         return report
     scratch.create()
     try:
-        rehearsal = Rehearsal(scratch, plan, seed=seed, on_step=on_step, announce=announce)
+        rehearsal = Rehearsal(
+            scratch, plan, seed=seed, on_step=on_step, announce=announce, no_rows=no_rows
+        )
         report = rehearsal.run()
         report.kept = keep_db
         return report

@@ -91,9 +91,18 @@ class Batch:
 class RowFactory:
     """Inserts batches of rows; one factory per rehearsal, so values never repeat in a run."""
 
-    def __init__(self, seed: int = 0, rows_per_model: int = ROWS_PER_MODEL) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        rows_per_model: int = ROWS_PER_MODEL,
+        left_empty: Iterable[str] = (),
+    ) -> None:
         self.seed = seed
         self.rows_per_model = rows_per_model
+        #: Models (``app_label.ModelName``) and apps (``app_label``), lower case, whose
+        #: tables get no rows: rows of them that a data migration cannot meet (a tree's
+        #: paths, a document's structure) would fail it where the real ones do not.
+        self.left_empty = frozenset(label.lower() for label in left_empty)
         self._counter = random.Random(seed).randrange(1, 1000)
         self._batches = 0
 
@@ -116,7 +125,9 @@ class RowFactory:
             opts = model._meta
             if opts.proxy or opts.swapped:
                 continue  # no table of its own
-            if not opts.managed:
+            if self.left_empty & {opts.label_lower, opts.app_label.lower()}:
+                batch.unfilled.append(_unfilled(model, "left empty (--no-rows)"))
+            elif not opts.managed:
                 batch.unfilled.append(
                     _unfilled(model, "managed = False: its table is not created by migrations")
                 )

@@ -56,6 +56,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=0, help="seed of the rows (default 0)")
         parser.add_argument(
+            "--no-rows",
+            action="append",
+            default=[],
+            metavar="APP_LABEL[.ModelName]",
+            help=(
+                "insert no rows into this model's table (or this app's): for rows that a "
+                "data migration of the plan cannot meet (repeatable)"
+            ),
+        )
+        parser.add_argument(
             "--noinput",
             "--no-input",
             action="store_false",
@@ -81,6 +91,7 @@ class Command(BaseCommand):
                 targets=options["targets"],
                 seed=options["seed"],
                 keep_db=options["keep_db"],
+                no_rows=options["no_rows"],
                 on_step=on_step if text else None,
                 announce=(lambda r: self.stdout.write("\n".join(header(r)))) if text else None,
             )
