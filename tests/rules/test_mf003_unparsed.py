@@ -118,6 +118,28 @@ PARSED = {
         '    dependencies = [("shop", "0001_initial")]\n\n'
         '    operations = [migrations.RemoveField(model_name="product", name="note")]\n'
     ),
+    "a field from a name of the module": laid_out(
+        "        migrations.AlterField(\n"
+        '            model_name="product",\n'
+        '            name="note",\n'
+        "            field=NOTE,\n"
+        "        ),\n",
+        removal("note"),
+        imports="migrations, models",
+    ).replace(
+        "class Migration",
+        "NOTE = models.CharField(max_length=32, null=True)\n\n\nclass Migration",
+    ),
+    "a call chained to an operation": laid_out(
+        add("extra", "models.CharField(max_length=32, null=True)")[:-2] + ".describe(),\n",
+        removal("note"),
+        imports="migrations, models",
+    ),
+    # (Dropped from its own ancestors: the replaced migration is replayed instead.)
+    "a squash after the migration it replaces": laid_out(removal("note")).replace(
+        "    dependencies = [",
+        '    replaces = [\n        ("shop", "0001_initial"),\n    ]\n\n    dependencies = [',
+    ),
     "names not plain strings": laid_out(
         "        migrations.RemoveField(\n"
         "            model_name=MODEL,\n"
@@ -144,6 +166,27 @@ def test_the_parsed_check_reports_what_the_lines_leave_to_it() -> None:
         "re-adding it fails on SQLite and PostgreSQL, and MySQL/MariaDB silently fill every "
         "row with ''"
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["a field from a name of the module", "a squash after the migration it replaces"]
+)
+def test_what_the_lines_leave_to_it_the_parsed_check_may_find_safe(name: str) -> None:
+    assert _parsed_findings(PARSED[name]) == []
+
+
+def test_the_replay_from_the_lines_of_a_migration_not_laid_out_so() -> None:
+    second = PARSED["not the writer's layout"]
+    history = History.from_sources(FOLDER, {"0001_initial.py": INITIAL, "0002_x.py": second})
+    assert history.state_before_laid_out("0002_x", 0, "product") is None
+
+
+def test_a_removal_in_the_initial_migration() -> None:
+    initial = INITIAL.replace("        ),\n    ]\n", "        ),\n" + removal("note") + "    ]\n")
+    history = History.from_sources(FOLDER, {"0001_initial.py": initial})
+    assert mf003.nothing_unparsed is not None
+    file = UnparsedFile(FOLDER / "0001_initial.py", initial, history, RuleSettings())
+    assert mf003.nothing_unparsed(file) == NothingFound(reads_outside=False)
 
 
 def test_a_text_the_history_does_not_hold_is_parsed() -> None:
