@@ -440,7 +440,14 @@ def from_settings(roots: str, configured: str) -> FieldClasses:
     """The finder for a run's rule settings: ``roots`` joined with ``os.pathsep``,
     ``configured`` the ``field-classes`` table as JSON."""
     table = json.loads(configured) if configured else {}
-    return FieldClasses([Path(r) for r in roots.split(os.pathsep) if r], table)
+    return FieldClasses(_split(roots), table)
+
+
+@functools.lru_cache(maxsize=16)
+def _split(roots: str) -> tuple[Path, ...]:
+    """The paths of ``roots`` (joined with ``os.pathsep``), the same objects for the same
+    text (their resolved forms are then found at once: :func:`_resolved`)."""
+    return tuple(Path(r) for r in roots.split(os.pathsep) if r)
 
 
 def from_rule_settings(settings: RuleSettings) -> FieldClasses:
@@ -581,8 +588,11 @@ class FieldClasses:
         """Where modules are looked for: the folders from the migration's app up to the
         root that holds it (the nearest first), as ``sys.path`` entries."""
         folder = migration.parent.resolve()
+        # (A set of the folder and its parents: a run outside a repository over a hundred
+        # folders has a hundred roots to try.)
+        holding = {folder, *folder.parents}
         for root in self.roots:
-            if folder == root or root in folder.parents:
+            if root in holding:
                 chain = [folder.parent, *folder.parent.parents]
                 return tuple(p for p in chain if p == root or root in p.parents)
         return ()
