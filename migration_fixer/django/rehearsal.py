@@ -36,7 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,6 +314,8 @@ class Failure:
     message: str
     migration: str | None = None  # "app.0003_name"
     operation: str | None = None  # "operation 2, RemoveField: Remove field sku from item"
+    #: What to try, said after the failure ("" for none).
+    hint: str = ""
 
     def describe(self) -> str:
         where = ", ".join(filter(None, [self.migration, self.operation]))
@@ -988,7 +990,10 @@ class Rehearsal:
                     operation = _describe_operation(*tracker.operation)
                 elif migration is not None:
                     operation = "after its last operation (deferred SQL)"
-                step.failure = Failure(one_line(_cause(exc)), label, operation)
+                hint = ""
+                if name == "forward" and migration is not None and tracker.operation:
+                    hint = no_rows_hint(migration, tracker.operation[1], self.inserted)
+                step.failure = Failure(one_line(_cause(exc)), label, operation, hint)
                 self._record(step, started)
                 return None
         self._record(step, started)
@@ -1297,6 +1302,42 @@ def _rows_text(batch: Batch) -> str:
     if batch.unfilled:
         text += f", {len(batch.unfilled)} not filled"
     return text
+
+
+def no_rows_hint(migration: Migration, operation: Any, inserted: Mapping[str, Any]) -> str:
+    """For an operation that failed the first time it met the generated rows (the deploy's
+    forward step): the models given rows that it names (a ``RunPython`` whose forward
+    function names the model, and its app unless it is the migration's; an operation on
+    it), with the ``--no-rows`` that leaves
+    them out; "" when it names none. Only a suggestion: the rows may be ones real data
+    holds too."""
+    filled = {label.lower(): label for label, pks in inserted.items() if pks}
+    if isinstance(operation, RunPython):
+        source = _source_of(operation.code)
+
+        def names(word: str) -> bool:
+            return re.search(rf"\b{re.escape(word)}\b", source) is not None
+
+        # A model of another app only where the code names that app too.
+        named = [
+            label
+            for label in filled.values()
+            if names(label.partition(".")[2])
+            and (label.partition(".")[0] == migration.app_label or names(label.partition(".")[0]))
+        ]
+    else:
+        model = getattr(operation, "model_name_lower", None) or getattr(
+            operation, "name_lower", None
+        )
+        label = filled.get(f"{migration.app_label}.{model}".lower())
+        named = [label] if model is not None and label is not None else []
+    if not named:
+        return ""
+    flags = " ".join(f"--no-rows {label}" for label in sorted(named))
+    return (
+        "if the generated rows are not rows this migration can meet (a tree's paths, a "
+        f"document's structure, names it looks up), leave those tables empty: {flags}"
+    )
 
 
 def check_no_rows(labels: Sequence[str], option: str = "--no-rows") -> None:

@@ -47,6 +47,8 @@ def footer(report: Report) -> list[str]:
     failed = report.failure
     if failed is not None and failed.failure is not None:
         lines.append(f"FAILED at {failed.label}: {failed.failure.describe()}")
+        if failed.failure.hint:
+            lines.append(f"  hint: {failed.failure.hint}")
     elif report.phases:
         lines.append(
             f"Rollback rehearsal passed: {len(report.phases)} deploy"
@@ -79,6 +81,7 @@ def to_dict(report: Report) -> dict[str, Any]:
                     "migration": step.failure.migration,
                     "operation": step.failure.operation,
                     "message": step.failure.message,
+                    "hint": step.failure.hint,
                 },
             }
             for step in report.steps
@@ -115,9 +118,10 @@ def render_junit(report: Report) -> str:
         lines.append(f"    <testcase {attrs}>")
         if step.failure is not None:
             message = step.failure.describe()
+            body = f"{message}\nhint: {step.failure.hint}" if step.failure.hint else message
             lines.append(
                 f'      <failure message={quoteattr(message)} type="RollbackRehearsalFailure">'
-                f"{_text(message)}</failure>"
+                f"{_text(body)}</failure>"
             )
         if step.detail:
             lines.append(f"      <system-out>{_text(step.detail)}</system-out>")

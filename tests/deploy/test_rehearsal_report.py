@@ -118,6 +118,7 @@ def test_json() -> None:
                     "migration": "shop.0002_a",
                     "operation": "operation 1, RemoveField: Remove field sku from product",
                     "message": 'IntegrityError: column "sku" contains null values',
+                    "hint": "",
                 },
             },
         ],
@@ -195,3 +196,21 @@ def test_a_model_not_filled_is_listed_once() -> None:
         )
     ]
     assert rehearsal.inserted == {"shop.Tag": {10, 11}}
+
+
+def test_a_hint_follows_the_failure() -> None:
+    hinted = Report("sqlite", "x", 0, phases=[["shop.0002_a"]])
+    hint = "if the generated rows are not rows ...: --no-rows shop.Tag"
+    failure = Failure("KeyError: 'Row5di'", "shop.0002_a", "operation 1, RunPython: x", hint)
+    hinted.steps = [Step(1, "forward", "migrate: 1 migration", 0.5, failure)]
+    assert render_text(hinted, with_steps=False) == (
+        "FAILED at deploy 1: forward: shop.0002_a, operation 1, RunPython: x: KeyError: "
+        "'Row5di'\n"
+        f"  hint: {hint}\n"
+    )
+    assert json.loads(render_json(hinted))["steps"][0]["failure"]["hint"] == hint
+    (case,) = ET.fromstring(render_junit(hinted)).iter("testcase")
+    failed = case.find("failure")
+    assert failed is not None
+    assert failed.attrib["message"] == "shop.0002_a, operation 1, RunPython: x: KeyError: 'Row5di'"
+    assert failed.text == f"{failed.attrib['message']}\nhint: {hint}"

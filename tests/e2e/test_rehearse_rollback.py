@@ -413,6 +413,12 @@ def test_tables_left_empty_for_rows_a_data_migration_cannot_meet(
         "operation 1, RunPython: Raw Python operation",
     )
     assert message.startswith("KeyError: 'Row"), message
+    (failed,) = [s["failure"] for s in report["steps"] if not s["ok"]]
+    assert failed["hint"] == (
+        "if the generated rows are not rows this migration can meet (a tree's paths, a "
+        "document's structure, names it looks up), leave those tables empty: "
+        "--no-rows seededids.Item"
+    )
     result = rehearse(project, db_backend, "seededids:0002", "--no-rows", "seededids.Item")
     assert (result.returncode, result.stderr) == (0, ""), result.describe()
     lines = [TIME.sub(" <t> ", line) for line in result.stdout.splitlines()]
