@@ -150,31 +150,26 @@ def test_a_long_statement_is_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert errors.one_line(exc) == f"AssertionError at migrations/0004_check.py:2 ({shown})"
 
 
-def test_source_that_no_longer_parses_shows_the_raising_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+BROKEN = "def check(:\n    assert (\n        not rows\n    )\n"
+
+
+@pytest.mark.parametrize("now", [BROKEN, None], ids=["no longer parses", "gone"])
+def test_source_changed_since_shows_the_raising_line_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, now: str | None
 ) -> None:
     monkeypatch.chdir(tmp_path)
     names = _module(tmp_path, "def check(rows):\n    assert (\n        not rows\n    )\n")
     exc = _raised(lambda: names["check"]([1]))  # type: ignore[operator]
-    broken = "def check(:\n    assert (\n        not rows\n    )\n"
-    (tmp_path / "migrations" / "0004_check.py").write_text(broken)
+    path = tmp_path / "migrations" / "0004_check.py"
+    if now is None:
+        path.unlink()
+    else:
+        path.write_text(now)
     linecache.checkcache()
     # The line Python names: the statement's first (3.11), or the failing test's (3.12+).
     line = _raised_at(exc)
-    shown = broken.splitlines()[line - 1].strip()
-    assert errors.one_line(exc) == f"AssertionError at migrations/0004_check.py:{line} ({shown})"
-
-
-def test_source_that_is_gone_names_the_line_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    names = _module(tmp_path, "def check(rows):\n    assert (\n        not rows\n    )\n")
-    exc = _raised(lambda: names["check"]([1]))  # type: ignore[operator]
-    (tmp_path / "migrations" / "0004_check.py").unlink()
-    linecache.checkcache()
-    line = _raised_at(exc)
-    assert errors.one_line(exc) == f"AssertionError at migrations/0004_check.py:{line}"
+    shown = f" ({now.splitlines()[line - 1].strip()})" if now is not None else ""
+    assert errors.one_line(exc) == f"AssertionError at migrations/0004_check.py:{line}{shown}"
 
 
 def _raised_at(exc: BaseException) -> int:
