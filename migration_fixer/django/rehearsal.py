@@ -52,8 +52,10 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.operations import (
     AlterField,
+    AlterModelTable,
     DeleteModel,
     RemoveField,
+    RenameModel,
     RunPython,
     RunSQL,
     SeparateDatabaseAndState,
@@ -521,6 +523,29 @@ def _alters_what_differs(
     )
 
 
+def _left_named_for_new_table(app_label: str, operation: Any, differences: Sequence[str]) -> bool:
+    """Whether ``operation`` renames a table (``RenameModel``, ``AlterModelTable``) and a
+    difference is an index or constraint named for the new table, found on another one:
+    PostgreSQL renames none with its table, so the rollback of the rename leaves them under
+    the new table's names (wagtailcore 0070: ``wagtailcore_revision_page_id_fe4c1367`` on
+    ``wagtailcore_pagerevision``)."""
+    if isinstance(operation, RenameModel):
+        new = _default_table(app_label, operation.new_name)
+    elif isinstance(operation, AlterModelTable) and operation.table:
+        new = str(operation.table)
+    else:
+        return False
+    for line in differences:
+        found = _ADDED_OBJECT.match(line)
+        if found is not None and found[2] != new and found[1].startswith(f"{new}_"):
+            return True
+    return False
+
+
+#: A difference that is an index or a constraint the start did not have: its name, its table.
+_ADDED_OBJECT = re.compile(r"(?:index|constraint) ([\w$]+) on ([\w$]+): added ")
+
+
 def _default_table(app_label: str, model_name: str) -> str:
     return f"{app_label}_{model_name}".lower()
 
@@ -597,7 +622,8 @@ def _suspects(
 ) -> list[str]:
     """Operations of ``migrations`` that may leave the schema changed after their reverse,
     lose rows (``lost``) or change their values (``changed``), the likeliest only: one that
-    drops a table whose rows were lost, or a column whose values changed (certain); else
+    drops a table whose rows were lost, or a column whose values changed, or renames a table
+    whose new name an index or constraint left on the old one has (certain); else
     ranked by whether their reverse is a no-op, whether raw SQL names a table that differs,
     lost rows or changed values, or Python's code names a model that did, and whether that
     code deletes rows (rows lost) or changes values (values changed) (raw code with a real
@@ -631,7 +657,11 @@ def _suspects(
             order += 1
             score = 0
             values = _changes_values_of(migration, operation, changed)
-            if _drops_rows_of(migration, operation, lost) or values == "drops":
+            if (
+                _drops_rows_of(migration, operation, lost)
+                or values == "drops"
+                or _left_named_for_new_table(migration.app_label, operation, differences)
+            ):
                 score = 7  # (above any other: 2 for a no-op reverse, 3 for deleting code)
             elif isinstance(operation, RunPython):
                 noop = operation.reverse_code in (None, RunPython.noop)

@@ -407,3 +407,29 @@ def test_each_table_lost_by_an_operation_of_its_own() -> None:
 def _purge_both(apps: Any, schema_editor: Any) -> None:
     apps.get_model("shop", "Tag").objects.all().delete()
     apps.get_model("shop", "Item").objects.all().delete()
+
+
+def test_an_index_left_under_the_new_name_of_a_renamed_table() -> None:
+    """PostgreSQL renames no index or constraint with its table: after the rollback of a
+    RenameModel (wagtailcore 0070), they are on the old table under the new one's names.
+    The rename is certain, before code that names the table."""
+    differences = [
+        "index shop_tag_name_0a1b2c3d on shop_tag: missing (was index (name) btree)",
+        "index shop_label_name_4e5f6a7b on shop_tag: added (index (name) btree)",
+    ]
+    renamed = _migration(
+        "0002_rename",
+        migrations.RunPython(_purge_tags, NOOP),
+        migrations.RenameModel("Tag", "Label"),
+    )
+    assert _suspects([renamed], differences) == [
+        "shop.0002_rename, operation 2, RenameModel: Rename model Tag to Label"
+    ]
+    table = _migration("0002_table", migrations.AlterModelTable("tag", "shop_label"))
+    assert _suspects([table], differences) == [
+        "shop.0002_table, operation 1, AlterModelTable: Rename table for tag to shop_label"
+    ]
+    # A name of another table, or the index missing only: not the rename's.
+    other = _migration("0002_other", migrations.RenameModel("Tag", "Badge"))
+    assert _suspects([other], differences) == []
+    assert _suspects([renamed], differences[:1]) == [f"shop.0002_rename, operation 1, {PYTHON}"]
