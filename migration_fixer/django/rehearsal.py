@@ -909,9 +909,9 @@ class Rehearsal:
         self.seed = seed
         self.clock = clock
         self.on_step = on_step
-        self.rows = RowFactory(seed, left_empty=no_rows)
         self.inserted: dict[str, set[Any]] = {}  # model label -> primary keys
         self.graph = _graph()
+        self.rows = RowFactory(seed, left_empty=renamed_too(no_rows, self.graph, self.plan))
         self.deploys = split_deploys(self.graph, self.plan)
         self.report = Report(scratch.vendor, scratch.name, seed)
         self.report.phases = [[f"{a}.{n}" for a, n in phase] for phase in self.deploys]
@@ -1368,6 +1368,21 @@ def no_rows_hint(migration: Migration, operation: Any, inserted: Mapping[str, An
         "if the generated rows are not rows this migration can meet (a tree's paths, a "
         f"document's structure, names it looks up), leave those tables empty: {flags}"
     )
+
+
+def renamed_too(labels: Sequence[str], loader: MigrationLoader, plan: Sequence[Node]) -> set[str]:
+    """``labels`` (``--no-rows``), lower case, with the names the plan's ``RenameModel``
+    operations give their models (wagtailcore 0070 renames ``PageRevision`` to
+    ``Revision``: its table is left empty after the deploy too)."""
+    found = {label.lower() for label in labels}
+    for node in plan:
+        migration = loader.graph.nodes[node]
+        for operation in migration.operations:
+            if isinstance(operation, RenameModel):
+                app = migration.app_label.lower()
+                if f"{app}.{operation.old_name_lower}" in found:
+                    found.add(f"{app}.{operation.new_name_lower}")
+    return found
 
 
 def check_no_rows(labels: Sequence[str], option: str = "--no-rows") -> None:

@@ -1,13 +1,15 @@
-"""The hint after a deploy's forward step failed on the generated rows: the models given rows
-that the failing operation names, with the ``--no-rows`` that leaves them out."""
+"""``--no-rows``: the hint after a deploy's forward step failed on the generated rows (the
+models given rows that the failing operation names, with the ``--no-rows`` that leaves them
+out), and the names the plan gives the models left empty."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import migrations, models
 
-from migration_fixer.django.rehearsal import no_rows_hint
+from migration_fixer.django.rehearsal import no_rows_hint, renamed_too
 
 HINT = (
     "if the generated rows are not rows this migration can meet (a tree's paths, a "
@@ -54,3 +56,21 @@ def test_none_without_rows_of_what_it_names() -> None:
         migrations.RunSQL("UPDATE shop_tag SET name = 1"),
     ):
         assert no_rows_hint(_migration(operation), operation, INSERTED) == ""
+
+
+def test_a_model_left_empty_stays_empty_under_the_name_the_plan_gives_it() -> None:
+    renaming = migrations.Migration("0003_rename", "shop")
+    renaming.operations = [migrations.RenameModel("Tag", "Label")]
+    other = migrations.Migration("0004_rename", "blog")
+    other.operations = [migrations.RenameModel("Post", "Article")]
+    loader = SimpleNamespace(
+        graph=SimpleNamespace(
+            nodes={("shop", "0003_rename"): renaming, ("blog", "0004_rename"): other}
+        )
+    )
+    plan = [("shop", "0003_rename"), ("blog", "0004_rename")]
+    assert renamed_too(["shop.Tag", "Shop.Item"], loader, plan) == {  # type: ignore[arg-type]
+        "shop.tag",
+        "shop.label",
+        "shop.item",
+    }
