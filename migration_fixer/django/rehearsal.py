@@ -1338,22 +1338,20 @@ def no_rows_hint(migration: Migration, operation: Any, inserted: Mapping[str, An
     """For an operation that failed the first time it met the generated rows (the deploy's
     forward step): the models given rows that it names (a ``RunPython`` whose forward
     function names the model, and its app unless it is the migration's; an operation on
-    it), with the ``--no-rows`` that leaves
-    them out; "" when it names none. Only a suggestion: the rows may be ones real data
-    holds too."""
+    it), with the ``--no-rows`` that leaves them out; "" when it names none. Only a
+    suggestion: the rows may be ones real data holds too."""
     filled = {label.lower(): label for label, pks in inserted.items() if pks}
     if isinstance(operation, RunPython):
         source = _source_of(operation.code)
-
-        def names(word: str) -> bool:
-            return re.search(rf"\b{re.escape(word)}\b", source) is not None
-
         # A model of another app only where the code names that app too.
         named = [
             label
             for label in filled.values()
-            if names(label.partition(".")[2])
-            and (label.partition(".")[0] == migration.app_label or names(label.partition(".")[0]))
+            if _mentions(source, [label.partition(".")[2]], does=None)
+            and (
+                label.partition(".")[0] == migration.app_label
+                or _mentions(source, [label.partition(".")[0]], does=None)
+            )
         ]
     else:
         model = getattr(operation, "model_name_lower", None) or getattr(
