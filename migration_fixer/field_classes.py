@@ -436,6 +436,22 @@ def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(r.resolve() for r in roots)
 
 
+@functools.lru_cache(maxsize=256)
+def _search_path(folder: Path, roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    """:meth:`FieldClasses._search_path` of the migrations ``folder``, once per folder and
+    roots: resolving the folder took most of a lookup (0.5 ms; dj-stripe's 0002 looks up
+    136 fields of one folder)."""
+    folder = folder.resolve()
+    # (A set of the folder and its parents: a run outside a repository over a hundred
+    # folders has a hundred roots to try.)
+    holding = {folder, *folder.parents}
+    for root in roots:
+        if root in holding:
+            chain = [folder.parent, *folder.parent.parents]
+            return tuple(p for p in chain if p == root or root in p.parents)
+    return ()
+
+
 def from_settings(roots: str, configured: str) -> FieldClasses:
     """The finder for a run's rule settings: ``roots`` joined with ``os.pathsep``,
     ``configured`` the ``field-classes`` table as JSON."""
@@ -547,6 +563,11 @@ class FieldClasses:
         #: Whether the project's files were searched for a module (what was found, or
         #: not, then depends on them).
         self.consulted = False
+        #: The modules looked for so far, by name and search path, with the file found
+        #: (a migration that removes many fields looks for the same modules for each).
+        self._modules: dict[
+            tuple[str, tuple[Path, ...]], tuple[Path | None, _Module | str | None]
+        ] = {}
 
     # -- public -------------------------------------------------------------------------
     def underlying(
@@ -587,27 +608,27 @@ class FieldClasses:
     def _search_path(self, migration: Path) -> tuple[Path, ...]:
         """Where modules are looked for: the folders from the migration's app up to the
         root that holds it (the nearest first), as ``sys.path`` entries."""
-        folder = migration.parent.resolve()
-        # (A set of the folder and its parents: a run outside a repository over a hundred
-        # folders has a hundred roots to try.)
-        holding = {folder, *folder.parents}
-        for root in self.roots:
-            if root in holding:
-                chain = [folder.parent, *folder.parent.parents]
-                return tuple(p for p in chain if p == root or root in p.parents)
-        return ()
+        return _search_path(migration.parent, self.roots)
 
     def _module(
         self, name: str, search: tuple[Path, ...], reads: list[Path]
     ) -> _Module | str | None:
         self.consulted = True
+        key = (name, search)
+        if key not in self._modules:
+            self._modules[key] = self._find(name, search)
+        path, module = self._modules[key]
+        if path is not None and path not in reads:
+            reads.append(path)
+        return module
+
+    @staticmethod
+    def _find(name: str, search: tuple[Path, ...]) -> tuple[Path | None, _Module | str | None]:
         for root in search:
             found = _find_module(root, name)
             if found is not None:
-                if found.path not in reads:
-                    reads.append(found.path)
-                return _parse(found.path, found.name, found.shown, found.is_package)
-        return None
+                return found.path, _parse(found.path, found.name, found.shown, found.is_package)
+        return None, None
 
     def _locate(
         self, qualified: str, search: tuple[Path, ...], reads: list[Path], depth: int
