@@ -524,22 +524,72 @@ def _alters_what_differs(
 
 
 def _left_named_for_new_table(app_label: str, operation: Any, differences: Sequence[str]) -> bool:
-    """Whether ``operation`` renames a table (``RenameModel``, ``AlterModelTable``) and a
-    difference is an index or constraint named for the new table, found on another one:
-    PostgreSQL renames none with its table, so the rollback of the rename leaves them under
-    the new table's names (wagtailcore 0070: ``wagtailcore_revision_page_id_fe4c1367`` on
-    ``wagtailcore_pagerevision``)."""
+    """Whether ``operation`` renames a table (``RenameModel``, ``AlterModelTable``) and
+    explains every one of ``differences`` (:func:`_explained_by_rename`)."""
+    explained = _explained_by_rename(app_label, operation, differences)
+    return bool(explained) and len(explained) == len(differences)
+
+
+def _explained_by_rename(app_label: str, operation: Any, differences: Sequence[str]) -> list[str]:
+    """The differences ``operation`` explains when it renames a table (``RenameModel``,
+    ``AlterModelTable``) and one is an index or constraint named for the new table, found on
+    another one: PostgreSQL renames none with its table, and the rollback of the rename
+    leaves them under the new table's names (wagtailcore 0070:
+    ``wagtailcore_revision_page_id_fe4c1367`` on ``wagtailcore_pagerevision``): the
+    differences of that table's indexes and constraints. None when it does not rename a
+    table, or no difference is named so."""
     if isinstance(operation, RenameModel):
         new = _default_table(app_label, operation.new_name)
     elif isinstance(operation, AlterModelTable) and operation.table:
         new = str(operation.table)
     else:
-        return False
+        return []
+    tables = set()
     for line in differences:
         found = _ADDED_OBJECT.match(line)
         if found is not None and found[2] != new and found[1].startswith(f"{new}_"):
-            return True
-    return False
+            tables.add(found[2])
+    # (Its indexes and constraints: a rename leaves no column changed.)
+    return [line for line in differences if _object_table(line) in tables]
+
+
+def each_difference_by(
+    migrations: Sequence[Migration], differences: Sequence[str]
+) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """The differences that renames of tables explain (:func:`_explained_by_rename`), each
+    rename (as :func:`_suspects` names it) with its own, in the order of ``migrations``;
+    and the differences none explains, when some are left (MariaDB, wagtail: the rollback
+    of 0070's rename leaves five differences on ``wagtailcore_pagerevision``, and 0087's
+    ``AlterUniqueTogether`` an index on another table; the rename is certain only for its
+    own). Nothing when one rename explains all of them, or none explains any."""
+    groups: list[tuple[str, list[str]]] = []
+    taken: set[str] = set()
+    for migration in migrations:
+        for index, operation in enumerate(migration.operations):
+            explained = [
+                line
+                for line in _explained_by_rename(migration.app_label, operation, differences)
+                if line not in taken
+            ]
+            if explained:
+                taken.update(explained)
+                where = f"{migration.app_label}.{migration.name}"
+                groups.append((f"{where}, {_describe_operation(index, operation)}", explained))
+    rest = [line for line in differences if line not in taken]
+    if not rest and len(groups) < 2:
+        return [], []  # (one rename explains them all, or none explains any: _suspects)
+    return groups, rest
+
+
+def _object_table(line: str) -> str | None:
+    """The table of a difference that is about an index or a constraint ("index x on t:
+    ...", "constraint x on t: ..."); None for any other."""
+    found = _OBJECT.match(line)
+    return found[1] if found is not None else None
+
+
+#: A difference about an index or a constraint: its table.
+_OBJECT = re.compile(r"(?:index|constraint) [\w$]+ on ([\w$]+): ")
 
 
 #: A difference that is an index or a constraint the start did not have: its name, its table.
@@ -603,6 +653,15 @@ def each_lost_by(
     if len(set(each)) != len(each) or sorted(each) != sorted(suspects):
         return None
     return [_short_suspect(suspect) for suspect in each]
+
+
+def _caused_by(suspects: Sequence[str]) -> str:
+    """`` (by X)`` for one suspect, `` (one of: X; Y)`` for several, "" for none."""
+    if not suspects:
+        return ""
+    if len(suspects) == 1:
+        return f" (by {_short_suspect(suspects[0])})"
+    return f" (one of: {'; '.join(map(_short_suspect, suspects))})"
 
 
 def _short_suspect(suspect: str) -> str:
@@ -1217,13 +1276,26 @@ class Rehearsal:
                     except LookupError:
                         return _default_table(app_label, model_name)
 
-                suspects = _suspects(
-                    [graph.nodes[n] for n in nodes],
-                    differences,
-                    lost_models,
-                    table_of,
-                    changed_models,
-                )
+                planned = [graph.nodes[n] for n in nodes]
+                groups, rest = each_difference_by(planned, differences) if not lost else ([], [])
+                suspects: list[str] = []
+                if groups:
+                    # Each rename certain for its own table's differences, the others
+                    # ranked apart: said per group ("one of" would say one did it all).
+                    parts = [
+                        f"{'; '.join(lines)} (by {_short_suspect(by)})" for by, lines in groups
+                    ]
+                    if rest:
+                        parts.append(
+                            "; ".join(rest) + _caused_by(_suspects(planned, rest, (), table_of))
+                        )
+                    message = "; ".join(
+                        [f"schema differs from the start: {'; '.join(parts)}", *cannot]
+                    )
+                else:
+                    suspects = _suspects(
+                        planned, differences, lost_models, table_of, changed_models
+                    )
                 if certain and watch is not None:
                     suspects = with_certain(
                         _certain_suspects(graph, certain, watch.order),
@@ -1231,9 +1303,7 @@ class Rehearsal:
                         alone=all_watched and not differences and not changed_models,
                     )
                 elif not differences and not changed_models and len(lost_models) > 1:
-                    each = each_lost_by(
-                        [graph.nodes[n] for n in nodes], lost_models, table_of, suspects
-                    )
+                    each = each_lost_by(planned, lost_models, table_of, suspects)
                     if each is not None:
                         # Each table's rows lost by an operation of its own: said per table
                         # ("one of" would say one of them did it all).

@@ -141,3 +141,31 @@ def test_a_table_whose_values_cannot_be_read_is_said_alone(start: Any) -> None:
         "OperationalError: no such column: shop_item.note; "
         "shop.Tag: 1 row(s) changed in `name` (pk 3: name 'row3' -> 'other')",
     )
+
+
+def test_a_rename_names_only_its_own_table_s_differences(start: Any) -> None:
+    # The rollback of a RenameModel (Tag to Label) leaves an index under the new table's
+    # name on ``shop_tag`` (PostgreSQL, MariaDB); another index is left on ``shop_item`` by
+    # an AlterField: each difference said with its own cause (MariaDB, wagtail 0070 and
+    # 0087: the rename was named for both).
+    rehearsal = _rehearsal()
+    migration = rehearsal.graph.graph.nodes[NODE]
+    migration.operations = [
+        migrations.RenameModel("Tag", "Label"),
+        migrations.AlterField("item", "name", models.CharField(max_length=9, db_index=True)),
+    ]
+    ok, detail, failure = _compare(
+        rehearsal,
+        start,
+        start,
+        "CREATE INDEX shop_label_name_4e5f6a7b ON shop_tag (name)",
+        "CREATE INDEX shop_item_name_0a1b2c3d ON shop_item (name)",
+    )
+    assert (ok, detail) == (False, "8 rows expected")
+    assert failure == (
+        "shop.0003_admin_table: schema differs from the start: "
+        "index shop_label_name_4e5f6a7b on shop_tag: added (index (name) btree) "
+        "(by shop.0003_admin_table, operation 1 (RenameModel)); "
+        "index shop_item_name_0a1b2c3d on shop_item: added (index (name) btree) "
+        "(by shop.0003_admin_table, operation 2 (AlterField))"
+    )

@@ -11,10 +11,12 @@ from django.db import migrations, models
 from migration_fixer.django.rehearsal import (
     ChangedRows,
     LostRows,
+    _caused_by,
     _compared_fields,
     _default_table,
     _shown,
     _suspects,
+    each_difference_by,
     lost_rows_of,
 )
 
@@ -433,3 +435,58 @@ def test_an_index_left_under_the_new_name_of_a_renamed_table() -> None:
     other = _migration("0002_other", migrations.RenameModel("Tag", "Badge"))
     assert _suspects([other], differences) == []
     assert _suspects([renamed], differences[:1]) == [f"shop.0002_rename, operation 1, {PYTHON}"]
+
+
+def test_a_rename_is_certain_only_for_its_own_table() -> None:
+    """MariaDB, wagtail: the rollback of 0070's rename leaves the old table's index under
+    the new name, and 0087's ``AlterUniqueTogether`` an index on another table. The rename
+    explains its own table's differences, the others are ranked apart (was: the rename
+    named for all of them)."""
+    differences = [
+        "index shop_stock_item_id_99aa on shop_stock: added (index (item_id) btree)",
+        "constraint shop_tag_item_id_fk on shop_tag: missing (was foreign key (item_id))",
+        "index shop_label_name_4e5f6a7b on shop_tag: added (index (name) btree)",
+        "index shop_tag_name_0a1b2c3d on shop_tag: missing (was index (name) btree)",
+    ]
+    renamed = _migration("0002_rename", migrations.RenameModel("Tag", "Label"))
+    stock = _migration(
+        "0003_stock",
+        migrations.AlterField("stock", "item", models.ForeignKey("shop.Item", models.CASCADE)),
+    )
+    groups, rest = each_difference_by([renamed, stock], differences)
+    assert groups == [
+        ("shop.0002_rename, operation 1, RenameModel: Rename model Tag to Label", differences[1:])
+    ]
+    assert rest == differences[:1]
+    assert _suspects([renamed, stock], rest) == [
+        "shop.0003_stock, operation 1, AlterField: Alter field item on stock"
+    ]
+    # One rename that explains every difference: certain, as before (no groups).
+    assert each_difference_by([renamed, stock], differences[1:]) == ([], [])
+    assert _suspects([renamed, stock], differences[1:]) == [
+        "shop.0002_rename, operation 1, RenameModel: Rename model Tag to Label"
+    ]
+    # Not certain when other differences are left: it does not explain them.
+    assert _suspects([renamed], differences) == []
+    # Two renames, each with its own table's: two groups, nothing left.
+    other = [
+        "index shop_badge_code_1234 on shop_medal: added (index (code) btree)",
+        "index shop_medal_code_5678 on shop_medal: missing (was index (code) btree)",
+    ]
+    medal = _migration("0004_medal", migrations.RenameModel("Medal", "Badge"))
+    groups, rest = each_difference_by([renamed, medal], differences[1:] + other)
+    assert [(by.split(",")[0], lines) for by, lines in groups] == [
+        ("shop.0002_rename", differences[1:]),
+        ("shop.0004_medal", other),
+    ]
+    assert rest == []
+
+
+def test_what_each_group_of_differences_is_caused_by() -> None:
+    assert _caused_by([]) == ""
+    assert _caused_by(["shop.0002_x, operation 1, RenameModel: Rename model Tag to Label"]) == (
+        " (by shop.0002_x, operation 1 (RenameModel))"
+    )
+    assert _caused_by(["shop.0002_x, operation 1, RunSQL: Raw SQL", "shop.0003_y"]) == (
+        " (one of: shop.0002_x, operation 1 (RunSQL); shop.0003_y)"
+    )
