@@ -60,6 +60,7 @@ from django.db.migrations.operations import (
     RunSQL,
     SeparateDatabaseAndState,
 )
+from django.db.migrations.operations.models import AlterTogetherOptionOperation, IndexOperation
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import NOT_PROVIDED
 from django.db.transaction import TransactionManagementError
@@ -473,6 +474,14 @@ def lost_rows_of(state: Any, label: str) -> LostRows:
 #: What code that deletes rows says: the ORM's ``.delete()``, SQL's DELETE and TRUNCATE.
 _DELETES = re.compile(r"\.delete\(|\b(?:DELETE|TRUNCATE)\b", re.IGNORECASE)
 #: What code that changes values says: the ORM's ``.update()``/``.save()``, SQL's UPDATE.
+#: Python code that may change any table's schema: the schema editor asked to change a
+#: model's table (it names no table), a new editor, a management command.
+_SCHEMA_CODE = re.compile(
+    r"\bschema_editor\s*(?:\(|\.(?:create_|delete_|add_|remove_|alter_|rename_))"
+    r"|\bcall_command\("
+)
+#: Python code that runs SQL (which changes a table it names).
+_RUNS_SQL = re.compile(r"\.execute(?:many)?\(|\bcursor\(")
 _UPDATES = re.compile(r"\.(?:update|save|bulk_update)\(|\bUPDATE\b", re.IGNORECASE)
 
 
@@ -521,6 +530,50 @@ def _alters_what_differs(
         and any(re.search(rf"\b{re.escape(column)}\b", line) for column in columns)
         for line in differences
     )
+
+
+def _indexes_what_differs(
+    app_label: str,
+    operation: Any,
+    differences: Sequence[str],
+    table_of: Callable[[str, str], str],
+) -> bool:
+    """Whether ``operation`` changes the indexes or constraints of a model (``AddIndex``,
+    ``RemoveConstraint``, ``AlterUniqueTogether``...) and an index or constraint of its
+    table differs: the schema editor's reverse can leave one (on MySQL and MariaDB, the
+    removal of a unique group that starts with a foreign key creates an index for the key,
+    which putting the group back does not drop: wagtailcore 0087)."""
+    if isinstance(operation, IndexOperation):
+        model = getattr(operation, "model_name", None)  # (each of its kinds has one)
+    elif isinstance(operation, AlterTogetherOptionOperation):
+        model = operation.name
+    else:
+        return False
+    if not isinstance(model, str):
+        return False
+    table = table_of(app_label, model)
+    # Not an index or constraint the reverse drops (of an ``AddIndex``: it cannot be one
+    # the rollback added), nor one it creates again (of a ``RemoveIndex``: missing).
+    kind = type(operation).__name__
+    left = (
+        ": missing " if kind.startswith("Remove") else ": added " if kind.startswith("Add") else ""
+    )
+    return any(_object_table(line) == table and not (left and left in line) for line in differences)
+
+
+def _changes_schema(operation: RunPython, tables: Iterable[str]) -> bool:
+    """Whether the code of ``operation`` (forward or reverse) may change the schema of one
+    of ``tables``: it asks the schema editor to change a model's table, or runs SQL and
+    names one of them (wagtailcore 0070's ``PRAGMA legacy_alter_table = OFF`` does not)."""
+    for code in (operation.code, operation.reverse_code):
+        if code in (None, RunPython.noop):
+            continue
+        source = _source_of(code)
+        if _SCHEMA_CODE.search(source) or (
+            _RUNS_SQL.search(source) and _mentions(source, sorted(tables), does=None)
+        ):
+            return True
+    return False
 
 
 def _left_named_for_new_table(app_label: str, operation: Any, differences: Sequence[str]) -> bool:
@@ -727,8 +780,17 @@ def _suspects(
                 named = max(
                     _python_names(operation, noop, names, does) for names, _, does in concerns
                 )
-                # (Code with a real reverse only when it names what differs.)
+                # (Code with a real reverse only when it names what differs; for the schema
+                # alone, only code that may change it: wagtail's data migrations were named
+                # for indexes the schema editor left on MariaDB.)
                 score = 2 + noop + named if noop or named else 0
+                if (
+                    score
+                    and not lost
+                    and not changed
+                    and not _changes_schema(operation, named_tables)
+                ):
+                    score = 0
             elif isinstance(operation, RunSQL):
                 noop = operation.reverse_sql in (None, "", [], RunSQL.noop)
                 named = max(
@@ -744,9 +806,10 @@ def _suspects(
                 # leaves them ''): after raw code that changes that field, with code that
                 # only names the model, before code that does not.
                 score = 5
-            elif isinstance(operation, AlterField) and _alters_what_differs(
-                migration.app_label, operation, differences, table_of
-            ):
+            elif (
+                isinstance(operation, AlterField)
+                and _alters_what_differs(migration.app_label, operation, differences, table_of)
+            ) or _indexes_what_differs(migration.app_label, operation, differences, table_of):
                 # The schema editor's own reverse: last, when no raw code can be the cause
                 # (MariaDB drops a column's CHECK constraint whenever Django alters it).
                 score = 1

@@ -434,7 +434,8 @@ def test_an_index_left_under_the_new_name_of_a_renamed_table() -> None:
     # A name of another table, or the index missing only: not the rename's.
     other = _migration("0002_other", migrations.RenameModel("Tag", "Badge"))
     assert _suspects([other], differences) == []
-    assert _suspects([renamed], differences[:1]) == [f"shop.0002_rename, operation 1, {PYTHON}"]
+    # (Nor the data migration beside it: code that does not touch the schema.)
+    assert _suspects([renamed], differences[:1]) == []
 
 
 def test_a_rename_is_certain_only_for_its_own_table() -> None:
@@ -490,3 +491,56 @@ def test_what_each_group_of_differences_is_caused_by() -> None:
     assert _caused_by(["shop.0002_x, operation 1, RunSQL: Raw SQL", "shop.0003_y"]) == (
         " (one of: shop.0002_x, operation 1 (RunSQL); shop.0003_y)"
     )
+
+
+def _add_index(apps: Any, schema_editor: Any) -> None:
+    schema_editor.execute("CREATE INDEX tag_name ON shop_tag (name)")
+
+
+def _pragma(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("PRAGMA legacy_alter_table = OFF")
+
+
+def _add_field(apps: Any, schema_editor: Any) -> None:
+    Tag = apps.get_model("shop", "Tag")
+    schema_editor.add_field(Tag, Tag._meta.get_field("name"))
+
+
+def test_schema_differences_name_code_only_when_it_may_change_the_schema() -> None:
+    """Without rows lost or changed, a data migration that cannot change the schema is not
+    named; the schema editor's operations on the table that differs are (MariaDB,
+    wagtailcore 0087: removing a unique group that starts with a foreign key adds an index
+    for the key, which the reverse leaves)."""
+    added = ["index shop_tag_group_id_fc07e671 on shop_tag: added (index (group_id) btree)"]
+    data = migrations.RunPython(_purge_tags, NOOP)
+    unique = migrations.AlterUniqueTogether("tag", set())
+    index = migrations.RemoveIndex("tag", "tag_name_idx")
+    other = migrations.AlterUniqueTogether("item", set())
+    found = _suspects([_migration("0002_x", data, unique, index, other)], added)
+    assert found == [
+        "shop.0002_x, operation 2, AlterUniqueTogether: Alter unique_together for tag (0 "
+        "constraint(s))",
+        "shop.0002_x, operation 3, RemoveIndex: Remove index tag_name_idx from tag",
+    ]
+    # An index added by the rollback is not one an AddIndex's reverse leaves (it drops it),
+    # a missing one not one a RemoveIndex's reverse leaves (it creates it again).
+    adding = migrations.AddIndex("tag", models.Index(fields=["name"], name="tag_name_idx"))
+    assert _suspects([_migration("0002_x", adding)], added) == []
+    missing = [added[0].replace(": added (", ": missing (was ")]
+    assert _suspects([_migration("0002_x", index, adding)], missing) == [
+        "shop.0002_x, operation 2, AddIndex: Create index tag_name_idx on field(s) name of "
+        "model tag"
+    ]
+    # Code that may change the table comes first (a no-op reverse): SQL that names it, or
+    # the schema editor asked to change a model's table; SQL that names another is not
+    # (wagtailcore 0070's PRAGMA for SQLite).
+    pragma = migrations.RunPython(_pragma, NOOP)
+    for code in (_add_index, _add_field):
+        schema = migrations.RunPython(code, NOOP)
+        found = _suspects([_migration("0002_x", data, unique, pragma, schema)], added)
+        assert found == [f"shop.0002_x, operation 4, {PYTHON}"]
+    # With rows lost, the data migration is named as before.
+    assert _suspects([_migration("0002_x", data, unique)], added, [TAG_ROWS]) == [
+        f"shop.0002_x, operation 1, {PYTHON}"
+    ]
