@@ -428,12 +428,25 @@ THIRD_PARTY: dict[str, KnownField] = {
 }
 
 
+class _Roots(tuple[Path, ...]):
+    """Resolved source roots, hashed once (a key of :func:`_search_path`'s cache: a run
+    outside a repository over a hundred folders has a hundred roots, hashed for every
+    field looked up)."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        if "_hash" not in self.__dict__:
+            self._hash = tuple.__hash__(self)
+        return self._hash
+
+
 @functools.lru_cache(maxsize=16)
-def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+def _resolved(roots: tuple[Path, ...]) -> _Roots:
     """``roots`` resolved, once per run: a finder is made for every file MF003 checks, and
     a run given a hundred folders outside a repository has a hundred roots (resolving them
     for each file took longer than the rest of MF003's check)."""
-    return tuple(r.resolve() for r in roots)
+    return _Roots(r.resolve() for r in roots)
 
 
 @functools.lru_cache(maxsize=256)
@@ -455,15 +468,16 @@ def _search_path(folder: Path, roots: tuple[Path, ...]) -> tuple[Path, ...]:
 def from_settings(roots: str, configured: str) -> FieldClasses:
     """The finder for a run's rule settings: ``roots`` joined with ``os.pathsep``,
     ``configured`` the ``field-classes`` table as JSON."""
-    table = json.loads(configured) if configured else {}
-    return FieldClasses(_split(roots), table)
+    resolved, table = _settings(roots, configured)
+    return FieldClasses(resolved, table)
 
 
 @functools.lru_cache(maxsize=16)
-def _split(roots: str) -> tuple[Path, ...]:
-    """The paths of ``roots`` (joined with ``os.pathsep``), the same objects for the same
-    text (their resolved forms are then found at once: :func:`_resolved`)."""
-    return tuple(Path(r) for r in roots.split(os.pathsep) if r)
+def _settings(roots: str, configured: str) -> tuple[_Roots, dict[str, str]]:
+    """The roots resolved and the table read, once per run (a finder is made for every
+    file MF003 checks; the strings' hashes are kept, a tuple of paths is hashed again)."""
+    paths = tuple(Path(r) for r in roots.split(os.pathsep) if r)
+    return _resolved(paths), json.loads(configured) if configured else {}
 
 
 def from_rule_settings(settings: RuleSettings) -> FieldClasses:
@@ -556,7 +570,7 @@ class FieldClasses:
         configured: Mapping[str, str] = {},
         reviewed: Sequence[str] = (),
     ):
-        self.roots = _resolved(tuple(roots))
+        self.roots = roots if isinstance(roots, _Roots) else _resolved(tuple(roots))
         self.configured = dict(configured)
         #: ``Class.method`` overrides to trust (the table's verification only).
         self.reviewed = frozenset(reviewed)

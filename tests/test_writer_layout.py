@@ -107,10 +107,13 @@ def test_the_writers_layout_is_read_from_its_lines() -> None:
     assert layout.header(TEXT) == HEAD + "    operations = []\n"
 
 
-def test_each_operation_parsed_alone_is_the_node_the_whole_parse_gives() -> None:
-    layout = read_layout(TEXT)
+# Below line 600 a piece is moved to its line after the parse, not put there by blank lines.
+@pytest.mark.parametrize("above", ["", "# generated\n" * 700], ids=["top", "line 700 on"])
+def test_each_operation_parsed_alone_is_the_node_the_whole_parse_gives(above: str) -> None:
+    text = above + TEXT
+    layout = read_layout(text)
     assert layout is not None
-    module = ast.parse(TEXT)
+    module = ast.parse(text)
     migration = module.body[-1]
     assert isinstance(migration, ast.ClassDef)
     listed = migration.body[-1]
@@ -119,10 +122,10 @@ def test_each_operation_parsed_alone_is_the_node_the_whole_parse_gives() -> None
     whole = listed.value.elts
     assert len(whole) == len(layout.operations)
     for operation, node in zip(layout.operations, whole, strict=True):
-        alone = parse_operation(TEXT, operation, "0002_x.py")
+        alone = parse_operation(text, operation, "0002_x.py")
         assert alone is not None
         assert ast.dump(alone, include_attributes=True) == ast.dump(node, include_attributes=True)
-        assert ast.get_source_segment(TEXT, alone) == TEXT[operation.start : operation.end]
+        assert ast.get_source_segment(text, alone) == text[operation.start : operation.end]
 
 
 def test_an_operation_that_does_not_parse_is_none() -> None:
@@ -582,7 +585,9 @@ def test_a_module_with_no_class() -> None:
 # -- a `CreateModel`'s fields read from its lines -----------------------------------------
 
 
-def _created(fields: str, *, keyword: str = "fields=[\n") -> tuple[str, list[str]] | None:
+def _created(
+    fields: str, *, keyword: str = "fields=[\n", above: str = ""
+) -> tuple[str, list[str]] | None:
     """The name and the pairs' names that model_fields reads from a `CreateModel` whose
     `fields` list holds ``fields`` (lines indented sixteen spaces)."""
     operation = (
@@ -592,7 +597,7 @@ def _created(fields: str, *, keyword: str = "fields=[\n") -> tuple[str, list[str
         '            options={"ordering": ["sku"]},\n'
         "        ),\n"
     )
-    text = HEAD + "    operations = [\n" + operation + "    ]\n"
+    text = above + HEAD + "    operations = [\n" + operation + "    ]\n"
     layout = read_layout(text)
     assert layout is not None
     read = model_fields(text, layout.operations[0])
@@ -701,3 +706,15 @@ def test_a_pair_that_does_not_parse_is_found_when_its_field_is_looked_up(
     assert _definition(history, "id") == "models.AutoField(primary_key=True, serialize=False)"
     assert history.problems == []
     _assert_reported(history, "sku", 19)
+
+
+def test_fields_far_down_a_file_are_parsed_in_their_place() -> None:
+    # Below line 600 a field is moved to its line after the parse (dj-stripe's 0001).
+    fields = (
+        '                ("id", models.AutoField(primary_key=True)),\n'
+        "                (\n"
+        '                    "sku",\n'
+        "                    models.CharField(max_length=9),\n"
+        "                ),\n"
+    )
+    assert _created(fields, above="# generated\n" * 700) == ("Product", ["id", "sku"])

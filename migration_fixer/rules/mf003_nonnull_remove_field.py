@@ -506,9 +506,6 @@ def _examine(
             "split it by hand (nullable first, drop later, under the same condition)"
         )
         return _with_hint(finding, hint), None
-    if history.in_unique_group(field):
-        # (One placeholder in every row would break the group's uniqueness.)
-        verdict = dataclasses.replace(verdict, unique=True)
     return finding, Removal(op, model, field, looked_up, verdict)
 
 
@@ -735,6 +732,17 @@ def _fix_all(
         for _, finding in removals:
             yield _with_hint(finding, reason)
         return
+    # A field in a unique group of the folder: one placeholder in every row would break the
+    # group's uniqueness. (Asked only of a removal to split: it reads every file's text.)
+    removals = [
+        (
+            dataclasses.replace(r, verdict=dataclasses.replace(r.verdict, unique=True))
+            if history.in_unique_group(r.field)
+            else r,
+            finding,
+        )
+        for r, finding in removals
+    ]
     strategy = ctx.settings.get(code, "strategy", "nullable")
     fixed: list[tuple[Removal, Finding, list[Edit], str | None]] = []
     used_names = {n.id for n in ast.walk(ctx.tree) if isinstance(n, ast.Name)} | {
