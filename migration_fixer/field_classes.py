@@ -474,8 +474,9 @@ def from_settings(roots: str, configured: str) -> FieldClasses:
 
 @functools.lru_cache(maxsize=16)
 def _settings(roots: str, configured: str) -> tuple[_Roots, dict[str, str]]:
-    """The roots resolved and the table read, once per run (a finder is made for every
-    file MF003 checks; the strings' hashes are kept, a tuple of paths is hashed again)."""
+    """The roots resolved and the table read, once per run: a finder is made for every
+    file MF003 checks (keyed by the settings' strings, whose hashes Python keeps; a tuple
+    of a hundred paths is hashed anew each time)."""
     paths = tuple(Path(r) for r in roots.split(os.pathsep) if r)
     return _resolved(paths), json.loads(configured) if configured else {}
 
