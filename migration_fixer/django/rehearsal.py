@@ -634,6 +634,16 @@ def each_difference_by(
     return groups, rest
 
 
+def _by_table(differences: Sequence[str]) -> list[list[str]]:
+    """``differences`` in groups, one per table of an index or constraint
+    (:func:`_object_table`), in the order of the first of each; the others (columns,
+    tables) in one group, first."""
+    groups: dict[str | None, list[str]] = {None: []}
+    for line in differences:
+        groups.setdefault(_object_table(line), []).append(line)
+    return [lines for lines in groups.values() if lines]
+
+
 def _object_table(line: str) -> str | None:
     """The table of a difference that is about an index or a constraint ("index x on t:
     ...", "constraint x on t: ..."); None for any other."""
@@ -1344,13 +1354,14 @@ class Rehearsal:
                 suspects: list[str] = []
                 if groups:
                     # Each rename certain for its own table's differences, the others
-                    # ranked apart: said per group ("one of" would say one did it all).
+                    # ranked apart, table by table: said per group ("one of" would say one
+                    # did it all).
                     parts = [
                         f"{'; '.join(lines)} (by {_short_suspect(by)})" for by, lines in groups
                     ]
-                    if rest:
+                    for lines in _by_table(rest):
                         parts.append(
-                            "; ".join(rest) + _caused_by(_suspects(planned, rest, (), table_of))
+                            "; ".join(lines) + _caused_by(_suspects(planned, lines, (), table_of))
                         )
                     message = "; ".join(
                         [f"schema differs from the start: {'; '.join(parts)}", *cannot]

@@ -11,6 +11,7 @@ from django.db import migrations, models
 from migration_fixer.django.rehearsal import (
     ChangedRows,
     LostRows,
+    _by_table,
     _caused_by,
     _compared_fields,
     _default_table,
@@ -544,3 +545,21 @@ def test_schema_differences_name_code_only_when_it_may_change_the_schema() -> No
     assert _suspects([_migration("0002_x", data, unique)], added, [TAG_ROWS]) == [
         f"shop.0002_x, operation 1, {PYTHON}"
     ]
+
+
+def test_differences_grouped_by_table() -> None:
+    """What is left after the renames is ranked table by table (MariaDB, wagtail: one index
+    left by 0087 on one table, one by 0080 on another)."""
+    differences = [
+        "index shop_tag_group_id_1 on shop_tag: added (index (group_id) btree)",
+        "column shop_item.note: null was False, is True",
+        "index shop_stock_item_id_2 on shop_stock: added (index (item_id) btree)",
+        "constraint shop_tag_uniq on shop_tag: missing (was unique (name))",
+        "table shop_old: added (absent before)",
+    ]
+    assert _by_table(differences) == [
+        [differences[1], differences[4]],
+        [differences[0], differences[3]],
+        [differences[2]],
+    ]
+    assert _by_table(differences[:1]) == [differences[:1]]
