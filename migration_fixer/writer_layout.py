@@ -34,8 +34,7 @@ A file is laid out only when every line after ``operations = [`` is where the wr
 it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
 ``        ),``, every line between is indented twelve spaces or more (or, when the replay
 needs none of its arguments, is one call on a line of its own: a data migration's
-``        migrations.RunPython(forwards, backwards),``; a comment may have a line of its own
-between two), the list closes with
+``        migrations.RunPython(forwards, backwards),``), the list closes with
 ``    ]`` at the end of the file, and no string spans lines (no triple quote, no line ending
 in a backslash), so that a line's indentation is the code's. Anything else is read by
 parsing the file, as before.
@@ -156,9 +155,6 @@ def read_layout(text: str) -> Layout | None:
         first = outer[index]
         if first.start() != follows:
             return None  # (a line between two operations)
-        if first.group(1)[0] == "#":  # (a comment on a line of its own, between two)
-            follows, index = first.end(), index + 1
-            continue
         start = first.start() + 9  # (after the newline and the indentation)
         started = _START.fullmatch(first.group(1))
         if started is not None:  # (its arguments on the lines below, up to its last line)
