@@ -29,6 +29,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from migration_fixer.writer_layout import read_layout
+
 #: The lists of a ``Migration`` class that make the graph.
 GRAPH_NAMES = ("dependencies", "replaces", "run_before")
 
@@ -165,7 +167,7 @@ def graph_edges(text: str) -> GraphEdges | None:
     if body_indent is None:
         return None
     found: dict[str, list[tuple[str, str]]] = {}
-    scan: StringsAndComments | None = None
+    scan: _StringsAndComments | None = None
     operations: _OperationsList | None = None
     operations_read = False  # (read on the first word found elsewhere: rare)
     for at, name in _graph_words(text):
@@ -182,7 +184,7 @@ def graph_edges(text: str) -> GraphEdges | None:
             if _after_name_or_string(text, at) or _in_comment(text, at):
                 continue
             if at > start:
-                scan = scan or StringsAndComments(text, start)
+                scan = scan or _StringsAndComments(text, start)
                 if scan.covers(at):
                     continue
             if not operations_read:
@@ -337,7 +339,7 @@ def _in_comment(text: str, at: int) -> bool:
     return "#" in before and '"' not in before and "'" not in before
 
 
-class StringsAndComments:
+class _StringsAndComments:
     """The strings and comments of ``text`` from ``start`` (where code begins), read in
     order by :meth:`covers`. A string with an ``f`` or ``t`` prefix ends the reading: from
     Python 3.12 such a string may hold strings quoted as it is, which the pattern would
@@ -384,9 +386,6 @@ class _OperationsList:
 
     @classmethod
     def of(cls, text: str) -> _OperationsList | None:
-        # (Imported here: the writer layout reads strings and comments with this module.)
-        from migration_fixer.writer_layout import read_layout
-
         layout = read_layout(text)
         if layout is None:
             return None
