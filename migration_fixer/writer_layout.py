@@ -32,9 +32,7 @@ whose ``fields`` are pairs of a plain string and a call, each starting on a line
 
 A file is laid out only when every line after ``operations = [`` is where the writer puts
 it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
-``        ),``, every line between is indented twelve spaces or more (or, when the replay
-needs none of its arguments, is one call on a line of its own: a data migration's
-``        migrations.RunPython(forwards, backwards),``), the list closes with
+``        ),``, every line between is indented twelve spaces or more, the list closes with
 ``    ]`` at the end of the file, and no string spans lines (no triple quote, no line ending
 in a backslash), so that a line's indentation is the code's. Anything else is read by
 parsing the file, as before.
@@ -146,81 +144,33 @@ def read_layout(text: str) -> Layout | None:
     ):
         return None
     outer = list(_OUTER_LINE.finditer(text, body_start - 1, body_end))
+    if len(outer) % 2:
+        return None
     operations = []
     line, counted = text.count("\n", 0, body_start) + 1, body_start
     follows = body_start - 1  # (where the next operation's first line must start)
-    index = 0
-    while index < len(outer):
-        first = outer[index]
+    for index in range(0, len(outer), 2):
+        first, last = outer[index], outer[index + 1]
+        started = _START.fullmatch(first.group(1))
+        # (The last one's comma may be left out.)
+        if started is None or last.group(1) not in ("),", ")" if index + 2 == len(outer) else "),"):
+            return None
         if first.start() != follows:
             return None  # (a line between two operations)
-        start = first.start() + 9  # (after the newline and the indentation)
-        started = _START.fullmatch(first.group(1))
-        if started is not None:  # (its arguments on the lines below, up to its last line)
-            if index + 1 == len(outer):
-                return None
-            last = outer[index + 1]
-            # (The last one's comma may be left out.)
-            if last.group(1) not in ("),", ")" if index + 2 == len(outer) else "),"):
-                return None
-            kind, end, follows, index = started.group(1), last.start() + 10, last.end(), index + 2
-            arguments = _arguments(kind, text, first.end(), last.start())
-        else:
-            alone = _ONE_LINE.fullmatch(first.group(1))
-            if alone is None:
-                return None
-            kind, follows, index = alone.group(1), first.end(), index + 1
-            comma = first.group(1).endswith(",")
-            end = first.end() - comma
-            # (Its arguments start after ``migrations.Kind(``; the last one's comma may be
-            # left out.)
-            if (not comma and index < len(outer)) or not _closes_at_end(
-                text, start + len(kind) + 12, end
-            ):
-                return None  # (not one call alone)
-            arguments = _without_arguments(kind)
-        if kind in _NESTED or arguments is None:
+        follows = last.end()
+        kind = started.group(1)
+        if kind in _NESTED:
             return None
+        arguments = _arguments(kind, text, first.end(), last.start())
+        if arguments is None:
+            return None
+        start = first.start() + 9  # (after the newline and the indentation)
         line += text.count("\n", counted, start)
         counted = start
-        operations.append(LaidOutOperation(kind, start, end, line, *arguments))
+        operations.append(LaidOutOperation(kind, start, last.start() + 10, line, *arguments))
     if follows != body_end - 1:
         return None  # (lines after the last operation)
     return Layout(header_end, tuple(operations))
-
-
-#: An operation called on one line (``migrations.RunPython(forwards, backwards),``).
-_ONE_LINE = re.compile(r"migrations\.([A-Za-z_]\w*)\(.*\),?")
-
-
-def _closes_at_end(text: str, start: int, end: int) -> bool:
-    """Whether the call whose arguments start at ``start`` (just after its opening
-    parenthesis) closes at ``end`` (its closing parenthesis the last character before
-    it), and not before: nothing is chained after it or written beside it."""
-    depth = 1
-    for found in _BRACKET_STRING_OR_COMMENT.finditer(text, start, end):
-        character = found.group()
-        if character in "([{":
-            depth += 1
-        elif character in ")]}":
-            depth -= 1
-            if depth == 0:
-                return found.end() == end
-        elif character[0] == "#":
-            return False
-    return False
-
-
-def _without_arguments(
-    kind: str,
-) -> tuple[frozenset[str] | None, tuple[str, ...] | None, bool] | None:
-    """What :func:`_arguments` says of an operation called on one line, when the replay
-    needs none of its arguments (a kind that names no model: ``RunPython``,
-    ``AlterModelOptions``...; a ``RenameModel``, always read); None for one that names its
-    model (the file is parsed)."""
-    if kind in OPERATIONS and kind in NAMED_BY:
-        return None
-    return _arguments(kind, "", 0, 0)
 
 
 def plain_header(text: str, layout: Layout) -> bool:
