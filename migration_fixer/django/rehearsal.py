@@ -51,10 +51,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import Migration
 from django.db.migrations.operations import (
+    AddConstraint,
+    AddIndex,
     AlterField,
     AlterModelTable,
     DeleteModel,
+    RemoveConstraint,
     RemoveField,
+    RemoveIndex,
     RenameModel,
     RunPython,
     RunSQL,
@@ -474,6 +478,7 @@ def lost_rows_of(state: Any, label: str) -> LostRows:
 #: What code that deletes rows says: the ORM's ``.delete()``, SQL's DELETE and TRUNCATE.
 _DELETES = re.compile(r"\.delete\(|\b(?:DELETE|TRUNCATE)\b", re.IGNORECASE)
 #: What code that changes values says: the ORM's ``.update()``/``.save()``, SQL's UPDATE.
+_UPDATES = re.compile(r"\.(?:update|save|bulk_update)\(|\bUPDATE\b", re.IGNORECASE)
 #: Python code that may change any table's schema: the schema editor asked to change a
 #: model's table (it names no table), a new editor, a management command.
 _SCHEMA_CODE = re.compile(
@@ -482,7 +487,6 @@ _SCHEMA_CODE = re.compile(
 )
 #: Python code that runs SQL (which changes a table it names).
 _RUNS_SQL = re.compile(r"\.execute(?:many)?\(|\bcursor\(")
-_UPDATES = re.compile(r"\.(?:update|save|bulk_update)\(|\bUPDATE\b", re.IGNORECASE)
 
 
 def _mentions(text: str, words: Sequence[str], *, does: re.Pattern[str] | None) -> int:
@@ -554,10 +558,12 @@ def _indexes_what_differs(
     table = table_of(app_label, model)
     # Not an index or constraint the reverse drops (of an ``AddIndex``: it cannot be one
     # the rollback added), nor one it creates again (of a ``RemoveIndex``: missing).
-    kind = type(operation).__name__
-    left = (
-        ": missing " if kind.startswith("Remove") else ": added " if kind.startswith("Add") else ""
-    )
+    if isinstance(operation, (RemoveIndex, RemoveConstraint)):
+        left = ": missing "
+    elif isinstance(operation, (AddIndex, AddConstraint)):
+        left = ": added "
+    else:
+        left = ""
     return any(_object_table(line) == table and not (left and left in line) for line in differences)
 
 
