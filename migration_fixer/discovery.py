@@ -102,18 +102,19 @@ def is_excluded(path: Path, root: Path, exclude: Sequence[str]) -> bool:
 def _walk(
     root: Path,
     errors: list[tuple[Path, str]] | None = None,
-    irregular: dict[str, list[Path]] | None = None,
+    irregular: dict[str, list[str]] | None = None,
     only_in: str | None = None,
-) -> Iterable[tuple[Path, bool]]:
-    """The ``.py`` entries below ``root`` that are not folders, each with whether it is a
+) -> Iterable[tuple[str, bool]]:
+    """The ``.py`` entries below ``root`` that are not folders, as text (the folder's
+    text joined to the name: no :class:`~pathlib.Path` is made for each, which cost the
+    walk of 16,000 migrations twice its system calls), each with whether it is a
     regular file (or a symlink to one: the folder's listing says so without a ``stat``
     for most of them); a folder that cannot be read is reported in ``errors`` (a
     mode-000 folder is never skipped silently); ``irregular``: each folder listed that
     has ``.py`` entries, with those that are not regular files. The order of
     ``os.walk(root, followlinks=True)``, top-down. ``only_in``: only the entries of the
-    folders of that name, ``__init__.py`` left out (the others are told from their
-    names, without a path made for each: most ``.py`` files of a project are no
-    migrations)."""
+    folders of that name, ``__init__.py`` and ``.py`` left out (the others are told from their
+    names: most ``.py`` files of a project are no migrations)."""
     seen: set[tuple[int, int]] = set()
     stack = [os.fspath(root)]
     while stack:
@@ -145,10 +146,10 @@ def _walk(
             elif (
                 wanted
                 and entry.name.endswith(".py")
-                and (only_in is None or entry.name != "__init__.py")
+                and (only_in is None or entry.name not in _NOT_MIGRATIONS)
             ):
                 regular = regular_file(entry)
-                path = Path(folder, entry.name)
+                path = entry.path  # (the folder's text joined to the name)
                 if irregular is not None:
                     odd = irregular.setdefault(folder, [])
                     if not regular:
@@ -160,6 +161,11 @@ def _walk(
             if d not in SKIP_DIRS and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
         )
         stack.extend(os.path.join(folder, d) for d in reversed(kept))
+
+
+#: The ``.py`` names of a migrations folder that are no migration: the package's
+#: ``__init__.py``, and a name that is all suffix (a path's suffix is then empty).
+_NOT_MIGRATIONS = frozenset({"__init__.py", ".py"})
 
 
 def regular_file(entry: os.DirEntry[str]) -> bool:
@@ -235,10 +241,10 @@ def discover(
     migration (excluded or not) goes to ``empty``: its migrations, if it has any, are where
     nothing tells this tool to look.
     """
-    found: set[Path] = set()
+    found = _Found()
     missing: list[Path] = []
     folders: list[Path] = []
-    irregular: dict[str, list[Path]] = {}  # see _walk
+    irregular: dict[str, list[str]] = {}  # see _walk
     for path in paths:
         if not path.exists():
             missing.append(path)
@@ -255,8 +261,8 @@ def discover(
         else:
             folders.append(path)
     if folders:
-        # Each walked entry with the folder of ``paths`` it was found below.
-        walked: list[tuple[Path, bool, Path]] = []
+        # Each walked entry (as text) with the folder of ``paths`` it was found below.
+        walked: list[tuple[str, bool, Path]] = []
         if changed is not None:
             bases = [f.resolve() for f in folders]
             listed = [c for c in changed if any(_below(c, b) for b in bases)]
@@ -299,14 +305,17 @@ def discover(
                 migrations.append(candidate)
                 if not is_excluded(candidate, root, exclude):
                     found.add(shown)
-        for candidate, regular, folder in walked:
+        prefix = _prefix(cwd)
+        for text, regular, folder in walked:
             if not regular:
                 continue
-            shown = _display(candidate, cwd)
-            if is_migration(shown, extend_include, root):
-                walked_from.add(folder)
-                if not is_excluded(candidate, root, exclude):
-                    found.add(shown)
+            shown_text = _shown(text, prefix)
+            # (Without extend-include, a walk yields the files of migrations folders only.)
+            if extend_include and not is_migration(Path(shown_text), extend_include, root):
+                continue
+            walked_from.add(folder)
+            if not exclude or not is_excluded(Path(text), root, exclude):
+                found.add_text(shown_text)
         if empty is not None and changed is None:
             empty.extend(
                 folder
@@ -317,11 +326,35 @@ def discover(
     if skipped is not None:
         cwd = os.getcwd()
         listed_folders = {
-            _display(Path(folder), cwd): [_display(path, cwd) for path in paths]
+            _display(Path(folder), cwd): [_display(Path(path), cwd) for path in paths]
             for folder, paths in irregular.items()
         }
-        skipped.extend(_irregular({p.parent for p in found}, extend_include, root, listed_folders))
-    return _sorted(found), missing
+        skipped.extend(_irregular(found.folders(), extend_include, root, listed_folders))
+    return _sorted(found.paths()), missing
+
+
+class _Found:
+    """The migrations found, each once: walked ones kept as text until the end (a
+    :class:`~pathlib.Path` made, hashed and asked for its parent for each of 16,000 files
+    cost more than the walk), the others as paths."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, None] = {}
+        self._paths: set[Path] = set()
+
+    def add(self, path: Path) -> None:
+        self._paths.add(path)
+
+    def add_text(self, text: str) -> None:
+        self._texts[text] = None
+
+    def paths(self) -> set[Path]:
+        return self._paths.union(map(Path, self._texts))
+
+    def folders(self) -> list[Path]:
+        """The folders holding them (each once)."""
+        texts = {os.path.dirname(text) or "." for text in self._texts}
+        return list({*map(Path, texts), *(p.parent for p in self._paths)})
 
 
 def _sorted(paths: set[Path]) -> list[Path]:
@@ -393,6 +426,23 @@ def _display(path: Path, cwd: str | None = None) -> Path:
     """Paths relative to the working directory when they are below it."""
     if not path.is_absolute():
         return path
-    prefix = (cwd or os.getcwd()).rstrip("/") + "/"
+    prefix = _prefix(cwd)
     text = str(path)
     return Path(text[len(prefix) :]) if text.startswith(prefix) else path
+
+
+def _prefix(cwd: str | None) -> str:
+    """What an absolute path below the working directory ``cwd`` starts with."""
+    return (cwd or os.getcwd()).rstrip("/") + "/"
+
+
+def _shown(text: str, prefix: str) -> str:
+    """:func:`_display` of the path a walk joined as ``text`` (a folder's text, which a
+    path's is unless it is ``.``, joined to a name), as text."""
+    if text.startswith(prefix):
+        return text[len(prefix) :]
+    return text[len(_HERE) :] if text.startswith(_HERE) else text
+
+
+#: How a walk of the working directory (``.``) starts the paths it joins.
+_HERE = os.curdir + os.sep
