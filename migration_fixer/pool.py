@@ -24,9 +24,10 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -34,6 +35,12 @@ R = TypeVar("R")
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+#: A task sent to a busy worker ahead of time (it starts it as soon as it is done with
+#: the one it runs, without a round trip to the main process: a run of 16,000 files in
+#: 250 tasks left each worker waiting about 0.3 s in all) only when its pickle is at most
+#: this long: a pipe's buffer holds it, so the main process never blocks sending it to
+#: a worker that is busy (and may itself be blocked sending a large result back).
+_AHEAD_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,9 @@ class Crashed:
 class _Worker:
     process: BaseProcess
     conn: Connection
-    task: tuple[Hashable, Any] | None = None
+    #: The tasks sent to it, in order: the first is the one it runs, the next (if any)
+    #: waits in its pipe.
+    tasks: deque[tuple[Hashable, Any]] = field(default_factory=deque)
 
 
 class WorkerPool(Generic[T, R]):
@@ -55,7 +64,10 @@ class WorkerPool(Generic[T, R]):
 
     ``submit`` queues a task under a key; ``next_done`` waits for one to finish and
     returns its key with its result or a :class:`Crashed`. Use it as a context manager:
-    leaving the block (normally or by an exception) stops every worker.
+    leaving the block (normally or by an exception) stops every worker. A busy worker is
+    sent its next task ahead of time when the task is small (:data:`_AHEAD_BYTES`); when
+    a worker dies, the task it was running comes back as :class:`Crashed` and the one
+    sent ahead is run again by another.
     """
 
     def __init__(self, func: Callable[[T], R], workers: int) -> None:
@@ -74,7 +86,7 @@ class WorkerPool(Generic[T, R]):
     @property
     def pending(self) -> int:
         """Tasks submitted and not yet returned by :meth:`next_done`."""
-        return len(self._queue) + sum(1 for w in self._workers if w.task is not None)
+        return len(self._queue) + sum(len(w.tasks) for w in self._workers)
 
     def submit(self, key: Hashable, task: T) -> None:
         self._queue.append((key, task))
@@ -86,7 +98,7 @@ class WorkerPool(Generic[T, R]):
             raise LookupError("no task pending")
         while True:
             self._dispatch()
-            busy = [w for w in self._workers if w.task is not None]
+            busy = [w for w in self._workers if w.tasks]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             if not ready:
                 return None
@@ -99,22 +111,22 @@ class WorkerPool(Generic[T, R]):
                     return self._bury(worker)
 
     def _receive(self, worker: _Worker) -> tuple[Hashable, R | Crashed] | None:
-        assert worker.task is not None
-        key = worker.task[0]
+        key = worker.tasks[0][0]
         try:
             ok, payload = worker.conn.recv()
         except (EOFError, OSError):
             return self._bury(worker)
-        worker.task = None
+        worker.tasks.popleft()
         if ok:
             return key, payload
         return key, Crashed(payload)
 
     def _bury(self, worker: _Worker) -> tuple[Hashable, Crashed]:
         """A worker died in the middle of a task: the task is lost, the worker replaced
-        (lazily, by the next dispatch)."""
-        assert worker.task is not None
-        key = worker.task[0]
+        (lazily, by the next dispatch), a task sent to it ahead of time queued again
+        first."""
+        key = worker.tasks.popleft()[0]
+        self._queue.extendleft(reversed(worker.tasks))
         worker.process.join()
         self._workers.remove(worker)
         worker.conn.close()
@@ -122,16 +134,21 @@ class WorkerPool(Generic[T, R]):
 
     def _dispatch(self) -> None:
         while self._queue:
-            idle = next((w for w in self._workers if w.task is None), None)
-            if idle is None:
-                if len(self._workers) >= self._size:
+            worker = next((w for w in self._workers if not w.tasks), None)
+            if worker is None and len(self._workers) < self._size:
+                worker = self._start()
+            ahead = worker is None
+            if worker is None:
+                worker = next((w for w in self._workers if len(w.tasks) == 1), None)
+                if worker is None:
                     return
-                idle = self._start()
-            key, task = self._queue.popleft()
-            idle.task = (key, task)
+            data = ForkingPickler.dumps(self._queue[0][1])
+            if ahead and len(data) > _AHEAD_BYTES:
+                return
+            worker.tasks.append(self._queue.popleft())
             # A worker that died between two tasks: its sentinel reports it.
             with contextlib.suppress(OSError, ValueError):
-                idle.conn.send(task)
+                worker.conn.send_bytes(data)
 
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()

@@ -65,6 +65,44 @@ def test_a_task_that_kills_its_worker_comes_back_as_crashed() -> None:
     ]
 
 
+def test_a_task_sent_ahead_to_a_worker_that_dies_runs_in_another() -> None:
+    # One worker: "a" is sent to it ahead of time, while it runs "crash".
+    with WorkerPool(_work, 1) as pool:
+        for index, task in enumerate(["crash", "a", "exit", "b"]):
+            pool.submit(index, task)
+        pool._dispatch()  # (what next_done does first)
+        assert [key for key, _ in pool._workers[0].tasks] == [0, 1]  # one runs, one waits
+        done = {}
+        while pool.pending:
+            key, outcome = pool.next_done()
+            done[key] = outcome
+    assert done == {
+        0: Crashed("killed by SIGSEGV (a crash in a native library)"),
+        1: "A",
+        2: Crashed("exited with status 3"),
+        3: "B",
+    }
+
+
+def _slow(task: str) -> str:
+    time.sleep(0.2)
+    return task[:1]
+
+
+def test_a_large_task_waits_for_an_idle_worker() -> None:
+    big = "x" * 20_000  # (its pickle is longer than a task sent ahead may be)
+    with WorkerPool(_slow, 1) as pool:
+        for index, task in enumerate(["a", big, "b"]):
+            pool.submit(index, task)
+        pool._dispatch()
+        assert [key for key, _ in pool._workers[0].tasks] == [0]
+        assert pool.next_done() == (0, "a")
+        pool._dispatch()
+        # The large one was sent when the worker was idle, the small one after it ahead.
+        assert [key for key, _ in pool._workers[0].tasks] == [1, 2]
+        assert [pool.next_done(), pool.next_done()] == [(1, "x"), (2, "b")]
+
+
 def test_describe_exit() -> None:
     assert describe_exit(-signal.SIGKILL) == "killed by SIGKILL (out of memory?)"
     assert describe_exit(-signal.SIGTERM) == "killed by SIGTERM"
