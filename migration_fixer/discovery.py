@@ -263,9 +263,19 @@ def discover(
     if folders:
         # Each walked entry (as text) with the folder of ``paths`` it was found below.
         walked: list[tuple[str, bool, Path]] = []
+        # The files git listed or that changed (absolute, as text: a monorepo lists tens
+        # of thousands).
+        listed: list[str] = []
+        # Without extend-include, a migration is a file of a folder named migrations.
+        only_in = None if extend_include else "migrations"
         if changed is not None:
             bases = [f.resolve() for f in folders]
-            listed = [c for c in changed if any(_below(c, b) for b in bases)]
+            listed = [
+                str(c)
+                for c in changed
+                if any(_below(c, b) for b in bases)
+                and not (repo is not None and _in_venv(c, repo.root))
+            ]
             inside: list[Path] = []
         else:
             inside = [
@@ -274,13 +284,16 @@ def discover(
                 if repo is not None and _below(p.resolve(), repo.root) and not repo.is_ignored(p)
             ]
             outside = [p for p in folders if p not in inside]
-            # Without extend-include, a migration is a file of a folder named migrations.
-            only_in = None if extend_include else "migrations"
-            listed = []
             if repo is not None and inside:
+                root_text = str(repo.root)
                 listed = [
-                    *repo.tracked(inside, ".py", only_in),
-                    *repo.untracked(inside, ".py", only_in),
+                    os.path.join(root_text, name if os.sep == "/" else name.replace("/", os.sep))
+                    for name in (
+                        *repo.tracked_names(inside, ".py", only_in),
+                        *repo.untracked_names(inside, ".py", only_in),
+                    )
+                    # (git lists what a walk would not enter: third-party code is dropped)
+                    if VENV_PARTS.isdisjoint(name.split("/")[:-1])
                 ]
             walked = [
                 (path, regular, folder)
@@ -288,24 +301,30 @@ def discover(
                 for path, regular in _walk(folder, errors, irregular, only_in)
             ]
         venvs = _VenvCheck()
-        if repo is not None:  # git lists what a walk would not enter: drop third-party code
-            listed = [c for c in listed if not _in_venv(c, repo.root)]
+        regular_files = _RegularFiles()
         cwd = os.getcwd()
+        prefix = _prefix(cwd)
         # The migrations found, excluded or not: those git listed, and the folders of
         # ``paths`` the others were walked from.
-        migrations: list[Path] = []
+        migrations: list[str] = []
         walked_from: set[Path] = set()
-        for candidate in listed:
-            shown = _display(candidate, cwd)
+        # (git was asked for the files of migrations folders only, unless the files are
+        # the changed ones.)
+        named_so = changed is None and only_in is not None
+        for text in listed:
+            shown_text = _shown(text, prefix)
             if (
-                is_migration(shown, extend_include, root)
-                and not venvs.inside(candidate)
-                and candidate.is_file()
+                (
+                    os.path.basename(text) not in _NOT_MIGRATIONS
+                    if named_so
+                    else is_migration(Path(shown_text), extend_include, root)
+                )
+                and not venvs.inside_folder(os.path.dirname(text))
+                and regular_files.holds(text)
             ):
-                migrations.append(candidate)
-                if not is_excluded(candidate, root, exclude):
-                    found.add(shown)
-        prefix = _prefix(cwd)
+                migrations.append(text)
+                if not exclude or not is_excluded(Path(text), root, exclude):
+                    found.add_text(shown_text)
         for text, regular, folder in walked:
             if not regular:
                 continue
@@ -396,26 +415,50 @@ def _irregular(
 
 
 class _VenvCheck:
-    """Whether a file is inside a virtualenv (a folder holding ``pyvenv.cfg``), with a
+    """Whether a folder is inside a virtualenv (a folder holding ``pyvenv.cfg``), with a
     cache per folder so that a few thousand files cost a few hundred stats."""
 
     def __init__(self) -> None:
-        self._cache: dict[Path, bool] = {}
+        self._cache: dict[str, bool] = {}
 
-    def inside(self, path: Path) -> bool:
-        return self._folder(path.parent)
-
-    def _folder(self, folder: Path) -> bool:
+    def inside_folder(self, folder: str) -> bool:
         known = self._cache.get(folder)
         if known is None:
-            parent = folder.parent
-            known = (folder / "pyvenv.cfg").is_file() or (parent != folder and self._folder(parent))
+            parent = os.path.dirname(folder)
+            known = os.path.isfile(os.path.join(folder, "pyvenv.cfg")) or (
+                parent != folder and self.inside_folder(parent)
+            )
             self._cache[folder] = known
         return known
 
 
-def _any_below(paths: Iterable[Path], folder: Path) -> bool:
-    return any(_below(path, folder) for path in paths)
+class _RegularFiles:
+    """Whether a file is a regular file (or a link to one), told from one listing of its
+    folder: git lists files a checkout may not have (deleted, or replaced by a folder),
+    and a ``stat`` of each of 16,000 files cost more than listing their folders."""
+
+    def __init__(self) -> None:
+        self._listed: dict[str, frozenset[str] | None] = {}
+
+    def holds(self, text: str) -> bool:
+        folder = os.path.dirname(text)
+        if folder not in self._listed:
+            try:
+                with os.scandir(folder) as entries:
+                    names = frozenset(e.name for e in entries if regular_file(e))
+            except OSError:
+                names = None  # (a folder that cannot be listed: each file is asked)
+            self._listed[folder] = names
+        names = self._listed[folder]
+        # (A name the listing does not have may differ from it only by case.)
+        return (names is not None and os.path.basename(text) in names) or os.path.isfile(text)
+
+
+def _any_below(texts: Iterable[str], folder: Path) -> bool:
+    """Whether a path of ``texts`` (absolute) is ``folder`` or below it."""
+    base = str(folder)
+    below = base.rstrip(os.sep) + os.sep
+    return any(text == base or text.startswith(below) for text in texts)
 
 
 def _below(path: Path, folder: Path) -> bool:

@@ -72,9 +72,15 @@ class Repository:
     ) -> list[Path]:
         """Tracked files under ``paths`` (ending with ``suffix``; with ``only_in``, only
         the files of the folders of that name)."""
+        return [self.root / n for n in self.tracked_names(paths, suffix, only_in)]
+
+    def tracked_names(
+        self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
+    ) -> list[str]:
+        """:meth:`tracked` as git names them (``/``-separated, relative to the root)."""
         rel = self._rel(paths) if paths else []
         names = self._names("ls-files", "-z", "--cached", "--", *rel)
-        return [self.root / n for n in _kept(names, suffix, only_in, self.root.name)]
+        return list(_kept(names, suffix, only_in, self.root.name))
 
     def untracked(
         self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
@@ -82,6 +88,12 @@ class Repository:
         """Untracked files that ``.gitignore`` does not ignore (ending with ``suffix``;
         with ``only_in``, only the files of the folders of that name), as git listed them
         when first asked about ``paths``: a file created since is not in it."""
+        return {self.root / n for n in self.untracked_names(paths, suffix, only_in)}
+
+    def untracked_names(
+        self, paths: Sequence[Path] = (), suffix: str = "", only_in: str | None = None
+    ) -> list[str]:
+        """:meth:`untracked` as git names them (``/``-separated, relative to the root)."""
         rel = tuple(self._rel(paths)) if paths else ()
         if rel not in self._untracked:
             # Listed once for the Repository (opened once per run): a run asks for the
@@ -90,7 +102,7 @@ class Repository:
             self._untracked[rel] = self._names(
                 "ls-files", "-z", "--others", "--exclude-standard", "--", *rel
             )
-        return {self.root / n for n in _kept(self._untracked[rel], suffix, only_in, self.root.name)}
+        return list(_kept(self._untracked[rel], suffix, only_in, self.root.name))
 
     def is_ignored(self, path: Path) -> bool:
         """Whether git ignores ``path`` (a folder named explicitly is then walked: the

@@ -435,3 +435,31 @@ def test_git_names_at_the_top_are_in_the_repository_folder() -> None:
     ]
     assert list(_kept(names, ".py", "migrations", "project")) == ["app/migrations/0001_initial.py"]
     assert list(_kept(names, ".py", None, "project")) == names[:3]
+
+
+def test_git_listed_files_that_are_not_regular_files_are_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = init_repo(tmp_path / "r")
+    for rel in [
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0002_deleted.py",
+        "shop/migrations/0003_now_a_folder.py",
+        "shop/migrations/0004_kept.py",
+        "env/pyvenv.cfg",
+        "env/app/migrations/0001_initial.py",
+    ]:
+        write(repo, rel, CLEAN)
+    commit_all(repo)
+    (repo / "shop/migrations/0002_deleted.py").unlink()  # tracked, gone from the checkout
+    (repo / "shop/migrations/0003_now_a_folder.py").unlink()
+    (repo / "shop/migrations/0003_now_a_folder.py").mkdir()
+    write(tmp_path, "elsewhere/0005_linked.py", CLEAN)
+    (repo / "shop/migrations/0005_linked.py").symlink_to(tmp_path / "elsewhere/0005_linked.py")
+    monkeypatch.chdir(repo)
+    files, _ = discover([Path(".")], repo=open_repository(repo), root=repo)
+    assert [f.as_posix() for f in files] == [
+        "shop/migrations/0001_initial.py",
+        "shop/migrations/0004_kept.py",
+        "shop/migrations/0005_linked.py",  # untracked, a link to a regular file
+    ]
