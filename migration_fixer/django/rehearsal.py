@@ -640,6 +640,26 @@ def each_difference_by(
     return groups, rest
 
 
+def each_table_by(
+    migrations: Sequence[Migration],
+    differences: Sequence[str],
+    table_of: Callable[[str, str], str],
+) -> list[str] | None:
+    """The differences of each table (:func:`_by_table`), each group followed by the
+    operations ranked for it alone (:func:`_caused_by`), when they are on several tables
+    and ranking them apart does not name the same operations for each; else None (one
+    ranking for all of them). No table's differences are put on an operation that cannot
+    have left them because another table's were (MariaDB: an ``AlterUniqueTogether`` and
+    an ``AlterField`` each leave an index on their own table)."""
+    groups = _by_table(differences)
+    if len(groups) < 2:
+        return None
+    ranked = [(lines, _suspects(migrations, lines, (), table_of)) for lines in groups]
+    if len({tuple(suspects) for _, suspects in ranked}) < 2:
+        return None
+    return ["; ".join(lines) + _caused_by(suspects) for lines, suspects in ranked]
+
+
 def _by_table(differences: Sequence[str]) -> list[list[str]]:
     """``differences`` in groups, one per table of an index or constraint
     (:func:`_object_table`), in the order of the first of each; the others (columns,
@@ -1373,9 +1393,17 @@ class Rehearsal:
                         [f"schema differs from the start: {'; '.join(parts)}", *cannot]
                     )
                 else:
-                    suspects = _suspects(
-                        planned, differences, lost_models, table_of, changed_models
-                    )
+                    each = None if lost else each_table_by(planned, differences, table_of)
+                    if each is not None:
+                        # The tables' differences have causes of their own: said per table
+                        # ("one of" would say one of them did it all).
+                        message = "; ".join(
+                            [f"schema differs from the start: {'; '.join(each)}", *cannot]
+                        )
+                    else:
+                        suspects = _suspects(
+                            planned, differences, lost_models, table_of, changed_models
+                        )
                 if certain and watch is not None:
                     suspects = with_certain(
                         _certain_suspects(graph, certain, watch.order),

@@ -169,3 +169,46 @@ def test_a_rename_names_only_its_own_table_s_differences(start: Any) -> None:
         "index shop_item_name_0a1b2c3d on shop_item: added (index (name) btree) "
         "(by shop.0003_admin_table, operation 2 (AlterField))"
     )
+
+
+def test_differences_of_two_tables_with_causes_of_their_own(start: Any) -> None:
+    # No rename: an AlterUniqueTogether leaves an index on ``shop_tag`` (MariaDB: removing
+    # a unique group that starts with a foreign key adds one for the key), an AlterField
+    # one on ``shop_item``: each table's difference said with its own cause, not "one of"
+    # both for all of them.
+    rehearsal = _rehearsal()
+    migration = rehearsal.graph.graph.nodes[NODE]
+    migration.operations = [
+        migrations.AlterUniqueTogether("tag", set()),
+        migrations.AlterField("item", "name", models.CharField(max_length=9, db_index=True)),
+    ]
+    ok, detail, failure = _compare(
+        rehearsal,
+        start,
+        start,
+        "CREATE INDEX shop_tag_name_4e5f6a7b ON shop_tag (name)",
+        "CREATE INDEX shop_item_name_0a1b2c3d ON shop_item (name)",
+    )
+    assert (ok, detail) == (False, "8 rows expected")
+    assert failure == (
+        "shop.0003_admin_table: schema differs from the start: "
+        "index shop_item_name_0a1b2c3d on shop_item: added (index (name) btree) "
+        "(by shop.0003_admin_table, operation 2 (AlterField)); "
+        "index shop_tag_name_4e5f6a7b on shop_tag: added (index (name) btree) "
+        "(by shop.0003_admin_table, operation 1 (AlterUniqueTogether))"
+    )
+    # Both on one table: one ranking, as before.
+    rehearsal = _rehearsal()
+    rehearsal.graph.graph.nodes[NODE].operations = migration.operations
+    ok, detail, failure = _compare(
+        rehearsal,
+        start,
+        start,
+        "CREATE INDEX shop_tag_name_5f6a7b8c ON shop_tag (name)",
+        "CREATE INDEX shop_tag_id_6a7b8c9d ON shop_tag (id)",
+    )
+    assert failure == (
+        "shop.0003_admin_table, operation 1, AlterUniqueTogether: Alter unique_together for "
+        "tag (0 constraint(s)): schema differs from the start: index shop_tag_id_6a7b8c9d on shop_tag: added (index (id) btree); "
+        "index shop_tag_name_5f6a7b8c on shop_tag: added (index (name) btree)"
+    )

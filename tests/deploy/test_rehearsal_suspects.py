@@ -18,6 +18,7 @@ from migration_fixer.django.rehearsal import (
     _shown,
     _suspects,
     each_difference_by,
+    each_table_by,
     lost_rows_of,
 )
 
@@ -563,3 +564,25 @@ def test_differences_grouped_by_table() -> None:
         [differences[2]],
     ]
     assert _by_table(differences[:1]) == [differences[:1]]
+
+
+def test_each_table_ranked_apart_when_their_causes_differ() -> None:
+    """Without a rename, differences on several tables are ranked table by table when
+    that names other operations for each (MariaDB: an ``AlterUniqueTogether`` and an
+    ``AlterField`` each leave an index on their own table); else one ranking for all."""
+    tag = "index shop_tag_group_id_1 on shop_tag: added (index (group_id) btree)"
+    item = "index shop_item_name_2 on shop_item: added (index (name) btree)"
+    unique = migrations.AlterUniqueTogether("tag", set())
+    alter = migrations.AlterField("item", "name", models.CharField(max_length=9, db_index=True))
+    both = [_migration("0002_x", unique, alter)]
+    assert each_table_by(both, [tag, item], _default_table) == [
+        f"{tag} (by shop.0002_x, operation 1 (AlterUniqueTogether))",
+        f"{item} (by shop.0002_x, operation 2 (AlterField))",
+    ]
+    # One table: one ranking.
+    assert each_table_by(both, [tag], _default_table) is None
+    # The same operations for each table (SQL with no reverse that names both): one ranking.
+    sql = migrations.RunSQL(
+        "CREATE INDEX a ON shop_tag (group_id); CREATE INDEX b ON shop_item (name)"
+    )
+    assert each_table_by([_migration("0002_x", sql)], [tag, item], _default_table) is None
