@@ -209,6 +209,7 @@ def test_differences_of_two_tables_with_causes_of_their_own(start: Any) -> None:
     )
     assert failure == (
         "shop.0003_admin_table, operation 1, AlterUniqueTogether: Alter unique_together for "
-        "tag (0 constraint(s)): schema differs from the start: index shop_tag_id_6a7b8c9d on shop_tag: added (index (id) btree); "
+        "tag (0 constraint(s)): schema differs from the start: index shop_tag_id_6a7b8c9d "
+        "on shop_tag: added (index (id) btree); "
         "index shop_tag_name_5f6a7b8c on shop_tag: added (index (name) btree)"
     )
