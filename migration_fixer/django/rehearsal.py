@@ -651,13 +651,25 @@ def each_table_by(
     ranking for all of them). No table's differences are put on an operation that cannot
     have left them because another table's were (MariaDB: an ``AlterUniqueTogether`` and
     an ``AlterField`` each leave an index on their own table)."""
-    groups = _by_table(differences)
-    if len(groups) < 2:
-        return None
-    ranked = [(lines, _suspects(migrations, lines, (), table_of)) for lines in groups]
+    ranked = _ranked_by_table(migrations, differences, table_of)
     if len({tuple(suspects) for _, suspects in ranked}) < 2:
-        return None
-    return ["; ".join(lines) + _caused_by(suspects) for lines, suspects in ranked]
+        return None  # (one table, or the same operations for each)
+    return [_said(*each) for each in ranked]
+
+
+def _ranked_by_table(
+    migrations: Sequence[Migration],
+    differences: Sequence[str],
+    table_of: Callable[[str, str], str],
+) -> list[tuple[list[str], list[str]]]:
+    """The differences of each table (:func:`_by_table`), each group with the operations
+    ranked for it alone (:func:`_suspects`)."""
+    return [(lines, _suspects(migrations, lines, (), table_of)) for lines in _by_table(differences)]
+
+
+def _said(lines: Sequence[str], suspects: Sequence[str]) -> str:
+    """A group of differences followed by what caused them (:func:`_caused_by`)."""
+    return "; ".join(lines) + _caused_by(suspects)
 
 
 def _by_table(differences: Sequence[str]) -> list[list[str]]:
@@ -1378,32 +1390,28 @@ class Rehearsal:
                 planned = [graph.nodes[n] for n in nodes]
                 groups, rest = each_difference_by(planned, differences) if not lost else ([], [])
                 suspects: list[str] = []
+                # Said per group when the groups have causes of their own ("one of" would
+                # say one of them did it all): each rename certain for its own table's
+                # differences, the others ranked apart, table by table; without a rename,
+                # the tables' differences ranked apart when that names others for each.
+                parts: list[str] | None = None
                 if groups:
-                    # Each rename certain for its own table's differences, the others
-                    # ranked apart, table by table: said per group ("one of" would say one
-                    # did it all).
                     parts = [
                         f"{'; '.join(lines)} (by {_short_suspect(by)})" for by, lines in groups
                     ]
-                    for lines in _by_table(rest):
-                        parts.append(
-                            "; ".join(lines) + _caused_by(_suspects(planned, lines, (), table_of))
-                        )
+                    parts += [
+                        _said(*ranked) for ranked in _ranked_by_table(planned, rest, table_of)
+                    ]
+                elif not lost:
+                    parts = each_table_by(planned, differences, table_of)
+                if parts is not None:
                     message = "; ".join(
                         [f"schema differs from the start: {'; '.join(parts)}", *cannot]
                     )
                 else:
-                    each = None if lost else each_table_by(planned, differences, table_of)
-                    if each is not None:
-                        # The tables' differences have causes of their own: said per table
-                        # ("one of" would say one of them did it all).
-                        message = "; ".join(
-                            [f"schema differs from the start: {'; '.join(each)}", *cannot]
-                        )
-                    else:
-                        suspects = _suspects(
-                            planned, differences, lost_models, table_of, changed_models
-                        )
+                    suspects = _suspects(
+                        planned, differences, lost_models, table_of, changed_models
+                    )
                 if certain and watch is not None:
                     suspects = with_certain(
                         _certain_suspects(graph, certain, watch.order),

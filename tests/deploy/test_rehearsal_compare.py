@@ -143,20 +143,25 @@ def test_a_table_whose_values_cannot_be_read_is_said_alone(start: Any) -> None:
     )
 
 
+def _left_by(operations: list[Any], start: Any, *rollback: str) -> tuple[bool, str, str | None]:
+    """:func:`_compare` of a rehearsal whose migration has ``operations``, after the SQL of
+    ``rollback`` (what their rollback left), the state back as at the start."""
+    rehearsal = _rehearsal()
+    rehearsal.graph.graph.nodes[NODE].operations = operations
+    return _compare(rehearsal, start, start, *rollback)
+
+
 def test_a_rename_names_only_its_own_table_s_differences(start: Any) -> None:
     # The rollback of a RenameModel (Tag to Label) leaves an index under the new table's
     # name on ``shop_tag`` (PostgreSQL, MariaDB); another index is left on ``shop_item`` by
     # an AlterField: each difference said with its own cause (MariaDB, wagtail 0070 and
     # 0087: the rename was named for both).
-    rehearsal = _rehearsal()
-    migration = rehearsal.graph.graph.nodes[NODE]
-    migration.operations = [
+    operations = [
         migrations.RenameModel("Tag", "Label"),
         migrations.AlterField("item", "name", models.CharField(max_length=9, db_index=True)),
     ]
-    ok, detail, failure = _compare(
-        rehearsal,
-        start,
+    ok, detail, failure = _left_by(
+        operations,
         start,
         "CREATE INDEX shop_label_name_4e5f6a7b ON shop_tag (name)",
         "CREATE INDEX shop_item_name_0a1b2c3d ON shop_item (name)",
@@ -176,15 +181,12 @@ def test_differences_of_two_tables_with_causes_of_their_own(start: Any) -> None:
     # a unique group that starts with a foreign key adds one for the key), an AlterField
     # one on ``shop_item``: each table's difference said with its own cause, not "one of"
     # both for all of them.
-    rehearsal = _rehearsal()
-    migration = rehearsal.graph.graph.nodes[NODE]
-    migration.operations = [
+    operations = [
         migrations.AlterUniqueTogether("tag", set()),
         migrations.AlterField("item", "name", models.CharField(max_length=9, db_index=True)),
     ]
-    ok, detail, failure = _compare(
-        rehearsal,
-        start,
+    ok, detail, failure = _left_by(
+        operations,
         start,
         "CREATE INDEX shop_tag_name_4e5f6a7b ON shop_tag (name)",
         "CREATE INDEX shop_item_name_0a1b2c3d ON shop_item (name)",
@@ -198,11 +200,8 @@ def test_differences_of_two_tables_with_causes_of_their_own(start: Any) -> None:
         "(by shop.0003_admin_table, operation 1 (AlterUniqueTogether))"
     )
     # Both on one table: one ranking, as before.
-    rehearsal = _rehearsal()
-    rehearsal.graph.graph.nodes[NODE].operations = migration.operations
-    ok, detail, failure = _compare(
-        rehearsal,
-        start,
+    ok, detail, failure = _left_by(
+        operations,
         start,
         "CREATE INDEX shop_tag_name_5f6a7b8c ON shop_tag (name)",
         "CREATE INDEX shop_tag_id_6a7b8c9d ON shop_tag (id)",
