@@ -67,6 +67,8 @@ _STRAY_LINE = re.compile(r"\n(?!        \S|            )")
 _OUTER_LINE = re.compile(r"\n        (\S[^\n]*)")
 _ARGUMENT_LINE = re.compile(r"\n            (\S[^\n]*)")
 _START = re.compile(r"migrations\.([A-Za-z_]\w*)\(")
+#: An operation's line that holds the whole call: its kind, its arguments, and the comma.
+_ONE_LINE = re.compile(r"migrations\.([A-Za-z_]\w*)\((.*)\)(,?)")
 _KEYWORD = re.compile(r"([A-Za-z_]\w*)=(.*)")
 _KEYWORD_AFTER_CLOSING = re.compile(r"[)\]}]+\s*,\s*[A-Za-z_]\w*\s*=")
 _MIGRATION_OPERATIONS = re.compile(r"Migration\s*\.\s*operations\b")
@@ -144,30 +146,42 @@ def read_layout(text: str) -> Layout | None:
     ):
         return None
     outer = list(_OUTER_LINE.finditer(text, body_start - 1, body_end))
-    if len(outer) % 2:
-        return None
     operations = []
     line, counted = text.count("\n", 0, body_start) + 1, body_start
     follows = body_start - 1  # (where the next operation's first line must start)
-    for index in range(0, len(outer), 2):
-        first, last = outer[index], outer[index + 1]
-        started = _START.fullmatch(first.group(1))
-        # (The last one's comma may be left out.)
-        if started is None or last.group(1) not in ("),", ")" if index + 2 == len(outer) else "),"):
-            return None
+    index = 0
+    while index < len(outer):
+        first = outer[index]
         if first.start() != follows:
             return None  # (a line between two operations)
-        follows = last.end()
-        kind = started.group(1)
-        if kind in _NESTED:
-            return None
-        arguments = _arguments(kind, text, first.end(), last.start())
+        started = _START.fullmatch(first.group(1))
+        if started is not None:  # (its arguments on the lines up to its last, ``),``)
+            # (The last one's comma may be left out.)
+            index += 2
+            if index > len(outer) or outer[index - 1].group(1) not in (
+                "),",
+                ")" if index == len(outer) else "),",
+            ):
+                return None
+            last = outer[index - 1]
+            kind, follows, end = started.group(1), last.end(), last.start() + 10
+            arguments = (
+                None if kind in _NESTED else _arguments(kind, text, first.end(), last.start())
+            )
+        else:  # (the whole call on its line, as black writes one that fits)
+            index += 1
+            alone = _ONE_LINE.fullmatch(first.group(1))
+            if alone is None or (not alone.group(3) and index < len(outer)):
+                return None
+            kind, follows = alone.group(1), first.end()
+            end = first.start(1) + alone.end(2) + 1  # (after its closing parenthesis)
+            arguments = None if kind in _NESTED else _one_line_arguments(kind, alone.group(2))
         if arguments is None:
             return None
         start = first.start() + 9  # (after the newline and the indentation)
         line += text.count("\n", counted, start)
         counted = start
-        operations.append(LaidOutOperation(kind, start, last.start() + 10, line, *arguments))
+        operations.append(LaidOutOperation(kind, start, end, line, *arguments))
     if follows != body_end - 1:
         return None  # (lines after the last operation)
     return Layout(header_end, tuple(operations))
@@ -236,13 +250,9 @@ def _arguments(
     or a keyword is given twice. The replay needs the arguments only of the operations
     that name a model (:data:`NAMED_BY`): a kind it does not know changes what its name
     says, whatever its arguments."""
-    if kind not in OPERATIONS:
-        # Not one the replay knows (``AddIndex``, ``AlterModelOptions``...): it leaves the
-        # state alone, unless its name says it may change fields.
-        return (None if kind.endswith("Model") or "Field" in kind else frozenset()), None, True
-    named = NAMED_BY.get(kind)
-    if named is None:
-        return (None if kind == "RenameModel" else frozenset()), None, True
+    by_kind = _told_by_kind(kind)
+    if by_kind is not None:
+        return by_kind
     keywords: dict[str, str] = {}
     for argument in _ARGUMENT_LINE.finditer(text, start, end):
         content = argument.group(1)
@@ -256,8 +266,30 @@ def _arguments(
         if keyword is None or keyword.group(1) in keywords:
             return None
         keywords[keyword.group(1)] = keyword.group(2)
+    return _named(kind, keywords)
+
+
+def _told_by_kind(
+    kind: str,
+) -> tuple[frozenset[str] | None, tuple[str, ...] | None, bool] | None:
+    """What an operation that names no model changes, told by its kind alone (None: the
+    kind names a model, :data:`NAMED_BY`, and its arguments tell which)."""
+    if kind not in OPERATIONS:
+        # Not one the replay knows (``AddIndex``, ``AlterModelOptions``...): it leaves the
+        # state alone, unless its name says it may change fields.
+        return (None if kind.endswith("Model") or "Field" in kind else frozenset()), None, True
+    if kind not in NAMED_BY:
+        return (None if kind == "RenameModel" else frozenset()), None, True
+    return None
+
+
+def _named(
+    kind: str, keywords: dict[str, str]
+) -> tuple[frozenset[str], tuple[str, ...] | None, bool] | tuple[None, None, bool]:
+    """What an operation :data:`NAMED_BY` lists changes, from its keyword arguments (each
+    value as written, with the comma that ends it)."""
     names = []
-    for key in named:
+    for key in NAMED_BY[kind]:
         value = _PLAIN_STRING.fullmatch(keywords.get(key, ""))
         if value is None:
             return None, None, True
@@ -275,6 +307,53 @@ def _arguments(
     return models, tuple(names), preserve
 
 
+#: What splits the arguments of a call written on one line: a bracket, a comma, a string
+#: (its brackets and commas are not code), and what may not be in them (a comment, a
+#: quote that opens a string the line does not close).
+_ONE_LINE_TOKEN = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|[()\[\]{},#"'])""")
+
+
+def _one_line_arguments(
+    kind: str, arguments: str
+) -> tuple[frozenset[str] | None, tuple[str, ...] | None, bool] | None:
+    """What :func:`_arguments` tells of an operation whose call is on one line, from the
+    text between its parentheses; None when that text is not the arguments of one call
+    (a bracket it does not close, one it closes that it does not open: ``).chained(``),
+    or for an operation that names a model, when they are not keyword arguments (each
+    given once), as :func:`_arguments` reads them on their lines."""
+    keywords: dict[str, str] = {}
+    depth, piece = 0, 0
+    pieces: list[tuple[int, int]] = []
+    for token in _ONE_LINE_TOKEN.finditer(arguments):
+        character = token.group()
+        if character in "([{":
+            depth += 1
+        elif character in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif character == ",":
+            if not depth:
+                pieces.append((piece, token.start()))
+                piece = token.end()
+        elif len(character) == 1:
+            return None  # (a comment, or a quote alone)
+    if depth:
+        return None
+    by_kind = _told_by_kind(kind)
+    if by_kind is not None:
+        return by_kind
+    last = arguments[piece:].strip()
+    if last:
+        pieces.append((piece, len(arguments)))
+    for start, end in pieces:
+        keyword = _KEYWORD.fullmatch(arguments[start:end].strip())
+        if keyword is None or keyword.group(1) in keywords:
+            return None
+        keywords[keyword.group(1)] = keyword.group(2) + ","
+    return _named(kind, keywords)
+
+
 #: A bracket, a string (its brackets are not code) or a comment.
 _BRACKET_STRING_OR_COMMENT = re.compile(
     r"""[()\[\]{}]|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*"""
@@ -286,7 +365,10 @@ def called_alone(text: str, operation: LaidOutOperation) -> bool:
     they do not: the operation is the call its first and last lines make, nothing chained
     after it or written beside it. (Asked only of an operation the replay would apply from
     its lines: :attr:`LaidOutOperation.names`.)"""
-    return _depth(text, text.find("\n", operation.start), operation.end - 10) == 0
+    newline = text.find("\n", operation.start, operation.end)
+    if newline == -1:
+        return True  # (a call on one line: :func:`read_layout` read its arguments whole)
+    return _depth(text, newline, operation.end - 10) == 0
 
 
 def _depth(text: str, start: int, end: int, depth: int = 0) -> int | None:
@@ -331,9 +413,9 @@ def model_fields(
     list, told from its lines: each pair a plain string and a call of a dotted name
     (``("sku", models.CharField(max_length=9)),``, or black's split of it), each starting
     on a line of its own; None for anything else (the replay then parses the operation)."""
-    if operation.kind != "CreateModel":
-        return None
     start, end = text.find("\n", operation.start), operation.end - 10  # (its argument lines)
+    if operation.kind != "CreateModel" or not operation.start < start < end:
+        return None  # (another operation, or one on one line: the replay parses it)
     name: str | None = None
     listed: tuple[int, int] | None = None
     for argument in _ARGUMENT_LINE.finditer(text, start, end):

@@ -13,6 +13,7 @@ from migration_fixer import history as history_module
 from migration_fixer.history import FieldState, History, State
 from migration_fixer.writer_layout import (
     Layout,
+    called_alone,
     model_fields,
     parse_field,
     parse_operation,
@@ -718,3 +719,129 @@ def test_fields_far_down_a_file_are_parsed_in_their_place() -> None:
         "                ),\n"
     )
     assert _created(fields, above="# generated\n" * 700) == ("Product", ["id", "sku"])
+
+
+# -- calls on one line (black joins a call that fits) ----------------------------------
+
+#: Black's layout of the operations of ``TEXT``: the calls that fit on a line joined,
+#: with no trailing comma, the others as the writer lays them out.
+JOINED = HEAD + (
+    "    operations = [\n"
+    "        migrations.CreateModel(\n"
+    '            name="Product",\n'
+    "            fields=[\n"
+    '                ("id", models.AutoField(primary_key=True, serialize=False)),\n'
+    '                ("sku", models.CharField(max_length=9, verbose_name="référence")),\n'
+    "            ],\n"
+    "        ),\n"
+    '        migrations.AddField(model_name="product", name="price", '
+    "field=models.DecimalField(decimal_places=2, default=0, max_digits=9), "
+    "preserve_default=False),\n"
+    '        migrations.AlterModelOptions(name="product", options={"verbose_name": "a, (b"}),\n'
+    "        migrations.RenameField(model_name='product', old_name='price', new_name='cost'),\n"
+    '        migrations.AlterField(model_name="cart", name="owner", field=models.ForeignKey('
+    'on_delete=django.db.models.deletion.CASCADE, to="shop.customer")),\n'
+    '        migrations.CreateModel(name="Tag", '
+    'fields=[("id", models.AutoField(primary_key=True))]),\n'
+    '        migrations.DeleteModel(name="Old")\n'
+    "    ]\n"
+)
+
+
+def test_calls_on_one_line_are_read_from_their_line() -> None:
+    layout = read_layout(JOINED)
+    assert layout is not None
+    assert [
+        (op.kind, op.line, op.models, op.names, op.preserve_default) for op in layout.operations
+    ] == [
+        ("CreateModel", 12, frozenset({"product"}), None, True),
+        ("AddField", 19, frozenset({"product"}), ("product", "price"), False),
+        ("AlterModelOptions", 20, frozenset(), None, True),
+        ("RenameField", 21, frozenset({"product"}), ("product", "price", "cost"), True),
+        ("AlterField", 22, frozenset({"cart"}), ("cart", "owner"), True),
+        ("CreateModel", 23, frozenset({"tag"}), None, True),
+        ("DeleteModel", 24, frozenset({"old"}), ("Old",), True),
+    ]
+    module = ast.parse(JOINED).body[-1]
+    assert isinstance(module, ast.ClassDef)
+    listed = module.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    for operation, node in zip(layout.operations, listed.value.elts, strict=True):
+        alone = parse_operation(JOINED, operation, "0002_x.py")
+        assert alone is not None
+        assert ast.dump(alone, include_attributes=True) == ast.dump(node, include_attributes=True)
+        assert JOINED[operation.start : operation.end] == ast.get_source_segment(JOINED, node)
+        assert called_alone(JOINED, operation)
+    # (A model created on one line is parsed: only the writer's pairs are read from lines.)
+    assert model_fields(JOINED, layout.operations[5]) is None
+    assert model_fields(JOINED, layout.operations[0]) is not None
+
+
+def _joined(line: str) -> str:
+    return HEAD + f"    operations = [\n        {line}\n    ]\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "models", "names"),
+    [
+        ('migrations.RemoveField(model_name="a", name="b"),', frozenset({"a"}), ("a", "b")),
+        ('migrations.RemoveField(model_name="a", name="b",),', frozenset({"a"}), ("a", "b")),
+        ('migrations.RemoveField(model_name="a", name=NAME),', None, None),
+        ('migrations.AddField(model_name="a", name="b", field=FIELD),', frozenset({"a"}), None),
+        ("migrations.RunPython(forwards, migrations.RunPython.noop),", frozenset(), None),
+        ("migrations.RenameModel(old_name='a', new_name='b'),", None, None),
+        (
+            'migrations.AddIndex(model_name="a", index=models.Index(fields=["b"])),',
+            frozenset(),
+            None,
+        ),
+        ('migrations.RemoveField(model_name="a", name="b, c)"),', frozenset({"a"}), ("a", "b, c)")),
+    ],
+)
+def test_what_a_call_on_one_line_changes(
+    line: str, models: frozenset[str] | None, names: tuple[str, ...] | None
+) -> None:
+    layout = read_layout(_joined(line))
+    assert layout is not None
+    [operation] = layout.operations
+    assert (operation.models, operation.names) == (models, names)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param('migrations.RemoveField(model_name="a", name="b"),  # (why)', id="comment"),
+        pytest.param('migrations.RemoveField(model_name="a").x(name="b"),', id="chained"),
+        pytest.param('migrations.RemoveField(model_name="a", name="b")),', id="closes more"),
+        pytest.param('migrations.RemoveField(model_name="a", name=("b"),', id="open"),
+        pytest.param('migrations.RemoveField(model_name="a", name=\'b),', id="quote alone"),
+        pytest.param('migrations.RemoveField(model_name="a", model_name="b"),', id="twice"),
+        pytest.param('migrations.RemoveField(model_name="a", *names),', id="star"),
+        pytest.param('migrations.RemoveField("a", "b"),', id="positional"),
+        pytest.param('migrations.RunSQL("DROP TABLE a"),', id="RunSQL"),
+        pytest.param('migrations.RemoveField(model_name="a", name="b") + [],', id="after"),
+        pytest.param('operations.RemoveField(model_name="a", name="b"),', id="not migrations"),
+    ],
+)
+def test_other_calls_on_one_line_are_parsed(line: str) -> None:
+    assert read_layout(_joined(line)) is None
+
+
+def test_a_call_on_one_line_needs_its_comma_before_the_next() -> None:
+    first = '        migrations.DeleteModel(name="A")\n'
+    second = '        migrations.DeleteModel(name="B"),\n'
+    assert read_layout(HEAD + "    operations = [\n" + first + second + "    ]\n") is None
+    assert read_layout(HEAD + "    operations = [\n" + second + first + "    ]\n") is not None
+
+
+def test_the_replay_from_calls_on_one_line_is_the_replay_of_the_whole_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history = _history(LAST, first=JOINED)
+    found = [_described(_replayed(history, model, name)) for model, name in FIELDS]
+    assert history._sources["0002_x"].laid is not None
+    monkeypatch.setattr(history_module._LaidOut, "read", classmethod(lambda cls, source: None))
+    whole = _history(LAST, first=JOINED)
+    assert found == [_described(_replayed(whole, model, name)) for model, name in FIELDS]
+    assert whole._sources["0002_x"].laid is None
