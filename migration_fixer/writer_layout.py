@@ -34,8 +34,13 @@ A file is laid out only when every line after ``operations = [`` is where the wr
 it: each operation starts on a line ``        migrations.Kind(`` and ends on a line
 ``        ),``, every line between is indented twelve spaces or more, the list closes with
 ``    ]`` at the end of the file, and no string spans lines (no triple quote, no line ending
-in a backslash), so that a line's indentation is the code's. Anything else is read by
-parsing the file, as before.
+in a backslash), so that a line's indentation is the code's. Black joins a call that fits
+on one line (``        migrations.RemoveField(model_name="book", name="title"),``), and a
+list that fits on one line (``    operations = [migrations.DeleteModel(name="Book")]``, or
+``    operations = []``): such a call is read from its line, its arguments split at the
+commas outside brackets and strings (:func:`_one_line_arguments`), when the line holds the
+one call and nothing else (no comment). Anything else is read by parsing the file, as
+before.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ NAMED_BY: dict[str, tuple[str, ...]] = {
 _NESTED = frozenset({"SeparateDatabaseAndState", "RunSQL"})
 
 _OPENING = "\n    operations = [\n"
+_OPENING_ON_ONE_LINE = "\n    operations = ["
 #: The newline before a line of the operations list that is not where the writer puts one.
 _STRAY_LINE = re.compile(r"\n(?!        \S|            )")
 #: The lines indented eight spaces (an operation's first and last) and twelve (its
@@ -127,13 +133,15 @@ def read_layout(text: str) -> Layout | None:
     file is then parsed whole)."""
     # (Each pattern starts with a newline, which ``re`` finds as fast as ``str.find``: one
     # that starts with ``^`` is tried at every character.)
-    opening = text.rfind(_OPENING)
-    if opening < 0 or "\r" in text:
+    if "\r" in text:
         return None
-    header_end, body_start = opening + 1, opening + len(_OPENING)
     end = len(text)
     while end and text[end - 1] in " \t\n":
         end -= 1
+    opening = text.rfind(_OPENING)
+    if opening < 0:
+        return _list_on_one_line(text, end)
+    header_end, body_start = opening + 1, opening + len(_OPENING)
     body_end = end - 5  # (just after the last operation's newline)
     if body_end < body_start or text[body_end - 1 : end] != "\n    ]":
         return None
@@ -185,6 +193,27 @@ def read_layout(text: str) -> Layout | None:
     if follows != body_end - 1:
         return None  # (lines after the last operation)
     return Layout(header_end, tuple(operations))
+
+
+def _list_on_one_line(text: str, end: int) -> Layout | None:
+    """The layout of a migration whose operations list is its last line (``text[:end]``
+    without the blank lines after it), as black writes one that fits: ``operations =
+    []``, or one operation whose call is on the line; None for anything else."""
+    opening = text.rfind(_OPENING_ON_ONE_LINE, 0, end)
+    if opening < 0 or text.find("\n", opening + 1, end) >= 0 or text[end - 1 : end] != "]":
+        return None
+    start = opening + len(_OPENING_ON_ONE_LINE)
+    if start == end - 1:
+        return Layout(opening + 1, ())
+    alone = _ONE_LINE.fullmatch(text, start, end - 1)
+    if alone is None or alone.group(1) in _NESTED:
+        return None
+    arguments = _one_line_arguments(alone.group(1), alone.group(2))
+    if arguments is None:
+        return None
+    line = text.count("\n", 0, start) + 1
+    operation = LaidOutOperation(alone.group(1), start, alone.end(2) + 1, line, *arguments)
+    return Layout(opening + 1, (operation,))
 
 
 def plain_header(text: str, layout: Layout) -> bool:
@@ -496,8 +525,11 @@ def parse_field(text: str, field: LaidOutField, filename: str) -> ast.expr | Non
 def parse_operation(text: str, operation: LaidOutOperation, filename: str) -> ast.Call | None:
     """The call of ``operation`` parsed alone, every node at the line and column it has in
     ``text``; None when it does not parse (the file has a syntax error there)."""
-    # (A parenthesis in column 0 ahead of the 7 spaces that put the call in column 8.)
-    node = _parsed_at(text[operation.start : operation.end], operation.line, " " * 7, filename)
+    # (A parenthesis in column 0 ahead of the spaces that put the call in its column: 8,
+    # or after ``operations = [`` on the list's one line.)
+    column = operation.start - text.rfind("\n", 0, operation.start) - 1
+    piece = text[operation.start : operation.end]
+    node = _parsed_at(piece, operation.line, " " * (column - 1), filename)
     return node if isinstance(node, ast.Call) else None
 
 

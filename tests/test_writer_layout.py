@@ -845,3 +845,70 @@ def test_the_replay_from_calls_on_one_line_is_the_replay_of_the_whole_module(
     whole = _history(LAST, first=JOINED)
     assert found == [_described(_replayed(whole, model, name)) for model, name in FIELDS]
     assert whole._sources["0002_x"].laid is None
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        'migrations.RemoveField(model_name="user", name="token")',
+        'migrations.RemoveField(model_name="user", name="token"),',
+        "migrations.RunPython(forwards)",
+    ],
+)
+def test_a_list_on_one_line(operation: str) -> None:
+    text = HEAD + f"    operations = [{operation}]\n\n"
+    layout = read_layout(text)
+    assert layout is not None
+    assert layout.header(text) == HEAD + "    operations = []\n"
+    [laid] = layout.operations
+    assert (laid.line, text[laid.start : laid.end]) == (11, operation.rstrip(","))
+    module = ast.parse(text).body[-1]
+    assert isinstance(module, ast.ClassDef)
+    listed = module.body[-1]
+    assert isinstance(listed, ast.Assign)
+    assert isinstance(listed.value, ast.List)
+    alone = parse_operation(text, laid, "0002_x.py")
+    assert alone is not None
+    assert ast.dump(alone, include_attributes=True) == ast.dump(
+        listed.value.elts[0], include_attributes=True
+    )
+
+
+def test_an_empty_list_on_one_line() -> None:
+    assert read_layout(HEAD + "    operations = []\n") == Layout(len(HEAD), ())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(
+            '    operations = [migrations.DeleteModel("A"), migrations.DeleteModel("B")]', id="two"
+        ),
+        pytest.param('    operations = [migrations.DeleteModel(name="A")]  # (why)', id="comment"),
+        pytest.param('    operations = [migrations.RunSQL("DROP TABLE a")]', id="RunSQL"),
+        pytest.param('    operations = [migrations.DeleteModel(name="A")] + OTHERS', id="after"),
+        pytest.param('    operations = [DeleteModel(name="A")]', id="not migrations"),
+        pytest.param('  operations = [migrations.DeleteModel(name="A")]', id="indented 2"),
+        pytest.param(
+            "    operations = [\n        migrations.DeleteModel(name='A')]", id="two lines"
+        ),
+    ],
+)
+def test_other_lists_on_one_line_are_parsed(line: str) -> None:
+    assert read_layout(HEAD + line + "\n") is None
+
+
+def test_the_replay_from_a_list_on_one_line_is_the_replay_of_the_whole_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    later = (
+        HEAD.replace("0001_initial", "0002_x")
+        + '    operations = [migrations.AlterField(model_name="product", name="sku", '
+        "field=models.CharField(max_length=12))]\n"
+    )
+    history = _history(later, LAST.replace("0002_x", "0003_y"))
+    found = [_described(_replayed(history, model, name)) for model, name in FIELDS]
+    assert history._sources["0003_y"].laid is not None
+    monkeypatch.setattr(history_module._LaidOut, "read", classmethod(lambda cls, source: None))
+    whole = _history(later, LAST.replace("0002_x", "0003_y"))
+    assert found == [_described(_replayed(whole, model, name)) for model, name in FIELDS]

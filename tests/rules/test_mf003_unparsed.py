@@ -96,6 +96,13 @@ SAFE = {
         removal("sku"),
         imports="migrations, models",
     ),
+    # (As black writes a list that fits on one line.)
+    "a list on one line": (
+        "from django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0001_initial")]\n\n'
+        '    operations = [migrations.RemoveField(model_name="product", name="note")]\n'
+    ),
     # The field is nullable where it is removed; a non-null one added after it is another.
     "re-added after": laid_out(
         removal("note"), add("note", "models.IntegerField()"), imports="migrations, models"
@@ -115,8 +122,8 @@ PARSED = {
     "not the writer's layout": (
         "from django.db import migrations\n\n\n"
         "class Migration(migrations.Migration):\n"
-        '    dependencies = [("shop", "0001_initial")]\n\n'
-        '    operations = [migrations.RemoveField(model_name="product", name="note")]\n'
+        '  dependencies = [("shop", "0001_initial")]\n\n'
+        '  operations = [migrations.RemoveField(model_name="product", name="note")]\n'
     ),
     "a field from a name of the module": laid_out(
         "        migrations.AlterField(\n"
