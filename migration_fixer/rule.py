@@ -273,6 +273,11 @@ class FileContext:
     load_history: Callable[[], History] | None = None
     #: Finds the line length the project's formatter keeps (:attr:`line_length`).
     find_line_length: Callable[[], int] = field(default=lambda: DEFAULT_LINE_LENGTH)
+    #: What a rule worked out about the file that another rule asks about too, under the
+    #: code of the rule that works it out (MF004's reading of the forward functions, which
+    #: MF001 reads for the calls with no reverse): made once per file, by the first rule
+    #: that needs it.
+    shared: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def line_length(self) -> int:

@@ -280,7 +280,7 @@ _INVERSE_OPERATOR = {ast.Add: "-", ast.Sub: "+", ast.Mult: "/"}
 
 
 def check(ctx: FileContext) -> Iterator[Finding]:
-    module = _Module(ctx)
+    module = _Module.of(ctx)
     for op, function, forward_index, reverse in _checked(module):
         finding = _finding(module, op, function, forward_index, reverse)
         if finding is not None:
@@ -331,7 +331,7 @@ def written_models(ctx: FileContext) -> dict[tuple[int, int], tuple[ModelName | 
     For ``migrate_or_rollback``, which tells from them whether what the function did is
     still in the database after a rollback (not where the rollback drops the table). The
     ``(line, column)`` of a call without such a statement is left out."""
-    module = _Module(ctx)
+    module = _Module.of(ctx)
     if unapply_raises(ctx) is not None:
         return {}
     found: dict[tuple[int, int], tuple[ModelName | None, ...]] = {}
@@ -349,7 +349,7 @@ def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str |
     without checking ...: after a rollback, ..."), or what it reads of a field that a
     later ``RemoveField`` of the module drops (a rollback re-adds the column empty: the
     data moved out of it is not put back), or None."""
-    module = _Module(ctx)
+    module = _Module.of(ctx)
     removals: list[tuple[int, int, str]] | None = None
 
     def hazard(op: OperationCall, forward: ast.expr) -> str | None:
@@ -357,7 +357,7 @@ def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str |
         function = module.function(op.scope, forward)
         if function is None:
             return None
-        site = _Body(module, function, op.node).first_site()
+        _, site = module.first_site(function, op.node)
         if site is not None:
             return f"`{function.name}` {site.what}: {site.consequence}"
         if removals is None:
@@ -412,8 +412,7 @@ def _finding(
         # The rollback stops before this migration (MF001 says so where a reverse is
         # missing): it is never unapplied, so never run twice.
         return None
-    body = _Body(module, function, op.node)
-    site = body.first_site()
+    body, site = module.first_site(function, op.node)
     if site is None:
         return None
     line, column = ctx.position(op.node)
@@ -513,6 +512,29 @@ class _Module:
         #: Each unsafe statement of each module function analysed so far by
         #: :func:`written_models`, with the model it writes to.
         self.writes: dict[ast.FunctionDef, list[tuple[_Site, ModelName | None]]] = {}
+        #: The forward function of each ``RunPython`` call read so far, by the call and
+        #: the function, with its first unsafe statement (:meth:`first_site`).
+        self.bodies: dict[tuple[ast.expr, ast.FunctionDef], tuple[_Body, _Site | None]] = {}
+
+    @classmethod
+    def of(cls, ctx: FileContext) -> _Module:
+        """The module of ``ctx``, read once per file: this rule and MF001 (which asks
+        :func:`rerun_hazards` about the calls with no reverse) share what it works out."""
+        module = ctx.shared.get(code)
+        if not isinstance(module, _Module):
+            module = ctx.shared[code] = cls(ctx)
+        return module
+
+    def first_site(
+        self, function: ast.FunctionDef, operation: ast.expr
+    ) -> tuple[_Body, _Site | None]:
+        """The forward function ``function`` of the call ``operation``, read, and its
+        first statement that is not safe to run twice (:meth:`_Body.first_site`)."""
+        key = (operation, function)
+        if key not in self.bodies:
+            body = _Body(self, function, operation)
+            self.bodies[key] = (body, body.first_site())
+        return self.bodies[key]
 
     @cached_property
     def functions(self) -> dict[str, list[ast.FunctionDef]]:

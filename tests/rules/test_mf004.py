@@ -1721,3 +1721,24 @@ def test_no_model_is_told_where_nothing_is_reported() -> None:
         "    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]\n"
     )
     assert written(HEAD + SEED + "\n\n" + raising) == {}
+
+
+def test_mf001_and_mf004_read_a_forward_function_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MF001 asks what a forward function without a reverse does (its no-op is not
+    enough where MF004 finds something); MF004 then reports the call from the same
+    reading, made once for the file."""
+    source = module(SEED, "migrations.RunPython(seed)")
+    read: list[str] = []
+    first_site = mf004_rule._Body.first_site
+
+    def counted(body: mf004_rule._Body, seen: frozenset[str] = frozenset()) -> object:
+        read.append(body.function.name)
+        return first_site(body, seen)
+
+    monkeypatch.setattr(mf004_rule._Body, "first_site", counted)
+    found = check_source(source, select=BOTH)
+    assert [(f.code, f.message.split(":")[0]) for f in found] == [
+        ("MF001", "`RunPython` without `reverse_code` cannot be reversed"),
+        ("MF004", MISSING.rstrip(":")),
+    ]
+    assert read == ["seed"]
