@@ -182,7 +182,7 @@ def process_file(
             _report_problems(history, result)
             return result
     # The history parses the files of its folder once, for the rules and the replay.
-    shared = known.get(path.parent, history)
+    shared = known.get(path.parent, history) if known else history
     process_source(source, rules, options, result, history, plan_refused, loader, shared, parsed)
     if history is not None:
         _report_problems(history, result)
@@ -342,19 +342,23 @@ def scan(
     comments = NoqaComments(text, ctx.lines)
     findings: list[Finding] = []
     reported_noqa: set[int] = set()
-    for rule in rules:
-        for finding in rule.check(ctx):
-            noqa = comments.on_line(finding.line)
-            if noqa is not None and result is not None and finding.line not in reported_noqa:
-                reported_noqa.add(finding.line)
-                for bad in unknown_codes(noqa, _KNOWN):
-                    result.problems.append(
-                        Problem(
-                            path, finding.line, noqa.column, f"unknown rule code in noqa: {bad}"
+    try:
+        for rule in rules:
+            for finding in rule.check(ctx):
+                noqa = comments.on_line(finding.line)
+                if noqa is not None and result is not None and finding.line not in reported_noqa:
+                    reported_noqa.add(finding.line)
+                    for bad in unknown_codes(noqa, _KNOWN):
+                        result.problems.append(
+                            Problem(
+                                path, finding.line, noqa.column, f"unknown rule code in noqa: {bad}"
+                            )
                         )
-                    )
-            if not is_suppressed(noqa, finding.code):
-                findings.append(finding)
+                if not is_suppressed(noqa, finding.code):
+                    findings.append(finding)
+    finally:
+        # (What the rules shared points back to the context: let it go with the file.)
+        ctx.shared.clear()
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return findings
 
@@ -661,11 +665,12 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
     folder's files share (its history, the files parsed before the history was loaded,
     its cache) is let go of before the next folder (a batch of many small folders held
     them all to the end: more memory, and more for the garbage collector to walk)."""
-    folders: dict[Path, list[int]] = {}
-    for index, path in enumerate(paths):
-        folders.setdefault(path.parent, []).append(index)
+    folders: dict[str, list[int]] = {}
+    for index, path in enumerate(paths):  # (by the folder's text: see _batches)
+        folders.setdefault(os.path.dirname(path), []).append(index)
     results: list[FileResult | None] = [None] * len(paths)
-    for folder, indexes in folders.items():
+    for indexes in folders.values():
+        folder = paths[indexes[0]].parent
         done = _process_folder(folder, [paths[i] for i in indexes], options)
         for index, result in zip(indexes, done, strict=True):
             results[index] = result
@@ -708,14 +713,15 @@ def _planned(
     """The results with the new migrations their fixes create planned, folder by folder
     (:mod:`migration_fixer.planning`); a folder whose plan is refused has its files
     processed again without those fixes, so that none of them is written."""
-    by_folder: dict[Path, list[int]] = {}
-    for index, result in enumerate(results):
-        by_folder.setdefault(result.path.parent, []).append(index)
+    by_folder: dict[str, list[int]] = {}
+    for index, result in enumerate(results):  # (by the folder's text: see _batches)
+        by_folder.setdefault(os.path.dirname(result.path), []).append(index)
     planned = list(results)
-    for folder, indexes in by_folder.items():
+    for indexes in by_folder.values():
         group = [results[i] for i in indexes]
         if not any(f.fix and f.fix.new_migrations for r in group for f in r.findings):
             continue
+        folder = group[0].path.parent
         if folder not in histories:
             histories[folder] = History.load(folder)
         outcome = plan_folder(histories[folder], group, options.unwritable)
