@@ -357,7 +357,7 @@ def rerun_hazards(ctx: FileContext) -> Callable[[OperationCall, ast.expr], str |
         function = module.function(op.scope, forward)
         if function is None:
             return None
-        _, site = module.first_site(function, op.node)
+        site = module.first_site(function, op.node)
         if site is not None:
             return f"`{function.name}` {site.what}: {site.consequence}"
         if removals is None:
@@ -412,9 +412,10 @@ def _finding(
         # The rollback stops before this migration (MF001 says so where a reverse is
         # missing): it is never unapplied, so never run twice.
         return None
-    body, site = module.first_site(function, op.node)
+    site = module.first_site(function, op.node)
     if site is None:
         return None
+    body = _Body(module, function, op.node)  # (what the reverse is written from)
     line, column = ctx.position(op.node)
     shown = op.subclass or "RunPython"
     missing = reverse is None or (isinstance(reverse[1], ast.Constant) and reverse[1].value is None)
@@ -512,9 +513,9 @@ class _Module:
         #: Each unsafe statement of each module function analysed so far by
         #: :func:`written_models`, with the model it writes to.
         self.writes: dict[ast.FunctionDef, list[tuple[_Site, ModelName | None]]] = {}
-        #: The forward function of each ``RunPython`` call read so far, by the call and
-        #: the function, with its first unsafe statement (:meth:`first_site`).
-        self.bodies: dict[tuple[ast.expr, ast.FunctionDef], tuple[_Body, _Site | None]] = {}
+        #: The first unsafe statement of the forward function of each ``RunPython`` call
+        #: read so far, by the call and the function (:meth:`first_site`).
+        self.first_sites: dict[tuple[ast.expr, ast.FunctionDef], _Site | None] = {}
 
     @classmethod
     def of(cls, ctx: FileContext) -> _Module:
@@ -525,16 +526,13 @@ class _Module:
             module = ctx.shared[code] = cls(ctx)
         return module
 
-    def first_site(
-        self, function: ast.FunctionDef, operation: ast.expr
-    ) -> tuple[_Body, _Site | None]:
-        """The forward function ``function`` of the call ``operation``, read, and its
-        first statement that is not safe to run twice (:meth:`_Body.first_site`)."""
+    def first_site(self, function: ast.FunctionDef, operation: ast.expr) -> _Site | None:
+        """The first statement of ``function``, the forward function of the call
+        ``operation``, that is not safe to run twice (:meth:`_Body.first_site`)."""
         key = (operation, function)
-        if key not in self.bodies:
-            body = _Body(self, function, operation)
-            self.bodies[key] = (body, body.first_site())
-        return self.bodies[key]
+        if key not in self.first_sites:
+            self.first_sites[key] = _Body(self, function, operation).first_site()
+        return self.first_sites[key]
 
     @cached_property
     def functions(self) -> dict[str, list[ast.FunctionDef]]:
