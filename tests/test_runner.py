@@ -385,13 +385,27 @@ def test_a_folder_leaves_nothing_behind_for_the_collector(tmp_path: Path) -> Non
         '        migrations.RunSQL("CREATE TABLE (("),\n'  # (the SQL parser raises)
         '        migrations.RemoveField(model_name="product", name="sku"),\n    ]\n'
     )
+    # (MF001 and MF004 share their reading of the forward function.)
+    (folder / "0003_seed.py").write_text(
+        "from django.db import migrations\n\n\n"
+        "def seed(apps, schema_editor):\n"
+        '    apps.get_model("shop", "Product").objects.create(sku="a")\n\n\n'
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [("shop", "0002_sku")]\n\n'
+        "    operations = [migrations.RunPython(seed)]\n"
+    )
     options = Options(select=frozenset({"MF001", "MF002", "MF003", "MF004"}), rewrite=False)
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         results = runner.process_batch(sorted(folder.glob("0*.py")), options)
-        assert sorted(f.code for r in results for f in r.findings) == ["MF002", "MF003"]
+        assert sorted(f.code for r in results for f in r.findings) == [
+            "MF001",
+            "MF002",
+            "MF003",
+            "MF004",
+        ]
         del results
         gc.set_debug(gc.DEBUG_SAVEALL)
         gc.collect()
@@ -401,5 +415,13 @@ def test_a_folder_leaves_nothing_behind_for_the_collector(tmp_path: Path) -> Non
         gc.garbage.clear()
         if was_enabled:
             gc.enable()
-    kept = {History.__name__, MigrationFile.__name__, "Module", "frame", "traceback"}
+    kept = {
+        History.__name__,
+        MigrationFile.__name__,
+        "Module",
+        "FunctionDef",
+        "FileContext",
+        "frame",
+        "traceback",
+    }
     assert not left & kept, left
