@@ -464,7 +464,7 @@ def run_files(
     """
     batches = _batches(paths, any(r.needs_history for r in selected_rules(options.select)))
     workers = min(jobs or default_jobs(), max(1, len(paths) // 64), len(batches))
-    with stop_on_signals(), fewer_full_collections():
+    with stop_on_signals(), collections_between_folders():
         if workers <= 1:
             done: Iterable[list[FileResult]] = (process_batch(b, options) for b in batches)
             yield from _in_path_order(paths, done, progress)
@@ -579,29 +579,49 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-#: The collector's thresholds during a run (see :func:`fewer_full_collections`).
+#: When the collector runs during a run, between two folders (see
+#: :func:`collections_between_folders`): after this many objects allocated and not freed
+#: since its last collection of the young objects, and a collection of the older ones
+#: after 10 and 100 of those, as the collector's own thresholds say.
 GC_THRESHOLDS = (50_000, 10, 100)
 
 
 @contextlib.contextmanager
-def fewer_full_collections() -> Iterator[None]:
-    """Run with the cyclic garbage collector seldom collecting.
+def collections_between_folders() -> Iterator[None]:
+    """Run with the cyclic garbage collector collecting only between two folders
+    (:func:`collect_if_due`), not on its own.
 
     A run allocates a great many short-lived objects (the ``ast`` of every file, the
     history of every folder), freed by reference counting as soon as a folder is done: a
-    folder leaves next to nothing in reference cycles (a test checks it), so that every
+    folder leaves next to nothing in reference cycles (a test checks it), so that a
     collection is time spent walking what is still in use. With Python's default
     thresholds (700, 10, 10) the full collections took about a fifth of a cold run's CPU
-    time; the young generations collect every 50,000 net allocations (a few megabytes of
-    garbage at most), which cut the collector's share of a cold run with every rule from
-    about 0.6 s to 0.2 s, with the same peak memory. The previous thresholds are restored
-    on the way out (a library caller keeps its own)."""
-    previous = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
+    time, and with thresholds of (50,000, 10, 100) the collector still walked a folder's
+    history while it was in use (0.2 s of a cold run with every rule); between two folders
+    there is next to nothing to walk. The collector is on again on the way out, if it
+    was (a library caller keeps its own)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*previous)
+        if enabled:
+            gc.enable()
+
+
+def collect_if_due() -> None:
+    """Between two folders, while the collector does not run on its own
+    (:func:`collections_between_folders`): collect what reference cycles left, when as
+    much is new since the last collection as :data:`GC_THRESHOLDS` says."""
+    if gc.isenabled():
+        return  # (it runs on its own: not in a run)
+    young, older, oldest = gc.get_count()
+    if young < GC_THRESHOLDS[0]:
+        return
+    generation = 0
+    if older + 1 >= GC_THRESHOLDS[1]:
+        generation = 2 if oldest + 1 >= GC_THRESHOLDS[2] else 1
+    gc.collect(generation)
 
 
 def _in_path_order(
@@ -674,6 +694,7 @@ def process_batch(paths: Sequence[Path], options: Options) -> list[FileResult]:
         done = _process_folder(folder, [paths[i] for i in indexes], options)
         for index, result in zip(indexes, done, strict=True):
             results[index] = result
+        collect_if_due()
     return [result for result in results if result is not None]
 
 

@@ -146,23 +146,53 @@ def test_interrupts_are_left_alone_outside_the_main_thread() -> None:
     assert seen == [before]
 
 
-def test_a_run_makes_full_collections_rare_and_restores_the_thresholds() -> None:
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_run_collects_only_between_folders_and_leaves_the_collector_as_it_was(
+    enabled: bool,
+) -> None:
     import gc
 
     from migration_fixer import runner
 
-    previous = gc.get_threshold()
-    seen: list[tuple[int, ...]] = []
+    seen: list[bool] = []
+    was = gc.isenabled()
 
     def run() -> None:
-        with runner.fewer_full_collections():
-            seen.append(gc.get_threshold())
+        with runner.collections_between_folders():
+            seen.append(gc.isenabled())
             raise LookupError("stopped")
 
-    with pytest.raises(LookupError, match="stopped"):
-        run()
-    assert seen == [runner.GC_THRESHOLDS] == [(50_000, 10, 100)]
-    assert gc.get_threshold() == previous
+    try:
+        gc.enable() if enabled else gc.disable()
+        with pytest.raises(LookupError, match="stopped"):
+            run()
+        assert seen == [False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def test_what_cycles_leave_is_collected_between_folders_when_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from migration_fixer import runner
+
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    counts = iter([(49_999, 0, 0), (50_000, 0, 0), (50_000, 9, 0), (50_000, 9, 99)])
+    monkeypatch.setattr(gc, "get_count", lambda: next(counts))
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / name / "migrations").mkdir(parents=True)
+        (tmp_path / name / "migrations" / "0001_initial.py").write_text("x = 1\n")
+    paths = sorted(tmp_path.glob("*/migrations/0001_initial.py"))
+    options = Options(select=frozenset({"MF001"}), rewrite=False)
+    with runner.collections_between_folders():
+        runner.process_batch(paths, options)
+    assert collected == [0, 1, 2]
+    runner.collect_if_due()  # (outside a run, the collector runs on its own)
+    assert collected == [0, 1, 2]
 
 
 def test_small_folders_share_a_batch_and_big_ones_are_cut_unless_the_history_is_read() -> None:
