@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -349,7 +350,7 @@ def discover(
             for folder, paths in irregular.items()
         }
         skipped.extend(_irregular(found.folders(), extend_include, root, listed_folders))
-    return _sorted(found.paths()), missing
+    return found.sorted(), missing
 
 
 class _Found:
@@ -367,13 +368,38 @@ class _Found:
     def add_text(self, text: str) -> None:
         self._texts[text] = None
 
-    def paths(self) -> set[Path]:
-        return self._paths.union(map(Path, self._texts))
+    def sorted(self) -> list[Path]:
+        """The migrations found, each once, in order (:func:`_sorted`)."""
+        if not self._paths and os.name == "posix" and _alike(self._texts):
+            # As _sorted orders them, without a Path hashed for each: the texts are all
+            # relative or all absolute, and are each the text of their Path (no folder
+            # named twice, nothing made longer: ``a//b``, ``./a``), so that two of them
+            # are never one file.
+            texts = sorted(self._texts, key=lambda text: text.split("/"))
+            return list(map(Path, texts))
+        return _sorted(self._paths.union(map(Path, self._texts)))
 
     def folders(self) -> list[Path]:
         """The folders holding them (each once)."""
         texts = {os.path.dirname(text) or "." for text in self._texts}
         return list({*map(Path, texts), *(p.parent for p in self._paths)})
+
+
+def _alike(texts: Iterable[str]) -> bool:
+    """Whether the paths ``texts`` are all relative or all absolute, each written as its
+    :class:`~pathlib.Path` writes it (POSIX)."""
+    absolute = None
+    for text in texts:
+        if absolute is None:
+            absolute = text.startswith("/")
+        if text.startswith("/") is not absolute or not _NORMAL.fullmatch(text):
+            return False
+    return True
+
+
+#: A path written as :class:`~pathlib.PurePosixPath` writes it: no empty part (``a//b``,
+#: a trailing slash), no ``.`` part, not ``//`` at the start.
+_NORMAL = re.compile(r"/?(?!\.(?:/|$))[^/]+(?:/(?!\.(?:/|$))[^/]+)*")
 
 
 def _sorted(paths: set[Path]) -> list[Path]:

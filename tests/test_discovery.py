@@ -463,3 +463,27 @@ def test_git_listed_files_that_are_not_regular_files_are_left_out(
         "shop/migrations/0004_kept.py",
         "shop/migrations/0005_linked.py",  # untracked, a link to a regular file
     ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        pytest.param(
+            ["b/migrations/0001.py", "a/migrations/0002.py", "a-b/migrations/x.py"], id="relative"
+        ),
+        pytest.param(["/p/b/migrations/0001.py", "/p/a/migrations/0001.py"], id="absolute"),
+        pytest.param(["a/migrations/1.py", "/p/a/migrations/1.py"], id="mixed"),
+        pytest.param(
+            ["./a/migrations/1.py", "a/migrations/1.py", "a//migrations/2.py"], id="spelled twice"
+        ),
+        pytest.param([], id="none"),
+    ],
+)
+def test_the_files_found_are_sorted_by_their_parts_each_once(texts: list[str]) -> None:
+    from migration_fixer.discovery import _Found, _sorted
+
+    found = _Found()
+    for text in texts:
+        found.add_text(text)
+    assert found.sorted() == _sorted({Path(text) for text in texts})
+    assert len(found.sorted()) == len({Path(text) for text in texts})
