@@ -350,31 +350,17 @@ def _one_line_arguments(
     (a bracket it does not close, one it closes that it does not open: ``).chained(``),
     or for an operation that names a model, when they are not keyword arguments (each
     given once), as :func:`_arguments` reads them on their lines."""
-    keywords: dict[str, str] = {}
-    depth, piece = 0, 0
-    pieces: list[tuple[int, int]] = []
-    for token in _ONE_LINE_TOKEN.finditer(arguments):
-        character = token.group()
-        if character in "([{":
-            depth += 1
-        elif character in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif character == ",":
-            if not depth:
-                pieces.append((piece, token.start()))
-                piece = token.end()
-        elif len(character) == 1:
-            return None  # (a comment, or a quote alone)
-    if depth:
+    commas: list[int] = []
+    if _depth(arguments, 0, len(arguments), commas=commas) != 0:
         return None
     by_kind = _told_by_kind(kind)
     if by_kind is not None:
         return by_kind
-    last = arguments[piece:].strip()
-    if last:
-        pieces.append((piece, len(arguments)))
+    starts = [0, *(comma + 1 for comma in commas)]
+    pieces = list(zip(starts, [*commas, len(arguments)], strict=True))
+    if not arguments[starts[-1] :].strip():
+        pieces.pop()  # (a comma after the last argument)
+    keywords: dict[str, str] = {}
     for start, end in pieces:
         keyword = _KEYWORD.fullmatch(arguments[start:end].strip())
         if keyword is None or keyword.group(1) in keywords:
@@ -400,10 +386,16 @@ def called_alone(text: str, operation: LaidOutOperation) -> bool:
     return _depth(text, newline, operation.end - 10) == 0
 
 
-def _depth(text: str, start: int, end: int, depth: int = 0) -> int | None:
+def _depth(
+    text: str, start: int, end: int, depth: int = 0, commas: list[int] | None = None
+) -> int | None:
     """The brackets left open after ``text[start:end]``, starting with ``depth`` open;
-    None when it closes one that is not open."""
-    for found in _BRACKET_STRING_OR_COMMENT.finditer(text, start, end):
+    None when it closes one that is not open. With ``commas``, ``text[start:end]`` is
+    code on one line (:func:`_one_line_arguments`): the commas outside brackets and
+    strings are added to it, and a comment or a quote that opens no whole string makes
+    it None."""
+    pattern = _BRACKET_STRING_OR_COMMENT if commas is None else _ONE_LINE_TOKEN
+    for found in pattern.finditer(text, start, end):
         character = found.group()
         if character in "([{":
             depth += 1
@@ -411,6 +403,11 @@ def _depth(text: str, start: int, end: int, depth: int = 0) -> int | None:
             depth -= 1
             if depth < 0:
                 return None
+        elif commas is not None and len(character) == 1:
+            if character != ",":
+                return None  # (a comment, or a quote alone)
+            if not depth:
+                commas.append(found.start())
     return depth
 
 
