@@ -178,12 +178,11 @@ def read_layout(text: str) -> Layout | None:
             )
         else:  # (the whole call on its line, as black writes one that fits)
             index += 1
-            alone = _ONE_LINE.fullmatch(first.group(1))
-            if alone is None or (not alone.group(3) and index < len(outer)):
+            called = _one_line_call(text, first.start(1), first.end(1))
+            if called is None or (not called[0].group(3) and index < len(outer)):
                 return None
-            kind, follows = alone.group(1), first.end()
-            end = first.start(1) + alone.end(2) + 1  # (after its closing parenthesis)
-            arguments = None if kind in _NESTED else _one_line_arguments(kind, alone.group(2))
+            kind, follows, end = called[0].group(1), first.end(), called[0].end(2) + 1
+            arguments = called[1]
         if arguments is None:
             return None
         start = first.start() + 9  # (after the newline and the indentation)
@@ -205,15 +204,27 @@ def _list_on_one_line(text: str, end: int) -> Layout | None:
     start = opening + len(_OPENING_ON_ONE_LINE)
     if start == end - 1:
         return Layout(opening + 1, ())
-    alone = _ONE_LINE.fullmatch(text, start, end - 1)
-    if alone is None or alone.group(1) in _NESTED:
+    called = _one_line_call(text, start, end - 1)
+    if called is None:
         return None
-    arguments = _one_line_arguments(alone.group(1), alone.group(2))
-    if arguments is None:
-        return None
+    alone, arguments = called
     line = text.count("\n", 0, start) + 1
     operation = LaidOutOperation(alone.group(1), start, alone.end(2) + 1, line, *arguments)
     return Layout(opening + 1, (operation,))
+
+
+def _one_line_call(
+    text: str, start: int, end: int
+) -> tuple[re.Match[str], tuple[frozenset[str] | None, tuple[str, ...] | None, bool]] | None:
+    """The call ``text[start:end]`` holds whole, on one line (:data:`_ONE_LINE`: its
+    kind, its arguments, the comma after it), with what :func:`_one_line_arguments` tells
+    of it; None when it is not such a call, or one whose ``state_operations`` the replay
+    would read (:data:`_NESTED`)."""
+    alone = _ONE_LINE.fullmatch(text, start, end)
+    if alone is None or alone.group(1) in _NESTED:
+        return None
+    arguments = _one_line_arguments(alone.group(1), alone.group(2))
+    return None if arguments is None else (alone, arguments)
 
 
 def plain_header(text: str, layout: Layout) -> bool:

@@ -331,7 +331,7 @@ def written_models(ctx: FileContext) -> dict[tuple[int, int], tuple[ModelName | 
     For ``migrate_or_rollback``, which tells from them whether what the function did is
     still in the database after a rollback (not where the rollback drops the table). The
     ``(line, column)`` of a call without such a statement is left out."""
-    module = _Module.of(ctx)
+    module = _Module(ctx)  # (no rule reads this context: nothing to share)
     if unapply_raises(ctx) is not None:
         return {}
     found: dict[tuple[int, int], tuple[ModelName | None, ...]] = {}
